@@ -1,0 +1,1 @@
+"""Migration scripts, one folder per namespace (playhouse.migrations format)."""

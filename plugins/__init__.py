@@ -1,0 +1,1 @@
+"""Namespace plugins bundled with powernode; each registers through the `powernode` entry-point group."""

@@ -1,0 +1,48 @@
+"""powernode: the Powernode platform's PostgreSQL data model as Peewee models.
+
+    import powernode
+    db = powernode.connect(namespaces=["ai"])     # DATABASE_URL, else the embedded server
+    powernode.migrate(db)
+    Account = powernode.models["Account"]
+    acme = Account.create(name="Acme")
+"""
+from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, MigrationFailed,
+                     MissingExtension, PowernodeError, UnknownNamespace)
+from .model import Check, Discardable, Index, PowernodeModel
+from .namespace import Namespace, NamespaceInfo
+from .references import Reference
+from .registry import ModelsView, registry
+
+__all__ = [
+    "connect", "migrate", "models", "registry", "PowernodeModel", "Discardable", "Index", "Check",
+    "Reference", "Namespace", "NamespaceInfo", "PowernodeError", "ConfigurationError",
+    "UnknownNamespace", "DatabaseUnavailable", "MissingExtension", "MigrationFailed",
+    "DeclarationError",
+]
+
+#: Rails name -> model class, for the namespaces the last `connect()` selected (all installed before).
+models = ModelsView(registry)
+
+
+def connect(url=None, namespaces=None):
+    """Open the database and bind the selected namespaces' models to it.
+
+    url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
+    namespaces: None for every installed namespace, [] for core only, or names
+    (their dependencies come along). Returns a peewee database.
+    """
+    from .database import open_database
+
+    selected = registry.resolve_selection(namespaces)
+    database = open_database(url)
+    database.namespaces = selected
+    database.bind(registry.models_of(selected))
+    models.select(list(selected))
+    return database
+
+
+def migrate(db, namespaces=None):
+    """Apply the pending migrations of `db`'s selected namespaces (or of `namespaces`)."""
+    from .migrator import migrate as run
+
+    return run(db, namespaces)

@@ -1,0 +1,116 @@
+"""`python -m powernode` / `powernode`: migrate, status, rollback, server.
+
+Every failure is one line on stderr and a non-zero exit: 1 when the command
+ran and failed, 2 for usage, configuration and connection errors.
+"""
+import argparse
+import os
+import sys
+
+from . import embedded
+from .errors import ConfigurationError, DatabaseUnavailable, DeclarationError, PowernodeError
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise ConfigurationError(f"{message} (see 'powernode --help')")
+
+
+def _parser():
+    parser = _Parser(prog="powernode", description="The Powernode data model on PostgreSQL.")
+    commands = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("--database", metavar="URL",
+                        help="postgresql:// URL (default: $DATABASE_URL, else the embedded server)")
+    common.add_argument("--namespace", metavar="A,B",
+                        help="namespaces to act on (default: all installed; core is always included)")
+
+    commands.add_parser("migrate", parents=[common], help="apply pending migrations")
+    commands.add_parser("status", parents=[common], help="list migrations per namespace")
+    rollback = commands.add_parser("rollback", parents=[common], help="revert the last migration")
+    rollback.add_argument("--to", metavar="NAME", help="revert every migration applied after NAME")
+    server = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or show its URL")
+    server.add_argument("action", choices=["start", "stop", "url"])
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            raise ConfigurationError("no command given: use migrate, status, rollback or server "
+                                     "(see 'powernode --help')")
+        return COMMANDS[args.command](args)
+    except (ConfigurationError, DatabaseUnavailable, DeclarationError) as exc:
+        return _fail(exc, EXIT_USAGE)
+    except PowernodeError as exc:
+        return _fail(exc, EXIT_FAILED)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_FAILED)
+
+
+def _fail(message, code) -> int:
+    print(f"powernode: error: {message}", file=sys.stderr)
+    return code
+
+
+def _connect(args):
+    import powernode
+
+    url = args.database or os.environ.get("DATABASE_URL")
+    if not url:
+        url = embedded.start()
+        print(f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'", file=sys.stderr)
+    return powernode.connect(url, namespaces=args.namespace.split(",") if args.namespace else None)
+
+
+def _migrate(args) -> int:
+    from .migrator import migrate
+
+    db = _connect(args)
+    report = migrate(db, raise_on_failure=False)
+    for namespace, names in report.applied.items():
+        for name in names:
+            print(f"applied {namespace}/{name}")
+    if not any(report.applied.values()) and report.ok:
+        print(f"up to date ({', '.join(db.namespaces)})")
+    for namespace, reason in report.skipped.items():
+        print(f"powernode: skipped {namespace}: {reason}", file=sys.stderr)
+    for error in report.failed.values():
+        _fail(error, EXIT_FAILED)
+    return 0 if report.ok else EXIT_FAILED
+
+
+def _status(args) -> int:
+    from .migrator import status
+
+    rows = status(_connect(args))
+    for namespace, migration in rows:
+        when = migration.applied.strftime("%Y-%m-%d %H:%M:%S") if migration.applied else "pending"
+        print(f"{namespace:<16} {migration.name:<40} {when}")
+    return 0
+
+
+def _rollback(args) -> int:
+    from .migrator import rollback
+
+    reverted = rollback(_connect(args), to=args.to)
+    for name in reverted:
+        print(f"reverted {name}")
+    if not reverted:
+        print("nothing to roll back")
+    return 0
+
+
+def _server(args) -> int:
+    if args.action == "stop":
+        print("stopped" if embedded.stop() else f"no embedded server runs at {embedded.data_dir()}")
+    else:
+        url = embedded.start()
+        print(url if args.action == "url" else f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'")
+    return 0
+
+
+COMMANDS = {"migrate": _migrate, "status": _status, "rollback": _rollback, "server": _server}

@@ -1,0 +1,67 @@
+"""Opening a database: `DATABASE_URL`, an explicit URL, or the embedded default."""
+import os
+from urllib.parse import urlparse
+
+from playhouse.db_url import parseresult_to_dict
+from playhouse.postgres_ext import PostgresqlExtDatabase
+
+from . import embedded
+from .errors import ConfigurationError, DatabaseUnavailable
+
+__all__ = ["PowernodeDatabase", "open_database", "resolve_url"]
+
+SCHEMES = ("postgres", "postgresql")
+
+
+class PowernodeDatabase(PostgresqlExtDatabase):
+    """Peewee's PostgreSQL database, remembering which namespaces it was opened with."""
+
+    namespaces = ("core",)
+    url = None
+
+    def server_version(self) -> int:
+        """`server_version_num`, e.g. 180006."""
+        return self.connection().server_version
+
+
+def resolve_url(url=None) -> str:
+    """An explicit URL, else `$DATABASE_URL`, else the embedded server's (started if need be)."""
+    return url or os.environ.get("DATABASE_URL") or embedded.start()
+
+
+def open_database(url=None) -> PowernodeDatabase:
+    url = resolve_url(url)
+    parsed = urlparse(url)
+    if parsed.scheme not in SCHEMES:
+        raise ConfigurationError(
+            f"database URL must start with postgresql:// (got {_redact(url)!r})")
+    try:
+        kwargs = parseresult_to_dict(parsed, unquote_password=True, unquote_user=True)
+    except ValueError as exc:  # e.g. a port that is not a number
+        raise ConfigurationError(f"malformed database URL {_redact(url)!r}: {exc}") from None
+    if not kwargs.get("database"):
+        raise ConfigurationError(f"database URL {_redact(url)!r} names no database (postgresql://host/dbname)")
+    database = PowernodeDatabase(**kwargs)
+    database.url = url
+    try:
+        database.connect()
+    except Exception as exc:  # peewee wraps psycopg2's OperationalError
+        raise DatabaseUnavailable(f"cannot connect to {_redact(url)}: {_first_line(exc)}") from None
+    return database
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced, for messages."""
+    try:
+        parsed = urlparse(url)
+        if parsed.password:
+            netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+            return parsed._replace(netloc=netloc).geturl()
+    except ValueError:
+        pass
+    return url
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

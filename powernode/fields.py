@@ -1,0 +1,225 @@
+"""Column types of the Powernode schema, each rendering its exact PostgreSQL type.
+
+Every field accepts `server_default=`: the column's DEFAULT as SQL. When it is
+omitted, the DEFAULT is rendered from a literal `default` (`'active'`, `0`,
+`false`, `'{}'::jsonb` from `default=dict`), so a model states a default once
+and rows inserted by raw SQL or COPY get it too.
+"""
+import datetime
+import json
+
+import peewee
+from pgvector.peewee import VectorField as _PgVectorField
+from playhouse import postgres_ext
+
+from .uuid7 import new_uuid7
+
+__all__ = [
+    "StringField", "TextField", "IntegerField", "BigIntegerField", "BooleanField",
+    "DoubleField", "DecimalField", "DateField", "TimeField", "TimestampField",
+    "UUIDField", "PrimaryKeyField", "BinaryField", "JSONField", "JSONBField",
+    "InetField", "LtreeField", "TSVectorField", "ArrayField", "VectorField", "utcnow",
+]
+
+
+def utcnow() -> datetime.datetime:
+    """Now, in UTC, without tzinfo: how Rails stores `timestamp without time zone`."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class ServerDefault:
+    """Mixin: gives the column a DEFAULT clause beside peewee's Python `default`.
+
+    `server_default` is SQL text; without it a literal `default` is rendered
+    (callable JSON defaults are called once to render theirs).
+    """
+
+    def __init__(self, *args, server_default=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.server_default = server_default or self.default_sql(self.default)
+        if self.server_default is not None:
+            self.constraints = [*(self.constraints or ()), peewee.SQL(f"DEFAULT {self.server_default}")]
+
+    def default_sql(self, value):
+        """A literal Python default as SQL, or None when it has no SQL form."""
+        if value is None or callable(value):
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return repr(value)
+        return quote(str(value))
+
+
+def quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class StringField(ServerDefault, peewee.CharField):
+    """`character varying`, or `character varying(n)` when `max_length` is given."""
+    field_type = "VARCHAR"
+
+    def __init__(self, max_length=None, *args, **kwargs):
+        super().__init__(max_length, *args, **kwargs)
+
+    def get_modifiers(self):
+        return [self.max_length] if self.max_length else None
+
+
+class TextField(ServerDefault, peewee.TextField):
+    pass
+
+
+class IntegerField(ServerDefault, peewee.IntegerField):
+    pass
+
+
+class BigIntegerField(ServerDefault, peewee.BigIntegerField):
+    pass
+
+
+class BooleanField(ServerDefault, peewee.BooleanField):
+    pass
+
+
+class DoubleField(ServerDefault, peewee.DoubleField):
+    pass
+
+
+class DecimalField(ServerDefault, peewee.DecimalField):
+    """`numeric(max_digits, decimal_places)`; values come back as `Decimal`."""
+
+    def default_sql(self, value):
+        return None if value is None or callable(value) else quote(str(value))
+
+
+class DateField(ServerDefault, peewee.DateField):
+    pass
+
+
+class _Precision:
+    """Mixin for time types that carry a fractional-second precision, `(6)`."""
+
+    def __init__(self, *args, precision=None, **kwargs):
+        self.precision = precision
+        super().__init__(*args, **kwargs)
+
+    def get_modifiers(self):
+        return [self.precision] if self.precision is not None else None
+
+
+class TimeField(_Precision, ServerDefault, peewee.TimeField):
+    """`time[(p)] without time zone`."""
+    field_type = "TIME"
+
+
+class TimestampField(_Precision, ServerDefault, peewee.DateTimeField):
+    """`timestamp[(p)] without time zone`, holding naive UTC datetimes as Rails does."""
+    field_type = "TIMESTAMP"
+
+
+class UUIDField(ServerDefault, peewee.UUIDField):
+    pass
+
+
+class PrimaryKeyField(UUIDField):
+    """The `id uuid` primary key: a UUIDv7 made in Python, and by the database default."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("primary_key", True)
+        kwargs.setdefault("default", new_uuid7)
+        kwargs.setdefault("server_default", "uuidv7()")
+        super().__init__(**kwargs)
+
+
+class BinaryField(ServerDefault, peewee.BlobField):
+    """`bytea`."""
+
+
+class _JSONDefault:
+    """Mixin: renders a callable JSON default (`dict`, `list`) as `'{}'::jsonb`."""
+
+    def default_sql(self, value):
+        if value is None:
+            return None
+        document = value() if callable(value) else value
+        return f"{quote(json.dumps(document))}::{self._json_datatype}"
+
+
+class JSONField(_JSONDefault, ServerDefault, postgres_ext.JSONField):
+    """`json`. Give mutable defaults as callables (`default=dict`), never as values."""
+
+    def __init__(self, *args, **kwargs):
+        _refuse_shared_default(kwargs.get("default"))
+        super().__init__(*args, **kwargs)
+
+
+class JSONBField(_JSONDefault, ServerDefault, postgres_ext.BinaryJSONField):
+    """`jsonb`. Give mutable defaults as callables (`default=dict`), never as values."""
+
+    def __init__(self, *args, **kwargs):
+        _refuse_shared_default(kwargs.get("default"))
+        kwargs.setdefault("index", False)  # indexes are declared in Meta.indexes
+        super().__init__(*args, **kwargs)
+
+
+def _refuse_shared_default(default):
+    if isinstance(default, (dict, list)):
+        raise TypeError(
+            "a JSON default must be a callable such as dict or list, not a shared "
+            f"{type(default).__name__} instance ({default!r})")
+
+
+class InetField(ServerDefault, peewee.Field):
+    """`inet`: an IPv4 or IPv6 host address, as text."""
+    field_type = "INET"
+
+
+class LtreeField(ServerDefault, peewee.Field):
+    """`ltree` (extension `ltree`): a dotted label path such as `root.child`."""
+    field_type = "LTREE"
+
+    def descendant_of(self, path):
+        return peewee.Expression(self, "<@", peewee.Cast(path, "ltree"))
+
+    def ancestor_of(self, path):
+        return peewee.Expression(self, "@>", peewee.Cast(path, "ltree"))
+
+
+class TSVectorField(ServerDefault, postgres_ext.TSVectorField):
+    """`tsvector`, with `.match(query)` for full-text search."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("index", False)
+        super().__init__(*args, **kwargs)
+
+
+class ArrayField(ServerDefault, postgres_ext.ArrayField):
+    """`text[]`, `character varying[]`, ... (`ArrayField(TextField)`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("index", False)
+        super().__init__(*args, **kwargs)
+
+
+class VectorField(ServerDefault, _PgVectorField):
+    """`vector(n)` (extension `vector`): pgvector's field, checking the dimension on write."""
+
+    def db_value(self, value):
+        if value is not None and not isinstance(value, peewee.Node):
+            check_dimensions(self, value)
+        return super().db_value(value)
+
+
+def check_dimensions(field, value):
+    try:
+        size = len(value)
+    except TypeError:
+        size = None
+        if hasattr(value, "to_list"):
+            size = len(value.to_list())
+    if field.dimensions and size != field.dimensions:
+        raise ValueError(
+            f"{field.model.__name__}.{field.name} expects a vector of {field.dimensions} "
+            f"dimensions, got {size}")

@@ -1,0 +1,161 @@
+"""Migrations: playhouse.migrations' runner, one folder per namespace, under one lock.
+
+Extends `playhouse.migrations.Runner` with
+- one history table (`powernode_migrations`) whose rows carry their namespace;
+- a PostgreSQL advisory lock around a whole run, so two migrators never collide;
+- namespaces migrated in dependency order, a failing namespace (such as one
+  needing an extension the server lacks) skipping only itself and its dependents.
+Each migration runs in its own transaction (playhouse's `migration_context`).
+"""
+import datetime
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import peewee
+from playhouse import migrations as playhouse_migrations
+
+from .errors import MigrationFailed, MissingExtension, PowernodeError
+from .registry import registry
+
+__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "rollback", "HISTORY_TABLE"]
+
+HISTORY_TABLE = "powernode_migrations"
+LOCK_KEY = 0x706F7765726E6F64  # "powernod": one advisory lock for every migrator
+
+
+def _history_model(database, namespace):
+    class History(peewee.Model):
+        namespace_name = peewee.CharField(column_name="namespace", default=namespace)
+        name = peewee.CharField()
+        applied = peewee.DateTimeField(default=datetime.datetime.now)
+
+        class Meta:
+            table_name = HISTORY_TABLE
+            indexes = ((("namespace_name", "name"), True),)
+
+        # playhouse's runner reads and deletes history by name; scope both to this namespace.
+        @classmethod
+        def select(cls, *fields):
+            return super().select(*fields).where(cls.namespace_name == namespace)
+
+        @classmethod
+        def delete(cls):
+            return super().delete().where(cls.namespace_name == namespace)
+
+    History.bind(database)
+    return History
+
+
+class NamespaceRunner(playhouse_migrations.Runner):
+    """playhouse's Runner for one namespace's folder, its history tagged with the namespace."""
+
+    def __init__(self, database, namespace, directory):
+        super().__init__(database, str(directory), table_name=HISTORY_TABLE)
+        self.namespace = namespace
+        self.History = _history_model(database, namespace)
+
+    def _run(self, name, module, direction, fake=False):
+        try:
+            super()._run(name, module, direction, fake)
+        except PowernodeError:
+            raise
+        except Exception as exc:
+            raise MigrationFailed(f"{self.namespace}/{name} ({direction}) failed and was rolled back: "
+                                  f"{str(exc).strip().splitlines()[0]}") from exc
+
+
+@dataclass
+class MigrationReport:
+    applied: Dict[str, List[str]] = field(default_factory=dict)
+    failed: Dict[str, PowernodeError] = field(default_factory=dict)
+    skipped: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.skipped
+
+
+def runner_for(database, namespace) -> Optional[NamespaceRunner]:
+    directory = registry.plugin_path("powernode_migrations", namespace)
+    return NamespaceRunner(database, namespace, directory) if directory else None
+
+
+class _advisory_lock:
+    def __init__(self, database):
+        self.database = database
+
+    def __enter__(self):
+        self.database.execute_sql("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+
+    def __exit__(self, *exc):
+        self.database.execute_sql("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport:
+    """Apply the pending migrations of the selected namespaces, dependencies first."""
+    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    report = MigrationReport()
+    with _advisory_lock(database):
+        for namespace in selected:
+            blocked = [dep for dep in registry.namespaces[namespace].depends_on
+                       if dep in report.failed or dep in report.skipped]
+            if blocked:
+                report.skipped[namespace] = f"depends on {', '.join(blocked)}, which did not migrate"
+                continue
+            runner = runner_for(database, namespace)
+            if runner is None:
+                continue
+            try:
+                report.applied[namespace] = runner.up()
+            except PowernodeError as exc:
+                report.failed[namespace] = exc
+    if raise_on_failure and report.failed:
+        first = next(iter(report.failed.values()))
+        raise type(first)(str(first)) from first
+    return report
+
+
+def status(database, namespaces=None):
+    """[(namespace, playhouse Migration tuple with `applied` set or None)], in run order."""
+    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    rows = []
+    for namespace in selected:
+        runner = runner_for(database, namespace)
+        if runner is not None:
+            rows.extend((namespace, migration) for migration in runner.status())
+    return rows
+
+
+def rollback(database, namespaces=None, to=None) -> List[str]:
+    """Revert the last applied migration, or every one applied after `to` (`ns/name` or a unique name)."""
+    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    with _advisory_lock(database):
+        applied = sorted(((migration.applied, namespace, migration.name)
+                          for namespace, migration in status(database, selected)
+                          if migration.applied), reverse=True)
+        if not applied:
+            return []
+        if to is None:
+            plan = applied[:1]
+        else:
+            matches = [row for row in applied if to in (row[2], f"{row[1]}/{row[2]}")]
+            if len(matches) != 1:
+                known = ", ".join(f"{ns}/{name}" for _, ns, name in applied)
+                raise MigrationFailed(f"no single applied migration named {to!r}; applied: {known}")
+            plan = applied[:applied.index(matches[0])]
+        reverted = []
+        for _, namespace, name in plan:
+            _refuse_if_depended_on(database, namespace, selected)
+            runner_for(database, namespace).down(name)
+            reverted.append(f"{namespace}/{name}")
+        return reverted
+
+
+def _refuse_if_depended_on(database, namespace, selected):
+    for other, info in registry.namespaces.items():
+        if namespace in info.depends_on:
+            runner = runner_for(database, other)
+            if runner is not None and runner.applied():
+                raise MigrationFailed(
+                    f"cannot roll back {namespace}: namespace {other} depends on it and is migrated; "
+                    f"roll back {other} first")

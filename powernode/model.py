@@ -1,0 +1,175 @@
+"""The base model: UUIDv7 key, Rails timestamps, declared indexes and checks, soft delete.
+
+A model declares its table in `Meta`:
+
+    class User(PowernodeModel):
+        account = Reference("Account", column_name="account_id", backref="users")
+        email = StringField()
+        class Meta:
+            table_name = "users"
+            rails_name = "User"
+            indexes = [Index("index_users_on_email", ["email"], unique=True)]
+            checks = [Check("valid_user_status", "status::text = ANY (...)")]
+"""
+from dataclasses import dataclass
+from typing import Optional, Sequence, Union
+
+import peewee
+
+from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
+from .references import Reference
+
+__all__ = ["PowernodeModel", "Discardable", "VectorSearch", "Index", "Check"]
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index as the platform declares it: columns (or one SQL expression), and options."""
+    name: str
+    columns: Union[Sequence[str], str]
+    unique: bool = False
+    where: Optional[str] = None
+    using: Optional[str] = None
+    opclass: Optional[str] = None
+    order: Optional[dict] = None
+
+    @property
+    def expression(self) -> bool:
+        return isinstance(self.columns, str)
+
+    def model_index(self, model):
+        """This index as peewee's `ModelIndex`, which renders the CREATE INDEX."""
+        if self.expression:
+            parts = [peewee.SQL(self.columns)]
+        else:
+            parts = [peewee.SQL(self._column_sql(column)) for column in self.columns]
+        return peewee.ModelIndex(
+            model, parts, unique=self.unique, safe=False, name=self.name,
+            using=self.using, where=peewee.SQL(self.where) if self.where else None)
+
+    def _column_sql(self, column):
+        sql = f'"{column}"'
+        if self.opclass:
+            sql += f" {self.opclass}"
+        direction = (self.order or {}).get(column)
+        if direction:
+            sql += f" {direction.upper()}"
+        return sql
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named CHECK constraint; `expression` as PostgreSQL prints it."""
+    name: str
+    expression: str
+
+    def constraint(self):
+        return peewee.SQL(f'CONSTRAINT "{self.name}" CHECK ({self.expression})')
+
+
+class _PowernodeModelBase(peewee.ModelBase):
+    """Turns `Meta.indexes`/`Meta.checks` declarations into peewee's, after peewee builds the class."""
+
+    def __new__(mcs, name, bases, attrs, **kwargs):
+        meta = attrs.get("Meta")
+        specs = list(getattr(meta, "indexes", ()) or ())
+        checks = list(getattr(meta, "checks", ()) or ())
+        if meta is not None:
+            # peewee would read Index specs as (columns, unique) tuples: hand it none.
+            meta.indexes = ()
+        cls = super().__new__(mcs, name, bases, attrs, **kwargs)
+        if "__repr__" not in attrs:  # peewee gives every model class its own; keep ours
+            cls.__repr__ = _model_repr
+        for field in cls._meta.sorted_fields:
+            if isinstance(field, Reference) and field.index_option:
+                specs.append(_reference_index(cls, field))
+        cls._meta.index_specs = tuple(specs)
+        cls._meta.check_specs = tuple(checks)
+        cls._meta.indexes = [spec.model_index(cls) for spec in specs]
+        cls._meta.constraints = [check.constraint() for check in checks]
+        return cls
+
+
+def _model_repr(self):
+    return f"<{self._meta.rails_name or type(self).__name__} {self.__data__.get('id')}>"
+
+
+def _reference_index(model, field):
+    name = field.index_option
+    if name is True:
+        name = f"index_{model._meta.table_name}_on_{field.column_name}"
+    return Index(name, [field.column_name], unique=field.unique_index)
+
+
+class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
+    """Base of every Powernode model. `Meta.rails_name` is its name in `powernode.models`."""
+
+    id = PrimaryKeyField()
+
+    class Meta:
+        legacy_table_names = False
+
+    def save(self, *args, **kwargs):
+        fields = self._meta.fields
+        now = utcnow()
+        if "created_at" in fields and self.created_at is None:
+            self.created_at = now
+        if "updated_at" in fields:
+            self.updated_at = now
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        """Peewee's bulk UPDATE, touching `updated_at` unless the caller sets it."""
+        if "updated_at" in cls._meta.fields:
+            data = dict(__data or {}, **update)
+            names = {key if isinstance(key, str) else key.name for key in data}
+            if "updated_at" not in names:
+                data["updated_at"] = utcnow()
+            return super().update(data)
+        return super().update(__data, **update)
+
+
+class Discardable:
+    """Soft delete, as the Discard gem does it, for models with `discarded_at`."""
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.discarded_at is not None
+
+    def discard(self) -> bool:
+        """Mark discarded (once); True when it changed anything."""
+        if self.is_discarded:
+            return False
+        self.discarded_at = utcnow()
+        self.save()
+        return True
+
+    def undiscard(self) -> bool:
+        if not self.is_discarded:
+            return False
+        self.discarded_at = None
+        self.save()
+        return True
+
+    @classmethod
+    def kept(cls):
+        return cls.select().where(cls.discarded_at.is_null())
+
+    @classmethod
+    def discarded(cls):
+        return cls.select().where(cls.discarded_at.is_null(False))
+
+
+
+class VectorSearch:
+    """Nearest-neighbour search for models with a pgvector column, served by its HNSW index."""
+
+    @classmethod
+    def nearest(cls, vector, k=10, field=None):
+        """The `k` rows closest to `vector` by cosine distance, nearest first, each with `.distance`."""
+        if field is None:
+            field = next(f for f in cls._meta.sorted_fields if isinstance(f, VectorField))
+        check_dimensions(field, vector)
+        distance = field.cosine_distance(vector)
+        return cls.select(cls, distance.alias("distance")).order_by(distance).limit(k)

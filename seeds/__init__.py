@@ -1,0 +1,1 @@
+"""Seed data files, one folder per namespace."""

@@ -1,0 +1,132 @@
+"""The library surface: connect, select namespaces, migrate, create and navigate."""
+import datetime
+import uuid
+
+import peewee
+import pytest
+
+import powernode
+from powernode.errors import DatabaseUnavailable, DeclarationError, UnknownNamespace
+from powernode.uuid7 import is_uuid7
+
+
+@pytest.fixture
+def core_db(database_url):
+    db = powernode.connect(database_url, namespaces=[])
+    powernode.migrate(db)
+    yield db
+    db.close()
+
+
+def test_core_only_account_gets_a_uuidv7(core_db):
+    account = powernode.models["Account"].create(name="Acme")
+    assert isinstance(account.id, uuid.UUID) and is_uuid7(account.id)
+    stored = powernode.models["Account"].get_by_id(account.id)
+    assert stored.name == "Acme" and stored.status == "active"
+
+
+def test_selection_limits_the_models_mapping(core_db):
+    assert core_db.namespaces == ("core",)
+    assert "User" in powernode.models
+    with pytest.raises(KeyError, match="Ai::Agent"):
+        powernode.models["Ai::Agent"]
+    assert len(powernode.models) == 64
+
+
+def test_unknown_name_suggests_near_ones(core_db):
+    with pytest.raises(KeyError, match="did you mean.*Account"):
+        powernode.models["Acount"]
+
+
+def test_unknown_namespace_lists_the_installed_ones(database_url):
+    with pytest.raises(UnknownNamespace, match="'nope'.*installed: core"):
+        powernode.connect(database_url, namespaces=["nope"])
+
+
+def test_missing_database_is_a_clear_error(server):
+    with pytest.raises(DatabaseUnavailable, match="pn_missing_db"):
+        powernode.connect(server.url("pn_missing_db"), namespaces=[])
+
+
+def test_user_belongs_to_account_both_ways(core_db):
+    Account, User = powernode.models["Account"], powernode.models["User"]
+    acme = Account.create(name="Acme")
+    ada = User.create(account=acme, email="ada@acme.test", password_digest="x")
+    assert User.get_by_id(ada.id).account == acme
+    assert ada.account_id == acme.id
+    assert [u.email for u in acme.users] == ["ada@acme.test"]
+
+
+def test_timestamps_are_set_on_insert_and_touched_on_save(core_db):
+    Account = powernode.models["Account"]
+    account = Account.create(name="Acme")
+    created, first_update = account.created_at, account.updated_at
+    assert isinstance(created, datetime.datetime) and created.tzinfo is None
+    account.name = "Acme 2"
+    account.save()
+    reloaded = Account.get_by_id(account.id)
+    assert reloaded.created_at == created and reloaded.updated_at > first_update
+
+
+def test_bulk_update_touches_updated_at(core_db):
+    Account = powernode.models["Account"]
+    account = Account.create(name="Acme")
+    Account.update(name="Acme 3").where(Account.id == account.id).execute()
+    assert Account.get_by_id(account.id).updated_at > account.updated_at
+
+
+def test_json_defaults_are_never_shared(core_db):
+    Account = powernode.models["Account"]
+    first, second = Account(name="a"), Account(name="b")
+    first.settings["theme"] = "dark"
+    assert second.settings == {}
+
+
+def test_json_default_must_be_callable():
+    with pytest.raises(TypeError, match="callable"):
+        powernode.fields.JSONBField(default={})
+
+
+def test_soft_delete(core_db):
+    class Note(powernode.Discardable, powernode.PowernodeModel):
+        account = powernode.Reference("Account", column_name="account_id")
+        body = powernode.fields.TextField()
+        discarded_at = powernode.fields.TimestampField(precision=6, null=True)
+
+        class Meta:
+            table_name = "test_notes"
+            rails_name = "Test::Note"
+
+    powernode.registry._register(Note, "core")  # resolve its reference as a plugin's model would be
+    Note.bind(core_db)
+    core_db.create_tables([Note])
+    account = powernode.models["Account"].create(name="Acme")
+    kept, gone = Note.create(account=account, body="a"), Note.create(account=account, body="b")
+    assert gone.discard() and gone.is_discarded and not gone.discard()
+    assert [n.body for n in Note.kept()] == ["a"] and [n.body for n in Note.discarded()] == ["b"]
+    assert gone.undiscard() and Note.discarded().count() == 0 and not kept.is_discarded
+    del powernode.registry._models["Test::Note"]
+
+
+def test_reference_target_without_separator_is_refused_at_declaration():
+    powernode.registry.get("Ai::Provider")
+    with pytest.raises(DeclarationError, match="write 'Ai::Provider'"):
+        class Broken(powernode.PowernodeModel):
+            provider = powernode.Reference("AiProvider", column_name="ai_provider_id")
+
+
+def test_reference_column_must_end_in_id():
+    with pytest.raises(DeclarationError, match="_id"):
+        powernode.Reference("Account", column_name="account")
+
+
+def test_reference_makes_uuid_column_foreign_key_and_one_index():
+    class Gadget(powernode.PowernodeModel):
+        account = powernode.Reference("Account", column_name="account_id", on_delete="cascade")
+
+        class Meta:
+            table_name = "gadgets"
+            rails_name = "Gadget"
+
+    assert isinstance(Gadget._meta.fields["account"], peewee.UUIDField)
+    assert [i.name for i in Gadget._meta.index_specs] == ["index_gadgets_on_account_id"]

@@ -1,0 +1,28 @@
+"""The namespaces the platform's seed document names: Rails module, table prefix, a title.
+
+The table prefix is the platform's convention for new tables; a few reference
+tables predate it (`account_git_webhook_configs` in devops, `circuit_breakers`
+in monitoring) and keep their names.
+"""
+NAMESPACES = {
+    "core": {"rails_module": None, "prefix": "", "title": "Core platform models (accounts, users, roles, billing)"},
+    "account": {"rails_module": "Account", "prefix": "account_", "title": "Account:: delegations and terminations"},
+    "ai": {"rails_module": "Ai", "prefix": "ai_", "title": "Ai:: agents, teams, missions, memory, providers"},
+    "chat": {"rails_module": "Chat", "prefix": "chat_", "title": "Chat:: channels, messages and sessions"},
+    "data_management": {"rails_module": "DataManagement", "prefix": "data_",
+                        "title": "DataManagement:: exports, deletions, retention"},
+    "database": {"rails_module": "Database", "prefix": "database_", "title": "Database:: backups and restores"},
+    "devops": {"rails_module": "Devops", "prefix": "devops_", "title": "Devops:: pipelines, runs, containers"},
+    "file_management": {"rails_module": "FileManagement", "prefix": "file_",
+                        "title": "FileManagement:: file objects, storage, sharing"},
+    "knowledge_base": {"rails_module": "KnowledgeBase", "prefix": "knowledge_base_",
+                       "title": "KnowledgeBase:: articles, categories, tags"},
+    "marketplace": {"rails_module": "Marketplace", "prefix": "marketplace_", "title": "Marketplace:: subscriptions"},
+    "mcp": {"rails_module": "Mcp", "prefix": "mcp_", "title": "Mcp:: protocol principals"},
+    "monitoring": {"rails_module": "Monitoring", "prefix": "monitoring_",
+                   "title": "Monitoring:: circuit breakers and health"},
+    "review": {"rails_module": "Review", "prefix": "review_", "title": "Review:: responses, votes, moderation"},
+    "shared": {"rails_module": "Shared", "prefix": "shared_", "title": "Shared:: prompt templates and feature gates"},
+    "supply_chain": {"rails_module": "SupplyChain", "prefix": "supply_chain_",
+                     "title": "SupplyChain:: SBOMs, attestations, licenses"},
+}
