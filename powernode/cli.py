@@ -59,11 +59,13 @@ def _fail(message, code) -> int:
 def _connect(args):
     import powernode
 
+    namespaces = args.namespace.split(",") if args.namespace else None
+    powernode.registry.resolve_selection(namespaces)  # a bad name fails before any server starts
     url = args.database or os.environ.get("DATABASE_URL")
     if not url:
         url = embedded.start()
         print(f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'", file=sys.stderr)
-    return powernode.connect(url, namespaces=args.namespace.split(",") if args.namespace else None)
+    return powernode.connect(url, namespaces=namespaces)
 
 
 def _migrate(args) -> int:

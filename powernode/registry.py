@@ -65,7 +65,7 @@ class Registry:
                 if info.name in infos:
                     raise DeclarationError(f"two plugins provide the namespace {info.name!r}")
                 infos[info.name] = info
-            graph = {name: set(info.depends_on) for name, info in infos.items()}
+            graph = {name: sorted(infos[name].depends_on) for name in sorted(infos, key=lambda n: (n != "core", n))}
             try:
                 order = list(TopologicalSorter(graph).static_order())
             except CycleError as exc:

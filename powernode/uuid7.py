@@ -1,15 +1,49 @@
-"""UUIDv7 keys: made in Python by `uuid6`, read back here.
+"""UUIDv7 keys: made here, read back here.
 
-`uuid6.uuid7()` keeps ids strictly increasing within a process: when two ids
-fall in the same millisecond it advances the timestamp by one, so the
-embedded time may run slightly ahead under very fast generation.
+`new_uuid7()` follows RFC 9562 §6.2 method 1: a 42-bit counter after the
+millisecond timestamp, seeded at random each new millisecond and incremented
+within one, so ids made in sequence strictly increase while the timestamp
+stays the real clock (`uuid6.uuid7()` instead steps the timestamp forward one
+millisecond per id, and at bulk-load rates runs minutes ahead of the clock).
+Values are `uuid6.UUID`s, which read the v7 timestamp back as `.time`.
 """
 import datetime
+import os
+import threading
+import time
 import uuid
 
-from uuid6 import uuid7 as new_uuid7
+from uuid6 import UUID
 
 __all__ = ["new_uuid7", "is_uuid7", "timestamp_ms", "created_at"]
+
+_COUNTER_MAX = (1 << 42) - 1
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def _seed() -> int:
+    # the counter's top bit starts at 0, leaving 2**41 increments before a rollover
+    return int.from_bytes(os.urandom(6), "big") >> 7
+
+
+def new_uuid7() -> UUID:
+    """A new UUIDv7, greater than every one this process made before."""
+    global _last_ms, _counter
+    now_ms = time.time_ns() // 1_000_000
+    with _lock:
+        if now_ms > _last_ms:
+            _last_ms, _counter = now_ms, _seed()
+        else:  # same millisecond, or the clock stepped back: count on from the last id
+            _counter += 1
+            if _counter > _COUNTER_MAX:
+                _last_ms, _counter = _last_ms + 1, _seed()
+        ms, counter = _last_ms, _counter
+    tail = int.from_bytes(os.urandom(4), "big")
+    # 48 ms | 4 version | 12 counter high | 2 variant | 30 counter low | 32 random
+    value = (ms << 80) | ((counter >> 30) << 64) | ((counter & 0x3FFFFFFF) << 32) | tail
+    return UUID(int=value, version=7)
 
 
 def is_uuid7(value: uuid.UUID) -> bool:

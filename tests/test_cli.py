@@ -1,0 +1,55 @@
+"""`python -m powernode`: the commands, and one clear line for every kind of bad input."""
+import pytest
+
+from conftest import run_cli
+
+
+def test_migrate_twice_then_status_and_rollback(database_url):
+    code, out, err = run_cli("migrate", "--database", database_url, "--namespace", "knowledge_base")
+    assert code == 0, err
+    assert out.splitlines() == ["applied core/0001_core_tables", "applied knowledge_base/0001_knowledge_base_tables"]
+
+    code, out, err = run_cli("migrate", "--database", database_url, "--namespace", "knowledge_base")
+    assert (code, out.strip()) == (0, "up to date (core, knowledge_base)")
+
+    code, out, _ = run_cli("status", "--database", database_url, "--namespace", "knowledge_base")
+    assert code == 0 and [line.split()[:2] for line in out.splitlines()] == [
+        ["core", "0001_core_tables"], ["knowledge_base", "0001_knowledge_base_tables"]]
+
+    code, out, err = run_cli("rollback", "--database", database_url, "--namespace", "knowledge_base")
+    assert (code, out.strip()) == (0, "reverted knowledge_base/0001_knowledge_base_tables"), err
+    code, out, _ = run_cli("status", "--database", database_url, "--namespace", "knowledge_base")
+    assert out.splitlines()[1].split()[-1] == "pending"
+
+
+def test_rollback_refuses_to_drop_what_another_namespace_needs(database_url):
+    assert run_cli("migrate", "--database", database_url, "--namespace", "chat")[0] == 0
+    code, out, err = run_cli("rollback", "--database", database_url, "--namespace", "chat", "--to", "zzz")
+    assert code == 1 and "no single applied migration named 'zzz'" in err
+
+
+def test_migrate_uses_database_url_from_the_environment(database_url):
+    code, out, err = run_cli("migrate", "--namespace", "shared", env={"DATABASE_URL": database_url})
+    assert code == 0 and "applied shared/0001_shared_tables" in out, err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["migrate", "--namespace", "nope"], "unknown namespace 'nope'; installed: core"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "no command given"),
+    (["migrate", "--database", "mysql://x/y"], "must start with postgresql://"),
+    (["migrate", "--database", "postgresql://localhost:notaport/db"], "malformed database URL"),
+    (["migrate", "--database", "postgresql://127.0.0.1:1/db"], "cannot connect to postgresql://127.0.0.1:1/db"),
+    (["migrate", "--database", "postgresql://u:secret@127.0.0.1:1/db"], "postgresql://u:***@127.0.0.1:1/db"),
+    (["migrate", "--database", "postgresql://127.0.0.1:5432"], "names no database"),
+])
+def test_bad_input_is_one_line_and_a_nonzero_exit(args, message):
+    code, out, err = run_cli(*args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("powernode: error: "), err
+    assert message in err and "Traceback" not in err and "secret" not in err
+
+
+def test_missing_database_is_one_line(server):
+    code, _, err = run_cli("status", "--database", server.url("pn_no_such_db"))
+    assert code == 2 and err.count("\n") == 1 and "pn_no_such_db" in err and "does not exist" in err
