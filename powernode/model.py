@@ -11,6 +11,7 @@ A model declares its table in `Meta`:
             indexes = [Index("index_users_on_email", ["email"], unique=True)]
             checks = [Check("valid_user_status", "status::text = ANY (...)")]
 """
+import re
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
@@ -19,7 +20,7 @@ import peewee
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
 from .references import Reference
 
-__all__ = ["PowernodeModel", "Discardable", "VectorSearch", "Index", "Check"]
+__all__ = ["PowernodeModel", "Discardable", "VectorSearch", "Through", "Index", "Check"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,16 @@ class Check:
 
     def constraint(self):
         return peewee.SQL(f'CONSTRAINT "{self.name}" CHECK ({self.expression})')
+
+    def allowed_values(self):
+        """(column, [values]) for an enum check such as `status::text = ANY (ARRAY['a', 'b'])`, else None."""
+        match = _ENUM_CHECK.match(self.expression)
+        if match is None:
+            return None
+        return match.group(1), re.findall(r"'([^']*)'", self.expression)
+
+
+_ENUM_CHECK = re.compile(r"^\(?\(?(\w+)\)?::text = ANY \(")
 
 
 class _PowernodeModelBase(peewee.ModelBase):
@@ -173,3 +184,21 @@ class VectorSearch:
         check_dimensions(field, vector)
         distance = field.cosine_distance(vector)
         return cls.select(cls, distance.alias("distance")).order_by(distance).limit(k)
+
+
+class Through:
+    """A Rails `has_many :roles, through: :user_roles`: the far rows, as a query.
+
+        roles = Through("user_roles", "role")   # user.roles -> Role rows via UserRole
+    """
+
+    def __init__(self, through, far):
+        self.through, self.far = through, far
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        links = getattr(instance, self.through)  # the back-reference query of the join model
+        far = links.model._meta.fields[self.far]
+        target = far.rel_model
+        return target.select().where(target._meta.primary_key.in_(links.select(far)))

@@ -27,6 +27,8 @@ KINDS = {
     "loose_reference": "`uuid` columns ending in `_id` that the database does not constrain "
                        "(polymorphic or unenforced references).",
     "table_without_primary_key": "Tables created with `id: false`.",
+    "default_outside_its_check": "Columns whose default is not among the values their own CHECK allows "
+                                 "(an insert that relies on the default fails).",
 }
 
 
@@ -41,6 +43,11 @@ def deviations(models):
         if not meta.primary_key:
             found["table_without_primary_key"].add(table)
         specs = [spec for spec in meta.index_specs if not spec.expression]
+        for enum in filter(None, (check.allowed_values() for check in meta.check_specs)):
+            column, values = enum
+            field = meta.columns.get(column)
+            if field is not None and isinstance(field.default, str) and field.default not in values:
+                found["default_outside_its_check"].add(f"{table}.{column} = {field.default!r}")
         for field in meta.sorted_fields:
             column = field.column_name
             reference = isinstance(field, (Reference, ResolvedReference))

@@ -1,6 +1,6 @@
 """Generate the namespace model modules and their migrations from the reference schema.
 
-    python tools/generate.py [--reference PATH]
+    python tools/generate.py [--reference PATH] [--check]
 
 Reads the platform's schema (../shared/reference/powernode-schema.json, or
 $POWERNODE_REFERENCE) and tools/catalog/seed_names.json (the tables and aliases
@@ -77,6 +77,7 @@ class Catalog:
 # -- one model ---------------------------------------------------------------
 
 RESERVED = None  # attribute names a field may not take (peewee.Model's own), set in main()
+CHECK = False
 
 TYPE_MAP = [
     (r"uuid", "UUIDField", ""),
@@ -131,7 +132,19 @@ def python_default(column):
         return str(int(value))
     if column["type"] == "float":
         return repr(float(value))
-    return repr(value)
+    return literal(value)
+
+
+def literal(value):
+    """Python source for a value, strings in double quotes like the rest of the generated code."""
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def import_line(module, names):
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= 100:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
 
 
 def rendered_default(cls_name, args, default_source):
@@ -221,6 +234,7 @@ class ModelWriter:
         if any(c["sql_type"].startswith("vector(") for c in t["columns"]):
             bases.append("VectorSearch")
             self.imports.add("VectorSearch")
+        lines += self.through_lines(names)
         bases.append("PowernodeModel")
         self.imports.add("PowernodeModel")
         doc = f'    """{t["model"]} (table `{t["table"]}`)."""'
@@ -236,9 +250,26 @@ class ModelWriter:
         if t["checks"]:
             self.imports.add("Check")
             meta.append("        checks = [")
-            meta += [f"            Check({c['name']!r}, {c['expression']!r})," for c in t["checks"]]
+            meta += [f"            Check({literal(c['name'])}, {literal(c['expression'])})," for c in t["checks"]]
             meta.append("        ]")
         return [f"class {self.class_name}({', '.join(bases)}):", doc, "", *lines, "", *meta]
+
+    def through_lines(self, names):
+        """`Through` for each has_many :through whose join is one of this model's back-references."""
+        lines = []
+        incoming = {name: key for key, name in self.backrefs.items()
+                    if self.catalog.by_model[self.writers[key[0]].references[key[1]]["target"]] is self.t}
+        for association in self.t.get("associations", []):
+            through = association.get("through")
+            if not through or through not in incoming or association["name"] in names.values():
+                continue
+            join = self.writers[incoming[through][0]]
+            far = association.get("source") or singularize(association["name"])
+            join_names = join.attribute_names()
+            if far in join_names.values() and far + "_id" in join.references:
+                self.imports.add("Through")
+                lines.append(f'    {association["name"]} = Through("{through}", "{far}")')
+        return [""] + lines if lines else []
 
     def field_source(self, column, names, indexes):
         name = column["name"]
@@ -262,9 +293,9 @@ class ModelWriter:
             if default.startswith("Decimal"):
                 self.imports.add("Decimal")
         if "default_sql" in column and rendered_default(cls, args, default) != column["default_sql"]:
-            kwargs.append(f"server_default={column['default_sql']!r}")
+            kwargs.append(f"server_default={literal(column['default_sql'])}")
         if column.get("comment"):
-            kwargs.append(f"help_text={column['comment']!r}")
+            kwargs.append(f"help_text={literal(column['comment'])}")
         return f"{cls}({', '.join(kwargs)})"
 
     def reference_source(self, column, names, indexes):
@@ -295,7 +326,7 @@ class ModelWriter:
         if backref:
             kwargs.append(f'backref="{backref}"')
         if column.get("comment"):
-            kwargs.append(f"help_text={column['comment']!r}")
+            kwargs.append(f"help_text={literal(column['comment'])}")
         return f"Reference({', '.join(kwargs)})"
 
 
@@ -306,10 +337,10 @@ def class_name(rails_name):
 
 def index_source(index):
     columns = index["columns"]
-    args = [repr(index["name"]), repr(columns) if isinstance(columns, str) else json.dumps(columns)]
+    args = [literal(index["name"]), json.dumps(columns)]
     for key in ("unique", "where", "using", "opclass", "order"):
         if index.get(key):
-            args.append(f"{key}={index[key]!r}")
+            args.append(f"{key}={literal(index[key])}")
     return f"Index({', '.join(args)})"
 
 
@@ -321,18 +352,24 @@ def assign_backrefs(catalog, writers):
     for writer in writers:
         taken[writer.t["table"]] = {c["name"] for c in writer.t["columns"]} | set(writer.attribute_names().values())
     backrefs = {}
-    for writer in writers:
-        source = writer.t
+    pending = []
+    for writer in writers:  # first the names Rails declares, so derived names never take theirs
         for column, info in sorted(writer.references.items()):
             target = catalog.by_model[info["target"]]
-            name = rails_backref(catalog, target, source, column)
+            name = rails_backref(catalog, target, writer.t, column)
             used = taken[target["table"]]
             if name is None or name in used or name in RESERVED:
-                name = source["table"] if source["table"] not in used else f"{source['table']}_by_{column[:-3]}"
-            if name in used or name in RESERVED:
-                raise SystemExit(f"generate: no back-reference name for {source['table']}.{column}")
-            used.add(name)
-            backrefs[(source["table"], column)] = name
+                pending.append((writer.t, column, target))
+            else:
+                used.add(name)
+                backrefs[(writer.t["table"], column)] = name
+    for source, column, target in pending:
+        used = taken[target["table"]]
+        name = source["table"] if source["table"] not in used else f"{source['table']}_by_{column[:-3]}"
+        if name in used or name in RESERVED:
+            raise SystemExit(f"generate: no back-reference name for {source['table']}.{column}")
+        used.add(name)
+        backrefs[(source["table"], column)] = name
     return backrefs
 
 
@@ -366,9 +403,9 @@ def models_module(namespace, writers, version):
     lines.insert(0, f'"""{info["title"]}: {len(writers)} models."""')
     if "Decimal" in imports:
         lines.append("from decimal import Decimal\n")
-    lines.append(f"from powernode.fields import {', '.join(sorted(imports & FIELD_IMPORTS))}")
-    model_names = sorted(imports & {"PowernodeModel", "Discardable", "VectorSearch", "Index", "Check"})
-    lines.append(f"from powernode.model import {', '.join(model_names)}")
+    lines.append(import_line("powernode.fields", sorted(imports & FIELD_IMPORTS)))
+    model_names = sorted(imports & {"PowernodeModel", "Discardable", "VectorSearch", "Through", "Index", "Check"})
+    lines.append(import_line("powernode.model", model_names))
     if "Reference" in imports:
         lines.append("from powernode.references import Reference")
     return "\n".join(lines) + "\n\n\n" + "\n\n\n".join(classes) + "\n"
@@ -377,7 +414,7 @@ def models_module(namespace, writers, version):
 def plugin_module(namespace, writers, aliases, package):
     info = NAMESPACES[namespace]
     names = sorted(w.t["model"] for w in writers)
-    alias_lines = "".join(f"        {a['name']!r}: {a['target']!r},\n" for a in aliases)
+    alias_lines = "".join(f"        {literal(a['name'])}: {literal(a['target'])},\n" for a in aliases)
     migrations = f'files("powernode_migrations") / "{namespace}"'
     seeds = f'files("powernode_seeds") / "{namespace}"'
     return (f'"""{info["title"]}: the `{namespace}` namespace plugin."""\n'
@@ -386,13 +423,13 @@ def plugin_module(namespace, writers, aliases, package):
             + "from powernode.namespace import Namespace\n\n"
             + "plugin = Namespace(\n"
             + f'    "{namespace}",\n'
-            + f"    rails_module={info['rails_module']!r},\n"
+            + f"    rails_module={literal(info['rails_module']) if info['rails_module'] else None},\n"
             + f'    table_prefix="{info["prefix"]}",\n'
             + f'    models="{package}.models",\n'
             + f"    migrations={migrations},\n"
             + f"    seeds={seeds},\n"
             + "    model_names=(\n"
-            + "".join(f"        {n!r},\n" for n in names)
+            + "".join(f"        {literal(n)},\n" for n in names)
             + "    ),\n"
             + ("    aliases={\n" + alias_lines + "    },\n" if aliases else "")
             + ")\n")
@@ -455,11 +492,18 @@ def migration_module(namespace, models, foreign_keys, extensions, version):
             + "    drop_tables(db, TABLES)\n")
 
 
+STALE = []  # with --check: files whose committed text differs from what would be written
+
+
 def write(path, text):
+    if path.exists() and path.read_text() == text:
+        return
+    if CHECK:
+        STALE.append(str(path.relative_to(ROOT)))
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-        print(f"wrote {path.relative_to(ROOT)}")
+    path.write_text(text)
+    print(f"wrote {path.relative_to(ROOT)}")
 
 
 def package_dir(namespace):
@@ -471,10 +515,12 @@ def package_name(namespace):
 
 
 def main(argv=None):
-    global RESERVED
+    global RESERVED, CHECK
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", default=os.environ.get("POWERNODE_REFERENCE", DEFAULT_REFERENCE))
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
     args = parser.parse_args(argv)
+    CHECK = args.check
 
     import powernode
 
@@ -484,8 +530,9 @@ def main(argv=None):
     catalog = Catalog(tables)
     writers = [ModelWriter(catalog, t, {}) for t in tables]
     backrefs = assign_backrefs(catalog, writers)
+    by_table = {writer.t["table"]: writer for writer in writers}
     for writer in writers:
-        writer.backrefs = backrefs
+        writer.backrefs, writer.writers = backrefs, by_table
 
     by_namespace = {}
     for writer in writers:
@@ -516,6 +563,10 @@ def main(argv=None):
         extensions = {ext for m in models for f in m._meta.sorted_fields for ext in _extensions(f)}
         write(ROOT / "migrations" / namespace / f"0001_{namespace}_tables.py",
               migration_module(namespace, models, keys, extensions, version))
+    if STALE:
+        print("generated files differ from the committed ones: " + ", ".join(STALE))
+        return 1
+    return 0
 
 
 def use_working_tree():
@@ -547,4 +598,4 @@ def _extensions(field):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,16 +7,16 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "account",
-    rails_module='Account',
+    rails_module="Account",
     table_prefix="account_",
     models="powernode_plugins.account.models",
     migrations=files("powernode_migrations") / "account",
     seeds=files("powernode_seeds") / "account",
     model_names=(
-        'Account::Delegation',
-        'Account::DelegationPermission',
-        'Account::Feature',
-        'Account::Setting',
-        'Account::Termination',
+        "Account::Delegation",
+        "Account::DelegationPermission",
+        "Account::Feature",
+        "Account::Setting",
+        "Account::Termination",
     ),
 )

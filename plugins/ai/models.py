@@ -3,8 +3,27 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
-from powernode.fields import ArrayField, BigIntegerField, BinaryField, BooleanField, DateField, DecimalField, DoubleField, InetField, IntegerField, JSONBField, LtreeField, StringField, TSVectorField, TextField, TimestampField, UUIDField, VectorField, utcnow
-from powernode.model import Check, Index, PowernodeModel, VectorSearch
+from powernode.fields import (
+    ArrayField,
+    BigIntegerField,
+    BinaryField,
+    BooleanField,
+    DateField,
+    DecimalField,
+    DoubleField,
+    InetField,
+    IntegerField,
+    JSONBField,
+    LtreeField,
+    StringField,
+    TSVectorField,
+    TextField,
+    TimestampField,
+    UUIDField,
+    VectorField,
+    utcnow,
+)
+from powernode.model import Check, Index, PowernodeModel, Through, VectorSearch
 from powernode.references import Reference
 
 
@@ -31,12 +50,12 @@ class A2aTaskEvent(PowernodeModel):
         table_name = "ai_a2a_task_events"
         rails_name = "Ai::A2aTaskEvent"
         indexes = [
-            Index('idx_a2a_events_task_time', ["ai_a2a_task_id", "created_at"]),
-            Index('index_ai_a2a_task_events_on_event_id', ["event_id"]),
-            Index('index_ai_a2a_task_events_on_event_type', ["event_type"]),
+            Index("idx_a2a_events_task_time", ["ai_a2a_task_id", "created_at"]),
+            Index("index_ai_a2a_task_events_on_event_id", ["event_id"]),
+            Index("index_ai_a2a_task_events_on_event_type", ["event_type"]),
         ]
         checks = [
-            Check('ai_a2a_task_events_type_check', "event_type::text = ANY (ARRAY['status_change'::character varying, 'artifact_added'::character varying, 'message'::character varying, 'progress'::character varying, 'error'::character varying, 'cancelled'::character varying]::text[])"),
+            Check("ai_a2a_task_events_type_check", "event_type::text = ANY (ARRAY['status_change'::character varying, 'artifact_added'::character varying, 'message'::character varying, 'progress'::character varying, 'error'::character varying, 'cancelled'::character varying]::text[])"),
         ]
 
 
@@ -80,7 +99,7 @@ class A2aTask(PowernodeModel):
     retry_count = IntegerField(default=0)
     sequence_number = IntegerField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     task_id = StringField()
     to_agent_card = Reference("Ai::AgentCard", column_name="to_agent_card_id", null=True, backref="a2a_tasks_as_to")
     to_agent = Reference("Ai::Agent", column_name="to_agent_id", null=True, backref="ai_a2a_tasks_by_to_agent")
@@ -91,19 +110,19 @@ class A2aTask(PowernodeModel):
         table_name = "ai_a2a_tasks"
         rails_name = "Ai::A2aTask"
         indexes = [
-            Index('index_ai_a2a_tasks_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_a2a_tasks_on_ai_workflow_run_id_and_sequence_number', ["ai_workflow_run_id", "sequence_number"]),
-            Index('index_ai_a2a_tasks_on_created_at', ["created_at"]),
-            Index('index_ai_a2a_tasks_on_dag_execution_id_and_execution_order', ["dag_execution_id", "execution_order"], where='(dag_execution_id IS NOT NULL)'),
-            Index('index_ai_a2a_tasks_on_dag_execution_id', ["dag_execution_id"], where='(dag_execution_id IS NOT NULL)'),
-            Index('index_ai_a2a_tasks_on_federation_task_id', ["federation_task_id"], where='(federation_task_id IS NOT NULL)'),
-            Index('index_ai_a2a_tasks_on_from_agent_id_and_status', ["from_agent_id", "status"]),
-            Index('index_ai_a2a_tasks_on_is_external', ["is_external"]),
-            Index('index_ai_a2a_tasks_on_task_id', ["task_id"], unique=True),
-            Index('index_ai_a2a_tasks_on_to_agent_id_and_status', ["to_agent_id", "status"]),
+            Index("index_ai_a2a_tasks_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_a2a_tasks_on_ai_workflow_run_id_and_sequence_number", ["ai_workflow_run_id", "sequence_number"]),
+            Index("index_ai_a2a_tasks_on_created_at", ["created_at"]),
+            Index("index_ai_a2a_tasks_on_dag_execution_id_and_execution_order", ["dag_execution_id", "execution_order"], where="(dag_execution_id IS NOT NULL)"),
+            Index("index_ai_a2a_tasks_on_dag_execution_id", ["dag_execution_id"], where="(dag_execution_id IS NOT NULL)"),
+            Index("index_ai_a2a_tasks_on_federation_task_id", ["federation_task_id"], where="(federation_task_id IS NOT NULL)"),
+            Index("index_ai_a2a_tasks_on_from_agent_id_and_status", ["from_agent_id", "status"]),
+            Index("index_ai_a2a_tasks_on_is_external", ["is_external"]),
+            Index("index_ai_a2a_tasks_on_task_id", ["task_id"], unique=True),
+            Index("index_ai_a2a_tasks_on_to_agent_id_and_status", ["to_agent_id", "status"]),
         ]
         checks = [
-            Check('ai_a2a_tasks_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying, 'input_required'::character varying]::text[])"),
+            Check("ai_a2a_tasks_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying, 'input_required'::character varying]::text[])"),
         ]
 
 
@@ -119,7 +138,7 @@ class AbTest(PowernodeModel):
     results = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
     statistical_significance = DoubleField(null=True)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     success_metrics = JSONBField(null=True, default=list)
     target_id = UUIDField()
     target_type = StringField()
@@ -135,13 +154,13 @@ class AbTest(PowernodeModel):
         table_name = "ai_ab_tests"
         rails_name = "Ai::AbTest"
         indexes = [
-            Index('index_ai_ab_tests_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_ab_tests_on_target_type_and_target_id', ["target_type", "target_id"]),
-            Index('index_ai_ab_tests_on_test_id', ["test_id"], unique=True),
+            Index("index_ai_ab_tests_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_ab_tests_on_target_type_and_target_id", ["target_type", "target_id"]),
+            Index("index_ai_ab_tests_on_test_id", ["test_id"], unique=True),
         ]
         checks = [
-            Check('check_ab_test_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'running'::character varying::text, 'paused'::character varying::text, 'completed'::character varying::text, 'cancelled'::character varying::text])"),
-            Check('check_ab_target_type', "target_type::text = ANY (ARRAY['workflow'::character varying::text, 'agent'::character varying::text, 'prompt'::character varying::text, 'model'::character varying::text, 'provider'::character varying::text])"),
+            Check("check_ab_test_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'running'::character varying::text, 'paused'::character varying::text, 'completed'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("check_ab_target_type", "target_type::text = ANY (ARRAY['workflow'::character varying::text, 'agent'::character varying::text, 'prompt'::character varying::text, 'model'::character varying::text, 'provider'::character varying::text])"),
         ]
 
 
@@ -151,7 +170,7 @@ class AgentBudget(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_agent_budgets")
     agent = Reference("Ai::Agent", column_name="agent_id", backref="budgets")
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(null=True, default='USD')
+    currency = StringField(null=True, default="USD")
     metadata = JSONBField(null=True, default=dict)
     parent_budget = Reference("Ai::AgentBudget", column_name="parent_budget_id", null=True, index=False, backref="child_budgets")
     period_end = TimestampField(precision=6, null=True)
@@ -180,17 +199,17 @@ class AgentCapability(PowernodeModel):
     last_verified_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(null=True, default=dict)
     proficiency_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
-    source = StringField(default='declared')
+    source = StringField(default="declared")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_agent_capabilities"
         rails_name = "Ai::AgentCapability"
         indexes = [
-            Index('index_ai_agent_capabilities_on_capability_key_and_ai_agent_id', ["capability_key", "ai_agent_id"], unique=True),
+            Index("index_ai_agent_capabilities_on_capability_key_and_ai_agent_id", ["capability_key", "ai_agent_id"], unique=True),
         ]
         checks = [
-            Check('ai_agent_capabilities_source_check', "source::text = ANY (ARRAY['declared'::character varying::text, 'learned'::character varying::text, 'inherited'::character varying::text, 'verified'::character varying::text])"),
+            Check("ai_agent_capabilities_source_check", "source::text = ANY (ARRAY['declared'::character varying::text, 'learned'::character varying::text, 'inherited'::character varying::text, 'verified'::character varying::text])"),
         ]
 
 
@@ -202,7 +221,7 @@ class AgentCard(PowernodeModel):
     authentication = JSONBField(default=dict)
     avg_response_time_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     capabilities = JSONBField(default=dict)
-    card_version = StringField(default='1.0.0')
+    card_version = StringField(default="1.0.0")
     chat_gateway_enabled = BooleanField(null=True, default=False)
     community_published = BooleanField(null=True, default=False)
     container_execution = BooleanField(null=True, default=False)
@@ -216,31 +235,31 @@ class AgentCard(PowernodeModel):
     failure_count = IntegerField(default=0)
     federation_enabled = BooleanField(null=True, default=False)
     name = StringField()
-    protocol_version = StringField(default='0.3')
+    protocol_version = StringField(default="0.3")
     provider_name = StringField(null=True)
     provider_url = StringField(null=True)
     published_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     success_count = IntegerField(default=0)
     tags = JSONBField(default=list)
     task_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
-    visibility = StringField(default='private')
+    visibility = StringField(default="private")
 
     class Meta:
         table_name = "ai_agent_cards"
         rails_name = "Ai::AgentCard"
         indexes = [
-            Index('idx_agent_cards_account_name', ["account_id", "name"], unique=True),
-            Index('index_ai_agent_cards_on_capabilities', ["capabilities"], using='gin'),
-            Index('index_ai_agent_cards_on_protocol_version', ["protocol_version"]),
-            Index('index_ai_agent_cards_on_status', ["status"]),
-            Index('index_ai_agent_cards_on_tags', ["tags"], using='gin'),
-            Index('index_ai_agent_cards_on_visibility', ["visibility"]),
+            Index("idx_agent_cards_account_name", ["account_id", "name"], unique=True),
+            Index("index_ai_agent_cards_on_capabilities", ["capabilities"], using="gin"),
+            Index("index_ai_agent_cards_on_protocol_version", ["protocol_version"]),
+            Index("index_ai_agent_cards_on_status", ["status"]),
+            Index("index_ai_agent_cards_on_tags", ["tags"], using="gin"),
+            Index("index_ai_agent_cards_on_visibility", ["visibility"]),
         ]
         checks = [
-            Check('ai_agent_cards_status_check', "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying, 'deprecated'::character varying]::text[])"),
-            Check('ai_agent_cards_visibility_check', "visibility::text = ANY (ARRAY['private'::character varying, 'internal'::character varying, 'public'::character varying]::text[])"),
+            Check("ai_agent_cards_status_check", "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying, 'deprecated'::character varying]::text[])"),
+            Check("ai_agent_cards_visibility_check", "visibility::text = ANY (ARRAY['private'::character varying, 'internal'::character varying, 'public'::character varying]::text[])"),
         ]
 
 
@@ -276,7 +295,7 @@ class AgentConnection(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     source_id = UUIDField(null=True)
     source_type = StringField(null=True)
-    status = StringField(null=True, default='active')
+    status = StringField(null=True, default="active")
     strength = DoubleField(null=True, default=1.0)
     target_id = UUIDField(null=True)
     target_type = StringField(null=True)
@@ -286,9 +305,9 @@ class AgentConnection(PowernodeModel):
         table_name = "ai_agent_connections"
         rails_name = "Ai::AgentConnection"
         indexes = [
-            Index('index_ai_agent_connections_on_account_id_and_connection_type', ["account_id", "connection_type"]),
-            Index('index_ai_agent_connections_on_source_type_and_source_id', ["source_type", "source_id"]),
-            Index('index_ai_agent_connections_on_target_type_and_target_id', ["target_type", "target_id"]),
+            Index("index_ai_agent_connections_on_account_id_and_connection_type", ["account_id", "connection_type"]),
+            Index("index_ai_agent_connections_on_source_type_and_source_id", ["source_type", "source_id"]),
+            Index("index_ai_agent_connections_on_target_type_and_target_id", ["target_type", "target_id"]),
         ]
 
 
@@ -306,8 +325,8 @@ class AgentEscalation(PowernodeModel):
     escalation_type = StringField()
     next_escalation_at = TimestampField(precision=6, null=True)
     resolved_at = TimestampField(precision=6, null=True)
-    severity = StringField(default='medium')
-    status = StringField(default='open')
+    severity = StringField(default="medium")
+    status = StringField(default="open")
     timeout_hours = IntegerField(null=True)
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -316,10 +335,10 @@ class AgentEscalation(PowernodeModel):
         table_name = "ai_agent_escalations"
         rails_name = "Ai::AgentEscalation"
         indexes = [
-            Index('index_ai_agent_escalations_on_account_id_and_status', ["account_id", "status"]),
-            Index('idx_ai_agent_escalations_due', ["next_escalation_at"], where="((status)::text = ANY ((ARRAY['open'::character varying, 'acknowledged'::character varying, 'in_progress'::character varying])::text[]))"),
-            Index('index_ai_agent_escalations_on_severity', ["severity"]),
-            Index('index_ai_agent_escalations_on_status', ["status"]),
+            Index("index_ai_agent_escalations_on_account_id_and_status", ["account_id", "status"]),
+            Index("idx_ai_agent_escalations_due", ["next_escalation_at"], where="((status)::text = ANY ((ARRAY['open'::character varying, 'acknowledged'::character varying, 'in_progress'::character varying])::text[]))"),
+            Index("index_ai_agent_escalations_on_severity", ["severity"]),
+            Index("index_ai_agent_escalations_on_status", ["status"]),
         ]
 
 
@@ -336,7 +355,7 @@ class AgentExecutionStep(PowernodeModel):
     input_data = JSONBField(null=True, default=dict)
     output_data = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     step_number = IntegerField()
     step_type = StringField()
     tokens_used = IntegerField(null=True, default=0)
@@ -346,11 +365,11 @@ class AgentExecutionStep(PowernodeModel):
         table_name = "ai_agent_execution_steps"
         rails_name = "Ai::AgentExecutionStep"
         indexes = [
-            Index('index_ai_agent_execution_steps_on_status', ["status"]),
+            Index("index_ai_agent_execution_steps_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_agent_execution_steps_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
-            Check('ai_agent_execution_steps_step_type_check', "step_type::text = ANY (ARRAY['llm_call'::character varying::text, 'tool_call'::character varying::text, 'reasoning'::character varying::text, 'delegation'::character varying::text, 'retrieval'::character varying::text, 'guardrail_check'::character varying::text])"),
+            Check("ai_agent_execution_steps_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
+            Check("ai_agent_execution_steps_step_type_check", "step_type::text = ANY (ARRAY['llm_call'::character varying::text, 'tool_call'::character varying::text, 'reasoning'::character varying::text, 'delegation'::character varying::text, 'retrieval'::character varying::text, 'guardrail_check'::character varying::text])"),
         ]
 
 
@@ -373,7 +392,7 @@ class AgentExecution(PowernodeModel):
     parent_execution = Reference("Ai::AgentExecution", column_name="parent_execution_id", null=True, on_delete="nullify", backref="child_executions")
     performance_metrics = JSONBField(null=True, default=dict)
     started_at = TimestampField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", on_delete="restrict", backref="ai_agent_executions")
@@ -387,13 +406,13 @@ class AgentExecution(PowernodeModel):
         table_name = "ai_agent_executions"
         rails_name = "Ai::AgentExecution"
         indexes = [
-            Index('index_ai_agent_executions_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_agent_executions_on_ai_agent_id_and_status', ["ai_agent_id", "status"]),
-            Index('index_ai_agent_executions_on_completed_at', ["completed_at"]),
-            Index('index_ai_agent_executions_on_execution_id', ["execution_id"], unique=True),
-            Index('index_ai_agent_executions_on_started_at', ["started_at"]),
-            Index('index_ai_agent_executions_on_status', ["status"]),
-            Index('index_ai_agent_executions_on_webhook_status', ["webhook_status"]),
+            Index("index_ai_agent_executions_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_agent_executions_on_ai_agent_id_and_status", ["ai_agent_id", "status"]),
+            Index("index_ai_agent_executions_on_completed_at", ["completed_at"]),
+            Index("index_ai_agent_executions_on_execution_id", ["execution_id"], unique=True),
+            Index("index_ai_agent_executions_on_started_at", ["started_at"]),
+            Index("index_ai_agent_executions_on_status", ["status"]),
+            Index("index_ai_agent_executions_on_webhook_status", ["webhook_status"]),
         ]
 
 
@@ -416,9 +435,9 @@ class AgentFeedback(PowernodeModel):
         table_name = "ai_agent_feedbacks"
         rails_name = "Ai::AgentFeedback"
         indexes = [
-            Index('index_ai_agent_feedbacks_on_ai_agent_id_and_applied_to_trust', ["ai_agent_id", "applied_to_trust"]),
-            Index('index_ai_agent_feedbacks_on_context_type_and_context_id', ["context_type", "context_id"]),
-            Index('index_ai_agent_feedbacks_on_feedback_type', ["feedback_type"]),
+            Index("index_ai_agent_feedbacks_on_ai_agent_id_and_applied_to_trust", ["ai_agent_id", "applied_to_trust"]),
+            Index("index_ai_agent_feedbacks_on_context_type_and_context_id", ["context_type", "context_id"]),
+            Index("index_ai_agent_feedbacks_on_feedback_type", ["feedback_type"]),
         ]
 
 
@@ -437,7 +456,7 @@ class AgentGoal(PowernodeModel):
     parent_goal = Reference("Ai::AgentGoal", column_name="parent_goal_id", null=True, backref="sub_goals")
     priority = IntegerField(default=3)
     progress = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.0"))
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     success_criteria = JSONBField(null=True, default=dict)
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -446,10 +465,10 @@ class AgentGoal(PowernodeModel):
         table_name = "ai_agent_goals"
         rails_name = "Ai::AgentGoal"
         indexes = [
-            Index('index_ai_agent_goals_on_account_id_and_goal_type', ["account_id", "goal_type"]),
-            Index('idx_ai_agent_goals_active_priority', ["ai_agent_id", "status", "priority"]),
-            Index('index_ai_agent_goals_on_ai_agent_id_and_status', ["ai_agent_id", "status"]),
-            Index('index_ai_agent_goals_on_created_by_type_and_created_by_id', ["created_by_type", "created_by_id"]),
+            Index("index_ai_agent_goals_on_account_id_and_goal_type", ["account_id", "goal_type"]),
+            Index("idx_ai_agent_goals_active_priority", ["ai_agent_id", "status", "priority"]),
+            Index("index_ai_agent_goals_on_ai_agent_id_and_status", ["ai_agent_id", "status"]),
+            Index("index_ai_agent_goals_on_created_by_type_and_created_by_id", ["created_by_type", "created_by_id"]),
         ]
 
 
@@ -459,7 +478,7 @@ class AgentIdentity(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_agent_identities")
     agent_id = UUIDField()
     agent_uri = StringField(null=True)
-    algorithm = StringField(default='ed25519')
+    algorithm = StringField(default="ed25519")
     attestation_claims = JSONBField(null=True, default=dict)
     capabilities = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -471,17 +490,17 @@ class AgentIdentity(PowernodeModel):
     revoked_at = TimestampField(precision=6, null=True)
     rotated_at = TimestampField(precision=6, null=True)
     rotation_overlap_until = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_agent_identities"
         rails_name = "Ai::AgentIdentity"
         indexes = [
-            Index('index_ai_agent_identities_on_agent_id_and_status', ["agent_id", "status"]),
-            Index('index_ai_agent_identities_on_agent_id', ["agent_id"]),
-            Index('index_ai_agent_identities_on_key_fingerprint', ["key_fingerprint"], unique=True),
-            Index('index_ai_agent_identities_on_status', ["status"]),
+            Index("index_ai_agent_identities_on_agent_id_and_status", ["agent_id", "status"]),
+            Index("index_ai_agent_identities_on_agent_id", ["agent_id"]),
+            Index("index_ai_agent_identities_on_key_fingerprint", ["key_fingerprint"], unique=True),
+            Index("index_ai_agent_identities_on_status", ["status"]),
         ]
 
 
@@ -499,8 +518,8 @@ class AgentInstallation(PowernodeModel):
     last_updated_at = TimestampField(precision=6, null=True)
     last_used_at = TimestampField(precision=6, null=True)
     license_expires_at = TimestampField(precision=6, null=True)
-    license_type = StringField(default='standard')
-    status = StringField(default='active')
+    license_type = StringField(default="standard")
+    status = StringField(default="active")
     total_cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_stats = JSONBField(null=True, default=dict)
@@ -509,12 +528,12 @@ class AgentInstallation(PowernodeModel):
         table_name = "ai_agent_installations"
         rails_name = "Ai::AgentInstallation"
         indexes = [
-            Index('idx_agent_installations_account_template', ["account_id", "agent_template_id"], unique=True),
-            Index('index_ai_agent_installations_on_license_expires_at', ["license_expires_at"]),
-            Index('index_ai_agent_installations_on_status', ["status"]),
+            Index("idx_agent_installations_account_template", ["account_id", "agent_template_id"], unique=True),
+            Index("index_ai_agent_installations_on_license_expires_at", ["license_expires_at"]),
+            Index("index_ai_agent_installations_on_status", ["status"]),
         ]
         checks = [
-            Check('check_installation_status', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text, 'pending_update'::character varying::text])"),
+            Check("check_installation_status", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text, 'pending_update'::character varying::text])"),
         ]
 
 
@@ -550,7 +569,7 @@ class AgentObservation(PowernodeModel):
     processed = BooleanField(default=False)
     requires_action = BooleanField(default=False)
     sensor_type = StringField()
-    severity = StringField(default='info')
+    severity = StringField(default="info")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -558,10 +577,10 @@ class AgentObservation(PowernodeModel):
         table_name = "ai_agent_observations"
         rails_name = "Ai::AgentObservation"
         indexes = [
-            Index('index_ai_agent_observations_on_account_id_and_severity', ["account_id", "severity"]),
-            Index('index_ai_agent_observations_on_ai_agent_id_and_processed', ["ai_agent_id", "processed"]),
-            Index('index_ai_agent_observations_on_ai_agent_id_and_sensor_type', ["ai_agent_id", "sensor_type"]),
-            Index('index_ai_agent_observations_on_expires_at', ["expires_at"], where='(expires_at IS NOT NULL)'),
+            Index("index_ai_agent_observations_on_account_id_and_severity", ["account_id", "severity"]),
+            Index("index_ai_agent_observations_on_ai_agent_id_and_processed", ["ai_agent_id", "processed"]),
+            Index("index_ai_agent_observations_on_ai_agent_id_and_sensor_type", ["ai_agent_id", "sensor_type"]),
+            Index("index_ai_agent_observations_on_expires_at", ["expires_at"], where="(expires_at IS NOT NULL)"),
         ]
 
 
@@ -581,7 +600,7 @@ class AgentPrivilegePolicy(PowernodeModel):
     denied_tools = JSONBField(null=True, default=list)
     escalation_rules = JSONBField(null=True, default=dict)
     policy_name = StringField()
-    policy_type = StringField(default='custom')
+    policy_type = StringField(default="custom")
     priority = IntegerField(null=True, default=0)
     trust_tier = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -590,10 +609,10 @@ class AgentPrivilegePolicy(PowernodeModel):
         table_name = "ai_agent_privilege_policies"
         rails_name = "Ai::AgentPrivilegePolicy"
         indexes = [
-            Index('idx_on_account_id_policy_name_3fe605a85f', ["account_id", "policy_name"], unique=True),
-            Index('index_ai_agent_privilege_policies_on_agent_id', ["agent_id"]),
-            Index('index_ai_agent_privilege_policies_on_policy_type', ["policy_type"]),
-            Index('index_ai_agent_privilege_policies_on_trust_tier', ["trust_tier"]),
+            Index("idx_on_account_id_policy_name_3fe605a85f", ["account_id", "policy_name"], unique=True),
+            Index("index_ai_agent_privilege_policies_on_agent_id", ["agent_id"]),
+            Index("index_ai_agent_privilege_policies_on_policy_type", ["policy_type"]),
+            Index("index_ai_agent_privilege_policies_on_trust_tier", ["trust_tier"]),
         ]
 
 
@@ -606,14 +625,14 @@ class AgentProposal(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     impact_assessment = JSONBField(null=True, default=dict)
-    priority = StringField(default='medium')
+    priority = StringField(default="medium")
     proposal_type = StringField()
     proposed_changes = JSONBField(null=True, default=dict)
     rationale = TextField(null=True)
     review_deadline = TimestampField(precision=6, null=True)
     reviewed_at = TimestampField(precision=6, null=True)
     reviewed_by = Reference("User", column_name="reviewed_by_id", null=True, backref="ai_agent_proposals")
-    status = StringField(default='pending_review')
+    status = StringField(default="pending_review")
     target_user = Reference("User", column_name="target_user_id", null=True, backref="ai_agent_proposals_by_target_user")
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -622,10 +641,10 @@ class AgentProposal(PowernodeModel):
         table_name = "ai_agent_proposals"
         rails_name = "Ai::AgentProposal"
         indexes = [
-            Index('index_ai_agent_proposals_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_agent_proposals_on_proposal_type', ["proposal_type"]),
-            Index('index_ai_agent_proposals_on_review_deadline', ["review_deadline"], where="((status)::text = 'pending_review'::text)"),
-            Index('index_ai_agent_proposals_on_status', ["status"]),
+            Index("index_ai_agent_proposals_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_agent_proposals_on_proposal_type", ["proposal_type"]),
+            Index("index_ai_agent_proposals_on_review_deadline", ["review_deadline"], where="((status)::text = 'pending_review'::text)"),
+            Index("index_ai_agent_proposals_on_status", ["status"]),
         ]
 
 
@@ -644,7 +663,7 @@ class AgentReview(PowernodeModel):
     pros = JSONBField(null=True, default=list)
     rating = IntegerField()
     report_count = IntegerField(null=True, default=0)
-    status = StringField(default='published')
+    status = StringField(default="published")
     title = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="ai_agent_reviews")
@@ -654,13 +673,13 @@ class AgentReview(PowernodeModel):
         table_name = "ai_agent_reviews"
         rails_name = "Ai::AgentReview"
         indexes = [
-            Index('index_ai_agent_reviews_on_agent_template_id_and_account_id', ["agent_template_id", "account_id"], unique=True),
-            Index('idx_on_agent_template_id_status_rating_a158179e68', ["agent_template_id", "status", "rating"]),
-            Index('index_ai_agent_reviews_on_status', ["status"]),
+            Index("index_ai_agent_reviews_on_agent_template_id_and_account_id", ["agent_template_id", "account_id"], unique=True),
+            Index("idx_on_agent_template_id_status_rating_a158179e68", ["agent_template_id", "status", "rating"]),
+            Index("index_ai_agent_reviews_on_status", ["status"]),
         ]
         checks = [
-            Check('check_review_rating', 'rating >= 1 AND rating <= 5'),
-            Check('check_review_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'published'::character varying::text, 'hidden'::character varying::text, 'flagged'::character varying::text, 'removed'::character varying::text])"),
+            Check("check_review_rating", "rating >= 1 AND rating <= 5"),
+            Check("check_review_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'published'::character varying::text, 'hidden'::character varying::text, 'flagged'::character varying::text, 'removed'::character varying::text])"),
         ]
 
 
@@ -675,7 +694,7 @@ class AgentShortTermMemory(PowernodeModel):
     last_accessed_at = TimestampField(precision=6, null=True)
     last_event_processed_at = TimestampField(precision=6, null=True)
     memory_key = StringField()
-    memory_type = StringField(null=True, default='general')
+    memory_type = StringField(null=True, default="general")
     memory_value = JSONBField()
     session_id = StringField()
     ttl_seconds = IntegerField(null=True, default=3600)
@@ -685,9 +704,9 @@ class AgentShortTermMemory(PowernodeModel):
         table_name = "ai_agent_short_term_memories"
         rails_name = "Ai::AgentShortTermMemory"
         indexes = [
-            Index('idx_short_term_memories_agent_session_key', ["agent_id", "session_id", "memory_key"], unique=True),
-            Index('index_ai_agent_short_term_memories_on_expires_at', ["expires_at"]),
-            Index('index_ai_agent_short_term_memories_on_last_event_processed_at', ["last_event_processed_at"]),
+            Index("idx_short_term_memories_agent_session_key", ["agent_id", "session_id", "memory_key"], unique=True),
+            Index("index_ai_agent_short_term_memories_on_expires_at", ["expires_at"]),
+            Index("index_ai_agent_short_term_memories_on_last_event_processed_at", ["last_event_processed_at"]),
         ]
 
 
@@ -705,58 +724,58 @@ class AgentSkill(PowernodeModel):
         table_name = "ai_agent_skills"
         rails_name = "Ai::AgentSkill"
         indexes = [
-            Index('index_ai_agent_skills_on_ai_agent_id_and_ai_skill_id', ["ai_agent_id", "ai_skill_id"], unique=True),
+            Index("index_ai_agent_skills_on_ai_agent_id_and_ai_skill_id", ["ai_agent_id", "ai_skill_id"], unique=True),
         ]
 
 
 class AgentTeamMember(PowernodeModel):
     """Ai::AgentTeamMember (table `ai_agent_team_members`)."""
 
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="agent_team_members", help_text='Agent assigned to this team role')
-    team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", backref="members", help_text='Team this member belongs to')
-    capabilities = JSONBField(default=list, help_text='Specific capabilities this member provides to the team')
+    agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="agent_team_members", help_text="Agent assigned to this team role")
+    team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", backref="members", help_text="Team this member belongs to")
+    capabilities = JSONBField(default=list, help_text="Specific capabilities this member provides to the team")
     created_at = TimestampField(precision=6, default=utcnow)
     is_dynamic = BooleanField(default=False)
-    is_lead = BooleanField(default=False, help_text='Whether this member leads/coordinates the team')
-    member_config = JSONBField(default=dict, help_text='Member-specific configuration (retry_count, timeout, etc.)')
-    priority_order = IntegerField(default=0, help_text='Execution priority (0 = highest, for sequential teams)')
+    is_lead = BooleanField(default=False, help_text="Whether this member leads/coordinates the team")
+    member_config = JSONBField(default=dict, help_text="Member-specific configuration (retry_count, timeout, etc.)")
+    priority_order = IntegerField(default=0, help_text="Execution priority (0 = highest, for sequential teams)")
     recruited_at = TimestampField(precision=6, null=True)
     released_at = TimestampField(precision=6, null=True)
-    role = StringField(help_text='Role in team: manager, researcher, writer, reviewer, executor')
+    role = StringField(help_text="Role in team: manager, researcher, writer, reviewer, executor")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_agent_team_members"
         rails_name = "Ai::AgentTeamMember"
         indexes = [
-            Index('index_team_members_on_team_and_agent', ["ai_agent_team_id", "ai_agent_id"], unique=True),
-            Index('index_team_members_on_team_and_lead', ["ai_agent_team_id", "is_lead"]),
-            Index('index_team_members_on_team_and_priority', ["ai_agent_team_id", "priority_order"]),
+            Index("index_team_members_on_team_and_agent", ["ai_agent_team_id", "ai_agent_id"], unique=True),
+            Index("index_team_members_on_team_and_lead", ["ai_agent_team_id", "is_lead"]),
+            Index("index_team_members_on_team_and_priority", ["ai_agent_team_id", "priority_order"]),
         ]
 
 
 class AgentTeam(PowernodeModel):
     """Ai::AgentTeam (table `ai_agent_teams`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_teams", help_text='Account that owns this team')
-    communication_pattern = StringField(null=True, default='hub_spoke')
-    coordination_strategy = StringField(default='manager_worker', help_text='Coordination pattern: manager_worker, peer_to_peer, hybrid')
+    account = Reference("Account", column_name="account_id", backref="ai_agent_teams", help_text="Account that owns this team")
+    communication_pattern = StringField(null=True, default="hub_spoke")
+    coordination_strategy = StringField(default="manager_worker", help_text="Coordination pattern: manager_worker, peer_to_peer, hybrid")
     created_at = TimestampField(precision=6, default=utcnow)
-    description = TextField(null=True, help_text='Team purpose and capabilities description')
+    description = TextField(null=True, help_text="Team purpose and capabilities description")
     escalation_policy = JSONBField(null=True, default=dict)
-    goal_description = TextField(null=True, help_text='High-level goal the team works toward')
+    goal_description = TextField(null=True, help_text="High-level goal the team works toward")
     human_checkpoint_config = JSONBField(null=True, default=dict)
     max_parallel_tasks = IntegerField(null=True, default=3)
-    name = StringField(help_text='Team name (e.g., "Content Generation Crew", "Research Team")')
-    parallel_mode = StringField(null=True, default='standard')
+    name = StringField(help_text="Team name (e.g., \"Content Generation Crew\", \"Research Team\")")
+    parallel_mode = StringField(null=True, default="standard")
     review_config = JSONBField(null=True, default=dict)
     shared_memory_config = JSONBField(null=True, default=dict)
     skill_graph_config = JSONBField(null=True, default=dict)
-    status = StringField(default='active', help_text='Team status: active, inactive, archived')
+    status = StringField(default="active", help_text="Team status: active, inactive, archived")
     task_timeout_seconds = IntegerField(null=True, default=300)
-    team_config = JSONBField(default=dict, help_text='Team-specific configuration (max_iterations, timeout, etc.)')
-    team_topology = StringField(null=True, default='hierarchical')
-    team_type = StringField(default='hierarchical', help_text='Team coordination type: hierarchical, mesh, sequential, parallel')
+    team_config = JSONBField(default=dict, help_text="Team-specific configuration (max_iterations, timeout, etc.)")
+    team_topology = StringField(null=True, default="hierarchical")
+    team_type = StringField(default="hierarchical", help_text="Team coordination type: hierarchical, mesh, sequential, parallel")
     template_id = UUIDField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -764,17 +783,17 @@ class AgentTeam(PowernodeModel):
         table_name = "ai_agent_teams"
         rails_name = "Ai::AgentTeam"
         indexes = [
-            Index('index_ai_agent_teams_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_agent_teams_on_team_topology', ["team_topology"]),
-            Index('index_ai_agent_teams_on_team_type', ["team_type"]),
-            Index('index_ai_agent_teams_on_template_id', ["template_id"]),
+            Index("index_ai_agent_teams_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_agent_teams_on_team_topology", ["team_topology"]),
+            Index("index_ai_agent_teams_on_team_type", ["team_type"]),
+            Index("index_ai_agent_teams_on_template_id", ["template_id"]),
         ]
         checks = [
-            Check('check_communication_pattern', "communication_pattern::text = ANY (ARRAY['hub_spoke'::character varying::text, 'peer_to_peer'::character varying::text, 'broadcast'::character varying::text, 'sequential'::character varying::text, 'event_driven'::character varying::text])"),
-            Check('check_coordination_strategy', "coordination_strategy::text = ANY (ARRAY['manager_led'::character varying::text, 'consensus'::character varying::text, 'auction'::character varying::text, 'round_robin'::character varying::text, 'priority_based'::character varying::text])"),
-            Check('ai_agent_teams_status_check', "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'archived'::character varying::text])"),
-            Check('check_team_topology_enum', "team_topology::text = ANY (ARRAY['hierarchical'::character varying::text, 'flat'::character varying::text, 'mesh'::character varying::text, 'pipeline'::character varying::text, 'hybrid'::character varying::text])"),
-            Check('ai_agent_teams_team_type_check', "team_type::text = ANY (ARRAY['hierarchical'::character varying, 'mesh'::character varying, 'sequential'::character varying, 'parallel'::character varying, 'workspace'::character varying]::text[])"),
+            Check("check_communication_pattern", "communication_pattern::text = ANY (ARRAY['hub_spoke'::character varying::text, 'peer_to_peer'::character varying::text, 'broadcast'::character varying::text, 'sequential'::character varying::text, 'event_driven'::character varying::text])"),
+            Check("check_coordination_strategy", "coordination_strategy::text = ANY (ARRAY['manager_led'::character varying::text, 'consensus'::character varying::text, 'auction'::character varying::text, 'round_robin'::character varying::text, 'priority_based'::character varying::text])"),
+            Check("ai_agent_teams_status_check", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'archived'::character varying::text])"),
+            Check("check_team_topology_enum", "team_topology::text = ANY (ARRAY['hierarchical'::character varying::text, 'flat'::character varying::text, 'mesh'::character varying::text, 'pipeline'::character varying::text, 'hybrid'::character varying::text])"),
+            Check("ai_agent_teams_team_type_check", "team_type::text = ANY (ARRAY['hierarchical'::character varying, 'mesh'::character varying, 'sequential'::character varying, 'parallel'::character varying, 'workspace'::character varying]::text[])"),
         ]
 
 
@@ -800,7 +819,7 @@ class AgentTemplate(PowernodeModel):
     monthly_price_usd = DecimalField(max_digits=10, decimal_places=2, null=True)
     name = StringField()
     price_usd = DecimalField(max_digits=10, decimal_places=2, null=True)
-    pricing_type = StringField(default='free')
+    pricing_type = StringField(default="free")
     published_at = TimestampField(precision=6, null=True)
     publisher_id = UUIDField()
     required_credentials = JSONBField(null=True, default=list)
@@ -811,31 +830,31 @@ class AgentTemplate(PowernodeModel):
     setup_instructions = TextField(null=True)
     slug = StringField()
     source_agent = Reference("Ai::Agent", column_name="source_agent_id", null=True, backref="ai_agent_templates")
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     supported_providers = JSONBField(null=True, default=list)
     tags = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
-    version = StringField(default='1.0.0')
+    version = StringField(default="1.0.0")
     vertical = StringField(null=True)
-    visibility = StringField(default='private')
+    visibility = StringField(default="private")
 
     class Meta:
         table_name = "ai_agent_templates"
         rails_name = "Ai::AgentTemplate"
         indexes = [
-            Index('idx_on_average_rating_installation_count_b612451228', ["average_rating", "installation_count"]),
-            Index('index_ai_agent_templates_on_category', ["category"]),
-            Index('index_ai_agent_templates_on_is_featured', ["is_featured"]),
-            Index('index_ai_agent_templates_on_pricing_type', ["pricing_type"]),
-            Index('index_ai_agent_templates_on_publisher_id', ["publisher_id"]),
-            Index('index_ai_agent_templates_on_slug', ["slug"], unique=True),
-            Index('index_ai_agent_templates_on_status_and_visibility', ["status", "visibility"]),
-            Index('index_ai_agent_templates_on_vertical', ["vertical"]),
+            Index("idx_on_average_rating_installation_count_b612451228", ["average_rating", "installation_count"]),
+            Index("index_ai_agent_templates_on_category", ["category"]),
+            Index("index_ai_agent_templates_on_is_featured", ["is_featured"]),
+            Index("index_ai_agent_templates_on_pricing_type", ["pricing_type"]),
+            Index("index_ai_agent_templates_on_publisher_id", ["publisher_id"]),
+            Index("index_ai_agent_templates_on_slug", ["slug"], unique=True),
+            Index("index_ai_agent_templates_on_status_and_visibility", ["status", "visibility"]),
+            Index("index_ai_agent_templates_on_vertical", ["vertical"]),
         ]
         checks = [
-            Check('check_pricing_type', "pricing_type::text = ANY (ARRAY['free'::character varying::text, 'one_time'::character varying::text, 'subscription'::character varying::text, 'usage_based'::character varying::text, 'freemium'::character varying::text])"),
-            Check('check_template_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'pending_review'::character varying::text, 'published'::character varying::text, 'rejected'::character varying::text, 'archived'::character varying::text, 'suspended'::character varying::text])"),
-            Check('check_template_visibility', "visibility::text = ANY (ARRAY['private'::text, 'unlisted'::text, 'public'::text, 'business'::text])"),
+            Check("check_pricing_type", "pricing_type::text = ANY (ARRAY['free'::character varying::text, 'one_time'::character varying::text, 'subscription'::character varying::text, 'usage_based'::character varying::text, 'freemium'::character varying::text])"),
+            Check("check_template_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'pending_review'::character varying::text, 'published'::character varying::text, 'rejected'::character varying::text, 'archived'::character varying::text, 'suspended'::character varying::text])"),
+            Check("check_template_visibility", "visibility::text = ANY (ARRAY['private'::text, 'unlisted'::text, 'public'::text, 'business'::text])"),
         ]
 
 
@@ -854,7 +873,7 @@ class AgentTrustScore(PowernodeModel):
     reliability = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     safety = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
     speed = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
-    tier = StringField(null=True, default='supervised')
+    tier = StringField(null=True, default="supervised")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
@@ -880,36 +899,38 @@ class Agent(PowernodeModel):
     is_public = BooleanField(null=True, default=False)
     last_executed_at = TimestampField(null=True)
     max_spawn_depth = IntegerField(null=True, default=3)
-    mcp_input_schema = JSONBField(default=dict, help_text='JSON Schema for validating agent input parameters')
-    mcp_metadata = JSONBField(default=dict, help_text='Additional MCP-specific metadata')
-    mcp_output_schema = JSONBField(default=dict, help_text='JSON Schema for validating agent output')
+    mcp_input_schema = JSONBField(default=dict, help_text="JSON Schema for validating agent input parameters")
+    mcp_metadata = JSONBField(default=dict, help_text="Additional MCP-specific metadata")
+    mcp_output_schema = JSONBField(default=dict, help_text="JSON Schema for validating agent output")
     mcp_registered_at = TimestampField(null=True)
-    mcp_tool_manifest = JSONBField(default=dict, help_text='Complete MCP tool manifest for agent registration')
+    mcp_tool_manifest = JSONBField(default=dict, help_text="Complete MCP tool manifest for agent registration")
     metadata = JSONBField(default=dict)
     name = StringField(255)
     parent_agent = Reference("Ai::Agent", column_name="parent_agent_id", null=True, constraint=False, backref="ai_agents")
     slug = StringField(150)
-    status = StringField(default='active')
-    termination_policy = StringField(null=True, default='graceful')
-    trust_level = StringField(null=True, default='supervised')
+    status = StringField(default="active")
+    termination_policy = StringField(null=True, default="graceful")
+    trust_level = StringField(null=True, default="supervised")
     updated_at = TimestampField(precision=6, default=utcnow)
-    version = StringField(20, default='1.0.0')
+    version = StringField(20, default="1.0.0")
+
+    child_agents = Through("child_lineages", "child_agent")
 
     class Meta:
         table_name = "ai_agents"
         rails_name = "Ai::Agent"
         indexes = [
-            Index('idx_ai_agents_concierge', ["account_id", "is_concierge"], where='(is_concierge = true)'),
-            Index('index_ai_agents_on_account_id_and_name', ["account_id", "name"]),
-            Index('index_ai_agents_on_account_and_status', ["account_id", "status"]),
-            Index('index_ai_agents_on_agent_type', ["agent_type"]),
-            Index('idx_ai_agents_governance', ["is_governance"], where='(is_governance = true)'),
-            Index('index_ai_agents_on_is_public', ["is_public"]),
-            Index('index_ai_agents_on_last_executed_at', ["last_executed_at"]),
-            Index('index_ai_agents_on_mcp_registered_at', ["mcp_registered_at"]),
-            Index('index_ai_agents_on_mcp_tool_manifest', ["mcp_tool_manifest"], using='gin'),
-            Index('index_ai_agents_on_slug', ["slug"], unique=True),
-            Index('index_ai_agents_on_status', ["status"]),
+            Index("idx_ai_agents_concierge", ["account_id", "is_concierge"], where="(is_concierge = true)"),
+            Index("index_ai_agents_on_account_id_and_name", ["account_id", "name"]),
+            Index("index_ai_agents_on_account_and_status", ["account_id", "status"]),
+            Index("index_ai_agents_on_agent_type", ["agent_type"]),
+            Index("idx_ai_agents_governance", ["is_governance"], where="(is_governance = true)"),
+            Index("index_ai_agents_on_is_public", ["is_public"]),
+            Index("index_ai_agents_on_last_executed_at", ["last_executed_at"]),
+            Index("index_ai_agents_on_mcp_registered_at", ["mcp_registered_at"]),
+            Index("index_ai_agents_on_mcp_tool_manifest", ["mcp_tool_manifest"], using="gin"),
+            Index("index_ai_agents_on_slug", ["slug"], unique=True),
+            Index("index_ai_agents_on_status", ["status"]),
         ]
 
 
@@ -935,8 +956,8 @@ class AguiEvent(PowernodeModel):
         table_name = "ai_agui_events"
         rails_name = "Ai::AguiEvent"
         indexes = [
-            Index('index_ai_agui_events_on_event_type', ["event_type"]),
-            Index('index_ai_agui_events_on_session_id_and_sequence_number', ["session_id", "sequence_number"], unique=True),
+            Index("index_ai_agui_events_on_event_type", ["event_type"]),
+            Index("index_ai_agui_events_on_session_id_and_sequence_number", ["session_id", "sequence_number"], unique=True),
         ]
 
 
@@ -957,7 +978,7 @@ class AguiSession(PowernodeModel):
     sequence_number = IntegerField(default=0)
     started_at = TimestampField(precision=6, null=True)
     state = JSONBField(null=True, default=dict)
-    status = StringField(default='idle')
+    status = StringField(default="idle")
     thread_id = StringField()
     tools = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -967,9 +988,9 @@ class AguiSession(PowernodeModel):
         table_name = "ai_agui_sessions"
         rails_name = "Ai::AguiSession"
         indexes = [
-            Index('index_ai_agui_sessions_on_expires_at', ["expires_at"]),
-            Index('index_ai_agui_sessions_on_status', ["status"]),
-            Index('index_ai_agui_sessions_on_thread_id', ["thread_id"]),
+            Index("index_ai_agui_sessions_on_expires_at", ["expires_at"]),
+            Index("index_ai_agui_sessions_on_status", ["status"]),
+            Index("index_ai_agui_sessions_on_thread_id", ["thread_id"]),
         ]
 
 
@@ -993,7 +1014,7 @@ class Attachment(PowernodeModel):
         table_name = "ai_attachments"
         rails_name = "Ai::Attachment"
         checks = [
-            Check('ai_attachments_attachment_type_check', "attachment_type::text = ANY (ARRAY['image'::character varying::text, 'audio'::character varying::text, 'video'::character varying::text, 'document'::character varying::text, 'code'::character varying::text, 'other'::character varying::text])"),
+            Check("ai_attachments_attachment_type_check", "attachment_type::text = ANY (ARRAY['image'::character varying::text, 'audio'::character varying::text, 'video'::character varying::text, 'document'::character varying::text, 'code'::character varying::text, 'other'::character varying::text])"),
         ]
 
 
@@ -1018,8 +1039,8 @@ class BehavioralFingerprint(PowernodeModel):
         table_name = "ai_behavioral_fingerprints"
         rails_name = "Ai::BehavioralFingerprint"
         indexes = [
-            Index('idx_ai_behavioral_fingerprints_account_agent', ["account_id", "agent_id"]),
-            Index('idx_ai_behavioral_fingerprints_agent_metric', ["agent_id", "metric_name"], unique=True),
+            Index("idx_ai_behavioral_fingerprints_account_agent", ["account_id", "agent_id"]),
+            Index("idx_ai_behavioral_fingerprints_agent_metric", ["agent_id", "metric_name"], unique=True),
         ]
 
 
@@ -1034,7 +1055,7 @@ class BudgetAlert(PowernodeModel):
     message = TextField(null=True)
     metadata = JSONBField(null=True, default=dict)
     spent_cents = IntegerField(default=0)
-    status = StringField(default='open')
+    status = StringField(default="open")
     threshold_percent = IntegerField()
     triggered_at = TimestampField(precision=6)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1044,11 +1065,11 @@ class BudgetAlert(PowernodeModel):
         table_name = "ai_budget_alerts"
         rails_name = "Ai::BudgetAlert"
         indexes = [
-            Index('index_ai_budget_alerts_on_status', ["status"]),
+            Index("index_ai_budget_alerts_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_budget_alerts_alert_type_check', "alert_type::text = ANY (ARRAY['threshold'::character varying::text, 'exceeded'::character varying::text, 'forecast'::character varying::text])"),
-            Check('ai_budget_alerts_status_check', "status::text = ANY (ARRAY['open'::character varying::text, 'acknowledged'::character varying::text, 'resolved'::character varying::text])"),
+            Check("ai_budget_alerts_alert_type_check", "alert_type::text = ANY (ARRAY['threshold'::character varying::text, 'exceeded'::character varying::text, 'forecast'::character varying::text])"),
+            Check("ai_budget_alerts_status_check", "status::text = ANY (ARRAY['open'::character varying::text, 'acknowledged'::character varying::text, 'resolved'::character varying::text])"),
         ]
 
 
@@ -1069,8 +1090,8 @@ class BudgetTransaction(PowernodeModel):
         table_name = "ai_budget_transactions"
         rails_name = "Ai::BudgetTransaction"
         indexes = [
-            Index('index_ai_budget_transactions_on_created_at', ["created_at"]),
-            Index('index_ai_budget_transactions_on_transaction_type', ["transaction_type"]),
+            Index("index_ai_budget_transactions_on_created_at", ["created_at"]),
+            Index("index_ai_budget_transactions_on_transaction_type", ["transaction_type"]),
         ]
 
 
@@ -1089,7 +1110,7 @@ class CircuitBreaker(PowernodeModel):
     last_failure_at = TimestampField(precision=6, null=True)
     last_success_at = TimestampField(precision=6, null=True)
     opened_at = TimestampField(precision=6, null=True)
-    state = StringField(default='closed')
+    state = StringField(default="closed")
     success_count = IntegerField(default=0)
     success_threshold = IntegerField(default=3)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1098,11 +1119,11 @@ class CircuitBreaker(PowernodeModel):
         table_name = "ai_circuit_breakers"
         rails_name = "Ai::CircuitBreaker"
         indexes = [
-            Index('index_ai_circuit_breakers_on_account_id_and_state', ["account_id", "state"]),
-            Index('index_ai_circuit_breakers_on_agent_id_and_action_type', ["agent_id", "action_type"], unique=True),
+            Index("index_ai_circuit_breakers_on_account_id_and_state", ["account_id", "state"]),
+            Index("index_ai_circuit_breakers_on_agent_id_and_action_type", ["agent_id", "action_type"], unique=True),
         ]
         checks = [
-            Check('check_circuit_breaker_state', "state::text = ANY (ARRAY['closed'::character varying, 'open'::character varying, 'half_open'::character varying]::text[])"),
+            Check("check_circuit_breaker_state", "state::text = ANY (ARRAY['closed'::character varying, 'open'::character varying, 'half_open'::character varying]::text[])"),
         ]
 
 
@@ -1117,7 +1138,7 @@ class CodeFactoryEvidenceManifest(PowernodeModel):
     manifest_type = StringField()
     metadata = JSONBField(null=True, default=dict)
     review_state = Reference("Ai::CodeFactory::ReviewState", column_name="review_state_id", backref="evidence_manifests")
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     verification_result = JSONBField(null=True, default=dict)
     verified_at = TimestampField(precision=6, null=True)
@@ -1139,10 +1160,10 @@ class CodeFactoryHarnessGap(PowernodeModel):
     resolution_notes = TextField(null=True)
     resolved_at = TimestampField(precision=6, null=True)
     risk_contract = Reference("Ai::CodeFactory::RiskContract", column_name="risk_contract_id", null=True, backref="harness_gaps")
-    severity = StringField(null=True, default='medium')
+    severity = StringField(null=True, default="medium")
     sla_deadline = TimestampField(precision=6, null=True)
     sla_met = BooleanField(null=True)
-    status = StringField(null=True, default='open')
+    status = StringField(null=True, default="open")
     test_case_added = BooleanField(null=True, default=False)
     test_case_reference = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1151,8 +1172,8 @@ class CodeFactoryHarnessGap(PowernodeModel):
         table_name = "ai_code_factory_harness_gaps"
         rails_name = "Ai::CodeFactory::HarnessGap"
         indexes = [
-            Index('idx_cf_harness_gaps_account_status', ["account_id", "status"]),
-            Index('idx_cf_harness_gaps_incident', ["incident_id"]),
+            Index("idx_cf_harness_gaps_account_status", ["account_id", "status"]),
+            Index("idx_cf_harness_gaps_incident", ["incident_id"]),
         ]
 
 
@@ -1178,15 +1199,15 @@ class CodeFactoryReviewState(PowernodeModel):
     risk_contract = Reference("Ai::CodeFactory::RiskContract", column_name="risk_contract_id", backref="review_states")
     risk_tier = StringField(null=True)
     stale_reason = StringField(null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_code_factory_review_states"
         rails_name = "Ai::CodeFactory::ReviewState"
         indexes = [
-            Index('idx_cf_review_states_account_status', ["account_id", "status"]),
-            Index('idx_cf_review_states_repo_pr_sha', ["repository_id", "pr_number", "head_sha"], unique=True),
+            Index("idx_cf_review_states_account_status", ["account_id", "status"]),
+            Index("idx_cf_review_states_repo_pr_sha", ["repository_id", "pr_number", "head_sha"], unique=True),
         ]
 
 
@@ -1206,7 +1227,7 @@ class CodeFactoryRiskContract(PowernodeModel):
     remediation_config = JSONBField(null=True, default=dict)
     repository = Reference("Devops::GitRepository", column_name="repository_id", null=True, backref="ai_code_factory_risk_contracts")
     risk_tiers = JSONBField(null=True, default=list)
-    status = StringField(null=True, default='draft')
+    status = StringField(null=True, default="draft")
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
 
@@ -1214,7 +1235,7 @@ class CodeFactoryRiskContract(PowernodeModel):
         table_name = "ai_code_factory_risk_contracts"
         rails_name = "Ai::CodeFactory::RiskContract"
         indexes = [
-            Index('idx_cf_contracts_account_repo_status', ["account_id", "repository_id", "status"]),
+            Index("idx_cf_contracts_account_repo_status", ["account_id", "repository_id", "status"]),
         ]
 
 
@@ -1233,7 +1254,7 @@ class CodeFactoryRun(PowernodeModel):
     pr_number = IntegerField(null=True)
     risk_tier = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     triggered_by = Reference("User", column_name="user_id", null=True, on_delete="nullify", backref="ai_code_factory_runs")
 
@@ -1241,10 +1262,10 @@ class CodeFactoryRun(PowernodeModel):
         table_name = "ai_code_factory_runs"
         rails_name = "Ai::CodeFactoryRun"
         indexes = [
-            Index('index_ai_code_factory_runs_on_status', ["status"]),
+            Index("index_ai_code_factory_runs_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_code_factory_runs_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'awaiting_review'::character varying::text, 'merged'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("ai_code_factory_runs_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'awaiting_review'::character varying::text, 'merged'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
         ]
 
 
@@ -1261,7 +1282,7 @@ class CodeFactoryTask(PowernodeModel):
     position = IntegerField(default=0)
     result = JSONBField(null=True, default=dict)
     risk_tier = StringField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1269,10 +1290,10 @@ class CodeFactoryTask(PowernodeModel):
         table_name = "ai_code_factory_tasks"
         rails_name = "Ai::CodeFactoryTask"
         indexes = [
-            Index('index_ai_code_factory_tasks_on_status', ["status"]),
+            Index("index_ai_code_factory_tasks_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_code_factory_tasks_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'in_progress'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
+            Check("ai_code_factory_tasks_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'in_progress'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
         ]
 
 
@@ -1299,7 +1320,7 @@ class CodeReviewComment(PowernodeModel):
         table_name = "ai_code_review_comments"
         rails_name = "Ai::CodeReviewComment"
         indexes = [
-            Index('index_ai_code_review_comments_on_task_review_id_and_file_path', ["task_review_id", "file_path"]),
+            Index("index_ai_code_review_comments_on_task_review_id_and_file_path", ["task_review_id", "file_path"]),
         ]
 
 
@@ -1328,7 +1349,7 @@ class CodeReview(PowernodeModel):
     review_id = StringField()
     security_findings = JSONBField(null=True, default=list)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     suggestions = JSONBField(null=True, default=list)
     suggestions_count = IntegerField(null=True, default=0)
     summary = TextField(null=True)
@@ -1339,13 +1360,13 @@ class CodeReview(PowernodeModel):
         table_name = "ai_code_reviews"
         rails_name = "Ai::CodeReview"
         indexes = [
-            Index('index_ai_code_reviews_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_ai_code_reviews_on_repository_id_and_pull_request_number', ["repository_id", "pull_request_number"]),
-            Index('index_ai_code_reviews_on_review_id', ["review_id"], unique=True),
-            Index('index_ai_code_reviews_on_status', ["status"]),
+            Index("index_ai_code_reviews_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_ai_code_reviews_on_repository_id_and_pull_request_number", ["repository_id", "pull_request_number"]),
+            Index("index_ai_code_reviews_on_review_id", ["review_id"], unique=True),
+            Index("index_ai_code_reviews_on_status", ["status"]),
         ]
         checks = [
-            Check('check_review_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'analyzing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'partial'::character varying::text])"),
+            Check("check_review_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'analyzing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'partial'::character varying::text])"),
         ]
 
 
@@ -1364,7 +1385,7 @@ class CollusionIndicator(PowernodeModel):
         table_name = "ai_collusion_indicators"
         rails_name = "Ai::CollusionIndicator"
         indexes = [
-            Index('idx_collusion_indicators_type', ["account_id", "indicator_type"]),
+            Index("idx_collusion_indicators_type", ["account_id", "indicator_type"]),
         ]
 
 
@@ -1396,11 +1417,11 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     negative_outcome_count = IntegerField(default=0)
     positive_outcome_count = IntegerField(default=0)
     promoted_at = TimestampField(precision=6, null=True)
-    scope = StringField(default='team')
+    scope = StringField(default="team")
     source_agent = Reference("Ai::Agent", column_name="source_agent_id", null=True, backref="ai_compound_learnings")
     source_execution = Reference("Ai::TeamExecution", column_name="source_execution_id", null=True, backref="ai_compound_learnings")
     source_execution_successful = BooleanField(null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     superseded_by = Reference("Ai::CompoundLearning", column_name="superseded_by_id", null=True, backref="superseding")
     tags = JSONBField(default=list)
     title = StringField(255, null=True)
@@ -1412,16 +1433,16 @@ class CompoundLearning(VectorSearch, PowernodeModel):
         table_name = "ai_compound_learnings"
         rails_name = "Ai::CompoundLearning"
         indexes = [
-            Index('index_ai_compound_learnings_on_account_id_and_category', ["account_id", "category"]),
-            Index('index_ai_compound_learnings_on_account_id_and_scope', ["account_id", "scope"]),
-            Index('index_ai_compound_learnings_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_compound_learnings_on_ai_agent_team_id_and_category', ["ai_agent_team_id", "category"]),
-            Index('index_ai_compound_learnings_on_applicable_domains', ["applicable_domains"], using='gin'),
-            Index('index_ai_compound_learnings_on_effectiveness_score', ["effectiveness_score"]),
-            Index('idx_compound_learnings_embedding', ["embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_compound_learnings_on_importance_score', ["importance_score"]),
-            Index('index_ai_compound_learnings_on_last_event_processed_at', ["last_event_processed_at"]),
-            Index('index_ai_compound_learnings_on_tags', ["tags"], using='gin'),
+            Index("index_ai_compound_learnings_on_account_id_and_category", ["account_id", "category"]),
+            Index("index_ai_compound_learnings_on_account_id_and_scope", ["account_id", "scope"]),
+            Index("index_ai_compound_learnings_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_compound_learnings_on_ai_agent_team_id_and_category", ["ai_agent_team_id", "category"]),
+            Index("index_ai_compound_learnings_on_applicable_domains", ["applicable_domains"], using="gin"),
+            Index("index_ai_compound_learnings_on_effectiveness_score", ["effectiveness_score"]),
+            Index("idx_compound_learnings_embedding", ["embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_compound_learnings_on_importance_score", ["importance_score"]),
+            Index("index_ai_compound_learnings_on_last_event_processed_at", ["last_event_processed_at"]),
+            Index("index_ai_compound_learnings_on_tags", ["tags"], using="gin"),
         ]
 
 
@@ -1451,11 +1472,11 @@ class ContextAccessLog(PowernodeModel):
         table_name = "ai_context_access_logs"
         rails_name = "Ai::ContextAccessLog"
         indexes = [
-            Index('index_ai_context_access_logs_on_access_type', ["access_type"]),
-            Index('idx_access_logs_account_created', ["account_id", "created_at"]),
-            Index('index_ai_context_access_logs_on_action', ["action"]),
-            Index('idx_access_logs_context_action', ["ai_persistent_context_id", "action"]),
-            Index('index_ai_context_access_logs_on_success', ["success"]),
+            Index("index_ai_context_access_logs_on_access_type", ["access_type"]),
+            Index("idx_access_logs_account_created", ["account_id", "created_at"]),
+            Index("index_ai_context_access_logs_on_action", ["action"]),
+            Index("idx_access_logs_context_action", ["ai_persistent_context_id", "action"]),
+            Index("index_ai_context_access_logs_on_success", ["success"]),
         ]
 
 
@@ -1480,7 +1501,7 @@ class ContextEntry(VectorSearch, PowernodeModel):
     importance_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     last_accessed_at = TimestampField(precision=6, null=True)
     last_relevance_update = TimestampField(precision=6, null=True)
-    memory_type = StringField(null=True, default='factual')
+    memory_type = StringField(null=True, default="factual")
     metadata = JSONBField(null=True, default=dict)
     outcome_success = BooleanField(null=True)
     previous_version = Reference("Ai::ContextEntry", column_name="previous_version_id", null=True, constraint=False, backref="newer_versions")
@@ -1495,20 +1516,20 @@ class ContextEntry(VectorSearch, PowernodeModel):
         table_name = "ai_context_entries"
         rails_name = "Ai::ContextEntry"
         indexes = [
-            Index('idx_entries_context_key_active', ["ai_persistent_context_id", "entry_key"], unique=True, where='(archived_at IS NULL)'),
-            Index('index_ai_context_entries_on_archived_at', ["archived_at"]),
-            Index('index_ai_context_entries_on_confidence_score', ["confidence_score"]),
-            Index('index_ai_context_entries_on_context_tags', ["context_tags"], using='gin'),
-            Index('idx_context_entries_embedding', ["embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_context_entries_on_entry_type', ["entry_type"]),
-            Index('index_ai_context_entries_on_expires_at', ["expires_at"]),
-            Index('index_ai_context_entries_on_importance_score', ["importance_score"]),
-            Index('index_ai_context_entries_on_memory_type', ["memory_type"]),
-            Index('index_ai_context_entries_on_outcome_success', ["outcome_success"]),
-            Index('index_ai_context_entries_on_source_type', ["source_type"]),
+            Index("idx_entries_context_key_active", ["ai_persistent_context_id", "entry_key"], unique=True, where="(archived_at IS NULL)"),
+            Index("index_ai_context_entries_on_archived_at", ["archived_at"]),
+            Index("index_ai_context_entries_on_confidence_score", ["confidence_score"]),
+            Index("index_ai_context_entries_on_context_tags", ["context_tags"], using="gin"),
+            Index("idx_context_entries_embedding", ["embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_context_entries_on_entry_type", ["entry_type"]),
+            Index("index_ai_context_entries_on_expires_at", ["expires_at"]),
+            Index("index_ai_context_entries_on_importance_score", ["importance_score"]),
+            Index("index_ai_context_entries_on_memory_type", ["memory_type"]),
+            Index("index_ai_context_entries_on_outcome_success", ["outcome_success"]),
+            Index("index_ai_context_entries_on_source_type", ["source_type"]),
         ]
         checks = [
-            Check('ai_context_entries_memory_type_check', "memory_type::text = ANY (ARRAY['factual'::character varying, 'experiential'::character varying, 'working'::character varying]::text[])"),
+            Check("ai_context_entries_memory_type_check", "memory_type::text = ANY (ARRAY['factual'::character varying, 'experiential'::character varying, 'working'::character varying]::text[])"),
         ]
 
 
@@ -1521,7 +1542,7 @@ class Conversation(PowernodeModel):
     provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="restrict", backref="conversations")
     conversation_context = JSONBField(null=True, default=dict)
     conversation_id = StringField(100)
-    conversation_type = StringField(default='agent')
+    conversation_type = StringField(default="agent")
     created_at = TimestampField(precision=6, default=utcnow)
     is_collaborative = BooleanField(null=True, default=False)
     last_activity_at = TimestampField(null=True)
@@ -1529,7 +1550,7 @@ class Conversation(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     participants = JSONBField(null=True, default=list)
     pinned_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     summary = TextField(null=True)
     tags = JSONBField(default=list)
     title = StringField(255, null=True)
@@ -1544,17 +1565,17 @@ class Conversation(PowernodeModel):
         table_name = "ai_conversations"
         rails_name = "Ai::Conversation"
         indexes = [
-            Index('index_ai_conversations_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_conversations_on_team_type', ["agent_team_id", "conversation_type"], where="((conversation_type)::text = 'team'::text)"),
-            Index('index_ai_conversations_on_conversation_id', ["conversation_id"], unique=True),
-            Index('index_ai_conversations_on_last_activity_at', ["last_activity_at"]),
-            Index('index_ai_conversations_on_participants', ["participants"], using='gin'),
-            Index('index_ai_conversations_on_pinned_at', ["pinned_at"], where='(pinned_at IS NOT NULL)'),
-            Index('index_ai_conversations_on_status', ["status"]),
-            Index('index_ai_conversations_on_tags', ["tags"], using='gin'),
-            Index('index_ai_conversations_on_user_id_and_status', ["user_id", "status"]),
-            Index('index_ai_conversations_on_websocket_channel', ["websocket_channel"]),
-            Index('index_ai_conversations_on_websocket_session_id', ["websocket_session_id"]),
+            Index("index_ai_conversations_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_conversations_on_team_type", ["agent_team_id", "conversation_type"], where="((conversation_type)::text = 'team'::text)"),
+            Index("index_ai_conversations_on_conversation_id", ["conversation_id"], unique=True),
+            Index("index_ai_conversations_on_last_activity_at", ["last_activity_at"]),
+            Index("index_ai_conversations_on_participants", ["participants"], using="gin"),
+            Index("index_ai_conversations_on_pinned_at", ["pinned_at"], where="(pinned_at IS NOT NULL)"),
+            Index("index_ai_conversations_on_status", ["status"]),
+            Index("index_ai_conversations_on_tags", ["tags"], using="gin"),
+            Index("index_ai_conversations_on_user_id_and_status", ["user_id", "status"]),
+            Index("index_ai_conversations_on_websocket_channel", ["websocket_channel"]),
+            Index("index_ai_conversations_on_websocket_session_id", ["websocket_session_id"]),
         ]
 
 
@@ -1569,7 +1590,7 @@ class CostAttribution(PowernodeModel):
     cost_category = StringField()
     cost_per_token = DecimalField(max_digits=12, decimal_places=10, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(default='USD')
+    currency = StringField(default="USD")
     metadata = JSONBField(default=dict)
     model_name = StringField(null=True)
     provider = Reference("Ai::Provider", column_name="provider_id", null=True, backref="ai_cost_attributions")
@@ -1585,13 +1606,13 @@ class CostAttribution(PowernodeModel):
         table_name = "ai_cost_attributions"
         rails_name = "Ai::CostAttribution"
         indexes = [
-            Index('idx_cost_attributions_account_date', ["account_id", "attribution_date"]),
-            Index('index_ai_cost_attributions_on_attribution_date', ["attribution_date"]),
-            Index('idx_on_cost_category_attribution_date_66ad966491', ["cost_category", "attribution_date"]),
-            Index('idx_cost_attributions_source', ["source_type", "source_id"]),
+            Index("idx_cost_attributions_account_date", ["account_id", "attribution_date"]),
+            Index("index_ai_cost_attributions_on_attribution_date", ["attribution_date"]),
+            Index("idx_on_cost_category_attribution_date_66ad966491", ["cost_category", "attribution_date"]),
+            Index("idx_cost_attributions_source", ["source_type", "source_id"]),
         ]
         checks = [
-            Check('check_cost_category', "cost_category::text = ANY (ARRAY['ai_inference'::character varying::text, 'ai_training'::character varying::text, 'embedding'::character varying::text, 'storage'::character varying::text, 'compute'::character varying::text, 'api_calls'::character varying::text, 'bandwidth'::character varying::text, 'other'::character varying::text])"),
+            Check("check_cost_category", "cost_category::text = ANY (ARRAY['ai_inference'::character varying::text, 'ai_training'::character varying::text, 'embedding'::character varying::text, 'storage'::character varying::text, 'compute'::character varying::text, 'api_calls'::character varying::text, 'bandwidth'::character varying::text, 'other'::character varying::text])"),
         ]
 
 
@@ -1616,7 +1637,7 @@ class CostOptimizationLog(PowernodeModel):
     resource_id = UUIDField(null=True)
     resource_type = StringField(null=True)
     savings_percentage = DecimalField(max_digits=5, decimal_places=2, null=True)
-    status = StringField(default='identified')
+    status = StringField(default="identified")
     updated_at = TimestampField(precision=6, default=utcnow)
     validated_at = TimestampField(precision=6, null=True)
 
@@ -1624,14 +1645,14 @@ class CostOptimizationLog(PowernodeModel):
         table_name = "ai_cost_optimization_logs"
         rails_name = "Ai::CostOptimizationLog"
         indexes = [
-            Index('idx_on_account_id_optimization_type_6c8d08f8d9', ["account_id", "optimization_type"]),
-            Index('index_ai_cost_optimization_logs_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_cost_optimization_logs_on_created_at', ["created_at"]),
-            Index('idx_on_resource_type_resource_id_d5df61df92', ["resource_type", "resource_id"]),
+            Index("idx_on_account_id_optimization_type_6c8d08f8d9", ["account_id", "optimization_type"]),
+            Index("index_ai_cost_optimization_logs_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_cost_optimization_logs_on_created_at", ["created_at"]),
+            Index("idx_on_resource_type_resource_id_d5df61df92", ["resource_type", "resource_id"]),
         ]
         checks = [
-            Check('check_optimization_type', "optimization_type::text = ANY (ARRAY['provider_switch'::character varying::text, 'model_downgrade'::character varying::text, 'caching'::character varying::text, 'batching'::character varying::text, 'rate_optimization'::character varying::text, 'usage_reduction'::character varying::text])"),
-            Check('check_optimization_status', "status::text = ANY (ARRAY['identified'::character varying::text, 'analyzing'::character varying::text, 'recommended'::character varying::text, 'applied'::character varying::text, 'validated'::character varying::text, 'rejected'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_optimization_type", "optimization_type::text = ANY (ARRAY['provider_switch'::character varying::text, 'model_downgrade'::character varying::text, 'caching'::character varying::text, 'batching'::character varying::text, 'rate_optimization'::character varying::text, 'usage_reduction'::character varying::text])"),
+            Check("check_optimization_status", "status::text = ANY (ARRAY['identified'::character varying::text, 'analyzing'::character varying::text, 'recommended'::character varying::text, 'applied'::character varying::text, 'validated'::character varying::text, 'rejected'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -1656,7 +1677,7 @@ class DagExecution(PowernodeModel):
     running_nodes = IntegerField(null=True, default=0)
     shared_context = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     total_nodes = IntegerField(null=True, default=0)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_dag_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1666,11 +1687,11 @@ class DagExecution(PowernodeModel):
         table_name = "ai_dag_executions"
         rails_name = "Ai::DagExecution"
         indexes = [
-            Index('index_ai_dag_executions_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_dag_executions_on_status', ["status"]),
+            Index("index_ai_dag_executions_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_dag_executions_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_dag_executions_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying]::text[])"),
+            Check("ai_dag_executions_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying]::text[])"),
         ]
 
 
@@ -1688,7 +1709,7 @@ class DataConnector(PowernodeModel):
     last_sync_result = JSONBField(null=True, default=dict)
     name = StringField()
     next_sync_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     sync_config = JSONBField(null=True, default=dict)
     sync_errors = IntegerField(null=True, default=0)
     sync_frequency = StringField(null=True)
@@ -1698,13 +1719,13 @@ class DataConnector(PowernodeModel):
         table_name = "ai_data_connectors"
         rails_name = "Ai::DataConnector"
         indexes = [
-            Index('index_ai_data_connectors_on_account_id_and_connector_type', ["account_id", "connector_type"]),
-            Index('index_ai_data_connectors_on_knowledge_base_id_and_status', ["knowledge_base_id", "status"]),
-            Index('index_ai_data_connectors_on_next_sync_at', ["next_sync_at"]),
+            Index("index_ai_data_connectors_on_account_id_and_connector_type", ["account_id", "connector_type"]),
+            Index("index_ai_data_connectors_on_knowledge_base_id_and_status", ["knowledge_base_id", "status"]),
+            Index("index_ai_data_connectors_on_next_sync_at", ["next_sync_at"]),
         ]
         checks = [
-            Check('check_connector_type', "connector_type::text = ANY (ARRAY['notion'::character varying::text, 'confluence'::character varying::text, 'google_drive'::character varying::text, 'dropbox'::character varying::text, 'github'::character varying::text, 's3'::character varying::text, 'database'::character varying::text, 'api'::character varying::text, 'web_scraper'::character varying::text])"),
-            Check('check_connector_status', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'error'::character varying::text, 'disconnected'::character varying::text])"),
+            Check("check_connector_type", "connector_type::text = ANY (ARRAY['notion'::character varying::text, 'confluence'::character varying::text, 'google_drive'::character varying::text, 'dropbox'::character varying::text, 'github'::character varying::text, 's3'::character varying::text, 'database'::character varying::text, 'api'::character varying::text, 'web_scraper'::character varying::text])"),
+            Check("check_connector_status", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'error'::character varying::text, 'disconnected'::character varying::text])"),
         ]
 
 
@@ -1729,7 +1750,7 @@ class DataSourceCredential(PowernodeModel):
         table_name = "ai_data_source_credentials"
         rails_name = "Ai::DataSourceCredential"
         checks = [
-            Check('ai_data_source_credentials_credential_type_check', "credential_type::text = ANY (ARRAY['api_key'::character varying::text, 'oauth'::character varying::text, 'basic'::character varying::text, 'service_account'::character varying::text, 'token'::character varying::text])"),
+            Check("ai_data_source_credentials_credential_type_check", "credential_type::text = ANY (ARRAY['api_key'::character varying::text, 'oauth'::character varying::text, 'basic'::character varying::text, 'service_account'::character varying::text, 'token'::character varying::text])"),
         ]
 
 
@@ -1742,7 +1763,7 @@ class DelegationPolicy(PowernodeModel):
     budget_delegation_pct = DoubleField(default=0.5)
     created_at = TimestampField(precision=6, default=utcnow)
     delegatable_actions = JSONBField(default=list)
-    inheritance_policy = StringField(default='conservative')
+    inheritance_policy = StringField(default="conservative")
     max_depth = IntegerField(default=3)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1750,10 +1771,10 @@ class DelegationPolicy(PowernodeModel):
         table_name = "ai_delegation_policies"
         rails_name = "Ai::DelegationPolicy"
         indexes = [
-            Index('idx_ai_delegation_policies_account_agent', ["account_id", "agent_id"]),
+            Index("idx_ai_delegation_policies_account_agent", ["account_id", "agent_id"]),
         ]
         checks = [
-            Check('check_delegation_inheritance_policy', "inheritance_policy::text = ANY (ARRAY['conservative'::character varying, 'moderate'::character varying, 'permissive'::character varying]::text[])"),
+            Check("check_delegation_inheritance_policy", "inheritance_policy::text = ANY (ARRAY['conservative'::character varying, 'moderate'::character varying, 'permissive'::character varying]::text[])"),
         ]
 
 
@@ -1779,7 +1800,7 @@ class DeploymentRisk(PowernodeModel):
     risk_factors = JSONBField(null=True, default=list)
     risk_level = StringField()
     risk_score = IntegerField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     summary = TextField(null=True)
     target_environment = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1788,16 +1809,16 @@ class DeploymentRisk(PowernodeModel):
         table_name = "ai_deployment_risks"
         rails_name = "Ai::DeploymentRisk"
         indexes = [
-            Index('index_ai_deployment_risks_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_ai_deployment_risks_on_assessment_id', ["assessment_id"], unique=True),
-            Index('index_ai_deployment_risks_on_risk_level', ["risk_level"]),
-            Index('index_ai_deployment_risks_on_status', ["status"]),
-            Index('index_ai_deployment_risks_on_target_environment', ["target_environment"]),
+            Index("index_ai_deployment_risks_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_ai_deployment_risks_on_assessment_id", ["assessment_id"], unique=True),
+            Index("index_ai_deployment_risks_on_risk_level", ["risk_level"]),
+            Index("index_ai_deployment_risks_on_status", ["status"]),
+            Index("index_ai_deployment_risks_on_target_environment", ["target_environment"]),
         ]
         checks = [
-            Check('check_risk_decision', "decision IS NULL OR (decision::text = ANY (ARRAY['proceed'::character varying::text, 'proceed_with_caution'::character varying::text, 'delay'::character varying::text, 'abort'::character varying::text]))"),
-            Check('check_risk_level', "risk_level::text = ANY (ARRAY['low'::character varying::text, 'medium'::character varying::text, 'high'::character varying::text, 'critical'::character varying::text])"),
-            Check('check_risk_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'assessed'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'overridden'::character varying::text])"),
+            Check("check_risk_decision", "decision IS NULL OR (decision::text = ANY (ARRAY['proceed'::character varying::text, 'proceed_with_caution'::character varying::text, 'delay'::character varying::text, 'abort'::character varying::text]))"),
+            Check("check_risk_level", "risk_level::text = ANY (ARRAY['low'::character varying::text, 'medium'::character varying::text, 'high'::character varying::text, 'critical'::character varying::text])"),
+            Check("check_risk_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'assessed'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'overridden'::character varying::text])"),
         ]
 
 
@@ -1814,7 +1835,7 @@ class DevopsTemplateInstallation(PowernodeModel):
     installed_by = Reference("User", column_name="installed_by_id", null=True, backref="ai_devops_template_installations")
     installed_version = StringField(null=True)
     last_executed_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     success_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     variable_values = JSONBField(null=True, default=dict)
@@ -1823,11 +1844,11 @@ class DevopsTemplateInstallation(PowernodeModel):
         table_name = "ai_devops_template_installations"
         rails_name = "Ai::DevopsTemplateInstallation"
         indexes = [
-            Index('idx_devops_installations_account_template', ["account_id", "devops_template_id"], unique=True),
-            Index('index_ai_devops_template_installations_on_status', ["status"]),
+            Index("idx_devops_installations_account_template", ["account_id", "devops_template_id"], unique=True),
+            Index("index_ai_devops_template_installations_on_status", ["status"]),
         ]
         checks = [
-            Check('check_devops_installation_status', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text, 'pending_update'::character varying::text])"),
+            Check("check_devops_installation_status", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text, 'pending_update'::character varying::text])"),
         ]
 
 
@@ -1852,33 +1873,33 @@ class DevopsTemplate(PowernodeModel):
     review_count = IntegerField(null=True, default=0)
     secrets_required = JSONBField(null=True, default=list)
     slug = StringField()
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     tags = JSONBField(null=True, default=list)
     template_type = StringField()
     trigger_config = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_guide = TextField(null=True)
     variables = JSONBField(null=True, default=list)
-    version = StringField(default='1.0.0')
-    visibility = StringField(default='private')
+    version = StringField(default="1.0.0")
+    visibility = StringField(default="private")
     workflow_definition = JSONBField(null=True, default=dict)
 
     class Meta:
         table_name = "ai_devops_templates"
         rails_name = "Ai::DevopsTemplate"
         indexes = [
-            Index('index_ai_devops_templates_on_category', ["category"]),
-            Index('index_ai_devops_templates_on_is_featured', ["is_featured"]),
-            Index('index_ai_devops_templates_on_is_system', ["is_system"]),
-            Index('index_ai_devops_templates_on_slug', ["slug"], unique=True),
-            Index('index_ai_devops_templates_on_status_and_visibility', ["status", "visibility"]),
-            Index('index_ai_devops_templates_on_template_type', ["template_type"]),
+            Index("index_ai_devops_templates_on_category", ["category"]),
+            Index("index_ai_devops_templates_on_is_featured", ["is_featured"]),
+            Index("index_ai_devops_templates_on_is_system", ["is_system"]),
+            Index("index_ai_devops_templates_on_slug", ["slug"], unique=True),
+            Index("index_ai_devops_templates_on_status_and_visibility", ["status", "visibility"]),
+            Index("index_ai_devops_templates_on_template_type", ["template_type"]),
         ]
         checks = [
-            Check('check_devops_category', "category::text = ANY (ARRAY['code_quality'::character varying::text, 'deployment'::character varying::text, 'documentation'::character varying::text, 'testing'::character varying::text, 'security'::character varying::text, 'monitoring'::character varying::text, 'release'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_devops_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'pending_review'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text, 'deprecated'::character varying::text])"),
-            Check('check_devops_template_type', "template_type::text = ANY (ARRAY['code_review'::character varying::text, 'security_scan'::character varying::text, 'test_generation'::character varying::text, 'deployment_validation'::character varying::text, 'release_notes'::character varying::text, 'changelog'::character varying::text, 'api_docs'::character varying::text, 'coverage_analysis'::character varying::text, 'performance_check'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_devops_visibility', "visibility::text = ANY (ARRAY['private'::character varying::text, 'team'::character varying::text, 'public'::character varying::text, 'marketplace'::character varying::text])"),
+            Check("check_devops_category", "category::text = ANY (ARRAY['code_quality'::character varying::text, 'deployment'::character varying::text, 'documentation'::character varying::text, 'testing'::character varying::text, 'security'::character varying::text, 'monitoring'::character varying::text, 'release'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_devops_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'pending_review'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text, 'deprecated'::character varying::text])"),
+            Check("check_devops_template_type", "template_type::text = ANY (ARRAY['code_review'::character varying::text, 'security_scan'::character varying::text, 'test_generation'::character varying::text, 'deployment_validation'::character varying::text, 'release_notes'::character varying::text, 'changelog'::character varying::text, 'api_docs'::character varying::text, 'coverage_analysis'::character varying::text, 'performance_check'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_devops_visibility", "visibility::text = ANY (ARRAY['private'::character varying::text, 'team'::character varying::text, 'public'::character varying::text, 'marketplace'::character varying::text])"),
         ]
 
 
@@ -1898,7 +1919,7 @@ class DiscoveryResult(PowernodeModel):
     scan_id = StringField(null=True)
     scan_type = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     tools_found = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1906,8 +1927,8 @@ class DiscoveryResult(PowernodeModel):
         table_name = "ai_discovery_results"
         rails_name = "Ai::DiscoveryResult"
         indexes = [
-            Index('index_ai_discovery_results_on_account_id_and_scan_type', ["account_id", "scan_type"]),
-            Index('index_ai_discovery_results_on_scan_id', ["scan_id"], unique=True),
+            Index("index_ai_discovery_results_on_account_id_and_scan_type", ["account_id", "scan_type"]),
+            Index("index_ai_discovery_results_on_scan_id", ["scan_id"], unique=True),
         ]
 
 
@@ -1933,9 +1954,9 @@ class DocumentChunk(VectorSearch, PowernodeModel):
         table_name = "ai_document_chunks"
         rails_name = "Ai::DocumentChunk"
         indexes = [
-            Index('index_ai_document_chunks_on_document_id_and_sequence_number', ["document_id", "sequence_number"], unique=True),
-            Index('idx_document_chunks_embedding', ["embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_document_chunks_on_knowledge_base_id_and_created_at', ["knowledge_base_id", "created_at"]),
+            Index("index_ai_document_chunks_on_document_id_and_sequence_number", ["document_id", "sequence_number"], unique=True),
+            Index("idx_document_chunks_embedding", ["embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_document_chunks_on_knowledge_base_id_and_created_at", ["knowledge_base_id", "created_at"]),
         ]
 
 
@@ -1958,7 +1979,7 @@ class Document(PowernodeModel):
     processing_errors = JSONBField(null=True, default=list)
     source_type = StringField()
     source_url = StringField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     token_count = BigIntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", null=True, backref="ai_documents")
@@ -1967,14 +1988,14 @@ class Document(PowernodeModel):
         table_name = "ai_documents"
         rails_name = "Ai::Document"
         indexes = [
-            Index('index_ai_documents_on_checksum', ["checksum"]),
-            Index('index_ai_documents_on_knowledge_base_id_and_name', ["knowledge_base_id", "name"]),
-            Index('index_ai_documents_on_knowledge_base_id_and_status', ["knowledge_base_id", "status"]),
-            Index('index_ai_documents_on_source_type', ["source_type"]),
+            Index("index_ai_documents_on_checksum", ["checksum"]),
+            Index("index_ai_documents_on_knowledge_base_id_and_name", ["knowledge_base_id", "name"]),
+            Index("index_ai_documents_on_knowledge_base_id_and_status", ["knowledge_base_id", "status"]),
+            Index("index_ai_documents_on_source_type", ["source_type"]),
         ]
         checks = [
-            Check('check_document_source_type', "source_type::text = ANY (ARRAY['upload'::character varying::text, 'url'::character varying::text, 'api'::character varying::text, 'database'::character varying::text, 'cloud_storage'::character varying::text, 'git'::character varying::text])"),
-            Check('check_document_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'indexed'::character varying::text, 'failed'::character varying::text, 'archived'::character varying::text])"),
+            Check("check_document_source_type", "source_type::text = ANY (ARRAY['upload'::character varying::text, 'url'::character varying::text, 'api'::character varying::text, 'database'::character varying::text, 'cloud_storage'::character varying::text, 'git'::character varying::text])"),
+            Check("check_document_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'indexed'::character varying::text, 'failed'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -1992,7 +2013,7 @@ class EncryptedMessage(PowernodeModel):
     sequence_number = IntegerField()
     session_id = StringField(null=True)
     signature = TextField(null=True)
-    status = StringField(null=True, default='delivered')
+    status = StringField(null=True, default="delivered")
     task_id = UUIDField(null=True)
     to_agent_id = UUIDField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -2001,10 +2022,10 @@ class EncryptedMessage(PowernodeModel):
         table_name = "ai_encrypted_messages"
         rails_name = "Ai::EncryptedMessage"
         indexes = [
-            Index('index_ai_encrypted_messages_on_from_agent_id', ["from_agent_id"]),
-            Index('index_ai_encrypted_messages_on_session_id_and_sequence_number', ["session_id", "sequence_number"], unique=True),
-            Index('index_ai_encrypted_messages_on_session_id', ["session_id"]),
-            Index('index_ai_encrypted_messages_on_to_agent_id', ["to_agent_id"]),
+            Index("index_ai_encrypted_messages_on_from_agent_id", ["from_agent_id"]),
+            Index("index_ai_encrypted_messages_on_session_id_and_sequence_number", ["session_id", "sequence_number"], unique=True),
+            Index("index_ai_encrypted_messages_on_session_id", ["session_id"]),
+            Index("index_ai_encrypted_messages_on_to_agent_id", ["to_agent_id"]),
         ]
 
 
@@ -2024,8 +2045,8 @@ class EvaluationResult(PowernodeModel):
         table_name = "ai_evaluation_results"
         rails_name = "Ai::EvaluationResult"
         indexes = [
-            Index('index_ai_evaluation_results_on_agent_id_and_created_at', ["agent_id", "created_at"]),
-            Index('index_ai_evaluation_results_on_execution_id', ["execution_id"]),
+            Index("index_ai_evaluation_results_on_agent_id_and_created_at", ["agent_id", "created_at"]),
+            Index("index_ai_evaluation_results_on_execution_id", ["execution_id"]),
         ]
 
 
@@ -2049,10 +2070,10 @@ class ExecutionEvent(PowernodeModel):
         table_name = "ai_execution_events"
         rails_name = "Ai::ExecutionEvent"
         indexes = [
-            Index('index_ai_execution_events_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_ai_execution_events_on_created_at', ["created_at"]),
-            Index('index_ai_execution_events_on_event_type_and_status', ["event_type", "status"]),
-            Index('index_ai_execution_events_on_source_type_and_source_id', ["source_type", "source_id"]),
+            Index("index_ai_execution_events_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_ai_execution_events_on_created_at", ["created_at"]),
+            Index("index_ai_execution_events_on_event_type_and_status", ["event_type", "status"]),
+            Index("index_ai_execution_events_on_source_type_and_source_id", ["source_type", "source_id"]),
         ]
 
 
@@ -2074,7 +2095,7 @@ class ExecutionTraceSpan(PowernodeModel):
     span_id = StringField()
     span_type = StringField()
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='running')
+    status = StringField(default="running")
     tokens = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -2082,11 +2103,11 @@ class ExecutionTraceSpan(PowernodeModel):
         table_name = "ai_execution_trace_spans"
         rails_name = "Ai::ExecutionTraceSpan"
         indexes = [
-            Index('idx_on_execution_trace_id_span_type_aefca8363e', ["execution_trace_id", "span_type"]),
-            Index('idx_on_execution_trace_id_started_at_6b3179fd72', ["execution_trace_id", "started_at"]),
-            Index('idx_on_execution_trace_id_status_cedcb0e2ef', ["execution_trace_id", "status"]),
-            Index('index_ai_execution_trace_spans_on_parent_span_id', ["parent_span_id"]),
-            Index('index_ai_execution_trace_spans_on_span_id', ["span_id"], unique=True),
+            Index("idx_on_execution_trace_id_span_type_aefca8363e", ["execution_trace_id", "span_type"]),
+            Index("idx_on_execution_trace_id_started_at_6b3179fd72", ["execution_trace_id", "started_at"]),
+            Index("idx_on_execution_trace_id_status_cedcb0e2ef", ["execution_trace_id", "status"]),
+            Index("index_ai_execution_trace_spans_on_parent_span_id", ["parent_span_id"]),
+            Index("index_ai_execution_trace_spans_on_span_id", ["span_id"], unique=True),
         ]
 
 
@@ -2103,7 +2124,7 @@ class ExecutionTrace(PowernodeModel):
     output = JSONBField(null=True)
     root_span_id = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='running')
+    status = StringField(default="running")
     total_cost = DecimalField(max_digits=10, decimal_places=6, null=True, default=Decimal("0.0"))
     total_tokens = IntegerField(null=True, default=0)
     trace_id = StringField()
@@ -2114,11 +2135,11 @@ class ExecutionTrace(PowernodeModel):
         table_name = "ai_execution_traces"
         rails_name = "Ai::ExecutionTrace"
         indexes = [
-            Index('index_ai_execution_traces_on_account_id_and_started_at', ["account_id", "started_at"]),
-            Index('index_ai_execution_traces_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_execution_traces_on_account_id_and_trace_type', ["account_id", "trace_type"]),
-            Index('index_ai_execution_traces_on_root_span_id', ["root_span_id"]),
-            Index('index_ai_execution_traces_on_trace_id', ["trace_id"], unique=True),
+            Index("index_ai_execution_traces_on_account_id_and_started_at", ["account_id", "started_at"]),
+            Index("index_ai_execution_traces_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_execution_traces_on_account_id_and_trace_type", ["account_id", "trace_type"]),
+            Index("index_ai_execution_traces_on_root_span_id", ["root_span_id"]),
+            Index("index_ai_execution_traces_on_trace_id", ["trace_id"], unique=True),
         ]
 
 
@@ -2139,7 +2160,7 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
     quality_score = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5"))
     source_execution = Reference("Ai::AgentExecution", column_name="source_execution_id", null=True, backref="ai_experience_replays")
     source_trajectory = Reference("Ai::Trajectory", column_name="source_trajectory_id", null=True, backref="ai_experience_replays")
-    status = StringField(default='active')
+    status = StringField(default="active")
     tags = JSONBField(null=True, default=list)
     task_description = TextField(null=True)
     task_type = StringField(100, null=True)
@@ -2150,12 +2171,12 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
         table_name = "ai_experience_replays"
         rails_name = "Ai::ExperienceReplay"
         indexes = [
-            Index('idx_experience_replays_account_agent', ["account_id", "ai_agent_id"]),
-            Index('idx_experience_replays_account_status', ["account_id", "status"]),
-            Index('index_ai_experience_replays_on_effectiveness_score', ["effectiveness_score"]),
-            Index('idx_experience_replays_embedding', ["embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_experience_replays_on_quality_score', ["quality_score"]),
-            Index('index_ai_experience_replays_on_tags', ["tags"], using='gin'),
+            Index("idx_experience_replays_account_agent", ["account_id", "ai_agent_id"]),
+            Index("idx_experience_replays_account_status", ["account_id", "status"]),
+            Index("index_ai_experience_replays_on_effectiveness_score", ["effectiveness_score"]),
+            Index("idx_experience_replays_embedding", ["embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_experience_replays_on_quality_score", ["quality_score"]),
+            Index("index_ai_experience_replays_on_tags", ["tags"], using="gin"),
         ]
 
 
@@ -2167,7 +2188,7 @@ class FileLock(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     expires_at = TimestampField(precision=6, null=True)
     file_path = StringField()
-    lock_type = StringField(default='exclusive')
+    lock_type = StringField(default="exclusive")
     updated_at = TimestampField(precision=6, default=utcnow)
     worktree = Reference("Ai::Worktree", column_name="worktree_id", null=True, backref="file_locks")
     worktree_session = Reference("Ai::WorktreeSession", column_name="worktree_session_id", null=True, backref="file_locks")
@@ -2176,7 +2197,7 @@ class FileLock(PowernodeModel):
         table_name = "ai_file_locks"
         rails_name = "Ai::FileLock"
         indexes = [
-            Index('idx_ai_file_locks_session_file', ["worktree_session_id", "file_path"], unique=True),
+            Index("idx_ai_file_locks_session_file", ["worktree_session_id", "file_path"], unique=True),
         ]
 
 
@@ -2194,7 +2215,7 @@ class GoalPlanStep(PowernodeModel):
     ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True, backref="ai_goal_plan_steps")
     result_summary = TextField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     step_number = IntegerField()
     step_type = StringField()
     sub_goal = Reference("Ai::AgentGoal", column_name="sub_goal_id", null=True, backref="ai_goal_plan_steps")
@@ -2204,8 +2225,8 @@ class GoalPlanStep(PowernodeModel):
         table_name = "ai_goal_plan_steps"
         rails_name = "Ai::GoalPlanStep"
         indexes = [
-            Index('idx_goal_plan_steps_status', ["plan_id", "status"]),
-            Index('idx_goal_plan_steps_order', ["plan_id", "step_number"], unique=True),
+            Index("idx_goal_plan_steps_status", ["plan_id", "status"]),
+            Index("idx_goal_plan_steps_order", ["plan_id", "step_number"], unique=True),
         ]
 
 
@@ -2223,7 +2244,7 @@ class GoalPlan(PowernodeModel):
     goal = Reference("Ai::AgentGoal", column_name="goal_id", backref="plans")
     plan_data = JSONBField(null=True, default=dict)
     risk_assessment = JSONBField(null=True, default=dict)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_result = JSONBField(null=True, default=dict)
     version = IntegerField(default=1)
@@ -2232,8 +2253,8 @@ class GoalPlan(PowernodeModel):
         table_name = "ai_goal_plans"
         rails_name = "Ai::GoalPlan"
         indexes = [
-            Index('idx_goal_plans_account_status', ["account_id", "status"]),
-            Index('idx_goal_plans_goal_version', ["goal_id", "version"], unique=True),
+            Index("idx_goal_plans_account_status", ["account_id", "status"]),
+            Index("idx_goal_plans_goal_version", ["goal_id", "version"], unique=True),
         ]
 
 
@@ -2248,8 +2269,8 @@ class GovernanceReport(PowernodeModel):
     monitor_agent = Reference("Ai::Agent", column_name="monitor_agent_id", null=True, backref="ai_governance_reports")
     recommended_actions = JSONBField(null=True, default=list)
     report_type = StringField()
-    severity = StringField(default='info')
-    status = StringField(default='open')
+    severity = StringField(default="info")
+    status = StringField(default="open")
     subject_agent = Reference("Ai::Agent", column_name="subject_agent_id", null=True, backref="ai_governance_reports_by_subject_agent")
     subject_team = Reference("Ai::AgentTeam", column_name="subject_team_id", null=True, backref="ai_governance_reports")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -2258,9 +2279,9 @@ class GovernanceReport(PowernodeModel):
         table_name = "ai_governance_reports"
         rails_name = "Ai::GovernanceReport"
         indexes = [
-            Index('idx_governance_reports_status', ["account_id", "status"]),
-            Index('index_ai_governance_reports_on_report_type', ["report_type"]),
-            Index('idx_governance_reports_agent', ["subject_agent_id", "status"]),
+            Index("idx_governance_reports_status", ["account_id", "status"]),
+            Index("index_ai_governance_reports_on_report_type", ["report_type"]),
+            Index("idx_governance_reports_agent", ["subject_agent_id", "status"]),
         ]
 
 
@@ -2271,7 +2292,7 @@ class GuardrailConfig(PowernodeModel):
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_guardrail_configs")
     allow_agent_creation = BooleanField(null=True, default=False)
     allow_cross_team_ops = BooleanField(null=True, default=False)
-    autonomy_level = StringField(null=True, default='supervised')
+    autonomy_level = StringField(null=True, default="supervised")
     block_on_failure = BooleanField(default=False)
     branch_protection_config = JSONBField(null=True, default=dict)
     branch_protection_enabled = BooleanField(null=True, default=False)
@@ -2300,7 +2321,7 @@ class GuardrailConfig(PowernodeModel):
         table_name = "ai_guardrail_configs"
         rails_name = "Ai::GuardrailConfig"
         indexes = [
-            Index('index_ai_guardrail_configs_on_account_id_and_name', ["account_id", "name"], unique=True),
+            Index("index_ai_guardrail_configs_on_account_id_and_name", ["account_id", "name"], unique=True),
         ]
 
 
@@ -2308,7 +2329,7 @@ class GuardrailEvaluation(PowernodeModel):
     """Ai::GuardrailEvaluation (table `ai_guardrail_evaluations`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_guardrail_evaluations")
-    action_taken = StringField(default='allow')
+    action_taken = StringField(default="allow")
     agent_execution = Reference("Ai::AgentExecution", column_name="ai_agent_execution_id", null=True, on_delete="nullify", backref="ai_guardrail_evaluations")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify", backref="ai_guardrail_evaluations")
     guardrail_config = Reference("Ai::GuardrailConfig", column_name="ai_guardrail_config_id", on_delete="cascade", backref="ai_guardrail_evaluations")
@@ -2324,11 +2345,11 @@ class GuardrailEvaluation(PowernodeModel):
         table_name = "ai_guardrail_evaluations"
         rails_name = "Ai::GuardrailEvaluation"
         indexes = [
-            Index('index_ai_guardrail_evaluations_on_action_taken', ["action_taken"]),
+            Index("index_ai_guardrail_evaluations_on_action_taken", ["action_taken"]),
         ]
         checks = [
-            Check('ai_guardrail_evaluations_action_taken_check', "action_taken::text = ANY (ARRAY['allow'::character varying::text, 'warn'::character varying::text, 'redact'::character varying::text, 'block'::character varying::text])"),
-            Check('ai_guardrail_evaluations_rail_type_check', "rail_type::text = ANY (ARRAY['input'::character varying::text, 'output'::character varying::text, 'retrieval'::character varying::text])"),
+            Check("ai_guardrail_evaluations_action_taken_check", "action_taken::text = ANY (ARRAY['allow'::character varying::text, 'warn'::character varying::text, 'redact'::character varying::text, 'block'::character varying::text])"),
+            Check("ai_guardrail_evaluations_rail_type_check", "rail_type::text = ANY (ARRAY['input'::character varying::text, 'output'::character varying::text, 'retrieval'::character varying::text])"),
         ]
 
 
@@ -2337,7 +2358,7 @@ class HybridSearchResult(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="ai_hybrid_search_results")
     created_at = TimestampField(precision=6, default=utcnow)
-    fusion_method = StringField(null=True, default='rrf')
+    fusion_method = StringField(null=True, default="rrf")
     graph_results = JSONBField(null=True, default=list)
     graph_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     keyword_results = JSONBField(null=True, default=list)
@@ -2357,11 +2378,11 @@ class HybridSearchResult(PowernodeModel):
         table_name = "ai_hybrid_search_results"
         rails_name = "Ai::HybridSearchResult"
         indexes = [
-            Index('index_ai_hybrid_search_results_on_created_at', ["created_at"]),
-            Index('index_ai_hybrid_search_results_on_search_mode', ["search_mode"]),
+            Index("index_ai_hybrid_search_results_on_created_at", ["created_at"]),
+            Index("index_ai_hybrid_search_results_on_search_mode", ["search_mode"]),
         ]
         checks = [
-            Check('check_ai_hybrid_search_mode', "search_mode::text = ANY (ARRAY['vector'::character varying, 'keyword'::character varying, 'hybrid'::character varying, 'graph'::character varying]::text[])"),
+            Check("check_ai_hybrid_search_mode", "search_mode::text = ANY (ARRAY['vector'::character varying, 'keyword'::character varying, 'hybrid'::character varying, 'graph'::character varying]::text[])"),
         ]
 
 
@@ -2377,7 +2398,7 @@ class ImprovementRecommendation(PowernodeModel):
     evidence = JSONBField(null=True, default=dict)
     recommendation_type = StringField()
     recommended_config = JSONBField(null=True, default=dict)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     target_id = UUIDField()
     target_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -2386,9 +2407,9 @@ class ImprovementRecommendation(PowernodeModel):
         table_name = "ai_improvement_recommendations"
         rails_name = "Ai::ImprovementRecommendation"
         indexes = [
-            Index('index_ai_improvement_recommendations_on_recommendation_type', ["recommendation_type"]),
-            Index('index_ai_improvement_recommendations_on_status', ["status"]),
-            Index('idx_on_target_type_target_id_59157c52d1', ["target_type", "target_id"]),
+            Index("index_ai_improvement_recommendations_on_recommendation_type", ["recommendation_type"]),
+            Index("index_ai_improvement_recommendations_on_status", ["status"]),
+            Index("idx_on_target_type_target_id_59157c52d1", ["target_type", "target_id"]),
         ]
 
 
@@ -2404,7 +2425,7 @@ class InterventionPolicy(PowernodeModel):
     policy = StringField()
     preferred_channels = JSONBField(null=True, default=list)
     priority = IntegerField(default=0)
-    scope = StringField(default='global')
+    scope = StringField(default="global")
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="ai_intervention_policies")
 
@@ -2412,9 +2433,9 @@ class InterventionPolicy(PowernodeModel):
         table_name = "ai_intervention_policies"
         rails_name = "Ai::InterventionPolicy"
         indexes = [
-            Index('idx_on_account_id_action_category_c721963d27', ["account_id", "action_category"]),
-            Index('index_ai_intervention_policies_on_account_id_and_scope', ["account_id", "scope"]),
-            Index('idx_ai_intervention_policies_specificity', ["account_id", "user_id", "ai_agent_id"]),
+            Index("idx_on_account_id_action_category_c721963d27", ["account_id", "action_category"]),
+            Index("index_ai_intervention_policies_on_account_id_and_scope", ["account_id", "scope"]),
+            Index("idx_ai_intervention_policies_specificity", ["account_id", "user_id", "ai_agent_id"]),
         ]
 
 
@@ -2433,8 +2454,8 @@ class KillSwitchEvent(PowernodeModel):
         table_name = "ai_kill_switch_events"
         rails_name = "Ai::KillSwitchEvent"
         indexes = [
-            Index('index_ai_kill_switch_events_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_ai_kill_switch_events_on_account_id_and_event_type', ["account_id", "event_type"]),
+            Index("index_ai_kill_switch_events_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_ai_kill_switch_events_on_account_id_and_event_type", ["account_id", "event_type"]),
         ]
 
 
@@ -2445,21 +2466,21 @@ class KnowledgeBase(PowernodeModel):
     chunk_count = IntegerField(null=True, default=0)
     chunk_overlap = IntegerField(null=True, default=200)
     chunk_size = IntegerField(null=True, default=1000)
-    chunking_strategy = StringField(default='recursive')
+    chunking_strategy = StringField(default="recursive")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_knowledge_bases")
     description = StringField(null=True)
     document_count = IntegerField(null=True, default=0)
     embedding_dimensions = IntegerField(null=True, default=1536)
-    embedding_model = StringField(default='text-embedding-3-small')
-    embedding_provider = StringField(default='openai')
+    embedding_model = StringField(default="text-embedding-3-small")
+    embedding_provider = StringField(default="openai")
     is_public = BooleanField(default=False)
     last_indexed_at = TimestampField(precision=6, null=True)
     last_queried_at = TimestampField(precision=6, null=True)
     metadata_schema = JSONBField(null=True, default=dict)
     name = StringField()
     settings = JSONBField(null=True, default=dict)
-    status = StringField(default='active')
+    status = StringField(default="active")
     storage_bytes = BigIntegerField(null=True, default=0)
     total_tokens = BigIntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -2468,13 +2489,13 @@ class KnowledgeBase(PowernodeModel):
         table_name = "ai_knowledge_bases"
         rails_name = "Ai::KnowledgeBase"
         indexes = [
-            Index('index_ai_knowledge_bases_on_account_id_and_name', ["account_id", "name"], unique=True),
-            Index('index_ai_knowledge_bases_on_is_public', ["is_public"]),
-            Index('index_ai_knowledge_bases_on_status', ["status"]),
+            Index("index_ai_knowledge_bases_on_account_id_and_name", ["account_id", "name"], unique=True),
+            Index("index_ai_knowledge_bases_on_is_public", ["is_public"]),
+            Index("index_ai_knowledge_bases_on_status", ["status"]),
         ]
         checks = [
-            Check('check_kb_chunking_strategy', "chunking_strategy::text = ANY (ARRAY['recursive'::character varying::text, 'semantic'::character varying::text, 'fixed'::character varying::text, 'sentence'::character varying::text, 'paragraph'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_kb_status', "status::text = ANY (ARRAY['active'::character varying::text, 'indexing'::character varying::text, 'paused'::character varying::text, 'archived'::character varying::text, 'error'::character varying::text])"),
+            Check("check_kb_chunking_strategy", "chunking_strategy::text = ANY (ARRAY['recursive'::character varying::text, 'semantic'::character varying::text, 'fixed'::character varying::text, 'sentence'::character varying::text, 'paragraph'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_kb_status", "status::text = ANY (ARRAY['active'::character varying::text, 'indexing'::character varying::text, 'paused'::character varying::text, 'archived'::character varying::text, 'error'::character varying::text])"),
         ]
 
 
@@ -2491,7 +2512,7 @@ class KnowledgeGraphEdge(PowernodeModel):
     relation_type = StringField()
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_edges")
     source_node = Reference("Ai::KnowledgeGraphNode", column_name="source_node_id", backref="outgoing_edges")
-    status = StringField(null=True, default='active')
+    status = StringField(null=True, default="active")
     target_node = Reference("Ai::KnowledgeGraphNode", column_name="target_node_id", backref="incoming_edges")
     updated_at = TimestampField(precision=6, default=utcnow)
     weight = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
@@ -2500,8 +2521,8 @@ class KnowledgeGraphEdge(PowernodeModel):
         table_name = "ai_knowledge_graph_edges"
         rails_name = "Ai::KnowledgeGraphEdge"
         indexes = [
-            Index('index_ai_knowledge_graph_edges_on_relation_type', ["relation_type"]),
-            Index('index_ai_kg_edges_unique_active', ["source_node_id", "target_node_id", "relation_type"], unique=True, where="((status)::text = 'active'::text)"),
+            Index("index_ai_knowledge_graph_edges_on_relation_type", ["relation_type"]),
+            Index("index_ai_kg_edges_unique_active", ["source_node_id", "target_node_id", "relation_type"], unique=True, where="((status)::text = 'active'::text)"),
         ]
 
 
@@ -2529,26 +2550,26 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     properties = JSONBField(null=True, default=dict)
     quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_nodes")
-    status = StringField(null=True, default='active')
+    status = StringField(null=True, default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_knowledge_graph_nodes"
         rails_name = "Ai::KnowledgeGraphNode"
         indexes = [
-            Index('idx_kg_nodes_unique_active_skill', ["account_id", "ai_skill_id"], unique=True, where="((ai_skill_id IS NOT NULL) AND ((status)::text = 'active'::text))"),
-            Index('index_ai_kg_nodes_unique_active', ["account_id", "name", "node_type"], unique=True, where="((status)::text = 'active'::text)"),
-            Index('index_ai_knowledge_graph_nodes_on_embedding', ["embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_knowledge_graph_nodes_on_entity_type', ["entity_type"]),
-            Index('index_ai_knowledge_graph_nodes_on_last_event_processed_at', ["last_event_processed_at"]),
-            Index('index_ai_kg_nodes_on_name', ["name"]),
-            Index('index_ai_knowledge_graph_nodes_on_node_type', ["node_type"]),
-            Index('index_ai_knowledge_graph_nodes_on_path', ["path"], using='gist'),
-            Index('index_ai_knowledge_graph_nodes_on_status', ["status"]),
+            Index("idx_kg_nodes_unique_active_skill", ["account_id", "ai_skill_id"], unique=True, where="((ai_skill_id IS NOT NULL) AND ((status)::text = 'active'::text))"),
+            Index("index_ai_kg_nodes_unique_active", ["account_id", "name", "node_type"], unique=True, where="((status)::text = 'active'::text)"),
+            Index("index_ai_knowledge_graph_nodes_on_embedding", ["embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_knowledge_graph_nodes_on_entity_type", ["entity_type"]),
+            Index("index_ai_knowledge_graph_nodes_on_last_event_processed_at", ["last_event_processed_at"]),
+            Index("index_ai_kg_nodes_on_name", ["name"]),
+            Index("index_ai_knowledge_graph_nodes_on_node_type", ["node_type"]),
+            Index("index_ai_knowledge_graph_nodes_on_path", ["path"], using="gist"),
+            Index("index_ai_knowledge_graph_nodes_on_status", ["status"]),
         ]
         checks = [
-            Check('check_ai_kg_node_type', "node_type::text = ANY (ARRAY['entity'::character varying, 'concept'::character varying, 'relation'::character varying, 'attribute'::character varying]::text[])"),
-            Check('check_ai_kg_node_status', "status::text = ANY (ARRAY['active'::character varying, 'merged'::character varying, 'archived'::character varying]::text[])"),
+            Check("check_ai_kg_node_type", "node_type::text = ANY (ARRAY['entity'::character varying, 'concept'::character varying, 'relation'::character varying, 'attribute'::character varying]::text[])"),
+            Check("check_ai_kg_node_status", "status::text = ANY (ARRAY['active'::character varying, 'merged'::character varying, 'archived'::character varying]::text[])"),
         ]
 
 
@@ -2564,7 +2585,7 @@ class McpAppInstance(PowernodeModel):
     session = Reference("Ai::AguiSession", column_name="session_id", null=True, backref="ai_mcp_app_instances")
     started_at = TimestampField(precision=6, null=True)
     state = JSONBField(null=True, default=dict)
-    status = StringField(default='created')
+    status = StringField(default="created")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
@@ -2576,7 +2597,7 @@ class McpApp(PowernodeModel):
     """Ai::McpApp (table `ai_mcp_apps`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_mcp_apps")
-    app_type = StringField(default='custom')
+    app_type = StringField(default="custom")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_id = UUIDField(null=True)
     csp_policy = JSONBField(null=True, default=dict)
@@ -2587,15 +2608,15 @@ class McpApp(PowernodeModel):
     name = StringField()
     output_schema = JSONBField(null=True, default=dict)
     sandbox_config = JSONBField(null=True, default=dict)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     updated_at = TimestampField(precision=6, default=utcnow)
-    version = StringField(null=True, default='1.0.0')
+    version = StringField(null=True, default="1.0.0")
 
     class Meta:
         table_name = "ai_mcp_apps"
         rails_name = "Ai::McpApp"
         indexes = [
-            Index('index_ai_mcp_apps_on_account_id_and_name', ["account_id", "name"], unique=True),
+            Index("index_ai_mcp_apps_on_account_id_and_name", ["account_id", "name"], unique=True),
         ]
 
 
@@ -2611,7 +2632,7 @@ class MemoryEntry(PowernodeModel):
     expires_at = TimestampField(precision=6, null=True)
     importance_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     last_accessed_at = TimestampField(precision=6, null=True)
-    memory_type = StringField(default='working')
+    memory_type = StringField(default="working")
     metadata = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     value = JSONBField(default=dict)
@@ -2620,11 +2641,11 @@ class MemoryEntry(PowernodeModel):
         table_name = "ai_memory_entries"
         rails_name = "Ai::MemoryEntry"
         indexes = [
-            Index('index_ai_memory_entries_on_entry_key_and_ai_memory_pool_id', ["entry_key", "ai_memory_pool_id"], unique=True),
-            Index('index_ai_memory_entries_on_expires_at', ["expires_at"]),
+            Index("index_ai_memory_entries_on_entry_key_and_ai_memory_pool_id", ["entry_key", "ai_memory_pool_id"], unique=True),
+            Index("index_ai_memory_entries_on_expires_at", ["expires_at"]),
         ]
         checks = [
-            Check('ai_memory_entries_memory_type_check', "memory_type::text = ANY (ARRAY['factual'::character varying::text, 'experiential'::character varying::text, 'working'::character varying::text])"),
+            Check("ai_memory_entries_memory_type_check", "memory_type::text = ANY (ARRAY['factual'::character varying::text, 'experiential'::character varying::text, 'working'::character varying::text])"),
         ]
 
 
@@ -2655,11 +2676,11 @@ class MemoryPool(PowernodeModel):
         table_name = "ai_memory_pools"
         rails_name = "Ai::MemoryPool"
         indexes = [
-            Index('index_ai_memory_pools_on_account_id_and_scope', ["account_id", "scope"]),
-            Index('index_ai_memory_pools_on_owner_agent_id', ["owner_agent_id"]),
-            Index('index_ai_memory_pools_on_pool_id', ["pool_id"], unique=True),
-            Index('index_ai_memory_pools_on_task_execution_id', ["task_execution_id"]),
-            Index('index_ai_memory_pools_on_team_id', ["team_id"]),
+            Index("index_ai_memory_pools_on_account_id_and_scope", ["account_id", "scope"]),
+            Index("index_ai_memory_pools_on_owner_agent_id", ["owner_agent_id"]),
+            Index("index_ai_memory_pools_on_pool_id", ["pool_id"], unique=True),
+            Index("index_ai_memory_pools_on_task_execution_id", ["task_execution_id"]),
+            Index("index_ai_memory_pools_on_team_id", ["team_id"]),
         ]
 
 
@@ -2687,8 +2708,8 @@ class MergeOperation(PowernodeModel):
     rolled_back_at = TimestampField(precision=6, null=True)
     source_branch = StringField()
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
-    strategy = StringField(default='merge')
+    status = StringField(default="pending")
+    strategy = StringField(default="merge")
     target_branch = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     worktree = Reference("Ai::Worktree", column_name="worktree_id", backref="merge_operations")
@@ -2698,7 +2719,7 @@ class MergeOperation(PowernodeModel):
         table_name = "ai_merge_operations"
         rails_name = "Ai::MergeOperation"
         indexes = [
-            Index('index_ai_merge_operations_on_status', ["status"]),
+            Index("index_ai_merge_operations_on_status", ["status"]),
         ]
 
 
@@ -2718,14 +2739,14 @@ class Message(PowernodeModel):
     error_message = TextField(null=True)
     is_edited = BooleanField(null=True, default=False)
     message_id = StringField(100)
-    message_type = StringField(50, null=True, default='text')
+    message_type = StringField(50, null=True, default="text")
     parent_message = Reference("Ai::Message", column_name="parent_message_id", null=True, on_delete="nullify", backref="child_messages")
     processed_at = TimestampField(null=True)
     processing_metadata = JSONBField(null=True, default=dict)
     role = StringField(20)
     search_vector = TSVectorField(null=True)
     sequence_number = IntegerField(null=True)
-    status = StringField(20, null=True, default='sent')
+    status = StringField(20, null=True, default="sent")
     token_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", backref="ai_messages")
@@ -2734,18 +2755,18 @@ class Message(PowernodeModel):
         table_name = "ai_messages"
         rails_name = "Ai::Message"
         indexes = [
-            Index('index_ai_messages_on_ai_conversation_id_and_role', ["ai_conversation_id", "role"]),
-            Index('index_ai_messages_on_ai_conversation_id_and_sequence_number', ["ai_conversation_id", "sequence_number"]),
-            Index('index_ai_messages_on_attachments', ["attachments"], using='gin'),
-            Index('index_ai_messages_on_deleted_at', ["deleted_at"], where='(deleted_at IS NOT NULL)'),
-            Index('index_ai_messages_on_edit_history', ["edit_history"], using='gin'),
-            Index('index_ai_messages_on_message_id', ["message_id"], unique=True),
-            Index('index_ai_messages_on_message_type', ["message_type"]),
-            Index('index_ai_messages_on_processed_at', ["processed_at"]),
-            Index('index_ai_messages_on_role', ["role"]),
-            Index('index_ai_messages_on_search_vector', ["search_vector"], using='gin'),
-            Index('index_ai_messages_on_sequence_number', ["sequence_number"]),
-            Index('index_ai_messages_on_status', ["status"]),
+            Index("index_ai_messages_on_ai_conversation_id_and_role", ["ai_conversation_id", "role"]),
+            Index("index_ai_messages_on_ai_conversation_id_and_sequence_number", ["ai_conversation_id", "sequence_number"]),
+            Index("index_ai_messages_on_attachments", ["attachments"], using="gin"),
+            Index("index_ai_messages_on_deleted_at", ["deleted_at"], where="(deleted_at IS NOT NULL)"),
+            Index("index_ai_messages_on_edit_history", ["edit_history"], using="gin"),
+            Index("index_ai_messages_on_message_id", ["message_id"], unique=True),
+            Index("index_ai_messages_on_message_type", ["message_type"]),
+            Index("index_ai_messages_on_processed_at", ["processed_at"]),
+            Index("index_ai_messages_on_role", ["role"]),
+            Index("index_ai_messages_on_search_vector", ["search_vector"], using="gin"),
+            Index("index_ai_messages_on_sequence_number", ["sequence_number"]),
+            Index("index_ai_messages_on_status", ["status"]),
         ]
 
 
@@ -2766,7 +2787,7 @@ class MissionApproval(PowernodeModel):
         table_name = "ai_mission_approvals"
         rails_name = "Ai::MissionApproval"
         indexes = [
-            Index('index_ai_mission_approvals_on_mission_id_and_gate', ["mission_id", "gate"]),
+            Index("index_ai_mission_approvals_on_mission_id_and_gate", ["mission_id", "gate"]),
         ]
 
 
@@ -2784,8 +2805,8 @@ class MissionTemplate(PowernodeModel):
     phases = JSONBField(null=True, default=list)
     rejection_mappings = JSONBField(null=True, default=dict)
     skill_compositions = JSONBField(null=True, default=dict)
-    status = StringField(null=True, default='active')
-    template_type = StringField(default='account')
+    status = StringField(null=True, default="active")
+    template_type = StringField(default="account")
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
 
@@ -2793,9 +2814,9 @@ class MissionTemplate(PowernodeModel):
         table_name = "ai_mission_templates"
         rails_name = "Ai::MissionTemplate"
         indexes = [
-            Index('index_ai_mission_templates_on_account_id_and_template_type', ["account_id", "template_type"]),
-            Index('index_ai_mission_templates_on_is_default', ["is_default"], where='(is_default = true)'),
-            Index('index_ai_mission_templates_on_mission_type_and_status', ["mission_type", "status"]),
+            Index("index_ai_mission_templates_on_account_id_and_template_type", ["account_id", "template_type"]),
+            Index("index_ai_mission_templates_on_is_default", ["is_default"], where="(is_default = true)"),
+            Index("index_ai_mission_templates_on_mission_type_and_status", ["mission_type", "status"]),
         ]
 
 
@@ -2804,7 +2825,7 @@ class Mission(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", constraint=False, backref="ai_missions")
     analysis_result = JSONBField(null=True, default=dict)
-    base_branch = StringField(null=True, default='main')
+    base_branch = StringField(null=True, default="main")
     branch_name = StringField(null=True)
     completed_at = TimestampField(precision=6, null=True)
     configuration = JSONBField(null=True, default=dict)
@@ -2838,7 +2859,7 @@ class Mission(PowernodeModel):
     risk_contract = Reference("Ai::CodeFactory::RiskContract", column_name="risk_contract_id", null=True, backref="ai_missions")
     selected_feature = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     team = Reference("Ai::AgentTeam", column_name="team_id", null=True, backref="ai_missions")
     test_result = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -2847,9 +2868,9 @@ class Mission(PowernodeModel):
         table_name = "ai_missions"
         rails_name = "Ai::Mission"
         indexes = [
-            Index('index_ai_missions_on_account_id_and_mission_type', ["account_id", "mission_type"]),
-            Index('index_ai_missions_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_missions_on_deployed_port', ["deployed_port"], unique=True, where="(((status)::text = 'active'::text) AND (deployed_port IS NOT NULL))"),
+            Index("index_ai_missions_on_account_id_and_mission_type", ["account_id", "mission_type"]),
+            Index("index_ai_missions_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_missions_on_deployed_port", ["deployed_port"], unique=True, where="(((status)::text = 'active'::text) AND (deployed_port IS NOT NULL))"),
         ]
 
 
@@ -2868,7 +2889,7 @@ class MockResponse(PowernodeModel):
     last_hit_at = TimestampField(precision=6, null=True)
     latency_ms = IntegerField(null=True, default=100)
     match_criteria = JSONBField(null=True, default=dict)
-    match_type = StringField(default='exact')
+    match_type = StringField(default="exact")
     model_name = StringField(null=True)
     name = StringField()
     priority = IntegerField(null=True, default=0)
@@ -2881,12 +2902,12 @@ class MockResponse(PowernodeModel):
         table_name = "ai_mock_responses"
         rails_name = "Ai::MockResponse"
         indexes = [
-            Index('index_ai_mock_responses_on_match_type', ["match_type"]),
-            Index('idx_on_sandbox_id_is_active_priority_2b0c78d45f', ["sandbox_id", "is_active", "priority"]),
-            Index('index_ai_mock_responses_on_sandbox_id_and_provider_type', ["sandbox_id", "provider_type"]),
+            Index("index_ai_mock_responses_on_match_type", ["match_type"]),
+            Index("idx_on_sandbox_id_is_active_priority_2b0c78d45f", ["sandbox_id", "is_active", "priority"]),
+            Index("index_ai_mock_responses_on_sandbox_id_and_provider_type", ["sandbox_id", "provider_type"]),
         ]
         checks = [
-            Check('check_mock_match_type', "match_type::text = ANY (ARRAY['exact'::character varying::text, 'contains'::character varying::text, 'regex'::character varying::text, 'semantic'::character varying::text, 'always'::character varying::text])"),
+            Check("check_mock_match_type", "match_type::text = ANY (ARRAY['exact'::character varying::text, 'contains'::character varying::text, 'regex'::character varying::text, 'semantic'::character varying::text, 'always'::character varying::text])"),
         ]
 
 
@@ -2909,9 +2930,9 @@ class ModelPricing(PowernodeModel):
         table_name = "ai_model_pricings"
         rails_name = "Ai::ModelPricing"
         indexes = [
-            Index('index_ai_model_pricings_on_model_id_and_provider_type', ["model_id", "provider_type"], unique=True),
-            Index('index_ai_model_pricings_on_provider_type', ["provider_type"]),
-            Index('index_ai_model_pricings_on_source', ["source"]),
+            Index("index_ai_model_pricings_on_model_id_and_provider_type", ["model_id", "provider_type"], unique=True),
+            Index("index_ai_model_pricings_on_provider_type", ["provider_type"]),
+            Index("index_ai_model_pricings_on_source", ["source"]),
         ]
 
 
@@ -2929,7 +2950,7 @@ class ModelRoutingRule(PowernodeModel):
     min_quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     name = StringField()
     priority = IntegerField(default=100)
-    rule_type = StringField(default='capability_based')
+    rule_type = StringField(default="capability_based")
     target = JSONBField(default=dict)
     times_failed = IntegerField(default=0)
     times_matched = IntegerField(default=0)
@@ -2940,12 +2961,12 @@ class ModelRoutingRule(PowernodeModel):
         table_name = "ai_model_routing_rules"
         rails_name = "Ai::ModelRoutingRule"
         indexes = [
-            Index('idx_routing_rules_account_active_priority', ["account_id", "is_active", "priority"]),
-            Index('index_ai_model_routing_rules_on_account_id_and_rule_type', ["account_id", "rule_type"]),
-            Index('index_ai_model_routing_rules_on_conditions', ["conditions"], using='gin'),
+            Index("idx_routing_rules_account_active_priority", ["account_id", "is_active", "priority"]),
+            Index("index_ai_model_routing_rules_on_account_id_and_rule_type", ["account_id", "rule_type"]),
+            Index("index_ai_model_routing_rules_on_conditions", ["conditions"], using="gin"),
         ]
         checks = [
-            Check('check_routing_rule_type', "rule_type::text = ANY (ARRAY['capability_based'::character varying::text, 'cost_based'::character varying::text, 'latency_based'::character varying::text, 'quality_based'::character varying::text, 'custom'::character varying::text, 'ml_optimized'::character varying::text])"),
+            Check("check_routing_rule_type", "rule_type::text = ANY (ARRAY['capability_based'::character varying::text, 'cost_based'::character varying::text, 'latency_based'::character varying::text, 'quality_based'::character varying::text, 'custom'::character varying::text, 'ml_optimized'::character varying::text])"),
         ]
 
 
@@ -2965,7 +2986,7 @@ class PerformanceBenchmark(PowernodeModel):
     run_count = IntegerField(null=True, default=0)
     sample_size = IntegerField(null=True, default=100)
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", null=True, backref="performance_benchmarks")
-    status = StringField(default='active')
+    status = StringField(default="active")
     target_agent = Reference("Ai::Agent", column_name="target_agent_id", null=True, backref="ai_performance_benchmarks")
     target_workflow = Reference("Ai::Workflow", column_name="target_workflow_id", null=True, backref="ai_performance_benchmarks")
     test_config = JSONBField(null=True, default=dict)
@@ -2977,11 +2998,11 @@ class PerformanceBenchmark(PowernodeModel):
         table_name = "ai_performance_benchmarks"
         rails_name = "Ai::PerformanceBenchmark"
         indexes = [
-            Index('index_ai_performance_benchmarks_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_performance_benchmarks_on_benchmark_id', ["benchmark_id"], unique=True),
+            Index("index_ai_performance_benchmarks_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_performance_benchmarks_on_benchmark_id", ["benchmark_id"], unique=True),
         ]
         checks = [
-            Check('check_benchmark_status', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'archived'::character varying::text])"),
+            Check("check_benchmark_status", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -3015,13 +3036,13 @@ class PersistentContext(PowernodeModel):
         table_name = "ai_persistent_contexts"
         rails_name = "Ai::PersistentContext"
         indexes = [
-            Index('idx_contexts_account_agent', ["account_id", "ai_agent_id"]),
-            Index('idx_contexts_account_type', ["account_id", "context_type"]),
-            Index('index_ai_persistent_contexts_on_archived_at', ["archived_at"]),
-            Index('index_ai_persistent_contexts_on_context_id', ["context_id"], unique=True),
-            Index('index_ai_persistent_contexts_on_context_type', ["context_type"]),
-            Index('index_ai_persistent_contexts_on_expires_at', ["expires_at"]),
-            Index('index_ai_persistent_contexts_on_scope', ["scope"]),
+            Index("idx_contexts_account_agent", ["account_id", "ai_agent_id"]),
+            Index("idx_contexts_account_type", ["account_id", "context_type"]),
+            Index("index_ai_persistent_contexts_on_archived_at", ["archived_at"]),
+            Index("index_ai_persistent_contexts_on_context_id", ["context_id"], unique=True),
+            Index("index_ai_persistent_contexts_on_context_type", ["context_type"]),
+            Index("index_ai_persistent_contexts_on_expires_at", ["expires_at"]),
+            Index("index_ai_persistent_contexts_on_scope", ["scope"]),
         ]
 
 
@@ -3044,7 +3065,7 @@ class PipelineExecution(PowernodeModel):
     pull_request_number = StringField(null=True)
     repository_id = UUIDField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     trigger_event = StringField(null=True)
     trigger_source = StringField(null=True)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_pipeline_executions")
@@ -3055,15 +3076,15 @@ class PipelineExecution(PowernodeModel):
         table_name = "ai_pipeline_executions"
         rails_name = "Ai::PipelineExecution"
         indexes = [
-            Index('index_ai_pipeline_executions_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_pipeline_executions_on_execution_id', ["execution_id"], unique=True),
-            Index('index_ai_pipeline_executions_on_pipeline_type', ["pipeline_type"]),
-            Index('index_ai_pipeline_executions_on_repository_id_and_created_at', ["repository_id", "created_at"]),
-            Index('index_ai_pipeline_executions_on_trigger_source', ["trigger_source"]),
+            Index("index_ai_pipeline_executions_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_pipeline_executions_on_execution_id", ["execution_id"], unique=True),
+            Index("index_ai_pipeline_executions_on_pipeline_type", ["pipeline_type"]),
+            Index("index_ai_pipeline_executions_on_repository_id_and_created_at", ["repository_id", "created_at"]),
+            Index("index_ai_pipeline_executions_on_trigger_source", ["trigger_source"]),
         ]
         checks = [
-            Check('check_pipeline_type', "pipeline_type::text = ANY (ARRAY['pr_review'::character varying::text, 'commit_analysis'::character varying::text, 'deployment'::character varying::text, 'release'::character varying::text, 'scheduled'::character varying::text, 'manual'::character varying::text])"),
-            Check('check_pipeline_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'timeout'::character varying::text])"),
+            Check("check_pipeline_type", "pipeline_type::text = ANY (ARRAY['pr_review'::character varying::text, 'commit_analysis'::character varying::text, 'deployment'::character varying::text, 'release'::character varying::text, 'scheduled'::character varying::text, 'manual'::character varying::text])"),
+            Check("check_pipeline_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'timeout'::character varying::text])"),
         ]
 
 
@@ -3089,9 +3110,9 @@ class PressureField(PowernodeModel):
         table_name = "ai_pressure_fields"
         rails_name = "Ai::PressureField"
         indexes = [
-            Index('idx_pressure_fields_unique', ["account_id", "field_type", "artifact_ref"], unique=True),
-            Index('idx_pressure_fields_type', ["account_id", "field_type"]),
-            Index('index_ai_pressure_fields_on_pressure_value', ["pressure_value"]),
+            Index("idx_pressure_fields_unique", ["account_id", "field_type", "artifact_ref"], unique=True),
+            Index("idx_pressure_fields_type", ["account_id", "field_type"]),
+            Index("index_ai_pressure_fields_on_pressure_value", ["pressure_value"]),
         ]
 
 
@@ -3125,15 +3146,15 @@ class ProviderCredential(PowernodeModel):
         table_name = "ai_provider_credentials"
         rails_name = "Ai::ProviderCredential"
         indexes = [
-            Index('index_ai_provider_credentials_unique_default', ["account_id", "ai_provider_id", "is_default"], unique=True, where='(is_default = true)'),
-            Index('index_ai_provider_credentials_on_account_id_and_ai_provider_id', ["account_id", "ai_provider_id"]),
-            Index('index_ai_provider_credentials_on_account_id_and_is_default', ["account_id", "is_default"]),
-            Index('index_ai_provider_credentials_on_consecutive_failures', ["consecutive_failures"]),
-            Index('index_ai_provider_credentials_on_expires_at', ["expires_at"]),
-            Index('index_ai_provider_credentials_on_is_active', ["is_active"]),
-            Index('index_ai_provider_credentials_on_last_test_status', ["last_test_status"]),
-            Index('index_ai_provider_credentials_on_last_used_at', ["last_used_at"]),
-            Index('index_ai_provider_credentials_on_vault_path', ["vault_path"], unique=True, where='(vault_path IS NOT NULL)'),
+            Index("index_ai_provider_credentials_unique_default", ["account_id", "ai_provider_id", "is_default"], unique=True, where="(is_default = true)"),
+            Index("index_ai_provider_credentials_on_account_id_and_ai_provider_id", ["account_id", "ai_provider_id"]),
+            Index("index_ai_provider_credentials_on_account_id_and_is_default", ["account_id", "is_default"]),
+            Index("index_ai_provider_credentials_on_consecutive_failures", ["consecutive_failures"]),
+            Index("index_ai_provider_credentials_on_expires_at", ["expires_at"]),
+            Index("index_ai_provider_credentials_on_is_active", ["is_active"]),
+            Index("index_ai_provider_credentials_on_last_test_status", ["last_test_status"]),
+            Index("index_ai_provider_credentials_on_last_used_at", ["last_used_at"]),
+            Index("index_ai_provider_credentials_on_vault_path", ["vault_path"], unique=True, where="(vault_path IS NOT NULL)"),
         ]
 
 
@@ -3156,11 +3177,11 @@ class ProviderHealthCheck(PowernodeModel):
         table_name = "ai_provider_health_checks"
         rails_name = "Ai::ProviderHealthCheck"
         indexes = [
-            Index('index_ai_provider_health_checks_on_checked_at', ["checked_at"]),
-            Index('index_ai_provider_health_checks_on_status', ["status"]),
+            Index("index_ai_provider_health_checks_on_checked_at", ["checked_at"]),
+            Index("index_ai_provider_health_checks_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_provider_health_checks_status_check', "status::text = ANY (ARRAY['healthy'::character varying::text, 'degraded'::character varying::text, 'unhealthy'::character varying::text, 'unknown'::character varying::text])"),
+            Check("ai_provider_health_checks_status_check", "status::text = ANY (ARRAY['healthy'::character varying::text, 'degraded'::character varying::text, 'unhealthy'::character varying::text, 'unknown'::character varying::text])"),
         ]
 
 
@@ -3179,7 +3200,7 @@ class ProviderMetric(PowernodeModel):
     error_breakdown = JSONBField(default=dict)
     error_rate = DecimalField(max_digits=5, decimal_places=4, null=True)
     failure_count = IntegerField(default=0)
-    granularity = StringField(default='minute')
+    granularity = StringField(default="minute")
     max_latency_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     min_latency_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     model_breakdown = JSONBField(default=dict)
@@ -3204,13 +3225,13 @@ class ProviderMetric(PowernodeModel):
         table_name = "ai_provider_metrics"
         rails_name = "Ai::ProviderMetric"
         indexes = [
-            Index('idx_provider_metrics_account_time', ["account_id", "recorded_at"]),
-            Index('index_ai_provider_metrics_on_granularity_and_recorded_at', ["granularity", "recorded_at"]),
-            Index('idx_provider_metrics_provider_time', ["provider_id", "recorded_at"]),
-            Index('index_ai_provider_metrics_on_recorded_at', ["recorded_at"]),
+            Index("idx_provider_metrics_account_time", ["account_id", "recorded_at"]),
+            Index("index_ai_provider_metrics_on_granularity_and_recorded_at", ["granularity", "recorded_at"]),
+            Index("idx_provider_metrics_provider_time", ["provider_id", "recorded_at"]),
+            Index("index_ai_provider_metrics_on_recorded_at", ["recorded_at"]),
         ]
         checks = [
-            Check('check_metric_granularity', "granularity::text = ANY (ARRAY['minute'::character varying::text, 'hour'::character varying::text, 'day'::character varying::text, 'week'::character varying::text, 'month'::character varying::text])"),
+            Check("check_metric_granularity", "granularity::text = ANY (ARRAY['minute'::character varying::text, 'hour'::character varying::text, 'day'::character varying::text, 'week'::character varying::text, 'month'::character varying::text])"),
         ]
 
 
@@ -3235,7 +3256,7 @@ class ProviderModel(PowernodeModel):
         table_name = "ai_provider_models"
         rails_name = "Ai::ProviderModel"
         indexes = [
-            Index('index_ai_provider_models_on_model_id_and_ai_provider_id', ["model_id", "ai_provider_id"], unique=True),
+            Index("index_ai_provider_models_on_model_id_and_ai_provider_id", ["model_id", "ai_provider_id"], unique=True),
         ]
 
 
@@ -3273,15 +3294,15 @@ class Provider(PowernodeModel):
         table_name = "ai_providers"
         rails_name = "Ai::Provider"
         indexes = [
-            Index('index_ai_providers_on_account_id_and_provider_identifier', ["account_id", "provider_identifier"], unique=True),
-            Index('index_ai_providers_on_capabilities', ["capabilities"], using='gin'),
-            Index('index_ai_providers_on_is_active', ["is_active"]),
-            Index('index_ai_providers_on_name', ["name"]),
-            Index('index_ai_providers_on_priority_order', ["priority_order"]),
-            Index('index_ai_providers_on_provider_type_and_is_active', ["provider_type", "is_active"]),
-            Index('index_ai_providers_on_provider_type', ["provider_type"]),
-            Index('index_ai_providers_on_slug_and_account_id', ["slug", "account_id"], unique=True),
-            Index('index_ai_providers_on_supported_models', ["supported_models"], using='gin'),
+            Index("index_ai_providers_on_account_id_and_provider_identifier", ["account_id", "provider_identifier"], unique=True),
+            Index("index_ai_providers_on_capabilities", ["capabilities"], using="gin"),
+            Index("index_ai_providers_on_is_active", ["is_active"]),
+            Index("index_ai_providers_on_name", ["name"]),
+            Index("index_ai_providers_on_priority_order", ["priority_order"]),
+            Index("index_ai_providers_on_provider_type_and_is_active", ["provider_type", "is_active"]),
+            Index("index_ai_providers_on_provider_type", ["provider_type"]),
+            Index("index_ai_providers_on_slug_and_account_id", ["slug", "account_id"], unique=True),
+            Index("index_ai_providers_on_supported_models", ["supported_models"], using="gin"),
         ]
 
 
@@ -3301,7 +3322,7 @@ class QuarantineRecord(PowernodeModel):
     restrictions_applied = JSONBField(null=True, default=dict)
     scheduled_restore_at = TimestampField(precision=6, null=True)
     severity = StringField()
-    status = StringField(default='active')
+    status = StringField(default="active")
     trigger_reason = StringField()
     trigger_source = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -3310,10 +3331,10 @@ class QuarantineRecord(PowernodeModel):
         table_name = "ai_quarantine_records"
         rails_name = "Ai::QuarantineRecord"
         indexes = [
-            Index('index_ai_quarantine_records_on_agent_id', ["agent_id"]),
-            Index('index_ai_quarantine_records_on_scheduled_restore_at', ["scheduled_restore_at"]),
-            Index('index_ai_quarantine_records_on_severity', ["severity"]),
-            Index('index_ai_quarantine_records_on_status', ["status"]),
+            Index("index_ai_quarantine_records_on_agent_id", ["agent_id"]),
+            Index("index_ai_quarantine_records_on_scheduled_restore_at", ["scheduled_restore_at"]),
+            Index("index_ai_quarantine_records_on_severity", ["severity"]),
+            Index("index_ai_quarantine_records_on_status", ["status"]),
         ]
 
 
@@ -3333,11 +3354,11 @@ class RagQuery(VectorSearch, PowernodeModel):
     query_embedding = VectorField(dimensions=1536, null=True)
     query_latency_ms = DoubleField(null=True)
     query_text = TextField()
-    retrieval_strategy = StringField(null=True, default='similarity')
+    retrieval_strategy = StringField(null=True, default="similarity")
     retrieved_chunks = JSONBField(null=True, default=list)
-    search_mode = StringField(null=True, default='vector')
+    search_mode = StringField(null=True, default="vector")
     similarity_threshold = DoubleField(null=True, default=0.7)
-    status = StringField(default='completed')
+    status = StringField(default="completed")
     tokens_used = IntegerField(null=True, default=0)
     top_k = IntegerField(null=True, default=5)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -3348,13 +3369,13 @@ class RagQuery(VectorSearch, PowernodeModel):
         table_name = "ai_rag_queries"
         rails_name = "Ai::RagQuery"
         indexes = [
-            Index('index_ai_rag_queries_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_ai_rag_queries_on_knowledge_base_id_and_created_at', ["knowledge_base_id", "created_at"]),
-            Index('idx_rag_queries_embedding', ["query_embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_rag_queries_on_status', ["status"]),
+            Index("index_ai_rag_queries_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_ai_rag_queries_on_knowledge_base_id_and_created_at", ["knowledge_base_id", "created_at"]),
+            Index("idx_rag_queries_embedding", ["query_embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_rag_queries_on_status", ["status"]),
         ]
         checks = [
-            Check('check_rag_query_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
+            Check("check_rag_query_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
         ]
 
 
@@ -3380,7 +3401,7 @@ class RalphIteration(PowernodeModel):
     ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id", backref="ralph_iterations")
     ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True, backref="ralph_iterations")
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     tokens_input = IntegerField(null=True, default=0)
     tokens_output = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -3389,12 +3410,12 @@ class RalphIteration(PowernodeModel):
         table_name = "ai_ralph_iterations"
         rails_name = "Ai::RalphIteration"
         indexes = [
-            Index('index_ai_ralph_iterations_on_git_commit_sha', ["git_commit_sha"], where='(git_commit_sha IS NOT NULL)'),
-            Index('idx_on_ralph_loop_id_iteration_number_874a91c211', ["ralph_loop_id", "iteration_number"], unique=True),
-            Index('index_ai_ralph_iterations_on_status', ["status"]),
+            Index("index_ai_ralph_iterations_on_git_commit_sha", ["git_commit_sha"], where="(git_commit_sha IS NOT NULL)"),
+            Index("idx_on_ralph_loop_id_iteration_number_874a91c211", ["ralph_loop_id", "iteration_number"], unique=True),
+            Index("index_ai_ralph_iterations_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_ralph_iterations_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'skipped'::character varying]::text[])"),
+            Check("ai_ralph_iterations_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'skipped'::character varying]::text[])"),
         ]
 
 
@@ -3412,17 +3433,17 @@ class RalphLearning(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     metadata = JSONBField(null=True, default=dict)
     promoted_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_ralph_learnings"
         rails_name = "Ai::RalphLearning"
         indexes = [
-            Index('index_ai_ralph_learnings_on_status', ["status"]),
+            Index("index_ai_ralph_learnings_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_ralph_learnings_status_check', "status::text = ANY (ARRAY['active'::character varying::text, 'promoted'::character varying::text, 'archived'::character varying::text])"),
+            Check("ai_ralph_learnings_status_check", "status::text = ANY (ARRAY['active'::character varying::text, 'promoted'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -3431,7 +3452,7 @@ class RalphLoop(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="ai_ralph_loops")
     ai_tool = StringField(null=True)
-    branch = StringField(null=True, default='main')
+    branch = StringField(null=True, default="main")
     code_factory_mode = BooleanField(null=True, default=False)
     completed_at = TimestampField(precision=6, null=True)
     completed_tasks = IntegerField(null=True, default=0)
@@ -3463,9 +3484,9 @@ class RalphLoop(PowernodeModel):
     schedule_paused = BooleanField(null=True, default=False)
     schedule_paused_at = TimestampField(precision=6, null=True)
     schedule_paused_reason = StringField(null=True)
-    scheduling_mode = StringField(null=True, default='manual')
+    scheduling_mode = StringField(null=True, default="manual")
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     total_tasks = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_token = StringField(null=True)
@@ -3474,19 +3495,19 @@ class RalphLoop(PowernodeModel):
         table_name = "ai_ralph_loops"
         rails_name = "Ai::RalphLoop"
         indexes = [
-            Index('index_ai_ralph_loops_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_ralph_loops_on_ai_tool', ["ai_tool"]),
-            Index('index_ai_ralph_loops_on_created_at', ["created_at"]),
-            Index('index_ai_ralph_loops_on_next_scheduled_at', ["next_scheduled_at"]),
-            Index('index_ralph_loops_on_schedule_state', ["schedule_paused", "next_scheduled_at"]),
-            Index('index_ai_ralph_loops_on_scheduling_mode', ["scheduling_mode"]),
-            Index('index_ai_ralph_loops_on_status', ["status"]),
-            Index('index_ai_ralph_loops_on_webhook_token', ["webhook_token"], unique=True, where='(webhook_token IS NOT NULL)'),
+            Index("index_ai_ralph_loops_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_ralph_loops_on_ai_tool", ["ai_tool"]),
+            Index("index_ai_ralph_loops_on_created_at", ["created_at"]),
+            Index("index_ai_ralph_loops_on_next_scheduled_at", ["next_scheduled_at"]),
+            Index("index_ralph_loops_on_schedule_state", ["schedule_paused", "next_scheduled_at"]),
+            Index("index_ai_ralph_loops_on_scheduling_mode", ["scheduling_mode"]),
+            Index("index_ai_ralph_loops_on_status", ["status"]),
+            Index("index_ai_ralph_loops_on_webhook_token", ["webhook_token"], unique=True, where="(webhook_token IS NOT NULL)"),
         ]
         checks = [
-            Check('ai_ralph_loops_ai_tool_check', "ai_tool::text = ANY (ARRAY['amp'::character varying, 'claude_code'::character varying, 'ollama'::character varying]::text[])"),
-            Check('ai_ralph_loops_scheduling_mode_check', "scheduling_mode::text = ANY (ARRAY['manual'::character varying, 'scheduled'::character varying, 'continuous'::character varying, 'event_triggered'::character varying, 'autonomous'::character varying]::text[])"),
-            Check('ai_ralph_loops_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'paused'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying]::text[])"),
+            Check("ai_ralph_loops_ai_tool_check", "ai_tool::text = ANY (ARRAY['amp'::character varying, 'claude_code'::character varying, 'ollama'::character varying]::text[])"),
+            Check("ai_ralph_loops_scheduling_mode_check", "scheduling_mode::text = ANY (ARRAY['manual'::character varying, 'scheduled'::character varying, 'continuous'::character varying, 'event_triggered'::character varying, 'autonomous'::character varying]::text[])"),
+            Check("ai_ralph_loops_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'paused'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying]::text[])"),
         ]
 
 
@@ -3494,7 +3515,7 @@ class RalphTask(PowernodeModel):
     """Ai::RalphTask (table `ai_ralph_tasks`)."""
 
     acceptance_criteria = TextField(null=True)
-    capability_match_strategy = StringField(null=True, default='all')
+    capability_match_strategy = StringField(null=True, default="all")
     completed_in_iteration = IntegerField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     delegation_config = JSONBField(null=True, default=dict)
@@ -3503,7 +3524,7 @@ class RalphTask(PowernodeModel):
     error_code = StringField(null=True)
     error_message = TextField(null=True)
     execution_attempts = IntegerField(null=True, default=0)
-    execution_type = StringField(null=True, default='agent')
+    execution_type = StringField(null=True, default="agent")
     executor_id = UUIDField(null=True)
     executor_type = StringField(null=True)
     iteration_completed_at = TimestampField(precision=6, null=True)
@@ -3515,7 +3536,7 @@ class RalphTask(PowernodeModel):
     ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id", backref="ralph_tasks")
     repeating = BooleanField(default=False)
     required_capabilities = JSONBField(null=True, default=list)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     task_key = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -3523,20 +3544,20 @@ class RalphTask(PowernodeModel):
         table_name = "ai_ralph_tasks"
         rails_name = "Ai::RalphTask"
         indexes = [
-            Index('index_ai_ralph_tasks_on_capability_match_strategy', ["capability_match_strategy"]),
-            Index('index_ai_ralph_tasks_on_execution_type', ["execution_type"]),
-            Index('index_ai_ralph_tasks_on_executor', ["executor_type", "executor_id"]),
-            Index('index_ai_ralph_tasks_on_executor_type_and_executor_id', ["executor_type", "executor_id"]),
-            Index('index_ai_ralph_tasks_on_last_executor', ["last_executor_type", "last_executor_id"]),
-            Index('index_ai_ralph_tasks_on_priority', ["priority"]),
-            Index('index_ai_ralph_tasks_on_ralph_loop_id_and_task_key', ["ralph_loop_id", "task_key"], unique=True),
-            Index('index_ai_ralph_tasks_on_required_capabilities', ["required_capabilities"], using='gin'),
-            Index('index_ai_ralph_tasks_on_status', ["status"]),
+            Index("index_ai_ralph_tasks_on_capability_match_strategy", ["capability_match_strategy"]),
+            Index("index_ai_ralph_tasks_on_execution_type", ["execution_type"]),
+            Index("index_ai_ralph_tasks_on_executor", ["executor_type", "executor_id"]),
+            Index("index_ai_ralph_tasks_on_executor_type_and_executor_id", ["executor_type", "executor_id"]),
+            Index("index_ai_ralph_tasks_on_last_executor", ["last_executor_type", "last_executor_id"]),
+            Index("index_ai_ralph_tasks_on_priority", ["priority"]),
+            Index("index_ai_ralph_tasks_on_ralph_loop_id_and_task_key", ["ralph_loop_id", "task_key"], unique=True),
+            Index("index_ai_ralph_tasks_on_required_capabilities", ["required_capabilities"], using="gin"),
+            Index("index_ai_ralph_tasks_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_ralph_tasks_capability_match_strategy_check', "capability_match_strategy::text = ANY (ARRAY['all'::character varying, 'any'::character varying, 'weighted'::character varying]::text[])"),
-            Check('ai_ralph_tasks_execution_type_check', "execution_type::text = ANY (ARRAY['agent'::character varying, 'workflow'::character varying, 'pipeline'::character varying, 'a2a_task'::character varying, 'container'::character varying, 'human'::character varying, 'community'::character varying]::text[])"),
-            Check('ai_ralph_tasks_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'in_progress'::character varying, 'passed'::character varying, 'failed'::character varying, 'blocked'::character varying, 'skipped'::character varying]::text[])"),
+            Check("ai_ralph_tasks_capability_match_strategy_check", "capability_match_strategy::text = ANY (ARRAY['all'::character varying, 'any'::character varying, 'weighted'::character varying]::text[])"),
+            Check("ai_ralph_tasks_execution_type_check", "execution_type::text = ANY (ARRAY['agent'::character varying, 'workflow'::character varying, 'pipeline'::character varying, 'a2a_task'::character varying, 'container'::character varying, 'human'::character varying, 'community'::character varying]::text[])"),
+            Check("ai_ralph_tasks_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'in_progress'::character varying, 'passed'::character varying, 'failed'::character varying, 'blocked'::character varying, 'skipped'::character varying]::text[])"),
         ]
 
 
@@ -3566,12 +3587,12 @@ class RecordedInteraction(PowernodeModel):
         table_name = "ai_recorded_interactions"
         rails_name = "Ai::RecordedInteraction"
         indexes = [
-            Index('index_ai_recorded_interactions_on_interaction_type', ["interaction_type"]),
-            Index('index_ai_recorded_interactions_on_recording_id', ["recording_id"], unique=True),
-            Index('index_ai_recorded_interactions_on_sandbox_id_and_recorded_at', ["sandbox_id", "recorded_at"]),
+            Index("index_ai_recorded_interactions_on_interaction_type", ["interaction_type"]),
+            Index("index_ai_recorded_interactions_on_recording_id", ["recording_id"], unique=True),
+            Index("index_ai_recorded_interactions_on_sandbox_id_and_recorded_at", ["sandbox_id", "recorded_at"]),
         ]
         checks = [
-            Check('check_interaction_type', "interaction_type::text = ANY (ARRAY['llm_request'::character varying::text, 'tool_call'::character varying::text, 'api_call'::character varying::text, 'workflow_step'::character varying::text, 'agent_action'::character varying::text])"),
+            Check("check_interaction_type", "interaction_type::text = ANY (ARRAY['llm_request'::character varying::text, 'tool_call'::character varying::text, 'api_call'::character varying::text, 'workflow_step'::character varying::text, 'agent_action'::character varying::text])"),
         ]
 
 
@@ -3595,9 +3616,9 @@ class RemediationLog(PowernodeModel):
         table_name = "ai_remediation_logs"
         rails_name = "Ai::RemediationLog"
         indexes = [
-            Index('index_ai_remediation_logs_on_account_id_and_executed_at', ["account_id", "executed_at"]),
-            Index('index_ai_remediation_logs_on_action_type', ["action_type"]),
-            Index('index_ai_remediation_logs_on_result', ["result"]),
+            Index("index_ai_remediation_logs_on_account_id_and_executed_at", ["account_id", "executed_at"]),
+            Index("index_ai_remediation_logs_on_action_type", ["action_type"]),
+            Index("index_ai_remediation_logs_on_result", ["result"]),
         ]
 
 
@@ -3623,7 +3644,7 @@ class RoiMetric(PowernodeModel):
     metric_type = StringField()
     net_benefit_usd = DecimalField(max_digits=12, decimal_places=4, null=True)
     period_date = DateField()
-    period_type = StringField(default='daily')
+    period_type = StringField(default="daily")
     roi_percentage = DecimalField(max_digits=10, decimal_places=2, null=True)
     tasks_automated = IntegerField(default=0)
     tasks_completed = IntegerField(default=0)
@@ -3639,14 +3660,14 @@ class RoiMetric(PowernodeModel):
         table_name = "ai_roi_metrics"
         rails_name = "Ai::RoiMetric"
         indexes = [
-            Index('idx_roi_metrics_account_type_date', ["account_id", "metric_type", "period_date"]),
-            Index('idx_roi_metrics_account_period', ["account_id", "period_type", "period_date"]),
-            Index('idx_roi_metrics_attributable', ["attributable_type", "attributable_id"]),
-            Index('index_ai_roi_metrics_on_period_date', ["period_date"]),
+            Index("idx_roi_metrics_account_type_date", ["account_id", "metric_type", "period_date"]),
+            Index("idx_roi_metrics_account_period", ["account_id", "period_type", "period_date"]),
+            Index("idx_roi_metrics_attributable", ["attributable_type", "attributable_id"]),
+            Index("index_ai_roi_metrics_on_period_date", ["period_date"]),
         ]
         checks = [
-            Check('check_roi_metric_type', "metric_type::text = ANY (ARRAY['workflow'::character varying::text, 'agent'::character varying::text, 'provider'::character varying::text, 'team'::character varying::text, 'account_total'::character varying::text, 'department'::character varying::text])"),
-            Check('check_roi_period_type', "period_type::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'quarterly'::character varying::text, 'yearly'::character varying::text])"),
+            Check("check_roi_metric_type", "metric_type::text = ANY (ARRAY['workflow'::character varying::text, 'agent'::character varying::text, 'provider'::character varying::text, 'team'::character varying::text, 'account_total'::character varying::text, 'department'::character varying::text])"),
+            Check("check_roi_period_type", "period_type::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'quarterly'::character varying::text, 'yearly'::character varying::text])"),
         ]
 
 
@@ -3674,8 +3695,8 @@ class RoleProfile(PowernodeModel):
         table_name = "ai_role_profiles"
         rails_name = "Ai::RoleProfile"
         indexes = [
-            Index('index_ai_role_profiles_on_is_system', ["is_system"]),
-            Index('index_ai_role_profiles_on_slug', ["slug"], unique=True),
+            Index("index_ai_role_profiles_on_is_system", ["is_system"]),
+            Index("index_ai_role_profiles_on_slug", ["slug"], unique=True),
         ]
 
 
@@ -3714,11 +3735,11 @@ class RoutingDecision(PowernodeModel):
         table_name = "ai_routing_decisions"
         rails_name = "Ai::RoutingDecision"
         indexes = [
-            Index('index_ai_routing_decisions_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_ai_routing_decisions_on_created_at', ["created_at"]),
-            Index('index_ai_routing_decisions_on_outcome', ["outcome"]),
-            Index('idx_on_selected_provider_id_created_at_483c9515ad', ["selected_provider_id", "created_at"]),
-            Index('index_ai_routing_decisions_on_strategy_used_and_outcome', ["strategy_used", "outcome"]),
+            Index("index_ai_routing_decisions_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_ai_routing_decisions_on_created_at", ["created_at"]),
+            Index("index_ai_routing_decisions_on_outcome", ["outcome"]),
+            Index("idx_on_selected_provider_id_created_at_483c9515ad", ["selected_provider_id", "created_at"]),
+            Index("index_ai_routing_decisions_on_strategy_used_and_outcome", ["strategy_used", "outcome"]),
         ]
 
 
@@ -3737,7 +3758,7 @@ class RunnerDispatch(PowernodeModel):
     mission = Reference("Ai::Mission", column_name="mission_id", null=True, backref="ai_runner_dispatches")
     output_result = JSONBField(null=True, default=dict)
     runner_labels = JSONBField(null=True, default=list)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run_id = StringField(null=True)
     workflow_url = StringField(null=True)
@@ -3765,8 +3786,8 @@ class Sandbox(PowernodeModel):
     name = StringField()
     recording_enabled = BooleanField(default=False)
     resource_limits = JSONBField(null=True, default=dict)
-    sandbox_type = StringField(default='standard')
-    status = StringField(default='inactive')
+    sandbox_type = StringField(default="standard")
+    status = StringField(default="inactive")
     test_runs_count = IntegerField(null=True, default=0)
     total_executions = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -3775,14 +3796,14 @@ class Sandbox(PowernodeModel):
         table_name = "ai_sandboxes"
         rails_name = "Ai::Sandbox"
         indexes = [
-            Index('index_ai_sandboxes_on_account_id_and_name', ["account_id", "name"], unique=True),
-            Index('index_ai_sandboxes_on_expires_at', ["expires_at"]),
-            Index('index_ai_sandboxes_on_sandbox_type', ["sandbox_type"]),
-            Index('index_ai_sandboxes_on_status', ["status"]),
+            Index("index_ai_sandboxes_on_account_id_and_name", ["account_id", "name"], unique=True),
+            Index("index_ai_sandboxes_on_expires_at", ["expires_at"]),
+            Index("index_ai_sandboxes_on_sandbox_type", ["sandbox_type"]),
+            Index("index_ai_sandboxes_on_status", ["status"]),
         ]
         checks = [
-            Check('check_sandbox_type', "sandbox_type::text = ANY (ARRAY['standard'::character varying::text, 'isolated'::character varying::text, 'production_mirror'::character varying::text, 'performance'::character varying::text, 'security'::character varying::text])"),
-            Check('check_sandbox_status', "status::text = ANY (ARRAY['inactive'::character varying::text, 'active'::character varying::text, 'paused'::character varying::text, 'expired'::character varying::text, 'deleted'::character varying::text])"),
+            Check("check_sandbox_type", "sandbox_type::text = ANY (ARRAY['standard'::character varying::text, 'isolated'::character varying::text, 'production_mirror'::character varying::text, 'performance'::character varying::text, 'security'::character varying::text])"),
+            Check("check_sandbox_status", "status::text = ANY (ARRAY['inactive'::character varying::text, 'active'::character varying::text, 'paused'::character varying::text, 'expired'::character varying::text, 'deleted'::character varying::text])"),
         ]
 
 
@@ -3805,7 +3826,7 @@ class ScheduledMessage(PowernodeModel):
     schedule_paused_at = TimestampField(precision=6, null=True)
     schedule_paused_reason = StringField(null=True)
     scheduling_mode = StringField()
-    status = StringField(default='active')
+    status = StringField(default="active")
     template_variables = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="ai_scheduled_messages")
@@ -3814,8 +3835,8 @@ class ScheduledMessage(PowernodeModel):
         table_name = "ai_scheduled_messages"
         rails_name = "Ai::ScheduledMessage"
         indexes = [
-            Index('index_ai_scheduled_messages_on_account_and_status', ["account_id", "status"]),
-            Index('index_ai_scheduled_messages_on_status_and_next_at', ["status", "next_scheduled_at"]),
+            Index("index_ai_scheduled_messages_on_account_and_status", ["account_id", "status"]),
+            Index("index_ai_scheduled_messages_on_status_and_next_at", ["status", "next_scheduled_at"]),
         ]
 
 
@@ -3842,12 +3863,12 @@ class SecurityAuditTrail(PowernodeModel):
         table_name = "ai_security_audit_trails"
         rails_name = "Ai::SecurityAuditTrail"
         indexes = [
-            Index('index_ai_security_audit_trails_on_action', ["action"]),
-            Index('index_ai_security_audit_trails_on_agent_id', ["agent_id"]),
-            Index('index_ai_security_audit_trails_on_asi_reference', ["asi_reference"]),
-            Index('index_ai_security_audit_trails_on_created_at', ["created_at"]),
-            Index('index_ai_security_audit_trails_on_outcome', ["outcome"]),
-            Index('index_ai_security_audit_trails_on_severity', ["severity"]),
+            Index("index_ai_security_audit_trails_on_action", ["action"]),
+            Index("index_ai_security_audit_trails_on_agent_id", ["agent_id"]),
+            Index("index_ai_security_audit_trails_on_asi_reference", ["asi_reference"]),
+            Index("index_ai_security_audit_trails_on_created_at", ["created_at"]),
+            Index("index_ai_security_audit_trails_on_outcome", ["outcome"]),
+            Index("index_ai_security_audit_trails_on_severity", ["severity"]),
         ]
 
 
@@ -3860,12 +3881,12 @@ class SelfChallenge(PowernodeModel):
     challenge_prompt = TextField(null=True)
     challenger_agent = Reference("Ai::Agent", column_name="challenger_agent_id", backref="ai_self_challenges")
     created_at = TimestampField(precision=6, default=utcnow)
-    difficulty = StringField(default='medium')
+    difficulty = StringField(default="medium")
     execution_result = TextField(null=True)
     executor_agent = Reference("Ai::Agent", column_name="executor_agent_id", null=True, backref="ai_self_challenges_by_executor_agent")
     expected_criteria = JSONBField(null=True, default=dict)
     quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_result = JSONBField(null=True, default=dict)
     validator_agent = Reference("Ai::Agent", column_name="validator_agent_id", null=True, backref="ai_self_challenges_by_validator_agent")
@@ -3874,9 +3895,9 @@ class SelfChallenge(PowernodeModel):
         table_name = "ai_self_challenges"
         rails_name = "Ai::SelfChallenge"
         indexes = [
-            Index('idx_self_challenges_account_status', ["account_id", "status"]),
-            Index('index_ai_self_challenges_on_challenge_id', ["challenge_id"], unique=True),
-            Index('idx_self_challenges_agent_status', ["challenger_agent_id", "status"]),
+            Index("idx_self_challenges_account_status", ["account_id", "status"]),
+            Index("index_ai_self_challenges_on_challenge_id", ["challenge_id"], unique=True),
+            Index("idx_self_challenges_agent_status", ["challenger_agent_id", "status"]),
         ]
 
 
@@ -3898,8 +3919,8 @@ class ShadowExecution(PowernodeModel):
         table_name = "ai_shadow_executions"
         rails_name = "Ai::ShadowExecution"
         indexes = [
-            Index('idx_ai_shadow_executions_account_agent_time', ["account_id", "agent_id", "created_at"]),
-            Index('idx_ai_shadow_executions_agent_agreed', ["agent_id", "agreed"]),
+            Index("idx_ai_shadow_executions_account_agent_time", ["account_id", "agent_id", "created_at"]),
+            Index("idx_ai_shadow_executions_agent_agreed", ["agent_id", "agreed"]),
         ]
 
 
@@ -3916,8 +3937,8 @@ class SharedContextPool(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     owner_agent_id = StringField(null=True)
     pool_id = StringField()
-    pool_type = StringField(default='shared_memory')
-    scope = StringField(default='workflow')
+    pool_type = StringField(default="shared_memory")
+    scope = StringField(default="workflow")
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(default=1)
 
@@ -3925,22 +3946,22 @@ class SharedContextPool(PowernodeModel):
         table_name = "ai_shared_context_pools"
         rails_name = "Ai::SharedContextPool"
         indexes = [
-            Index('index_context_pools_on_run_and_type', ["ai_workflow_run_id", "pool_type"]),
-            Index('index_context_pools_on_run_and_scope', ["ai_workflow_run_id", "scope"]),
-            Index('index_ai_shared_context_pools_on_owner_agent_id', ["owner_agent_id"]),
-            Index('index_ai_shared_context_pools_on_pool_id', ["pool_id"], unique=True),
-            Index('index_ai_shared_context_pools_on_pool_type', ["pool_type"]),
-            Index('index_ai_shared_context_pools_on_scope', ["scope"]),
+            Index("index_context_pools_on_run_and_type", ["ai_workflow_run_id", "pool_type"]),
+            Index("index_context_pools_on_run_and_scope", ["ai_workflow_run_id", "scope"]),
+            Index("index_ai_shared_context_pools_on_owner_agent_id", ["owner_agent_id"]),
+            Index("index_ai_shared_context_pools_on_pool_id", ["pool_id"], unique=True),
+            Index("index_ai_shared_context_pools_on_pool_type", ["pool_type"]),
+            Index("index_ai_shared_context_pools_on_scope", ["scope"]),
         ]
 
 
 class SharedKnowledge(VectorSearch, PowernodeModel):
     """Ai::SharedKnowledge (table `ai_shared_knowledges`)."""
 
-    access_level = StringField(null=True, default='team')
+    access_level = StringField(null=True, default="team")
     account = Reference("Account", column_name="account_id", backref="ai_shared_knowledges")
     content = TextField()
-    content_type = StringField(null=True, default='text')
+    content_type = StringField(null=True, default="text")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_shared_knowledges")
     embedding = VectorField(dimensions=1536, null=True)
@@ -3963,11 +3984,11 @@ class SharedKnowledge(VectorSearch, PowernodeModel):
         table_name = "ai_shared_knowledges"
         rails_name = "Ai::SharedKnowledge"
         indexes = [
-            Index('index_ai_shared_knowledges_on_access_level', ["access_level"]),
-            Index('index_ai_shared_knowledges_on_embedding', ["embedding"], using='hnsw', opclass='vector_cosine_ops'),
-            Index('index_ai_shared_knowledges_on_last_event_processed_at', ["last_event_processed_at"]),
-            Index('index_ai_shared_knowledges_on_source_type_and_source_id', ["source_type", "source_id"]),
-            Index('index_ai_shared_knowledges_on_tags', ["tags"], using='gin'),
+            Index("index_ai_shared_knowledges_on_access_level", ["access_level"]),
+            Index("index_ai_shared_knowledges_on_embedding", ["embedding"], using="hnsw", opclass="vector_cosine_ops"),
+            Index("index_ai_shared_knowledges_on_last_event_processed_at", ["last_event_processed_at"]),
+            Index("index_ai_shared_knowledges_on_source_type_and_source_id", ["source_type", "source_id"]),
+            Index("index_ai_shared_knowledges_on_tags", ["tags"], using="gin"),
         ]
 
 
@@ -3976,7 +3997,7 @@ class SkillComposition(PowernodeModel):
 
     component_skill = Reference("Ai::Skill", column_name="component_skill_id", backref="compositions_as_component")
     composite_skill = Reference("Ai::Skill", column_name="composite_skill_id", backref="compositions_as_composite")
-    composition_type = StringField(default='sequential')
+    composition_type = StringField(default="sequential")
     condition = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     execution_order = IntegerField()
@@ -3988,7 +4009,7 @@ class SkillComposition(PowernodeModel):
         table_name = "ai_skill_compositions"
         rails_name = "Ai::SkillComposition"
         indexes = [
-            Index('idx_skill_compositions_order', ["composite_skill_id", "execution_order"], unique=True),
+            Index("idx_skill_compositions_order", ["composite_skill_id", "execution_order"], unique=True),
         ]
 
 
@@ -4012,14 +4033,14 @@ class SkillConflict(PowernodeModel):
     similarity_score = DoubleField(null=True)
     skill_a = Reference("Ai::Skill", column_name="skill_a_id", backref="conflicts_as_a")
     skill_b = Reference("Ai::Skill", column_name="skill_b_id", null=True, backref="conflicts_as_b")
-    status = StringField(default='detected')
+    status = StringField(default="detected")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_skill_conflicts"
         rails_name = "Ai::SkillConflict"
         indexes = [
-            Index('idx_skill_conflicts_unique_active', ["skill_a_id", "skill_b_id", "conflict_type"], unique=True, where="((status)::text <> ALL ((ARRAY['resolved'::character varying, 'dismissed'::character varying])::text[]))"),
+            Index("idx_skill_conflicts_unique_active", ["skill_a_id", "skill_b_id", "conflict_type"], unique=True, where="((status)::text <> ALL ((ARRAY['resolved'::character varying, 'dismissed'::character varying])::text[]))"),
         ]
 
 
@@ -4037,18 +4058,18 @@ class SkillMutation(PowernodeModel):
     fitness_before = DecimalField(max_digits=5, decimal_places=4, null=True)
     mutation_type = StringField()
     rationale = TextField(null=True)
-    status = StringField(default='proposed')
+    status = StringField(default="proposed")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_skill_mutations"
         rails_name = "Ai::SkillMutation"
         indexes = [
-            Index('index_ai_skill_mutations_on_status', ["status"]),
+            Index("index_ai_skill_mutations_on_status", ["status"]),
         ]
         checks = [
-            Check('ai_skill_mutations_mutation_type_check', "mutation_type::text = ANY (ARRAY['prompt_rewrite'::character varying::text, 'command_add'::character varying::text, 'command_remove'::character varying::text, 'parameter_tune'::character varying::text, 'crossover'::character varying::text])"),
-            Check('ai_skill_mutations_status_check', "status::text = ANY (ARRAY['proposed'::character varying::text, 'evaluating'::character varying::text, 'accepted'::character varying::text, 'rejected'::character varying::text, 'rolled_back'::character varying::text])"),
+            Check("ai_skill_mutations_mutation_type_check", "mutation_type::text = ANY (ARRAY['prompt_rewrite'::character varying::text, 'command_add'::character varying::text, 'command_remove'::character varying::text, 'parameter_tune'::character varying::text, 'crossover'::character varying::text])"),
+            Check("ai_skill_mutations_status_check", "status::text = ANY (ARRAY['proposed'::character varying::text, 'evaluating'::character varying::text, 'accepted'::character varying::text, 'rejected'::character varying::text, 'rolled_back'::character varying::text])"),
         ]
 
 
@@ -4075,7 +4096,7 @@ class SkillProposal(PowernodeModel):
     reviewed_at = TimestampField(precision=6, null=True)
     reviewed_by = Reference("User", column_name="reviewed_by_id", null=True, index=False, backref="ai_skill_proposals_by_reviewed_by")
     slug = StringField(null=True)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     suggested_dependencies = JSONBField(null=True, default=list)
     system_prompt = TextField(null=True)
     tags = JSONBField(null=True, default=list)
@@ -4086,7 +4107,7 @@ class SkillProposal(PowernodeModel):
         table_name = "ai_skill_proposals"
         rails_name = "Ai::SkillProposal"
         indexes = [
-            Index('idx_skill_proposals_unique_active_name', ["account_id", "name"], unique=True, where="((status)::text <> ALL ((ARRAY['rejected'::character varying, 'created'::character varying])::text[]))"),
+            Index("idx_skill_proposals_unique_active_name", ["account_id", "name"], unique=True, where="((status)::text <> ALL ((ARRAY['rejected'::character varying, 'created'::character varying])::text[]))"),
         ]
 
 
@@ -4110,9 +4131,9 @@ class SkillUsageRecord(PowernodeModel):
         table_name = "ai_skill_usage_records"
         rails_name = "Ai::SkillUsageRecord"
         indexes = [
-            Index('index_ai_skill_usage_records_on_ai_agent_id_and_created_at', ["ai_agent_id", "created_at"]),
-            Index('index_ai_skill_usage_records_on_ai_skill_id_and_outcome', ["ai_skill_id", "outcome"]),
-            Index('index_ai_skill_usage_records_on_created_at', ["created_at"]),
+            Index("index_ai_skill_usage_records_on_ai_agent_id_and_created_at", ["ai_agent_id", "created_at"]),
+            Index("index_ai_skill_usage_records_on_ai_skill_id_and_outcome", ["ai_skill_id", "outcome"]),
+            Index("index_ai_skill_usage_records_on_created_at", ["created_at"]),
         ]
 
 
@@ -4123,7 +4144,7 @@ class SkillVersion(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_skill_versions")
     ai_skill = Reference("Ai::Skill", column_name="ai_skill_id", backref="versions")
     change_reason = TextField(null=True)
-    change_type = StringField(null=True, default='manual')
+    change_type = StringField(null=True, default="manual")
     commands = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_agent = Reference("Ai::Agent", column_name="created_by_agent_id", null=True, backref="ai_skill_versions")
@@ -4144,7 +4165,7 @@ class SkillVersion(PowernodeModel):
         table_name = "ai_skill_versions"
         rails_name = "Ai::SkillVersion"
         indexes = [
-            Index('index_ai_skill_versions_on_ai_skill_id_and_version', ["ai_skill_id", "version"], unique=True),
+            Index("index_ai_skill_versions_on_ai_skill_id_and_version", ["ai_skill_id", "version"], unique=True),
         ]
 
 
@@ -4171,22 +4192,24 @@ class Skill(PowernodeModel):
     parent_skill = Reference("Ai::Skill", column_name="parent_skill_id", null=True, backref="child_skills")
     positive_usage_count = IntegerField(null=True, default=0)
     slug = StringField()
-    status = StringField(null=True, default='active')
+    status = StringField(null=True, default="active")
     system_prompt = TextField(null=True)
     tags = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(default=0)
-    version = StringField(null=True, default='1.0.0')
+    version = StringField(null=True, default="1.0.0")
+
+    component_skills = Through("compositions_as_composite", "component_skill")
 
     class Meta:
         table_name = "ai_skills"
         rails_name = "Ai::Skill"
         indexes = [
-            Index('index_ai_skills_on_category', ["category"]),
-            Index('index_ai_skills_on_is_system', ["is_system"]),
-            Index('index_ai_skills_on_slug', ["slug"], unique=True),
-            Index('index_ai_skills_on_status', ["status"]),
-            Index('index_ai_skills_on_tags', ["tags"], using='gin'),
+            Index("index_ai_skills_on_category", ["category"]),
+            Index("index_ai_skills_on_is_system", ["is_system"]),
+            Index("index_ai_skills_on_slug", ["slug"], unique=True),
+            Index("index_ai_skills_on_status", ["status"]),
+            Index("index_ai_skills_on_tags", ["tags"], using="gin"),
         ]
 
 
@@ -4212,10 +4235,10 @@ class StigmergicSignal(PowernodeModel):
         table_name = "ai_stigmergic_signals"
         rails_name = "Ai::StigmergicSignal"
         indexes = [
-            Index('idx_stigmergic_signals_key', ["account_id", "signal_key"]),
-            Index('idx_stigmergic_signals_type', ["account_id", "signal_type"]),
-            Index('index_ai_stigmergic_signals_on_expires_at', ["expires_at"], where='(expires_at IS NOT NULL)'),
-            Index('index_ai_stigmergic_signals_on_strength', ["strength"]),
+            Index("idx_stigmergic_signals_key", ["account_id", "signal_key"]),
+            Index("idx_stigmergic_signals_type", ["account_id", "signal_type"]),
+            Index("index_ai_stigmergic_signals_on_expires_at", ["expires_at"], where="(expires_at IS NOT NULL)"),
+            Index("index_ai_stigmergic_signals_on_strength", ["strength"]),
         ]
 
 
@@ -4241,13 +4264,13 @@ class TaskComplexityAssessment(PowernodeModel):
         table_name = "ai_task_complexity_assessments"
         rails_name = "Ai::TaskComplexityAssessment"
         indexes = [
-            Index('index_ai_task_complexity_assessments_on_complexity_level', ["complexity_level"]),
-            Index('index_ai_task_complexity_assessments_on_recommended_tier', ["recommended_tier"]),
-            Index('index_ai_task_complexity_assessments_on_task_type', ["task_type"]),
+            Index("index_ai_task_complexity_assessments_on_complexity_level", ["complexity_level"]),
+            Index("index_ai_task_complexity_assessments_on_recommended_tier", ["recommended_tier"]),
+            Index("index_ai_task_complexity_assessments_on_task_type", ["task_type"]),
         ]
         checks = [
-            Check('chk_ai_task_complexity_level', "complexity_level::text = ANY (ARRAY['trivial'::character varying, 'simple'::character varying, 'moderate'::character varying, 'complex'::character varying, 'expert'::character varying]::text[])"),
-            Check('chk_ai_task_recommended_tier', "recommended_tier::text = ANY (ARRAY['economy'::character varying, 'standard'::character varying, 'premium'::character varying]::text[])"),
+            Check("chk_ai_task_complexity_level", "complexity_level::text = ANY (ARRAY['trivial'::character varying, 'simple'::character varying, 'moderate'::character varying, 'complex'::character varying, 'expert'::character varying]::text[])"),
+            Check("chk_ai_task_recommended_tier", "recommended_tier::text = ANY (ARRAY['economy'::character varying, 'standard'::character varying, 'premium'::character varying]::text[])"),
         ]
 
 
@@ -4270,11 +4293,11 @@ class TaskReview(PowernodeModel):
     repository_url = StringField(null=True)
     review_duration_ms = IntegerField(null=True)
     review_id = StringField()
-    review_mode = StringField(default='blocking')
+    review_mode = StringField(default="blocking")
     reviewer_agent = Reference("Ai::Agent", column_name="reviewer_agent_id", null=True, backref="ai_task_reviews")
     reviewer_role = Reference("Ai::TeamRole", column_name="reviewer_role_id", null=True, backref="ai_task_reviews")
     revision_count = IntegerField(null=True, default=0)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     team_task = Reference("Ai::TeamTask", column_name="team_task_id", backref="ai_task_reviews")
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -4282,8 +4305,8 @@ class TaskReview(PowernodeModel):
         table_name = "ai_task_reviews"
         rails_name = "Ai::TaskReview"
         indexes = [
-            Index('index_ai_task_reviews_on_review_id', ["review_id"], unique=True),
-            Index('idx_task_reviews_on_task_and_status', ["team_task_id", "status"]),
+            Index("index_ai_task_reviews_on_review_id", ["review_id"], unique=True),
+            Index("idx_task_reviews_on_task_and_status", ["team_task_id", "status"]),
         ]
 
 
@@ -4291,7 +4314,7 @@ class TeamChannel(PowernodeModel):
     """Ai::TeamChannel (table `ai_team_channels`)."""
 
     agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id", backref="ai_team_channels")
-    channel_type = StringField(default='broadcast')
+    channel_type = StringField(default="broadcast")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     is_persistent = BooleanField(default=True)
@@ -4307,11 +4330,11 @@ class TeamChannel(PowernodeModel):
         table_name = "ai_team_channels"
         rails_name = "Ai::TeamChannel"
         indexes = [
-            Index('index_ai_team_channels_on_agent_team_id_and_name', ["agent_team_id", "name"], unique=True),
-            Index('index_ai_team_channels_on_channel_type', ["channel_type"]),
+            Index("index_ai_team_channels_on_agent_team_id_and_name", ["agent_team_id", "name"], unique=True),
+            Index("index_ai_team_channels_on_channel_type", ["channel_type"]),
         ]
         checks = [
-            Check('check_channel_type', "channel_type::text = ANY (ARRAY['broadcast'::character varying::text, 'direct'::character varying::text, 'topic'::character varying::text, 'task'::character varying::text, 'escalation'::character varying::text])"),
+            Check("check_channel_type", "channel_type::text = ANY (ARRAY['broadcast'::character varying::text, 'direct'::character varying::text, 'topic'::character varying::text, 'task'::character varying::text, 'escalation'::character varying::text])"),
         ]
 
 
@@ -4341,7 +4364,7 @@ class TeamExecution(PowernodeModel):
     resume_count = IntegerField(null=True, default=0)
     shared_memory = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     tasks_completed = IntegerField(null=True, default=0)
     tasks_failed = IntegerField(null=True, default=0)
     tasks_total = IntegerField(null=True, default=0)
@@ -4356,14 +4379,14 @@ class TeamExecution(PowernodeModel):
         table_name = "ai_team_executions"
         rails_name = "Ai::TeamExecution"
         indexes = [
-            Index('index_ai_team_executions_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_team_executions_on_agent_team_id_and_created_at', ["agent_team_id", "created_at"]),
-            Index('index_ai_team_executions_on_control_signal', ["control_signal"]),
-            Index('index_ai_team_executions_on_execution_id', ["execution_id"], unique=True),
-            Index('index_ai_team_executions_on_started_at', ["started_at"]),
+            Index("index_ai_team_executions_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_team_executions_on_agent_team_id_and_created_at", ["agent_team_id", "created_at"]),
+            Index("index_ai_team_executions_on_control_signal", ["control_signal"]),
+            Index("index_ai_team_executions_on_execution_id", ["execution_id"], unique=True),
+            Index("index_ai_team_executions_on_started_at", ["started_at"]),
         ]
         checks = [
-            Check('check_team_execution_status', "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'paused'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying, 'timeout'::character varying, 'awaiting_approval'::character varying]::text[])"),
+            Check("check_team_execution_status", "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'paused'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying, 'timeout'::character varying, 'awaiting_approval'::character varying]::text[])"),
         ]
 
 
@@ -4376,9 +4399,9 @@ class TeamMessage(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     from_role = Reference("Ai::TeamRole", column_name="from_role_id", null=True, backref="sent_messages")
     in_reply_to = Reference("Ai::TeamMessage", column_name="in_reply_to_id", null=True, constraint=False, backref="replies")
-    message_type = StringField(default='task_update')
+    message_type = StringField(default="task_update")
     metadata = JSONBField(null=True, default=dict)
-    priority = StringField(null=True, default='normal')
+    priority = StringField(null=True, default="normal")
     read_at = TimestampField(precision=6, null=True)
     requires_response = BooleanField(default=False)
     responded_at = TimestampField(precision=6, null=True)
@@ -4394,13 +4417,13 @@ class TeamMessage(PowernodeModel):
         table_name = "ai_team_messages"
         rails_name = "Ai::TeamMessage"
         indexes = [
-            Index('index_ai_team_messages_on_channel_id_and_created_at', ["channel_id", "created_at"]),
-            Index('index_ai_team_messages_on_from_role_id_and_created_at', ["from_role_id", "created_at"]),
-            Index('index_ai_team_messages_on_message_type', ["message_type"]),
-            Index('idx_on_team_execution_id_sequence_number_beb97b4ae3', ["team_execution_id", "sequence_number"]),
+            Index("index_ai_team_messages_on_channel_id_and_created_at", ["channel_id", "created_at"]),
+            Index("index_ai_team_messages_on_from_role_id_and_created_at", ["from_role_id", "created_at"]),
+            Index("index_ai_team_messages_on_message_type", ["message_type"]),
+            Index("idx_on_team_execution_id_sequence_number_beb97b4ae3", ["team_execution_id", "sequence_number"]),
         ]
         checks = [
-            Check('check_team_message_type', "message_type::text = ANY (ARRAY['task_assignment'::character varying, 'task_update'::character varying, 'task_result'::character varying, 'work_plan'::character varying, 'synthesis'::character varying, 'question'::character varying, 'answer'::character varying, 'escalation'::character varying, 'coordination'::character varying, 'broadcast'::character varying, 'human_input'::character varying]::text[])"),
+            Check("check_team_message_type", "message_type::text = ANY (ARRAY['task_assignment'::character varying, 'task_update'::character varying, 'task_result'::character varying, 'work_plan'::character varying, 'synthesis'::character varying, 'question'::character varying, 'answer'::character varying, 'escalation'::character varying, 'coordination'::character varying, 'broadcast'::character varying, 'human_input'::character varying]::text[])"),
         ]
 
 
@@ -4422,7 +4445,7 @@ class TeamRestructureEvent(PowernodeModel):
         table_name = "ai_team_restructure_events"
         rails_name = "Ai::TeamRestructureEvent"
         indexes = [
-            Index('idx_restructure_events_team_type', ["ai_agent_team_id", "event_type"]),
+            Index("idx_restructure_events_team_type", ["ai_agent_team_id", "event_type"]),
         ]
 
 
@@ -4445,7 +4468,7 @@ class TeamRole(PowernodeModel):
     responsibilities = TextField(null=True)
     role_description = TextField(null=True)
     role_name = StringField()
-    role_type = StringField(default='worker')
+    role_type = StringField(default="worker")
     tools_allowed = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -4453,12 +4476,12 @@ class TeamRole(PowernodeModel):
         table_name = "ai_team_roles"
         rails_name = "Ai::TeamRole"
         indexes = [
-            Index('index_ai_team_roles_on_agent_team_id_and_priority_order', ["agent_team_id", "priority_order"]),
-            Index('index_ai_team_roles_on_agent_team_id_and_role_name', ["agent_team_id", "role_name"], unique=True),
-            Index('index_ai_team_roles_on_role_type', ["role_type"]),
+            Index("index_ai_team_roles_on_agent_team_id_and_priority_order", ["agent_team_id", "priority_order"]),
+            Index("index_ai_team_roles_on_agent_team_id_and_role_name", ["agent_team_id", "role_name"], unique=True),
+            Index("index_ai_team_roles_on_role_type", ["role_type"]),
         ]
         checks = [
-            Check('check_team_role_type', "role_type::text = ANY (ARRAY['manager'::character varying::text, 'coordinator'::character varying::text, 'worker'::character varying::text, 'specialist'::character varying::text, 'reviewer'::character varying::text, 'validator'::character varying::text])"),
+            Check("check_team_role_type", "role_type::text = ANY (ARRAY['manager'::character varying::text, 'coordinator'::character varying::text, 'worker'::character varying::text, 'specialist'::character varying::text, 'reviewer'::character varying::text, 'validator'::character varying::text])"),
         ]
 
 
@@ -4484,9 +4507,9 @@ class TeamTask(PowernodeModel):
     priority = IntegerField(null=True, default=5)
     retry_count = IntegerField(null=True, default=0)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     task_id = StringField()
-    task_type = StringField(default='execution')
+    task_type = StringField(default="execution")
     team_execution = Reference("Ai::TeamExecution", column_name="team_execution_id", backref="tasks")
     tokens_used = IntegerField(null=True, default=0)
     tools_used = JSONBField(null=True, default=list)
@@ -4496,14 +4519,14 @@ class TeamTask(PowernodeModel):
         table_name = "ai_team_tasks"
         rails_name = "Ai::TeamTask"
         indexes = [
-            Index('index_ai_team_tasks_on_assigned_role_id_and_status', ["assigned_role_id", "status"]),
-            Index('index_ai_team_tasks_on_priority', ["priority"]),
-            Index('index_ai_team_tasks_on_task_id', ["task_id"], unique=True),
-            Index('index_ai_team_tasks_on_team_execution_id_and_status', ["team_execution_id", "status"]),
+            Index("index_ai_team_tasks_on_assigned_role_id_and_status", ["assigned_role_id", "status"]),
+            Index("index_ai_team_tasks_on_priority", ["priority"]),
+            Index("index_ai_team_tasks_on_task_id", ["task_id"], unique=True),
+            Index("index_ai_team_tasks_on_team_execution_id_and_status", ["team_execution_id", "status"]),
         ]
         checks = [
-            Check('check_team_task_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'assigned'::character varying::text, 'in_progress'::character varying::text, 'waiting'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'delegated'::character varying::text])"),
-            Check('check_team_task_type', "task_type::text = ANY (ARRAY['execution'::character varying::text, 'review'::character varying::text, 'validation'::character varying::text, 'coordination'::character varying::text, 'escalation'::character varying::text, 'human_input'::character varying::text])"),
+            Check("check_team_task_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'assigned'::character varying::text, 'in_progress'::character varying::text, 'waiting'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'delegated'::character varying::text])"),
+            Check("check_team_task_type", "task_type::text = ANY (ARRAY['execution'::character varying::text, 'review'::character varying::text, 'validation'::character varying::text, 'coordination'::character varying::text, 'escalation'::character varying::text, 'human_input'::character varying::text])"),
         ]
 
 
@@ -4525,7 +4548,7 @@ class TeamTemplate(PowernodeModel):
     role_definitions = JSONBField(null=True, default=list)
     slug = StringField()
     tags = JSONBField(null=True, default=list)
-    team_topology = StringField(default='hierarchical')
+    team_topology = StringField(default="hierarchical")
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
     workflow_pattern = JSONBField(null=True, default=dict)
@@ -4534,13 +4557,13 @@ class TeamTemplate(PowernodeModel):
         table_name = "ai_team_templates"
         rails_name = "Ai::TeamTemplate"
         indexes = [
-            Index('index_ai_team_templates_on_is_public_and_category', ["is_public", "category"]),
-            Index('index_ai_team_templates_on_is_system', ["is_system"]),
-            Index('index_ai_team_templates_on_slug', ["slug"], unique=True),
-            Index('index_ai_team_templates_on_team_topology', ["team_topology"]),
+            Index("index_ai_team_templates_on_is_public_and_category", ["is_public", "category"]),
+            Index("index_ai_team_templates_on_is_system", ["is_system"]),
+            Index("index_ai_team_templates_on_slug", ["slug"], unique=True),
+            Index("index_ai_team_templates_on_team_topology", ["team_topology"]),
         ]
         checks = [
-            Check('check_team_topology', "team_topology::text = ANY (ARRAY['hierarchical'::character varying::text, 'flat'::character varying::text, 'mesh'::character varying::text, 'pipeline'::character varying::text, 'hybrid'::character varying::text])"),
+            Check("check_team_topology", "team_topology::text = ANY (ARRAY['hierarchical'::character varying::text, 'flat'::character varying::text, 'mesh'::character varying::text, 'pipeline'::character varying::text, 'hybrid'::character varying::text])"),
         ]
 
 
@@ -4563,9 +4586,9 @@ class TelemetryEvent(PowernodeModel):
         table_name = "ai_telemetry_events"
         rails_name = "Ai::TelemetryEvent"
         indexes = [
-            Index('idx_ai_telemetry_events_account_time', ["account_id", "created_at"]),
-            Index('idx_ai_telemetry_events_agent_cat_time', ["agent_id", "event_category", "created_at"]),
-            Index('idx_ai_telemetry_events_correlation', ["correlation_id"]),
+            Index("idx_ai_telemetry_events_account_time", ["account_id", "created_at"]),
+            Index("idx_ai_telemetry_events_agent_cat_time", ["agent_id", "event_category", "created_at"]),
+            Index("idx_ai_telemetry_events_correlation", ["correlation_id"]),
         ]
 
 
@@ -4595,8 +4618,8 @@ class TemplateUsageMetric(PowernodeModel):
         table_name = "ai_template_usage_metrics"
         rails_name = "Ai::TemplateUsageMetric"
         indexes = [
-            Index('idx_template_metrics_date', ["agent_template_id", "metric_date"], unique=True),
-            Index('index_ai_template_usage_metrics_on_metric_date', ["metric_date"]),
+            Index("idx_template_metrics_date", ["agent_template_id", "metric_date"], unique=True),
+            Index("index_ai_template_usage_metrics_on_metric_date", ["metric_date"]),
         ]
 
 
@@ -4626,12 +4649,12 @@ class TestResult(PowernodeModel):
         table_name = "ai_test_results"
         rails_name = "Ai::TestResult"
         indexes = [
-            Index('index_ai_test_results_on_result_id', ["result_id"], unique=True),
-            Index('index_ai_test_results_on_scenario_id_and_created_at', ["scenario_id", "created_at"]),
-            Index('index_ai_test_results_on_test_run_id_and_status', ["test_run_id", "status"]),
+            Index("index_ai_test_results_on_result_id", ["result_id"], unique=True),
+            Index("index_ai_test_results_on_scenario_id_and_created_at", ["scenario_id", "created_at"]),
+            Index("index_ai_test_results_on_test_run_id_and_status", ["test_run_id", "status"]),
         ]
         checks = [
-            Check('check_test_result_status', "status::text = ANY (ARRAY['passed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text, 'error'::character varying::text, 'timeout'::character varying::text])"),
+            Check("check_test_result_status", "status::text = ANY (ARRAY['passed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text, 'error'::character varying::text, 'timeout'::character varying::text])"),
         ]
 
 
@@ -4648,12 +4671,12 @@ class TestRun(PowernodeModel):
     passed_assertions = IntegerField(null=True, default=0)
     passed_scenarios = IntegerField(null=True, default=0)
     run_id = StringField()
-    run_type = StringField(default='manual')
+    run_type = StringField(default="manual")
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="test_runs")
     scenario_ids = JSONBField(null=True, default=list)
     skipped_scenarios = IntegerField(null=True, default=0)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     summary = JSONBField(null=True, default=dict)
     total_assertions = IntegerField(null=True, default=0)
     total_scenarios = IntegerField(null=True, default=0)
@@ -4664,14 +4687,14 @@ class TestRun(PowernodeModel):
         table_name = "ai_test_runs"
         rails_name = "Ai::TestRun"
         indexes = [
-            Index('index_ai_test_runs_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_test_runs_on_run_id', ["run_id"], unique=True),
-            Index('index_ai_test_runs_on_run_type', ["run_type"]),
-            Index('index_ai_test_runs_on_sandbox_id_and_created_at', ["sandbox_id", "created_at"]),
+            Index("index_ai_test_runs_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_test_runs_on_run_id", ["run_id"], unique=True),
+            Index("index_ai_test_runs_on_run_type", ["run_type"]),
+            Index("index_ai_test_runs_on_sandbox_id_and_created_at", ["sandbox_id", "created_at"]),
         ]
         checks = [
-            Check('check_test_run_type', "run_type::text = ANY (ARRAY['manual'::character varying::text, 'scheduled'::character varying::text, 'ci_triggered'::character varying::text, 'regression'::character varying::text, 'smoke'::character varying::text])"),
-            Check('check_test_run_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'timeout'::character varying::text])"),
+            Check("check_test_run_type", "run_type::text = ANY (ARRAY['manual'::character varying::text, 'scheduled'::character varying::text, 'ci_triggered'::character varying::text, 'regression'::character varying::text, 'smoke'::character varying::text])"),
+            Check("check_test_run_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'timeout'::character varying::text])"),
         ]
 
 
@@ -4697,7 +4720,7 @@ class TestScenario(PowernodeModel):
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="test_scenarios")
     scenario_type = StringField()
     setup_steps = JSONBField(null=True, default=list)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     tags = JSONBField(null=True, default=list)
     target_agent = Reference("Ai::Agent", column_name="target_agent_id", null=True, backref="ai_test_scenarios")
     target_workflow = Reference("Ai::Workflow", column_name="target_workflow_id", null=True, backref="ai_test_scenarios")
@@ -4709,13 +4732,13 @@ class TestScenario(PowernodeModel):
         table_name = "ai_test_scenarios"
         rails_name = "Ai::TestScenario"
         indexes = [
-            Index('index_ai_test_scenarios_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_test_scenarios_on_sandbox_id_and_name', ["sandbox_id", "name"], unique=True),
-            Index('index_ai_test_scenarios_on_scenario_type', ["scenario_type"]),
+            Index("index_ai_test_scenarios_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_test_scenarios_on_sandbox_id_and_name", ["sandbox_id", "name"], unique=True),
+            Index("index_ai_test_scenarios_on_scenario_type", ["scenario_type"]),
         ]
         checks = [
-            Check('check_scenario_type', "scenario_type::text = ANY (ARRAY['unit'::character varying::text, 'integration'::character varying::text, 'regression'::character varying::text, 'performance'::character varying::text, 'security'::character varying::text, 'chaos'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_scenario_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'active'::character varying::text, 'disabled'::character varying::text, 'archived'::character varying::text])"),
+            Check("check_scenario_type", "scenario_type::text = ANY (ARRAY['unit'::character varying::text, 'integration'::character varying::text, 'regression'::character varying::text, 'performance'::character varying::text, 'security'::character varying::text, 'chaos'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_scenario_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'active'::character varying::text, 'disabled'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -4737,7 +4760,7 @@ class ToolCategory(PowernodeModel):
         table_name = "ai_tool_categories"
         rails_name = "Ai::ToolCategory"
         indexes = [
-            Index('index_ai_tool_categories_on_slug', ["slug"], unique=True),
+            Index("index_ai_tool_categories_on_slug", ["slug"], unique=True),
         ]
 
 
@@ -4752,7 +4775,7 @@ class Trajectory(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     outcome_summary = JSONBField(null=True, default=dict)
     quality_score = DoubleField(null=True)
-    status = StringField(default='building')
+    status = StringField(default="building")
     summary = TextField(null=True)
     tags = JSONBField(null=True, default=list)
     team_execution_id = UUIDField(null=True)
@@ -4766,11 +4789,11 @@ class Trajectory(PowernodeModel):
         table_name = "ai_trajectories"
         rails_name = "Ai::Trajectory"
         indexes = [
-            Index('index_ai_trajectories_on_status', ["status"]),
-            Index('index_ai_trajectories_on_tags', ["tags"], using='gin'),
-            Index('index_ai_trajectories_on_team_execution_id', ["team_execution_id"]),
-            Index('index_ai_trajectories_on_trajectory_id', ["trajectory_id"], unique=True),
-            Index('index_ai_trajectories_on_workflow_run_id', ["workflow_run_id"]),
+            Index("index_ai_trajectories_on_status", ["status"]),
+            Index("index_ai_trajectories_on_tags", ["tags"], using="gin"),
+            Index("index_ai_trajectories_on_team_execution_id", ["team_execution_id"]),
+            Index("index_ai_trajectories_on_trajectory_id", ["trajectory_id"], unique=True),
+            Index("index_ai_trajectories_on_workflow_run_id", ["workflow_run_id"]),
         ]
 
 
@@ -4795,8 +4818,8 @@ class TrajectoryChapter(PowernodeModel):
         table_name = "ai_trajectory_chapters"
         rails_name = "Ai::TrajectoryChapter"
         indexes = [
-            Index('index_ai_trajectory_chapters_on_chapter_type', ["chapter_type"]),
-            Index('idx_trajectory_chapters_on_trajectory_and_number', ["trajectory_id", "chapter_number"], unique=True),
+            Index("index_ai_trajectory_chapters_on_chapter_type", ["chapter_type"]),
+            Index("idx_trajectory_chapters_on_trajectory_and_number", ["trajectory_id", "chapter_number"], unique=True),
         ]
 
 
@@ -4813,7 +4836,7 @@ class UsageMetric(PowernodeModel):
     model_name = StringField(null=True)
     output_tokens = BigIntegerField(default=0)
     period_start = TimestampField(precision=6)
-    period_type = StringField(default='daily')
+    period_type = StringField(default="daily")
     request_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -4821,10 +4844,10 @@ class UsageMetric(PowernodeModel):
         table_name = "ai_usage_metrics"
         rails_name = "Ai::UsageMetric"
         indexes = [
-            Index('index_ai_usage_metrics_on_period_start', ["period_start"]),
+            Index("index_ai_usage_metrics_on_period_start", ["period_start"]),
         ]
         checks = [
-            Check('ai_usage_metrics_period_type_check', "period_type::text = ANY (ARRAY['hourly'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text])"),
+            Check("ai_usage_metrics_period_type_check", "period_type::text = ANY (ARRAY['hourly'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text])"),
         ]
 
 
@@ -4840,7 +4863,7 @@ class WorkflowApprovalToken(PowernodeModel):
     responded_at = TimestampField(precision=6, null=True)
     responded_by = Reference("User", column_name="responded_by_id", null=True, backref="ai_workflow_approval_tokens_by_responded_by")
     response_comment = TextField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -4848,12 +4871,12 @@ class WorkflowApprovalToken(PowernodeModel):
         table_name = "ai_workflow_approval_tokens"
         rails_name = "Ai::WorkflowApprovalToken"
         indexes = [
-            Index('idx_ai_workflow_approval_tokens_execution_status', ["ai_workflow_node_execution_id", "status"]),
-            Index('idx_ai_workflow_approval_tokens_pending_expiry', ["status", "expires_at"], where="((status)::text = 'pending'::text)"),
-            Index('index_ai_workflow_approval_tokens_on_token_digest', ["token_digest"], unique=True),
+            Index("idx_ai_workflow_approval_tokens_execution_status", ["ai_workflow_node_execution_id", "status"]),
+            Index("idx_ai_workflow_approval_tokens_pending_expiry", ["status", "expires_at"], where="((status)::text = 'pending'::text)"),
+            Index("index_ai_workflow_approval_tokens_on_token_digest", ["token_digest"], unique=True),
         ]
         checks = [
-            Check('ai_workflow_approval_tokens_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'expired'::character varying::text])"),
+            Check("ai_workflow_approval_tokens_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -4862,7 +4885,7 @@ class WorkflowCheckpoint(PowernodeModel):
 
     workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade", backref="ai_workflow_checkpoints")
     checkpoint_id = StringField()
-    checkpoint_type = StringField(default='node_completion')
+    checkpoint_type = StringField(default="node_completion")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     execution_context = JSONBField(default=dict)
@@ -4877,10 +4900,10 @@ class WorkflowCheckpoint(PowernodeModel):
         table_name = "ai_workflow_checkpoints"
         rails_name = "Ai::WorkflowCheckpoint"
         indexes = [
-            Index('index_checkpoints_on_run_and_id', ["ai_workflow_run_id", "checkpoint_id"], unique=True),
-            Index('index_checkpoints_on_run_and_sequence', ["ai_workflow_run_id", "sequence_number"]),
-            Index('index_ai_workflow_checkpoints_on_checkpoint_id', ["checkpoint_id"]),
-            Index('index_ai_workflow_checkpoints_on_sequence_number', ["sequence_number"]),
+            Index("index_checkpoints_on_run_and_id", ["ai_workflow_run_id", "checkpoint_id"], unique=True),
+            Index("index_checkpoints_on_run_and_sequence", ["ai_workflow_run_id", "sequence_number"]),
+            Index("index_ai_workflow_checkpoints_on_checkpoint_id", ["checkpoint_id"]),
+            Index("index_ai_workflow_checkpoints_on_sequence_number", ["sequence_number"]),
         ]
 
 
@@ -4892,7 +4915,7 @@ class WorkflowCompensation(PowernodeModel):
     compensation_action = JSONBField(default=dict)
     compensation_id = StringField()
     compensation_result = JSONBField(null=True, default=dict)
-    compensation_type = StringField(default='rollback')
+    compensation_type = StringField(default="rollback")
     completed_at = TimestampField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     executed_at = TimestampField(null=True)
@@ -4901,7 +4924,7 @@ class WorkflowCompensation(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     original_action = JSONBField(default=dict)
     retry_count = IntegerField(null=True, default=0)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     trigger_reason = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -4909,8 +4932,8 @@ class WorkflowCompensation(PowernodeModel):
         table_name = "ai_workflow_compensations"
         rails_name = "Ai::WorkflowCompensation"
         indexes = [
-            Index('index_compensations_on_run_and_status', ["ai_workflow_run_id", "status"]),
-            Index('index_ai_workflow_compensations_on_compensation_id', ["compensation_id"], unique=True),
+            Index("index_compensations_on_run_and_status", ["ai_workflow_run_id", "status"]),
+            Index("index_ai_workflow_compensations_on_compensation_id", ["compensation_id"], unique=True),
         ]
 
 
@@ -4922,7 +4945,7 @@ class WorkflowEdge(PowernodeModel):
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     edge_id = StringField(255)
-    edge_type = StringField(default='default')
+    edge_type = StringField(default="default")
     is_conditional = BooleanField(default=False)
     metadata = JSONBField(default=dict)
     priority = IntegerField(default=0)
@@ -4936,14 +4959,14 @@ class WorkflowEdge(PowernodeModel):
         table_name = "ai_workflow_edges"
         rails_name = "Ai::WorkflowEdge"
         indexes = [
-            Index('index_workflow_edges_on_workflow_edge_id', ["ai_workflow_id", "edge_id"], unique=True),
-            Index('index_ai_workflow_edges_on_ai_workflow_id_and_is_conditional', ["ai_workflow_id", "is_conditional"]),
-            Index('index_ai_workflow_edges_on_ai_workflow_id_and_source_node_id', ["ai_workflow_id", "source_node_id"]),
-            Index('index_ai_workflow_edges_on_ai_workflow_id_and_target_node_id', ["ai_workflow_id", "target_node_id"]),
-            Index('index_ai_workflow_edges_on_priority', ["priority"]),
+            Index("index_workflow_edges_on_workflow_edge_id", ["ai_workflow_id", "edge_id"], unique=True),
+            Index("index_ai_workflow_edges_on_ai_workflow_id_and_is_conditional", ["ai_workflow_id", "is_conditional"]),
+            Index("index_ai_workflow_edges_on_ai_workflow_id_and_source_node_id", ["ai_workflow_id", "source_node_id"]),
+            Index("index_ai_workflow_edges_on_ai_workflow_id_and_target_node_id", ["ai_workflow_id", "target_node_id"]),
+            Index("index_ai_workflow_edges_on_priority", ["priority"]),
         ]
         checks = [
-            Check('ai_workflow_edges_type_check', "edge_type::text = ANY (ARRAY['default'::character varying::text, 'success'::character varying::text, 'error'::character varying::text, 'conditional'::character varying::text, 'retry'::character varying::text, 'timeout'::character varying::text, 'skip'::character varying::text, 'fallback'::character varying::text, 'compensation'::character varying::text, 'loop'::character varying::text])"),
+            Check("ai_workflow_edges_type_check", "edge_type::text = ANY (ARRAY['default'::character varying::text, 'success'::character varying::text, 'error'::character varying::text, 'conditional'::character varying::text, 'retry'::character varying::text, 'timeout'::character varying::text, 'skip'::character varying::text, 'fallback'::character varying::text, 'compensation'::character varying::text, 'loop'::character varying::text])"),
         ]
 
 
@@ -4969,27 +4992,27 @@ class WorkflowNodeExecution(PowernodeModel):
     output_data = JSONBField(default=dict)
     retry_count = IntegerField(default=0)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_workflow_node_executions"
         rails_name = "Ai::WorkflowNodeExecution"
         indexes = [
-            Index('index_node_executions_on_run_node', ["ai_workflow_run_id", "node_id"], unique=True),
-            Index('idx_on_ai_workflow_run_id_status_0ccb23af98', ["ai_workflow_run_id", "status"]),
-            Index('index_ai_workflow_node_executions_on_completed_at', ["completed_at"]),
-            Index('index_ai_workflow_node_executions_on_cost', ["cost"]),
-            Index('index_ai_workflow_node_executions_on_execution_id', ["execution_id"], unique=True),
-            Index('index_ai_workflow_node_executions_on_node_type', ["node_type"]),
-            Index('index_ai_workflow_node_executions_on_started_at', ["started_at"]),
+            Index("index_node_executions_on_run_node", ["ai_workflow_run_id", "node_id"], unique=True),
+            Index("idx_on_ai_workflow_run_id_status_0ccb23af98", ["ai_workflow_run_id", "status"]),
+            Index("index_ai_workflow_node_executions_on_completed_at", ["completed_at"]),
+            Index("index_ai_workflow_node_executions_on_cost", ["cost"]),
+            Index("index_ai_workflow_node_executions_on_execution_id", ["execution_id"], unique=True),
+            Index("index_ai_workflow_node_executions_on_node_type", ["node_type"]),
+            Index("index_ai_workflow_node_executions_on_started_at", ["started_at"]),
         ]
         checks = [
-            Check('ai_workflow_node_executions_cost_check', 'cost >= 0::numeric'),
-            Check('ai_workflow_node_executions_max_retries_check', 'max_retries >= 0'),
-            Check('ai_workflow_node_executions_retry_limit_check', 'retry_count <= max_retries'),
-            Check('ai_workflow_node_executions_retry_count_check', 'retry_count >= 0'),
-            Check('ai_workflow_node_executions_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'skipped'::character varying::text, 'waiting_approval'::character varying::text])"),
+            Check("ai_workflow_node_executions_cost_check", "cost >= 0::numeric"),
+            Check("ai_workflow_node_executions_max_retries_check", "max_retries >= 0"),
+            Check("ai_workflow_node_executions_retry_limit_check", "retry_count <= max_retries"),
+            Check("ai_workflow_node_executions_retry_count_check", "retry_count >= 0"),
+            Check("ai_workflow_node_executions_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'skipped'::character varying::text, 'waiting_approval'::character varying::text])"),
         ]
 
 
@@ -5004,8 +5027,8 @@ class WorkflowNode(PowernodeModel):
     is_end_node = BooleanField(default=False)
     is_error_handler = BooleanField(default=False)
     is_start_node = BooleanField(default=False)
-    mcp_tool_config = JSONBField(default=dict, help_text='MCP tool configuration for this node')
-    mcp_tool_id = StringField(null=True, help_text='ID of the MCP tool used by this node')
+    mcp_tool_config = JSONBField(default=dict, help_text="MCP tool configuration for this node")
+    mcp_tool_id = StringField(null=True, help_text="ID of the MCP tool used by this node")
     mcp_tool_version = StringField(null=True)
     metadata = JSONBField(default=dict)
     name = StringField(255)
@@ -5023,18 +5046,18 @@ class WorkflowNode(PowernodeModel):
         table_name = "ai_workflow_nodes"
         rails_name = "Ai::WorkflowNode"
         indexes = [
-            Index('index_ai_workflow_nodes_on_ai_workflow_id_and_is_end_node', ["ai_workflow_id", "is_end_node"]),
-            Index('index_ai_workflow_nodes_on_ai_workflow_id_and_is_start_node', ["ai_workflow_id", "is_start_node"]),
-            Index('index_workflow_nodes_on_workflow_node_id', ["ai_workflow_id", "node_id"], unique=True),
-            Index('index_ai_workflow_nodes_on_ai_workflow_id_and_node_type', ["ai_workflow_id", "node_type"]),
-            Index('index_workflow_nodes_on_mcp_tool_and_version', ["mcp_tool_id", "mcp_tool_version"]),
-            Index('index_ai_workflow_nodes_on_mcp_tool_id', ["mcp_tool_id"]),
-            Index('index_ai_workflow_nodes_on_plugin_id', ["plugin_id"]),
+            Index("index_ai_workflow_nodes_on_ai_workflow_id_and_is_end_node", ["ai_workflow_id", "is_end_node"]),
+            Index("index_ai_workflow_nodes_on_ai_workflow_id_and_is_start_node", ["ai_workflow_id", "is_start_node"]),
+            Index("index_workflow_nodes_on_workflow_node_id", ["ai_workflow_id", "node_id"], unique=True),
+            Index("index_ai_workflow_nodes_on_ai_workflow_id_and_node_type", ["ai_workflow_id", "node_type"]),
+            Index("index_workflow_nodes_on_mcp_tool_and_version", ["mcp_tool_id", "mcp_tool_version"]),
+            Index("index_ai_workflow_nodes_on_mcp_tool_id", ["mcp_tool_id"]),
+            Index("index_ai_workflow_nodes_on_plugin_id", ["plugin_id"]),
         ]
         checks = [
-            Check('ai_workflow_nodes_type_check', "node_type::text = ANY (ARRAY['start'::character varying, 'end'::character varying, 'trigger'::character varying, 'ai_agent'::character varying, 'prompt_template'::character varying, 'data_processor'::character varying, 'transform'::character varying, 'condition'::character varying, 'loop'::character varying, 'delay'::character varying, 'merge'::character varying, 'split'::character varying, 'database'::character varying, 'file'::character varying, 'validator'::character varying, 'email'::character varying, 'notification'::character varying, 'api_call'::character varying, 'webhook'::character varying, 'scheduler'::character varying, 'human_approval'::character varying, 'sub_workflow'::character varying, 'kb_article'::character varying, 'page'::character varying, 'mcp_operation'::character varying, 'ci_trigger'::character varying, 'ci_wait_status'::character varying, 'ci_get_logs'::character varying, 'ci_cancel'::character varying, 'git_commit_status'::character varying, 'git_create_check'::character varying, 'integration_execute'::character varying, 'git_checkout'::character varying, 'git_branch'::character varying, 'git_pull_request'::character varying, 'git_comment'::character varying, 'deploy'::character varying, 'run_tests'::character varying, 'shell_command'::character varying, 'ralph_loop'::character varying]::text[])"),
-            Check('ai_workflow_nodes_retry_check', 'retry_count >= 0'),
-            Check('ai_workflow_nodes_timeout_check', 'timeout_seconds > 0'),
+            Check("ai_workflow_nodes_type_check", "node_type::text = ANY (ARRAY['start'::character varying, 'end'::character varying, 'trigger'::character varying, 'ai_agent'::character varying, 'prompt_template'::character varying, 'data_processor'::character varying, 'transform'::character varying, 'condition'::character varying, 'loop'::character varying, 'delay'::character varying, 'merge'::character varying, 'split'::character varying, 'database'::character varying, 'file'::character varying, 'validator'::character varying, 'email'::character varying, 'notification'::character varying, 'api_call'::character varying, 'webhook'::character varying, 'scheduler'::character varying, 'human_approval'::character varying, 'sub_workflow'::character varying, 'kb_article'::character varying, 'page'::character varying, 'mcp_operation'::character varying, 'ci_trigger'::character varying, 'ci_wait_status'::character varying, 'ci_get_logs'::character varying, 'ci_cancel'::character varying, 'git_commit_status'::character varying, 'git_create_check'::character varying, 'integration_execute'::character varying, 'git_checkout'::character varying, 'git_branch'::character varying, 'git_pull_request'::character varying, 'git_comment'::character varying, 'deploy'::character varying, 'run_tests'::character varying, 'shell_command'::character varying, 'ralph_loop'::character varying]::text[])"),
+            Check("ai_workflow_nodes_retry_check", "retry_count >= 0"),
+            Check("ai_workflow_nodes_timeout_check", "timeout_seconds > 0"),
         ]
 
 
@@ -5046,7 +5069,7 @@ class WorkflowRunLog(PowernodeModel):
     context_data = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     event_type = StringField()
-    log_level = StringField(default='info')
+    log_level = StringField(default="info")
     logged_at = TimestampField(precision=6)
     message = TextField()
     metadata = JSONBField(default=dict)
@@ -5058,16 +5081,16 @@ class WorkflowRunLog(PowernodeModel):
         table_name = "ai_workflow_run_logs"
         rails_name = "Ai::WorkflowRunLog"
         indexes = [
-            Index('idx_on_ai_workflow_run_id_event_type_e8cb27369f', ["ai_workflow_run_id", "event_type"]),
-            Index('index_ai_workflow_run_logs_on_ai_workflow_run_id_and_log_level', ["ai_workflow_run_id", "log_level"]),
-            Index('index_ai_workflow_run_logs_on_ai_workflow_run_id_and_logged_at', ["ai_workflow_run_id", "logged_at"]),
-            Index('index_ai_workflow_run_logs_on_event_type', ["event_type"]),
-            Index('index_ai_workflow_run_logs_on_logged_at', ["logged_at"]),
-            Index('index_ai_workflow_run_logs_on_node_id_and_logged_at', ["node_id", "logged_at"]),
+            Index("idx_on_ai_workflow_run_id_event_type_e8cb27369f", ["ai_workflow_run_id", "event_type"]),
+            Index("index_ai_workflow_run_logs_on_ai_workflow_run_id_and_log_level", ["ai_workflow_run_id", "log_level"]),
+            Index("index_ai_workflow_run_logs_on_ai_workflow_run_id_and_logged_at", ["ai_workflow_run_id", "logged_at"]),
+            Index("index_ai_workflow_run_logs_on_event_type", ["event_type"]),
+            Index("index_ai_workflow_run_logs_on_logged_at", ["logged_at"]),
+            Index("index_ai_workflow_run_logs_on_node_id_and_logged_at", ["node_id", "logged_at"]),
         ]
         checks = [
-            Check('ai_workflow_run_logs_event_type_check', "event_type::text = ANY (ARRAY['workflow_started'::character varying::text, 'workflow_completed'::character varying::text, 'workflow_failed'::character varying::text, 'workflow_cancelled'::character varying::text, 'node_started'::character varying::text, 'node_completed'::character varying::text, 'node_failed'::character varying::text, 'node_cancelled'::character varying::text, 'node_skipped'::character varying::text, 'variable_updated'::character varying::text, 'condition_evaluated'::character varying::text, 'error_handled'::character varying::text, 'retry_attempted'::character varying::text, 'approval_requested'::character varying::text, 'approval_granted'::character varying::text, 'approval_denied'::character varying::text, 'webhook_sent'::character varying::text, 'api_called'::character varying::text, 'data_transformed'::character varying::text, 'cost_added'::character varying::text, 'timeout_detected'::character varying::text, 'ai_agent_execution_queued'::character varying::text, 'api_call_queued'::character varying::text, 'webhook_queued'::character varying::text, 'condition_evaluation_queued'::character varying::text, 'loop_execution_queued'::character varying::text, 'transform_execution_queued'::character varying::text, 'sub_workflow_queued'::character varying::text, 'merge_execution_queued'::character varying::text, 'split_execution_queued'::character varying::text, 'delay_scheduled'::character varying::text, 'node_retry_scheduled'::character varying::text, 'webhook_started'::character varying::text, 'webhook_sending'::character varying::text, 'webhook_response_received'::character varying::text, 'webhook_completed'::character varying::text, 'webhook_failed'::character varying::text, 'condition_evaluation_started'::character varying::text, 'condition_evaluation_completed'::character varying::text, 'condition_evaluation_error'::character varying::text, 'node_execution_error'::character varying::text, 'delay_execution_started'::character varying::text, 'delay_execution_completed'::character varying::text, 'approval_notification_sent'::character varying::text, 'merge_execution_started'::character varying::text, 'merge_execution_completed'::character varying::text, 'split_execution_started'::character varying::text, 'split_execution_completed'::character varying::text, 'api_call_started'::character varying::text, 'api_request_sent'::character varying::text, 'api_response_received'::character varying::text, 'api_call_completed'::character varying::text, 'api_call_failed'::character varying::text, 'human_approval_started'::character varying::text, 'human_approval_initiated'::character varying::text, 'approval_request_created'::character varying::text, 'approval_email_sent'::character varying::text, 'approval_in_app_sent'::character varying::text])"),
-            Check('ai_workflow_run_logs_level_check', "log_level::text = ANY (ARRAY['debug'::character varying::text, 'info'::character varying::text, 'warn'::character varying::text, 'error'::character varying::text, 'fatal'::character varying::text])"),
+            Check("ai_workflow_run_logs_event_type_check", "event_type::text = ANY (ARRAY['workflow_started'::character varying::text, 'workflow_completed'::character varying::text, 'workflow_failed'::character varying::text, 'workflow_cancelled'::character varying::text, 'node_started'::character varying::text, 'node_completed'::character varying::text, 'node_failed'::character varying::text, 'node_cancelled'::character varying::text, 'node_skipped'::character varying::text, 'variable_updated'::character varying::text, 'condition_evaluated'::character varying::text, 'error_handled'::character varying::text, 'retry_attempted'::character varying::text, 'approval_requested'::character varying::text, 'approval_granted'::character varying::text, 'approval_denied'::character varying::text, 'webhook_sent'::character varying::text, 'api_called'::character varying::text, 'data_transformed'::character varying::text, 'cost_added'::character varying::text, 'timeout_detected'::character varying::text, 'ai_agent_execution_queued'::character varying::text, 'api_call_queued'::character varying::text, 'webhook_queued'::character varying::text, 'condition_evaluation_queued'::character varying::text, 'loop_execution_queued'::character varying::text, 'transform_execution_queued'::character varying::text, 'sub_workflow_queued'::character varying::text, 'merge_execution_queued'::character varying::text, 'split_execution_queued'::character varying::text, 'delay_scheduled'::character varying::text, 'node_retry_scheduled'::character varying::text, 'webhook_started'::character varying::text, 'webhook_sending'::character varying::text, 'webhook_response_received'::character varying::text, 'webhook_completed'::character varying::text, 'webhook_failed'::character varying::text, 'condition_evaluation_started'::character varying::text, 'condition_evaluation_completed'::character varying::text, 'condition_evaluation_error'::character varying::text, 'node_execution_error'::character varying::text, 'delay_execution_started'::character varying::text, 'delay_execution_completed'::character varying::text, 'approval_notification_sent'::character varying::text, 'merge_execution_started'::character varying::text, 'merge_execution_completed'::character varying::text, 'split_execution_started'::character varying::text, 'split_execution_completed'::character varying::text, 'api_call_started'::character varying::text, 'api_request_sent'::character varying::text, 'api_response_received'::character varying::text, 'api_call_completed'::character varying::text, 'api_call_failed'::character varying::text, 'human_approval_started'::character varying::text, 'human_approval_initiated'::character varying::text, 'approval_request_created'::character varying::text, 'approval_email_sent'::character varying::text, 'approval_in_app_sent'::character varying::text])"),
+            Check("ai_workflow_run_logs_level_check", "log_level::text = ANY (ARRAY['debug'::character varying::text, 'info'::character varying::text, 'warn'::character varying::text, 'error'::character varying::text, 'fatal'::character varying::text])"),
         ]
 
 
@@ -5089,13 +5112,13 @@ class WorkflowRun(PowernodeModel):
     error_details = JSONBField(default=dict)
     failed_nodes = IntegerField(default=0)
     input_variables = JSONBField(default=dict)
-    mcp_execution_context = JSONBField(default=dict, help_text='MCP execution context and state')
+    mcp_execution_context = JSONBField(default=dict, help_text="MCP execution context and state")
     metadata = JSONBField(default=dict)
     output_variables = JSONBField(default=dict)
     run_id = StringField(100)
     runtime_context = JSONBField(default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='initializing')
+    status = StringField(default="initializing")
     total_cost = DecimalField(max_digits=10, decimal_places=6, null=True, default=Decimal("0.0"))
     total_nodes = IntegerField(default=0)
     trigger_type = StringField()
@@ -5106,21 +5129,21 @@ class WorkflowRun(PowernodeModel):
         table_name = "ai_workflow_runs"
         rails_name = "Ai::WorkflowRun"
         indexes = [
-            Index('index_ai_workflow_runs_on_a2a_context_id', ["a2a_context_id"], where='(a2a_context_id IS NOT NULL)'),
-            Index('index_ai_workflow_runs_on_a2a_task_id', ["a2a_task_id"], where='(a2a_task_id IS NOT NULL)'),
-            Index('index_ai_workflow_runs_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_workflow_runs_on_ai_workflow_id_and_status', ["ai_workflow_id", "status"]),
-            Index('index_ai_workflow_runs_on_completed_at', ["completed_at"]),
-            Index('index_ai_workflow_runs_on_run_id', ["run_id"], unique=True),
-            Index('index_ai_workflow_runs_on_started_at', ["started_at"]),
-            Index('index_ai_workflow_runs_on_total_cost', ["total_cost"]),
-            Index('index_ai_workflow_runs_on_trigger_type', ["trigger_type"]),
+            Index("index_ai_workflow_runs_on_a2a_context_id", ["a2a_context_id"], where="(a2a_context_id IS NOT NULL)"),
+            Index("index_ai_workflow_runs_on_a2a_task_id", ["a2a_task_id"], where="(a2a_task_id IS NOT NULL)"),
+            Index("index_ai_workflow_runs_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_workflow_runs_on_ai_workflow_id_and_status", ["ai_workflow_id", "status"]),
+            Index("index_ai_workflow_runs_on_completed_at", ["completed_at"]),
+            Index("index_ai_workflow_runs_on_run_id", ["run_id"], unique=True),
+            Index("index_ai_workflow_runs_on_started_at", ["started_at"]),
+            Index("index_ai_workflow_runs_on_total_cost", ["total_cost"]),
+            Index("index_ai_workflow_runs_on_trigger_type", ["trigger_type"]),
         ]
         checks = [
-            Check('ai_workflow_runs_progress_check', 'completed_nodes <= total_nodes'),
-            Check('ai_workflow_runs_status_check', "status::text = ANY (ARRAY['initializing'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'waiting_approval'::character varying::text])"),
-            Check('ai_workflow_runs_cost_check', 'total_cost >= 0::numeric'),
-            Check('ai_workflow_runs_trigger_type_check', "trigger_type::text = ANY (ARRAY['manual'::character varying::text, 'webhook'::character varying::text, 'schedule'::character varying::text, 'event'::character varying::text, 'api_call'::character varying::text])"),
+            Check("ai_workflow_runs_progress_check", "completed_nodes <= total_nodes"),
+            Check("ai_workflow_runs_status_check", "status::text = ANY (ARRAY['initializing'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'waiting_approval'::character varying::text])"),
+            Check("ai_workflow_runs_cost_check", "total_cost >= 0::numeric"),
+            Check("ai_workflow_runs_trigger_type_check", "trigger_type::text = ANY (ARRAY['manual'::character varying::text, 'webhook'::character varying::text, 'schedule'::character varying::text, 'event'::character varying::text, 'api_call'::character varying::text])"),
         ]
 
 
@@ -5143,25 +5166,25 @@ class WorkflowSchedule(PowernodeModel):
     name = StringField(255)
     next_execution_at = TimestampField(precision=6, null=True)
     starts_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
-    timezone = StringField(default='UTC')
+    status = StringField(default="active")
+    timezone = StringField(default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_workflow_schedules"
         rails_name = "Ai::WorkflowSchedule"
         indexes = [
-            Index('index_ai_workflow_schedules_on_ai_workflow_id_and_status', ["ai_workflow_id", "status"]),
-            Index('index_ai_workflow_schedules_on_cron_expression', ["cron_expression"]),
-            Index('index_ai_workflow_schedules_on_last_execution_at', ["last_execution_at"]),
-            Index('index_ai_workflow_schedules_on_next_execution_at_and_is_active', ["next_execution_at", "is_active"]),
-            Index('index_ai_workflow_schedules_on_timezone', ["timezone"]),
+            Index("index_ai_workflow_schedules_on_ai_workflow_id_and_status", ["ai_workflow_id", "status"]),
+            Index("index_ai_workflow_schedules_on_cron_expression", ["cron_expression"]),
+            Index("index_ai_workflow_schedules_on_last_execution_at", ["last_execution_at"]),
+            Index("index_ai_workflow_schedules_on_next_execution_at_and_is_active", ["next_execution_at", "is_active"]),
+            Index("index_ai_workflow_schedules_on_timezone", ["timezone"]),
         ]
         checks = [
-            Check('ai_workflow_schedules_date_range_check', 'ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at'),
-            Check('ai_workflow_schedules_execution_count_check', 'execution_count >= 0'),
-            Check('ai_workflow_schedules_max_executions_check', 'max_executions IS NULL OR max_executions > 0'),
-            Check('ai_workflow_schedules_status_check', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text, 'expired'::character varying::text])"),
+            Check("ai_workflow_schedules_date_range_check", "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at"),
+            Check("ai_workflow_schedules_execution_count_check", "execution_count >= 0"),
+            Check("ai_workflow_schedules_max_executions_check", "max_executions IS NULL OR max_executions > 0"),
+            Check("ai_workflow_schedules_status_check", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -5177,11 +5200,11 @@ class WorkflowTemplate(PowernodeModel):
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, backref="ai_workflow_templates")
     default_variables = JSONBField(default=dict)
     description = TextField()
-    difficulty_level = StringField(default='beginner')
+    difficulty_level = StringField(default="beginner")
     is_featured = BooleanField(default=False)
     is_marketplace_published = BooleanField(null=True, default=False)
     is_public = BooleanField(default=False)
-    license = StringField(100, null=True, default='MIT')
+    license = StringField(100, null=True, default="MIT")
     long_description = TextField(null=True)
     marketplace_approved_at = TimestampField(precision=6, null=True)
     marketplace_rejection_reason = TextField(null=True)
@@ -5196,28 +5219,28 @@ class WorkflowTemplate(PowernodeModel):
     tags = JSONBField(default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(default=0)
-    version = StringField(default='1.0.0')
+    version = StringField(default="1.0.0")
     workflow_definition = JSONBField()
 
     class Meta:
         table_name = "ai_workflow_templates"
         rails_name = "Ai::WorkflowTemplate"
         indexes = [
-            Index('index_ai_workflow_templates_on_account_id_and_is_public', ["account_id", "is_public"]),
-            Index('index_ai_workflow_templates_on_category_and_is_public', ["category", "is_public"]),
-            Index('index_ai_workflow_templates_on_difficulty_level', ["difficulty_level"]),
-            Index('index_ai_workflow_templates_on_is_featured_and_is_public', ["is_featured", "is_public"]),
-            Index('idx_ai_workflow_templates_marketplace', ["is_marketplace_published", "marketplace_status"]),
-            Index('index_ai_workflow_templates_on_published_at', ["published_at"]),
-            Index('index_ai_workflow_templates_on_rating', ["rating"]),
-            Index('index_ai_workflow_templates_on_slug', ["slug"], unique=True),
-            Index('index_ai_workflow_templates_on_usage_count', ["usage_count"]),
+            Index("index_ai_workflow_templates_on_account_id_and_is_public", ["account_id", "is_public"]),
+            Index("index_ai_workflow_templates_on_category_and_is_public", ["category", "is_public"]),
+            Index("index_ai_workflow_templates_on_difficulty_level", ["difficulty_level"]),
+            Index("index_ai_workflow_templates_on_is_featured_and_is_public", ["is_featured", "is_public"]),
+            Index("idx_ai_workflow_templates_marketplace", ["is_marketplace_published", "marketplace_status"]),
+            Index("index_ai_workflow_templates_on_published_at", ["published_at"]),
+            Index("index_ai_workflow_templates_on_rating", ["rating"]),
+            Index("index_ai_workflow_templates_on_slug", ["slug"], unique=True),
+            Index("index_ai_workflow_templates_on_usage_count", ["usage_count"]),
         ]
         checks = [
-            Check('ai_workflow_templates_difficulty_check', "difficulty_level::text = ANY (ARRAY['beginner'::character varying::text, 'intermediate'::character varying::text, 'advanced'::character varying::text, 'expert'::character varying::text])"),
-            Check('ai_workflow_templates_rating_check', 'rating >= 0::numeric AND rating <= 5::numeric'),
-            Check('ai_workflow_templates_rating_count_check', 'rating_count >= 0'),
-            Check('ai_workflow_templates_usage_count_check', 'usage_count >= 0'),
+            Check("ai_workflow_templates_difficulty_check", "difficulty_level::text = ANY (ARRAY['beginner'::character varying::text, 'intermediate'::character varying::text, 'advanced'::character varying::text, 'expert'::character varying::text])"),
+            Check("ai_workflow_templates_rating_check", "rating >= 0::numeric AND rating <= 5::numeric"),
+            Check("ai_workflow_templates_rating_count_check", "rating_count >= 0"),
+            Check("ai_workflow_templates_usage_count_check", "usage_count >= 0"),
         ]
 
 
@@ -5234,7 +5257,7 @@ class WorkflowTrigger(PowernodeModel):
     name = StringField(255)
     next_execution_at = TimestampField(precision=6, null=True)
     schedule_cron = StringField(null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     trigger_count = IntegerField(default=0)
     trigger_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -5245,18 +5268,18 @@ class WorkflowTrigger(PowernodeModel):
         table_name = "ai_workflow_triggers"
         rails_name = "Ai::WorkflowTrigger"
         indexes = [
-            Index('index_ai_workflow_triggers_on_ai_workflow_id_and_status', ["ai_workflow_id", "status"]),
-            Index('index_ai_workflow_triggers_on_ai_workflow_id_and_trigger_type', ["ai_workflow_id", "trigger_type"]),
-            Index('index_ai_workflow_triggers_on_next_execution_at', ["next_execution_at"]),
-            Index('index_ai_workflow_triggers_on_schedule_cron', ["schedule_cron"]),
-            Index('index_ai_workflow_triggers_on_trigger_type_and_is_active', ["trigger_type", "is_active"]),
-            Index('index_ai_workflow_triggers_on_webhook_url', ["webhook_url"]),
+            Index("index_ai_workflow_triggers_on_ai_workflow_id_and_status", ["ai_workflow_id", "status"]),
+            Index("index_ai_workflow_triggers_on_ai_workflow_id_and_trigger_type", ["ai_workflow_id", "trigger_type"]),
+            Index("index_ai_workflow_triggers_on_next_execution_at", ["next_execution_at"]),
+            Index("index_ai_workflow_triggers_on_schedule_cron", ["schedule_cron"]),
+            Index("index_ai_workflow_triggers_on_trigger_type_and_is_active", ["trigger_type", "is_active"]),
+            Index("index_ai_workflow_triggers_on_webhook_url", ["webhook_url"]),
         ]
         checks = [
-            Check('ai_workflow_triggers_status_check', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text, 'error'::character varying::text])"),
-            Check('ai_workflow_triggers_schedule_required_check', "trigger_type::text <> 'schedule'::text OR schedule_cron IS NOT NULL"),
-            Check('ai_workflow_triggers_webhook_required_check', "trigger_type::text <> 'webhook'::text OR webhook_url IS NOT NULL"),
-            Check('ai_workflow_triggers_type_check', "trigger_type::text = ANY (ARRAY['manual'::character varying::text, 'webhook'::character varying::text, 'schedule'::character varying::text, 'event'::character varying::text, 'api_call'::character varying::text])"),
+            Check("ai_workflow_triggers_status_check", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text, 'error'::character varying::text])"),
+            Check("ai_workflow_triggers_schedule_required_check", "trigger_type::text <> 'schedule'::text OR schedule_cron IS NOT NULL"),
+            Check("ai_workflow_triggers_webhook_required_check", "trigger_type::text <> 'webhook'::text OR webhook_url IS NOT NULL"),
+            Check("ai_workflow_triggers_type_check", "trigger_type::text = ANY (ARRAY['manual'::character varying::text, 'webhook'::character varying::text, 'schedule'::character varying::text, 'event'::character varying::text, 'api_call'::character varying::text])"),
         ]
 
 
@@ -5273,25 +5296,25 @@ class WorkflowVariable(PowernodeModel):
     is_secret = BooleanField(default=False)
     metadata = JSONBField(default=dict)
     name = StringField(100)
-    scope = StringField(default='workflow')
+    scope = StringField(default="workflow")
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_rules = JSONBField(default=dict)
-    variable_type = StringField(default='string')
+    variable_type = StringField(default="string")
 
     class Meta:
         table_name = "ai_workflow_variables"
         rails_name = "Ai::WorkflowVariable"
         indexes = [
-            Index('index_ai_workflow_variables_on_ai_workflow_id_and_is_input', ["ai_workflow_id", "is_input"]),
-            Index('index_ai_workflow_variables_on_ai_workflow_id_and_is_output', ["ai_workflow_id", "is_output"]),
-            Index('index_ai_workflow_variables_on_ai_workflow_id_and_is_required', ["ai_workflow_id", "is_required"]),
-            Index('index_workflow_variables_on_workflow_name', ["ai_workflow_id", "name"], unique=True),
-            Index('index_ai_workflow_variables_on_scope', ["scope"]),
+            Index("index_ai_workflow_variables_on_ai_workflow_id_and_is_input", ["ai_workflow_id", "is_input"]),
+            Index("index_ai_workflow_variables_on_ai_workflow_id_and_is_output", ["ai_workflow_id", "is_output"]),
+            Index("index_ai_workflow_variables_on_ai_workflow_id_and_is_required", ["ai_workflow_id", "is_required"]),
+            Index("index_workflow_variables_on_workflow_name", ["ai_workflow_id", "name"], unique=True),
+            Index("index_ai_workflow_variables_on_scope", ["scope"]),
         ]
         checks = [
-            Check('ai_workflow_variables_name_format_check', "name::text ~ '^[a-zA-Z][a-zA-Z0-9_]*$'::text"),
-            Check('ai_workflow_variables_scope_check', "scope::text = ANY (ARRAY['workflow'::character varying::text, 'node'::character varying::text, 'global'::character varying::text])"),
-            Check('ai_workflow_variables_type_check', "variable_type::text = ANY (ARRAY['string'::character varying::text, 'number'::character varying::text, 'boolean'::character varying::text, 'object'::character varying::text, 'array'::character varying::text, 'date'::character varying::text, 'datetime'::character varying::text, 'file'::character varying::text, 'json'::character varying::text])"),
+            Check("ai_workflow_variables_name_format_check", "name::text ~ '^[a-zA-Z][a-zA-Z0-9_]*$'::text"),
+            Check("ai_workflow_variables_scope_check", "scope::text = ANY (ARRAY['workflow'::character varying::text, 'node'::character varying::text, 'global'::character varying::text])"),
+            Check("ai_workflow_variables_type_check", "variable_type::text = ANY (ARRAY['string'::character varying::text, 'number'::character varying::text, 'boolean'::character varying::text, 'object'::character varying::text, 'array'::character varying::text, 'date'::character varying::text, 'datetime'::character varying::text, 'file'::character varying::text, 'json'::character varying::text])"),
         ]
 
 
@@ -5309,43 +5332,43 @@ class Workflow(PowernodeModel):
     is_template = BooleanField(default=False)
     last_executed_at = TimestampField(precision=6, null=True)
     mcp_input_schema = JSONBField(default=dict)
-    mcp_orchestration_config = JSONBField(default=dict, help_text='MCP-specific orchestration configuration')
+    mcp_orchestration_config = JSONBField(default=dict, help_text="MCP-specific orchestration configuration")
     mcp_output_schema = JSONBField(default=dict)
-    mcp_tool_requirements = JSONBField(default=list, help_text='Array of required MCP tools for workflow execution')
+    mcp_tool_requirements = JSONBField(default=list, help_text="Array of required MCP tools for workflow execution")
     metadata = JSONBField(default=dict)
     name = StringField(255)
     parent_version = Reference("Ai::Workflow", column_name="parent_version_id", null=True, on_delete="nullify", backref="child_versions")
     published_at = TimestampField(precision=6, null=True)
     slug = StringField(150)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     template_category = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
-    version = StringField(default='1.0.0')
+    version = StringField(default="1.0.0")
     version_metadata = JSONBField(null=True, default=dict)
-    visibility = StringField(default='private')
-    workflow_type = StringField(20, default='ai')
+    visibility = StringField(default="private")
+    workflow_type = StringField(20, default="ai")
 
     class Meta:
         table_name = "ai_workflows"
         rails_name = "Ai::Workflow"
         indexes = [
-            Index('index_workflows_on_account_name_version', ["account_id", "name", "version"], unique=True),
-            Index('index_ai_workflows_on_account_slug', ["account_id", "slug"], unique=True),
-            Index('index_ai_workflows_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_ai_workflows_on_account_id_and_workflow_type', ["account_id", "workflow_type"]),
-            Index('index_ai_workflows_on_is_active', ["is_active"]),
-            Index('index_ai_workflows_on_is_template_and_template_category', ["is_template", "template_category"]),
-            Index('index_ai_workflows_on_last_executed_at', ["last_executed_at"]),
-            Index('index_ai_workflows_on_mcp_tool_requirements', ["mcp_tool_requirements"], using='gin'),
-            Index('index_ai_workflows_on_published_at', ["published_at"]),
-            Index('index_ai_workflows_on_version', ["version"]),
-            Index('index_ai_workflows_on_workflow_type', ["workflow_type"]),
+            Index("index_workflows_on_account_name_version", ["account_id", "name", "version"], unique=True),
+            Index("index_ai_workflows_on_account_slug", ["account_id", "slug"], unique=True),
+            Index("index_ai_workflows_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_ai_workflows_on_account_id_and_workflow_type", ["account_id", "workflow_type"]),
+            Index("index_ai_workflows_on_is_active", ["is_active"]),
+            Index("index_ai_workflows_on_is_template_and_template_category", ["is_template", "template_category"]),
+            Index("index_ai_workflows_on_last_executed_at", ["last_executed_at"]),
+            Index("index_ai_workflows_on_mcp_tool_requirements", ["mcp_tool_requirements"], using="gin"),
+            Index("index_ai_workflows_on_published_at", ["published_at"]),
+            Index("index_ai_workflows_on_version", ["version"]),
+            Index("index_ai_workflows_on_workflow_type", ["workflow_type"]),
         ]
         checks = [
-            Check('ai_workflows_status_check', "status::text = ANY (ARRAY['draft'::character varying::text, 'active'::character varying::text, 'paused'::character varying::text, 'inactive'::character varying::text, 'archived'::character varying::text])"),
-            Check('ai_workflows_template_category_check', "template_category IS NULL OR template_category::text <> ''::text"),
-            Check('ai_workflows_visibility_check', "visibility::text = ANY (ARRAY['private'::character varying::text, 'account'::character varying::text, 'public'::character varying::text])"),
-            Check('ai_workflows_workflow_type_check', "workflow_type::text = ANY (ARRAY['ai'::character varying::text, 'cicd'::character varying::text])"),
+            Check("ai_workflows_status_check", "status::text = ANY (ARRAY['draft'::character varying::text, 'active'::character varying::text, 'paused'::character varying::text, 'inactive'::character varying::text, 'archived'::character varying::text])"),
+            Check("ai_workflows_template_category_check", "template_category IS NULL OR template_category::text <> ''::text"),
+            Check("ai_workflows_visibility_check", "visibility::text = ANY (ARRAY['private'::character varying::text, 'account'::character varying::text, 'public'::character varying::text])"),
+            Check("ai_workflows_workflow_type_check", "workflow_type::text = ANY (ARRAY['ai'::character varying::text, 'cicd'::character varying::text])"),
         ]
 
 
@@ -5360,19 +5383,19 @@ class WorktreeEvent(PowernodeModel):
     message = TextField(null=True)
     metadata = JSONBField(null=True, default=dict)
     occurred_at = TimestampField(precision=6)
-    severity = StringField(default='info')
+    severity = StringField(default="info")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "ai_worktree_events"
         rails_name = "Ai::WorktreeEvent"
         indexes = [
-            Index('index_ai_worktree_events_on_event_type', ["event_type"]),
-            Index('index_ai_worktree_events_on_occurred_at', ["occurred_at"]),
+            Index("index_ai_worktree_events_on_event_type", ["event_type"]),
+            Index("index_ai_worktree_events_on_occurred_at", ["occurred_at"]),
         ]
         checks = [
-            Check('ai_worktree_events_event_type_check', "event_type::text = ANY (ARRAY['created'::character varying::text, 'ready'::character varying::text, 'locked'::character varying::text, 'unlocked'::character varying::text, 'committed'::character varying::text, 'tests_run'::character varying::text, 'merged'::character varying::text, 'conflict'::character varying::text, 'failed'::character varying::text, 'cleaned_up'::character varying::text])"),
-            Check('ai_worktree_events_severity_check', "severity::text = ANY (ARRAY['info'::character varying::text, 'warning'::character varying::text, 'error'::character varying::text])"),
+            Check("ai_worktree_events_event_type_check", "event_type::text = ANY (ARRAY['created'::character varying::text, 'ready'::character varying::text, 'locked'::character varying::text, 'unlocked'::character varying::text, 'committed'::character varying::text, 'tests_run'::character varying::text, 'merged'::character varying::text, 'conflict'::character varying::text, 'failed'::character varying::text, 'cleaned_up'::character varying::text])"),
+            Check("ai_worktree_events_severity_check", "severity::text = ANY (ARRAY['info'::character varying::text, 'warning'::character varying::text, 'error'::character varying::text])"),
         ]
 
 
@@ -5381,7 +5404,7 @@ class WorktreeSession(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="ai_worktree_sessions")
     auto_cleanup = BooleanField(default=True)
-    base_branch = StringField(default='main')
+    base_branch = StringField(default="main")
     completed_at = TimestampField(precision=6, null=True)
     completed_worktrees = IntegerField(default=0)
     configuration = JSONBField(default=dict)
@@ -5391,20 +5414,20 @@ class WorktreeSession(PowernodeModel):
     error_code = StringField(null=True)
     error_details = JSONBField(default=dict)
     error_message = TextField(null=True)
-    execution_mode = StringField(null=True, default='complementary')
+    execution_mode = StringField(null=True, default="complementary")
     failed_worktrees = IntegerField(default=0)
     initiated_by = Reference("User", column_name="initiated_by_id", null=True, backref="ai_worktree_sessions")
     integration_branch = StringField(null=True)
     max_duration_seconds = IntegerField(null=True)
     max_parallel = IntegerField(default=4)
     merge_config = JSONBField(default=dict)
-    merge_strategy = StringField(default='sequential')
+    merge_strategy = StringField(default="sequential")
     metadata = JSONBField(default=dict)
     repository_path = StringField()
     source_id = UUIDField(null=True)
     source_type = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     total_worktrees = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -5412,8 +5435,8 @@ class WorktreeSession(PowernodeModel):
         table_name = "ai_worktree_sessions"
         rails_name = "Ai::WorktreeSession"
         indexes = [
-            Index('index_ai_worktree_sessions_on_source', ["source_type", "source_id"]),
-            Index('index_ai_worktree_sessions_on_status', ["status"]),
+            Index("index_ai_worktree_sessions_on_source", ["source_type", "source_id"]),
+            Index("index_ai_worktree_sessions_on_status", ["status"]),
         ]
 
 
@@ -5447,7 +5470,7 @@ class Worktree(PowernodeModel):
     locked_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(default=dict)
     ready_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     test_status = StringField(null=True)
     timeout_at = TimestampField(precision=6, null=True)
     tokens_used = IntegerField(null=True, default=0)
@@ -5459,8 +5482,8 @@ class Worktree(PowernodeModel):
         table_name = "ai_worktrees"
         rails_name = "Ai::Worktree"
         indexes = [
-            Index('index_ai_worktrees_on_assignee', ["assignee_type", "assignee_id"]),
-            Index('index_ai_worktrees_on_branch_name', ["branch_name"], unique=True),
-            Index('index_ai_worktrees_on_status', ["status"]),
-            Index('index_ai_worktrees_on_worktree_path', ["worktree_path"], unique=True),
+            Index("index_ai_worktrees_on_assignee", ["assignee_type", "assignee_id"]),
+            Index("index_ai_worktrees_on_branch_name", ["branch_name"], unique=True),
+            Index("index_ai_worktrees_on_status", ["status"]),
+            Index("index_ai_worktrees_on_worktree_path", ["worktree_path"], unique=True),
         ]

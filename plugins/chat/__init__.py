@@ -7,21 +7,21 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "chat",
-    rails_module='Chat',
+    rails_module="Chat",
     table_prefix="chat_",
     models="powernode_plugins.chat.models",
     migrations=files("powernode_migrations") / "chat",
     seeds=files("powernode_seeds") / "chat",
     model_names=(
-        'Chat::Blacklist',
-        'Chat::Channel',
-        'Chat::Message',
-        'Chat::MessageAttachment',
-        'Chat::Participant',
-        'Chat::Session',
+        "Chat::Blacklist",
+        "Chat::Channel",
+        "Chat::Message",
+        "Chat::MessageAttachment",
+        "Chat::Participant",
+        "Chat::Session",
     ),
     aliases={
-        'Chat::Conversation': 'Ai::Conversation',
-        'Chat::Attachment': 'Chat::MessageAttachment',
+        "Chat::Conversation": "Ai::Conversation",
+        "Chat::Attachment": "Chat::MessageAttachment",
     },
 )

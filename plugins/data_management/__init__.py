@@ -7,18 +7,18 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "data_management",
-    rails_module='DataManagement',
+    rails_module="DataManagement",
     table_prefix="data_",
     models="powernode_plugins.data_management.models",
     migrations=files("powernode_migrations") / "data_management",
     seeds=files("powernode_seeds") / "data_management",
     model_names=(
-        'DataManagement::DeletionRequest',
-        'DataManagement::ExportRequest',
-        'DataManagement::RetentionPolicy',
-        'DataManagement::SanitizationRule',
+        "DataManagement::DeletionRequest",
+        "DataManagement::ExportRequest",
+        "DataManagement::RetentionPolicy",
+        "DataManagement::SanitizationRule",
     ),
     aliases={
-        'DataManagement::DataExport': 'DataManagement::ExportRequest',
+        "DataManagement::DataExport": "DataManagement::ExportRequest",
     },
 )

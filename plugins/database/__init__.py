@@ -7,15 +7,15 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "database",
-    rails_module='Database',
+    rails_module="Database",
     table_prefix="database_",
     models="powernode_plugins.database.models",
     migrations=files("powernode_migrations") / "database",
     seeds=files("powernode_seeds") / "database",
     model_names=(
-        'Database::Backup',
-        'Database::Connection',
-        'Database::QueryHistory',
-        'Database::Restore',
+        "Database::Backup",
+        "Database::Connection",
+        "Database::QueryHistory",
+        "Database::Restore",
     ),
 )

@@ -3,7 +3,20 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
-from powernode.fields import ArrayField, BigIntegerField, BooleanField, DecimalField, DoubleField, IntegerField, JSONBField, StringField, TextField, TimestampField, UUIDField, utcnow
+from powernode.fields import (
+    ArrayField,
+    BigIntegerField,
+    BooleanField,
+    DecimalField,
+    DoubleField,
+    IntegerField,
+    JSONBField,
+    StringField,
+    TextField,
+    TimestampField,
+    UUIDField,
+    utcnow,
+)
 from powernode.model import Check, Discardable, Index, PowernodeModel
 from powernode.references import Reference
 
@@ -13,8 +26,8 @@ class AccountGitWebhookConfig(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="account_git_webhook_configs")
     branch_filter = StringField(null=True)
-    branch_filter_type = StringField(null=True, default='none')
-    content_type = StringField(default='application/json')
+    branch_filter_type = StringField(null=True, default="none")
+    content_type = StringField(default="application/json")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="account_git_webhook_configs")
     custom_headers = JSONBField(default=dict)
@@ -24,11 +37,11 @@ class AccountGitWebhookConfig(PowernodeModel):
     is_active = BooleanField(default=True)
     last_delivery_at = TimestampField(precision=6, null=True)
     name = StringField()
-    retry_backoff = StringField(default='exponential')
+    retry_backoff = StringField(default="exponential")
     retry_limit = IntegerField(default=3)
     secret_key = StringField()
     signature_secret = StringField(null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     success_count = IntegerField(default=0)
     timeout_seconds = IntegerField(default=30)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -38,11 +51,11 @@ class AccountGitWebhookConfig(PowernodeModel):
         table_name = "account_git_webhook_configs"
         rails_name = "Devops::AccountGitWebhookConfig"
         indexes = [
-            Index('index_account_git_webhooks_on_account_status', ["account_id", "status"]),
+            Index("index_account_git_webhooks_on_account_status", ["account_id", "status"]),
         ]
         checks = [
-            Check('account_git_webhook_configs_branch_filter_type_check', "branch_filter_type::text = ANY (ARRAY['none'::character varying, 'exact'::character varying, 'wildcard'::character varying, 'regex'::character varying]::text[])"),
-            Check('account_git_webhook_configs_status_check', "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying]::text[])"),
+            Check("account_git_webhook_configs_branch_filter_type_check", "branch_filter_type::text = ANY (ARRAY['none'::character varying, 'exact'::character varying, 'wildcard'::character varying, 'regex'::character varying]::text[])"),
+            Check("account_git_webhook_configs_status_check", "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying]::text[])"),
         ]
 
 
@@ -66,7 +79,7 @@ class AiConfig(PowernodeModel):
     provider = StringField(50)
     rate_limits = JSONBField(default=dict)
     settings = JSONBField(default=dict)
-    status = StringField(20, default='active')
+    status = StringField(20, default="active")
     system_prompt = JSONBField(default=dict)
     temperature = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.7"))
     timeout_seconds = IntegerField(null=True, default=30)
@@ -79,15 +92,15 @@ class AiConfig(PowernodeModel):
         table_name = "devops_ai_configs"
         rails_name = "Devops::AiConfig"
         indexes = [
-            Index('index_devops_ai_configs_on_account_id_and_config_type', ["account_id", "config_type"]),
-            Index('index_devops_ai_configs_on_account_id_and_is_default', ["account_id", "is_default"], where='(is_default = true)'),
-            Index('index_devops_ai_configs_on_account_id_and_name', ["account_id", "name"], unique=True),
-            Index('index_devops_ai_configs_on_provider', ["provider"]),
-            Index('index_devops_ai_configs_on_status', ["status"]),
+            Index("index_devops_ai_configs_on_account_id_and_config_type", ["account_id", "config_type"]),
+            Index("index_devops_ai_configs_on_account_id_and_is_default", ["account_id", "is_default"], where="(is_default = true)"),
+            Index("index_devops_ai_configs_on_account_id_and_name", ["account_id", "name"], unique=True),
+            Index("index_devops_ai_configs_on_provider", ["provider"]),
+            Index("index_devops_ai_configs_on_status", ["status"]),
         ]
         checks = [
-            Check('check_devops_ai_config_type', "config_type::text = ANY (ARRAY['chat'::character varying::text, 'completion'::character varying::text, 'embedding'::character varying::text, 'code_review'::character varying::text, 'code_generation'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_devops_ai_config_status', "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'archived'::character varying::text])"),
+            Check("check_devops_ai_config_type", "config_type::text = ANY (ARRAY['chat'::character varying::text, 'completion'::character varying::text, 'embedding'::character varying::text, 'code_review'::character varying::text, 'code_generation'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_devops_ai_config_status", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -104,7 +117,7 @@ class ContainerImageBuild(PowernodeModel):
     gitea_workflow_run_id = StringField(null=True)
     image_tag = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     trigger_type = StringField()
     triggered_by_build = Reference("Devops::ContainerImageBuild", column_name="triggered_by_build_id", null=True, backref="devops_container_image_builds")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -131,7 +144,7 @@ class ContainerInstance(PowernodeModel):
     gitea_job_id = StringField(null=True)
     gitea_workflow_run_id = StringField(null=True)
     image_name = StringField()
-    image_tag = StringField(null=True, default='latest')
+    image_tag = StringField(null=True, default="latest")
     input_parameters = JSONBField(null=True, default=dict)
     logs = TextField(null=True)
     mcp_bridge_port = IntegerField(null=True)
@@ -147,7 +160,7 @@ class ContainerInstance(PowernodeModel):
     sandbox_mode = BooleanField(null=True, default=False)
     security_violations = JSONBField(null=True, default=list)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     storage_mounts = JSONBField(null=True, default=list)
     storage_used_bytes = BigIntegerField(null=True)
     template = Reference("Devops::ContainerTemplate", column_name="template_id", null=True, backref="devops_container_instances")
@@ -161,16 +174,16 @@ class ContainerInstance(PowernodeModel):
         table_name = "devops_container_instances"
         rails_name = "Devops::ContainerInstance"
         indexes = [
-            Index('index_devops_container_instances_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_devops_container_instances_on_created_at', ["created_at"]),
-            Index('index_devops_container_instances_on_execution_id', ["execution_id"], unique=True),
-            Index('index_devops_container_instances_on_gitea_workflow_run_id', ["gitea_workflow_run_id"]),
-            Index('index_devops_container_instances_on_sandbox_mode', ["sandbox_mode"]),
-            Index('index_devops_container_instances_on_status', ["status"]),
-            Index('index_devops_container_instances_on_trust_level', ["trust_level"]),
+            Index("index_devops_container_instances_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_devops_container_instances_on_created_at", ["created_at"]),
+            Index("index_devops_container_instances_on_execution_id", ["execution_id"], unique=True),
+            Index("index_devops_container_instances_on_gitea_workflow_run_id", ["gitea_workflow_run_id"]),
+            Index("index_devops_container_instances_on_sandbox_mode", ["sandbox_mode"]),
+            Index("index_devops_container_instances_on_status", ["status"]),
+            Index("index_devops_container_instances_on_trust_level", ["trust_level"]),
         ]
         checks = [
-            Check('mcp_instances_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'provisioning'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying, 'timeout'::character varying]::text[])"),
+            Check("mcp_instances_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'provisioning'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying, 'timeout'::character varying]::text[])"),
         ]
 
 
@@ -193,7 +206,7 @@ class ContainerTemplate(PowernodeModel):
     featured = BooleanField(null=True, default=False)
     gitea_repo_full_name = StringField(null=True)
     image_name = StringField()
-    image_tag = StringField(null=True, default='latest')
+    image_tag = StringField(null=True, default="latest")
     input_schema = JSONBField(null=True, default=dict)
     labels = JSONBField(null=True, default=dict)
     last_build_sha = StringField(null=True)
@@ -213,30 +226,30 @@ class ContainerTemplate(PowernodeModel):
     sandbox_mode = BooleanField(null=True, default=True)
     security_options = JSONBField(null=True, default=dict)
     slug = StringField()
-    status = StringField(null=True, default='active')
+    status = StringField(null=True, default="active")
     storage_mounts = JSONBField(null=True, default=list)
     success_count = IntegerField(null=True, default=0)
     timeout_seconds = IntegerField(null=True, default=3600)
     trust_level_required = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     vault_secret_paths = JSONBField(null=True, default=list)
-    visibility = StringField(null=True, default='private')
+    visibility = StringField(null=True, default="private")
     webhook_secret = StringField(null=True)
 
     class Meta:
         table_name = "devops_container_templates"
         rails_name = "Devops::ContainerTemplate"
         indexes = [
-            Index('index_devops_container_templates_on_account_id_and_name', ["account_id", "name"], unique=True, where='(account_id IS NOT NULL)'),
-            Index('index_devops_container_templates_on_category', ["category"]),
-            Index('index_devops_container_templates_on_gitea_repo_full_name', ["gitea_repo_full_name"], unique=True),
-            Index('index_devops_container_templates_on_slug', ["slug"], unique=True),
-            Index('index_devops_container_templates_on_status', ["status"]),
-            Index('index_devops_container_templates_on_visibility', ["visibility"]),
+            Index("index_devops_container_templates_on_account_id_and_name", ["account_id", "name"], unique=True, where="(account_id IS NOT NULL)"),
+            Index("index_devops_container_templates_on_category", ["category"]),
+            Index("index_devops_container_templates_on_gitea_repo_full_name", ["gitea_repo_full_name"], unique=True),
+            Index("index_devops_container_templates_on_slug", ["slug"], unique=True),
+            Index("index_devops_container_templates_on_status", ["status"]),
+            Index("index_devops_container_templates_on_visibility", ["visibility"]),
         ]
         checks = [
-            Check('mcp_templates_status_check', "status::text = ANY (ARRAY['active'::character varying, 'deprecated'::character varying, 'archived'::character varying]::text[])"),
-            Check('mcp_templates_visibility_check', "visibility::text = ANY (ARRAY['private'::character varying, 'account'::character varying, 'public'::character varying]::text[])"),
+            Check("mcp_templates_status_check", "status::text = ANY (ARRAY['active'::character varying, 'deprecated'::character varying, 'archived'::character varying]::text[])"),
+            Check("mcp_templates_visibility_check", "visibility::text = ANY (ARRAY['private'::character varying, 'account'::character varying, 'public'::character varying]::text[])"),
         ]
 
 
@@ -247,7 +260,7 @@ class DeploymentEnvironment(Discardable, PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     discarded_at = TimestampField(precision=6, null=True)
-    environment_type = StringField(default='development')
+    environment_type = StringField(default="development")
     is_protected = BooleanField(default=False)
     name = StringField()
     position = IntegerField(default=0)
@@ -260,11 +273,11 @@ class DeploymentEnvironment(Discardable, PowernodeModel):
         table_name = "devops_deployment_environments"
         rails_name = "Devops::DeploymentEnvironment"
         indexes = [
-            Index('index_devops_deployment_environments_on_discarded_at', ["discarded_at"]),
-            Index('index_devops_deployment_environments_on_slug_and_account_id', ["slug", "account_id"], unique=True),
+            Index("index_devops_deployment_environments_on_discarded_at", ["discarded_at"]),
+            Index("index_devops_deployment_environments_on_slug_and_account_id", ["slug", "account_id"], unique=True),
         ]
         checks = [
-            Check('devops_deployment_environments_environment_type_check', "environment_type::text = ANY (ARRAY['development'::character varying::text, 'staging'::character varying::text, 'production'::character varying::text, 'custom'::character varying::text])"),
+            Check("devops_deployment_environments_environment_type_check", "environment_type::text = ANY (ARRAY['development'::character varying::text, 'staging'::character varying::text, 'production'::character varying::text, 'custom'::character varying::text])"),
         ]
 
 
@@ -279,7 +292,7 @@ class DeploymentTarget(Discardable, PowernodeModel):
     discarded_at = TimestampField(precision=6, null=True)
     last_deployed_at = TimestampField(precision=6, null=True)
     name = StringField()
-    status = StringField(default='active')
+    status = StringField(default="active")
     target_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -287,12 +300,12 @@ class DeploymentTarget(Discardable, PowernodeModel):
         table_name = "devops_deployment_targets"
         rails_name = "Devops::DeploymentTarget"
         indexes = [
-            Index('index_devops_deployment_targets_on_discarded_at', ["discarded_at"]),
-            Index('index_devops_deployment_targets_on_status', ["status"]),
+            Index("index_devops_deployment_targets_on_discarded_at", ["discarded_at"]),
+            Index("index_devops_deployment_targets_on_status", ["status"]),
         ]
         checks = [
-            Check('devops_deployment_targets_status_check', "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'unreachable'::character varying::text])"),
-            Check('devops_deployment_targets_target_type_check', "target_type::text = ANY (ARRAY['docker_host'::character varying::text, 'swarm_cluster'::character varying::text, 'kubernetes'::character varying::text, 'ssh'::character varying::text, 'external'::character varying::text])"),
+            Check("devops_deployment_targets_status_check", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'unreachable'::character varying::text])"),
+            Check("devops_deployment_targets_target_type_check", "target_type::text = ANY (ARRAY['docker_host'::character varying::text, 'swarm_cluster'::character varying::text, 'kubernetes'::character varying::text, 'ssh'::character varying::text, 'external'::character varying::text])"),
         ]
 
 
@@ -309,8 +322,8 @@ class Deployment(PowernodeModel):
     git_sha = StringField(null=True)
     metadata = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
-    strategy = StringField(default='rolling')
+    status = StringField(default="pending")
+    strategy = StringField(default="rolling")
     updated_at = TimestampField(precision=6, default=utcnow)
     deployed_by = Reference("User", column_name="user_id", null=True, on_delete="nullify", backref="devops_deployments")
     version = StringField(null=True)
@@ -319,11 +332,11 @@ class Deployment(PowernodeModel):
         table_name = "devops_deployments"
         rails_name = "Devops::Deployment"
         indexes = [
-            Index('index_devops_deployments_on_status', ["status"]),
+            Index("index_devops_deployments_on_status", ["status"]),
         ]
         checks = [
-            Check('devops_deployments_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'in_progress'::character varying::text, 'succeeded'::character varying::text, 'failed'::character varying::text, 'rolled_back'::character varying::text, 'cancelled'::character varying::text])"),
-            Check('devops_deployments_strategy_check', "strategy::text = ANY (ARRAY['rolling'::character varying::text, 'blue_green'::character varying::text, 'canary'::character varying::text, 'recreate'::character varying::text])"),
+            Check("devops_deployments_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'in_progress'::character varying::text, 'succeeded'::character varying::text, 'failed'::character varying::text, 'rolled_back'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("devops_deployments_strategy_check", "strategy::text = ANY (ARRAY['rolling'::character varying::text, 'blue_green'::character varying::text, 'canary'::character varying::text, 'recreate'::character varying::text])"),
         ]
 
 
@@ -340,7 +353,7 @@ class DockerActivity(PowernodeModel):
     params = JSONBField(null=True, default=dict)
     result = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     trigger_source = StringField(null=True)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="devops_docker_activities")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -349,13 +362,13 @@ class DockerActivity(PowernodeModel):
         table_name = "devops_docker_activities"
         rails_name = "Devops::DockerActivity"
         indexes = [
-            Index('index_devops_docker_activities_on_activity_type', ["activity_type"]),
-            Index('index_devops_docker_activities_on_created_at', ["created_at"]),
-            Index('index_devops_docker_activities_on_status', ["status"]),
+            Index("index_devops_docker_activities_on_activity_type", ["activity_type"]),
+            Index("index_devops_docker_activities_on_created_at", ["created_at"]),
+            Index("index_devops_docker_activities_on_status", ["status"]),
         ]
         checks = [
-            Check('chk_docker_activities_type', "activity_type::text = ANY (ARRAY['create'::character varying, 'start'::character varying, 'stop'::character varying, 'restart'::character varying, 'remove'::character varying, 'pull'::character varying, 'image_remove'::character varying, 'image_tag'::character varying]::text[])"),
-            Check('chk_docker_activities_status', "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying]::text[])"),
+            Check("chk_docker_activities_type", "activity_type::text = ANY (ARRAY['create'::character varying, 'start'::character varying, 'stop'::character varying, 'restart'::character varying, 'remove'::character varying, 'pull'::character varying, 'image_remove'::character varying, 'image_tag'::character varying]::text[])"),
+            Check("chk_docker_activities_status", "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying]::text[])"),
         ]
 
 
@@ -380,7 +393,7 @@ class DockerContainer(PowernodeModel):
     restart_policy = StringField(null=True)
     size_rw = BigIntegerField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    state = StringField(default='created')
+    state = StringField(default="created")
     status_text = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -388,11 +401,11 @@ class DockerContainer(PowernodeModel):
         table_name = "devops_docker_containers"
         rails_name = "Devops::DockerContainer"
         indexes = [
-            Index('idx_docker_containers_host_container', ["docker_host_id", "docker_container_id"], unique=True),
-            Index('index_devops_docker_containers_on_state', ["state"]),
+            Index("idx_docker_containers_host_container", ["docker_host_id", "docker_container_id"], unique=True),
+            Index("index_devops_docker_containers_on_state", ["state"]),
         ]
         checks = [
-            Check('chk_docker_containers_state', "state::text = ANY (ARRAY['created'::character varying, 'running'::character varying, 'paused'::character varying, 'restarting'::character varying, 'exited'::character varying, 'removing'::character varying, 'dead'::character varying]::text[])"),
+            Check("chk_docker_containers_state", "state::text = ANY (ARRAY['created'::character varying, 'running'::character varying, 'paused'::character varying, 'restarting'::character varying, 'exited'::character varying, 'removing'::character varying, 'dead'::character varying]::text[])"),
         ]
 
 
@@ -407,7 +420,7 @@ class DockerEvent(PowernodeModel):
     event_type = StringField()
     message = TextField()
     metadata = JSONBField(null=True, default=dict)
-    severity = StringField(default='info')
+    severity = StringField(default="info")
     source_id = StringField(null=True)
     source_name = StringField(null=True)
     source_type = StringField()
@@ -417,13 +430,13 @@ class DockerEvent(PowernodeModel):
         table_name = "devops_docker_events"
         rails_name = "Devops::DockerEvent"
         indexes = [
-            Index('index_devops_docker_events_on_acknowledged', ["acknowledged"]),
-            Index('index_devops_docker_events_on_created_at', ["created_at"]),
-            Index('index_devops_docker_events_on_severity', ["severity"]),
+            Index("index_devops_docker_events_on_acknowledged", ["acknowledged"]),
+            Index("index_devops_docker_events_on_created_at", ["created_at"]),
+            Index("index_devops_docker_events_on_severity", ["severity"]),
         ]
         checks = [
-            Check('chk_docker_events_severity', "severity::text = ANY (ARRAY['info'::character varying, 'warning'::character varying, 'error'::character varying, 'critical'::character varying]::text[])"),
-            Check('chk_docker_events_source_type', "source_type::text = ANY (ARRAY['host'::character varying, 'container'::character varying, 'image'::character varying, 'network'::character varying, 'volume'::character varying]::text[])"),
+            Check("chk_docker_events_severity", "severity::text = ANY (ARRAY['info'::character varying, 'warning'::character varying, 'error'::character varying, 'critical'::character varying]::text[])"),
+            Check("chk_docker_events_source_type", "source_type::text = ANY (ARRAY['host'::character varying, 'container'::character varying, 'image'::character varying, 'network'::character varying, 'volume'::character varying]::text[])"),
         ]
 
 
@@ -432,7 +445,7 @@ class DockerHost(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="devops_docker_hosts")
     api_endpoint = StringField()
-    api_version = StringField(null=True, default='v1.45')
+    api_version = StringField(null=True, default="v1.45")
     architecture = StringField(null=True)
     auto_sync = BooleanField(null=True, default=True)
     consecutive_failures = IntegerField(null=True, default=0)
@@ -443,7 +456,7 @@ class DockerHost(PowernodeModel):
     docker_version = StringField(null=True)
     encrypted_tls_credentials = TextField(null=True)
     encryption_key_id = StringField(null=True)
-    environment = StringField(default='development')
+    environment = StringField(default="development")
     image_count = IntegerField(null=True, default=0)
     kernel_version = StringField(null=True)
     last_synced_at = TimestampField(precision=6, null=True)
@@ -452,7 +465,7 @@ class DockerHost(PowernodeModel):
     name = StringField()
     os_type = StringField(null=True)
     slug = StringField()
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     storage_bytes = BigIntegerField(null=True)
     sync_interval_seconds = IntegerField(null=True, default=60)
     tls_verify = BooleanField(default=True)
@@ -462,14 +475,14 @@ class DockerHost(PowernodeModel):
         table_name = "devops_docker_hosts"
         rails_name = "Devops::DockerHost"
         indexes = [
-            Index('index_devops_docker_hosts_on_account_id_and_name', ["account_id", "name"], unique=True),
-            Index('index_devops_docker_hosts_on_environment', ["environment"]),
-            Index('index_devops_docker_hosts_on_slug', ["slug"], unique=True),
-            Index('index_devops_docker_hosts_on_status', ["status"]),
+            Index("index_devops_docker_hosts_on_account_id_and_name", ["account_id", "name"], unique=True),
+            Index("index_devops_docker_hosts_on_environment", ["environment"]),
+            Index("index_devops_docker_hosts_on_slug", ["slug"], unique=True),
+            Index("index_devops_docker_hosts_on_status", ["status"]),
         ]
         checks = [
-            Check('chk_docker_hosts_environment', "environment::text = ANY (ARRAY['staging'::character varying, 'production'::character varying, 'development'::character varying, 'custom'::character varying]::text[])"),
-            Check('chk_docker_hosts_status', "status::text = ANY (ARRAY['pending'::character varying, 'connected'::character varying, 'disconnected'::character varying, 'error'::character varying, 'maintenance'::character varying]::text[])"),
+            Check("chk_docker_hosts_environment", "environment::text = ANY (ARRAY['staging'::character varying, 'production'::character varying, 'development'::character varying, 'custom'::character varying]::text[])"),
+            Check("chk_docker_hosts_status", "status::text = ANY (ARRAY['pending'::character varying, 'connected'::character varying, 'disconnected'::character varying, 'error'::character varying, 'maintenance'::character varying]::text[])"),
         ]
 
 
@@ -495,7 +508,7 @@ class DockerImage(PowernodeModel):
         table_name = "devops_docker_images"
         rails_name = "Devops::DockerImage"
         indexes = [
-            Index('idx_docker_images_host_image', ["docker_host_id", "docker_image_id"], unique=True),
+            Index("idx_docker_images_host_image", ["docker_host_id", "docker_image_id"], unique=True),
         ]
 
 
@@ -530,12 +543,12 @@ class IntegrationCredential(PowernodeModel):
         table_name = "devops_integration_credentials"
         rails_name = "Devops::IntegrationCredential"
         indexes = [
-            Index('idx_credentials_account_type', ["account_id", "credential_type"]),
-            Index('index_devops_integration_credentials_on_account_id_and_name', ["account_id", "name"], unique=True),
-            Index('index_devops_integration_credentials_on_credential_type', ["credential_type"]),
-            Index('index_devops_integration_credentials_on_expires_at', ["expires_at"]),
-            Index('index_devops_integration_credentials_on_is_active', ["is_active"]),
-            Index('index_devops_integration_credentials_on_vault_path', ["vault_path"], unique=True, where='(vault_path IS NOT NULL)'),
+            Index("idx_credentials_account_type", ["account_id", "credential_type"]),
+            Index("index_devops_integration_credentials_on_account_id_and_name", ["account_id", "name"], unique=True),
+            Index("index_devops_integration_credentials_on_credential_type", ["credential_type"]),
+            Index("index_devops_integration_credentials_on_expires_at", ["expires_at"]),
+            Index("index_devops_integration_credentials_on_is_active", ["is_active"]),
+            Index("index_devops_integration_credentials_on_vault_path", ["vault_path"], unique=True, where="(vault_path IS NOT NULL)"),
         ]
 
 
@@ -558,7 +571,7 @@ class IntegrationExecution(PowernodeModel):
     parent_execution = Reference("Devops::IntegrationExecution", column_name="parent_execution_id", null=True, constraint=False, backref="retry_executions")
     resource_usage = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     trigger_metadata = JSONBField(null=True, default=dict)
     trigger_source = StringField(null=True)
     trigger_type = StringField(null=True)
@@ -569,11 +582,11 @@ class IntegrationExecution(PowernodeModel):
         table_name = "devops_integration_executions"
         rails_name = "Devops::IntegrationExecution"
         indexes = [
-            Index('idx_executions_account_created', ["account_id", "created_at"]),
-            Index('index_devops_integration_executions_on_execution_id', ["execution_id"], unique=True),
-            Index('idx_executions_instance_status', ["integration_instance_id", "status"]),
-            Index('index_devops_integration_executions_on_status', ["status"]),
-            Index('index_devops_integration_executions_on_trigger_type', ["trigger_type"]),
+            Index("idx_executions_account_created", ["account_id", "created_at"]),
+            Index("index_devops_integration_executions_on_execution_id", ["execution_id"], unique=True),
+            Index("idx_executions_instance_status", ["integration_instance_id", "status"]),
+            Index("index_devops_integration_executions_on_status", ["status"]),
+            Index("index_devops_integration_executions_on_trigger_type", ["trigger_type"]),
         ]
 
 
@@ -601,7 +614,7 @@ class IntegrationInstance(PowernodeModel):
     name = StringField()
     runtime_state = JSONBField(null=True, default=dict)
     slug = StringField()
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     success_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -609,10 +622,10 @@ class IntegrationInstance(PowernodeModel):
         table_name = "devops_integration_instances"
         rails_name = "Devops::IntegrationInstance"
         indexes = [
-            Index('index_devops_integration_instances_on_account_id_and_slug', ["account_id", "slug"], unique=True),
-            Index('idx_instances_account_status', ["account_id", "status"]),
-            Index('index_devops_integration_instances_on_health_status', ["health_status"]),
-            Index('index_devops_integration_instances_on_status', ["status"]),
+            Index("index_devops_integration_instances_on_account_id_and_slug", ["account_id", "slug"], unique=True),
+            Index("idx_instances_account_status", ["account_id", "status"]),
+            Index("index_devops_integration_instances_on_health_status", ["health_status"]),
+            Index("index_devops_integration_instances_on_status", ["status"]),
         ]
 
 
@@ -647,20 +660,20 @@ class IntegrationTemplate(PowernodeModel):
     supported_providers = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
-    version = StringField(null=True, default='1.0.0')
+    version = StringField(null=True, default="1.0.0")
 
     class Meta:
         table_name = "devops_integration_templates"
         rails_name = "Devops::IntegrationTemplate"
         indexes = [
-            Index('index_devops_integration_templates_on_category', ["category"]),
-            Index('index_devops_integration_templates_on_integration_type', ["integration_type"]),
-            Index('index_devops_integration_templates_on_is_active', ["is_active"]),
-            Index('index_devops_integration_templates_on_is_featured', ["is_featured"]),
-            Index('idx_integration_templates_marketplace', ["is_marketplace_published", "marketplace_status"]),
-            Index('idx_templates_public_active', ["is_public", "is_active"]),
-            Index('index_devops_integration_templates_on_is_public', ["is_public"]),
-            Index('index_devops_integration_templates_on_slug', ["slug"], unique=True),
+            Index("index_devops_integration_templates_on_category", ["category"]),
+            Index("index_devops_integration_templates_on_integration_type", ["integration_type"]),
+            Index("index_devops_integration_templates_on_is_active", ["is_active"]),
+            Index("index_devops_integration_templates_on_is_featured", ["is_featured"]),
+            Index("idx_integration_templates_marketplace", ["is_marketplace_published", "marketplace_status"]),
+            Index("idx_templates_public_active", ["is_public", "is_active"]),
+            Index("index_devops_integration_templates_on_is_public", ["is_public"]),
+            Index("index_devops_integration_templates_on_slug", ["slug"], unique=True),
         ]
 
 
@@ -677,7 +690,7 @@ class PipelineRepository(PowernodeModel):
         table_name = "devops_pipeline_repositories"
         rails_name = "Devops::PipelineRepository"
         indexes = [
-            Index('idx_pipeline_repos_on_pipeline_and_git_repo', ["devops_pipeline_id", "git_repository_id"], unique=True),
+            Index("idx_pipeline_repos_on_pipeline_and_git_repo", ["devops_pipeline_id", "git_repository_id"], unique=True),
         ]
 
 
@@ -695,7 +708,7 @@ class PipelineRun(PowernodeModel):
     outputs = JSONBField(default=dict)
     run_number = StringField()
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     trigger_context = JSONBField(default=dict)
     trigger_type = StringField()
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, on_delete="nullify", backref="devops_pipeline_runs")
@@ -705,16 +718,16 @@ class PipelineRun(PowernodeModel):
         table_name = "devops_pipeline_runs"
         rails_name = "Devops::PipelineRun"
         indexes = [
-            Index('idx_on_devops_pipeline_id_run_number_fa0f448054', ["devops_pipeline_id", "run_number"], unique=True),
-            Index('index_devops_pipeline_runs_on_devops_pipeline_id_and_status', ["devops_pipeline_id", "status"]),
-            Index('index_devops_pipeline_runs_on_external_run_id', ["external_run_id"]),
+            Index("idx_on_devops_pipeline_id_run_number_fa0f448054", ["devops_pipeline_id", "run_number"], unique=True),
+            Index("index_devops_pipeline_runs_on_devops_pipeline_id_and_status", ["devops_pipeline_id", "status"]),
+            Index("index_devops_pipeline_runs_on_external_run_id", ["external_run_id"]),
         ]
 
 
 class PipelineStep(PowernodeModel):
     """Devops::PipelineStep (table `devops_pipeline_steps`)."""
 
-    approval_settings = JSONBField(default=dict, help_text='Approval config: {"timeout_hours": 24, "notification_recipients": [], "require_comment": false}')
+    approval_settings = JSONBField(default=dict, help_text="Approval config: {\"timeout_hours\": 24, \"notification_recipients\": [], \"require_comment\": false}")
     condition = TextField(null=True)
     configuration = JSONBField(default=dict)
     continue_on_error = BooleanField(default=False)
@@ -725,7 +738,7 @@ class PipelineStep(PowernodeModel):
     name = StringField()
     outputs = JSONBField(default=list)
     position = IntegerField(default=0)
-    requires_approval = BooleanField(default=False, help_text='When true, step execution pauses and sends notifications for manual approval')
+    requires_approval = BooleanField(default=False, help_text="When true, step execution pauses and sends notifications for manual approval")
     shared_prompt_template = Reference("Shared::PromptTemplate", column_name="shared_prompt_template_id", null=True, on_delete="nullify", backref="devops_pipeline_steps")
     step_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -734,8 +747,8 @@ class PipelineStep(PowernodeModel):
         table_name = "devops_pipeline_steps"
         rails_name = "Devops::PipelineStep"
         indexes = [
-            Index('index_devops_pipeline_steps_on_devops_pipeline_id_and_name', ["devops_pipeline_id", "name"], unique=True),
-            Index('index_devops_pipeline_steps_on_devops_pipeline_id_and_position', ["devops_pipeline_id", "position"]),
+            Index("index_devops_pipeline_steps_on_devops_pipeline_id_and_name", ["devops_pipeline_id", "name"], unique=True),
+            Index("index_devops_pipeline_steps_on_devops_pipeline_id_and_position", ["devops_pipeline_id", "position"]),
         ]
 
 
@@ -748,7 +761,7 @@ class PipelineTemplate(PowernodeModel):
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, constraint=False, backref="devops_pipeline_templates")
     default_variables = JSONBField(null=True, default=dict)
     description = TextField(null=True)
-    difficulty_level = StringField(null=True, default='intermediate')
+    difficulty_level = StringField(null=True, default="intermediate")
     icon_url = StringField(null=True)
     install_count = IntegerField(null=True, default=0)
     is_featured = BooleanField(null=True, default=False)
@@ -767,24 +780,24 @@ class PipelineTemplate(PowernodeModel):
     rating_count = IntegerField(null=True, default=0)
     slug = StringField()
     source_pipeline = Reference("Devops::Pipeline", column_name="source_pipeline_id", null=True, constraint=False, backref="devops_pipeline_templates")
-    status = StringField(null=True, default='draft')
+    status = StringField(null=True, default="draft")
     tags = JSONBField(null=True, default=list)
     timeout_minutes = IntegerField(null=True, default=30)
     triggers = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
-    version = StringField(default='1.0.0')
+    version = StringField(default="1.0.0")
 
     class Meta:
         table_name = "devops_pipeline_templates"
         rails_name = "Devops::PipelineTemplate"
         indexes = [
-            Index('index_devops_pipeline_templates_on_category', ["category"]),
-            Index('index_devops_pipeline_templates_on_is_featured', ["is_featured"]),
-            Index('idx_cicd_pipeline_templates_marketplace', ["is_marketplace_published", "marketplace_status"]),
-            Index('index_devops_pipeline_templates_on_is_public', ["is_public"]),
-            Index('index_devops_pipeline_templates_on_slug', ["slug"], unique=True),
-            Index('index_devops_pipeline_templates_on_status', ["status"]),
+            Index("index_devops_pipeline_templates_on_category", ["category"]),
+            Index("index_devops_pipeline_templates_on_is_featured", ["is_featured"]),
+            Index("idx_cicd_pipeline_templates_marketplace", ["is_marketplace_published", "marketplace_status"]),
+            Index("index_devops_pipeline_templates_on_is_public", ["is_public"]),
+            Index("index_devops_pipeline_templates_on_slug", ["slug"], unique=True),
+            Index("index_devops_pipeline_templates_on_status", ["status"]),
         ]
 
 
@@ -803,8 +816,8 @@ class Pipeline(PowernodeModel):
     is_active = BooleanField(default=True)
     is_system = BooleanField(default=False)
     name = StringField()
-    notification_recipients = JSONBField(default=list, help_text='Array of notification recipients: [{"type": "email"|"user_id", "value": "..."}]')
-    notification_settings = JSONBField(default=dict, help_text='Notification preferences: {"on_approval_required": true, "on_completion": false, "on_failure": true}')
+    notification_recipients = JSONBField(default=list, help_text="Array of notification recipients: [{\"type\": \"email\"|\"user_id\", \"value\": \"...\"}]")
+    notification_settings = JSONBField(default=dict, help_text="Notification preferences: {\"on_approval_required\": true, \"on_completion\": false, \"on_failure\": true}")
     pipeline_type = StringField()
     runner_labels = ArrayField(StringField, null=True, default=lambda: ['ubuntu-latest'], server_default="'{ubuntu-latest}'::character varying[]")
     secret_refs = JSONBField(default=list)
@@ -819,9 +832,9 @@ class Pipeline(PowernodeModel):
         table_name = "devops_pipelines"
         rails_name = "Devops::Pipeline"
         indexes = [
-            Index('index_devops_pipelines_on_account_id_and_is_active', ["account_id", "is_active"]),
-            Index('index_devops_pipelines_on_account_id_and_pipeline_type', ["account_id", "pipeline_type"]),
-            Index('index_devops_pipelines_on_account_id_and_slug', ["account_id", "slug"], unique=True),
+            Index("index_devops_pipelines_on_account_id_and_is_active", ["account_id", "is_active"]),
+            Index("index_devops_pipelines_on_account_id_and_pipeline_type", ["account_id", "pipeline_type"]),
+            Index("index_devops_pipelines_on_account_id_and_slug", ["account_id", "slug"], unique=True),
         ]
 
 
@@ -835,19 +848,19 @@ class PortAllocation(PowernodeModel):
     expires_at = TimestampField(precision=6, null=True)
     host_identifier = StringField()
     port = IntegerField()
-    protocol = StringField(default='tcp')
+    protocol = StringField(default="tcp")
     purpose = StringField(null=True)
     released_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "devops_port_allocations"
         rails_name = "Devops::PortAllocation"
         indexes = [
-            Index('idx_port_allocations_allocatable', ["allocatable_type", "allocatable_id"]),
-            Index('idx_port_allocations_unique_active', ["host_identifier", "port", "protocol"], unique=True, where="((status)::text = 'active'::text)"),
-            Index('index_devops_port_allocations_on_status', ["status"]),
+            Index("idx_port_allocations_allocatable", ["allocatable_type", "allocatable_id"]),
+            Index("idx_port_allocations_unique_active", ["host_identifier", "port", "protocol"], unique=True, where="((status)::text = 'active'::text)"),
+            Index("index_devops_port_allocations_on_status", ["status"]),
         ]
 
 
@@ -855,7 +868,7 @@ class Provider(PowernodeModel):
     """Devops::Provider (table `devops_providers`)."""
 
     account = Reference("Account", column_name="account_id", on_delete="cascade", backref="devops_providers")
-    api_version = StringField(null=True, default='v1')
+    api_version = StringField(null=True, default="v1")
     base_url = StringField()
     capabilities = JSONBField(default=list)
     configuration = JSONBField(default=dict)
@@ -874,8 +887,8 @@ class Provider(PowernodeModel):
         table_name = "devops_providers"
         rails_name = "Devops::Provider"
         indexes = [
-            Index('index_devops_providers_on_account_id_and_is_default', ["account_id", "is_default"], where='(is_default = true)'),
-            Index('index_devops_providers_on_account_id_and_name', ["account_id", "name"], unique=True),
+            Index("index_devops_providers_on_account_id_and_is_default", ["account_id", "is_default"], where="(is_default = true)"),
+            Index("index_devops_providers_on_account_id_and_name", ["account_id", "name"], unique=True),
         ]
 
 
@@ -918,15 +931,15 @@ class Schedule(PowernodeModel):
     last_run_at = TimestampField(precision=6, null=True)
     name = StringField()
     next_run_at = TimestampField(precision=6, null=True)
-    timezone = StringField(null=True, default='UTC')
+    timezone = StringField(null=True, default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "devops_schedules"
         rails_name = "Devops::Schedule"
         indexes = [
-            Index('index_devops_schedules_on_devops_pipeline_id_and_is_active', ["devops_pipeline_id", "is_active"]),
-            Index('index_devops_schedules_on_next_run_at', ["next_run_at"], where='(is_active = true)'),
+            Index("index_devops_schedules_on_devops_pipeline_id_and_is_active", ["devops_pipeline_id", "is_active"]),
+            Index("index_devops_schedules_on_next_run_at", ["next_run_at"], where="(is_active = true)"),
         ]
 
 
@@ -941,7 +954,7 @@ class StepApprovalToken(PowernodeModel):
     responded_at = TimestampField(precision=6, null=True)
     responded_by = Reference("User", column_name="responded_by_id", null=True, backref="devops_step_approval_tokens_by_responded_by")
     response_comment = TextField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     step_execution = Reference("Devops::StepExecution", column_name="step_execution_id", backref="approval_tokens")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -950,12 +963,12 @@ class StepApprovalToken(PowernodeModel):
         table_name = "devops_step_approval_tokens"
         rails_name = "Devops::StepApprovalToken"
         indexes = [
-            Index('idx_approval_tokens_pending_expiry', ["status", "expires_at"], where="((status)::text = 'pending'::text)"),
-            Index('idx_approval_tokens_on_step_execution_and_status', ["step_execution_id", "status"]),
-            Index('index_devops_step_approval_tokens_on_token_digest', ["token_digest"], unique=True),
+            Index("idx_approval_tokens_pending_expiry", ["status", "expires_at"], where="((status)::text = 'pending'::text)"),
+            Index("idx_approval_tokens_on_step_execution_and_status", ["step_execution_id", "status"]),
+            Index("index_devops_step_approval_tokens_on_token_digest", ["token_digest"], unique=True),
         ]
         checks = [
-            Check('ci_cd_step_approval_tokens_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'expired'::character varying::text])"),
+            Check("ci_cd_step_approval_tokens_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -971,17 +984,17 @@ class StepExecution(PowernodeModel):
     logs = TextField(null=True)
     outputs = JSONBField(default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "devops_step_executions"
         rails_name = "Devops::StepExecution"
         indexes = [
-            Index('idx_step_executions_on_run_and_step', ["devops_pipeline_run_id", "devops_pipeline_step_id"], unique=True),
+            Index("idx_step_executions_on_run_and_step", ["devops_pipeline_run_id", "devops_pipeline_step_id"], unique=True),
         ]
         checks = [
-            Check('ci_cd_step_executions_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'waiting_approval'::character varying::text, 'success'::character varying::text, 'failure'::character varying::text, 'skipped'::character varying::text])"),
+            Check("ci_cd_step_executions_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'waiting_approval'::character varying::text, 'success'::character varying::text, 'failure'::character varying::text, 'skipped'::character varying::text])"),
         ]
 
 
@@ -990,21 +1003,21 @@ class SwarmCluster(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="devops_swarm_clusters")
     api_endpoint = StringField()
-    api_version = StringField(null=True, default='v1.45')
+    api_version = StringField(null=True, default="v1.45")
     auto_sync = BooleanField(null=True, default=True)
     consecutive_failures = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     encrypted_tls_credentials = TextField(null=True)
     encryption_key_id = StringField(null=True)
-    environment = StringField(default='development')
+    environment = StringField(default="development")
     last_synced_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
     node_count = IntegerField(null=True, default=0)
     service_count = IntegerField(null=True, default=0)
     slug = StringField()
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     swarm_id = StringField(null=True)
     sync_interval_seconds = IntegerField(null=True, default=60)
     tls_verify = BooleanField(default=True)
@@ -1014,14 +1027,14 @@ class SwarmCluster(PowernodeModel):
         table_name = "devops_swarm_clusters"
         rails_name = "Devops::SwarmCluster"
         indexes = [
-            Index('index_devops_swarm_clusters_on_account_id_and_name', ["account_id", "name"], unique=True),
-            Index('index_devops_swarm_clusters_on_environment', ["environment"]),
-            Index('index_devops_swarm_clusters_on_slug', ["slug"], unique=True),
-            Index('index_devops_swarm_clusters_on_status', ["status"]),
+            Index("index_devops_swarm_clusters_on_account_id_and_name", ["account_id", "name"], unique=True),
+            Index("index_devops_swarm_clusters_on_environment", ["environment"]),
+            Index("index_devops_swarm_clusters_on_slug", ["slug"], unique=True),
+            Index("index_devops_swarm_clusters_on_status", ["status"]),
         ]
         checks = [
-            Check('swarm_clusters_environment_check', "environment::text = ANY (ARRAY['staging'::character varying, 'production'::character varying, 'development'::character varying, 'custom'::character varying]::text[])"),
-            Check('swarm_clusters_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'connected'::character varying, 'disconnected'::character varying, 'error'::character varying, 'maintenance'::character varying]::text[])"),
+            Check("swarm_clusters_environment_check", "environment::text = ANY (ARRAY['staging'::character varying, 'production'::character varying, 'development'::character varying, 'custom'::character varying]::text[])"),
+            Check("swarm_clusters_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'connected'::character varying, 'disconnected'::character varying, 'error'::character varying, 'maintenance'::character varying]::text[])"),
         ]
 
 
@@ -1040,7 +1053,7 @@ class SwarmDeployment(PowernodeModel):
     service = Reference("Devops::SwarmService", column_name="service_id", null=True, backref="deployments")
     stack = Reference("Devops::SwarmStack", column_name="stack_id", null=True, backref="deployments")
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     trigger_source = StringField(null=True)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="devops_swarm_deployments")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1049,13 +1062,13 @@ class SwarmDeployment(PowernodeModel):
         table_name = "devops_swarm_deployments"
         rails_name = "Devops::SwarmDeployment"
         indexes = [
-            Index('index_devops_swarm_deployments_on_created_at', ["created_at"]),
-            Index('index_devops_swarm_deployments_on_deployment_type', ["deployment_type"]),
-            Index('index_devops_swarm_deployments_on_status', ["status"]),
+            Index("index_devops_swarm_deployments_on_created_at", ["created_at"]),
+            Index("index_devops_swarm_deployments_on_deployment_type", ["deployment_type"]),
+            Index("index_devops_swarm_deployments_on_status", ["status"]),
         ]
         checks = [
-            Check('swarm_deployments_type_check', "deployment_type::text = ANY (ARRAY['deploy'::character varying, 'update'::character varying, 'scale'::character varying, 'rollback'::character varying, 'remove'::character varying, 'stack_deploy'::character varying, 'stack_remove'::character varying]::text[])"),
-            Check('swarm_deployments_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying]::text[])"),
+            Check("swarm_deployments_type_check", "deployment_type::text = ANY (ARRAY['deploy'::character varying, 'update'::character varying, 'scale'::character varying, 'rollback'::character varying, 'remove'::character varying, 'stack_deploy'::character varying, 'stack_remove'::character varying]::text[])"),
+            Check("swarm_deployments_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'running'::character varying, 'completed'::character varying, 'failed'::character varying, 'cancelled'::character varying]::text[])"),
         ]
 
 
@@ -1070,7 +1083,7 @@ class SwarmEvent(PowernodeModel):
     event_type = StringField()
     message = TextField()
     metadata = JSONBField(null=True, default=dict)
-    severity = StringField(default='info')
+    severity = StringField(default="info")
     source_id = StringField(null=True)
     source_name = StringField(null=True)
     source_type = StringField()
@@ -1080,14 +1093,14 @@ class SwarmEvent(PowernodeModel):
         table_name = "devops_swarm_events"
         rails_name = "Devops::SwarmEvent"
         indexes = [
-            Index('index_devops_swarm_events_on_acknowledged', ["acknowledged"]),
-            Index('index_devops_swarm_events_on_created_at', ["created_at"]),
-            Index('index_devops_swarm_events_on_event_type', ["event_type"]),
-            Index('index_devops_swarm_events_on_severity', ["severity"]),
+            Index("index_devops_swarm_events_on_acknowledged", ["acknowledged"]),
+            Index("index_devops_swarm_events_on_created_at", ["created_at"]),
+            Index("index_devops_swarm_events_on_event_type", ["event_type"]),
+            Index("index_devops_swarm_events_on_severity", ["severity"]),
         ]
         checks = [
-            Check('swarm_events_severity_check', "severity::text = ANY (ARRAY['info'::character varying, 'warning'::character varying, 'error'::character varying, 'critical'::character varying]::text[])"),
-            Check('swarm_events_source_type_check', "source_type::text = ANY (ARRAY['node'::character varying, 'service'::character varying, 'task'::character varying, 'cluster'::character varying, 'stack'::character varying]::text[])"),
+            Check("swarm_events_severity_check", "severity::text = ANY (ARRAY['info'::character varying, 'warning'::character varying, 'error'::character varying, 'critical'::character varying]::text[])"),
+            Check("swarm_events_source_type_check", "source_type::text = ANY (ARRAY['node'::character varying, 'service'::character varying, 'task'::character varying, 'cluster'::character varying, 'stack'::character varying]::text[])"),
         ]
 
 
@@ -1095,7 +1108,7 @@ class SwarmNode(PowernodeModel):
     """Devops::SwarmNode (table `devops_swarm_nodes`)."""
 
     architecture = StringField(null=True)
-    availability = StringField(default='active')
+    availability = StringField(default="active")
     cluster = Reference("Devops::SwarmCluster", column_name="cluster_id", backref="swarm_nodes")
     cpu_count = IntegerField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1108,22 +1121,22 @@ class SwarmNode(PowernodeModel):
     manager_status = StringField(null=True)
     memory_bytes = BigIntegerField(null=True)
     os = StringField(null=True)
-    role = StringField(default='worker')
-    status = StringField(default='ready')
+    role = StringField(default="worker")
+    status = StringField(default="ready")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "devops_swarm_nodes"
         rails_name = "Devops::SwarmNode"
         indexes = [
-            Index('index_devops_swarm_nodes_on_cluster_id_and_docker_node_id', ["cluster_id", "docker_node_id"], unique=True),
-            Index('index_devops_swarm_nodes_on_role', ["role"]),
-            Index('index_devops_swarm_nodes_on_status', ["status"]),
+            Index("index_devops_swarm_nodes_on_cluster_id_and_docker_node_id", ["cluster_id", "docker_node_id"], unique=True),
+            Index("index_devops_swarm_nodes_on_role", ["role"]),
+            Index("index_devops_swarm_nodes_on_status", ["status"]),
         ]
         checks = [
-            Check('swarm_nodes_availability_check', "availability::text = ANY (ARRAY['active'::character varying, 'pause'::character varying, 'drain'::character varying]::text[])"),
-            Check('swarm_nodes_role_check', "role::text = ANY (ARRAY['manager'::character varying, 'worker'::character varying]::text[])"),
-            Check('swarm_nodes_status_check', "status::text = ANY (ARRAY['ready'::character varying, 'down'::character varying, 'disconnected'::character varying, 'unknown'::character varying]::text[])"),
+            Check("swarm_nodes_availability_check", "availability::text = ANY (ARRAY['active'::character varying, 'pause'::character varying, 'drain'::character varying]::text[])"),
+            Check("swarm_nodes_role_check", "role::text = ANY (ARRAY['manager'::character varying, 'worker'::character varying]::text[])"),
+            Check("swarm_nodes_status_check", "status::text = ANY (ARRAY['ready'::character varying, 'down'::character varying, 'disconnected'::character varying, 'unknown'::character varying]::text[])"),
         ]
 
 
@@ -1138,7 +1151,7 @@ class SwarmService(PowernodeModel):
     environment = JSONBField(null=True, default=list)
     image = StringField()
     labels = JSONBField(null=True, default=dict)
-    mode = StringField(default='replicated')
+    mode = StringField(default="replicated")
     ports = JSONBField(null=True, default=list)
     resource_limits = JSONBField(null=True, default=dict)
     resource_reservations = JSONBField(null=True, default=dict)
@@ -1154,11 +1167,11 @@ class SwarmService(PowernodeModel):
         table_name = "devops_swarm_services"
         rails_name = "Devops::SwarmService"
         indexes = [
-            Index('idx_swarm_services_cluster_docker_id', ["cluster_id", "docker_service_id"], unique=True),
-            Index('index_devops_swarm_services_on_service_name', ["service_name"]),
+            Index("idx_swarm_services_cluster_docker_id", ["cluster_id", "docker_service_id"], unique=True),
+            Index("index_devops_swarm_services_on_service_name", ["service_name"]),
         ]
         checks = [
-            Check('swarm_services_mode_check', "mode::text = ANY (ARRAY['replicated'::character varying, 'global'::character varying]::text[])"),
+            Check("swarm_services_mode_check", "mode::text = ANY (ARRAY['replicated'::character varying, 'global'::character varying]::text[])"),
         ]
 
 
@@ -1174,19 +1187,19 @@ class SwarmStack(PowernodeModel):
     name = StringField()
     service_count = IntegerField(null=True, default=0)
     slug = StringField()
-    source = StringField(default='platform')
-    status = StringField(default='draft')
+    source = StringField(default="platform")
+    status = StringField(default="draft")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "devops_swarm_stacks"
         rails_name = "Devops::SwarmStack"
         indexes = [
-            Index('index_devops_swarm_stacks_on_cluster_id_and_name', ["cluster_id", "name"], unique=True),
-            Index('index_devops_swarm_stacks_on_slug', ["slug"]),
+            Index("index_devops_swarm_stacks_on_cluster_id_and_name", ["cluster_id", "name"], unique=True),
+            Index("index_devops_swarm_stacks_on_slug", ["slug"]),
         ]
         checks = [
-            Check('swarm_stacks_status_check', "status::text = ANY (ARRAY['draft'::character varying, 'deploying'::character varying, 'deployed'::character varying, 'failed'::character varying, 'removing'::character varying, 'removed'::character varying]::text[])"),
+            Check("swarm_stacks_status_check", "status::text = ANY (ARRAY['draft'::character varying, 'deploying'::character varying, 'deployed'::character varying, 'failed'::character varying, 'removing'::character varying, 'removed'::character varying]::text[])"),
         ]
 
 
@@ -1206,16 +1219,16 @@ class GitPipelineApproval(PowernodeModel):
     responded_at = TimestampField(precision=6, null=True)
     responded_by = Reference("User", column_name="responded_by_id", null=True, on_delete="nullify", backref="git_pipeline_approvals_by_responded_by")
     response_comment = TextField(null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "git_pipeline_approvals"
         rails_name = "Devops::GitPipelineApproval"
         indexes = [
-            Index('index_git_pipeline_approvals_on_expires_at', ["expires_at"]),
-            Index('index_git_pipeline_approvals_on_git_pipeline_id_and_gate_name', ["git_pipeline_id", "gate_name"], unique=True),
-            Index('index_git_pipeline_approvals_on_status', ["status"]),
+            Index("index_git_pipeline_approvals_on_expires_at", ["expires_at"]),
+            Index("index_git_pipeline_approvals_on_git_pipeline_id_and_gate_name", ["git_pipeline_id", "gate_name"], unique=True),
+            Index("index_git_pipeline_approvals_on_status", ["status"]),
         ]
 
 
@@ -1247,11 +1260,11 @@ class GitPipelineJob(PowernodeModel):
         table_name = "git_pipeline_jobs"
         rails_name = "Devops::GitPipelineJob"
         indexes = [
-            Index('index_git_pipeline_jobs_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_git_pipeline_jobs_on_conclusion', ["conclusion"]),
-            Index('index_git_pipeline_jobs_on_git_pipeline_id_and_external_id', ["git_pipeline_id", "external_id"], unique=True),
-            Index('index_git_pipeline_jobs_on_runner_name', ["runner_name"]),
-            Index('index_git_pipeline_jobs_on_status', ["status"]),
+            Index("index_git_pipeline_jobs_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_git_pipeline_jobs_on_conclusion", ["conclusion"]),
+            Index("index_git_pipeline_jobs_on_git_pipeline_id_and_external_id", ["git_pipeline_id", "external_id"], unique=True),
+            Index("index_git_pipeline_jobs_on_runner_name", ["runner_name"]),
+            Index("index_git_pipeline_jobs_on_status", ["status"]),
         ]
 
 
@@ -1276,7 +1289,7 @@ class GitPipelineSchedule(PowernodeModel):
     ref = StringField()
     run_count = IntegerField(default=0)
     success_count = IntegerField(default=0)
-    timezone = StringField(default='UTC')
+    timezone = StringField(default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_file = StringField(null=True)
 
@@ -1284,9 +1297,9 @@ class GitPipelineSchedule(PowernodeModel):
         table_name = "git_pipeline_schedules"
         rails_name = "Devops::GitPipelineSchedule"
         indexes = [
-            Index('index_git_pipeline_schedules_on_git_repository_id_and_name', ["git_repository_id", "name"], unique=True),
-            Index('index_git_pipeline_schedules_on_is_active', ["is_active"]),
-            Index('index_git_pipeline_schedules_on_next_run_at', ["next_run_at"]),
+            Index("index_git_pipeline_schedules_on_git_repository_id_and_name", ["git_repository_id", "name"], unique=True),
+            Index("index_git_pipeline_schedules_on_is_active", ["is_active"]),
+            Index("index_git_pipeline_schedules_on_next_run_at", ["next_run_at"]),
         ]
 
 
@@ -1324,13 +1337,13 @@ class GitPipeline(PowernodeModel):
         table_name = "git_pipelines"
         rails_name = "Devops::GitPipeline"
         indexes = [
-            Index('index_git_pipelines_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_git_pipelines_on_conclusion', ["conclusion"]),
-            Index('index_git_pipelines_on_created_at', ["created_at"]),
-            Index('index_git_pipelines_on_git_repository_id_and_external_id', ["git_repository_id", "external_id"], unique=True),
-            Index('index_git_pipelines_on_sha', ["sha"]),
-            Index('index_git_pipelines_on_status', ["status"]),
-            Index('index_git_pipelines_on_trigger_event', ["trigger_event"]),
+            Index("index_git_pipelines_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_git_pipelines_on_conclusion", ["conclusion"]),
+            Index("index_git_pipelines_on_created_at", ["created_at"]),
+            Index("index_git_pipelines_on_git_repository_id_and_external_id", ["git_repository_id", "external_id"], unique=True),
+            Index("index_git_pipelines_on_sha", ["sha"]),
+            Index("index_git_pipelines_on_status", ["status"]),
+            Index("index_git_pipelines_on_trigger_event", ["trigger_event"]),
         ]
 
 
@@ -1366,12 +1379,12 @@ class GitProviderCredential(PowernodeModel):
         table_name = "git_provider_credentials"
         rails_name = "Devops::GitProviderCredential"
         indexes = [
-            Index('idx_git_creds_unique_default', ["account_id", "git_provider_id", "is_default"], unique=True, where='(is_default = true)'),
-            Index('idx_on_account_id_git_provider_id_d749eaa17b', ["account_id", "git_provider_id"]),
-            Index('index_git_provider_credentials_on_account_id_and_is_default', ["account_id", "is_default"]),
-            Index('index_git_provider_credentials_on_auth_type', ["auth_type"]),
-            Index('index_git_provider_credentials_on_consecutive_failures', ["consecutive_failures"]),
-            Index('index_git_provider_credentials_on_is_active', ["is_active"]),
+            Index("idx_git_creds_unique_default", ["account_id", "git_provider_id", "is_default"], unique=True, where="(is_default = true)"),
+            Index("idx_on_account_id_git_provider_id_d749eaa17b", ["account_id", "git_provider_id"]),
+            Index("index_git_provider_credentials_on_account_id_and_is_default", ["account_id", "is_default"]),
+            Index("index_git_provider_credentials_on_auth_type", ["auth_type"]),
+            Index("index_git_provider_credentials_on_consecutive_failures", ["consecutive_failures"]),
+            Index("index_git_provider_credentials_on_is_active", ["is_active"]),
         ]
 
 
@@ -1403,11 +1416,11 @@ class GitProvider(PowernodeModel):
         table_name = "git_providers"
         rails_name = "Devops::GitProvider"
         indexes = [
-            Index('index_git_providers_on_capabilities', ["capabilities"], using='gin'),
-            Index('index_git_providers_on_is_active', ["is_active"]),
-            Index('index_git_providers_on_priority_order', ["priority_order"]),
-            Index('index_git_providers_on_provider_type', ["provider_type"]),
-            Index('index_git_providers_on_slug', ["slug"], unique=True),
+            Index("index_git_providers_on_capabilities", ["capabilities"], using="gin"),
+            Index("index_git_providers_on_is_active", ["is_active"]),
+            Index("index_git_providers_on_priority_order", ["priority_order"]),
+            Index("index_git_providers_on_provider_type", ["provider_type"]),
+            Index("index_git_providers_on_slug", ["slug"], unique=True),
         ]
 
 
@@ -1415,11 +1428,11 @@ class GitRepository(PowernodeModel):
     """Devops::GitRepository (table `git_repositories`)."""
 
     account = Reference("Account", column_name="account_id", on_delete="cascade", backref="git_repositories")
-    branch_filter = StringField(null=True, help_text='Branch filter pattern for webhooks')
-    branch_filter_type = StringField(null=True, default='none', help_text='Filter type: none, exact, wildcard, regex')
+    branch_filter = StringField(null=True, help_text="Branch filter pattern for webhooks")
+    branch_filter_type = StringField(null=True, default="none", help_text="Filter type: none, exact, wildcard, regex")
     clone_url = StringField(500, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
-    default_branch = StringField(255, null=True, default='main')
+    default_branch = StringField(255, null=True, default="main")
     description = TextField(null=True)
     provider = Reference("Devops::Provider", column_name="devops_provider_id", null=True, on_delete="nullify", index=False, backref="repositories")
     external_id = StringField(255)
@@ -1440,7 +1453,7 @@ class GitRepository(PowernodeModel):
     name = StringField(255)
     open_issues_count = IntegerField(null=True, default=0)
     open_prs_count = IntegerField(null=True, default=0)
-    origin = StringField(default='git')
+    origin = StringField(default="git")
     owner = StringField(255)
     provider_created_at = TimestampField(null=True)
     provider_updated_at = TimestampField(null=True)
@@ -1458,19 +1471,19 @@ class GitRepository(PowernodeModel):
         table_name = "git_repositories"
         rails_name = "Devops::GitRepository"
         indexes = [
-            Index('idx_git_repos_account_devops_provider', ["account_id", "devops_provider_id"], where='(devops_provider_id IS NOT NULL)'),
-            Index('index_git_repositories_on_account_id_and_full_name', ["account_id", "full_name"], unique=True),
-            Index('index_git_repositories_on_external_id', ["external_id"]),
-            Index('idx_git_repos_is_active', ["is_active"]),
-            Index('index_git_repositories_on_is_private', ["is_private"]),
-            Index('index_git_repositories_on_last_synced_at', ["last_synced_at"]),
-            Index('idx_git_repos_origin', ["origin"]),
-            Index('index_git_repositories_on_owner', ["owner"]),
-            Index('index_git_repositories_on_topics', ["topics"], using='gin'),
-            Index('index_git_repositories_on_webhook_configured', ["webhook_configured"]),
+            Index("idx_git_repos_account_devops_provider", ["account_id", "devops_provider_id"], where="(devops_provider_id IS NOT NULL)"),
+            Index("index_git_repositories_on_account_id_and_full_name", ["account_id", "full_name"], unique=True),
+            Index("index_git_repositories_on_external_id", ["external_id"]),
+            Index("idx_git_repos_is_active", ["is_active"]),
+            Index("index_git_repositories_on_is_private", ["is_private"]),
+            Index("index_git_repositories_on_last_synced_at", ["last_synced_at"]),
+            Index("idx_git_repos_origin", ["origin"]),
+            Index("index_git_repositories_on_owner", ["owner"]),
+            Index("index_git_repositories_on_topics", ["topics"], using="gin"),
+            Index("index_git_repositories_on_webhook_configured", ["webhook_configured"]),
         ]
         checks = [
-            Check('git_repositories_branch_filter_type_check', "branch_filter_type::text = ANY (ARRAY['none'::character varying, 'exact'::character varying, 'wildcard'::character varying, 'regex'::character varying]::text[])"),
+            Check("git_repositories_branch_filter_type_check", "branch_filter_type::text = ANY (ARRAY['none'::character varying, 'exact'::character varying, 'wildcard'::character varying, 'regex'::character varying]::text[])"),
         ]
 
 
@@ -1489,8 +1502,8 @@ class GitRunner(PowernodeModel):
     last_seen_at = TimestampField(null=True)
     name = StringField()
     os = StringField(null=True)
-    runner_scope = StringField(default='repository')
-    status = StringField(default='offline')
+    runner_scope = StringField(default="repository")
+    status = StringField(default="offline")
     successful_jobs = IntegerField(default=0)
     total_jobs_run = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1500,11 +1513,11 @@ class GitRunner(PowernodeModel):
         table_name = "git_runners"
         rails_name = "Devops::GitRunner"
         indexes = [
-            Index('index_git_runners_on_busy', ["busy"]),
-            Index('idx_git_runners_on_credential_and_external_id', ["git_provider_credential_id", "external_id"], unique=True),
-            Index('index_git_runners_on_last_seen_at', ["last_seen_at"]),
-            Index('index_git_runners_on_runner_scope', ["runner_scope"]),
-            Index('index_git_runners_on_status', ["status"]),
+            Index("index_git_runners_on_busy", ["busy"]),
+            Index("idx_git_runners_on_credential_and_external_id", ["git_provider_credential_id", "external_id"], unique=True),
+            Index("index_git_runners_on_last_seen_at", ["last_seen_at"]),
+            Index("index_git_runners_on_runner_scope", ["runner_scope"]),
+            Index("index_git_runners_on_status", ["status"]),
         ]
 
 
@@ -1529,20 +1542,20 @@ class GitWebhookEvent(PowernodeModel):
     sender_id = StringField(255, null=True)
     sender_username = StringField(255, null=True)
     sha = StringField(64, null=True)
-    status = StringField(30, default='pending')
+    status = StringField(30, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "git_webhook_events"
         rails_name = "Devops::GitWebhookEvent"
         indexes = [
-            Index('index_git_webhook_events_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_git_webhook_events_on_created_at', ["created_at"]),
-            Index('index_git_webhook_events_on_delivery_id', ["delivery_id"]),
-            Index('index_git_webhook_events_on_event_type', ["event_type"]),
-            Index('index_git_webhook_events_on_git_repository_id_and_event_type', ["git_repository_id", "event_type"]),
-            Index('index_git_webhook_events_on_status_and_retry_count', ["status", "retry_count"]),
-            Index('index_git_webhook_events_on_status', ["status"]),
+            Index("index_git_webhook_events_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_git_webhook_events_on_created_at", ["created_at"]),
+            Index("index_git_webhook_events_on_delivery_id", ["delivery_id"]),
+            Index("index_git_webhook_events_on_event_type", ["event_type"]),
+            Index("index_git_webhook_events_on_git_repository_id_and_event_type", ["git_repository_id", "event_type"]),
+            Index("index_git_webhook_events_on_status_and_retry_count", ["status", "retry_count"]),
+            Index("index_git_webhook_events_on_status", ["status"]),
         ]
 
 
@@ -1550,7 +1563,7 @@ class GitWorkflowTrigger(PowernodeModel):
     """Devops::GitWorkflowTrigger (table `git_workflow_triggers`)."""
 
     ai_workflow_trigger = Reference("Ai::WorkflowTrigger", column_name="ai_workflow_trigger_id", backref="git_workflow_triggers")
-    branch_pattern = StringField(null=True, default='*')
+    branch_pattern = StringField(null=True, default="*")
     created_at = TimestampField(precision=6, default=utcnow)
     event_filters = JSONBField(default=dict)
     event_type = StringField()
@@ -1560,7 +1573,7 @@ class GitWorkflowTrigger(PowernodeModel):
     metadata = JSONBField(default=dict)
     path_pattern = StringField(null=True)
     payload_mapping = JSONBField(default=dict)
-    status = StringField(default='active')
+    status = StringField(default="active")
     trigger_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1568,9 +1581,9 @@ class GitWorkflowTrigger(PowernodeModel):
         table_name = "git_workflow_triggers"
         rails_name = "Devops::GitWorkflowTrigger"
         indexes = [
-            Index('index_git_workflow_triggers_on_event_type_active', ["event_type", "is_active"]),
-            Index('index_git_workflow_triggers_on_event_type', ["event_type"]),
-            Index('index_git_workflow_triggers_on_repo_and_event', ["git_repository_id", "event_type"]),
-            Index('index_git_workflow_triggers_on_is_active', ["is_active"]),
-            Index('index_git_workflow_triggers_on_status', ["status"]),
+            Index("index_git_workflow_triggers_on_event_type_active", ["event_type", "is_active"]),
+            Index("index_git_workflow_triggers_on_event_type", ["event_type"]),
+            Index("index_git_workflow_triggers_on_repo_and_event", ["git_repository_id", "event_type"]),
+            Index("index_git_workflow_triggers_on_is_active", ["is_active"]),
+            Index("index_git_workflow_triggers_on_status", ["status"]),
         ]

@@ -7,19 +7,19 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "knowledge_base",
-    rails_module='KnowledgeBase',
+    rails_module="KnowledgeBase",
     table_prefix="knowledge_base_",
     models="powernode_plugins.knowledge_base.models",
     migrations=files("powernode_migrations") / "knowledge_base",
     seeds=files("powernode_seeds") / "knowledge_base",
     model_names=(
-        'KnowledgeBase::Article',
-        'KnowledgeBase::ArticleTag',
-        'KnowledgeBase::ArticleView',
-        'KnowledgeBase::Attachment',
-        'KnowledgeBase::Category',
-        'KnowledgeBase::Comment',
-        'KnowledgeBase::Tag',
-        'KnowledgeBase::Workflow',
+        "KnowledgeBase::Article",
+        "KnowledgeBase::ArticleTag",
+        "KnowledgeBase::ArticleView",
+        "KnowledgeBase::Attachment",
+        "KnowledgeBase::Category",
+        "KnowledgeBase::Comment",
+        "KnowledgeBase::Tag",
+        "KnowledgeBase::Workflow",
     ),
 )

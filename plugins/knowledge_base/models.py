@@ -3,8 +3,19 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
-from powernode.fields import BigIntegerField, BooleanField, DecimalField, IntegerField, JSONBField, StringField, TSVectorField, TextField, TimestampField, utcnow
-from powernode.model import Check, Index, PowernodeModel
+from powernode.fields import (
+    BigIntegerField,
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    JSONBField,
+    StringField,
+    TSVectorField,
+    TextField,
+    TimestampField,
+    utcnow,
+)
+from powernode.model import Check, Index, PowernodeModel, Through
 from powernode.references import Reference
 
 
@@ -20,7 +31,7 @@ class ArticleTag(PowernodeModel):
         table_name = "knowledge_base_article_tags"
         rails_name = "KnowledgeBase::ArticleTag"
         indexes = [
-            Index('index_kb_article_tags_unique', ["article_id", "tag_id"], unique=True),
+            Index("index_kb_article_tags_unique", ["article_id", "tag_id"], unique=True),
         ]
 
 
@@ -44,14 +55,14 @@ class ArticleView(PowernodeModel):
         table_name = "knowledge_base_article_views"
         rails_name = "KnowledgeBase::ArticleView"
         indexes = [
-            Index('idx_kb_article_views_on_article_viewed_at', ["article_id", "viewed_at"]),
-            Index('idx_kb_article_views_on_read_to_end', ["read_to_end"]),
-            Index('idx_kb_article_views_on_session_id', ["session_id"]),
-            Index('index_knowledge_base_article_views_on_user_id', ["user_id"]),
-            Index('idx_kb_article_views_on_viewed_at', ["viewed_at"]),
+            Index("idx_kb_article_views_on_article_viewed_at", ["article_id", "viewed_at"]),
+            Index("idx_kb_article_views_on_read_to_end", ["read_to_end"]),
+            Index("idx_kb_article_views_on_session_id", ["session_id"]),
+            Index("index_knowledge_base_article_views_on_user_id", ["user_id"]),
+            Index("idx_kb_article_views_on_viewed_at", ["viewed_at"]),
         ]
         checks = [
-            Check('valid_kb_reading_time_seconds', 'reading_time_seconds IS NULL OR reading_time_seconds >= 0'),
+            Check("valid_kb_reading_time_seconds", "reading_time_seconds IS NULL OR reading_time_seconds >= 0"),
         ]
 
 
@@ -79,32 +90,34 @@ class Article(PowernodeModel):
     search_vector = TSVectorField(null=True)
     slug = StringField(255)
     sort_order = IntegerField(null=True, default=0)
-    status = StringField(50, null=True, default='draft')
+    status = StringField(50, null=True, default="draft")
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
     view_count = IntegerField(null=True, default=0)
     views_count = IntegerField(null=True, default=0)
 
+    tags = Through("article_tags", "tag")
+
     class Meta:
         table_name = "knowledge_base_articles"
         rails_name = "KnowledgeBase::Article"
         indexes = [
-            Index('index_knowledge_base_articles_on_author_id', ["author_id"]),
-            Index('idx_knowledge_base_articles_on_helpfulness_score', ["helpfulness_score"]),
-            Index('idx_knowledge_base_articles_on_is_featured', ["is_featured"]),
-            Index('idx_knowledge_base_articles_on_is_public', ["is_public"]),
-            Index('idx_knowledge_base_articles_on_published_at', ["published_at"]),
-            Index('idx_knowledge_base_articles_on_search_vector', ["search_vector"], using='gin'),
-            Index('idx_knowledge_base_articles_on_slug_unique', ["slug"], unique=True),
-            Index('idx_knowledge_base_articles_on_status', ["status"]),
-            Index('idx_knowledge_base_articles_on_view_count', ["view_count"]),
+            Index("index_knowledge_base_articles_on_author_id", ["author_id"]),
+            Index("idx_knowledge_base_articles_on_helpfulness_score", ["helpfulness_score"]),
+            Index("idx_knowledge_base_articles_on_is_featured", ["is_featured"]),
+            Index("idx_knowledge_base_articles_on_is_public", ["is_public"]),
+            Index("idx_knowledge_base_articles_on_published_at", ["published_at"]),
+            Index("idx_knowledge_base_articles_on_search_vector", ["search_vector"], using="gin"),
+            Index("idx_knowledge_base_articles_on_slug_unique", ["slug"], unique=True),
+            Index("idx_knowledge_base_articles_on_status", ["status"]),
+            Index("idx_knowledge_base_articles_on_view_count", ["view_count"]),
         ]
         checks = [
-            Check('valid_kb_helpful_counts', 'helpful_count >= 0 AND not_helpful_count >= 0'),
-            Check('valid_kb_helpfulness_score', 'helpfulness_score >= 0::numeric AND helpfulness_score <= 100::numeric'),
-            Check('valid_kb_reading_time', 'reading_time_minutes IS NULL OR reading_time_minutes > 0'),
-            Check('valid_kb_article_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'review'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text])"),
-            Check('valid_kb_view_count', 'view_count >= 0'),
+            Check("valid_kb_helpful_counts", "helpful_count >= 0 AND not_helpful_count >= 0"),
+            Check("valid_kb_helpfulness_score", "helpfulness_score >= 0::numeric AND helpfulness_score <= 100::numeric"),
+            Check("valid_kb_reading_time", "reading_time_minutes IS NULL OR reading_time_minutes > 0"),
+            Check("valid_kb_article_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'review'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text])"),
+            Check("valid_kb_view_count", "view_count >= 0"),
         ]
 
 
@@ -126,13 +139,13 @@ class Attachment(PowernodeModel):
         table_name = "knowledge_base_attachments"
         rails_name = "KnowledgeBase::Attachment"
         indexes = [
-            Index('idx_kb_attachments_on_download_count', ["download_count"]),
-            Index('idx_kb_attachments_on_filename', ["filename"]),
-            Index('index_knowledge_base_attachments_on_uploaded_by_id', ["uploaded_by_id"]),
+            Index("idx_kb_attachments_on_download_count", ["download_count"]),
+            Index("idx_kb_attachments_on_filename", ["filename"]),
+            Index("index_knowledge_base_attachments_on_uploaded_by_id", ["uploaded_by_id"]),
         ]
         checks = [
-            Check('valid_kb_download_count', 'download_count >= 0'),
-            Check('valid_kb_attachment_size', 'file_size > 0'),
+            Check("valid_kb_download_count", "download_count >= 0"),
+            Check("valid_kb_attachment_size", "file_size > 0"),
         ]
 
 
@@ -156,10 +169,10 @@ class Category(PowernodeModel):
         table_name = "knowledge_base_categories"
         rails_name = "KnowledgeBase::Category"
         indexes = [
-            Index('idx_knowledge_base_categories_on_is_active', ["is_active"]),
-            Index('idx_knowledge_base_categories_on_is_public', ["is_public"]),
-            Index('idx_knowledge_base_categories_on_slug_unique', ["slug"], unique=True),
-            Index('idx_knowledge_base_categories_on_sort_order', ["sort_order"]),
+            Index("idx_knowledge_base_categories_on_is_active", ["is_active"]),
+            Index("idx_knowledge_base_categories_on_is_public", ["is_public"]),
+            Index("idx_knowledge_base_categories_on_slug_unique", ["slug"], unique=True),
+            Index("idx_knowledge_base_categories_on_sort_order", ["sort_order"]),
         ]
 
 
@@ -174,30 +187,30 @@ class Comment(PowernodeModel):
     is_helpful_vote = BooleanField(null=True, default=False)
     metadata = JSONBField(null=True, default=dict)
     parent = Reference("KnowledgeBase::Comment", column_name="parent_id", null=True, index="idx_kb_comments_on_parent_id", backref="replies")
-    status = StringField(50, null=True, default='pending')
+    status = StringField(50, null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "knowledge_base_comments"
         rails_name = "KnowledgeBase::Comment"
         indexes = [
-            Index('idx_kb_comments_on_article_status', ["article_id", "status"]),
-            Index('index_knowledge_base_comments_on_author_id', ["author_id"]),
-            Index('idx_kb_comments_on_created_at', ["created_at"]),
-            Index('idx_kb_comments_on_is_helpful_vote', ["is_helpful_vote"]),
-            Index('index_knowledge_base_comments_on_parent_id', ["parent_id"]),
-            Index('idx_kb_comments_on_status', ["status"]),
+            Index("idx_kb_comments_on_article_status", ["article_id", "status"]),
+            Index("index_knowledge_base_comments_on_author_id", ["author_id"]),
+            Index("idx_kb_comments_on_created_at", ["created_at"]),
+            Index("idx_kb_comments_on_is_helpful_vote", ["is_helpful_vote"]),
+            Index("index_knowledge_base_comments_on_parent_id", ["parent_id"]),
+            Index("idx_kb_comments_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_kb_comment_helpful_count', 'helpful_count >= 0'),
-            Check('valid_kb_comment_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'spam'::character varying::text])"),
+            Check("valid_kb_comment_helpful_count", "helpful_count >= 0"),
+            Check("valid_kb_comment_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'spam'::character varying::text])"),
         ]
 
 
 class Tag(PowernodeModel):
     """KnowledgeBase::Tag (table `knowledge_base_tags`)."""
 
-    color = StringField(7, null=True, default='#6B7280')
+    color = StringField(7, null=True, default="#6B7280")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     is_active = BooleanField(null=True, default=True)
@@ -206,18 +219,20 @@ class Tag(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
 
+    articles = Through("article_tags", "article")
+
     class Meta:
         table_name = "knowledge_base_tags"
         rails_name = "KnowledgeBase::Tag"
         indexes = [
-            Index('idx_knowledge_base_tags_on_is_active', ["is_active"]),
-            Index('idx_knowledge_base_tags_on_name_unique', ["name"], unique=True),
-            Index('idx_knowledge_base_tags_on_slug_unique', ["slug"], unique=True),
-            Index('idx_knowledge_base_tags_on_usage_count', ["usage_count"]),
+            Index("idx_knowledge_base_tags_on_is_active", ["is_active"]),
+            Index("idx_knowledge_base_tags_on_name_unique", ["name"], unique=True),
+            Index("idx_knowledge_base_tags_on_slug_unique", ["slug"], unique=True),
+            Index("idx_knowledge_base_tags_on_usage_count", ["usage_count"]),
         ]
         checks = [
-            Check('valid_kb_tag_color', "color::text ~ '^#[0-9A-Fa-f]{6}$'::text"),
-            Check('valid_kb_tag_usage_count', 'usage_count >= 0'),
+            Check("valid_kb_tag_color", "color::text ~ '^#[0-9A-Fa-f]{6}$'::text"),
+            Check("valid_kb_tag_usage_count", "usage_count >= 0"),
         ]
 
 
@@ -238,13 +253,13 @@ class Workflow(PowernodeModel):
         table_name = "knowledge_base_workflows"
         rails_name = "KnowledgeBase::Workflow"
         indexes = [
-            Index('idx_kb_workflows_on_action', ["action"]),
-            Index('idx_kb_workflows_on_article_created_at', ["article_id", "created_at"]),
-            Index('idx_kb_workflows_on_created_at', ["created_at"]),
-            Index('idx_kb_workflows_on_from_status', ["from_status"]),
-            Index('idx_kb_workflows_on_to_status', ["to_status"]),
-            Index('index_knowledge_base_workflows_on_user_id', ["user_id"]),
+            Index("idx_kb_workflows_on_action", ["action"]),
+            Index("idx_kb_workflows_on_article_created_at", ["article_id", "created_at"]),
+            Index("idx_kb_workflows_on_created_at", ["created_at"]),
+            Index("idx_kb_workflows_on_from_status", ["from_status"]),
+            Index("idx_kb_workflows_on_to_status", ["to_status"]),
+            Index("index_knowledge_base_workflows_on_user_id", ["user_id"]),
         ]
         checks = [
-            Check('valid_kb_workflow_action', "action::text = ANY (ARRAY['create'::character varying::text, 'edit'::character varying::text, 'publish'::character varying::text, 'unpublish'::character varying::text, 'archive'::character varying::text, 'delete'::character varying::text, 'review'::character varying::text])"),
+            Check("valid_kb_workflow_action", "action::text = ANY (ARRAY['create'::character varying::text, 'edit'::character varying::text, 'publish'::character varying::text, 'unpublish'::character varying::text, 'archive'::character varying::text, 'delete'::character varying::text, 'review'::character varying::text])"),
         ]

@@ -7,12 +7,12 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "marketplace",
-    rails_module='Marketplace',
+    rails_module="Marketplace",
     table_prefix="marketplace_",
     models="powernode_plugins.marketplace.models",
     migrations=files("powernode_migrations") / "marketplace",
     seeds=files("powernode_seeds") / "marketplace",
     model_names=(
-        'Marketplace::Subscription',
+        "Marketplace::Subscription",
     ),
 )

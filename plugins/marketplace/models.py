@@ -15,7 +15,7 @@ class Subscription(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     metadata = JSONBField(null=True, default=dict)
     next_billing_at = TimestampField(precision=6, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     subscribable_id = UUIDField(null=True)
     subscribable_type = StringField(null=True)
     subscribed_at = TimestampField(precision=6)
@@ -28,7 +28,7 @@ class Subscription(PowernodeModel):
         table_name = "marketplace_subscriptions"
         rails_name = "Marketplace::Subscription"
         indexes = [
-            Index('index_marketplace_subscriptions_on_status', ["status"]),
-            Index('idx_app_subscriptions_on_subscribable', ["subscribable_type", "subscribable_id"]),
-            Index('index_marketplace_subscriptions_on_subscribed_at', ["subscribed_at"]),
+            Index("index_marketplace_subscriptions_on_status", ["status"]),
+            Index("idx_app_subscriptions_on_subscribable", ["subscribable_type", "subscribable_id"]),
+            Index("index_marketplace_subscriptions_on_subscribed_at", ["subscribed_at"]),
         ]

@@ -7,12 +7,12 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "mcp",
-    rails_module='Mcp',
+    rails_module="Mcp",
     table_prefix="mcp_",
     models="powernode_plugins.mcp.models",
     migrations=files("powernode_migrations") / "mcp",
     seeds=files("powernode_seeds") / "mcp",
     model_names=(
-        'Mcp::Principal',
+        "Mcp::Principal",
     ),
 )

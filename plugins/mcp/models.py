@@ -20,7 +20,7 @@ class Principal(PowernodeModel):
     principal_type = StringField()
     revoked_at = TimestampField(precision=6, null=True)
     scopes = JSONBField(default=list)
-    status = StringField(default='active')
+    status = StringField(default="active")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", backref="mcp_principals")
@@ -29,10 +29,10 @@ class Principal(PowernodeModel):
         table_name = "mcp_principals"
         rails_name = "Mcp::Principal"
         indexes = [
-            Index('index_mcp_principals_on_status', ["status"]),
-            Index('index_mcp_principals_on_token_digest', ["token_digest"], unique=True),
+            Index("index_mcp_principals_on_status", ["status"]),
+            Index("index_mcp_principals_on_token_digest", ["token_digest"], unique=True),
         ]
         checks = [
-            Check('mcp_principals_principal_type_check', "principal_type::text = ANY (ARRAY['user'::character varying::text, 'agent'::character varying::text, 'oauth_application'::character varying::text, 'service'::character varying::text])"),
-            Check('mcp_principals_status_check', "status::text = ANY (ARRAY['active'::character varying::text, 'suspended'::character varying::text, 'revoked'::character varying::text])"),
+            Check("mcp_principals_principal_type_check", "principal_type::text = ANY (ARRAY['user'::character varying::text, 'agent'::character varying::text, 'oauth_application'::character varying::text, 'service'::character varying::text])"),
+            Check("mcp_principals_status_check", "status::text = ANY (ARRAY['active'::character varying::text, 'suspended'::character varying::text, 'revoked'::character varying::text])"),
         ]

@@ -7,15 +7,15 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "monitoring",
-    rails_module='Monitoring',
+    rails_module="Monitoring",
     table_prefix="monitoring_",
     models="powernode_plugins.monitoring.models",
     migrations=files("powernode_migrations") / "monitoring",
     seeds=files("powernode_seeds") / "monitoring",
     model_names=(
-        'Monitoring::CircuitBreaker',
-        'Monitoring::CircuitBreakerEvent',
-        'Monitoring::HealthCheck',
-        'Monitoring::ServiceStatus',
+        "Monitoring::CircuitBreaker",
+        "Monitoring::CircuitBreakerEvent",
+        "Monitoring::HealthCheck",
+        "Monitoring::ServiceStatus",
     ),
 )

@@ -7,18 +7,18 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "review",
-    rails_module='Review',
+    rails_module="Review",
     table_prefix="review_",
     models="powernode_plugins.review.models",
     migrations=files("powernode_migrations") / "review",
     seeds=files("powernode_seeds") / "review",
     model_names=(
-        'Review::HelpfulnessVote',
-        'Review::MediaAttachment',
-        'Review::ModerationAction',
-        'Review::Notification',
-        'Review::NotificationDelivery',
-        'Review::NotificationPreference',
-        'Review::Response',
+        "Review::HelpfulnessVote",
+        "Review::MediaAttachment",
+        "Review::ModerationAction",
+        "Review::Notification",
+        "Review::NotificationDelivery",
+        "Review::NotificationPreference",
+        "Review::Response",
     ),
 )

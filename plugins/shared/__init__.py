@@ -7,13 +7,13 @@ from powernode.namespace import Namespace
 
 plugin = Namespace(
     "shared",
-    rails_module='Shared',
+    rails_module="Shared",
     table_prefix="shared_",
     models="powernode_plugins.shared.models",
     migrations=files("powernode_migrations") / "shared",
     seeds=files("powernode_seeds") / "shared",
     model_names=(
-        'Shared::FeatureGate',
-        'Shared::PromptTemplate',
+        "Shared::FeatureGate",
+        "Shared::PromptTemplate",
     ),
 )

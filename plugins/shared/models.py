@@ -3,7 +3,16 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
-from powernode.fields import BooleanField, DecimalField, IntegerField, JSONBField, StringField, TextField, TimestampField, utcnow
+from powernode.fields import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    JSONBField,
+    StringField,
+    TextField,
+    TimestampField,
+    utcnow,
+)
 from powernode.model import Check, Index, PowernodeModel
 from powernode.references import Reference
 
@@ -16,7 +25,7 @@ class FeatureGate(PowernodeModel):
     description = TextField(null=True)
     enabled = BooleanField(default=False)
     feature_key = StringField()
-    gate_type = StringField(default='boolean')
+    gate_type = StringField(default="boolean")
     updated_at = TimestampField(precision=6, default=utcnow)
     value = StringField(null=True)
 
@@ -24,10 +33,10 @@ class FeatureGate(PowernodeModel):
         table_name = "shared_feature_gates"
         rails_name = "Shared::FeatureGate"
         indexes = [
-            Index('index_shared_feature_gates_on_feature_key', ["feature_key"]),
+            Index("index_shared_feature_gates_on_feature_key", ["feature_key"]),
         ]
         checks = [
-            Check('shared_feature_gates_gate_type_check', "gate_type::text = ANY (ARRAY['boolean'::character varying::text, 'actor'::character varying::text, 'group'::character varying::text, 'percentage_of_actors'::character varying::text, 'percentage_of_time'::character varying::text])"),
+            Check("shared_feature_gates_gate_type_check", "gate_type::text = ANY (ARRAY['boolean'::character varying::text, 'actor'::character varying::text, 'group'::character varying::text, 'percentage_of_actors'::character varying::text, 'percentage_of_time'::character varying::text])"),
         ]
 
 
@@ -40,7 +49,7 @@ class PromptTemplate(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", index=False, backref="shared_prompt_templates")
     description = TextField(null=True)
-    domain = StringField(default='general')
+    domain = StringField(default="general")
     is_active = BooleanField(default=True)
     is_marketplace_published = BooleanField(null=True, default=False)
     is_system = BooleanField(default=False)
@@ -62,10 +71,10 @@ class PromptTemplate(PowernodeModel):
         table_name = "shared_prompt_templates"
         rails_name = "Shared::PromptTemplate"
         indexes = [
-            Index('index_shared_prompt_templates_on_account_id_and_category', ["account_id", "category"]),
-            Index('index_shared_prompt_templates_on_account_id_and_domain', ["account_id", "domain"]),
-            Index('index_shared_prompt_templates_on_account_id_and_slug', ["account_id", "slug"], unique=True),
-            Index('index_shared_prompt_templates_on_is_active', ["is_active"]),
-            Index('idx_shared_prompt_templates_marketplace', ["is_marketplace_published", "marketplace_status"]),
-            Index('index_shared_prompt_templates_on_is_system', ["is_system"]),
+            Index("index_shared_prompt_templates_on_account_id_and_category", ["account_id", "category"]),
+            Index("index_shared_prompt_templates_on_account_id_and_domain", ["account_id", "domain"]),
+            Index("index_shared_prompt_templates_on_account_id_and_slug", ["account_id", "slug"], unique=True),
+            Index("index_shared_prompt_templates_on_is_active", ["is_active"]),
+            Index("idx_shared_prompt_templates_marketplace", ["is_marketplace_published", "marketplace_status"]),
+            Index("index_shared_prompt_templates_on_is_system", ["is_system"]),
         ]

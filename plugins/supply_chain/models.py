@@ -3,7 +3,18 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
-from powernode.fields import BigIntegerField, BooleanField, DecimalField, IntegerField, JSONBField, StringField, TextField, TimestampField, UUIDField, utcnow
+from powernode.fields import (
+    BigIntegerField,
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    JSONBField,
+    StringField,
+    TextField,
+    TimestampField,
+    UUIDField,
+    utcnow,
+)
 from powernode.model import Check, Index, PowernodeModel
 from powernode.references import Reference
 
@@ -13,7 +24,7 @@ class Attestation(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_attestations")
     attestation_id = StringField()
-    attestation_type = StringField(default='slsa_provenance')
+    attestation_type = StringField(default="slsa_provenance")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_attestations")
     metadata = JSONBField(default=dict)
@@ -26,30 +37,30 @@ class Attestation(PowernodeModel):
     sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", null=True, backref="attestations")
     signature = TextField(null=True)
     signature_algorithm = StringField(null=True)
-    signature_format = StringField(null=True, default='dsse')
+    signature_format = StringField(null=True, default="dsse")
     signing_key = Reference("SupplyChain::SigningKey", column_name="signing_key_id", null=True, backref="attestations")
     slsa_level = IntegerField(null=True, default=1)
     subject_digest = StringField()
-    subject_digest_algorithm = StringField(default='sha256')
+    subject_digest_algorithm = StringField(default="sha256")
     subject_name = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     verification_results = JSONBField(default=dict)
-    verification_status = StringField(default='unverified')
+    verification_status = StringField(default="unverified")
     verified_at = TimestampField(precision=6, null=True)
 
     class Meta:
         table_name = "supply_chain_attestations"
         rails_name = "SupplyChain::Attestation"
         indexes = [
-            Index('idx_attestations_account_id', ["account_id", "attestation_id"], unique=True),
-            Index('idx_attestations_predicate', ["predicate"], using='gin'),
-            Index('idx_attestations_subject_digest', ["subject_digest"]),
-            Index('idx_attestations_verification', ["verification_status"]),
+            Index("idx_attestations_account_id", ["account_id", "attestation_id"], unique=True),
+            Index("idx_attestations_predicate", ["predicate"], using="gin"),
+            Index("idx_attestations_subject_digest", ["subject_digest"]),
+            Index("idx_attestations_verification", ["verification_status"]),
         ]
         checks = [
-            Check('check_attestations_type', "attestation_type::text = ANY (ARRAY['slsa_provenance'::character varying::text, 'sbom'::character varying::text, 'vuln_scan'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_attestations_slsa_level', 'slsa_level = ANY (ARRAY[0, 1, 2, 3])'),
-            Check('check_attestations_verification_status', "verification_status::text = ANY (ARRAY['unverified'::character varying::text, 'verified'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_attestations_type", "attestation_type::text = ANY (ARRAY['slsa_provenance'::character varying::text, 'sbom'::character varying::text, 'vuln_scan'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_attestations_slsa_level", "slsa_level = ANY (ARRAY[0, 1, 2, 3])"),
+            Check("check_attestations_verification_status", "verification_status::text = ANY (ARRAY['unverified'::character varying::text, 'verified'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -77,8 +88,8 @@ class Attribution(PowernodeModel):
         table_name = "supply_chain_attributions"
         rails_name = "SupplyChain::Attribution"
         indexes = [
-            Index('index_supply_chain_attributions_on_account_id', ["account_id"]),
-            Index('index_supply_chain_attributions_on_sbom_component_id', ["sbom_component_id"]),
+            Index("index_supply_chain_attributions_on_account_id", ["account_id"]),
+            Index("index_supply_chain_attributions_on_sbom_component_id", ["sbom_component_id"]),
         ]
 
 
@@ -110,9 +121,9 @@ class BuildProvenance(PowernodeModel):
         table_name = "supply_chain_build_provenances"
         rails_name = "SupplyChain::BuildProvenance"
         indexes = [
-            Index('index_supply_chain_build_provenances_on_attestation_id', ["attestation_id"]),
-            Index('idx_build_provenance_builder', ["builder_id"]),
-            Index('idx_build_provenance_materials', ["materials"], using='gin'),
+            Index("index_supply_chain_build_provenances_on_attestation_id", ["attestation_id"]),
+            Index("idx_build_provenance_builder", ["builder_id"]),
+            Index("idx_build_provenance_materials", ["materials"], using="gin"),
         ]
 
 
@@ -142,7 +153,7 @@ class ContainerImage(PowernodeModel):
     repository = StringField()
     sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", null=True, backref="supply_chain_container_images")
     size_bytes = BigIntegerField(null=True, default=0)
-    status = StringField(default='unverified')
+    status = StringField(default="unverified")
     tag = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -150,14 +161,14 @@ class ContainerImage(PowernodeModel):
         table_name = "supply_chain_container_images"
         rails_name = "SupplyChain::ContainerImage"
         indexes = [
-            Index('idx_container_images_account_digest', ["account_id", "digest"], unique=True),
-            Index('idx_container_images_deployed', ["is_deployed"]),
-            Index('idx_container_images_labels', ["labels"], using='gin'),
-            Index('idx_container_images_registry_repo_tag', ["registry", "repository", "tag"]),
-            Index('idx_container_images_status', ["status"]),
+            Index("idx_container_images_account_digest", ["account_id", "digest"], unique=True),
+            Index("idx_container_images_deployed", ["is_deployed"]),
+            Index("idx_container_images_labels", ["labels"], using="gin"),
+            Index("idx_container_images_registry_repo_tag", ["registry", "repository", "tag"]),
+            Index("idx_container_images_status", ["status"]),
         ]
         checks = [
-            Check('check_container_images_status', "status::text = ANY (ARRAY['unverified'::character varying::text, 'verified'::character varying::text, 'quarantined'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text])"),
+            Check("check_container_images_status", "status::text = ANY (ARRAY['unverified'::character varying::text, 'verified'::character varying::text, 'quarantined'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text])"),
         ]
 
 
@@ -172,27 +183,27 @@ class CveMonitor(PowernodeModel):
     is_active = BooleanField(default=True)
     last_run_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(default=dict)
-    min_severity = StringField(default='medium')
+    min_severity = StringField(default="medium")
     name = StringField()
     next_run_at = TimestampField(precision=6, null=True)
     notification_channels = JSONBField(default=list)
     schedule_cron = StringField(null=True)
     scope_id = UUIDField(null=True)
-    scope_type = StringField(default='account_wide')
+    scope_type = StringField(default="account_wide")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "supply_chain_cve_monitors"
         rails_name = "SupplyChain::CveMonitor"
         indexes = [
-            Index('idx_cve_monitors_account_name', ["account_id", "name"], unique=True),
-            Index('idx_cve_monitors_active', ["is_active"]),
-            Index('idx_cve_monitors_next_run', ["next_run_at"]),
-            Index('idx_cve_monitors_scope', ["scope_type", "scope_id"]),
+            Index("idx_cve_monitors_account_name", ["account_id", "name"], unique=True),
+            Index("idx_cve_monitors_active", ["is_active"]),
+            Index("idx_cve_monitors_next_run", ["next_run_at"]),
+            Index("idx_cve_monitors_scope", ["scope_type", "scope_id"]),
         ]
         checks = [
-            Check('check_cve_monitors_severity', "min_severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text])"),
-            Check('check_cve_monitors_scope', "scope_type::text = ANY (ARRAY['image'::character varying::text, 'repository'::character varying::text, 'account_wide'::character varying::text])"),
+            Check("check_cve_monitors_severity", "min_severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text])"),
+            Check("check_cve_monitors_scope", "scope_type::text = ANY (ARRAY['image'::character varying::text, 'repository'::character varying::text, 'account_wide'::character varying::text])"),
         ]
 
 
@@ -203,14 +214,14 @@ class ImagePolicy(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_image_policies")
     description = TextField(null=True)
-    enforcement_level = StringField(default='warn')
+    enforcement_level = StringField(default="warn")
     is_active = BooleanField(default=True)
     match_rules = JSONBField(default=dict)
     max_critical_vulns = IntegerField(null=True)
     max_high_vulns = IntegerField(null=True)
     metadata = JSONBField(default=dict)
     name = StringField()
-    policy_type = StringField(default='registry_allowlist')
+    policy_type = StringField(default="registry_allowlist")
     priority = IntegerField(default=0)
     require_sbom = BooleanField(default=False)
     require_signature = BooleanField(default=False)
@@ -221,13 +232,13 @@ class ImagePolicy(PowernodeModel):
         table_name = "supply_chain_image_policies"
         rails_name = "SupplyChain::ImagePolicy"
         indexes = [
-            Index('idx_image_policies_account_name', ["account_id", "name"], unique=True),
-            Index('idx_image_policies_active', ["is_active"]),
-            Index('idx_image_policies_type', ["policy_type"]),
+            Index("idx_image_policies_account_name", ["account_id", "name"], unique=True),
+            Index("idx_image_policies_active", ["is_active"]),
+            Index("idx_image_policies_type", ["policy_type"]),
         ]
         checks = [
-            Check('check_image_policies_enforcement', "enforcement_level::text = ANY (ARRAY['log'::character varying::text, 'warn'::character varying::text, 'block'::character varying::text])"),
-            Check('check_image_policies_type', "policy_type::text = ANY (ARRAY['registry_allowlist'::character varying::text, 'signature_required'::character varying::text, 'vulnerability_threshold'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_image_policies_enforcement", "enforcement_level::text = ANY (ARRAY['log'::character varying::text, 'warn'::character varying::text, 'block'::character varying::text])"),
+            Check("check_image_policies_type", "policy_type::text = ANY (ARRAY['registry_allowlist'::character varying::text, 'signature_required'::character varying::text, 'vulnerability_threshold'::character varying::text, 'custom'::character varying::text])"),
         ]
 
 
@@ -240,7 +251,7 @@ class LicenseDetection(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     detected_license_id = StringField(null=True)
     detected_license_name = StringField(null=True)
-    detection_source = StringField(default='manifest')
+    detection_source = StringField(default="manifest")
     file_path = StringField(null=True)
     is_primary = BooleanField(default=True)
     license = Reference("SupplyChain::License", column_name="license_id", null=True, index="idx_license_detections_license", backref="license_detections")
@@ -254,9 +265,9 @@ class LicenseDetection(PowernodeModel):
         table_name = "supply_chain_license_detections"
         rails_name = "SupplyChain::LicenseDetection"
         indexes = [
-            Index('idx_license_detections_source', ["detection_source"]),
-            Index('index_supply_chain_license_detections_on_license_id', ["license_id"]),
-            Index('index_supply_chain_license_detections_on_sbom_component_id', ["sbom_component_id"]),
+            Index("idx_license_detections_source", ["detection_source"]),
+            Index("index_supply_chain_license_detections_on_license_id", ["license_id"]),
+            Index("index_supply_chain_license_detections_on_sbom_component_id", ["sbom_component_id"]),
         ]
 
 
@@ -272,13 +283,13 @@ class LicensePolicy(PowernodeModel):
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_license_policies")
     denied_licenses = JSONBField(default=list)
     description = TextField(null=True)
-    enforcement_level = StringField(default='warn')
+    enforcement_level = StringField(default="warn")
     exception_packages = JSONBField(default=list)
     is_active = BooleanField(default=True)
     is_default = BooleanField(default=False)
     metadata = JSONBField(default=dict)
     name = StringField()
-    policy_type = StringField(default='allowlist')
+    policy_type = StringField(default="allowlist")
     priority = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -286,13 +297,13 @@ class LicensePolicy(PowernodeModel):
         table_name = "supply_chain_license_policies"
         rails_name = "SupplyChain::LicensePolicy"
         indexes = [
-            Index('idx_license_policies_account_name', ["account_id", "name"], unique=True),
-            Index('idx_license_policies_active', ["is_active"]),
-            Index('idx_license_policies_default', ["is_default"], where='(is_default = true)'),
+            Index("idx_license_policies_account_name", ["account_id", "name"], unique=True),
+            Index("idx_license_policies_active", ["is_active"]),
+            Index("idx_license_policies_default", ["is_default"], where="(is_default = true)"),
         ]
         checks = [
-            Check('check_license_policies_enforcement', "enforcement_level::text = ANY (ARRAY['log'::character varying::text, 'warn'::character varying::text, 'block'::character varying::text])"),
-            Check('check_license_policies_type', "policy_type::text = ANY (ARRAY['allowlist'::character varying::text, 'denylist'::character varying::text, 'hybrid'::character varying::text])"),
+            Check("check_license_policies_enforcement", "enforcement_level::text = ANY (ARRAY['log'::character varying::text, 'warn'::character varying::text, 'block'::character varying::text])"),
+            Check("check_license_policies_type", "policy_type::text = ANY (ARRAY['allowlist'::character varying::text, 'denylist'::character varying::text, 'hybrid'::character varying::text])"),
         ]
 
 
@@ -314,30 +325,30 @@ class LicenseViolation(PowernodeModel):
     metadata = JSONBField(default=dict)
     sbom_component = Reference("SupplyChain::SbomComponent", column_name="sbom_component_id", backref="license_violations")
     sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", index="idx_license_violations_sbom", backref="license_violations")
-    severity = StringField(default='high')
-    status = StringField(default='open')
+    severity = StringField(default="high")
+    status = StringField(default="open")
     updated_at = TimestampField(precision=6, default=utcnow)
-    violation_type = StringField(default='denied')
+    violation_type = StringField(default="denied")
 
     class Meta:
         table_name = "supply_chain_license_violations"
         rails_name = "SupplyChain::LicenseViolation"
         indexes = [
-            Index('idx_license_violations_account_status', ["account_id", "status"]),
-            Index('index_supply_chain_license_violations_on_sbom_id', ["sbom_id"]),
-            Index('idx_license_violations_type', ["violation_type"]),
+            Index("idx_license_violations_account_status", ["account_id", "status"]),
+            Index("index_supply_chain_license_violations_on_sbom_id", ["sbom_id"]),
+            Index("idx_license_violations_type", ["violation_type"]),
         ]
         checks = [
-            Check('check_license_violations_severity', "severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text])"),
-            Check('check_license_violations_status', "status::text = ANY (ARRAY['open'::character varying::text, 'reviewing'::character varying::text, 'resolved'::character varying::text, 'exception_granted'::character varying::text, 'wont_fix'::character varying::text])"),
-            Check('check_license_violations_type', "violation_type::text = ANY (ARRAY['denied'::character varying::text, 'copyleft'::character varying::text, 'incompatible'::character varying::text, 'unknown'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_license_violations_severity", "severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text])"),
+            Check("check_license_violations_status", "status::text = ANY (ARRAY['open'::character varying::text, 'reviewing'::character varying::text, 'resolved'::character varying::text, 'exception_granted'::character varying::text, 'wont_fix'::character varying::text])"),
+            Check("check_license_violations_type", "violation_type::text = ANY (ARRAY['denied'::character varying::text, 'copyleft'::character varying::text, 'incompatible'::character varying::text, 'unknown'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
 class License(PowernodeModel):
     """SupplyChain::License (table `supply_chain_licenses`)."""
 
-    category = StringField(default='unknown')
+    category = StringField(default="unknown")
     compatibility = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -358,12 +369,12 @@ class License(PowernodeModel):
         table_name = "supply_chain_licenses"
         rails_name = "SupplyChain::License"
         indexes = [
-            Index('idx_licenses_category', ["category"]),
-            Index('idx_licenses_copyleft', ["is_copyleft"]),
-            Index('idx_licenses_spdx_id', ["spdx_id"], unique=True),
+            Index("idx_licenses_category", ["category"]),
+            Index("idx_licenses_copyleft", ["is_copyleft"]),
+            Index("idx_licenses_spdx_id", ["spdx_id"], unique=True),
         ]
         checks = [
-            Check('check_licenses_category', "category::text = ANY (ARRAY['permissive'::character varying::text, 'copyleft'::character varying::text, 'weak_copyleft'::character varying::text, 'public_domain'::character varying::text, 'proprietary'::character varying::text, 'unknown'::character varying::text])"),
+            Check("check_licenses_category", "category::text = ANY (ARRAY['permissive'::character varying::text, 'copyleft'::character varying::text, 'weak_copyleft'::character varying::text, 'public_domain'::character varying::text, 'proprietary'::character varying::text, 'unknown'::character varying::text])"),
         ]
 
 
@@ -385,7 +396,7 @@ class QuestionnaireResponse(PowernodeModel):
     section_scores = JSONBField(default=dict)
     sent_at = TimestampField(precision=6, null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     submitted_at = TimestampField(precision=6, null=True)
     template = Reference("SupplyChain::QuestionnaireTemplate", column_name="template_id", backref="supply_chain_questionnaire_responses")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -395,12 +406,12 @@ class QuestionnaireResponse(PowernodeModel):
         table_name = "supply_chain_questionnaire_responses"
         rails_name = "SupplyChain::QuestionnaireResponse"
         indexes = [
-            Index('idx_questionnaire_responses_token', ["access_token"], unique=True),
-            Index('idx_questionnaire_responses_status', ["status"]),
-            Index('idx_questionnaire_responses_vendor_template', ["vendor_id", "template_id"]),
+            Index("idx_questionnaire_responses_token", ["access_token"], unique=True),
+            Index("idx_questionnaire_responses_status", ["status"]),
+            Index("idx_questionnaire_responses_vendor_template", ["vendor_id", "template_id"]),
         ]
         checks = [
-            Check('check_questionnaire_responses_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'in_progress'::character varying::text, 'submitted'::character varying::text, 'reviewed'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_questionnaire_responses_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'in_progress'::character varying::text, 'submitted'::character varying::text, 'reviewed'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -417,20 +428,20 @@ class QuestionnaireTemplate(PowernodeModel):
     name = StringField()
     questions = JSONBField(default=list)
     sections = JSONBField(default=list)
-    template_type = StringField(default='custom')
+    template_type = StringField(default="custom")
     updated_at = TimestampField(precision=6, default=utcnow)
-    version = StringField(default='1.0')
+    version = StringField(default="1.0")
 
     class Meta:
         table_name = "supply_chain_questionnaire_templates"
         rails_name = "SupplyChain::QuestionnaireTemplate"
         indexes = [
-            Index('idx_questionnaire_templates_account_name', ["account_id", "name"], unique=True, where='(account_id IS NOT NULL)'),
-            Index('idx_questionnaire_templates_system', ["is_system"]),
-            Index('idx_questionnaire_templates_type', ["template_type"]),
+            Index("idx_questionnaire_templates_account_name", ["account_id", "name"], unique=True, where="(account_id IS NOT NULL)"),
+            Index("idx_questionnaire_templates_system", ["is_system"]),
+            Index("idx_questionnaire_templates_type", ["template_type"]),
         ]
         checks = [
-            Check('check_questionnaire_templates_type', "template_type::text = ANY (ARRAY['soc2'::character varying::text, 'iso27001'::character varying::text, 'gdpr'::character varying::text, 'hipaa'::character varying::text, 'pci_dss'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_questionnaire_templates_type", "template_type::text = ANY (ARRAY['soc2'::character varying::text, 'iso27001'::character varying::text, 'gdpr'::character varying::text, 'hipaa'::character varying::text, 'pci_dss'::character varying::text, 'custom'::character varying::text])"),
         ]
 
 
@@ -438,7 +449,7 @@ class RemediationPlan(PowernodeModel):
     """SupplyChain::RemediationPlan (table `supply_chain_remediation_plans`)."""
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_remediation_plans")
-    approval_status = StringField(null=True, default='pending')
+    approval_status = StringField(null=True, default="pending")
     approved_at = TimestampField(precision=6, null=True)
     approved_by = Reference("User", column_name="approved_by_id", null=True, backref="supply_chain_remediation_plans")
     auto_executable = BooleanField(default=False)
@@ -448,9 +459,9 @@ class RemediationPlan(PowernodeModel):
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_remediation_plans_by_created_by")
     generated_pr_url = StringField(null=True)
     metadata = JSONBField(default=dict)
-    plan_type = StringField(default='manual')
+    plan_type = StringField(default="manual")
     sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", index="idx_remediation_plans_sbom", backref="remediation_plans")
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     summary = TextField(null=True)
     target_vulnerabilities = JSONBField(default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -461,12 +472,12 @@ class RemediationPlan(PowernodeModel):
         table_name = "supply_chain_remediation_plans"
         rails_name = "SupplyChain::RemediationPlan"
         indexes = [
-            Index('idx_remediation_plans_account_status', ["account_id", "status"]),
-            Index('index_supply_chain_remediation_plans_on_sbom_id', ["sbom_id"]),
+            Index("idx_remediation_plans_account_status", ["account_id", "status"]),
+            Index("index_supply_chain_remediation_plans_on_sbom_id", ["sbom_id"]),
         ]
         checks = [
-            Check('check_remediation_plans_type', "plan_type::text = ANY (ARRAY['manual'::character varying::text, 'ai_generated'::character varying::text, 'auto_fix'::character varying::text])"),
-            Check('check_remediation_plans_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'pending_review'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'executing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
+            Check("check_remediation_plans_type", "plan_type::text = ANY (ARRAY['manual'::character varying::text, 'ai_generated'::character varying::text, 'auto_fix'::character varying::text])"),
+            Check("check_remediation_plans_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'pending_review'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'executing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
         ]
 
 
@@ -481,14 +492,14 @@ class Report(PowernodeModel):
     file_path = StringField(null=True)
     file_size_bytes = BigIntegerField(null=True)
     file_url = StringField(null=True)
-    format = StringField(default='pdf')
+    format = StringField(default="pdf")
     generated_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(default=dict)
     name = StringField()
     parameters = JSONBField(default=dict)
     report_type = StringField()
     sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", null=True, backref="reports")
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     summary = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -496,14 +507,14 @@ class Report(PowernodeModel):
         table_name = "supply_chain_reports"
         rails_name = "SupplyChain::Report"
         indexes = [
-            Index('idx_reports_account_type', ["account_id", "report_type"]),
-            Index('idx_reports_created', ["created_at"]),
-            Index('idx_reports_status', ["status"]),
+            Index("idx_reports_account_type", ["account_id", "report_type"]),
+            Index("idx_reports_created", ["created_at"]),
+            Index("idx_reports_status", ["status"]),
         ]
         checks = [
-            Check('check_reports_format', "format::text = ANY (ARRAY['pdf'::character varying::text, 'json'::character varying::text, 'csv'::character varying::text, 'html'::character varying::text, 'xml'::character varying::text, 'spdx'::character varying::text, 'cyclonedx'::character varying::text])"),
-            Check('check_reports_type', "report_type::text = ANY (ARRAY['sbom_export'::character varying::text, 'vulnerability'::character varying::text, 'vulnerability_report'::character varying::text, 'license_report'::character varying::text, 'attribution'::character varying::text, 'compliance'::character varying::text, 'compliance_summary'::character varying::text, 'vendor_risk'::character varying::text, 'vendor_assessment'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_reports_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'generating'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_reports_format", "format::text = ANY (ARRAY['pdf'::character varying::text, 'json'::character varying::text, 'csv'::character varying::text, 'html'::character varying::text, 'xml'::character varying::text, 'spdx'::character varying::text, 'cyclonedx'::character varying::text])"),
+            Check("check_reports_type", "report_type::text = ANY (ARRAY['sbom_export'::character varying::text, 'vulnerability'::character varying::text, 'vulnerability_report'::character varying::text, 'license_report'::character varying::text, 'attribution'::character varying::text, 'compliance'::character varying::text, 'compliance_summary'::character varying::text, 'vendor_risk'::character varying::text, 'vendor_assessment'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_reports_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'generating'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -512,7 +523,7 @@ class RiskAssessment(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_risk_assessments")
     assessment_date = TimestampField(precision=6, null=True)
-    assessment_type = StringField(default='initial')
+    assessment_type = StringField(default="initial")
     assessor = Reference("User", column_name="assessor_id", null=True, backref="supply_chain_risk_assessments")
     completed_at = TimestampField(precision=6, null=True)
     compliance_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
@@ -524,7 +535,7 @@ class RiskAssessment(PowernodeModel):
     overall_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
     recommendations = JSONBField(default=list)
     security_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
-    status = StringField(default='in_progress')
+    status = StringField(default="in_progress")
     summary = TextField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     valid_until = TimestampField(precision=6, null=True)
@@ -534,13 +545,13 @@ class RiskAssessment(PowernodeModel):
         table_name = "supply_chain_risk_assessments"
         rails_name = "SupplyChain::RiskAssessment"
         indexes = [
-            Index('idx_risk_assessments_account_status', ["account_id", "status"]),
-            Index('idx_risk_assessments_type', ["assessment_type"]),
-            Index('idx_risk_assessments_vendor_created', ["vendor_id", "created_at"]),
+            Index("idx_risk_assessments_account_status", ["account_id", "status"]),
+            Index("idx_risk_assessments_type", ["assessment_type"]),
+            Index("idx_risk_assessments_vendor_created", ["vendor_id", "created_at"]),
         ]
         checks = [
-            Check('check_risk_assessments_type', "assessment_type::text = ANY (ARRAY['initial'::character varying::text, 'periodic'::character varying::text, 'incident'::character varying::text, 'renewal'::character varying::text])"),
-            Check('check_risk_assessments_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'in_progress'::character varying::text, 'pending_review'::character varying::text, 'completed'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_risk_assessments_type", "assessment_type::text = ANY (ARRAY['initial'::character varying::text, 'periodic'::character varying::text, 'incident'::character varying::text, 'renewal'::character varying::text])"),
+            Check("check_risk_assessments_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'in_progress'::character varying::text, 'pending_review'::character varying::text, 'completed'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -549,13 +560,13 @@ class SbomComponent(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_sbom_components")
     created_at = TimestampField(precision=6, default=utcnow)
-    dependency_type = StringField(default='direct')
+    dependency_type = StringField(default="direct")
     depth = IntegerField(default=0)
     ecosystem = StringField()
     has_known_vulnerabilities = BooleanField(default=False)
     is_outdated = BooleanField(default=False)
     latest_version = StringField(null=True)
-    license_compliance_status = StringField(null=True, default='unknown')
+    license_compliance_status = StringField(null=True, default="unknown")
     license_name = StringField(null=True)
     license_spdx_id = StringField(null=True)
     metadata = JSONBField(default=dict)
@@ -573,15 +584,15 @@ class SbomComponent(PowernodeModel):
         table_name = "supply_chain_sbom_components"
         rails_name = "SupplyChain::SbomComponent"
         indexes = [
-            Index('idx_sbom_components_account_ecosystem', ["account_id", "ecosystem"]),
-            Index('idx_sbom_components_has_vulns', ["has_known_vulnerabilities"]),
-            Index('idx_sbom_components_metadata', ["metadata"], using='gin'),
-            Index('idx_sbom_components_purl', ["purl"]),
-            Index('idx_sbom_components_sbom_purl', ["sbom_id", "purl"], unique=True),
+            Index("idx_sbom_components_account_ecosystem", ["account_id", "ecosystem"]),
+            Index("idx_sbom_components_has_vulns", ["has_known_vulnerabilities"]),
+            Index("idx_sbom_components_metadata", ["metadata"], using="gin"),
+            Index("idx_sbom_components_purl", ["purl"]),
+            Index("idx_sbom_components_sbom_purl", ["sbom_id", "purl"], unique=True),
         ]
         checks = [
-            Check('check_sbom_components_dependency_type', "dependency_type::text = ANY (ARRAY['direct'::character varying::text, 'transitive'::character varying::text, 'dev'::character varying::text, 'optional'::character varying::text, 'peer'::character varying::text])"),
-            Check('check_sbom_components_ecosystem', "ecosystem::text = ANY (ARRAY['npm'::character varying::text, 'gem'::character varying::text, 'pip'::character varying::text, 'maven'::character varying::text, 'gradle'::character varying::text, 'go'::character varying::text, 'cargo'::character varying::text, 'nuget'::character varying::text, 'composer'::character varying::text, 'hex'::character varying::text, 'pub'::character varying::text, 'cocoapods'::character varying::text, 'swift'::character varying::text, 'other'::character varying::text])"),
+            Check("check_sbom_components_dependency_type", "dependency_type::text = ANY (ARRAY['direct'::character varying::text, 'transitive'::character varying::text, 'dev'::character varying::text, 'optional'::character varying::text, 'peer'::character varying::text])"),
+            Check("check_sbom_components_ecosystem", "ecosystem::text = ANY (ARRAY['npm'::character varying::text, 'gem'::character varying::text, 'pip'::character varying::text, 'maven'::character varying::text, 'gradle'::character varying::text, 'go'::character varying::text, 'cargo'::character varying::text, 'nuget'::character varying::text, 'composer'::character varying::text, 'hex'::character varying::text, 'pub'::character varying::text, 'cocoapods'::character varying::text, 'swift'::character varying::text, 'other'::character varying::text])"),
         ]
 
 
@@ -608,8 +619,8 @@ class SbomDiff(PowernodeModel):
         table_name = "supply_chain_sbom_diffs"
         rails_name = "SupplyChain::SbomDiff"
         indexes = [
-            Index('idx_sbom_diffs_account_created', ["account_id", "created_at"]),
-            Index('idx_sbom_diffs_base_target', ["base_sbom_id", "target_sbom_id"], unique=True),
+            Index("idx_sbom_diffs_account_created", ["account_id", "created_at"]),
+            Index("idx_sbom_diffs_base_target", ["base_sbom_id", "target_sbom_id"], unique=True),
         ]
 
 
@@ -633,10 +644,10 @@ class SbomVulnerability(PowernodeModel):
     modified_at = TimestampField(precision=6, null=True)
     published_at = TimestampField(precision=6, null=True)
     references = JSONBField(default=list)
-    remediation_status = StringField(default='open')
+    remediation_status = StringField(default="open")
     sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", on_delete="cascade", backref="vulnerabilities")
-    severity = StringField(default='unknown')
-    source = StringField(default='nvd')
+    severity = StringField(default="unknown")
+    source = StringField(default="nvd")
     updated_at = TimestampField(precision=6, default=utcnow)
     vulnerability_id = StringField()
 
@@ -644,15 +655,15 @@ class SbomVulnerability(PowernodeModel):
         table_name = "supply_chain_sbom_vulnerabilities"
         rails_name = "SupplyChain::SbomVulnerability"
         indexes = [
-            Index('idx_sbom_vulns_account_severity', ["account_id", "severity"]),
-            Index('idx_sbom_vulns_context', ["context_factors"], using='gin'),
-            Index('idx_sbom_vulns_status', ["remediation_status"]),
-            Index('idx_sbom_vulns_unique', ["sbom_id", "vulnerability_id", "component_id"], unique=True),
-            Index('idx_sbom_vulns_vuln_id', ["vulnerability_id"]),
+            Index("idx_sbom_vulns_account_severity", ["account_id", "severity"]),
+            Index("idx_sbom_vulns_context", ["context_factors"], using="gin"),
+            Index("idx_sbom_vulns_status", ["remediation_status"]),
+            Index("idx_sbom_vulns_unique", ["sbom_id", "vulnerability_id", "component_id"], unique=True),
+            Index("idx_sbom_vulns_vuln_id", ["vulnerability_id"]),
         ]
         checks = [
-            Check('check_sbom_vulns_remediation_status', "remediation_status::text = ANY (ARRAY['open'::character varying::text, 'in_progress'::character varying::text, 'fixed'::character varying::text, 'dismissed'::character varying::text, 'wont_fix'::character varying::text])"),
-            Check('check_sbom_vulns_severity', "severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text, 'none'::character varying::text, 'unknown'::character varying::text])"),
+            Check("check_sbom_vulns_remediation_status", "remediation_status::text = ANY (ARRAY['open'::character varying::text, 'in_progress'::character varying::text, 'fixed'::character varying::text, 'dismissed'::character varying::text, 'wont_fix'::character varying::text])"),
+            Check("check_sbom_vulns_severity", "severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text, 'none'::character varying::text, 'unknown'::character varying::text])"),
         ]
 
 
@@ -667,7 +678,7 @@ class Sbom(PowernodeModel):
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_sboms")
     document = JSONBField(default=dict)
     document_hash = StringField(null=True)
-    format = StringField(default='cyclonedx_1_5')
+    format = StringField(default="cyclonedx_1_5")
     git_repository = Reference("Devops::GitRepository", column_name="git_repository_id", null=True, on_delete="nullify", index="idx_sboms_git_repository_id", backref="sboms")
     metadata = JSONBField(default=dict)
     name = StringField(null=True)
@@ -677,7 +688,7 @@ class Sbom(PowernodeModel):
     sbom_id = StringField()
     signature = TextField(null=True)
     signature_algorithm = StringField(null=True)
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(null=True)
     vulnerability_count = IntegerField(default=0)
@@ -686,15 +697,15 @@ class Sbom(PowernodeModel):
         table_name = "supply_chain_sboms"
         rails_name = "SupplyChain::Sbom"
         indexes = [
-            Index('idx_sboms_account_sbom_id', ["account_id", "sbom_id"], unique=True),
-            Index('idx_sboms_account_status', ["account_id", "status"]),
-            Index('idx_sboms_created_at', ["created_at"]),
-            Index('idx_sboms_git_repo_commit', ["git_repository_id", "commit_sha"]),
-            Index('idx_sboms_metadata', ["metadata"], using='gin'),
+            Index("idx_sboms_account_sbom_id", ["account_id", "sbom_id"], unique=True),
+            Index("idx_sboms_account_status", ["account_id", "status"]),
+            Index("idx_sboms_created_at", ["created_at"]),
+            Index("idx_sboms_git_repo_commit", ["git_repository_id", "commit_sha"]),
+            Index("idx_sboms_metadata", ["metadata"], using="gin"),
         ]
         checks = [
-            Check('check_sboms_format', "format::text = ANY (ARRAY['spdx_2_3'::character varying::text, 'cyclonedx_1_4'::character varying::text, 'cyclonedx_1_5'::character varying::text, 'cyclonedx_1_6'::character varying::text])"),
-            Check('check_sboms_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'generating'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'archived'::character varying::text])"),
+            Check("check_sboms_format", "format::text = ANY (ARRAY['spdx_2_3'::character varying::text, 'cyclonedx_1_4'::character varying::text, 'cyclonedx_1_5'::character varying::text, 'cyclonedx_1_6'::character varying::text])"),
+            Check("check_sboms_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'generating'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -713,8 +724,8 @@ class ScanExecution(PowernodeModel):
     output_data = JSONBField(default=dict)
     scan_instance = Reference("SupplyChain::ScanInstance", column_name="scan_instance_id", on_delete="cascade", backref="executions")
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
-    trigger_type = StringField(default='manual')
+    status = StringField(default="pending")
+    trigger_type = StringField(default="manual")
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="supply_chain_scan_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -722,13 +733,13 @@ class ScanExecution(PowernodeModel):
         table_name = "supply_chain_scan_executions"
         rails_name = "SupplyChain::ScanExecution"
         indexes = [
-            Index('idx_scan_executions_account_status', ["account_id", "status"]),
-            Index('idx_scan_executions_execution_id', ["execution_id"], unique=True),
-            Index('idx_scan_executions_instance_created', ["scan_instance_id", "created_at"]),
+            Index("idx_scan_executions_account_status", ["account_id", "status"]),
+            Index("idx_scan_executions_execution_id", ["execution_id"], unique=True),
+            Index("idx_scan_executions_instance_created", ["scan_instance_id", "created_at"]),
         ]
         checks = [
-            Check('check_scan_executions_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
-            Check('check_scan_executions_trigger', "trigger_type::text = ANY (ARRAY['manual'::character varying::text, 'scheduled'::character varying::text, 'webhook'::character varying::text, 'pipeline'::character varying::text, 'api'::character varying::text])"),
+            Check("check_scan_executions_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("check_scan_executions_trigger", "trigger_type::text = ANY (ARRAY['manual'::character varying::text, 'scheduled'::character varying::text, 'webhook'::character varying::text, 'pipeline'::character varying::text, 'api'::character varying::text])"),
         ]
 
 
@@ -748,7 +759,7 @@ class ScanInstance(PowernodeModel):
     next_execution_at = TimestampField(precision=6, null=True)
     scan_template = Reference("SupplyChain::ScanTemplate", column_name="scan_template_id", backref="scan_instances")
     schedule_cron = StringField(null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     success_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -756,12 +767,12 @@ class ScanInstance(PowernodeModel):
         table_name = "supply_chain_scan_instances"
         rails_name = "SupplyChain::ScanInstance"
         indexes = [
-            Index('idx_scan_instances_account_template', ["account_id", "scan_template_id"], unique=True),
-            Index('idx_scan_instances_next_execution', ["next_execution_at"]),
-            Index('idx_scan_instances_status', ["status"]),
+            Index("idx_scan_instances_account_template", ["account_id", "scan_template_id"], unique=True),
+            Index("idx_scan_instances_next_execution", ["next_execution_at"]),
+            Index("idx_scan_instances_status", ["status"]),
         ]
         checks = [
-            Check('check_scan_instances_status', "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text])"),
+            Check("check_scan_instances_status", "status::text = ANY (ARRAY['active'::character varying::text, 'paused'::character varying::text, 'disabled'::character varying::text])"),
         ]
 
 
@@ -770,7 +781,7 @@ class ScanTemplate(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", null=True, backref="supply_chain_scan_templates")
     average_rating = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.0"))
-    category = StringField(default='security')
+    category = StringField(default="security")
     configuration_schema = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_scan_templates")
@@ -782,23 +793,23 @@ class ScanTemplate(PowernodeModel):
     metadata = JSONBField(default=dict)
     name = StringField()
     slug = StringField()
-    status = StringField(default='draft')
+    status = StringField(default="draft")
     supported_ecosystems = JSONBField(default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
-    version = StringField(default='1.0.0')
+    version = StringField(default="1.0.0")
 
     class Meta:
         table_name = "supply_chain_scan_templates"
         rails_name = "SupplyChain::ScanTemplate"
         indexes = [
-            Index('idx_scan_templates_category', ["category"]),
-            Index('idx_scan_templates_public', ["is_public"]),
-            Index('idx_scan_templates_slug', ["slug"], unique=True),
-            Index('idx_scan_templates_status', ["status"]),
+            Index("idx_scan_templates_category", ["category"]),
+            Index("idx_scan_templates_public", ["is_public"]),
+            Index("idx_scan_templates_slug", ["slug"], unique=True),
+            Index("idx_scan_templates_status", ["status"]),
         ]
         checks = [
-            Check('check_scan_templates_category', "category::text = ANY (ARRAY['security'::character varying::text, 'compliance'::character varying::text, 'license'::character varying::text, 'quality'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_scan_templates_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text, 'deprecated'::character varying::text])"),
+            Check("check_scan_templates_category", "category::text = ANY (ARRAY['security'::character varying::text, 'compliance'::character varying::text, 'license'::character varying::text, 'quality'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_scan_templates_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text, 'deprecated'::character varying::text])"),
         ]
 
 
@@ -813,7 +824,7 @@ class SigningKey(PowernodeModel):
     expires_at = TimestampField(precision=6, null=True)
     fingerprint = StringField()
     key_id = StringField()
-    key_type = StringField(default='cosign')
+    key_type = StringField(default="cosign")
     kms_key_uri = StringField(null=True)
     kms_provider = StringField(null=True)
     kms_region = StringField(null=True)
@@ -822,20 +833,20 @@ class SigningKey(PowernodeModel):
     public_key = TextField()
     rotated_at = TimestampField(precision=6, null=True)
     rotated_from = Reference("SupplyChain::SigningKey", column_name="rotated_from_id", null=True, backref="supply_chain_signing_keys")
-    status = StringField(default='active')
+    status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "supply_chain_signing_keys"
         rails_name = "SupplyChain::SigningKey"
         indexes = [
-            Index('idx_signing_keys_account_key_id', ["account_id", "key_id"], unique=True),
-            Index('idx_signing_keys_fingerprint', ["fingerprint"], unique=True),
-            Index('idx_signing_keys_status', ["status"]),
+            Index("idx_signing_keys_account_key_id", ["account_id", "key_id"], unique=True),
+            Index("idx_signing_keys_fingerprint", ["fingerprint"], unique=True),
+            Index("idx_signing_keys_status", ["status"]),
         ]
         checks = [
-            Check('check_signing_keys_type', "key_type::text = ANY (ARRAY['cosign'::character varying::text, 'oidc_identity'::character varying::text, 'kms_reference'::character varying::text, 'gpg'::character varying::text])"),
-            Check('check_signing_keys_status', "status::text = ANY (ARRAY['active'::character varying::text, 'rotating'::character varying::text, 'rotated'::character varying::text, 'revoked'::character varying::text, 'expired'::character varying::text])"),
+            Check("check_signing_keys_type", "key_type::text = ANY (ARRAY['cosign'::character varying::text, 'oidc_identity'::character varying::text, 'kms_reference'::character varying::text, 'gpg'::character varying::text])"),
+            Check("check_signing_keys_status", "status::text = ANY (ARRAY['active'::character varying::text, 'rotating'::character varying::text, 'rotated'::character varying::text, 'revoked'::character varying::text, 'expired'::character varying::text])"),
         ]
 
 
@@ -855,8 +866,8 @@ class VendorMonitoringEvent(PowernodeModel):
     metadata = JSONBField(default=dict)
     recommended_actions = JSONBField(default=list)
     resolved_at = TimestampField(precision=6, null=True)
-    severity = StringField(default='info')
-    source = StringField(default='internal')
+    severity = StringField(default="info")
+    source = StringField(default="internal")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade", backref="monitoring_events")
@@ -865,14 +876,14 @@ class VendorMonitoringEvent(PowernodeModel):
         table_name = "supply_chain_vendor_monitoring_events"
         rails_name = "SupplyChain::VendorMonitoringEvent"
         indexes = [
-            Index('idx_vendor_events_account_severity', ["account_id", "severity"]),
-            Index('idx_vendor_events_type', ["event_type"]),
-            Index('idx_vendor_events_acknowledged', ["is_acknowledged"]),
-            Index('idx_vendor_events_vendor_created', ["vendor_id", "created_at"]),
+            Index("idx_vendor_events_account_severity", ["account_id", "severity"]),
+            Index("idx_vendor_events_type", ["event_type"]),
+            Index("idx_vendor_events_acknowledged", ["is_acknowledged"]),
+            Index("idx_vendor_events_vendor_created", ["vendor_id", "created_at"]),
         ]
         checks = [
-            Check('check_vendor_events_type', "event_type::text = ANY (ARRAY['security_incident'::character varying::text, 'breach'::character varying::text, 'certification_expiry'::character varying::text, 'contract_renewal'::character varying::text, 'service_degradation'::character varying::text, 'compliance_update'::character varying::text, 'news_alert'::character varying::text])"),
-            Check('check_vendor_events_severity', "severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text, 'info'::character varying::text])"),
+            Check("check_vendor_events_type", "event_type::text = ANY (ARRAY['security_incident'::character varying::text, 'breach'::character varying::text, 'certification_expiry'::character varying::text, 'contract_renewal'::character varying::text, 'service_degradation'::character varying::text, 'compliance_update'::character varying::text, 'news_alert'::character varying::text])"),
+            Check("check_vendor_events_severity", "severity::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text, 'info'::character varying::text])"),
         ]
 
 
@@ -897,27 +908,27 @@ class Vendor(PowernodeModel):
     name = StringField()
     next_assessment_due = TimestampField(precision=6, null=True)
     risk_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
-    risk_tier = StringField(default='medium')
+    risk_tier = StringField(default="medium")
     security_contacts = JSONBField(default=list)
     slug = StringField()
-    status = StringField(default='active')
+    status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
-    vendor_type = StringField(default='saas')
+    vendor_type = StringField(default="saas")
     website = StringField(null=True)
 
     class Meta:
         table_name = "supply_chain_vendors"
         rails_name = "SupplyChain::Vendor"
         indexes = [
-            Index('idx_vendors_account_slug', ["account_id", "slug"], unique=True),
-            Index('idx_vendors_certifications', ["certifications"], using='gin'),
-            Index('idx_vendors_risk_tier', ["risk_tier"]),
-            Index('idx_vendors_status', ["status"]),
+            Index("idx_vendors_account_slug", ["account_id", "slug"], unique=True),
+            Index("idx_vendors_certifications", ["certifications"], using="gin"),
+            Index("idx_vendors_risk_tier", ["risk_tier"]),
+            Index("idx_vendors_status", ["status"]),
         ]
         checks = [
-            Check('check_vendors_risk_tier', "risk_tier::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text])"),
-            Check('check_vendors_status', "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'under_review'::character varying::text, 'terminated'::character varying::text])"),
-            Check('check_vendors_type', "vendor_type::text = ANY (ARRAY['saas'::character varying::text, 'api'::character varying::text, 'library'::character varying::text, 'infrastructure'::character varying::text, 'hardware'::character varying::text, 'consulting'::character varying::text, 'other'::character varying::text])"),
+            Check("check_vendors_risk_tier", "risk_tier::text = ANY (ARRAY['critical'::character varying::text, 'high'::character varying::text, 'medium'::character varying::text, 'low'::character varying::text])"),
+            Check("check_vendors_status", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'under_review'::character varying::text, 'terminated'::character varying::text])"),
+            Check("check_vendors_type", "vendor_type::text = ANY (ARRAY['saas'::character varying::text, 'api'::character varying::text, 'library'::character varying::text, 'infrastructure'::character varying::text, 'hardware'::character varying::text, 'consulting'::character varying::text, 'other'::character varying::text])"),
         ]
 
 
@@ -941,9 +952,9 @@ class VerificationLog(PowernodeModel):
         table_name = "supply_chain_verification_logs"
         rails_name = "SupplyChain::VerificationLog"
         indexes = [
-            Index('idx_verification_logs_attestation_time', ["attestation_id", "created_at"]),
-            Index('idx_verification_logs_hash', ["log_hash"], unique=True),
-            Index('idx_verification_logs_prev_hash', ["previous_log_hash"]),
+            Index("idx_verification_logs_attestation_time", ["attestation_id", "created_at"]),
+            Index("idx_verification_logs_hash", ["log_hash"], unique=True),
+            Index("idx_verification_logs_prev_hash", ["previous_log_hash"]),
         ]
 
 
@@ -961,7 +972,7 @@ class VulnerabilityFeed(PowernodeModel):
     metadata = JSONBField(default=dict)
     name = StringField()
     source = StringField()
-    sync_status = StringField(default='pending')
+    sync_status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(null=True)
 
@@ -969,12 +980,12 @@ class VulnerabilityFeed(PowernodeModel):
         table_name = "supply_chain_vulnerability_feeds"
         rails_name = "SupplyChain::VulnerabilityFeed"
         indexes = [
-            Index('idx_vuln_feeds_account_source', ["account_id", "source"], unique=True),
-            Index('idx_vuln_feeds_sync_status', ["sync_status"]),
+            Index("idx_vuln_feeds_account_source", ["account_id", "source"], unique=True),
+            Index("idx_vuln_feeds_sync_status", ["sync_status"]),
         ]
         checks = [
-            Check('check_vuln_feeds_source', "source::text = ANY (ARRAY['nvd'::character varying::text, 'osv'::character varying::text, 'github_advisory'::character varying::text, 'snyk'::character varying::text, 'sonatype'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_vuln_feeds_sync_status', "sync_status::text = ANY (ARRAY['pending'::character varying::text, 'syncing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
+            Check("check_vuln_feeds_source", "source::text = ANY (ARRAY['nvd'::character varying::text, 'osv'::character varying::text, 'github_advisory'::character varying::text, 'snyk'::character varying::text, 'sonatype'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_vuln_feeds_sync_status", "sync_status::text = ANY (ARRAY['pending'::character varying::text, 'syncing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
         ]
 
 
@@ -994,10 +1005,10 @@ class VulnerabilityScan(PowernodeModel):
     medium_count = IntegerField(default=0)
     metadata = JSONBField(default=dict)
     sbom = JSONBField(default=dict)
-    scanner_name = StringField(default='trivy')
+    scanner_name = StringField(default="trivy")
     scanner_version = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="supply_chain_vulnerability_scans")
     unknown_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1007,11 +1018,11 @@ class VulnerabilityScan(PowernodeModel):
         table_name = "supply_chain_vulnerability_scans"
         rails_name = "SupplyChain::VulnerabilityScan"
         indexes = [
-            Index('idx_vuln_scans_account_status', ["account_id", "status"]),
-            Index('idx_vuln_scans_image_created', ["container_image_id", "created_at"]),
-            Index('idx_vuln_scans_vulns', ["vulnerabilities"], using='gin'),
+            Index("idx_vuln_scans_account_status", ["account_id", "status"]),
+            Index("idx_vuln_scans_image_created", ["container_image_id", "created_at"]),
+            Index("idx_vuln_scans_vulns", ["vulnerabilities"], using="gin"),
         ]
         checks = [
-            Check('check_vuln_scans_scanner', "scanner_name::text = ANY (ARRAY['trivy'::character varying::text, 'grype'::character varying::text, 'clair'::character varying::text, 'snyk'::character varying::text, 'custom'::character varying::text])"),
-            Check('check_vuln_scans_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("check_vuln_scans_scanner", "scanner_name::text = ANY (ARRAY['trivy'::character varying::text, 'grype'::character varying::text, 'clair'::character varying::text, 'snyk'::character varying::text, 'custom'::character varying::text])"),
+            Check("check_vuln_scans_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
         ]

@@ -3,8 +3,22 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
-from powernode.fields import BigIntegerField, BooleanField, DateField, DecimalField, InetField, IntegerField, JSONBField, JSONField, StringField, TextField, TimestampField, UUIDField, utcnow
-from powernode.model import Check, Index, PowernodeModel
+from powernode.fields import (
+    BigIntegerField,
+    BooleanField,
+    DateField,
+    DecimalField,
+    InetField,
+    IntegerField,
+    JSONBField,
+    JSONField,
+    StringField,
+    TextField,
+    TimestampField,
+    UUIDField,
+    utcnow,
+)
+from powernode.model import Check, Index, PowernodeModel, Through
 from powernode.references import Reference
 
 
@@ -13,7 +27,7 @@ class Account(PowernodeModel):
 
     ai_suspended = BooleanField(default=False)
     ai_suspended_at = TimestampField(precision=6, null=True)
-    analytics_tier = StringField(default='free')
+    analytics_tier = StringField(default="free")
     billing_email = StringField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     name = StringField(100)
@@ -23,7 +37,7 @@ class Account(PowernodeModel):
     publisher_logo_url = StringField(null=True)
     publisher_website = StringField(null=True)
     settings = JSONBField(null=True, default=dict)
-    status = StringField(20, default='active')
+    status = StringField(20, default="active")
     stripe_customer_id = StringField(50, null=True)
     subdomain = StringField(30, null=True)
     tax_id = StringField(null=True)
@@ -33,16 +47,16 @@ class Account(PowernodeModel):
         table_name = "accounts"
         rails_name = "Account"
         indexes = [
-            Index('index_accounts_on_ai_suspended', ["ai_suspended"], where='(ai_suspended = true)'),
-            Index('index_accounts_on_analytics_tier', ["analytics_tier"]),
-            Index('index_accounts_on_paypal_customer_id', ["paypal_customer_id"], unique=True, where='(paypal_customer_id IS NOT NULL)'),
-            Index('index_accounts_on_status', ["status"]),
-            Index('index_accounts_on_stripe_customer_id', ["stripe_customer_id"], unique=True, where='(stripe_customer_id IS NOT NULL)'),
-            Index('index_accounts_on_subdomain', ["subdomain"], unique=True, where="((subdomain IS NOT NULL) AND ((subdomain)::text <> ''::text))"),
+            Index("index_accounts_on_ai_suspended", ["ai_suspended"], where="(ai_suspended = true)"),
+            Index("index_accounts_on_analytics_tier", ["analytics_tier"]),
+            Index("index_accounts_on_paypal_customer_id", ["paypal_customer_id"], unique=True, where="(paypal_customer_id IS NOT NULL)"),
+            Index("index_accounts_on_status", ["status"]),
+            Index("index_accounts_on_stripe_customer_id", ["stripe_customer_id"], unique=True, where="(stripe_customer_id IS NOT NULL)"),
+            Index("index_accounts_on_subdomain", ["subdomain"], unique=True, where="((subdomain IS NOT NULL) AND ((subdomain)::text <> ''::text))"),
         ]
         checks = [
-            Check('check_analytics_tier', "analytics_tier::text = ANY (ARRAY['free'::text, 'starter'::text, 'pro'::text, 'business'::text])"),
-            Check('valid_account_status', "status::text = ANY (ARRAY['active'::character varying::text, 'cancelled'::character varying::text, 'suspended'::character varying::text])"),
+            Check("check_analytics_tier", "analytics_tier::text = ANY (ARRAY['free'::text, 'starter'::text, 'pro'::text, 'business'::text])"),
+            Check("valid_account_status", "status::text = ANY (ARRAY['active'::character varying::text, 'cancelled'::character varying::text, 'suspended'::character varying::text])"),
         ]
 
 
@@ -55,7 +69,7 @@ class AdminSetting(PowernodeModel):
     is_encrypted = BooleanField(null=True, default=False)
     is_public = BooleanField(null=True, default=False)
     key = StringField(255)
-    setting_type = StringField(50, null=True, default='string')
+    setting_type = StringField(50, null=True, default="string")
     sort_order = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     value = TextField(null=True)
@@ -64,14 +78,14 @@ class AdminSetting(PowernodeModel):
         table_name = "admin_settings"
         rails_name = "AdminSetting"
         indexes = [
-            Index('idx_admin_settings_on_category', ["category"]),
-            Index('idx_admin_settings_on_is_public', ["is_public"]),
-            Index('idx_admin_settings_on_key_unique', ["key"], unique=True),
-            Index('idx_admin_settings_on_setting_type', ["setting_type"]),
-            Index('idx_admin_settings_on_sort_order', ["sort_order"]),
+            Index("idx_admin_settings_on_category", ["category"]),
+            Index("idx_admin_settings_on_is_public", ["is_public"]),
+            Index("idx_admin_settings_on_key_unique", ["key"], unique=True),
+            Index("idx_admin_settings_on_setting_type", ["setting_type"]),
+            Index("idx_admin_settings_on_sort_order", ["sort_order"]),
         ]
         checks = [
-            Check('valid_admin_setting_type', "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])"),
+            Check("valid_admin_setting_type", "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])"),
         ]
 
 
@@ -95,10 +109,10 @@ class ApiKeyUsage(PowernodeModel):
         table_name = "api_key_usages"
         rails_name = "ApiKeyUsage"
         indexes = [
-            Index('idx_api_key_usages_on_api_key_used_at', ["api_key_id", "used_at"]),
-            Index('idx_api_key_usages_on_endpoint', ["endpoint"]),
-            Index('idx_api_key_usages_on_response_status', ["response_status"]),
-            Index('idx_api_key_usages_on_used_at', ["used_at"]),
+            Index("idx_api_key_usages_on_api_key_used_at", ["api_key_id", "used_at"]),
+            Index("idx_api_key_usages_on_endpoint", ["endpoint"]),
+            Index("idx_api_key_usages_on_response_status", ["response_status"]),
+            Index("idx_api_key_usages_on_used_at", ["used_at"]),
         ]
 
 
@@ -131,22 +145,22 @@ class ApiKey(PowernodeModel):
         table_name = "api_keys"
         rails_name = "ApiKey"
         indexes = [
-            Index('index_api_keys_on_account_id', ["account_id"]),
-            Index('idx_api_keys_on_allowed_ips', ["allowed_ips"], using='gin'),
-            Index('idx_api_keys_on_expires_at', ["expires_at"]),
-            Index('idx_api_keys_on_is_active', ["is_active"]),
-            Index('idx_api_keys_on_key_digest_unique', ["key_digest"], unique=True),
-            Index('idx_api_keys_on_key_prefix', ["key_prefix"]),
-            Index('idx_api_keys_on_key_suffix', ["key_suffix"]),
-            Index('idx_api_keys_on_permissions', ["permissions"], using='gin'),
-            Index('idx_api_keys_on_prefix_unique', ["prefix"], unique=True),
-            Index('idx_api_keys_on_scopes', ["scopes"], using='gin'),
-            Index('idx_api_keys_on_usage_count', ["usage_count"]),
+            Index("index_api_keys_on_account_id", ["account_id"]),
+            Index("idx_api_keys_on_allowed_ips", ["allowed_ips"], using="gin"),
+            Index("idx_api_keys_on_expires_at", ["expires_at"]),
+            Index("idx_api_keys_on_is_active", ["is_active"]),
+            Index("idx_api_keys_on_key_digest_unique", ["key_digest"], unique=True),
+            Index("idx_api_keys_on_key_prefix", ["key_prefix"]),
+            Index("idx_api_keys_on_key_suffix", ["key_suffix"]),
+            Index("idx_api_keys_on_permissions", ["permissions"], using="gin"),
+            Index("idx_api_keys_on_prefix_unique", ["prefix"], unique=True),
+            Index("idx_api_keys_on_scopes", ["scopes"], using="gin"),
+            Index("idx_api_keys_on_usage_count", ["usage_count"]),
         ]
         checks = [
-            Check('valid_api_key_daily_limit', 'rate_limit_per_day IS NULL OR rate_limit_per_day > 0'),
-            Check('valid_api_key_hourly_limit', 'rate_limit_per_hour IS NULL OR rate_limit_per_hour > 0'),
-            Check('valid_api_key_usage_count', 'usage_count >= 0'),
+            Check("valid_api_key_daily_limit", "rate_limit_per_day IS NULL OR rate_limit_per_day > 0"),
+            Check("valid_api_key_hourly_limit", "rate_limit_per_hour IS NULL OR rate_limit_per_hour > 0"),
+            Check("valid_api_key_usage_count", "usage_count >= 0"),
         ]
 
 
@@ -166,10 +180,10 @@ class AuditLog(PowernodeModel):
     request_id = StringField(50, null=True)
     resource_id = StringField(36, null=True)
     resource_type = StringField(100)
-    risk_level = StringField(default='low')
+    risk_level = StringField(default="low")
     sequence_number = BigIntegerField(null=True)
-    severity = StringField(default='medium')
-    source = StringField(20, default='web')
+    severity = StringField(default="medium")
+    source = StringField(20, default="web")
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(1000, null=True)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index="idx_audit_logs_on_user_id", backref="audit_logs")
@@ -178,17 +192,17 @@ class AuditLog(PowernodeModel):
         table_name = "audit_logs"
         rails_name = "AuditLog"
         indexes = [
-            Index('idx_audit_logs_on_account_created_at', ["account_id", "created_at"]),
-            Index('idx_audit_logs_on_action', ["action"]),
-            Index('index_audit_logs_on_chain_verified_at', ["chain_verified_at"]),
-            Index('idx_audit_logs_on_created_at', ["created_at"]),
-            Index('index_audit_logs_on_integrity_hash', ["integrity_hash"], unique=True, where='(integrity_hash IS NOT NULL)'),
-            Index('index_audit_logs_on_request_id', ["request_id"]),
-            Index('idx_audit_logs_on_resource_type_id', ["resource_type", "resource_id"]),
-            Index('index_audit_logs_on_risk_level', ["risk_level"]),
-            Index('index_audit_logs_on_sequence_number', ["sequence_number"], unique=True, where='(sequence_number IS NOT NULL)'),
-            Index('index_audit_logs_on_severity', ["severity"]),
-            Index('index_audit_logs_on_user_id', ["user_id"]),
+            Index("idx_audit_logs_on_account_created_at", ["account_id", "created_at"]),
+            Index("idx_audit_logs_on_action", ["action"]),
+            Index("index_audit_logs_on_chain_verified_at", ["chain_verified_at"]),
+            Index("idx_audit_logs_on_created_at", ["created_at"]),
+            Index("index_audit_logs_on_integrity_hash", ["integrity_hash"], unique=True, where="(integrity_hash IS NOT NULL)"),
+            Index("index_audit_logs_on_request_id", ["request_id"]),
+            Index("idx_audit_logs_on_resource_type_id", ["resource_type", "resource_id"]),
+            Index("index_audit_logs_on_risk_level", ["risk_level"]),
+            Index("index_audit_logs_on_sequence_number", ["sequence_number"], unique=True, where="(sequence_number IS NOT NULL)"),
+            Index("index_audit_logs_on_severity", ["severity"]),
+            Index("index_audit_logs_on_user_id", ["user_id"]),
         ]
 
 
@@ -208,24 +222,24 @@ class BackgroundJob(PowernodeModel):
     priority = IntegerField(null=True, default=0)
     scheduled_at = TimestampField(precision=6, null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "background_jobs"
         rails_name = "BackgroundJob"
         indexes = [
-            Index('idx_background_jobs_on_created_at', ["created_at"]),
-            Index('idx_background_jobs_on_job_id_unique', ["job_id"], unique=True),
-            Index('idx_background_jobs_on_job_type_status', ["job_type", "status"]),
-            Index('idx_background_jobs_on_job_type', ["job_type"]),
-            Index('idx_background_jobs_on_scheduled_at', ["scheduled_at"]),
-            Index('idx_background_jobs_on_status', ["status"]),
+            Index("idx_background_jobs_on_created_at", ["created_at"]),
+            Index("idx_background_jobs_on_job_id_unique", ["job_id"], unique=True),
+            Index("idx_background_jobs_on_job_type_status", ["job_type", "status"]),
+            Index("idx_background_jobs_on_job_type", ["job_type"]),
+            Index("idx_background_jobs_on_scheduled_at", ["scheduled_at"]),
+            Index("idx_background_jobs_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_job_attempts', 'attempts >= 0 AND max_attempts > 0'),
-            Check('valid_job_priority', 'priority >= 0'),
-            Check('valid_job_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'retrying'::character varying::text])"),
+            Check("valid_job_attempts", "attempts >= 0 AND max_attempts > 0"),
+            Check("valid_job_priority", "priority >= 0"),
+            Check("valid_job_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'retrying'::character varying::text])"),
         ]
 
 
@@ -244,7 +258,7 @@ class BatchWorkflowRun(PowernodeModel):
     results = JSONBField(null=True, default=list)
     started_at = TimestampField(precision=6, null=True)
     statistics = JSONBField(null=True, default=dict)
-    status = StringField(default='pending')
+    status = StringField(default="pending")
     successful_workflows = IntegerField(null=True, default=0)
     total_workflows = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -254,16 +268,16 @@ class BatchWorkflowRun(PowernodeModel):
         table_name = "batch_workflow_runs"
         rails_name = "BatchWorkflowRun"
         indexes = [
-            Index('index_batch_workflow_runs_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_batch_workflow_runs_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_batch_workflow_runs_on_batch_id', ["batch_id"], unique=True),
-            Index('index_batch_workflow_runs_on_created_at', ["created_at"]),
-            Index('index_batch_workflow_runs_on_status', ["status"]),
+            Index("index_batch_workflow_runs_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_batch_workflow_runs_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_batch_workflow_runs_on_batch_id", ["batch_id"], unique=True),
+            Index("index_batch_workflow_runs_on_created_at", ["created_at"]),
+            Index("index_batch_workflow_runs_on_status", ["status"]),
         ]
         checks = [
-            Check('batch_workflow_runs_success_failed_check', '(successful_workflows + failed_workflows) <= completed_workflows'),
-            Check('batch_workflow_runs_completed_check', 'completed_workflows <= total_workflows'),
-            Check('batch_workflow_runs_status_check', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("batch_workflow_runs_success_failed_check", "(successful_workflows + failed_workflows) <= completed_workflows"),
+            Check("batch_workflow_runs_completed_check", "completed_workflows <= total_workflows"),
+            Check("batch_workflow_runs_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
         ]
 
 
@@ -272,7 +286,7 @@ class BlacklistedToken(PowernodeModel):
 
     created_at = TimestampField(precision=6, default=utcnow)
     expires_at = TimestampField(precision=6)
-    reason = StringField(null=True, default='logout')
+    reason = StringField(null=True, default="logout")
     token = StringField()
     user = Reference("User", column_name="user_id", backref="blacklisted_tokens")
 
@@ -280,8 +294,8 @@ class BlacklistedToken(PowernodeModel):
         table_name = "blacklisted_tokens"
         rails_name = "BlacklistedToken"
         indexes = [
-            Index('index_blacklisted_tokens_on_expires_at', ["expires_at"]),
-            Index('index_blacklisted_tokens_on_token', ["token"], unique=True),
+            Index("index_blacklisted_tokens_on_expires_at", ["expires_at"]),
+            Index("index_blacklisted_tokens_on_token", ["token"], unique=True),
         ]
 
 
@@ -306,12 +320,12 @@ class CommunityAgentRating(PowernodeModel):
         table_name = "community_agent_ratings"
         rails_name = "CommunityAgentRating"
         indexes = [
-            Index('idx_community_ratings_unique_per_account', ["community_agent_id", "account_id"], unique=True),
-            Index('index_community_agent_ratings_on_rating', ["rating"]),
-            Index('index_community_agent_ratings_on_verified_usage', ["verified_usage"]),
+            Index("idx_community_ratings_unique_per_account", ["community_agent_id", "account_id"], unique=True),
+            Index("index_community_agent_ratings_on_rating", ["rating"]),
+            Index("index_community_agent_ratings_on_verified_usage", ["verified_usage"]),
         ]
         checks = [
-            Check('community_ratings_range_check', 'rating >= 1 AND rating <= 5'),
+            Check("community_ratings_range_check", "rating >= 1 AND rating <= 5"),
         ]
 
 
@@ -328,20 +342,20 @@ class CommunityAgentReport(PowernodeModel):
     resolution_notes = TextField(null=True)
     resolved_at = TimestampField(precision=6, null=True)
     resolved_by = Reference("User", column_name="resolved_by_id", null=True, backref="community_agent_reports_by_resolved_by")
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "community_agent_reports"
         rails_name = "CommunityAgentReport"
         indexes = [
-            Index('index_community_agent_reports_on_community_agent_id_and_status', ["community_agent_id", "status"]),
-            Index('index_community_agent_reports_on_report_type', ["report_type"]),
-            Index('index_community_agent_reports_on_status', ["status"]),
+            Index("index_community_agent_reports_on_community_agent_id_and_status", ["community_agent_id", "status"]),
+            Index("index_community_agent_reports_on_report_type", ["report_type"]),
+            Index("index_community_agent_reports_on_status", ["status"]),
         ]
         checks = [
-            Check('community_reports_type_check', "report_type::text = ANY (ARRAY['malicious'::character varying, 'spam'::character varying, 'inappropriate'::character varying, 'copyright'::character varying, 'other'::character varying]::text[])"),
-            Check('community_reports_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'investigating'::character varying, 'resolved'::character varying, 'dismissed'::character varying]::text[])"),
+            Check("community_reports_type_check", "report_type::text = ANY (ARRAY['malicious'::character varying, 'spam'::character varying, 'inappropriate'::character varying, 'copyright'::character varying, 'other'::character varying]::text[])"),
+            Check("community_reports_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'investigating'::character varying, 'resolved'::character varying, 'dismissed'::character varying]::text[])"),
         ]
 
 
@@ -366,13 +380,13 @@ class CommunityAgent(PowernodeModel):
     long_description = TextField(null=True)
     name = StringField()
     owner_account = Reference("Account", column_name="owner_account_id", backref="community_agents")
-    protocol_version = StringField(null=True, default='0.3')
+    protocol_version = StringField(null=True, default="0.3")
     published_at = TimestampField(precision=6, null=True)
     published_by = Reference("User", column_name="published_by_id", null=True, backref="community_agents")
     rating_count = IntegerField(null=True, default=0)
     reputation_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
     slug = StringField()
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     subscriber_count = IntegerField(null=True, default=0)
     success_count = IntegerField(null=True, default=0)
     tags = JSONBField(null=True, default=list)
@@ -381,26 +395,26 @@ class CommunityAgent(PowernodeModel):
     verified = BooleanField(null=True, default=False)
     verified_at = TimestampField(precision=6, null=True)
     verified_by = Reference("User", column_name="verified_by_id", null=True, backref="community_agents_by_verified_by")
-    version = StringField(null=True, default='1.0.0')
-    visibility = StringField(null=True, default='public')
+    version = StringField(null=True, default="1.0.0")
+    visibility = StringField(null=True, default="public")
 
     class Meta:
         table_name = "community_agents"
         rails_name = "CommunityAgent"
         indexes = [
-            Index('index_community_agents_on_category', ["category"]),
-            Index('index_community_agents_on_federation_key', ["federation_key"], unique=True, where='(federation_key IS NOT NULL)'),
-            Index('index_community_agents_on_reputation_score', ["reputation_score"]),
-            Index('index_community_agents_on_slug', ["slug"], unique=True),
-            Index('index_community_agents_on_status', ["status"]),
-            Index('index_community_agents_on_tags', ["tags"], using='gin'),
-            Index('index_community_agents_on_task_count', ["task_count"]),
-            Index('index_community_agents_on_verified', ["verified"]),
-            Index('index_community_agents_on_visibility', ["visibility"]),
+            Index("index_community_agents_on_category", ["category"]),
+            Index("index_community_agents_on_federation_key", ["federation_key"], unique=True, where="(federation_key IS NOT NULL)"),
+            Index("index_community_agents_on_reputation_score", ["reputation_score"]),
+            Index("index_community_agents_on_slug", ["slug"], unique=True),
+            Index("index_community_agents_on_status", ["status"]),
+            Index("index_community_agents_on_tags", ["tags"], using="gin"),
+            Index("index_community_agents_on_task_count", ["task_count"]),
+            Index("index_community_agents_on_verified", ["verified"]),
+            Index("index_community_agents_on_visibility", ["visibility"]),
         ]
         checks = [
-            Check('community_agents_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'deprecated'::character varying]::text[])"),
-            Check('community_agents_visibility_check', "visibility::text = ANY (ARRAY['public'::character varying, 'unlisted'::character varying, 'private'::character varying]::text[])"),
+            Check("community_agents_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'deprecated'::character varying]::text[])"),
+            Check("community_agents_visibility_check", "visibility::text = ANY (ARRAY['public'::character varying, 'unlisted'::character varying, 'private'::character varying]::text[])"),
         ]
 
 
@@ -423,7 +437,7 @@ class EmailDelivery(PowernodeModel):
     retry_count = IntegerField(null=True, default=0)
     sender_email = StringField(null=True)
     sent_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     subject = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="email_deliveries")
@@ -432,16 +446,16 @@ class EmailDelivery(PowernodeModel):
         table_name = "email_deliveries"
         rails_name = "EmailDelivery"
         indexes = [
-            Index('idx_email_deliveries_on_email_type', ["email_type"]),
-            Index('idx_email_deliveries_on_external_id_unique', ["external_id"], unique=True, where='(external_id IS NOT NULL)'),
-            Index('idx_email_deliveries_on_recipient_email', ["recipient_email"]),
-            Index('idx_email_deliveries_on_sent_at', ["sent_at"]),
-            Index('idx_email_deliveries_on_status', ["status"]),
+            Index("idx_email_deliveries_on_email_type", ["email_type"]),
+            Index("idx_email_deliveries_on_external_id_unique", ["external_id"], unique=True, where="(external_id IS NOT NULL)"),
+            Index("idx_email_deliveries_on_recipient_email", ["recipient_email"]),
+            Index("idx_email_deliveries_on_sent_at", ["sent_at"]),
+            Index("idx_email_deliveries_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_email_type', "email_type::text = ANY (ARRAY['welcome'::character varying::text, 'verification'::character varying::text, 'password_reset'::character varying::text, 'invitation'::character varying::text, 'notification'::character varying::text, 'marketing'::character varying::text, 'transactional'::character varying::text])"),
-            Check('valid_email_retry_count', 'retry_count >= 0'),
-            Check('valid_email_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'sent'::character varying::text, 'delivered'::character varying::text, 'bounced'::character varying::text, 'failed'::character varying::text, 'opened'::character varying::text, 'clicked'::character varying::text])"),
+            Check("valid_email_type", "email_type::text = ANY (ARRAY['welcome'::character varying::text, 'verification'::character varying::text, 'password_reset'::character varying::text, 'invitation'::character varying::text, 'notification'::character varying::text, 'marketing'::character varying::text, 'transactional'::character varying::text])"),
+            Check("valid_email_retry_count", "retry_count >= 0"),
+            Check("valid_email_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'sent'::character varying::text, 'delivered'::character varying::text, 'bounced'::character varying::text, 'failed'::character varying::text, 'opened'::character varying::text, 'clicked'::character varying::text])"),
         ]
 
 
@@ -468,7 +482,7 @@ class ExternalAgent(PowernodeModel):
     name = StringField(255)
     skills = JSONBField(null=True, default=list)
     slug = StringField(150, null=True)
-    status = StringField(default='active')
+    status = StringField(default="active")
     success_count = IntegerField(null=True, default=0)
     task_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -477,15 +491,15 @@ class ExternalAgent(PowernodeModel):
         table_name = "external_agents"
         rails_name = "ExternalAgent"
         indexes = [
-            Index('idx_external_agents_account_name', ["account_id", "name"], unique=True),
-            Index('index_external_agents_on_agent_card_url', ["agent_card_url"]),
-            Index('index_external_agents_on_capabilities', ["capabilities"], using='gin'),
-            Index('index_external_agents_on_skills', ["skills"], using='gin'),
-            Index('index_external_agents_on_slug', ["slug"], unique=True, where='(slug IS NOT NULL)'),
-            Index('index_external_agents_on_status', ["status"]),
+            Index("idx_external_agents_account_name", ["account_id", "name"], unique=True),
+            Index("index_external_agents_on_agent_card_url", ["agent_card_url"]),
+            Index("index_external_agents_on_capabilities", ["capabilities"], using="gin"),
+            Index("index_external_agents_on_skills", ["skills"], using="gin"),
+            Index("index_external_agents_on_slug", ["slug"], unique=True, where="(slug IS NOT NULL)"),
+            Index("index_external_agents_on_status", ["status"]),
         ]
         checks = [
-            Check('external_agents_status_check', "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying, 'error'::character varying, 'unreachable'::character varying]::text[])"),
+            Check("external_agents_status_check", "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying, 'error'::character varying, 'unreachable'::character varying]::text[])"),
         ]
 
 
@@ -509,7 +523,7 @@ class FederationPartner(PowernodeModel):
     organization_id = StringField()
     public_key = TextField(null=True)
     request_count = IntegerField(null=True, default=0)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     tls_config = JSONBField(null=True, default=dict)
     trust_level = IntegerField(null=True, default=1)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -518,14 +532,14 @@ class FederationPartner(PowernodeModel):
         table_name = "federation_partners"
         rails_name = "FederationPartner"
         indexes = [
-            Index('index_federation_partners_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_federation_partners_on_organization_id', ["organization_id"], unique=True),
-            Index('index_federation_partners_on_status', ["status"]),
-            Index('index_federation_partners_on_trust_level', ["trust_level"]),
+            Index("index_federation_partners_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_federation_partners_on_organization_id", ["organization_id"], unique=True),
+            Index("index_federation_partners_on_status", ["status"]),
+            Index("index_federation_partners_on_trust_level", ["trust_level"]),
         ]
         checks = [
-            Check('federation_partners_status_check', "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'revoked'::character varying]::text[])"),
-            Check('federation_partners_trust_check', 'trust_level >= 1 AND trust_level <= 5'),
+            Check("federation_partners_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'revoked'::character varying]::text[])"),
+            Check("federation_partners_trust_check", "trust_level >= 1 AND trust_level <= 5"),
         ]
 
 
@@ -542,8 +556,8 @@ class GatewayConfiguration(PowernodeModel):
         table_name = "gateway_configurations"
         rails_name = "GatewayConfiguration"
         indexes = [
-            Index('idx_gateway_configurations_on_provider_key_unique', ["provider", "key_name"], unique=True),
-            Index('idx_gateway_configurations_on_provider', ["provider"]),
+            Index("idx_gateway_configurations_on_provider_key_unique", ["provider", "key_name"], unique=True),
+            Index("idx_gateway_configurations_on_provider", ["provider"]),
         ]
 
 
@@ -559,19 +573,19 @@ class GatewayConnectionJob(PowernodeModel):
     response = JSONBField(null=True, default=dict)
     retry_count = IntegerField(null=True, default=0)
     scheduled_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "gateway_connection_jobs"
         rails_name = "GatewayConnectionJob"
         indexes = [
-            Index('idx_gateway_connection_jobs_on_gateway_operation', ["gateway", "operation"]),
-            Index('idx_gateway_connection_jobs_on_scheduled_at', ["scheduled_at"]),
-            Index('idx_gateway_connection_jobs_on_status', ["status"]),
+            Index("idx_gateway_connection_jobs_on_gateway_operation", ["gateway", "operation"]),
+            Index("idx_gateway_connection_jobs_on_scheduled_at", ["scheduled_at"]),
+            Index("idx_gateway_connection_jobs_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_gateway_job_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
+            Check("valid_gateway_job_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
         ]
 
 
@@ -593,11 +607,11 @@ class ImpersonationSession(PowernodeModel):
         table_name = "impersonation_sessions"
         rails_name = "ImpersonationSession"
         indexes = [
-            Index('index_impersonation_sessions_on_ended_at', ["ended_at"]),
-            Index('index_impersonation_sessions_on_impersonated_user_id', ["impersonated_user_id"]),
-            Index('index_impersonation_sessions_on_impersonator_id', ["impersonator_id"]),
-            Index('index_impersonation_sessions_on_session_token_unique', ["session_token"], unique=True),
-            Index('index_impersonation_sessions_on_started_at', ["started_at"]),
+            Index("index_impersonation_sessions_on_ended_at", ["ended_at"]),
+            Index("index_impersonation_sessions_on_impersonated_user_id", ["impersonated_user_id"]),
+            Index("index_impersonation_sessions_on_impersonator_id", ["impersonator_id"]),
+            Index("index_impersonation_sessions_on_session_token_unique", ["session_token"], unique=True),
+            Index("index_impersonation_sessions_on_started_at", ["started_at"]),
         ]
 
 
@@ -613,7 +627,7 @@ class Invitation(PowernodeModel):
     inviter = Reference("User", column_name="inviter_id", backref="invitations")
     last_name = StringField(null=True)
     role_names = JSONBField(null=True, default=lambda: ['member'])
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     token = StringField()
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -622,14 +636,14 @@ class Invitation(PowernodeModel):
         table_name = "invitations"
         rails_name = "Invitation"
         indexes = [
-            Index('index_invitations_on_email_account', ["email", "account_id"], unique=True),
-            Index('index_invitations_on_expires_at', ["expires_at"]),
-            Index('index_invitations_on_role_names', ["role_names"], using='gin'),
-            Index('index_invitations_on_status', ["status"]),
-            Index('index_invitations_on_token_digest', ["token_digest"], unique=True),
+            Index("index_invitations_on_email_account", ["email", "account_id"], unique=True),
+            Index("index_invitations_on_expires_at", ["expires_at"]),
+            Index("index_invitations_on_role_names", ["role_names"], using="gin"),
+            Index("index_invitations_on_status", ["status"]),
+            Index("index_invitations_on_token_digest", ["token_digest"], unique=True),
         ]
         checks = [
-            Check('valid_invitation_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'accepted'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("valid_invitation_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'accepted'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])"),
         ]
 
 
@@ -639,7 +653,7 @@ class InvoiceLineItem(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     description = StringField()
     invoice = Reference("Invoice", column_name="invoice_id", index="idx_invoice_line_items_on_invoice_id", backref="invoice_line_items")
-    line_type = StringField(default='subscription')
+    line_type = StringField(default="subscription")
     metadata = JSONBField(null=True, default=dict)
     period_end = TimestampField(precision=6, null=True)
     period_start = TimestampField(precision=6, null=True)
@@ -653,8 +667,8 @@ class InvoiceLineItem(PowernodeModel):
         table_name = "invoice_line_items"
         rails_name = "InvoiceLineItem"
         indexes = [
-            Index('index_invoice_line_items_on_invoice_id', ["invoice_id"]),
-            Index('index_invoice_line_items_on_plan_id', ["plan_id"]),
+            Index("index_invoice_line_items_on_invoice_id", ["invoice_id"]),
+            Index("index_invoice_line_items_on_plan_id", ["plan_id"]),
         ]
 
 
@@ -663,7 +677,7 @@ class Invoice(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="invoices")
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(3, default='usd')
+    currency = StringField(3, default="usd")
     due_at = TimestampField(precision=6, null=True)
     invoice_number = StringField()
     issued_at = TimestampField(precision=6, null=True)
@@ -683,18 +697,18 @@ class Invoice(PowernodeModel):
         table_name = "invoices"
         rails_name = "Invoice"
         indexes = [
-            Index('idx_invoices_on_due_at', ["due_at"]),
-            Index('idx_invoices_on_invoice_number_unique', ["invoice_number"], unique=True),
-            Index('idx_invoices_on_issued_at', ["issued_at"]),
-            Index('idx_invoices_on_paid_at', ["paid_at"]),
-            Index('idx_invoices_on_paypal_id_unique', ["paypal_invoice_id"], unique=True, where='(paypal_invoice_id IS NOT NULL)'),
-            Index('idx_invoices_on_status', ["status"]),
-            Index('idx_invoices_on_stripe_id_unique', ["stripe_invoice_id"], unique=True, where='(stripe_invoice_id IS NOT NULL)'),
+            Index("idx_invoices_on_due_at", ["due_at"]),
+            Index("idx_invoices_on_invoice_number_unique", ["invoice_number"], unique=True),
+            Index("idx_invoices_on_issued_at", ["issued_at"]),
+            Index("idx_invoices_on_paid_at", ["paid_at"]),
+            Index("idx_invoices_on_paypal_id_unique", ["paypal_invoice_id"], unique=True, where="(paypal_invoice_id IS NOT NULL)"),
+            Index("idx_invoices_on_status", ["status"]),
+            Index("idx_invoices_on_stripe_id_unique", ["stripe_invoice_id"], unique=True, where="(stripe_invoice_id IS NOT NULL)"),
         ]
         checks = [
-            Check('valid_invoice_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'open'::character varying::text, 'paid'::character varying::text, 'void'::character varying::text, 'uncollectible'::character varying::text])"),
-            Check('valid_invoice_amounts', 'subtotal_cents >= 0 AND tax_cents >= 0 AND total_cents >= 0'),
-            Check('valid_tax_rate', 'tax_rate >= 0::numeric AND tax_rate < 1::numeric'),
+            Check("valid_invoice_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'open'::character varying::text, 'paid'::character varying::text, 'void'::character varying::text, 'uncollectible'::character varying::text])"),
+            Check("valid_invoice_amounts", "subtotal_cents >= 0 AND tax_cents >= 0 AND total_cents >= 0"),
+            Check("valid_tax_rate", "tax_rate >= 0::numeric AND tax_rate < 1::numeric"),
         ]
 
 
@@ -714,10 +728,10 @@ class JwtBlacklist(PowernodeModel):
         table_name = "jwt_blacklists"
         rails_name = "JwtBlacklist"
         indexes = [
-            Index('index_jwt_blacklists_on_expires_at', ["expires_at"]),
-            Index('index_jwt_blacklists_on_jti_and_expires_at', ["jti", "expires_at"]),
-            Index('index_jwt_blacklists_on_jti', ["jti"], unique=True),
-            Index('index_jwt_blacklists_on_user_id_and_user_blacklist', ["user_id", "user_blacklist"]),
+            Index("index_jwt_blacklists_on_expires_at", ["expires_at"]),
+            Index("index_jwt_blacklists_on_jti_and_expires_at", ["jti", "expires_at"]),
+            Index("index_jwt_blacklists_on_jti", ["jti"], unique=True),
+            Index("index_jwt_blacklists_on_user_id_and_user_blacklist", ["user_id", "user_blacklist"]),
         ]
 
 
@@ -728,7 +742,7 @@ class MarketplaceReview(PowernodeModel):
     content = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     helpful_count = IntegerField(default=0)
-    moderation_status = StringField(default='approved')
+    moderation_status = StringField(default="approved")
     rating = IntegerField()
     reviewable_id = UUIDField()
     reviewable_type = StringField()
@@ -741,10 +755,10 @@ class MarketplaceReview(PowernodeModel):
         table_name = "marketplace_reviews"
         rails_name = "MarketplaceReview"
         indexes = [
-            Index('idx_marketplace_reviews_unique_per_account', ["account_id", "reviewable_type", "reviewable_id"], unique=True),
-            Index('index_marketplace_reviews_on_moderation_status', ["moderation_status"]),
-            Index('index_marketplace_reviews_on_rating', ["rating"]),
-            Index('idx_marketplace_reviews_on_reviewable', ["reviewable_type", "reviewable_id"]),
+            Index("idx_marketplace_reviews_unique_per_account", ["account_id", "reviewable_type", "reviewable_id"], unique=True),
+            Index("index_marketplace_reviews_on_moderation_status", ["moderation_status"]),
+            Index("index_marketplace_reviews_on_rating", ["rating"]),
+            Index("idx_marketplace_reviews_on_reviewable", ["reviewable_type", "reviewable_id"]),
         ]
 
 
@@ -753,7 +767,7 @@ class McpServer(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="mcp_servers")
     args = JSONBField(null=True, default=list)
-    auth_type = StringField(default='none')
+    auth_type = StringField(default="none")
     capabilities = JSONBField(null=True, default=dict)
     command = StringField(null=True)
     connection_type = StringField()
@@ -775,9 +789,9 @@ class McpServer(PowernodeModel):
     oauth_scopes = StringField(null=True)
     oauth_state = StringField(null=True)
     oauth_token_expires_at = TimestampField(precision=6, null=True)
-    oauth_token_type = StringField(null=True, default='Bearer')
+    oauth_token_type = StringField(null=True, default="Bearer")
     oauth_token_url = StringField(null=True)
-    status = StringField(default='disconnected')
+    status = StringField(default="disconnected")
     updated_at = TimestampField(precision=6, default=utcnow)
     vault_path = StringField(null=True)
 
@@ -785,12 +799,12 @@ class McpServer(PowernodeModel):
         table_name = "mcp_servers"
         rails_name = "McpServer"
         indexes = [
-            Index('index_mcp_servers_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_mcp_servers_on_auth_type', ["auth_type"]),
-            Index('index_mcp_servers_on_oauth_state', ["oauth_state"], unique=True, where='(oauth_state IS NOT NULL)'),
-            Index('index_mcp_servers_on_oauth_token_expires_at', ["oauth_token_expires_at"]),
-            Index('index_mcp_servers_on_status', ["status"]),
-            Index('index_mcp_servers_on_vault_path', ["vault_path"], unique=True, where='(vault_path IS NOT NULL)'),
+            Index("index_mcp_servers_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_mcp_servers_on_auth_type", ["auth_type"]),
+            Index("index_mcp_servers_on_oauth_state", ["oauth_state"], unique=True, where="(oauth_state IS NOT NULL)"),
+            Index("index_mcp_servers_on_oauth_token_expires_at", ["oauth_token_expires_at"]),
+            Index("index_mcp_servers_on_status", ["status"]),
+            Index("index_mcp_servers_on_vault_path", ["vault_path"], unique=True, where="(vault_path IS NOT NULL)"),
         ]
 
 
@@ -810,7 +824,7 @@ class McpSession(PowernodeModel):
     protocol_version = StringField(null=True)
     revoked_at = TimestampField(precision=6, null=True)
     session_token = StringField()
-    status = StringField(default='active')
+    status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(null=True)
     user = Reference("User", column_name="user_id", backref="mcp_sessions")
@@ -819,10 +833,10 @@ class McpSession(PowernodeModel):
         table_name = "mcp_sessions"
         rails_name = "McpSession"
         indexes = [
-            Index('index_mcp_sessions_on_account_id_and_status', ["account_id", "status"]),
-            Index('index_mcp_sessions_on_expires_at', ["expires_at"]),
-            Index('index_mcp_sessions_on_session_token', ["session_token"], unique=True),
-            Index('index_mcp_sessions_on_user_id_and_status', ["user_id", "status"]),
+            Index("index_mcp_sessions_on_account_id_and_status", ["account_id", "status"]),
+            Index("index_mcp_sessions_on_expires_at", ["expires_at"]),
+            Index("index_mcp_sessions_on_session_token", ["session_token"], unique=True),
+            Index("index_mcp_sessions_on_user_id_and_status", ["user_id", "status"]),
         ]
 
 
@@ -846,34 +860,34 @@ class McpToolExecution(PowernodeModel):
         table_name = "mcp_tool_executions"
         rails_name = "McpToolExecution"
         indexes = [
-            Index('index_mcp_tool_executions_on_mcp_tool_id_and_created_at', ["mcp_tool_id", "created_at"]),
-            Index('index_mcp_tool_executions_on_user_id_and_created_at', ["user_id", "created_at"]),
+            Index("index_mcp_tool_executions_on_mcp_tool_id_and_created_at", ["mcp_tool_id", "created_at"]),
+            Index("index_mcp_tool_executions_on_user_id_and_created_at", ["user_id", "created_at"]),
         ]
 
 
 class McpTool(PowernodeModel):
     """McpTool (table `mcp_tools`)."""
 
-    allowed_scopes = JSONBField(default=dict, help_text='Allowed operation scopes (file_access, network, data, system, ai)')
+    allowed_scopes = JSONBField(default=dict, help_text="Allowed operation scopes (file_access, network, data, system, ai)")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     enabled = BooleanField(default=True)
     input_schema = JSONBField(default=dict)
     mcp_server = Reference("McpServer", column_name="mcp_server_id", backref="mcp_tools")
     name = StringField()
-    permission_level = StringField(default='public', help_text='Permission level: public, account, admin')
-    required_permissions = JSONBField(default=list, help_text='Array of permission strings required to execute this tool')
+    permission_level = StringField(default="public", help_text="Permission level: public, account, admin")
+    required_permissions = JSONBField(default=list, help_text="Array of permission strings required to execute this tool")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "mcp_tools"
         rails_name = "McpTool"
         indexes = [
-            Index('index_mcp_tools_on_mcp_server_id_and_name', ["mcp_server_id", "name"]),
-            Index('index_mcp_tools_on_permission_level', ["permission_level"]),
+            Index("index_mcp_tools_on_mcp_server_id_and_name", ["mcp_server_id", "name"]),
+            Index("index_mcp_tools_on_permission_level", ["permission_level"]),
         ]
         checks = [
-            Check('mcp_tools_permission_level_check', "permission_level::text = ANY (ARRAY['public'::character varying::text, 'account'::character varying::text, 'admin'::character varying::text])"),
+            Check("mcp_tools_permission_level_check", "permission_level::text = ANY (ARRAY['public'::character varying::text, 'account'::character varying::text, 'admin'::character varying::text])"),
         ]
 
 
@@ -883,25 +897,25 @@ class MissingPaymentLog(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="missing_payment_logs")
     amount_cents = IntegerField()
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(default='usd')
+    currency = StringField(default="usd")
     detected_at = TimestampField(precision=6)
     external_payment_id = StringField()
     gateway = StringField()
     gateway_created_at = TimestampField(precision=6, null=True)
     gateway_data = JSONBField(null=True, default=dict)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "missing_payment_logs"
         rails_name = "MissingPaymentLog"
         indexes = [
-            Index('idx_missing_payment_logs_on_detected_at', ["detected_at"]),
-            Index('idx_missing_payment_logs_on_gateway_external_id_unique', ["gateway", "external_payment_id"], unique=True),
-            Index('idx_missing_payment_logs_on_status', ["status"]),
+            Index("idx_missing_payment_logs_on_detected_at", ["detected_at"]),
+            Index("idx_missing_payment_logs_on_gateway_external_id_unique", ["gateway", "external_payment_id"], unique=True),
+            Index("idx_missing_payment_logs_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_missing_payment_amount', 'amount_cents > 0'),
+            Check("valid_missing_payment_amount", "amount_cents > 0"),
         ]
 
 
@@ -911,7 +925,7 @@ class Notification(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="notifications")
     action_label = StringField(null=True)
     action_url = StringField(null=True)
-    category = StringField(null=True, default='general')
+    category = StringField(null=True, default="general")
     created_at = TimestampField(precision=6, default=utcnow)
     dismissed_at = TimestampField(precision=6, null=True)
     expires_at = TimestampField(precision=6, null=True)
@@ -921,7 +935,7 @@ class Notification(PowernodeModel):
     notification_type = StringField()
     priority = IntegerField(null=True, default=0)
     read_at = TimestampField(precision=6, null=True)
-    severity = StringField(default='info')
+    severity = StringField(default="info")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="notifications")
@@ -930,13 +944,13 @@ class Notification(PowernodeModel):
         table_name = "notifications"
         rails_name = "Notification"
         indexes = [
-            Index('index_notifications_on_account_id_and_created_at', ["account_id", "created_at"]),
-            Index('index_notifications_on_category', ["category"]),
-            Index('index_notifications_on_expires_at', ["expires_at"]),
-            Index('index_notifications_on_notification_type', ["notification_type"]),
-            Index('index_notifications_on_priority', ["priority"]),
-            Index('index_notifications_on_user_id_and_created_at', ["user_id", "created_at"]),
-            Index('index_notifications_on_user_id_and_read_at', ["user_id", "read_at"]),
+            Index("index_notifications_on_account_id_and_created_at", ["account_id", "created_at"]),
+            Index("index_notifications_on_category", ["category"]),
+            Index("index_notifications_on_expires_at", ["expires_at"]),
+            Index("index_notifications_on_notification_type", ["notification_type"]),
+            Index("index_notifications_on_priority", ["priority"]),
+            Index("index_notifications_on_user_id_and_created_at", ["user_id", "created_at"]),
+            Index("index_notifications_on_user_id_and_read_at", ["user_id", "read_at"]),
         ]
 
 
@@ -951,11 +965,11 @@ class OauthApplication(PowernodeModel):
     name = StringField()
     owner_id = UUIDField(null=True)
     owner_type = StringField(null=True)
-    rate_limit_tier = StringField(null=True, default='standard')
+    rate_limit_tier = StringField(null=True, default="standard")
     redirect_uri = TextField(null=True)
-    scopes = StringField(default='')
+    scopes = StringField(default="")
     secret = StringField()
-    status = StringField(default='active')
+    status = StringField(default="active")
     trusted = BooleanField(default=False)
     uid = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -964,11 +978,11 @@ class OauthApplication(PowernodeModel):
         table_name = "oauth_applications"
         rails_name = "OauthApplication"
         indexes = [
-            Index('index_oauth_applications_on_owner_id', ["owner_id"]),
-            Index('index_oauth_applications_on_owner', ["owner_type", "owner_id"]),
-            Index('index_oauth_applications_on_status', ["status"]),
-            Index('index_oauth_applications_on_trusted', ["trusted"]),
-            Index('index_oauth_applications_on_uid', ["uid"], unique=True),
+            Index("index_oauth_applications_on_owner_id", ["owner_id"]),
+            Index("index_oauth_applications_on_owner", ["owner_type", "owner_id"]),
+            Index("index_oauth_applications_on_status", ["status"]),
+            Index("index_oauth_applications_on_trusted", ["trusted"]),
+            Index("index_oauth_applications_on_uid", ["uid"], unique=True),
         ]
 
 
@@ -991,7 +1005,7 @@ class Page(PowernodeModel):
     seo_description = TextField(null=True)
     seo_title = StringField(255, null=True)
     slug = StringField(255)
-    status = StringField(50, null=True, default='draft')
+    status = StringField(50, null=True, default="draft")
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
     word_count = IntegerField(null=True)
@@ -1000,13 +1014,13 @@ class Page(PowernodeModel):
         table_name = "pages"
         rails_name = "Page"
         indexes = [
-            Index('idx_pages_on_is_public', ["is_public"]),
-            Index('idx_pages_on_published_at', ["published_at"]),
-            Index('idx_pages_on_slug_unique', ["slug"], unique=True),
-            Index('idx_pages_on_status', ["status"]),
+            Index("idx_pages_on_is_public", ["is_public"]),
+            Index("idx_pages_on_published_at", ["published_at"]),
+            Index("idx_pages_on_slug_unique", ["slug"], unique=True),
+            Index("idx_pages_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_page_status', "status::text = ANY (ARRAY['draft'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text])"),
+            Check("valid_page_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text])"),
         ]
 
 
@@ -1021,7 +1035,7 @@ class PasswordHistory(PowernodeModel):
         table_name = "password_histories"
         rails_name = "PasswordHistory"
         indexes = [
-            Index('index_password_histories_on_created_at', ["created_at"]),
+            Index("index_password_histories_on_created_at", ["created_at"]),
         ]
 
 
@@ -1047,13 +1061,13 @@ class PaymentMethod(PowernodeModel):
         table_name = "payment_methods"
         rails_name = "PaymentMethod"
         indexes = [
-            Index('idx_payment_methods_on_account_default_unique', ["account_id", "is_default"], unique=True, where='(is_default = true)'),
-            Index('idx_payment_methods_on_gateway_external_id_unique', ["gateway", "external_id"], unique=True),
-            Index('idx_payment_methods_on_is_active', ["is_active"]),
+            Index("idx_payment_methods_on_account_default_unique", ["account_id", "is_default"], unique=True, where="(is_default = true)"),
+            Index("idx_payment_methods_on_gateway_external_id_unique", ["gateway", "external_id"], unique=True),
+            Index("idx_payment_methods_on_is_active", ["is_active"]),
         ]
         checks = [
-            Check('valid_payment_gateway', "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check('valid_payment_type', "payment_type::text = ANY (ARRAY['card'::character varying::text, 'bank'::character varying::text, 'paypal'::character varying::text, 'apple_pay'::character varying::text, 'google_pay'::character varying::text])"),
+            Check("valid_payment_gateway", "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
+            Check("valid_payment_type", "payment_type::text = ANY (ARRAY['card'::character varying::text, 'bank'::character varying::text, 'paypal'::character varying::text, 'apple_pay'::character varying::text, 'google_pay'::character varying::text])"),
         ]
 
 
@@ -1063,7 +1077,7 @@ class Payment(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="payments")
     amount_cents = IntegerField()
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(3, default='usd')
+    currency = StringField(3, default="usd")
     external_id = StringField(null=True)
     failed_at = TimestampField(precision=6, null=True)
     failure_reason = TextField(null=True)
@@ -1082,15 +1096,15 @@ class Payment(PowernodeModel):
         table_name = "payments"
         rails_name = "Payment"
         indexes = [
-            Index('idx_payments_on_gateway_external_id_unique', ["gateway", "external_id"], unique=True, where='(external_id IS NOT NULL)'),
-            Index('idx_payments_on_processed_at', ["processed_at"]),
-            Index('idx_payments_on_status', ["status"]),
-            Index('idx_payments_on_transaction_type', ["transaction_type"]),
+            Index("idx_payments_on_gateway_external_id_unique", ["gateway", "external_id"], unique=True, where="(external_id IS NOT NULL)"),
+            Index("idx_payments_on_processed_at", ["processed_at"]),
+            Index("idx_payments_on_status", ["status"]),
+            Index("idx_payments_on_transaction_type", ["transaction_type"]),
         ]
         checks = [
-            Check('valid_payment_amount', 'amount_cents >= 0'),
-            Check('valid_payment_gateway', "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check('valid_payment_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'succeeded'::character varying::text, 'failed'::character varying::text, 'canceled'::character varying::text, 'refunded'::character varying::text, 'partially_refunded'::character varying::text])"),
+            Check("valid_payment_amount", "amount_cents >= 0"),
+            Check("valid_payment_gateway", "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
+            Check("valid_payment_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'succeeded'::character varying::text, 'failed'::character varying::text, 'canceled'::character varying::text, 'refunded'::character varying::text, 'partially_refunded'::character varying::text])"),
         ]
 
 
@@ -1105,16 +1119,18 @@ class Permission(PowernodeModel):
     resource = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    roles = Through("role_permissions", "role")
+
     class Meta:
         table_name = "permissions"
         rails_name = "Permission"
         indexes = [
-            Index('index_permissions_on_category', ["category"]),
-            Index('index_permissions_on_name', ["name"], unique=True),
-            Index('idx_permissions_on_resource_action_category_unique', ["resource", "action", "category"], unique=True),
+            Index("index_permissions_on_category", ["category"]),
+            Index("index_permissions_on_name", ["name"], unique=True),
+            Index("idx_permissions_on_resource_action_category_unique", ["resource", "action", "category"], unique=True),
         ]
         checks = [
-            Check('valid_permission_category', "category::text = ANY (ARRAY['resource'::character varying::text, 'admin'::character varying::text, 'system'::character varying::text])"),
+            Check("valid_permission_category", "category::text = ANY (ARRAY['resource'::character varying::text, 'admin'::character varying::text, 'system'::character varying::text])"),
         ]
 
 
@@ -1122,10 +1138,10 @@ class Plan(PowernodeModel):
     """Plan (table `plans`)."""
 
     annual_discount_percent = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
-    billing_cycle = StringField(20, default='monthly')
-    billing_interval = StringField(20, default='monthly')
+    billing_cycle = StringField(20, default="monthly")
+    billing_interval = StringField(20, default="monthly")
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(3, null=True, default='USD')
+    currency = StringField(3, null=True, default="USD")
     default_roles = JSONBField(null=True, default=list)
     description = TextField(null=True)
     features = JSONBField(null=True, default=dict)
@@ -1144,7 +1160,7 @@ class Plan(PowernodeModel):
     promotional_discount_percent = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
     promotional_discount_start = TimestampField(precision=6, null=True)
     slug = StringField(100)
-    status = StringField(20, default='active')
+    status = StringField(20, default="active")
     trial_days = IntegerField(null=True, default=0)
     trial_period_days = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1154,14 +1170,14 @@ class Plan(PowernodeModel):
         table_name = "plans"
         rails_name = "Plan"
         indexes = [
-            Index('idx_plans_on_billing_interval', ["billing_interval"]),
-            Index('idx_plans_on_is_active', ["is_active"]),
-            Index('idx_plans_on_is_public', ["is_public"]),
-            Index('idx_plans_on_slug_unique', ["slug"], unique=True),
+            Index("idx_plans_on_billing_interval", ["billing_interval"]),
+            Index("idx_plans_on_is_active", ["is_active"]),
+            Index("idx_plans_on_is_public", ["is_public"]),
+            Index("idx_plans_on_slug_unique", ["slug"], unique=True),
         ]
         checks = [
-            Check('valid_billing_interval', "billing_interval::text = ANY (ARRAY['monthly'::character varying::text, 'yearly'::character varying::text, 'one_time'::character varying::text])"),
-            Check('valid_price', 'price_cents >= 0'),
+            Check("valid_billing_interval", "billing_interval::text = ANY (ARRAY['monthly'::character varying::text, 'yearly'::character varying::text, 'one_time'::character varying::text])"),
+            Check("valid_price", "price_cents >= 0"),
         ]
 
 
@@ -1177,8 +1193,8 @@ class ReconciliationFlag(PowernodeModel):
     resolution_notes = TextField(null=True)
     resolved_at = TimestampField(precision=6, null=True)
     resolved_by = Reference("User", column_name="resolved_by_id", null=True, backref="reconciliation_flags")
-    severity = StringField(null=True, default='medium')
-    status = StringField(null=True, default='open')
+    severity = StringField(null=True, default="medium")
+    status = StringField(null=True, default="open")
     transaction_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1186,16 +1202,16 @@ class ReconciliationFlag(PowernodeModel):
         table_name = "reconciliation_flags"
         rails_name = "ReconciliationFlag"
         indexes = [
-            Index('idx_reconciliation_flags_on_flag_type', ["flag_type"]),
-            Index('index_reconciliation_flags_on_reconciliation_report_id', ["reconciliation_report_id"]),
-            Index('idx_reconciliation_flags_on_resolved_at', ["resolved_at"]),
-            Index('idx_reconciliation_flags_on_severity', ["severity"]),
-            Index('idx_reconciliation_flags_on_status', ["status"]),
+            Index("idx_reconciliation_flags_on_flag_type", ["flag_type"]),
+            Index("index_reconciliation_flags_on_reconciliation_report_id", ["reconciliation_report_id"]),
+            Index("idx_reconciliation_flags_on_resolved_at", ["resolved_at"]),
+            Index("idx_reconciliation_flags_on_severity", ["severity"]),
+            Index("idx_reconciliation_flags_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_flag_type', "flag_type::text = ANY (ARRAY['missing_payment'::character varying::text, 'duplicate_payment'::character varying::text, 'amount_mismatch'::character varying::text, 'status_mismatch'::character varying::text, 'unknown_transaction'::character varying::text])"),
-            Check('valid_flag_severity', "severity::text = ANY (ARRAY['low'::character varying::text, 'medium'::character varying::text, 'high'::character varying::text, 'critical'::character varying::text])"),
-            Check('valid_flag_status', "status::text = ANY (ARRAY['open'::character varying::text, 'investigating'::character varying::text, 'resolved'::character varying::text, 'dismissed'::character varying::text])"),
+            Check("valid_flag_type", "flag_type::text = ANY (ARRAY['missing_payment'::character varying::text, 'duplicate_payment'::character varying::text, 'amount_mismatch'::character varying::text, 'status_mismatch'::character varying::text, 'unknown_transaction'::character varying::text])"),
+            Check("valid_flag_severity", "severity::text = ANY (ARRAY['low'::character varying::text, 'medium'::character varying::text, 'high'::character varying::text, 'critical'::character varying::text])"),
+            Check("valid_flag_status", "status::text = ANY (ARRAY['open'::character varying::text, 'investigating'::character varying::text, 'resolved'::character varying::text, 'dismissed'::character varying::text])"),
         ]
 
 
@@ -1209,20 +1225,20 @@ class ReconciliationInvestigation(PowernodeModel):
     notes = TextField(null=True)
     reconciliation_flag = Reference("ReconciliationFlag", column_name="reconciliation_flag_id", index="idx_reconciliation_investigations_on_reconciliation_flag_id", backref="reconciliation_investigations")
     started_at = TimestampField(precision=6)
-    status = StringField(null=True, default='open')
+    status = StringField(null=True, default="open")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "reconciliation_investigations"
         rails_name = "ReconciliationInvestigation"
         indexes = [
-            Index('index_reconciliation_investigations_on_investigator_id', ["investigator_id"]),
-            Index('index_reconciliation_investigations_on_reconciliation_flag_id', ["reconciliation_flag_id"]),
-            Index('idx_reconciliation_investigations_on_started_at', ["started_at"]),
-            Index('idx_reconciliation_investigations_on_status', ["status"]),
+            Index("index_reconciliation_investigations_on_investigator_id", ["investigator_id"]),
+            Index("index_reconciliation_investigations_on_reconciliation_flag_id", ["reconciliation_flag_id"]),
+            Index("idx_reconciliation_investigations_on_started_at", ["started_at"]),
+            Index("idx_reconciliation_investigations_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_investigation_status', "status::text = ANY (ARRAY['open'::character varying::text, 'in_progress'::character varying::text, 'completed'::character varying::text, 'escalated'::character varying::text])"),
+            Check("valid_investigation_status", "status::text = ANY (ARRAY['open'::character varying::text, 'in_progress'::character varying::text, 'completed'::character varying::text, 'escalated'::character varying::text])"),
         ]
 
 
@@ -1243,7 +1259,7 @@ class ReconciliationReport(PowernodeModel):
     reconciliation_type = StringField()
     report_date = DateField()
     report_type = StringField()
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     summary = TextField(null=True)
     total_amount_cents = DecimalField(max_digits=15, decimal_places=2, null=True, default=Decimal("0.0"))
     total_transactions = IntegerField(null=True, default=0)
@@ -1254,15 +1270,15 @@ class ReconciliationReport(PowernodeModel):
         table_name = "reconciliation_reports"
         rails_name = "ReconciliationReport"
         indexes = [
-            Index('idx_reconciliation_reports_on_gateway_date_type_unique', ["gateway", "report_date", "report_type"], unique=True),
-            Index('idx_reconciliation_reports_on_report_date', ["report_date"]),
-            Index('idx_reconciliation_reports_on_status', ["status"]),
+            Index("idx_reconciliation_reports_on_gateway_date_type_unique", ["gateway", "report_date", "report_type"], unique=True),
+            Index("idx_reconciliation_reports_on_report_date", ["report_date"]),
+            Index("idx_reconciliation_reports_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_reconciliation_gateway', "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check('valid_report_type', "report_type::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'manual'::character varying::text])"),
-            Check('valid_reconciliation_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
-            Check('valid_transaction_counts', 'total_transactions >= 0 AND matched_transactions >= 0 AND unmatched_transactions >= 0'),
+            Check("valid_reconciliation_gateway", "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
+            Check("valid_report_type", "report_type::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'manual'::character varying::text])"),
+            Check("valid_reconciliation_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
+            Check("valid_transaction_counts", "total_transactions >= 0 AND matched_transactions >= 0 AND unmatched_transactions >= 0"),
         ]
 
 
@@ -1279,27 +1295,27 @@ class ReportRequest(PowernodeModel):
     file_size = IntegerField(null=True)
     file_size_bytes = IntegerField(null=True)
     file_url = StringField(null=True)
-    format = StringField(20, null=True, default='pdf')
+    format = StringField(20, null=True, default="pdf")
     name = StringField(255, null=True)
     parameters = JSONBField(null=True, default=dict)
     report_type = StringField(100)
     requested_at = TimestampField(precision=6)
     user = Reference("User", column_name="requested_by_id", index="idx_report_requests_on_requested_by_id", backref="report_requests")
-    status = StringField(50, default='pending')
+    status = StringField(50, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "report_requests"
         rails_name = "ReportRequest"
         indexes = [
-            Index('idx_report_requests_on_account_report_type', ["account_id", "report_type"]),
-            Index('idx_report_requests_on_expires_at', ["expires_at"]),
-            Index('idx_report_requests_on_requested_at', ["requested_at"]),
-            Index('index_report_requests_on_requested_by_id', ["requested_by_id"]),
-            Index('idx_report_requests_on_status', ["status"]),
+            Index("idx_report_requests_on_account_report_type", ["account_id", "report_type"]),
+            Index("idx_report_requests_on_expires_at", ["expires_at"]),
+            Index("idx_report_requests_on_requested_at", ["requested_at"]),
+            Index("index_report_requests_on_requested_by_id", ["requested_by_id"]),
+            Index("idx_report_requests_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_report_request_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'generating'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])"),
+            Check("valid_report_request_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'generating'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])"),
         ]
 
 
@@ -1307,7 +1323,7 @@ class RolePermission(PowernodeModel):
     """RolePermission (table `role_permissions`)."""
 
     id = None
-    granted_at = TimestampField(server_default='CURRENT_TIMESTAMP')
+    granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
     permission = Reference("Permission", column_name="permission_id", backref="role_permissions")
     role = Reference("Role", column_name="role_id", backref="role_permissions")
 
@@ -1316,8 +1332,8 @@ class RolePermission(PowernodeModel):
         rails_name = "RolePermission"
         primary_key = False  # the platform created this join table with id: false
         indexes = [
-            Index('index_role_perms_on_permission', ["permission_id"]),
-            Index('index_role_perms_unique', ["role_id", "permission_id"], unique=True),
+            Index("index_role_perms_on_permission", ["permission_id"]),
+            Index("index_role_perms_unique", ["role_id", "permission_id"], unique=True),
         ]
 
 
@@ -1333,11 +1349,15 @@ class Role(PowernodeModel):
     role_type = StringField(20, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    permissions = Through("role_permissions", "permission")
+    users = Through("user_roles", "user")
+    workers = Through("worker_roles", "worker")
+
     class Meta:
         table_name = "roles"
         rails_name = "Role"
         indexes = [
-            Index('index_roles_on_name', ["name"], unique=True),
+            Index("index_roles_on_name", ["name"], unique=True),
         ]
 
 
@@ -1347,7 +1367,7 @@ class ScheduledReport(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="scheduled_reports")
     created_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="created_by_id", backref="scheduled_reports")
-    format = StringField(20, default='pdf')
+    format = StringField(20, default="pdf")
     frequency = StringField(50)
     is_active = BooleanField(null=True, default=True)
     last_run_at = TimestampField(precision=6, null=True)
@@ -1363,13 +1383,13 @@ class ScheduledReport(PowernodeModel):
         table_name = "scheduled_reports"
         rails_name = "ScheduledReport"
         indexes = [
-            Index('idx_scheduled_reports_on_account_report_type', ["account_id", "report_type"]),
-            Index('idx_scheduled_reports_on_frequency', ["frequency"]),
-            Index('idx_scheduled_reports_on_is_active', ["is_active"]),
-            Index('idx_scheduled_reports_on_next_run_at', ["next_run_at"]),
+            Index("idx_scheduled_reports_on_account_report_type", ["account_id", "report_type"]),
+            Index("idx_scheduled_reports_on_frequency", ["frequency"]),
+            Index("idx_scheduled_reports_on_is_active", ["is_active"]),
+            Index("idx_scheduled_reports_on_next_run_at", ["next_run_at"]),
         ]
         checks = [
-            Check('valid_report_frequency', "frequency::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'quarterly'::character varying::text, 'yearly'::character varying::text])"),
+            Check("valid_report_frequency", "frequency::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'quarterly'::character varying::text, 'yearly'::character varying::text])"),
         ]
 
 
@@ -1395,11 +1415,11 @@ class ScheduledTask(PowernodeModel):
         table_name = "scheduled_tasks"
         rails_name = "ScheduledTask"
         indexes = [
-            Index('idx_scheduled_tasks_on_is_active', ["is_active"]),
-            Index('idx_scheduled_tasks_on_last_run_at', ["last_run_at"]),
-            Index('idx_scheduled_tasks_on_name_unique', ["name"], unique=True),
-            Index('idx_scheduled_tasks_on_next_run_at', ["next_run_at"]),
-            Index('idx_scheduled_tasks_on_task_type', ["task_type"]),
+            Index("idx_scheduled_tasks_on_is_active", ["is_active"]),
+            Index("idx_scheduled_tasks_on_last_run_at", ["last_run_at"]),
+            Index("idx_scheduled_tasks_on_name_unique", ["name"], unique=True),
+            Index("idx_scheduled_tasks_on_next_run_at", ["next_run_at"]),
+            Index("idx_scheduled_tasks_on_task_type", ["task_type"]),
         ]
 
 
@@ -1411,7 +1431,7 @@ class SiteSetting(PowernodeModel):
     description = TextField(null=True)
     is_public = BooleanField(null=True, default=True)
     key = StringField(255)
-    setting_type = StringField(50, null=True, default='string')
+    setting_type = StringField(50, null=True, default="string")
     updated_at = TimestampField(precision=6, default=utcnow)
     value = TextField(null=True)
 
@@ -1419,13 +1439,13 @@ class SiteSetting(PowernodeModel):
         table_name = "site_settings"
         rails_name = "SiteSetting"
         indexes = [
-            Index('idx_site_settings_on_category', ["category"]),
-            Index('idx_site_settings_on_is_public', ["is_public"]),
-            Index('idx_site_settings_on_key_unique', ["key"], unique=True),
-            Index('idx_site_settings_on_setting_type', ["setting_type"]),
+            Index("idx_site_settings_on_category", ["category"]),
+            Index("idx_site_settings_on_is_public", ["is_public"]),
+            Index("idx_site_settings_on_key_unique", ["key"], unique=True),
+            Index("idx_site_settings_on_setting_type", ["setting_type"]),
         ]
         checks = [
-            Check('valid_site_setting_type', "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])"),
+            Check("valid_site_setting_type", "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])"),
         ]
 
 
@@ -1454,14 +1474,14 @@ class Subscription(PowernodeModel):
         table_name = "subscriptions"
         rails_name = "Subscription"
         indexes = [
-            Index('idx_subscriptions_on_current_period_end', ["current_period_end"]),
-            Index('idx_subscriptions_on_paypal_id_unique', ["paypal_subscription_id"], unique=True, where='(paypal_subscription_id IS NOT NULL)'),
-            Index('idx_subscriptions_on_status', ["status"]),
-            Index('idx_subscriptions_on_stripe_id_unique', ["stripe_subscription_id"], unique=True, where='(stripe_subscription_id IS NOT NULL)'),
-            Index('idx_subscriptions_on_trial_end', ["trial_end"]),
+            Index("idx_subscriptions_on_current_period_end", ["current_period_end"]),
+            Index("idx_subscriptions_on_paypal_id_unique", ["paypal_subscription_id"], unique=True, where="(paypal_subscription_id IS NOT NULL)"),
+            Index("idx_subscriptions_on_status", ["status"]),
+            Index("idx_subscriptions_on_stripe_id_unique", ["stripe_subscription_id"], unique=True, where="(stripe_subscription_id IS NOT NULL)"),
+            Index("idx_subscriptions_on_trial_end", ["trial_end"]),
         ]
         checks = [
-            Check('valid_subscription_status', "status::text = ANY (ARRAY['active'::character varying::text, 'trialing'::character varying::text, 'past_due'::character varying::text, 'canceled'::character varying::text, 'unpaid'::character varying::text, 'incomplete'::character varying::text, 'incomplete_expired'::character varying::text, 'paused'::character varying::text, 'suspended'::character varying::text])"),
+            Check("valid_subscription_status", "status::text = ANY (ARRAY['active'::character varying::text, 'trialing'::character varying::text, 'past_due'::character varying::text, 'canceled'::character varying::text, 'unpaid'::character varying::text, 'incomplete'::character varying::text, 'incomplete_expired'::character varying::text, 'paused'::character varying::text, 'suspended'::character varying::text])"),
         ]
 
 
@@ -1483,12 +1503,12 @@ class TaskExecution(PowernodeModel):
         table_name = "task_executions"
         rails_name = "TaskExecution"
         indexes = [
-            Index('idx_task_executions_on_scheduled_task_started_at', ["scheduled_task_id", "started_at"]),
-            Index('idx_task_executions_on_started_at', ["started_at"]),
-            Index('idx_task_executions_on_status', ["status"]),
+            Index("idx_task_executions_on_scheduled_task_started_at", ["scheduled_task_id", "started_at"]),
+            Index("idx_task_executions_on_started_at", ["started_at"]),
+            Index("idx_task_executions_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_execution_status', "status::text = ANY (ARRAY['running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])"),
+            Check("valid_execution_status", "status::text = ANY (ARRAY['running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])"),
         ]
 
 
@@ -1512,10 +1532,10 @@ class TermsAcceptance(PowernodeModel):
         table_name = "terms_acceptances"
         rails_name = "TermsAcceptance"
         indexes = [
-            Index('index_terms_acceptances_on_document_type', ["document_type"]),
-            Index('index_terms_acceptances_on_document_version', ["document_version"]),
-            Index('idx_on_user_id_document_type_document_version_8eb2bf3f3a', ["user_id", "document_type", "document_version"], unique=True),
-            Index('index_terms_acceptances_on_user_id_and_document_type', ["user_id", "document_type"]),
+            Index("index_terms_acceptances_on_document_type", ["document_type"]),
+            Index("index_terms_acceptances_on_document_version", ["document_version"]),
+            Index("idx_on_user_id_document_type_document_version_8eb2bf3f3a", ["user_id", "document_type", "document_version"], unique=True),
+            Index("index_terms_acceptances_on_user_id_and_document_type", ["user_id", "document_type"]),
         ]
 
 
@@ -1540,44 +1560,44 @@ class UsageEvent(PowernodeModel):
         table_name = "usage_events"
         rails_name = "UsageEvent"
         indexes = [
-            Index('index_usage_events_on_account_id_and_event_id', ["account_id", "event_id"], unique=True),
-            Index('index_usage_events_on_account_id_and_timestamp', ["account_id", "timestamp"]),
-            Index('index_usage_events_on_account_id_and_usage_meter_id', ["account_id", "usage_meter_id"]),
-            Index('index_usage_events_on_is_processed', ["is_processed"]),
-            Index('index_usage_events_on_timestamp', ["timestamp"]),
+            Index("index_usage_events_on_account_id_and_event_id", ["account_id", "event_id"], unique=True),
+            Index("index_usage_events_on_account_id_and_timestamp", ["account_id", "timestamp"]),
+            Index("index_usage_events_on_account_id_and_usage_meter_id", ["account_id", "usage_meter_id"]),
+            Index("index_usage_events_on_is_processed", ["is_processed"]),
+            Index("index_usage_events_on_timestamp", ["timestamp"]),
         ]
         checks = [
-            Check('check_usage_event_source', "source IS NULL OR (source::text = ANY (ARRAY['api'::character varying::text, 'webhook'::character varying::text, 'system'::character varying::text, 'import'::character varying::text, 'internal'::character varying::text]))"),
+            Check("check_usage_event_source", "source IS NULL OR (source::text = ANY (ARRAY['api'::character varying::text, 'webhook'::character varying::text, 'system'::character varying::text, 'import'::character varying::text, 'internal'::character varying::text]))"),
         ]
 
 
 class UsageMeter(PowernodeModel):
     """UsageMeter (table `usage_meters`)."""
 
-    aggregation_type = StringField(default='sum')
-    billing_model = StringField(default='tiered')
+    aggregation_type = StringField(default="sum")
+    billing_model = StringField(default="tiered")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     is_active = BooleanField(default=True)
     is_billable = BooleanField(default=True)
     name = StringField()
     pricing_tiers = JSONBField(null=True, default=list)
-    reset_period = StringField(default='monthly')
+    reset_period = StringField(default="monthly")
     slug = StringField()
-    unit_name = StringField(default='units')
+    unit_name = StringField(default="units")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "usage_meters"
         rails_name = "UsageMeter"
         indexes = [
-            Index('index_usage_meters_on_is_active', ["is_active"]),
-            Index('index_usage_meters_on_slug', ["slug"], unique=True),
+            Index("index_usage_meters_on_is_active", ["is_active"]),
+            Index("index_usage_meters_on_slug", ["slug"], unique=True),
         ]
         checks = [
-            Check('check_aggregation_type', "aggregation_type::text = ANY (ARRAY['sum'::character varying::text, 'max'::character varying::text, 'count'::character varying::text, 'last'::character varying::text, 'average'::character varying::text])"),
-            Check('check_billing_model', "billing_model::text = ANY (ARRAY['tiered'::character varying::text, 'volume'::character varying::text, 'package'::character varying::text, 'flat'::character varying::text, 'per_unit'::character varying::text])"),
-            Check('check_reset_period', "reset_period::text = ANY (ARRAY['never'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'yearly'::character varying::text, 'billing_period'::character varying::text])"),
+            Check("check_aggregation_type", "aggregation_type::text = ANY (ARRAY['sum'::character varying::text, 'max'::character varying::text, 'count'::character varying::text, 'last'::character varying::text, 'average'::character varying::text])"),
+            Check("check_billing_model", "billing_model::text = ANY (ARRAY['tiered'::character varying::text, 'volume'::character varying::text, 'package'::character varying::text, 'flat'::character varying::text, 'per_unit'::character varying::text])"),
+            Check("check_reset_period", "reset_period::text = ANY (ARRAY['never'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'yearly'::character varying::text, 'billing_period'::character varying::text])"),
         ]
 
 
@@ -1605,7 +1625,7 @@ class UsageQuota(PowernodeModel):
         table_name = "usage_quotas"
         rails_name = "UsageQuota"
         indexes = [
-            Index('index_usage_quotas_on_account_id_and_usage_meter_id', ["account_id", "usage_meter_id"], unique=True),
+            Index("index_usage_quotas_on_account_id_and_usage_meter_id", ["account_id", "usage_meter_id"], unique=True),
         ]
 
 
@@ -1633,9 +1653,9 @@ class UsageSummary(PowernodeModel):
         table_name = "usage_summaries"
         rails_name = "UsageSummary"
         indexes = [
-            Index('index_usage_summaries_on_account_id_and_period_start', ["account_id", "period_start"]),
-            Index('idx_usage_summaries_unique_period', ["account_id", "usage_meter_id", "period_start"], unique=True),
-            Index('index_usage_summaries_on_is_billed', ["is_billed"]),
+            Index("index_usage_summaries_on_account_id_and_period_start", ["account_id", "period_start"]),
+            Index("idx_usage_summaries_unique_period", ["account_id", "usage_meter_id", "period_start"], unique=True),
+            Index("index_usage_summaries_on_is_billed", ["is_billed"]),
         ]
 
 
@@ -1662,11 +1682,11 @@ class UserConsent(PowernodeModel):
         table_name = "user_consents"
         rails_name = "UserConsent"
         indexes = [
-            Index('index_user_consents_on_account_id_and_consent_type', ["account_id", "consent_type"]),
-            Index('index_user_consents_on_consent_type', ["consent_type"]),
-            Index('index_user_consents_on_expires_at', ["expires_at"]),
-            Index('index_user_consents_on_granted', ["granted"]),
-            Index('index_user_consents_on_user_id_and_consent_type', ["user_id", "consent_type"]),
+            Index("index_user_consents_on_account_id_and_consent_type", ["account_id", "consent_type"]),
+            Index("index_user_consents_on_consent_type", ["consent_type"]),
+            Index("index_user_consents_on_expires_at", ["expires_at"]),
+            Index("index_user_consents_on_granted", ["granted"]),
+            Index("index_user_consents_on_user_id_and_consent_type", ["user_id", "consent_type"]),
         ]
 
 
@@ -1674,19 +1694,19 @@ class UserRole(PowernodeModel):
     """UserRole (table `user_roles`)."""
 
     id = None
-    granted_at = TimestampField(server_default='CURRENT_TIMESTAMP')
-    granted_by_user = Reference("User", column_name="granted_by_id", null=True, index="index_user_roles_on_granted_by", backref="user_roles")
+    granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
+    granted_by_user = Reference("User", column_name="granted_by_id", null=True, index="index_user_roles_on_granted_by", backref="user_roles_by_granted_by")
     role = Reference("Role", column_name="role_id", index="index_user_roles_on_role", backref="user_roles")
-    user = Reference("User", column_name="user_id", backref="user_roles_by_user")
+    user = Reference("User", column_name="user_id", backref="user_roles")
 
     class Meta:
         table_name = "user_roles"
         rails_name = "UserRole"
         primary_key = False  # the platform created this join table with id: false
         indexes = [
-            Index('index_user_roles_on_granted_by_id', ["granted_by_id"]),
-            Index('index_user_roles_on_role_id', ["role_id"]),
-            Index('index_user_roles_unique', ["user_id", "role_id"], unique=True),
+            Index("index_user_roles_on_granted_by_id", ["granted_by_id"]),
+            Index("index_user_roles_on_role_id", ["role_id"]),
+            Index("index_user_roles_unique", ["user_id", "role_id"], unique=True),
         ]
 
 
@@ -1705,7 +1725,7 @@ class UserToken(PowernodeModel):
     revoked_reason = StringField(100, null=True)
     scopes = StringField(500, null=True)
     token_digest = StringField(128)
-    token_type = StringField(20, default='access')
+    token_type = StringField(20, default="access")
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(500, null=True)
     user = Reference("User", column_name="user_id", index="idx_user_tokens_on_user_id", backref="user_tokens")
@@ -1714,19 +1734,19 @@ class UserToken(PowernodeModel):
         table_name = "user_tokens"
         rails_name = "UserToken"
         indexes = [
-            Index('idx_user_tokens_on_created_at', ["created_at"]),
-            Index('idx_user_tokens_on_expires_at', ["expires_at"]),
-            Index('idx_user_tokens_on_last_used_at', ["last_used_at"]),
-            Index('idx_user_tokens_on_revoked', ["revoked"]),
-            Index('idx_user_tokens_on_token_digest_unique', ["token_digest"], unique=True),
-            Index('idx_user_tokens_on_token_type', ["token_type"]),
-            Index('idx_user_tokens_on_user_id_type', ["user_id", "token_type"]),
-            Index('index_user_tokens_on_user_id', ["user_id"]),
+            Index("idx_user_tokens_on_created_at", ["created_at"]),
+            Index("idx_user_tokens_on_expires_at", ["expires_at"]),
+            Index("idx_user_tokens_on_last_used_at", ["last_used_at"]),
+            Index("idx_user_tokens_on_revoked", ["revoked"]),
+            Index("idx_user_tokens_on_token_digest_unique", ["token_digest"], unique=True),
+            Index("idx_user_tokens_on_token_type", ["token_type"]),
+            Index("idx_user_tokens_on_user_id_type", ["user_id", "token_type"]),
+            Index("index_user_tokens_on_user_id", ["user_id"]),
         ]
         checks = [
-            Check('valid_expiration', 'expires_at > created_at'),
-            Check('valid_token_digest_length', 'length(token_digest::text) >= 32'),
-            Check('valid_token_type', "token_type::text = ANY (ARRAY['access'::character varying, 'refresh'::character varying, 'api_key'::character varying, '2fa'::character varying, 'impersonation'::character varying, 'mcp'::character varying]::text[])"),
+            Check("valid_expiration", "expires_at > created_at"),
+            Check("valid_token_digest_length", "length(token_digest::text) >= 32"),
+            Check("valid_token_type", "token_type::text = ANY (ARRAY['access'::character varying, 'refresh'::character varying, 'api_key'::character varying, '2fa'::character varying, 'impersonation'::character varying, 'mcp'::character varying]::text[])"),
         ]
 
 
@@ -1746,31 +1766,33 @@ class User(PowernodeModel):
     last_login_at = TimestampField(precision=6, null=True)
     last_login_ip = StringField(45, null=True)
     locked_until = TimestampField(precision=6, null=True)
-    name = StringField(default='')
+    name = StringField(default="")
     notification_preferences = TextField(null=True)
     password_changed_at = TimestampField(precision=6, null=True)
     password_digest = StringField()
     preferences = TextField(null=True)
     reset_token_digest = StringField(null=True)
     reset_token_expires_at = TimestampField(precision=6, null=True)
-    status = StringField(20, default='active')
+    status = StringField(20, default="active")
     two_factor_backup_codes_generated_at = TimestampField(precision=6, null=True)
     two_factor_enabled = BooleanField(default=False)
     two_factor_enabled_at = TimestampField(precision=6, null=True)
     two_factor_secret = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    roles = Through("user_roles", "role")
+
     class Meta:
         table_name = "users"
         rails_name = "User"
         indexes = [
-            Index('index_users_on_email', ["email"], unique=True),
-            Index('index_users_on_email_verification_token', ["email_verification_token"], unique=True, where='(email_verification_token IS NOT NULL)'),
-            Index('index_users_on_reset_token_digest', ["reset_token_digest"], unique=True, where='(reset_token_digest IS NOT NULL)'),
-            Index('index_users_on_status', ["status"]),
+            Index("index_users_on_email", ["email"], unique=True),
+            Index("index_users_on_email_verification_token", ["email_verification_token"], unique=True, where="(email_verification_token IS NOT NULL)"),
+            Index("index_users_on_reset_token_digest", ["reset_token_digest"], unique=True, where="(reset_token_digest IS NOT NULL)"),
+            Index("index_users_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_user_status', "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text, 'pending_verification'::character varying::text])"),
+            Check("valid_user_status", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text, 'pending_verification'::character varying::text])"),
         ]
 
 
@@ -1784,15 +1806,15 @@ class ValidationRule(PowernodeModel):
     description = TextField(null=True)
     enabled = BooleanField(null=True, default=True)
     name = StringField()
-    severity = StringField(default='warning')
+    severity = StringField(default="warning")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "validation_rules"
         rails_name = "ValidationRule"
         indexes = [
-            Index('index_validation_rules_on_category_and_enabled', ["category", "enabled"]),
-            Index('index_validation_rules_on_severity', ["severity"]),
+            Index("index_validation_rules_on_category_and_enabled", ["category", "enabled"]),
+            Index("index_validation_rules_on_severity", ["severity"]),
         ]
 
 
@@ -1808,8 +1830,8 @@ class WebhookDelivery(PowernodeModel):
     response_body = TextField(null=True)
     response_headers = JSONBField(null=True, default=dict)
     response_status = IntegerField(null=True)
-    response_time_ms = IntegerField(null=True, help_text='Response time in milliseconds')
-    status = StringField(null=True, default='pending')
+    response_time_ms = IntegerField(null=True, help_text="Response time in milliseconds")
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", index="idx_webhook_deliveries_on_webhook_endpoint_id", backref="webhook_deliveries")
     webhook_event = Reference("WebhookEvent", column_name="webhook_event_id", index="idx_webhook_deliveries_on_webhook_event_id", backref="webhook_deliveries")
@@ -1818,15 +1840,15 @@ class WebhookDelivery(PowernodeModel):
         table_name = "webhook_deliveries"
         rails_name = "WebhookDelivery"
         indexes = [
-            Index('idx_webhook_deliveries_on_attempted_at', ["attempted_at"]),
-            Index('idx_webhook_deliveries_on_next_retry_at', ["next_retry_at"]),
-            Index('idx_webhook_deliveries_on_status', ["status"]),
-            Index('index_webhook_deliveries_on_webhook_endpoint_id', ["webhook_endpoint_id"]),
-            Index('index_webhook_deliveries_on_webhook_event_id', ["webhook_event_id"]),
+            Index("idx_webhook_deliveries_on_attempted_at", ["attempted_at"]),
+            Index("idx_webhook_deliveries_on_next_retry_at", ["next_retry_at"]),
+            Index("idx_webhook_deliveries_on_status", ["status"]),
+            Index("index_webhook_deliveries_on_webhook_endpoint_id", ["webhook_endpoint_id"]),
+            Index("index_webhook_deliveries_on_webhook_event_id", ["webhook_event_id"]),
         ]
         checks = [
-            Check('valid_webhook_attempt_number', 'attempt_number > 0'),
-            Check('valid_webhook_delivery_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'success'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])"),
+            Check("valid_webhook_attempt_number", "attempt_number > 0"),
+            Check("valid_webhook_delivery_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'success'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])"),
         ]
 
 
@@ -1851,8 +1873,8 @@ class WebhookDeliveryStat(PowernodeModel):
         table_name = "webhook_delivery_stats"
         rails_name = "WebhookDeliveryStat"
         indexes = [
-            Index('index_webhook_delivery_stats_on_stat_date', ["stat_date"]),
-            Index('idx_webhook_stats_endpoint_date', ["webhook_endpoint_id", "stat_date"], unique=True),
+            Index("index_webhook_delivery_stats_on_stat_date", ["stat_date"]),
+            Index("idx_webhook_stats_endpoint_date", ["webhook_endpoint_id", "stat_date"], unique=True),
         ]
 
 
@@ -1860,11 +1882,11 @@ class WebhookEndpoint(PowernodeModel):
     """WebhookEndpoint (table `webhook_endpoints`)."""
 
     account = Reference("Account", column_name="account_id", index="idx_webhook_endpoints_on_account_id", backref="webhook_endpoints")
-    circuit_break_threshold = IntegerField(default=5, help_text='Number of consecutive failures before circuit break')
+    circuit_break_threshold = IntegerField(default=5, help_text="Number of consecutive failures before circuit break")
     circuit_broken_at = TimestampField(precision=6, null=True)
     circuit_cooldown_until = TimestampField(precision=6, null=True)
     consecutive_failures = IntegerField(default=0)
-    content_type = StringField(100, default='application/json')
+    content_type = StringField(100, default="application/json")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, index="idx_webhook_endpoints_on_created_by", backref="webhook_endpoints")
     custom_headers = JSONBField(default=dict)
@@ -1879,43 +1901,45 @@ class WebhookEndpoint(PowernodeModel):
     last_delivery_at = TimestampField(null=True)
     max_retries = IntegerField(null=True, default=3)
     metadata = JSONBField(null=True, default=dict)
-    payload_detail_level = StringField(default='full', help_text='full, minimal, or ids_only')
-    retry_backoff = StringField(20, default='exponential')
+    payload_detail_level = StringField(default="full", help_text="full, minimal, or ids_only")
+    retry_backoff = StringField(20, default="exponential")
     retry_limit = IntegerField(default=3)
     secret_key = StringField(null=True)
     signature_secret = StringField(null=True)
-    status = StringField(20, default='active')
+    status = StringField(20, default="active")
     success_count = IntegerField(default=0)
-    tier = StringField(default='free')
+    tier = StringField(default="free")
     timeout_seconds = IntegerField(default=30)
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(1000)
+
+    webhook_events = Through("webhook_deliveries", "webhook_event")
 
     class Meta:
         table_name = "webhook_endpoints"
         rails_name = "WebhookEndpoint"
         indexes = [
-            Index('index_webhook_endpoints_on_account_id', ["account_id"]),
-            Index('index_webhook_endpoints_on_circuit_broken', ["circuit_broken_at"], where='(circuit_broken_at IS NOT NULL)'),
-            Index('idx_webhook_endpoints_on_content_type', ["content_type"]),
-            Index('index_webhook_endpoints_on_created_by_id', ["created_by_id"]),
-            Index('idx_webhook_endpoints_on_failure_count', ["failure_count"]),
-            Index('idx_webhook_endpoints_on_is_active', ["is_active"]),
-            Index('idx_webhook_endpoints_on_last_delivery_at', ["last_delivery_at"]),
-            Index('idx_webhook_endpoints_on_status_active', ["status", "is_active"]),
-            Index('idx_webhook_endpoints_on_success_count', ["success_count"]),
-            Index('index_webhook_endpoints_on_tier', ["tier"]),
+            Index("index_webhook_endpoints_on_account_id", ["account_id"]),
+            Index("index_webhook_endpoints_on_circuit_broken", ["circuit_broken_at"], where="(circuit_broken_at IS NOT NULL)"),
+            Index("idx_webhook_endpoints_on_content_type", ["content_type"]),
+            Index("index_webhook_endpoints_on_created_by_id", ["created_by_id"]),
+            Index("idx_webhook_endpoints_on_failure_count", ["failure_count"]),
+            Index("idx_webhook_endpoints_on_is_active", ["is_active"]),
+            Index("idx_webhook_endpoints_on_last_delivery_at", ["last_delivery_at"]),
+            Index("idx_webhook_endpoints_on_status_active", ["status", "is_active"]),
+            Index("idx_webhook_endpoints_on_success_count", ["success_count"]),
+            Index("index_webhook_endpoints_on_tier", ["tier"]),
         ]
         checks = [
-            Check('valid_webhook_content_type', "content_type::text = ANY (ARRAY['application/json'::character varying::text, 'application/x-www-form-urlencoded'::character varying::text])"),
-            Check('valid_webhook_failure_count', 'failure_count >= 0'),
-            Check('webhook_endpoints_payload_detail_level_check', "payload_detail_level::text = ANY (ARRAY['full'::character varying, 'minimal'::character varying, 'ids_only'::character varying]::text[])"),
-            Check('valid_webhook_retry_backoff', "retry_backoff::text = ANY (ARRAY['linear'::character varying::text, 'exponential'::character varying::text])"),
-            Check('valid_webhook_retry_limit', 'retry_limit >= 0 AND retry_limit <= 10'),
-            Check('valid_webhook_status', "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text])"),
-            Check('valid_webhook_success_count', 'success_count >= 0'),
-            Check('check_webhook_tier', "tier::text = ANY (ARRAY['free'::text, 'pro'::text, 'business'::text])"),
-            Check('valid_webhook_timeout', 'timeout_seconds > 0 AND timeout_seconds <= 300'),
+            Check("valid_webhook_content_type", "content_type::text = ANY (ARRAY['application/json'::character varying::text, 'application/x-www-form-urlencoded'::character varying::text])"),
+            Check("valid_webhook_failure_count", "failure_count >= 0"),
+            Check("webhook_endpoints_payload_detail_level_check", "payload_detail_level::text = ANY (ARRAY['full'::character varying, 'minimal'::character varying, 'ids_only'::character varying]::text[])"),
+            Check("valid_webhook_retry_backoff", "retry_backoff::text = ANY (ARRAY['linear'::character varying::text, 'exponential'::character varying::text])"),
+            Check("valid_webhook_retry_limit", "retry_limit >= 0 AND retry_limit <= 10"),
+            Check("valid_webhook_status", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text])"),
+            Check("valid_webhook_success_count", "success_count >= 0"),
+            Check("check_webhook_tier", "tier::text = ANY (ARRAY['free'::text, 'pro'::text, 'business'::text])"),
+            Check("valid_webhook_timeout", "timeout_seconds > 0 AND timeout_seconds <= 300"),
         ]
 
 
@@ -1935,25 +1959,25 @@ class WebhookEvent(PowernodeModel):
     processed_at = TimestampField(precision=6, null=True)
     provider = StringField()
     retry_count = IntegerField(default=0)
-    status = StringField(null=True, default='pending')
+    status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
         table_name = "webhook_events"
         rails_name = "WebhookEvent"
         indexes = [
-            Index('idx_webhook_events_on_account_event_type', ["account_id", "event_type"]),
-            Index('idx_webhook_events_on_event_id_unique', ["event_id"], unique=True),
-            Index('idx_webhook_events_on_external_id_unique', ["external_id"], unique=True),
-            Index('idx_webhook_events_on_occurred_at', ["occurred_at"]),
-            Index('idx_webhook_events_on_provider', ["provider"]),
-            Index('idx_webhook_events_on_retry_count', ["retry_count"]),
-            Index('idx_webhook_events_on_status', ["status"]),
+            Index("idx_webhook_events_on_account_event_type", ["account_id", "event_type"]),
+            Index("idx_webhook_events_on_event_id_unique", ["event_id"], unique=True),
+            Index("idx_webhook_events_on_external_id_unique", ["external_id"], unique=True),
+            Index("idx_webhook_events_on_occurred_at", ["occurred_at"]),
+            Index("idx_webhook_events_on_provider", ["provider"]),
+            Index("idx_webhook_events_on_retry_count", ["retry_count"]),
+            Index("idx_webhook_events_on_status", ["status"]),
         ]
         checks = [
-            Check('valid_webhook_provider', "provider::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check('valid_webhook_retry_count', 'retry_count >= 0 AND retry_count <= 10'),
-            Check('valid_webhook_event_status', "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'processed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
+            Check("valid_webhook_provider", "provider::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
+            Check("valid_webhook_retry_count", "retry_count >= 0 AND retry_count <= 10"),
+            Check("valid_webhook_event_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'processed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
         ]
 
 
@@ -1972,9 +1996,9 @@ class WorkerActivity(PowernodeModel):
         table_name = "worker_activities"
         rails_name = "WorkerActivity"
         indexes = [
-            Index('idx_worker_activities_on_activity_type', ["activity_type"]),
-            Index('idx_worker_activities_on_occurred_at', ["occurred_at"]),
-            Index('idx_worker_activities_on_worker_occurred_at', ["worker_id", "occurred_at"]),
+            Index("idx_worker_activities_on_activity_type", ["activity_type"]),
+            Index("idx_worker_activities_on_occurred_at", ["occurred_at"]),
+            Index("idx_worker_activities_on_worker_occurred_at", ["worker_id", "occurred_at"]),
         ]
 
 
@@ -1982,7 +2006,7 @@ class WorkerRole(PowernodeModel):
     """WorkerRole (table `worker_roles`)."""
 
     id = None
-    granted_at = TimestampField(server_default='CURRENT_TIMESTAMP')
+    granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
     role = Reference("Role", column_name="role_id", index="index_worker_roles_on_role", backref="worker_roles")
     worker = Reference("Worker", column_name="worker_id", backref="worker_roles")
 
@@ -1991,8 +2015,8 @@ class WorkerRole(PowernodeModel):
         rails_name = "WorkerRole"
         primary_key = False  # the platform created this join table with id: false
         indexes = [
-            Index('index_worker_roles_on_role_id', ["role_id"]),
-            Index('index_worker_roles_unique', ["worker_id", "role_id"], unique=True),
+            Index("index_worker_roles_on_role_id", ["role_id"]),
+            Index("index_worker_roles_unique", ["worker_id", "role_id"], unique=True),
         ]
 
 
@@ -2007,18 +2031,20 @@ class Worker(PowernodeModel):
     last_seen_at = TimestampField(precision=6, null=True)
     name = StringField()
     permissions = JSONBField(null=True, default=list)
-    status = StringField(null=True, default='active')
+    status = StringField(null=True, default="active")
     token_digest = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    roles = Through("worker_roles", "role")
 
     class Meta:
         table_name = "workers"
         rails_name = "Worker"
         indexes = [
-            Index('index_workers_on_is_system_unique', ["is_system"], unique=True, where='(is_system = true)'),
-            Index('index_workers_on_name', ["name"], unique=True),
-            Index('index_workers_on_permissions', ["permissions"], using='gin'),
-            Index('index_workers_on_status', ["status"]),
+            Index("index_workers_on_is_system_unique", ["is_system"], unique=True, where="(is_system = true)"),
+            Index("index_workers_on_name", ["name"], unique=True),
+            Index("index_workers_on_permissions", ["permissions"], using="gin"),
+            Index("index_workers_on_status", ["status"]),
         ]
 
 
@@ -2039,5 +2065,5 @@ class WorkflowValidation(PowernodeModel):
         table_name = "workflow_validations"
         rails_name = "WorkflowValidation"
         indexes = [
-            Index('index_workflow_validations_on_workflow_id_and_created_at', ["workflow_id", "created_at"]),
+            Index("index_workflow_validations_on_workflow_id_and_created_at", ["workflow_id", "created_at"]),
         ]
