@@ -99,7 +99,7 @@ def _close_bound_connections():
 @pytest.fixture
 def vector_namespaces_ok(server):
     if not server.has_pgvector:
-        pytest.skip("this server has no pgvector; tests/test_extensions.py covers the failure it causes")
+        pytest.skip("this server has no pgvector; test_vector_namespace_on_a_server_without_pgvector_fails_clearly covers it")
 
 
 def run_cli(*args, env=None, cwd=None):

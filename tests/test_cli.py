@@ -53,3 +53,24 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(args, message):
 def test_missing_database_is_one_line(server):
     code, _, err = run_cli("status", "--database", server.url("pn_no_such_db"))
     assert code == 2 and err.count("\n") == 1 and "pn_no_such_db" in err and "does not exist" in err
+
+
+def test_two_migrators_at_once_apply_each_migration_once(database_url):
+    import subprocess
+    import sys
+
+    import psycopg2
+
+    args = [sys.executable, "-m", "powernode", "migrate", "--database", database_url,
+            "--namespace", "devops,supply_chain"]
+    runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [run.communicate(timeout=300) + (run.returncode,) for run in runs]
+    assert [code for _, _, code in results] == [0, 0], results
+    applied = [line for out, _, _ in results for line in out.splitlines() if line.startswith("applied")]
+    assert sorted(applied) == ["applied core/0001_core_tables", "applied devops/0001_devops_tables",
+                               "applied supply_chain/0001_supply_chain_tables"]
+    connection = psycopg2.connect(database_url)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("SELECT namespace, name, count(*) FROM powernode_migrations GROUP BY 1, 2")
+        assert all(count == 1 for _, _, count in cursor.fetchall())
+    connection.close()
