@@ -1,9 +1,10 @@
-"""`python -m powernode` / `powernode`: migrate, status, rollback, server.
+"""`python -m powernode` / `powernode`: migrate, status, rollback, check, lint, makemigration, server.
 
 Every failure is one line on stderr and a non-zero exit: 1 when the command
 ran and failed, 2 for usage, configuration and connection errors.
 """
 import argparse
+import json
 import os
 import sys
 
@@ -31,6 +32,15 @@ def _parser():
     commands.add_parser("status", parents=[common], help="list migrations per namespace")
     rollback = commands.add_parser("rollback", parents=[common], help="revert the last migration")
     rollback.add_argument("--to", metavar="NAME", help="revert every migration applied after NAME")
+    check = commands.add_parser("check", parents=[common],
+                                help="compare the database with the models (exit 1 when it cannot serve them)")
+    check.add_argument("--json", action="store_true", help="print the differences as JSON")
+    lint = commands.add_parser("lint", parents=[common], help="audit the database against the platform's conventions")
+    lint.add_argument("--json", action="store_true", help="print the findings as JSON")
+    make = commands.add_parser("makemigration", parents=[common],
+                               help="write a migration for the difference between the models and the database")
+    make.add_argument("name", help="what the migration does, e.g. add_widget_color")
+    make.add_argument("--directory", help="where to write it (default: the namespace's migrations folder)")
     server = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or show its URL")
     server.add_argument("action", choices=["start", "stop", "url"])
     return parser
@@ -40,7 +50,7 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command is None:
-            raise ConfigurationError("no command given: use migrate, status, rollback or server "
+            raise ConfigurationError(f"no command given: use one of {', '.join(COMMANDS)} "
                                      "(see 'powernode --help')")
         return COMMANDS[args.command](args)
     except (ConfigurationError, DatabaseUnavailable, DeclarationError) as exc:
@@ -106,6 +116,66 @@ def _rollback(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    from .registry import registry
+    from .schema_check import check
+
+    db = _connect(args)
+    result = check(db, registry.models_of(db.namespaces))
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        _print_grouped(result.differences, lambda d: ("" if d.blocking else "note: ") + d.describe())
+        print(("compatible" if result.compatible else "NOT compatible")
+              + f": {sum(d.blocking for d in result.differences)} blocking, "
+              + f"{sum(not d.blocking for d in result.differences)} notes ({', '.join(db.namespaces)})")
+    return 0 if result.compatible else EXIT_FAILED
+
+
+def _lint(args) -> int:
+    from .lint import lint
+
+    findings = lint(_connect(args))
+    if args.json:
+        print(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        _print_grouped(findings, lambda f: f"{f.kind}: {f.column or ''} {f.detail or ''}".rstrip())
+        print(f"{len(findings)} findings")
+    return EXIT_FAILED if findings else 0
+
+
+def _makemigration(args) -> int:
+    from .makemigration import plan, render
+    from .migrator import NamespaceRunner
+    from .registry import registry
+
+    db = _connect(args)
+    targets = [ns for ns in db.namespaces if not args.namespace or ns in args.namespace.split(",")]
+    written = 0
+    for namespace in targets:
+        up, down, notes = plan(db, registry.models_of((namespace,)), context=registry.models_of(db.namespaces))
+        if not up:
+            continue
+        directory = args.directory or registry.plugin_path("powernode_migrations", namespace)
+        if directory is None:
+            raise ConfigurationError(f"namespace {namespace!r} has no migrations folder: pass --directory")
+        runner = NamespaceRunner(db, namespace, directory)
+        print(runner.create(args.name, body=render(args.name, up, down, notes)))
+        written += 1
+    if not written:
+        print("the database matches the models: nothing to write")
+    return 0
+
+
+def _print_grouped(items, describe):
+    table = None
+    for item in sorted(items, key=lambda i: i.table):
+        if item.table != table:
+            table = item.table
+            print(table)
+        print(f"  {describe(item)}")
+
+
 def _server(args) -> int:
     if args.action == "stop":
         print("stopped" if embedded.stop() else f"no embedded server runs at {embedded.data_dir()}")
@@ -115,4 +185,5 @@ def _server(args) -> int:
     return 0
 
 
-COMMANDS = {"migrate": _migrate, "status": _status, "rollback": _rollback, "server": _server}
+COMMANDS = {"migrate": _migrate, "status": _status, "rollback": _rollback, "check": _check, "lint": _lint,
+            "makemigration": _makemigration, "server": _server}

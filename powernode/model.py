@@ -113,7 +113,11 @@ def _reference_index(model, field):
 
 
 class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
-    """Base of every Powernode model. `Meta.rails_name` is its name in `powernode.models`."""
+    """Base of every Powernode model. `Meta.rails_name` is its name in `powernode.models`.
+
+    `Meta.platform_table = False` marks a table the platform's database does not have
+    (one designed here for a name in the platform's seed document).
+    """
 
     id = PrimaryKeyField()
 

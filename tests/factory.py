@@ -6,6 +6,7 @@ import uuid
 
 import peewee
 
+import powernode
 from powernode import fields
 from powernode.references import ResolvedReference
 
@@ -38,8 +39,9 @@ def filler(field, allowed):
         return decimal.Decimal("0.5")
     if isinstance(field, peewee.DoubleField):
         return 0.5
-    if isinstance(field, peewee.DateTimeField):
-        return fields.utcnow()
+    if isinstance(field, peewee.DateTimeField):  # expiries and ends after starts and creation
+        later = field.column_name.endswith(("expires_at", "ends_at"))
+        return fields.utcnow() + datetime.timedelta(days=1 if later else 0)
     if isinstance(field, peewee.DateField):
         return datetime.date.today()
     if isinstance(field, peewee.TimeField):
@@ -48,12 +50,24 @@ def filler(field, allowed):
         return uuid.uuid4()
     if isinstance(field, peewee.BlobField):
         return b"x"
-    return f"{field.column_name}-{n}"
+    if field.column_name == "color":
+        return "#336699"
+    # an identifier-like, unique, 40-character string fits the platform's pattern and length checks
+    text = f"v{n}_{field.column_name}".ljust(40, "_")
+    return text[: getattr(field, "max_length", None) or 40]
+
+
+#: (table, column) -> value for columns the factory cannot fill by itself
+fixed_values = {}
 
 
 def make(model, **values):
     """Insert one row of `model` (creating the parents its required references need)."""
     allowed = allowed_values(model)
+    table = model._meta.table_name
+    for (fixed_table, column), value in fixed_values.items():
+        if fixed_table == table:
+            values.setdefault(model._meta.columns[column].name, value)
     for field in model._meta.sorted_fields:
         if field.primary_key or field.name in values:
             continue
@@ -64,7 +78,9 @@ def make(model, **values):
         if field.null or field.default is not None or getattr(field, "server_default", None):
             continue
         if isinstance(field, ResolvedReference):
-            values[field.name] = make(field.rel_model)
+            selected = field.rel_model._meta.namespace in powernode.models.namespaces
+            # a key into a namespace that is not selected is a bare uuid column here
+            values[field.name] = make(field.rel_model) if selected else uuid.uuid4()
         else:
             values[field.name] = filler(field, allowed)
     if model._meta.primary_key:

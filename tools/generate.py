@@ -20,6 +20,7 @@ import keyword
 import os
 import re
 import sys
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def load_catalog(reference_path):
     aliases = []
     if SEED_NAMES.exists():
         seed = json.loads(SEED_NAMES.read_text())
-        tables += seed.get("tables", [])
+        tables += [dict(t, designed=True) for t in seed.get("tables", [])]
         aliases = seed.get("aliases", [])
     tables.sort(key=lambda t: t["table"])
     return reference["schema_version"], tables, aliases
@@ -239,6 +240,10 @@ class ModelWriter:
         self.imports.add("PowernodeModel")
         doc = f'    """{t["model"]} (table `{t["table"]}`)."""'
         meta = ["    class Meta:", f'        table_name = "{t["table"]}"', f'        rails_name = "{t["model"]}"']
+        if t.get("designed"):
+            doc = f'    """{t["model"]} (table `{t["table"]}`): designed here, the platform has no such table.\n\n'
+            doc += "\n".join(f"    {line}" for line in textwrap.wrap(t["why"], 100)) + '\n    """'
+            meta.append("        platform_table = False")
         if t.get("primary_key") is None:
             meta.append("        primary_key = False  # the platform created this join table with id: false")
             lines.insert(0, "    id = None")
@@ -400,7 +405,7 @@ def models_module(namespace, writers, version):
     imports = set().union(*(w.imports for w in writers))
     lines = [HEADER.format(version=version).rstrip("\n")]
     info = NAMESPACES[namespace]
-    lines.insert(0, f'"""{info["title"]}: {len(writers)} models."""')
+    lines.insert(0, f'"""{info["title"]}: {len(writers)} model{"" if len(writers) == 1 else "s"}."""')
     if "Decimal" in imports:
         lines.append("from decimal import Decimal\n")
     lines.append(import_line("powernode.fields", sorted(imports & FIELD_IMPORTS)))

@@ -44,7 +44,11 @@ class Delegation(PowernodeModel):
 
 
 class Feature(PowernodeModel):
-    """Account::Feature (table `account_features`)."""
+    """Account::Feature (table `account_features`): designed here, the platform has no such table.
+
+    Plan features are a JSONB list on plans; per-account feature grants or overrides (source, limits,
+    expiry) have no table.
+    """
 
     account = Reference("Account", column_name="account_id", backref="account_features")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -60,6 +64,7 @@ class Feature(PowernodeModel):
     class Meta:
         table_name = "account_features"
         rails_name = "Account::Feature"
+        platform_table = False
         indexes = [
             Index("index_account_features_on_feature_key_and_account_id", ["feature_key", "account_id"], unique=True),
         ]
@@ -69,7 +74,11 @@ class Feature(PowernodeModel):
 
 
 class Setting(PowernodeModel):
-    """Account::Setting (table `account_settings`)."""
+    """Account::Setting (table `account_settings`): designed here, the platform has no such table.
+
+    Account settings live in one accounts.settings JSONB blob and SiteSetting/AdminSetting are platform-
+    wide; typed per-key account settings are not modelled.
+    """
 
     account = Reference("Account", column_name="account_id", backref="account_settings")
     category = StringField(null=True)
@@ -84,6 +93,7 @@ class Setting(PowernodeModel):
     class Meta:
         table_name = "account_settings"
         rails_name = "Account::Setting"
+        platform_table = False
         indexes = [
             Index("index_account_settings_on_key_and_account_id", ["key", "account_id"], unique=True),
         ]

@@ -187,7 +187,11 @@ class AgentBudget(PowernodeModel):
 
 
 class AgentCapability(PowernodeModel):
-    """Ai::AgentCapability (table `ai_agent_capabilities`)."""
+    """Ai::AgentCapability (table `ai_agent_capabilities`): designed here, the platform has no such table.
+
+    Capabilities exist only as JSON arrays (agent cards, team members, ralph tasks'
+    required_capabilities); a row per agent capability makes capability matching queryable.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_agent_capabilities")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", on_delete="cascade", backref="ai_agent_capabilities")
@@ -205,6 +209,7 @@ class AgentCapability(PowernodeModel):
     class Meta:
         table_name = "ai_agent_capabilities"
         rails_name = "Ai::AgentCapability"
+        platform_table = False
         indexes = [
             Index("index_ai_agent_capabilities_on_capability_key_and_ai_agent_id", ["capability_key", "ai_agent_id"], unique=True),
         ]
@@ -264,7 +269,12 @@ class AgentCard(PowernodeModel):
 
 
 class AgentConfiguration(PowernodeModel):
-    """Ai::AgentConfiguration (table `ai_agent_configurations`)."""
+    """Ai::AgentConfiguration (table `ai_agent_configurations`): designed here, the platform has no such table.
+
+    An agent's runtime settings are spread over several JSONB columns of ai_agents; no table holds the
+    agent's model/prompt/tool configuration as one record (Devops::AiConfig is a DevOps AI profile, not
+    tied to an agent).
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_agent_configurations")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", on_delete="cascade", unique=True, backref="ai_agent_configurations")
@@ -283,6 +293,7 @@ class AgentConfiguration(PowernodeModel):
     class Meta:
         table_name = "ai_agent_configurations"
         rails_name = "Ai::AgentConfiguration"
+        platform_table = False
 
 
 class AgentConnection(PowernodeModel):
@@ -343,7 +354,12 @@ class AgentEscalation(PowernodeModel):
 
 
 class AgentExecutionStep(PowernodeModel):
-    """Ai::AgentExecutionStep (table `ai_agent_execution_steps`)."""
+    """Ai::AgentExecutionStep (table `ai_agent_execution_steps`): designed here, the platform has no such table.
+
+    Ai::AgentExecution keeps only aggregate input/output JSON and ExecutionTraceSpan is a generic
+    observability span not linked to agent executions, so the ordered steps of one agent execution (LLM
+    call, tool call, delegation) have no table.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_agent_execution_steps")
     agent_execution = Reference("Ai::AgentExecution", column_name="ai_agent_execution_id", on_delete="cascade", backref="ai_agent_execution_steps")
@@ -364,6 +380,7 @@ class AgentExecutionStep(PowernodeModel):
     class Meta:
         table_name = "ai_agent_execution_steps"
         rails_name = "Ai::AgentExecutionStep"
+        platform_table = False
         indexes = [
             Index("index_ai_agent_execution_steps_on_status", ["status"]),
         ]
@@ -995,7 +1012,11 @@ class AguiSession(PowernodeModel):
 
 
 class Attachment(PowernodeModel):
-    """Ai::Attachment (table `ai_attachments`)."""
+    """Ai::Attachment (table `ai_attachments`): designed here, the platform has no such table.
+
+    Ai::Message carries attachments only as a JSONB array; there is no row per attachment linked to the
+    file store (Chat::MessageAttachment belongs to chat-platform messages, not AI messages).
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_attachments")
     message = Reference("Ai::Message", column_name="ai_message_id", on_delete="cascade", backref="ai_attachments")
@@ -1013,6 +1034,7 @@ class Attachment(PowernodeModel):
     class Meta:
         table_name = "ai_attachments"
         rails_name = "Ai::Attachment"
+        platform_table = False
         checks = [
             Check("ai_attachments_attachment_type_check", "attachment_type::text = ANY (ARRAY['image'::character varying::text, 'audio'::character varying::text, 'video'::character varying::text, 'document'::character varying::text, 'code'::character varying::text, 'other'::character varying::text])"),
         ]
@@ -1045,7 +1067,11 @@ class BehavioralFingerprint(PowernodeModel):
 
 
 class BudgetAlert(PowernodeModel):
-    """Ai::BudgetAlert (table `ai_budget_alerts`)."""
+    """Ai::BudgetAlert (table `ai_budget_alerts`): designed here, the platform has no such table.
+
+    Agent budgets and budget transactions exist, but threshold alerts raised on a budget (and their
+    acknowledgement) are not recorded.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_budget_alerts")
     acknowledged_at = TimestampField(precision=6, null=True)
@@ -1064,6 +1090,7 @@ class BudgetAlert(PowernodeModel):
     class Meta:
         table_name = "ai_budget_alerts"
         rails_name = "Ai::BudgetAlert"
+        platform_table = False
         indexes = [
             Index("index_ai_budget_alerts_on_status", ["status"]),
         ]
@@ -1240,7 +1267,12 @@ class CodeFactoryRiskContract(PowernodeModel):
 
 
 class CodeFactoryRun(PowernodeModel):
-    """Ai::CodeFactoryRun (table `ai_code_factory_runs`)."""
+    """Ai::CodeFactoryRun (table `ai_code_factory_runs`): designed here, the platform has no such table.
+
+    The code factory has risk contracts, review states, evidence manifests and harness gaps, but no
+    record of a run (one contract-governed attempt taking a change from tasks to a merged PR); a Ralph
+    loop only flags code_factory_mode.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_code_factory_runs")
     risk_contract = Reference("Ai::CodeFactory::RiskContract", column_name="ai_code_factory_risk_contract_id", backref="ai_code_factory_runs")
@@ -1261,6 +1293,7 @@ class CodeFactoryRun(PowernodeModel):
     class Meta:
         table_name = "ai_code_factory_runs"
         rails_name = "Ai::CodeFactoryRun"
+        platform_table = False
         indexes = [
             Index("index_ai_code_factory_runs_on_status", ["status"]),
         ]
@@ -1270,7 +1303,11 @@ class CodeFactoryRun(PowernodeModel):
 
 
 class CodeFactoryTask(PowernodeModel):
-    """Ai::CodeFactoryTask (table `ai_code_factory_tasks`)."""
+    """Ai::CodeFactoryTask (table `ai_code_factory_tasks`): designed here, the platform has no such table.
+
+    Code factory runs are new, and their work items (ordered tasks with acceptance criteria and risk
+    tier) have no table.
+    """
 
     acceptance_criteria = TextField(null=True)
     account = Reference("Account", column_name="account_id", backref="ai_code_factory_tasks")
@@ -1289,6 +1326,7 @@ class CodeFactoryTask(PowernodeModel):
     class Meta:
         table_name = "ai_code_factory_tasks"
         rails_name = "Ai::CodeFactoryTask"
+        platform_table = False
         indexes = [
             Index("index_ai_code_factory_tasks_on_status", ["status"]),
         ]
@@ -1730,7 +1768,11 @@ class DataConnector(PowernodeModel):
 
 
 class DataSourceCredential(PowernodeModel):
-    """Ai::DataSourceCredential (table `ai_data_source_credentials`)."""
+    """Ai::DataSourceCredential (table `ai_data_source_credentials`): designed here, the platform has no such table.
+
+    Data sources (Ai::DataConnector) keep only a plain connection_config JSON; their secrets have no
+    encrypted credential record like ai_provider_credentials.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_data_source_credentials")
     data_source = Reference("Ai::DataConnector", column_name="ai_data_connector_id", on_delete="cascade", backref="ai_data_source_credentials")
@@ -1749,6 +1791,7 @@ class DataSourceCredential(PowernodeModel):
     class Meta:
         table_name = "ai_data_source_credentials"
         rails_name = "Ai::DataSourceCredential"
+        platform_table = False
         checks = [
             Check("ai_data_source_credentials_credential_type_check", "credential_type::text = ANY (ARRAY['api_key'::character varying::text, 'oauth'::character varying::text, 'basic'::character varying::text, 'service_account'::character varying::text, 'token'::character varying::text])"),
         ]
@@ -2326,7 +2369,11 @@ class GuardrailConfig(PowernodeModel):
 
 
 class GuardrailEvaluation(PowernodeModel):
-    """Ai::GuardrailEvaluation (table `ai_guardrail_evaluations`)."""
+    """Ai::GuardrailEvaluation (table `ai_guardrail_evaluations`): designed here, the platform has no such table.
+
+    GuardrailConfig keeps only total_checks/total_blocks counters; individual evaluations (which rail,
+    verdict, score, for which execution) are not stored.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_guardrail_evaluations")
     action_taken = StringField(default="allow")
@@ -2344,6 +2391,7 @@ class GuardrailEvaluation(PowernodeModel):
     class Meta:
         table_name = "ai_guardrail_evaluations"
         rails_name = "Ai::GuardrailEvaluation"
+        platform_table = False
         indexes = [
             Index("index_ai_guardrail_evaluations_on_action_taken", ["action_taken"]),
         ]
@@ -2621,7 +2669,11 @@ class McpApp(PowernodeModel):
 
 
 class MemoryEntry(PowernodeModel):
-    """Ai::MemoryEntry (table `ai_memory_entries`)."""
+    """Ai::MemoryEntry (table `ai_memory_entries`): designed here, the platform has no such table.
+
+    A memory pool stores its whole contents in one data JSONB blob; a row per entry (key, value,
+    importance, expiry) is missing. ContextEntry belongs to persistent contexts, not to memory pools.
+    """
 
     access_count = IntegerField(default=0)
     account = Reference("Account", column_name="account_id", backref="ai_memory_entries")
@@ -2640,6 +2692,7 @@ class MemoryEntry(PowernodeModel):
     class Meta:
         table_name = "ai_memory_entries"
         rails_name = "Ai::MemoryEntry"
+        platform_table = False
         indexes = [
             Index("index_ai_memory_entries_on_entry_key_and_ai_memory_pool_id", ["entry_key", "ai_memory_pool_id"], unique=True),
             Index("index_ai_memory_entries_on_expires_at", ["expires_at"]),
@@ -3159,7 +3212,11 @@ class ProviderCredential(PowernodeModel):
 
 
 class ProviderHealthCheck(PowernodeModel):
-    """Ai::ProviderHealthCheck (table `ai_provider_health_checks`)."""
+    """Ai::ProviderHealthCheck (table `ai_provider_health_checks`): designed here, the platform has no such table.
+
+    ProviderMetric stores aggregated time-bucket metrics and circuit state; individual provider health-
+    probe results are not recorded anywhere.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_provider_health_checks")
     provider_credential = Reference("Ai::ProviderCredential", column_name="ai_provider_credential_id", null=True, on_delete="nullify", backref="ai_provider_health_checks")
@@ -3176,6 +3233,7 @@ class ProviderHealthCheck(PowernodeModel):
     class Meta:
         table_name = "ai_provider_health_checks"
         rails_name = "Ai::ProviderHealthCheck"
+        platform_table = False
         indexes = [
             Index("index_ai_provider_health_checks_on_checked_at", ["checked_at"]),
             Index("index_ai_provider_health_checks_on_status", ["status"]),
@@ -3236,7 +3294,12 @@ class ProviderMetric(PowernodeModel):
 
 
 class ProviderModel(PowernodeModel):
-    """Ai::ProviderModel (table `ai_provider_models`)."""
+    """Ai::ProviderModel (table `ai_provider_models`): designed here, the platform has no such table.
+
+    Providers list their models only in a supported_models JSON array and ModelPricing is keyed by
+    provider_type strings; there is no per-provider model catalogue row (context window, capabilities,
+    deprecation). Provider catalogue data, so no account_id.
+    """
 
     provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="cascade", backref="ai_provider_models")
     capabilities = JSONBField(null=True, default=list)
@@ -3255,6 +3318,7 @@ class ProviderModel(PowernodeModel):
     class Meta:
         table_name = "ai_provider_models"
         rails_name = "Ai::ProviderModel"
+        platform_table = False
         indexes = [
             Index("index_ai_provider_models_on_model_id_and_ai_provider_id", ["model_id", "ai_provider_id"], unique=True),
         ]
@@ -3420,7 +3484,11 @@ class RalphIteration(PowernodeModel):
 
 
 class RalphLearning(PowernodeModel):
-    """Ai::RalphLearning (table `ai_ralph_learnings`)."""
+    """Ai::RalphLearning (table `ai_ralph_learnings`): designed here, the platform has no such table.
+
+    Ralph loops keep learnings only in a JSONB array and iterations in a learning_extracted text column;
+    CompoundLearning is the team-level store fed by team executions, so per-loop learnings have no rows.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_ralph_learnings")
     compound_learning = Reference("Ai::CompoundLearning", column_name="ai_compound_learning_id", null=True, on_delete="nullify", backref="ai_ralph_learnings")
@@ -3439,6 +3507,7 @@ class RalphLearning(PowernodeModel):
     class Meta:
         table_name = "ai_ralph_learnings"
         rails_name = "Ai::RalphLearning"
+        platform_table = False
         indexes = [
             Index("index_ai_ralph_learnings_on_status", ["status"]),
         ]
@@ -4045,7 +4114,11 @@ class SkillConflict(PowernodeModel):
 
 
 class SkillMutation(PowernodeModel):
-    """Ai::SkillMutation (table `ai_skill_mutations`)."""
+    """Ai::SkillMutation (table `ai_skill_mutations`): designed here, the platform has no such table.
+
+    SkillVersion stores the resulting versions, but the mutation operation itself (operator, fitness
+    before/after, acceptance decision) is not recorded.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_skill_mutations")
     proposed_by_agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify", backref="ai_skill_mutations")
@@ -4064,6 +4137,7 @@ class SkillMutation(PowernodeModel):
     class Meta:
         table_name = "ai_skill_mutations"
         rails_name = "Ai::SkillMutation"
+        platform_table = False
         indexes = [
             Index("index_ai_skill_mutations_on_status", ["status"]),
         ]
@@ -4743,7 +4817,11 @@ class TestScenario(PowernodeModel):
 
 
 class ToolCategory(PowernodeModel):
-    """Ai::ToolCategory (table `ai_tool_categories`)."""
+    """Ai::ToolCategory (table `ai_tool_categories`): designed here, the platform has no such table.
+
+    AI tools are MCP tools (mcp_tools), which have no category; a platform-wide taxonomy for grouping
+    tools (matched by tool-name patterns) does not exist. Global catalogue, so no account_id.
+    """
 
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -4759,6 +4837,7 @@ class ToolCategory(PowernodeModel):
     class Meta:
         table_name = "ai_tool_categories"
         rails_name = "Ai::ToolCategory"
+        platform_table = False
         indexes = [
             Index("index_ai_tool_categories_on_slug", ["slug"], unique=True),
         ]
@@ -4824,7 +4903,11 @@ class TrajectoryChapter(PowernodeModel):
 
 
 class UsageMetric(PowernodeModel):
-    """Ai::UsageMetric (table `ai_usage_metrics`)."""
+    """Ai::UsageMetric (table `ai_usage_metrics`): designed here, the platform has no such table.
+
+    ProviderMetric tracks provider performance per time bucket and UsageSummary tracks billable meters;
+    per-account AI usage roll-ups by agent and model are not stored.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_usage_metrics")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify", backref="ai_usage_metrics")
@@ -4843,6 +4926,7 @@ class UsageMetric(PowernodeModel):
     class Meta:
         table_name = "ai_usage_metrics"
         rails_name = "Ai::UsageMetric"
+        platform_table = False
         indexes = [
             Index("index_ai_usage_metrics_on_period_start", ["period_start"]),
         ]
@@ -5373,7 +5457,11 @@ class Workflow(PowernodeModel):
 
 
 class WorktreeEvent(PowernodeModel):
-    """Ai::WorktreeEvent (table `ai_worktree_events`)."""
+    """Ai::WorktreeEvent (table `ai_worktree_events`): designed here, the platform has no such table.
+
+    Worktrees and worktree sessions keep only their current state; the lifecycle events (created,
+    locked, committed, merged, cleaned up) are not logged.
+    """
 
     account = Reference("Account", column_name="account_id", backref="ai_worktree_events")
     worktree = Reference("Ai::Worktree", column_name="ai_worktree_id", null=True, on_delete="cascade", backref="ai_worktree_events")
@@ -5389,6 +5477,7 @@ class WorktreeEvent(PowernodeModel):
     class Meta:
         table_name = "ai_worktree_events"
         rails_name = "Ai::WorktreeEvent"
+        platform_table = False
         indexes = [
             Index("index_ai_worktree_events_on_event_type", ["event_type"]),
             Index("index_ai_worktree_events_on_occurred_at", ["occurred_at"]),

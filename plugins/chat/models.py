@@ -148,7 +148,11 @@ class Message(PowernodeModel):
 
 
 class Participant(PowernodeModel):
-    """Chat::Participant (table `chat_participants`)."""
+    """Chat::Participant (table `chat_participants`): designed here, the platform has no such table.
+
+    A chat session records one platform user and one assigned agent; there is no row per participant for
+    group chats, agent handoffs or human agents joining.
+    """
 
     account = Reference("Account", column_name="account_id", backref="chat_participants")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify", backref="chat_participants")
@@ -167,6 +171,7 @@ class Participant(PowernodeModel):
     class Meta:
         table_name = "chat_participants"
         rails_name = "Chat::Participant"
+        platform_table = False
         checks = [
             Check("chat_participants_participant_type_check", "participant_type::text = ANY (ARRAY['platform_user'::character varying::text, 'ai_agent'::character varying::text, 'human_agent'::character varying::text, 'observer'::character varying::text])"),
             Check("chat_participants_role_check", "role::text = ANY (ARRAY['member'::character varying::text, 'moderator'::character varying::text, 'owner'::character varying::text])"),

@@ -110,7 +110,11 @@ class RetentionPolicy(PowernodeModel):
 
 
 class SanitizationRule(PowernodeModel):
-    """DataManagement::SanitizationRule (table `data_sanitization_rules`)."""
+    """DataManagement::SanitizationRule (table `data_sanitization_rules`): designed here, the platform has no such table.
+
+    Data management has retention policies and export/deletion requests but no rules for masking or
+    redacting sensitive fields on export, in logs or in AI prompts.
+    """
 
     account = Reference("Account", column_name="account_id", backref="data_sanitization_rules")
     action = StringField(default="mask")
@@ -129,6 +133,7 @@ class SanitizationRule(PowernodeModel):
     class Meta:
         table_name = "data_sanitization_rules"
         rails_name = "DataManagement::SanitizationRule"
+        platform_table = False
         indexes = [
             Index("index_data_sanitization_rules_on_data_type", ["data_type"]),
         ]

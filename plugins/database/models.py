@@ -47,7 +47,12 @@ class Backup(PowernodeModel):
 
 
 class Connection(PowernodeModel):
-    """Database::Connection (table `database_connections`)."""
+    """Database::Connection (table `database_connections`): designed here, the platform has no such table.
+
+    The database namespace records backups and restores but not the connection profiles (primary,
+    replicas, analytics databases) they run against. Platform administration data like database_backups,
+    so no account_id.
+    """
 
     created_at = TimestampField(precision=6, default=utcnow)
     database_name = StringField()
@@ -67,6 +72,7 @@ class Connection(PowernodeModel):
     class Meta:
         table_name = "database_connections"
         rails_name = "Database::Connection"
+        platform_table = False
         indexes = [
             Index("index_database_connections_on_name", ["name"], unique=True),
         ]
@@ -77,7 +83,11 @@ class Connection(PowernodeModel):
 
 
 class QueryHistory(PowernodeModel):
-    """Database::QueryHistory (table `database_query_histories`)."""
+    """Database::QueryHistory (table `database_query_histories`): designed here, the platform has no such table.
+
+    Queries run through the admin database console are not recorded anywhere (AuditLog is account-scoped
+    and has no query text or timing).
+    """
 
     created_at = TimestampField(precision=6, default=utcnow)
     connection = Reference("Database::Connection", column_name="database_connection_id", on_delete="cascade", backref="database_query_histories")
@@ -93,6 +103,7 @@ class QueryHistory(PowernodeModel):
     class Meta:
         table_name = "database_query_histories"
         rails_name = "Database::QueryHistory"
+        platform_table = False
         indexes = [
             Index("index_database_query_histories_on_executed_at", ["executed_at"]),
         ]

@@ -254,7 +254,11 @@ class ContainerTemplate(PowernodeModel):
 
 
 class DeploymentEnvironment(Discardable, PowernodeModel):
-    """Devops::DeploymentEnvironment (table `devops_deployment_environments`)."""
+    """Devops::DeploymentEnvironment (table `devops_deployment_environments`): designed here, the platform has no such table.
+
+    Environment exists only as a string or JSON attribute on docker hosts, swarm clusters and pipelines;
+    there is no named environment record with protection rules and variables.
+    """
 
     account = Reference("Account", column_name="account_id", backref="devops_deployment_environments")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -272,6 +276,7 @@ class DeploymentEnvironment(Discardable, PowernodeModel):
     class Meta:
         table_name = "devops_deployment_environments"
         rails_name = "Devops::DeploymentEnvironment"
+        platform_table = False
         indexes = [
             Index("index_devops_deployment_environments_on_discarded_at", ["discarded_at"]),
             Index("index_devops_deployment_environments_on_slug_and_account_id", ["slug", "account_id"], unique=True),
@@ -282,7 +287,12 @@ class DeploymentEnvironment(Discardable, PowernodeModel):
 
 
 class DeploymentTarget(Discardable, PowernodeModel):
-    """Devops::DeploymentTarget (table `devops_deployment_targets`)."""
+    """Devops::DeploymentTarget (table `devops_deployment_targets`): designed here, the platform has no such table.
+
+    Deployments can land on docker hosts, swarm clusters or external infrastructure, but nothing names
+    such a target (type, link to the host or cluster, configuration) independently of one Swarm
+    deployment.
+    """
 
     account = Reference("Account", column_name="account_id", backref="devops_deployment_targets")
     configuration = JSONBField(default=dict)
@@ -299,6 +309,7 @@ class DeploymentTarget(Discardable, PowernodeModel):
     class Meta:
         table_name = "devops_deployment_targets"
         rails_name = "Devops::DeploymentTarget"
+        platform_table = False
         indexes = [
             Index("index_devops_deployment_targets_on_discarded_at", ["discarded_at"]),
             Index("index_devops_deployment_targets_on_status", ["status"]),
@@ -310,7 +321,11 @@ class DeploymentTarget(Discardable, PowernodeModel):
 
 
 class Deployment(PowernodeModel):
-    """Devops::Deployment (table `devops_deployments`)."""
+    """Devops::Deployment (table `devops_deployments`): designed here, the platform has no such table.
+
+    Only Swarm-specific deployments (Devops::SwarmDeployment, cluster-bound) exist; a generic deployment
+    of a version to an environment on a target, linked to the pipeline run that produced it, is missing.
+    """
 
     account = Reference("Account", column_name="account_id", backref="devops_deployments")
     completed_at = TimestampField(precision=6, null=True)
@@ -331,6 +346,7 @@ class Deployment(PowernodeModel):
     class Meta:
         table_name = "devops_deployments"
         rails_name = "Devops::Deployment"
+        platform_table = False
         indexes = [
             Index("index_devops_deployments_on_status", ["status"]),
         ]

@@ -17,7 +17,12 @@ from powernode.references import Reference
 
 
 class FileAuditLog(PowernodeModel):
-    """FileManagement::FileAuditLog (table `file_audit_logs`)."""
+    """FileManagement::FileAuditLog (table `file_audit_logs`): designed here, the platform has no such table.
+
+    The core AuditLog records account actions generically; file access events (views, downloads, share-
+    link access, deletions), including anonymous share access, need a high-volume log tied to file
+    objects and shares.
+    """
 
     account = Reference("Account", column_name="account_id", backref="file_audit_logs")
     action = StringField()
@@ -33,6 +38,7 @@ class FileAuditLog(PowernodeModel):
     class Meta:
         table_name = "file_audit_logs"
         rails_name = "FileManagement::FileAuditLog"
+        platform_table = False
         indexes = [
             Index("index_file_audit_logs_on_action", ["action"]),
             Index("index_file_audit_logs_on_created_at", ["created_at"]),
@@ -156,7 +162,11 @@ class ProcessingJob(PowernodeModel):
 
 
 class FileQuota(PowernodeModel):
-    """FileManagement::FileQuota (table `file_quotas`)."""
+    """FileManagement::FileQuota (table `file_quotas`): designed here, the platform has no such table.
+
+    Storages carry a single quota_bytes and UsageQuota is tied to billing meters; per-account or per-
+    user file storage limits with current usage are not modelled.
+    """
 
     account = Reference("Account", column_name="account_id", backref="file_quotas")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -174,6 +184,7 @@ class FileQuota(PowernodeModel):
     class Meta:
         table_name = "file_quotas"
         rails_name = "FileManagement::FileQuota"
+        platform_table = False
         checks = [
             Check("file_quotas_enforcement_check", "enforcement::text = ANY (ARRAY['hard'::character varying::text, 'soft'::character varying::text])"),
         ]
@@ -302,7 +313,11 @@ class Version(PowernodeModel):
 
 
 class VirusScanResult(PowernodeModel):
-    """FileManagement::VirusScanResult (table `file_virus_scan_results`)."""
+    """FileManagement::VirusScanResult (table `file_virus_scan_results`): designed here, the platform has no such table.
+
+    Processing jobs can run a generic "scan" job but keep its outcome in result_data JSON; per-scan
+    verdicts (engine, threat, quarantine) are not recorded.
+    """
 
     account = Reference("Account", column_name="account_id", backref="file_virus_scan_results")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -320,6 +335,7 @@ class VirusScanResult(PowernodeModel):
     class Meta:
         table_name = "file_virus_scan_results"
         rails_name = "FileManagement::VirusScanResult"
+        platform_table = False
         indexes = [
             Index("index_file_virus_scan_results_on_status", ["status"]),
         ]

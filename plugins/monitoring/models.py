@@ -69,7 +69,11 @@ class CircuitBreaker(PowernodeModel):
 
 
 class HealthCheck(PowernodeModel):
-    """Monitoring::HealthCheck (table `health_checks`)."""
+    """Monitoring::HealthCheck (table `health_checks`): designed here, the platform has no such table.
+
+    Individual health-probe results for platform services (HTTP, database, worker checks) are not
+    recorded; circuit-breaker events only log state transitions. Platform-wide, so no account_id.
+    """
 
     check_type = StringField()
     checked_at = TimestampField(precision=6)
@@ -85,6 +89,7 @@ class HealthCheck(PowernodeModel):
     class Meta:
         table_name = "health_checks"
         rails_name = "Monitoring::HealthCheck"
+        platform_table = False
         indexes = [
             Index("index_health_checks_on_checked_at", ["checked_at"]),
         ]
@@ -95,7 +100,11 @@ class HealthCheck(PowernodeModel):
 
 
 class ServiceStatus(PowernodeModel):
-    """Monitoring::ServiceStatus (table `service_statuses`)."""
+    """Monitoring::ServiceStatus (table `service_statuses`): designed here, the platform has no such table.
+
+    Monitoring has circuit breakers but no current-status record per platform service for a status page.
+    Platform-wide, so no account_id.
+    """
 
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -112,6 +121,7 @@ class ServiceStatus(PowernodeModel):
     class Meta:
         table_name = "service_statuses"
         rails_name = "Monitoring::ServiceStatus"
+        platform_table = False
         indexes = [
             Index("index_service_statuses_on_service", ["service"], unique=True),
             Index("index_service_statuses_on_status", ["status"]),

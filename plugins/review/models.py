@@ -16,7 +16,11 @@ from powernode.references import Reference
 
 
 class HelpfulnessVote(PowernodeModel):
-    """Review::HelpfulnessVote (table `review_helpfulness_votes`)."""
+    """Review::HelpfulnessVote (table `review_helpfulness_votes`): designed here, the platform has no such table.
+
+    Marketplace reviews keep only a helpful_count counter; who voted (one vote per user and review) is
+    not stored.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_helpfulness_votes")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -28,13 +32,17 @@ class HelpfulnessVote(PowernodeModel):
     class Meta:
         table_name = "review_helpfulness_votes"
         rails_name = "Review::HelpfulnessVote"
+        platform_table = False
         indexes = [
             Index("index_review_helpfulness_votes_on_review_and_user", ["marketplace_review_id", "user_id"], unique=True),
         ]
 
 
 class MediaAttachment(PowernodeModel):
-    """Review::MediaAttachment (table `review_media_attachments`)."""
+    """Review::MediaAttachment (table `review_media_attachments`): designed here, the platform has no such table.
+
+    Marketplace reviews are text-only; images or videos attached to a review have no table.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_media_attachments")
     caption = StringField(null=True)
@@ -51,13 +59,18 @@ class MediaAttachment(PowernodeModel):
     class Meta:
         table_name = "review_media_attachments"
         rails_name = "Review::MediaAttachment"
+        platform_table = False
         checks = [
             Check("review_media_attachments_media_type_check", "media_type::text = ANY (ARRAY['image'::character varying::text, 'video'::character varying::text])"),
         ]
 
 
 class ModerationAction(PowernodeModel):
-    """Review::ModerationAction (table `review_moderation_actions`)."""
+    """Review::ModerationAction (table `review_moderation_actions`): designed here, the platform has no such table.
+
+    Marketplace reviews keep only a current moderation_status; the history of moderation decisions (who,
+    what, why, automated or not) is not recorded.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_moderation_actions")
     action = StringField()
@@ -74,13 +87,18 @@ class ModerationAction(PowernodeModel):
     class Meta:
         table_name = "review_moderation_actions"
         rails_name = "Review::ModerationAction"
+        platform_table = False
         checks = [
             Check("review_moderation_actions_action_check", "action::text = ANY (ARRAY['approve'::character varying::text, 'reject'::character varying::text, 'hide'::character varying::text, 'unhide'::character varying::text, 'flag'::character varying::text, 'remove'::character varying::text])"),
         ]
 
 
 class NotificationDelivery(PowernodeModel):
-    """Review::NotificationDelivery (table `review_notification_deliveries`)."""
+    """Review::NotificationDelivery (table `review_notification_deliveries`): designed here, the platform has no such table.
+
+    A review notification can go out on several channels; the per-channel delivery attempts and outcomes
+    are not recorded anywhere.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_notification_deliveries")
     attempts = IntegerField(default=0)
@@ -97,6 +115,7 @@ class NotificationDelivery(PowernodeModel):
     class Meta:
         table_name = "review_notification_deliveries"
         rails_name = "Review::NotificationDelivery"
+        platform_table = False
         indexes = [
             Index("index_review_notification_deliveries_on_status", ["status"]),
         ]
@@ -107,7 +126,11 @@ class NotificationDelivery(PowernodeModel):
 
 
 class NotificationPreference(PowernodeModel):
-    """Review::NotificationPreference (table `review_notification_preferences`)."""
+    """Review::NotificationPreference (table `review_notification_preferences`): designed here, the platform has no such table.
+
+    users.notification_preferences is a free-form JSONB blob; structured per-user review notification
+    settings (channels, events, digest) are not modelled.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_notification_preferences")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -124,13 +147,19 @@ class NotificationPreference(PowernodeModel):
     class Meta:
         table_name = "review_notification_preferences"
         rails_name = "Review::NotificationPreference"
+        platform_table = False
         checks = [
             Check("review_notification_preferences_digest_frequency_check", "digest_frequency::text = ANY (ARRAY['immediate'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'never'::character varying::text])"),
         ]
 
 
 class Notification(PowernodeModel):
-    """Review::Notification (table `review_notifications`)."""
+    """Review::Notification (table `review_notifications`): designed here, the platform has no such table.
+
+    Review events (new review, response, vote, moderation decision) need notifications that reference
+    the review and drive their own per-channel deliveries and preferences; the core Notification has no
+    review link or delivery tracking.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_notifications")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -146,13 +175,17 @@ class Notification(PowernodeModel):
     class Meta:
         table_name = "review_notifications"
         rails_name = "Review::Notification"
+        platform_table = False
         checks = [
             Check("review_notifications_notification_type_check", "notification_type::text = ANY (ARRAY['new_review'::character varying::text, 'review_response'::character varying::text, 'helpful_vote'::character varying::text, 'moderation_decision'::character varying::text])"),
         ]
 
 
 class Response(Discardable, PowernodeModel):
-    """Review::Response (table `review_responses`)."""
+    """Review::Response (table `review_responses`): designed here, the platform has no such table.
+
+    Marketplace reviews have no replies; a publisher or author response to a review is not modelled.
+    """
 
     account = Reference("Account", column_name="account_id", backref="review_responses")
     content = TextField()
@@ -168,6 +201,7 @@ class Response(Discardable, PowernodeModel):
     class Meta:
         table_name = "review_responses"
         rails_name = "Review::Response"
+        platform_table = False
         indexes = [
             Index("index_review_responses_on_discarded_at", ["discarded_at"]),
         ]

@@ -18,7 +18,11 @@ from powernode.references import Reference
 
 
 class FeatureGate(PowernodeModel):
-    """Shared::FeatureGate (table `shared_feature_gates`)."""
+    """Shared::FeatureGate (table `shared_feature_gates`): designed here, the platform has no such table.
+
+    The only feature-flag storage is Flipper's flipper_features/flipper_gates, owned by an optional
+    extension (extension: true); the core needs its own gate table. Platform-wide, so no account_id.
+    """
 
     conditions = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -32,6 +36,7 @@ class FeatureGate(PowernodeModel):
     class Meta:
         table_name = "shared_feature_gates"
         rails_name = "Shared::FeatureGate"
+        platform_table = False
         indexes = [
             Index("index_shared_feature_gates_on_feature_key", ["feature_key"]),
         ]
