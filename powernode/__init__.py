@@ -14,7 +14,7 @@ from .references import Reference
 from .registry import ModelsView, registry
 
 __all__ = [
-    "connect", "migrate", "models", "registry", "PowernodeModel", "Discardable", "Index", "Check",
+    "connect", "migrate", "seed", "bulk_load", "models", "registry", "PowernodeModel", "Discardable", "Index", "Check",
     "Reference", "Namespace", "NamespaceInfo", "PowernodeError", "ConfigurationError",
     "UnknownNamespace", "DatabaseUnavailable", "MissingExtension", "MigrationFailed",
     "DeclarationError",
@@ -46,3 +46,17 @@ def migrate(db, namespaces=None):
     from .migrator import migrate as run
 
     return run(db, namespaces)
+
+
+def seed(db, namespaces=None):
+    """Upsert the selected namespaces' reference data and verify it; returns a `SeedReport`."""
+    from .seeding import seed as run
+
+    return run(db, namespaces)
+
+
+def bulk_load(model, rows, db=None):
+    """COPY an iterable of dicts (or instances) into `model`'s table; returns the count."""
+    from .bulk import bulk_load as load
+
+    return load(model, rows, db)

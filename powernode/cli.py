@@ -1,4 +1,4 @@
-"""`python -m powernode` / `powernode`: migrate, status, rollback, check, lint, makemigration, server.
+"""`python -m powernode` / `powernode`: migrate, seed, status, rollback, check, lint, makemigration, server.
 
 Every failure is one line on stderr and a non-zero exit: 1 when the command
 ran and failed, 2 for usage, configuration and connection errors.
@@ -7,6 +7,8 @@ import argparse
 import json
 import os
 import sys
+
+import peewee
 
 from . import embedded
 from .errors import ConfigurationError, DatabaseUnavailable, DeclarationError, PowernodeError
@@ -30,6 +32,8 @@ def _parser():
 
     commands.add_parser("migrate", parents=[common], help="apply pending migrations")
     commands.add_parser("status", parents=[common], help="list migrations per namespace")
+    seed = commands.add_parser("seed", parents=[common], help="upsert the reference data and verify it")
+    seed.add_argument("--demo", action="store_true", help="also add a sample tenant to explore")
     rollback = commands.add_parser("rollback", parents=[common], help="revert the last migration")
     rollback.add_argument("--to", metavar="NAME", help="revert every migration applied after NAME")
     check = commands.add_parser("check", parents=[common],
@@ -57,6 +61,8 @@ def main(argv=None) -> int:
         return _fail(exc, EXIT_USAGE)
     except PowernodeError as exc:
         return _fail(exc, EXIT_FAILED)
+    except peewee.PeeweeException as exc:  # the database refused something: its first line says what
+        return _fail(f"database error: {str(exc).strip().splitlines()[0]}", EXIT_FAILED)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_FAILED)
 
@@ -93,6 +99,29 @@ def _migrate(args) -> int:
     for error in report.failed.values():
         _fail(error, EXIT_FAILED)
     return 0 if report.ok else EXIT_FAILED
+
+
+def _seed(args) -> int:
+    from .seeding import print_progress, seed
+
+    db = _connect(args)
+    report = seed(db, progress=print_progress)
+    for table in report.tables:
+        changes = ", ".join(f"{count} {what}" for what, count in
+                            (("new", table.inserted), ("updated", table.updated), ("removed", table.deleted)) if count)
+        print(f"{table.model:<32} {table.rows:>6} rows{'  (' + changes + ')' if changes else ''}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    failed = [name for name, ok in report.checks.items() if not ok]
+    print(f"verified {len(report.checks) - len(failed)}/{len(report.checks)} checks; "
+          f"{report.changed} rows changed ({', '.join(db.namespaces)})")
+    if args.demo:
+        from .demo import add_demo_tenant
+
+        print(add_demo_tenant(db))
+    if failed:
+        return _fail(f"seed verification failed: {'; '.join(failed)}", EXIT_FAILED)
+    return 0
 
 
 def _status(args) -> int:
@@ -185,5 +214,5 @@ def _server(args) -> int:
     return 0
 
 
-COMMANDS = {"migrate": _migrate, "status": _status, "rollback": _rollback, "check": _check, "lint": _lint,
+COMMANDS = {"migrate": _migrate, "seed": _seed, "status": _status, "rollback": _rollback, "check": _check, "lint": _lint,
             "makemigration": _makemigration, "server": _server}
