@@ -25,7 +25,7 @@ models = ModelsView(registry)
 
 
 def connect(url=None, namespaces=None):
-    """Open the database and bind the selected namespaces' models to it.
+    """Open the database; the selected namespaces' models use it (bound as they load, lazily).
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
@@ -36,7 +36,7 @@ def connect(url=None, namespaces=None):
     selected = registry.resolve_selection(namespaces)
     database = open_database(url)
     database.namespaces = selected
-    database.bind(registry.models_of(selected))
+    registry.use_database(database, selected)
     models.select(list(selected))
     return database
 

@@ -3,6 +3,7 @@ import os
 from urllib.parse import urlparse
 
 from playhouse.db_url import parseresult_to_dict
+from psycopg2.extras import register_uuid
 from playhouse.postgres_ext import PostgresqlExtDatabase
 
 from . import embedded
@@ -18,6 +19,11 @@ class PowernodeDatabase(PostgresqlExtDatabase):
 
     namespaces = ("core",)
     url = None
+
+    def _initialize_connection(self, connection):
+        super()._initialize_connection(connection)
+        # uuid columns arrive as uuid.UUID, so reads need no per-value conversion
+        register_uuid(conn_or_curs=connection)
 
     def server_version(self) -> int:
         """`server_version_num`, e.g. 180006."""

@@ -27,6 +27,8 @@ class Registry:
         self._models = {}            # Rails name -> model class, loaded namespaces only
         self._loaded = set()         # namespaces whose models are registered
         self._waiting = {}           # Rails name -> [Reference] whose target has not loaded
+        self._database = None        # what the last connect() opened, and for which namespaces
+        self._database_namespaces = ()
 
     # -- plugins -----------------------------------------------------------
     @property
@@ -144,12 +146,21 @@ class Registry:
         for model in models:
             self._register(model, namespace)
 
+    def use_database(self, database, namespaces):
+        """Bind the selected namespaces' models to `database`: those loaded now, the rest as they load."""
+        self._database, self._database_namespaces = database, tuple(namespaces)
+        for model in self._models.values():
+            if model._meta.namespace in namespaces:
+                model.bind(database, bind_refs=False, bind_backrefs=False)
+
     def _register(self, model, namespace):
         name = model._meta.rails_name
         if name in self._models and self._models[name] is not model:
             raise DeclarationError(f"two models are registered as {name!r}")
         model._meta.namespace = namespace
         self._models[name] = model
+        if self._database is not None and namespace in self._database_namespaces:
+            model.bind(self._database, bind_refs=False, bind_backrefs=False)
         for field in list(model._meta.sorted_fields):
             if isinstance(field, Reference):
                 target = self._models.get(field.target)
