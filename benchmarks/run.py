@@ -162,8 +162,8 @@ def bench_migrate(server, runs):
             cursor.execute(ddl)
         connection.close()
 
-    def ours():
-        db = powernode.connect(server.fresh(), namespaces=namespaces)
+    def ours():  # what `python -m powernode migrate` runs, in process
+        db = powernode.connect(server.fresh(), namespaces=namespaces, load_models=False)
         powernode.migrate(db)
         db.close()
 

@@ -6,15 +6,16 @@
     Account = powernode.models["Account"]
     acme = Account.create(name="Acme")
 """
-from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, MigrationFailed,
+from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidValue, MigrationFailed,
                      MissingExtension, PowernodeError, UnknownNamespace)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace, NamespaceInfo
 from .references import Reference
 from .registry import ModelsView, registry
+from .tenancy import current_tenant, tenant
 
 __all__ = [
-    "connect", "migrate", "seed", "bulk_load", "models", "registry", "PowernodeModel", "Discardable", "Index", "Check",
+    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "models", "InvalidValue", "registry", "PowernodeModel", "Discardable", "Index", "Check",
     "Reference", "Namespace", "NamespaceInfo", "PowernodeError", "ConfigurationError",
     "UnknownNamespace", "DatabaseUnavailable", "MissingExtension", "MigrationFailed",
     "DeclarationError",
@@ -24,12 +25,14 @@ __all__ = [
 models = ModelsView(registry)
 
 
-def connect(url=None, namespaces=None):
-    """Open the database; the selected namespaces' models use it (bound as they load, lazily).
+def connect(url=None, namespaces=None, load_models=True):
+    """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
-    (their dependencies come along). Returns a peewee database.
+    (their dependencies come along). load_models=False defers importing the
+    model modules until a model is first asked for (what `migrate` needs);
+    back-references from a namespace exist once it is loaded. Returns a peewee database.
     """
     from .database import open_database
 
@@ -37,6 +40,8 @@ def connect(url=None, namespaces=None):
     database = open_database(url)
     database.namespaces = selected
     registry.use_database(database, selected)
+    if load_models:
+        registry.models_of(selected)
     models.select(list(selected))
     return database
 

@@ -1,4 +1,4 @@
-"""`python -m powernode` / `powernode`: migrate, seed, status, rollback, check, lint, makemigration, server.
+"""`python -m powernode` / `powernode`: migrate, seed, status, rollback, check, lint, makemigration, rls, server.
 
 Every failure is one line on stderr and a non-zero exit: 1 when the command
 ran and failed, 2 for usage, configuration and connection errors.
@@ -45,6 +45,8 @@ def _parser():
                                help="write a migration for the difference between the models and the database")
     make.add_argument("name", help="what the migration does, e.g. add_widget_color")
     make.add_argument("--directory", help="where to write it (default: the namespace's migrations folder)")
+    rls = commands.add_parser("rls", parents=[common], help="row-level security per account: enable, disable, status")
+    rls.add_argument("action", choices=["enable", "disable", "status"])
     server = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or show its URL")
     server.add_argument("action", choices=["start", "stop", "url"])
     return parser
@@ -72,7 +74,7 @@ def _fail(message, code) -> int:
     return code
 
 
-def _connect(args):
+def _connect(args, load_models=True):
     import powernode
 
     namespaces = args.namespace.split(",") if args.namespace else None
@@ -81,13 +83,13 @@ def _connect(args):
     if not url:
         url = embedded.start()
         print(f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'", file=sys.stderr)
-    return powernode.connect(url, namespaces=namespaces)
+    return powernode.connect(url, namespaces=namespaces, load_models=load_models)
 
 
 def _migrate(args) -> int:
     from .migrator import migrate
 
-    db = _connect(args)
+    db = _connect(args, load_models=False)  # migrations carry their own DDL: no model modules needed
     report = migrate(db, raise_on_failure=False)
     for namespace, names in report.applied.items():
         for name in names:
@@ -127,7 +129,7 @@ def _seed(args) -> int:
 def _status(args) -> int:
     from .migrator import status
 
-    rows = status(_connect(args))
+    rows = status(_connect(args, load_models=False))
     for namespace, migration in rows:
         when = migration.applied.strftime("%Y-%m-%d %H:%M:%S") if migration.applied else "pending"
         print(f"{namespace:<16} {migration.name:<40} {when}")
@@ -137,7 +139,7 @@ def _status(args) -> int:
 def _rollback(args) -> int:
     from .migrator import rollback
 
-    reverted = rollback(_connect(args), to=args.to)
+    reverted = rollback(_connect(args, load_models=False), to=args.to)
     for name in reverted:
         print(f"reverted {name}")
     if not reverted:
@@ -205,6 +207,19 @@ def _print_grouped(items, describe):
         print(f"  {describe(item)}")
 
 
+def _rls(args) -> int:
+    from . import rls
+
+    db = _connect(args)
+    if args.action == "status":
+        tables, protected = rls.status(db)
+        print(f"row-level security on {protected} of {tables} tables with account_id")
+    else:
+        count = getattr(rls, args.action)(db)
+        print(f"row-level security {args.action}d on {count} tables with account_id")
+    return 0
+
+
 def _server(args) -> int:
     if args.action == "stop":
         print("stopped" if embedded.stop() else f"no embedded server runs at {embedded.data_dir()}")
@@ -215,4 +230,4 @@ def _server(args) -> int:
 
 
 COMMANDS = {"migrate": _migrate, "seed": _seed, "status": _status, "rollback": _rollback, "check": _check, "lint": _lint,
-            "makemigration": _makemigration, "server": _server}
+            "makemigration": _makemigration, "rls": _rls, "server": _server}

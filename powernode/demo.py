@@ -82,7 +82,7 @@ def _build(m):
 
     pipeline = m("Devops::Pipeline").create(account=account, name="Main CI", slug="main-ci", pipeline_type="review")
     for number in (1, 2, 3):
-        m("Devops::PipelineRun").create(pipeline=pipeline, run_number=number, trigger_type="push",
+        m("Devops::PipelineRun").create(pipeline=pipeline, run_number=str(number), trigger_type="push",
                                         status="success" if number < 3 else "running")
 
     Category = m("KnowledgeBase::Category")

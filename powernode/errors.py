@@ -27,3 +27,7 @@ class MigrationFailed(PowernodeError):
 
 class DeclarationError(PowernodeError):
     """A model declaration breaks the package's conventions."""
+
+
+class InvalidValue(PowernodeError, ValueError):
+    """A value that cannot go into its column (a malformed UUID, a vector of the wrong size)."""

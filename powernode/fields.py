@@ -7,11 +7,13 @@ and rows inserted by raw SQL or COPY get it too.
 """
 import datetime
 import json
+import uuid
 
 import peewee
 from pgvector.peewee import VectorField as _PgVectorField
 from playhouse import postgres_ext
 
+from .errors import InvalidValue
 from .uuid7 import new_uuid7
 
 __all__ = [
@@ -120,7 +122,17 @@ class TimestampField(_Precision, ServerDefault, peewee.DateTimeField):
 
 
 class UUIDField(ServerDefault, peewee.UUIDField):
-    pass
+    """`uuid`. A value that is not a UUID is refused before it reaches the database."""
+
+    def db_value(self, value):
+        if value is None or isinstance(value, peewee.Node):
+            return value
+        if not isinstance(value, uuid.UUID):
+            try:
+                value = uuid.UUID(str(value))
+            except ValueError:
+                raise InvalidValue(f"{_where(self)} expects a UUID, got {_shown(value)}") from None
+        return value.hex
 
 
 class PrimaryKeyField(UUIDField):
@@ -212,6 +224,16 @@ class VectorField(ServerDefault, _PgVectorField):
         return super().db_value(value)
 
 
+def _where(field):
+    model = getattr(field, "model", None)
+    return f"{model.__name__}.{field.name}" if model is not None else "a uuid column"
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def check_dimensions(field, value):
     try:
         size = len(value)
@@ -220,6 +242,6 @@ def check_dimensions(field, value):
         if hasattr(value, "to_list"):
             size = len(value.to_list())
     if field.dimensions and size != field.dimensions:
-        raise ValueError(
+        raise InvalidValue(
             f"{field.model.__name__}.{field.name} expects a vector of {field.dimensions} "
             f"dimensions, got {size}")

@@ -15,6 +15,7 @@ import peewee
 
 from .errors import DeclarationError
 from .fields import UUIDField
+from .tenancy import TENANT_COLUMN, current_tenant
 
 __all__ = ["Reference", "ResolvedReference", "ON_DELETE"]
 
@@ -55,6 +56,8 @@ class Reference(_ReferenceOptions, UUIDField):
         if not column_name.endswith("_id"):
             raise DeclarationError(f"reference column {column_name!r} to {target} must end in _id")
         self._keep(target, on_delete, index, unique, backref, constraint_name, constraint)
+        if column_name == TENANT_COLUMN:
+            kwargs.setdefault("default", current_tenant)  # inside tenant(), new rows belong to its account
         super().__init__(column_name=column_name, null=null, **kwargs)
 
     def bind(self, model, name, set_attribute=True):
@@ -65,7 +68,7 @@ class Reference(_ReferenceOptions, UUIDField):
     def resolve(self, rel_model):
         """Replace this placeholder on its model with a real foreign key to `rel_model`."""
         field = ResolvedReference(
-            rel_model, self, column_name=self.column_name, null=self.null,
+            rel_model, self, column_name=self.column_name, null=self.null, default=self.default,
             on_delete=ON_DELETE[self.on_delete_rule], backref=self.declared_backref_name or "+",
             constraint_name=self.fk_constraint_name, help_text=self.help_text,
             index=False, _deferred=True)

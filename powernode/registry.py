@@ -146,6 +146,11 @@ class Registry:
         for model in models:
             self._register(model, namespace)
 
+    @property
+    def database(self):
+        """The database the last `powernode.connect()` opened."""
+        return self._database
+
     def use_database(self, database, namespaces):
         """Bind the selected namespaces' models to `database`: those loaded now, the rest as they load."""
         self._database, self._database_namespaces = database, tuple(namespaces)

@@ -75,7 +75,8 @@ def make(model, **values):
         if choices and field.default is not None and field.default not in choices:
             values[field.name] = choices[0]  # the platform's default breaks its own check here
             continue
-        if field.null or field.default is not None or getattr(field, "server_default", None):
+        default = field.default() if callable(field.default) else field.default  # tenant() may give None
+        if field.null or default is not None or getattr(field, "server_default", None):
             continue
         if isinstance(field, ResolvedReference):
             selected = field.rel_model._meta.namespace in powernode.models.namespaces
