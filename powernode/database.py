@@ -1,7 +1,10 @@
 """Opening a database: `DATABASE_URL`, an explicit URL, or the embedded default."""
+import logging
 import os
 from urllib.parse import urlparse
 
+import peewee
+import psycopg2
 from playhouse.db_url import parseresult_to_dict
 from psycopg2.extras import register_uuid
 from playhouse.postgres_ext import PostgresqlExtDatabase
@@ -19,6 +22,17 @@ class PowernodeDatabase(PostgresqlExtDatabase):
 
     namespaces = ("core",)
     url = None
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        try:
+            return super().execute_sql(sql, params, *args, **kwargs)
+        except peewee.DatabaseError as exc:
+            raise redacted(exc) from None
+
+    def _log_query(self, sql, params):
+        # parameters carry tokens, digests and credentials: log the statement, not the values
+        if peewee.logger.isEnabledFor(logging.DEBUG):
+            peewee.logger.debug("%s -- %d parameters", sql, len(params or ()))
 
     def _initialize_connection(self, connection):
         super()._initialize_connection(connection)
@@ -54,6 +68,23 @@ def open_database(url=None) -> PowernodeDatabase:
     except Exception as exc:  # peewee wraps psycopg2's OperationalError
         raise DatabaseUnavailable(f"cannot connect to {_redact(url)}: {_first_line(exc)}") from None
     return database
+
+
+def redacted(exc):
+    """The same peewee error without PostgreSQL's DETAIL, which quotes row values (secrets among them).
+
+    Keeps what a caller acts on: the message's first line, `pgcode`, and the
+    constraint, table and column names.
+    """
+    original = next((e for e in (exc.__cause__, exc.__context__) if isinstance(e, psycopg2.Error)), exc)
+    message = (getattr(original, "pgerror", None) or str(original)).strip().splitlines()
+    text = message[0] if message else type(exc).__name__
+    clean = type(exc)(text.removeprefix("ERROR:").strip())
+    clean.pgcode = getattr(original, "pgcode", None)
+    diag = getattr(original, "diag", None)
+    for name in ("constraint_name", "table_name", "column_name"):
+        setattr(clean, name, getattr(diag, name, None))
+    return clean
 
 
 def _redact(url: str) -> str:

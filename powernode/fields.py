@@ -58,7 +58,16 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class StringField(ServerDefault, peewee.CharField):
+class _Text:
+    """Mixin: PostgreSQL text cannot hold NUL; refuse it here instead of deep in the driver."""
+
+    def db_value(self, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidValue(f"{_where(self)} cannot hold a NUL character (\\x00)")
+        return super().db_value(value)
+
+
+class StringField(_Text, ServerDefault, peewee.CharField):
     """`character varying`, or `character varying(n)` when `max_length` is given."""
     field_type = "VARCHAR"
 
@@ -69,7 +78,7 @@ class StringField(ServerDefault, peewee.CharField):
         return [self.max_length] if self.max_length else None
 
 
-class TextField(ServerDefault, peewee.TextField):
+class TextField(_Text, ServerDefault, peewee.TextField):
     pass
 
 
@@ -226,7 +235,7 @@ class VectorField(ServerDefault, _PgVectorField):
 
 def _where(field):
     model = getattr(field, "model", None)
-    return f"{model.__name__}.{field.name}" if model is not None else "a uuid column"
+    return f"{model.__name__}.{field.name}" if model is not None else f"a {field.field_type.lower()} column"
 
 
 def _shown(value):
