@@ -8,13 +8,14 @@ Extends `playhouse.migrations.Runner` with
 Each migration runs in its own transaction (playhouse's `migration_context`).
 """
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import peewee
 from playhouse import migrations as playhouse_migrations
 
-from .errors import MigrationFailed, MissingExtension, PowernodeError
+from .errors import MigrationFailed, PowernodeError
 from .registry import registry
 
 __all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "rollback", "HISTORY_TABLE"]
@@ -80,15 +81,14 @@ def runner_for(database, namespace) -> Optional[NamespaceRunner]:
     return NamespaceRunner(database, namespace, directory) if directory else None
 
 
-class _advisory_lock:
-    def __init__(self, database):
-        self.database = database
-
-    def __enter__(self):
-        self.database.execute_sql("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
-
-    def __exit__(self, *exc):
-        self.database.execute_sql("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+@contextmanager
+def _advisory_lock(database):
+    """One migrator at a time, across processes; released with the session if the process dies."""
+    database.execute_sql("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    try:
+        yield
+    finally:
+        database.execute_sql("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
 def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport:
@@ -110,8 +110,9 @@ def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport
             except PowernodeError as exc:
                 report.failed[namespace] = exc
     if raise_on_failure and report.failed:
-        first = next(iter(report.failed.values()))
-        raise type(first)(str(first)) from first
+        error = next(iter(report.failed.values()))
+        error.report = report  # what did migrate, for callers that want to carry on
+        raise error
     return report
 
 

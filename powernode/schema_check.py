@@ -182,50 +182,41 @@ def _null(nullable) -> str:
     return "NULL" if nullable else "NOT NULL"
 
 
+def _pair(kind, table, expected, actual, same, column=None):
+    """missing_/extra_ differences between two {key: definition} maps; a changed item is both."""
+    for key in sorted(set(expected) | set(actual)):
+        want, have = expected.get(key), actual.get(key)
+        where = {"column": key} if column else {}
+        label = (lambda text: text) if column else (lambda text: f"{key}: {text}")
+        if want is not None and (have is None or not same(want, have)):
+            yield Difference(f"missing_{kind}", table, expected=label(want), **where)
+        if have is not None and (want is None or not same(want, have)):
+            yield Difference(f"extra_{kind}", table, actual=label(have), **where)
+
+
 def _indexes(db, model, live):
     table = model._meta.table_name
     expected = {index._name: _index_definition(db, model, index) for index in model._meta.fields_to_index()}
     actual = {name: definition for (t, name), definition in live.indexes.items() if t == table}
-    for name in sorted(set(expected) | set(actual)):
-        want, have = expected.get(name), actual.get(name)
-        if have is None:
-            yield Difference("missing_index", table, expected=f"{name}: {want}")
-        elif want is None:
-            yield Difference("extra_index", table, actual=f"{name}: {have}")
-        elif not _same_index(want, have):
-            yield Difference("missing_index", table, expected=f"{name}: {want}")
-            yield Difference("extra_index", table, actual=f"{name}: {have}")
+    return _pair("index", table, expected, actual, _same_index)
 
 
 def _foreign_keys(model, live, model_tables):
+    def text(name, to_table, on_delete):
+        return f"{name} -> {to_table} ON DELETE {on_delete or 'NO ACTION'}"
+
     table = model._meta.table_name
-    expected = {k.column: k for k in foreign_keys(model) if k.to_table in model_tables}
-    actual = {fk.column: (name, fk) for (t, name), fk in live.foreign_keys.items() if t == table}
-    for column in sorted(set(expected) | set(actual)):
-        want, have = expected.get(column), actual.get(column)
-        want_text = f"{want.name} -> {want.to_table} ON DELETE {want.on_delete or 'NO ACTION'}" if want else None
-        have_text = (f"{have[0]} -> {have[1].to_table} ON DELETE {have[1].on_delete or 'NO ACTION'}"
-                     if have else None)
-        if have is None:
-            yield Difference("missing_foreign_key", table, column, expected=want_text)
-        elif want is None:
-            yield Difference("extra_foreign_key", table, column, actual=have_text)
-        elif (want.to_table, want.on_delete) != (have[1].to_table, have[1].on_delete):
-            yield Difference("missing_foreign_key", table, column, expected=want_text)
-            yield Difference("extra_foreign_key", table, column, actual=have_text)
+    expected = {k.column: text(k.name, k.to_table, k.on_delete)
+                for k in foreign_keys(model) if k.to_table in model_tables}
+    actual = {fk.column: text(name, fk.to_table, fk.on_delete)
+              for (t, name), fk in live.foreign_keys.items() if t == table}
+    # the target and on_delete must agree; a constraint's name may differ
+    return _pair("foreign_key", table, expected, actual, lambda a, b: a.split(" ", 1)[1] == b.split(" ", 1)[1],
+                 column=True)
 
 
 def _checks(model, live):
     table = model._meta.table_name
     expected = {c.name: f"CHECK ({c.expression})" for c in model._meta.check_specs}
     actual = {name: definition for (t, name), definition in live.checks.items() if t == table}
-    for name in sorted(set(expected) | set(actual)):
-        want, have = expected.get(name), actual.get(name)
-        if have is None:
-            yield Difference("missing_check", table, expected=f"{name}: {want}")
-        elif want is None:
-            yield Difference("extra_check", table, actual=f"{name}: {have}")
-        elif normalize_expression(want) != normalize_expression(have):
-            yield Difference("missing_check", table, expected=f"{name}: {want}")
-            yield Difference("extra_check", table, actual=f"{name}: {have}")
-
+    return _pair("check", table, expected, actual, lambda a, b: normalize_expression(a) == normalize_expression(b))

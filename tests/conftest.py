@@ -97,6 +97,15 @@ def _close_bound_connections():
 
 
 @pytest.fixture
+def core_db(database_url):
+    """A fresh database with the core namespace migrated, its models bound to it."""
+    db = powernode.connect(database_url, namespaces=[])
+    powernode.migrate(db)
+    yield db
+    db.close()
+
+
+@pytest.fixture
 def vector_namespaces_ok(server):
     if not server.has_pgvector:
         pytest.skip("this server has no pgvector; test_vector_namespace_on_a_server_without_pgvector_fails_clearly covers it")

@@ -10,13 +10,6 @@ from powernode.errors import DatabaseUnavailable, DeclarationError, UnknownNames
 from powernode.uuid7 import is_uuid7
 
 
-@pytest.fixture
-def core_db(database_url):
-    db = powernode.connect(database_url, namespaces=[])
-    powernode.migrate(db)
-    yield db
-    db.close()
-
 
 def test_core_only_account_gets_a_uuidv7(core_db):
     account = powernode.models["Account"].create(name="Acme")

@@ -58,13 +58,6 @@ def test_wrong_credentials_are_one_line(server):
     assert code == 2 and err.count("\n") == 1 and "nobody" in err and "Traceback" not in err
 
 
-@pytest.fixture
-def core_db(database_url):
-    db = powernode.connect(database_url, namespaces=[])
-    powernode.migrate(db)
-    yield db
-    db.close()
-
 
 def test_invalid_uuid_is_our_error_and_the_connection_stays_usable(core_db):
     Account = powernode.models["Account"]

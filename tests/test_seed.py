@@ -1,7 +1,6 @@
 """Seeds: the platform's permissions and roles, reference data per namespace, idempotent and verified."""
 import json
 
-import pytest
 
 import powernode
 from conftest import run_cli
@@ -10,13 +9,6 @@ from powernode.seeding import seed, seed_files
 
 REGISTRY = json.loads((REFERENCE_DIR / "permissions.json").read_text())
 
-
-@pytest.fixture
-def core_db(database_url):
-    db = powernode.connect(database_url, namespaces=[])
-    powernode.migrate(db)
-    yield db
-    db.close()
 
 
 def _role_permissions(role_name):
@@ -109,3 +101,4 @@ def test_demo_tenant_to_explore(database_url, vector_namespaces_ok):
     assert closest.name == "Incident" and closest.distance < 1e-6
     pipeline = powernode.models["Devops::Pipeline"].get(powernode.models["Devops::Pipeline"].account == account)
     assert sorted(run.run_number for run in pipeline.runs) == ["1", "2", "3"]  # varchar on the platform
+    db.close()

@@ -5,7 +5,6 @@ import pytest
 
 import powernode
 from conftest import run_cli
-from factory import make
 from powernode.errors import InvalidValue
 
 

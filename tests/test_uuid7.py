@@ -3,7 +3,6 @@ import io
 import time
 import uuid
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from uuid6 import UUID as UUID6
 
@@ -43,13 +42,6 @@ def test_many_ids_keep_the_real_clock():
 def test_version_4_is_not_taken_for_7():
     assert not is_uuid7(uuid.uuid4())
 
-
-@pytest.fixture
-def core_db(database_url):
-    db = powernode.connect(database_url, namespaces=[])
-    powernode.migrate(db)
-    yield db
-    db.close()
 
 
 def _now_ms(db):
