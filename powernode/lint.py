@@ -38,7 +38,7 @@ class Finding:
 
 def _leading_column(definition: str) -> str:
     columns = definition.split("(", 1)[1]
-    return re.split(r"[\s,)]", columns.strip(), 1)[0].strip('"')
+    return re.split(r"[\s,)]", columns.strip(), maxsplit=1)[0].strip('"')
 
 
 def lint(db) -> List[Finding]:
