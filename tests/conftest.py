@@ -22,6 +22,15 @@ SERVER = os.environ.get("POWERNODE_TEST_SERVER", "pg18")
 SYSTEM_URL = os.environ.get("POWERNODE_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+#: lines for the end of the run (the conformance counts), printed even when output is captured
+SUMMARY = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in SUMMARY:
+        terminalreporter.write_line(line)
+
+
 @dataclass
 class Server:
     kind: str

@@ -10,6 +10,7 @@ import pytest
 
 import powernode
 from powernode.introspect import snapshot
+from conftest import SUMMARY
 from platform_schema import build_platform_database, platform_tables
 
 VECTOR_NAMESPACES = {"ai"}
@@ -82,8 +83,9 @@ def test_migrated_tables_equal_the_reference(server, database_url, platform_url)
     platform.close()
 
     matched, differences = compare(ours, theirs, tables)
-    print(f"\n{server.kind}: {len(tables)} tables of {', '.join(namespaces)}: "
-          + ", ".join(f"{count} {kind}" for kind, count in sorted(matched.items())) + " matched")
+    SUMMARY.append(f"conformance on {server.kind}: {len(tables)} tables, "
+                   + ", ".join(f"{count} {kind}" for kind, count in sorted(matched.items()))
+                   + f" matched the platform's; {len(differences)} differ")
     assert not differences, "\n".join(differences[:50])
     assert len(tables) == (308 if server.has_pgvector else 308 - 143)
 
