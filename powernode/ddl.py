@@ -3,6 +3,7 @@
 The generator freezes this text into each namespace's migration, so the
 migration builds exactly what the models declare.
 """
+import hashlib
 from typing import List
 
 from .fields import quote
@@ -46,6 +47,4 @@ def foreign_keys(model) -> List[ForeignKey]:
 
 def rails_foreign_key_name(table: str, column: str) -> str:
     """The name Rails gives an unnamed foreign key: fk_rails_ + 10 hex of SHA-256."""
-    import hashlib
-
     return "fk_rails_" + hashlib.sha256(f"{table}_{column}_fk".encode()).hexdigest()[:10]

@@ -110,7 +110,7 @@ def _apply(db, path, warnings):
         existing[tuple(record[f.name] for f in key_fields)] = record
     inserts = []
     for row in resolved:
-        identity = tuple(fields[c].python_value(fields[c].db_value(row[c])) for c in key)
+        identity = tuple(_normal(fields[c], row[c]) for c in key)
         current = existing.get(identity)
         if current is None:
             inserts.append(row)
@@ -198,14 +198,14 @@ def _verify(written, report):
     """Read back what was written: every row's key present, `exact` sets equal, the critical checks."""
     for document, rows in written:
         model, key = registry.get(document["model"]), document["key"]
-        listed = {tuple(str(row[c]) for c in key) for row in rows}
-        missing = listed - _keys(model, key)
-        report.checks[f"{document['model']}: {len(listed)} rows present"] = not missing
+        listed = {tuple(str(row[c]) for c in key): row for row in rows}
+        report.checks[f"{document['model']}: {len(listed)} rows present"] = set(listed) <= _keys(model, key)
         scope = document.get("exact")
         if scope:
-            owners = {row[scope] for row in rows}
-            exact = all(_keys(model, key, scope, owner) == {k for k, row in zip(
-                (tuple(str(r[c]) for c in key) for r in rows), rows) if row[scope] == owner} for owner in owners)
+            by_owner = {}
+            for identity, row in listed.items():
+                by_owner.setdefault(row[scope], set()).add(identity)
+            exact = all(_keys(model, key, scope, owner) == identities for owner, identities in by_owner.items())
             report.checks[f"{document['model']}: exactly the listed rows per {scope}"] = exact
     role, permission, link = registry.get("Role"), registry.get("Permission"), registry.get("RolePermission")
     if role is not None and role.select().where(role.name == "super_admin").exists():
