@@ -6,11 +6,10 @@ the platform's `gen_random_uuid()`; unnamed foreign keys get Rails' names.
 """
 import hashlib
 import json
-import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(os.environ.get("POWERNODE_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+REFERENCE_DIR = ROOT / "reference"  # the vendored facts (reference/README.md)
 
 RAILS_ON_DELETE = {None: "", "cascade": " ON DELETE CASCADE", "nullify": " ON DELETE SET NULL",
                    "restrict": " ON DELETE RESTRICT"}

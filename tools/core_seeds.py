@@ -1,16 +1,15 @@
 """Write the core namespace's permission and role seeds from the platform's registry.
 
-    python tools/core_seeds.py    # reads ../shared/reference/permissions.json
+    python tools/core_seeds.py    # reads reference/permissions.json
 
 Writes seeds/core/01_permissions.json, 02_roles.json and 03_role_permissions.json;
 plans and admin settings (04_, 05_) are written by hand.
 """
 import json
-import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REGISTRY = Path(os.environ.get("POWERNODE_REFERENCE_DIR", ROOT.parent / "shared" / "reference")) / "permissions.json"
+REGISTRY = ROOT / "reference" / "permissions.json"
 OUT = ROOT / "seeds" / "core"
 
 
