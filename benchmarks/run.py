@@ -144,10 +144,10 @@ def bench_reads(server, runs, n):
 
 
 def bench_migrate(server, runs):
-    namespaces = list(powernode.registry.namespaces)
+    namespaces = list(powernode.installed.names())
     statements, keys = [], []
     for namespace in namespaces:
-        directory = powernode.registry.plugin_path("powernode_migrations", namespace)
+        directory = powernode.installed[namespace].migrations_dir
         for path in sorted(Path(directory).glob("[0-9]*.py")):
             module = {}
             exec(compile(path.read_text(), str(path), "exec"), module)
@@ -241,7 +241,7 @@ def bench_uuid_versions(server, n):
 
 def bench_import():
     code = ("import time; t = time.perf_counter(); import powernode; a = time.perf_counter() - t; "
-            "powernode.registry.models_of(tuple(powernode.registry.namespaces)); "
+            "powernode.registry.models_of(tuple(powernode.installed.names())); "
             "print(a, time.perf_counter() - t)")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
             for _ in range(5)]

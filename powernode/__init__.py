@@ -6,23 +6,24 @@
     Account = powernode.models["Account"]
     acme = Account.create(name="Acme")
 """
+from .binding import binding, current_database
 from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidValue, MigrationFailed,
                      MissingExtension, PowernodeError, UnknownNamespace)
 from .model import Check, Discardable, Index, PowernodeModel
-from .namespace import Namespace, NamespaceInfo
+from .namespace import Namespace
+from .plugins import installed
 from .references import Reference
-from .registry import ModelsView, registry
+from .registry import models, registry
 from .tenancy import current_tenant, tenant
 
 __all__ = [
-    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "models", "InvalidValue", "registry", "PowernodeModel", "Discardable", "Index", "Check",
-    "Reference", "Namespace", "NamespaceInfo", "PowernodeError", "ConfigurationError",
-    "UnknownNamespace", "DatabaseUnavailable", "MissingExtension", "MigrationFailed",
-    "DeclarationError",
+    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "models",
+    "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
+    "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
+    "MigrationFailed", "DeclarationError", "InvalidValue",
 ]
 
-#: Rails name -> model class, for the namespaces the last `connect()` selected (all installed before).
-models = ModelsView(registry)
+registry.listeners.append(binding.bind)  # models that load after connect() join its database
 
 
 def connect(url=None, namespaces=None, load_models=True):
@@ -31,15 +32,15 @@ def connect(url=None, namespaces=None, load_models=True):
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
     (their dependencies come along). load_models=False defers importing the
-    model modules until a model is first asked for (what `migrate` needs);
-    back-references from a namespace exist once it is loaded. Returns a peewee database.
+    model modules until a model is first asked for (what `migrate` needs).
+    Returns a peewee database whose `namespaces` is the selection.
     """
     from .database import open_database
 
-    selected = registry.resolve_selection(namespaces)
+    selected = installed.select(namespaces)
     database = open_database(url)
     database.namespaces = selected
-    registry.use_database(database, selected)
+    binding.use(database, selected, registry.loaded())
     if load_models:
         registry.models_of(selected)
     models.select(list(selected))

@@ -107,7 +107,7 @@ def bulk_load(model, rows: Iterable, db=None) -> int:
     columns = given + defaulted
     converters = [_converter(f) for f in given]
     # One value for every row of the load, as Rails' insert_all stamps one time on all rows.
-    tail = "".join("\t" + _text(f, f.default() if callable(f.default) else f.default) for f in defaulted) + "\n"
+    tail = "".join("\t" + _text(f, fields.default_value(f)) for f in defaulted) + "\n"
     count = 0
 
     def lines():
@@ -145,7 +145,7 @@ def _conform(row, keys, given, values):
     if extra:
         raise ValueError(f"has {', '.join(map(repr, sorted(extra)))}, which the first row lacks: "
                          "give the first row every column the load uses")
-    return [(f.default() if callable(f.default) else f.default) if v is _MISSING else v
+    return [fields.default_value(f) if v is _MISSING else v
             for f, v in zip(given, values)]
 
 

@@ -78,7 +78,7 @@ def _connect(args, load_models=True):
     import powernode
 
     namespaces = args.namespace.split(",") if args.namespace else None
-    powernode.registry.resolve_selection(namespaces)  # a bad name fails before any server starts
+    powernode.installed.select(namespaces)  # a bad name fails before any server starts
     url = args.database or os.environ.get("DATABASE_URL")
     if not url:
         url = embedded.start()
@@ -178,6 +178,7 @@ def _lint(args) -> int:
 def _makemigration(args) -> int:
     from .makemigration import plan, render
     from .migrator import NamespaceRunner
+    from .plugins import installed
     from .registry import registry
 
     db = _connect(args)
@@ -187,7 +188,7 @@ def _makemigration(args) -> int:
         up, down, notes = plan(db, registry.models_of((namespace,)), context=registry.models_of(db.namespaces))
         if not up:
             continue
-        directory = args.directory or registry.plugin_path("powernode_migrations", namespace)
+        directory = args.directory or installed[namespace].migrations_dir
         if directory is None:
             raise ConfigurationError(f"namespace {namespace!r} has no migrations folder: pass --directory")
         runner = NamespaceRunner(db, namespace, directory)

@@ -6,7 +6,6 @@ from urllib.parse import urlparse
 import peewee
 import psycopg2
 from playhouse.db_url import parseresult_to_dict
-from psycopg2.extras import register_uuid
 from playhouse.postgres_ext import PostgresqlExtDatabase
 
 from . import embedded
@@ -34,14 +33,6 @@ class PowernodeDatabase(PostgresqlExtDatabase):
         if peewee.logger.isEnabledFor(logging.DEBUG):
             peewee.logger.debug("%s -- %d parameters", sql, len(params or ()))
 
-    def _initialize_connection(self, connection):
-        super()._initialize_connection(connection)
-        # uuid columns arrive as uuid.UUID, so reads need no per-value conversion
-        register_uuid(conn_or_curs=connection)
-
-    def server_version(self) -> int:
-        """`server_version_num`, e.g. 180006."""
-        return self.connection().server_version
 
 
 def resolve_url(url=None) -> str:

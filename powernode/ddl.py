@@ -7,7 +7,7 @@ import hashlib
 from typing import List
 
 from .fields import quote
-from .references import ON_DELETE, ResolvedReference
+from .references import ON_DELETE, Reference
 from .schema_ops import ForeignKey
 
 __all__ = ["table_statements", "foreign_keys", "rails_foreign_key_name"]
@@ -33,14 +33,14 @@ def table_statements(db, model) -> List[str]:
 
 
 def foreign_keys(model) -> List[ForeignKey]:
-    """The model's foreign keys, resolved or not (an unresolved one needs its target table)."""
+    """The model's enforced foreign keys (looking their targets up)."""
     keys = []
     table = model._meta.table_name
     for field in model._meta.sorted_fields:
-        if not isinstance(field, ResolvedReference) or not field.enforced:
-            continue  # not a reference, not enforced, or its target is not loaded
+        if not isinstance(field, Reference) or not field.enforced:
+            continue
         to_table = field.rel_model._meta.table_name
-        name = field.fk_constraint_name or rails_foreign_key_name(table, field.column_name)
+        name = field.constraint_name or rails_foreign_key_name(table, field.column_name)
         keys.append(ForeignKey(name, table, field.column_name, to_table, ON_DELETE[field.on_delete_rule]))
     return keys
 

@@ -8,6 +8,7 @@ something to find). Added once: a second run finds the account and stops.
 import math
 import random
 
+from .plugins import installed
 from .registry import registry
 
 __all__ = ["add_demo_tenant", "DEMO_SUBDOMAIN"]
@@ -27,7 +28,7 @@ def embedding(text: str):
 def add_demo_tenant(db) -> str:
     m = registry.get
     for needed in ("Ai::Agent", "Devops::Pipeline", "KnowledgeBase::Article"):
-        if registry.namespace_of(needed) not in db.namespaces:
+        if installed.namespace_of(needed) not in db.namespaces:
             return f"demo tenant needs the ai, devops and knowledge_base namespaces (selected: {', '.join(db.namespaces)})"
     Account = m("Account")
     if Account.select().where(Account.subdomain == DEMO_SUBDOMAIN).exists():

@@ -20,8 +20,13 @@ __all__ = [
     "StringField", "TextField", "IntegerField", "BigIntegerField", "BooleanField",
     "DoubleField", "DecimalField", "DateField", "TimeField", "TimestampField",
     "UUIDField", "PrimaryKeyField", "BinaryField", "JSONField", "JSONBField",
-    "InetField", "LtreeField", "TSVectorField", "ArrayField", "VectorField", "utcnow",
+    "InetField", "LtreeField", "TSVectorField", "ArrayField", "VectorField", "utcnow", "default_value",
 ]
+
+
+def default_value(field):
+    """The value a field's `default` gives a new row (calling it when it is callable)."""
+    return field.default() if callable(field.default) else field.default
 
 
 def utcnow() -> datetime.datetime:

@@ -1,8 +1,8 @@
-"""The hooks a namespace plugin implements (pluggy, project name "powernode").
+"""The hooks a powernode plugin implements (pluggy, project name "powernode").
 
-A plugin is any object with these hooks, registered through the entry-point
-group `powernode` — the bundled namespaces register exactly that way. The
-`powernode.namespace.Namespace` helper implements all four for the usual case.
+A plugin is any object or module with some of these hooks, registered through the
+entry-point group `powernode`; the bundled namespaces register exactly that way.
+`powernode.Namespace` is the usual plugin: it provides one namespace.
 """
 import pluggy
 
@@ -11,29 +11,19 @@ hookimpl = pluggy.HookimplMarker("powernode")
 
 
 @hookspec
-def powernode_namespace():
-    """Describe the namespace this plugin provides.
+def powernode_namespaces():
+    """Return the namespaces this plugin provides: a list of `powernode.Namespace` objects.
 
-    Return a `powernode.namespace.NamespaceInfo`: its name (`"ai"`), Rails
-    module (`"Ai"`, None for core), table prefix (`"ai_"`), the namespaces it
-    depends on (core is implied), and optionally the Rails names of its models,
-    so that lookups and declaration checks work before the models are imported.
+    A namespace carries its metadata (name, Rails module, table prefix, the
+    namespaces it depends on, its Rails model names and aliases) and knows where
+    its models, migrations and seeds are.
     """
 
 
-@hookspec(firstresult=True)
-def powernode_models(namespace):
-    """Return the model classes of `namespace` if this plugin provides it, else None.
+@hookspec
+def powernode_seed_checks(db, namespaces):
+    """Return `(description, passed)` pairs checking what `seed` wrote in the selected `namespaces`.
 
-    Called only when the namespace is selected, so model modules load lazily.
+    Run after every seed, inside no transaction; a check that fails makes `seed`
+    exit non-zero. `namespaces` is the selection (names, dependency order).
     """
-
-
-@hookspec(firstresult=True)
-def powernode_migrations(namespace):
-    """Return the folder of `namespace`'s migration scripts (playhouse.migrations format), else None."""
-
-
-@hookspec(firstresult=True)
-def powernode_seeds(namespace):
-    """Return the folder of `namespace`'s seed data files, else None."""

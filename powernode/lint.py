@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import List
 
 from .introspect import snapshot
+from .plugins import installed
 
 __all__ = ["Finding", "lint", "KINDS"]
 
@@ -20,7 +21,8 @@ KINDS = {
     "duplicate_index": "index with the same definition as another",
     "primary_key_not_uuidv7": "primary keys that are not UUIDv7 in a sample of rows",
 }
-PREFIXES = ("ai_", "devops_")
+# the Rails modules whose foreign keys the platform's convention prefixes (Ai:: -> ai_, Devops:: -> devops_)
+PREFIXED_MODULES = ("Ai", "Devops")
 SAMPLE = 200
 IGNORED_TABLES = {"powernode_migrations"}
 
@@ -34,6 +36,11 @@ class Finding:
 
     def as_dict(self):
         return asdict(self)
+
+
+def _prefixes():
+    """The table prefixes of the installed namespaces whose Rails module the convention prefixes."""
+    return [ns.table_prefix for ns in installed if ns.rails_module in PREFIXED_MODULES]
 
 
 def _leading_column(definition: str) -> str:
@@ -58,7 +65,7 @@ def _structure(snap):
         constrained.add((table, key.column))
         if (table, key.column) not in leading:
             findings.append(Finding("foreign_key_without_index", table, key.column, name))
-        for prefix in PREFIXES:
+        for prefix in _prefixes():
             if key.to_table.startswith(prefix) and not key.column.startswith(prefix):
                 findings.append(Finding("unprefixed_foreign_key", table, key.column, f"-> {key.to_table}"))
     for (table, column), info in snap.columns.items():

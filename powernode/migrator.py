@@ -16,7 +16,7 @@ import peewee
 from playhouse import migrations as playhouse_migrations
 
 from .errors import MigrationFailed, PowernodeError
-from .registry import registry
+from .plugins import installed
 
 __all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "rollback", "HISTORY_TABLE"]
 
@@ -77,7 +77,7 @@ class MigrationReport:
 
 
 def runner_for(database, namespace) -> Optional[NamespaceRunner]:
-    directory = registry.plugin_path("powernode_migrations", namespace)
+    directory = installed[namespace].migrations_dir
     return NamespaceRunner(database, namespace, directory) if directory else None
 
 
@@ -93,11 +93,11 @@ def _advisory_lock(database):
 
 def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport:
     """Apply the pending migrations of the selected namespaces, dependencies first."""
-    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    selected = installed.selection(database, namespaces)
     report = MigrationReport()
     with _advisory_lock(database):
         for namespace in selected:
-            blocked = [dep for dep in registry.namespaces[namespace].depends_on
+            blocked = [dep for dep in installed[namespace].depends_on
                        if dep in report.failed or dep in report.skipped]
             if blocked:
                 report.skipped[namespace] = f"depends on {', '.join(blocked)}, which did not migrate"
@@ -118,7 +118,7 @@ def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport
 
 def status(database, namespaces=None):
     """[(namespace, playhouse Migration tuple with `applied` set or None)], in run order."""
-    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    selected = installed.selection(database, namespaces)
     rows = []
     for namespace in selected:
         runner = runner_for(database, namespace)
@@ -129,7 +129,7 @@ def status(database, namespaces=None):
 
 def rollback(database, namespaces=None, to=None) -> List[str]:
     """Revert the last applied migration, or every one applied after `to` (`ns/name` or a unique name)."""
-    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    selected = installed.selection(database, namespaces)
     with _advisory_lock(database):
         applied = sorted(((migration.applied, namespace, migration.name)
                           for namespace, migration in status(database, selected)
@@ -146,17 +146,16 @@ def rollback(database, namespaces=None, to=None) -> List[str]:
             plan = applied[:applied.index(matches[0])]
         reverted = []
         for _, namespace, name in plan:
-            _refuse_if_depended_on(database, namespace, selected)
+            _refuse_if_depended_on(database, namespace)
             runner_for(database, namespace).down(name)
             reverted.append(f"{namespace}/{name}")
         return reverted
 
 
-def _refuse_if_depended_on(database, namespace, selected):
-    for other, info in registry.namespaces.items():
-        if namespace in info.depends_on:
-            runner = runner_for(database, other)
-            if runner is not None and runner.applied():
-                raise MigrationFailed(
-                    f"cannot roll back {namespace}: namespace {other} depends on it and is migrated; "
-                    f"roll back {other} first")
+def _refuse_if_depended_on(database, namespace):
+    for other in installed.dependents(namespace):
+        runner = runner_for(database, other)
+        if runner is not None and runner.applied():
+            raise MigrationFailed(
+                f"cannot roll back {namespace}: namespace {other} depends on it and is migrated; "
+                f"roll back {other} first")

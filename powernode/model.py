@@ -80,6 +80,19 @@ class Check:
 _ENUM_CHECK = re.compile(r"^\(?\(?(\w+)\)?::text = ANY \(")
 
 
+class PowernodeMetadata(peewee.Metadata):
+    """peewee's model metadata, leaving a `Reference` out of the join bookkeeping until its target is known."""
+
+    def add_ref(self, field):
+        if isinstance(field, Reference) and not field.is_resolved:
+            return  # Reference.resolve() adds it
+        super().add_ref(field)
+
+    def remove_ref(self, field):
+        if field in self.refs:
+            super().remove_ref(field)
+
+
 class _PowernodeModelBase(peewee.ModelBase):
     """Turns `Meta.indexes`/`Meta.checks` declarations into peewee's, after peewee builds the class."""
 
@@ -134,6 +147,7 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
 
     class Meta:
         legacy_table_names = False
+        model_metadata_class = PowernodeMetadata
 
     @classmethod
     def select(cls, *fields):

@@ -1,4 +1,4 @@
-"""What a namespace is, and the helper that makes one a plugin in a few lines.
+"""A namespace: a group of platform models with their migrations and seeds, provided by a plugin.
 
     # my_package/__init__.py
     plugin = Namespace(
@@ -11,58 +11,49 @@
 """
 import importlib
 import inspect
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .hookspecs import hookimpl
 
-__all__ = ["NamespaceInfo", "Namespace"]
-
-
-@dataclass(frozen=True)
-class NamespaceInfo:
-    name: str
-    rails_module: Optional[str]
-    table_prefix: str = ""
-    depends_on: Tuple[str, ...] = ()
-    model_names: Tuple[str, ...] = field(default=(), repr=False)
-    aliases: Dict[str, str] = field(default_factory=dict, repr=False)  # seed name -> Rails name
+__all__ = ["Namespace"]
 
 
 class Namespace:
-    """A namespace plugin: metadata, a models module (imported lazily), migrations, seeds."""
+    """A namespace plugin: metadata, a models module (imported when first needed), migrations, seeds.
+
+    models: the dotted name of the module (or package) defining the model classes;
+    every `PowernodeModel` subclass with a `Meta.rails_name` defined in it or its
+    submodules belongs to the namespace. model_names: the Rails names it defines,
+    so that lookups work before the module is imported. aliases: other names
+    (the seed document's) that stand for one of them.
+    """
 
     def __init__(self, name, *, rails_module, models, migrations=None, seeds=None,
                  table_prefix="", depends_on=(), model_names=(), aliases=None):
         if name != "core" and "core" not in depends_on:
             depends_on = ("core", *depends_on)
-        self.info = NamespaceInfo(name, rails_module, table_prefix, tuple(depends_on), tuple(model_names),
-                                  dict(aliases or {}))
-        self.models_module = models
-        self.migrations_dir = Path(migrations) if migrations else None
-        self.seeds_dir = Path(seeds) if seeds else None
+        self.name: str = name
+        self.rails_module: Optional[str] = rails_module
+        self.table_prefix: str = table_prefix
+        self.depends_on: Tuple[str, ...] = tuple(depends_on)
+        self.model_names: Tuple[str, ...] = tuple(model_names)
+        self.aliases: Dict[str, str] = dict(aliases or {})
+        self.models_module: str = models
+        self.migrations_dir: Optional[Path] = Path(migrations) if migrations else None
+        self.seeds_dir: Optional[Path] = Path(seeds) if seeds else None
 
     def __repr__(self):
-        return f"<Namespace {self.info.name}>"
+        return f"<Namespace {self.name}>"
 
-    @hookimpl
-    def powernode_namespace(self):
-        return self.info
-
-    @hookimpl
-    def powernode_models(self, namespace):
-        if namespace != self.info.name:
-            return None
+    def load_models(self) -> List[type]:
+        """Import the models module (and its submodules) and return its model classes."""
         module = importlib.import_module(self.models_module)
+        prefix = module.__name__ + "."
         return [obj for obj in vars(module).values()
-                if inspect.isclass(obj) and obj.__module__ == module.__name__
+                if inspect.isclass(obj) and (obj.__module__ == module.__name__ or obj.__module__.startswith(prefix))
                 and getattr(getattr(obj, "_meta", None), "rails_name", None)]
 
     @hookimpl
-    def powernode_migrations(self, namespace):
-        return self.migrations_dir if namespace == self.info.name else None
-
-    @hookimpl
-    def powernode_seeds(self, namespace):
-        return self.seeds_dir if namespace == self.info.name else None
+    def powernode_namespaces(self):
+        return [self]

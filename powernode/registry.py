@@ -1,219 +1,144 @@
-"""Installed namespaces (pluggy plugins) and the model registry they fill.
+"""The model registry: every loaded model by its Rails name, and the references between them.
 
-`registry` is the process-wide registry: it finds the plugins of the
-entry-point group `powernode`, loads a namespace's models the first time they
-are needed, and resolves each `Reference` as soon as its target registers.
-`powernode.models` is its read-only view of the selected namespaces.
+A namespace's models load the first time one of them is asked for
+(`registry.get("Ai::Agent")`), its dependencies first. Registering a model resolves
+its references whose targets are registered, and those waiting for it.
+`powernode.models` is the read-only view of the namespaces `connect()` selected.
+
+Tests and programs register models of their own with `registry.register(Model,
+namespace)` and remove them with `registry.unregister(Model)` (or use
+`registry.temporary(...)`, a context manager doing both).
 """
 import difflib
 from collections.abc import Mapping
-from graphlib import CycleError, TopologicalSorter
+from contextlib import contextmanager
+from typing import Callable, Dict, List, Optional
 
-import pluggy
+from .errors import DeclarationError
+from .plugins import Installed, installed
+from .references import Reference, check_namespaced_target
 
-from . import hookspecs
-from .errors import DeclarationError, UnknownNamespace
-from .references import Reference
-
-__all__ = ["registry", "Registry", "ModelsView"]
-
-ENTRY_POINT_GROUP = "powernode"
+__all__ = ["ModelRegistry", "ModelsView", "registry", "models"]
 
 
-class Registry:
-    def __init__(self):
-        self._manager = None
-        self._namespaces = None      # name -> NamespaceInfo, dependency order
-        self._models = {}            # Rails name -> model class, loaded namespaces only
-        self._loaded = set()         # namespaces whose models are registered
-        self._waiting = {}           # Rails name -> [Reference] whose target has not loaded
-        self._database = None        # what the last connect() opened, and for which namespaces
-        self._database_namespaces = ()
+class ModelRegistry:
+    def __init__(self, namespaces: Installed):
+        self.namespaces = namespaces
+        self._models: Dict[str, type] = {}      # Rails name -> model class
+        self._loaded = set()                     # namespaces whose models are registered
+        self._waiting: Dict[str, List[Reference]] = {}  # Rails name -> references to it, unresolved
+        self.listeners: List[Callable] = []      # called with each newly registered model
 
-    # -- plugins -----------------------------------------------------------
-    @property
-    def manager(self) -> pluggy.PluginManager:
-        if self._manager is None:
-            manager = pluggy.PluginManager("powernode")
-            manager.add_hookspecs(hookspecs)
-            manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-            self._manager = manager
-        return self._manager
-
-    def use_plugins(self, plugins):
-        """Replace entry-point discovery with exactly these plugins (the generator's working tree)."""
-        manager = pluggy.PluginManager("powernode")
-        manager.add_hookspecs(hookspecs)
-        for plugin in plugins:
-            manager.register(plugin)
-        self._manager, self._namespaces = manager, None
-
-    def register_plugin(self, plugin, name=None):
-        """Add a plugin by hand (entry points are the usual way); returns its namespace name."""
-        self.manager.register(plugin, name=name)
-        self._namespaces = None
-        return plugin.powernode_namespace().name
-
-    def unregister_plugin(self, plugin):
-        self.manager.unregister(plugin)
-        self._namespaces = None
-
-    @property
-    def namespaces(self) -> dict:
-        """Installed namespaces by name, dependencies first."""
-        if self._namespaces is None:
-            infos = {}
-            for info in self.manager.hook.powernode_namespace():
-                if info.name in infos:
-                    raise DeclarationError(f"two plugins provide the namespace {info.name!r}")
-                infos[info.name] = info
-            graph = {name: sorted(infos[name].depends_on) for name in sorted(infos, key=lambda n: (n != "core", n))}
-            try:
-                order = list(TopologicalSorter(graph).static_order())
-            except CycleError as exc:
-                raise DeclarationError(f"namespace dependencies form a cycle: {exc.args[1]}") from None
-            missing = sorted({dep for deps in graph.values() for dep in deps} - set(infos))
-            if missing:
-                raise DeclarationError(f"namespaces depend on ones that are not installed: {missing}")
-            self._namespaces = {name: infos[name] for name in order}
-        return self._namespaces
-
-    def rails_modules(self):
-        return [info.rails_module for info in self.namespaces.values() if info.rails_module]
-
-    def known_names(self):
-        names = set(self._models)
-        for info in self.namespaces.values():
-            names.update(info.model_names)
-            names.update(info.aliases)
-        return names
-
-    def canonical(self, rails_name):
-        """The Rails name a seed-document alias stands for (itself when not an alias)."""
-        for info in self.namespaces.values():
-            if rails_name in info.aliases:
-                return info.aliases[rails_name]
-        return rails_name
-
-    def namespace_of(self, rails_name):
-        """The namespace a Rails name belongs to, by its module (`Ai::Agent` -> ai)."""
-        for name, info in self.namespaces.items():
-            if rails_name in info.model_names:
-                return name
-        module = rails_name.split("::")[0] if "::" in rails_name else None
-        for name, info in self.namespaces.items():
-            if info.rails_module == module:
-                return name
-        return "core" if module is None else None
-
-    def resolve_selection(self, namespaces=None):
-        """The names to load for a selection, dependencies included, in dependency order."""
-        available = self.namespaces
-        if namespaces is None:
-            wanted = set(available)
-        else:
-            if isinstance(namespaces, str):
-                namespaces = [part for part in namespaces.split(",") if part]
-            unknown = [name for name in namespaces if name not in available]
-            if unknown:
-                raise UnknownNamespace(
-                    f"unknown namespace {', '.join(map(repr, unknown))}; "
-                    f"installed: {', '.join(available)}")
-            wanted = {"core", *namespaces}
-            for name in list(wanted):
-                wanted.update(self._dependencies(name))
-        return tuple(name for name in available if name in wanted)
-
-    def _dependencies(self, name):
-        for dep in self.namespaces[name].depends_on:
-            yield dep
-            yield from self._dependencies(dep)
-
-    def plugin_path(self, hook, namespace):
-        return getattr(self.manager.hook, hook)(namespace=namespace)
-
-    # -- models ------------------------------------------------------------
     def load(self, namespace):
-        """Import and register a namespace's models (and those it depends on), once."""
+        """Import and register a namespace's models (and those of its dependencies), once."""
         if namespace in self._loaded:
             return
         for dep in self.namespaces[namespace].depends_on:
             self.load(dep)
-        models = self.manager.hook.powernode_models(namespace=namespace)
-        if models is None:
-            raise DeclarationError(f"no plugin returned the models of namespace {namespace!r}")
         self._loaded.add(namespace)
-        for model in models:
-            self._register(model, namespace)
+        for model in self.namespaces[namespace].load_models():
+            self.register(model, namespace)
 
-    @property
-    def database(self):
-        """The database the last `powernode.connect()` opened."""
-        return self._database
-
-    def use_database(self, database, namespaces):
-        """Bind the selected namespaces' models to `database`: those loaded now, the rest as they load."""
-        self._database, self._database_namespaces = database, tuple(namespaces)
-        for model in self._models.values():
-            if model._meta.namespace in namespaces:
-                model.bind(database, bind_refs=False, bind_backrefs=False)
-
-    def _register(self, model, namespace):
+    def register(self, model, namespace):
+        """Add a model under its `Meta.rails_name`, resolving references to and from it."""
         name = model._meta.rails_name
-        if name in self._models and self._models[name] is not model:
+        if not name:
+            raise DeclarationError(f"{model.__name__} has no Meta.rails_name to register it under")
+        if self._models.get(name, model) is not model:
             raise DeclarationError(f"two models are registered as {name!r}")
+        references = [f for f in model._meta.sorted_fields if isinstance(f, Reference)]
+        rails_modules, known = self.namespaces.rails_modules(), self.namespaces.known_names() | set(self._models)
+        for field in references:
+            check_namespaced_target(field, rails_modules, known)
         model._meta.namespace = namespace
         self._models[name] = model
-        if self._database is not None and namespace in self._database_namespaces:
-            model.bind(self._database, bind_refs=False, bind_backrefs=False)
-        for field in list(model._meta.sorted_fields):
-            if isinstance(field, Reference):
-                target = self._models.get(field.target)
-                if target is None:
-                    self._waiting.setdefault(field.target, []).append(field)
-                else:
-                    field.resolve(target)
+        for field in references:
+            field.resolver = self
+            target = self._models.get(field.target)
+            if target is None:
+                self._waiting.setdefault(field.target, []).append(field)
+            else:
+                field.resolve(target)
         for field in self._waiting.pop(name, []):
             field.resolve(model)
+        for listener in self.listeners:
+            listener(model)
 
-    def get(self, rails_name):
+    def unregister(self, model):
+        """Remove a model registered by hand (its references' bookkeeping on their targets too)."""
+        name = model._meta.rails_name
+        if self._models.get(name) is not model:
+            return
+        del self._models[name]
+        for field in model._meta.sorted_fields:
+            if isinstance(field, Reference) and field.is_resolved:
+                target = field.rel_model
+                target._meta.backrefs.pop(field, None)
+                target._meta.model_backrefs.pop(model, None)
+                if field.backref in vars(target):
+                    delattr(target, field.backref)
+        for fields in self._waiting.values():
+            fields[:] = [f for f in fields if f.model is not model]
+
+    @contextmanager
+    def temporary(self, *models, namespace="core"):
+        """Register `models` for the duration of a block."""
+        for model in models:
+            self.register(model, namespace)
+        try:
+            yield models
+        finally:
+            for model in reversed(models):
+                self.unregister(model)
+
+    def resolve(self, field):
+        """Resolve a reference whose target has not registered yet, loading the target's namespace."""
+        target = self.get(field.target)
+        if target is None:
+            raise DeclarationError(f"{field.model.__name__}.{field.name} names {field.target}, "
+                                   "which no installed namespace defines")
+        if not field.is_resolved:  # registering the target resolved it already, unless it was registered before
+            field.resolve(target)
+
+    def get(self, rails_name) -> Optional[type]:
+        """The model registered under `rails_name`, loading its namespace if need be; None if none has it."""
         if rails_name not in self._models:
-            namespace = self.namespace_of(rails_name)
+            namespace = self.namespaces.namespace_of(rails_name)
             if namespace in self.namespaces:
                 self.load(namespace)
         return self._models.get(rails_name)
 
-    def models_of(self, namespaces):
+    def models_of(self, namespaces) -> List[type]:
+        """Every model of these namespaces (loading them)."""
         for name in namespaces:
             self.load(name)
         return [model for model in self._models.values() if model._meta.namespace in namespaces]
 
-    def unresolved(self):
-        """References whose target has not registered: {target name: [fields]}."""
-        return {name: list(fields) for name, fields in self._waiting.items()}
+    def loaded(self) -> List[type]:
+        return list(self._models.values())
 
 
 class ModelsView(Mapping):
     """Read-only mapping of Rails name -> model class over a selection of namespaces."""
 
-    def __init__(self, registry, namespaces=None):
+    def __init__(self, registry: ModelRegistry, namespaces=None):
         self._registry = registry
         self._namespaces = namespaces
 
     @property
     def namespaces(self):
         if self._namespaces is None:
-            self._namespaces = self._registry.resolve_selection(None)
+            self._namespaces = self._registry.namespaces.select(None)
         return self._namespaces
 
     def select(self, namespaces):
-        self._namespaces = self._registry.resolve_selection(namespaces)
+        self._namespaces = self._registry.namespaces.select(namespaces)
         return self._namespaces
 
     def __getitem__(self, name):
         if isinstance(name, str):
-            name = self._registry.canonical(name)
-            if self._registry.namespace_of(name) in self.namespaces:
+            name = self._registry.namespaces.canonical(name)
+            if self._registry.namespaces.namespace_of(name) in self.namespaces:
                 model = self._registry.get(name)
                 if model is not None:
                     return model
@@ -234,4 +159,6 @@ class ModelsView(Mapping):
         return f"<powernode.models: {', '.join(self.namespaces)}>"
 
 
-registry = Registry()
+registry = ModelRegistry(installed)
+models = ModelsView(registry)
+Reference.default_resolver = registry

@@ -21,7 +21,8 @@ from typing import Dict, List
 
 from .bulk import bulk_load
 from .errors import PowernodeError
-from .fields import JSONBField, JSONField, utcnow
+from .fields import JSONBField, JSONField, default_value, utcnow
+from .plugins import installed
 from .registry import registry
 
 __all__ = ["seed", "SeedReport", "SeedError"]
@@ -56,7 +57,7 @@ class SeedReport:
 
 
 def seed_files(namespace) -> List[Path]:
-    folder = registry.plugin_path("powernode_seeds", namespace)
+    folder = installed[namespace].seeds_dir
     if folder is None or not Path(folder).is_dir():
         return []
     return sorted(Path(folder).glob("*.json"))
@@ -64,7 +65,7 @@ def seed_files(namespace) -> List[Path]:
 
 def seed(db, namespaces=None, progress=None) -> SeedReport:
     """Apply the seeds of the selected namespaces in dependency order, then verify them."""
-    selected = registry.resolve_selection(namespaces) if namespaces is not None else db.namespaces
+    selected = installed.selection(db, namespaces)
     files = [path for namespace in selected for path in seed_files(namespace)]
     report = SeedReport()
     written = []
@@ -75,7 +76,7 @@ def seed(db, namespaces=None, progress=None) -> SeedReport:
             table, document, rows = _apply(db, path, report.warnings)
             report.tables.append(table)
             written.append((document, rows))
-    _verify(written, report)
+    _verify(db, selected, written, report)
     return report
 
 
@@ -124,15 +125,13 @@ def _apply(db, path, warnings):
             report.updated += 1
     if inserts:
         columns = list(dict.fromkeys(column for row in inserts for column in row))  # every row, first row first
-        inserts[0] = {column: inserts[0].get(column, _default(meta.columns[column])) for column in columns}
+        inserts[0] = {column: inserts[0].get(column, default_value(meta.columns[column])) for column in columns}
         report.inserted = bulk_load(model, inserts, db=db)
     if document.get("exact"):
         report.deleted = _delete_unlisted(model, meta.columns[document["exact"]], key_fields, resolved, key)
     return report, document, resolved
 
 
-def _default(field):
-    return field.default() if callable(field.default) else field.default
 
 
 def _normal(field, value):
@@ -194,8 +193,8 @@ def _keys(model, key, scope=None, owner=None):
     return {tuple(str(record[f.name]) for f in fields) for record in query.dicts()}
 
 
-def _verify(written, report):
-    """Read back what was written: every row's key present, `exact` sets equal, the critical checks."""
+def _verify(db, selected, written, report):
+    """Read back what was written: every row's key present, `exact` sets equal, the namespaces' checks."""
     for document, rows in written:
         model, key = registry.get(document["model"]), document["key"]
         listed = {tuple(str(row[c]) for c in key): row for row in rows}
@@ -207,12 +206,8 @@ def _verify(written, report):
                 by_owner.setdefault(row[scope], set()).add(identity)
             exact = all(_keys(model, key, scope, owner) == identities for owner, identities in by_owner.items())
             report.checks[f"{document['model']}: exactly the listed rows per {scope}"] = exact
-    role, permission, link = registry.get("Role"), registry.get("Permission"), registry.get("RolePermission")
-    if role is not None and role.select().where(role.name == "super_admin").exists():
-        granted = (link.select().join(permission, on=(link.permission == permission.id))
-                   .switch(link).join(role, on=(link.role == role.id))
-                   .where(role.name == "super_admin", permission.name == "system.admin").exists())
-        report.checks["super_admin has system.admin"] = granted
+    for checks in installed.hook.powernode_seed_checks(db=db, namespaces=selected):
+        report.checks.update(checks)
 
 
 def print_progress(number, total, path):

@@ -14,6 +14,7 @@ import contextvars
 import uuid
 from contextlib import contextmanager
 
+from .binding import current_database
 from .errors import InvalidValue
 
 __all__ = ["tenant", "current_tenant", "SETTING", "POLICY"]
@@ -40,10 +41,8 @@ def _account_id(account):
 @contextmanager
 def tenant(account, db=None):
     """Scope queries and inserts to one account, in a transaction that carries it to PostgreSQL."""
-    from .registry import registry  # late: the registry loads models, which use this module
-
     account_id = _account_id(account)
-    db = db or registry.database
+    db = db or current_database()
     if db is None:
         raise InvalidValue("tenant() needs a database: call powernode.connect() first or pass db=")
     token = _current.set(account_id)

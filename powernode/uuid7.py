@@ -5,15 +5,14 @@ millisecond timestamp, seeded at random each new millisecond and incremented
 within one, so ids made in sequence strictly increase while the timestamp
 stays the real clock (`uuid6.uuid7()` instead steps the timestamp forward one
 millisecond per id, and at bulk-load rates runs minutes ahead of the clock).
-Values are `uuid6.UUID`s, which read the v7 timestamp back as `.time`.
+Values are plain `uuid.UUID`s, as ids read back from the database are;
+`timestamp_ms()` and `created_at()` read a v7 id's time.
 """
 import datetime
 import os
 import threading
 import time
 import uuid
-
-from uuid6 import UUID
 
 __all__ = ["new_uuid7", "is_uuid7", "timestamp_ms", "created_at"]
 
@@ -28,7 +27,7 @@ def _seed() -> int:
     return int.from_bytes(os.urandom(6), "big") >> 7
 
 
-def new_uuid7() -> UUID:
+def new_uuid7() -> uuid.UUID:
     """A new UUIDv7, greater than every one this process made before."""
     global _last_ms, _counter
     now_ms = time.time_ns() // 1_000_000
@@ -41,9 +40,9 @@ def new_uuid7() -> UUID:
                 _last_ms, _counter = _last_ms + 1, _seed()
         ms, counter = _last_ms, _counter
     tail = int.from_bytes(os.urandom(4), "big")
-    # 48 ms | 4 version | 12 counter high | 2 variant | 30 counter low | 32 random
-    value = (ms << 80) | ((counter >> 30) << 64) | ((counter & 0x3FFFFFFF) << 32) | tail
-    return UUID(int=value, version=7)
+    # 48 ms | 4 version (0111) | 12 counter high | 2 variant (10) | 30 counter low | 32 random
+    value = (ms << 80) | (0x7 << 76) | ((counter >> 30) << 64) | (0b10 << 62) | ((counter & 0x3FFFFFFF) << 32) | tail
+    return uuid.UUID(int=value)
 
 
 def is_uuid7(value: uuid.UUID) -> bool:

@@ -2,14 +2,19 @@
 
 POWERNODE_TEST_SERVER=pg18 starts an embedded PostgreSQL 18 in a temporary
 directory for the session; pg15 uses 127.0.0.1:5432 (starting the cluster if
-it is down). Each test that needs a database gets a fresh one, dropped after.
+it is down). Each test that needs a database gets a fresh one, dropped after:
+an empty one (`database_url`), or a copy of a migrated template (`core_db`,
+`migrated(namespaces)`, `every_db`): each selection is migrated once per session
+and copied with `CREATE DATABASE ... TEMPLATE`, which takes a fraction of a migration.
 """
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg2
@@ -35,6 +40,7 @@ def pytest_terminal_summary(terminalreporter):
 class Server:
     kind: str
     admin_url: str
+    templates: dict = field(default_factory=dict)  # selection -> migrated template database
 
     def url(self, database):
         parsed = urlparse(self.admin_url)
@@ -62,6 +68,27 @@ class Server:
     def drop_database(self, name):
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    @property
+    def selectable(self):
+        """Every namespace this server can hold (the ones needing pgvector only where it is installed)."""
+        return tuple(ns for ns in powernode.installed.names() if self.has_pgvector or ns != "ai")
+
+    def template(self, namespaces):
+        """A database with `namespaces` migrated, made once per session; copy it, never connect to it."""
+        selection = powernode.installed.select(namespaces)
+        if selection not in self.templates:
+            name = self.create_database()
+            db = powernode.connect(self.url(name), namespaces=selection, load_models=False)
+            powernode.migrate(db)
+            db.close()
+            self.templates[selection] = name
+        return self.templates[selection]
+
+    def copy(self, template):
+        name = f"pn_test_{uuid.uuid4().hex[:10]}"
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        return name
+
 
 def _system_server():
     try:
@@ -73,18 +100,22 @@ def _system_server():
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server():
     if SERVER == "pg15":
-        yield _system_server()
+        system = _system_server()
+        yield system
+        for name in system.templates.values():
+            system.drop_database(name)
         return
-    path = tmp_path_factory.mktemp("embedded") / "pgdata"
+    # not under pytest's basetemp: a concurrent pytest run deletes all but the newest three of those
+    path = Path(tempfile.mkdtemp(prefix="powernode-test-")) / "pgdata"
     embedded.start(path)
     url = embedded.start(path, database="postgres")
     try:
         yield Server("pg18", url)
     finally:
         embedded.stop(path)
-        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 @pytest.fixture
@@ -99,19 +130,38 @@ def database_url(server):
 
 
 def _close_bound_connections():
-    for model in powernode.registry._models.values():
+    for model in powernode.registry.loaded():
         database = model._meta.database
         if database is not None and not database.is_closed():
             database.close()
 
 
 @pytest.fixture
-def core_db(database_url):
+def migrated(server):
+    """`migrated(namespaces)`: a fresh copy of a database with those namespaces migrated, connected."""
+    made = []
+
+    def make(namespaces):
+        name = server.copy(server.template(namespaces))
+        made.append(name)
+        return powernode.connect(server.url(name), namespaces=namespaces)
+
+    yield make
+    _close_bound_connections()
+    for name in made:
+        server.drop_database(name)
+
+
+@pytest.fixture
+def core_db(migrated):
     """A fresh database with the core namespace migrated, its models bound to it."""
-    db = powernode.connect(database_url, namespaces=[])
-    powernode.migrate(db)
-    yield db
-    db.close()
+    return migrated([])
+
+
+@pytest.fixture
+def every_db(server, migrated):
+    """A fresh database with every namespace this server can hold migrated."""
+    return migrated(server.selectable)
 
 
 @pytest.fixture

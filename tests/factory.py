@@ -8,7 +8,7 @@ import peewee
 
 import powernode
 from powernode import fields
-from powernode.references import ResolvedReference
+from powernode.references import Reference
 
 _serial = itertools.count(1)
 def allowed_values(model):
@@ -75,10 +75,10 @@ def make(model, **values):
         if choices and field.default is not None and field.default not in choices:
             values[field.name] = choices[0]  # the platform's default breaks its own check here
             continue
-        default = field.default() if callable(field.default) else field.default  # tenant() may give None
+        default = fields.default_value(field)  # tenant() may give None
         if field.null or default is not None or getattr(field, "server_default", None):
             continue
-        if isinstance(field, ResolvedReference):
+        if isinstance(field, Reference):
             selected = field.rel_model._meta.namespace in powernode.models.namespaces
             # a key into a namespace that is not selected is a bare uuid column here
             values[field.name] = make(field.rel_model) if selected else uuid.uuid4()

@@ -90,22 +90,27 @@ def test_soft_delete(core_db):
             table_name = "test_notes"
             rails_name = "Test::Note"
 
-    powernode.registry._register(Note, "core")  # resolve its reference as a plugin's model would be
-    Note.bind(core_db)
-    core_db.create_tables([Note])
-    account = powernode.models["Account"].create(name="Acme")
-    kept, gone = Note.create(account=account, body="a"), Note.create(account=account, body="b")
-    assert gone.discard() and gone.is_discarded and not gone.discard()
-    assert [n.body for n in Note.kept()] == ["a"] and [n.body for n in Note.discarded()] == ["b"]
-    assert gone.undiscard() and Note.discarded().count() == 0 and not kept.is_discarded
-    del powernode.registry._models["Test::Note"]
+    with powernode.registry.temporary(Note):  # resolve its reference as a plugin's model would be
+        Note.bind(core_db)
+        core_db.create_tables([Note])
+        account = powernode.models["Account"].create(name="Acme")
+        kept, gone = Note.create(account=account, body="a"), Note.create(account=account, body="b")
+        assert gone.discard() and gone.is_discarded and not gone.discard()
+        assert [n.body for n in Note.kept()] == ["a"] and [n.body for n in Note.discarded()] == ["b"]
+        assert gone.undiscard() and Note.discarded().count() == 0 and not kept.is_discarded
 
 
-def test_reference_target_without_separator_is_refused_at_declaration():
-    powernode.registry.get("Ai::Provider")
+def test_reference_target_without_separator_is_refused_at_registration():
+    class Broken(powernode.PowernodeModel):  # declaring alone discovers no plugins
+        provider = powernode.Reference("AiProvider", column_name="ai_provider_id")
+
+        class Meta:
+            table_name = "brokens"
+            rails_name = "Broken"
+
     with pytest.raises(DeclarationError, match="write 'Ai::Provider'"):
-        class Broken(powernode.PowernodeModel):
-            provider = powernode.Reference("AiProvider", column_name="ai_provider_id")
+        powernode.registry.register(Broken, "core")
+    assert "Broken" not in powernode.models
 
 
 def test_reference_column_must_end_in_id():
@@ -121,5 +126,6 @@ def test_reference_makes_uuid_column_foreign_key_and_one_index():
             table_name = "gadgets"
             rails_name = "Gadget"
 
-    assert isinstance(Gadget._meta.fields["account"], peewee.UUIDField)
+    assert isinstance(Gadget._meta.fields["account"], peewee.ForeignKeyField)
+    assert Gadget._meta.fields["account"].field_type == "UUID"
     assert [i.name for i in Gadget._meta.index_specs] == ["index_gadgets_on_account_id"]

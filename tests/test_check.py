@@ -18,7 +18,7 @@ from powernode.schema_check import check
 
 def _supported(server):
     """Namespaces this server can hold, and the reference tables (extensions' too) it can build."""
-    namespaces = [ns for ns in powernode.registry.namespaces if server.has_pgvector or ns != "ai"]
+    namespaces = [ns for ns in powernode.installed.names() if server.has_pgvector or ns != "ai"]
     tables = [t for t in load_reference()["tables"]
               if server.has_pgvector or not any(c["sql_type"].startswith("vector") for c in t["columns"])
               and (t["extension"] or t["namespace"] in namespaces)]
@@ -53,7 +53,7 @@ def platform(server, platform_template):
     name = f"{template}_copy"
     server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     yield server.url(name), namespaces, tables
-    for model in powernode.registry._models.values():
+    for model in powernode.registry.loaded():
         if model._meta.database is not None:
             model._meta.database.close()
     server.drop_database(name)
@@ -115,7 +115,7 @@ def _identity(model, row):
     if model._meta.primary_key:
         return [model._meta.primary_key == row.id]
     return [field == getattr(row, field.name) for field in model._meta.sorted_fields
-            if isinstance(field, powernode.references.ResolvedReference)]
+            if isinstance(field, powernode.references.Reference)]
 
 
 ALTERATIONS = [

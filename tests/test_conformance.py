@@ -2,7 +2,7 @@
 
 Two fresh databases on the same server: one migrated by the package, one built
 straight from the reference JSON the way the Rails platform builds it
-(tests/platform.py). PostgreSQL renders both catalogs, so the comparison is
+(tests/platform_schema.py). PostgreSQL renders both catalogs, so the comparison is
 its own; column types are also checked against the reference's `sql_type`.
 """
 import psycopg2
@@ -17,7 +17,7 @@ VECTOR_NAMESPACES = {"ai"}
 
 
 def _namespaces(server):
-    installed = powernode.registry.namespaces
+    installed = powernode.installed.names()
     return [ns for ns in installed if server.has_pgvector or ns not in VECTOR_NAMESPACES]
 
 

@@ -7,7 +7,7 @@ import peewee
 from hypothesis import given, settings, strategies as st
 
 import powernode
-from powernode.references import Reference, ResolvedReference
+from powernode.references import Reference
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -16,11 +16,11 @@ from tools.deviations import deviations  # noqa: E402
 
 def all_models():
     registry = powernode.registry
-    return registry.models_of(tuple(registry.namespaces))
+    return registry.models_of(powernode.installed.names())
 
 
 def references(model):
-    return [f for f in model._meta.sorted_fields if isinstance(f, (Reference, ResolvedReference))]
+    return [f for f in model._meta.sorted_fields if isinstance(f, Reference)]
 
 
 def test_every_reference_is_a_uuid_resolvable_by_its_rails_name():
@@ -29,7 +29,7 @@ def test_every_reference_is_a_uuid_resolvable_by_its_rails_name():
         for field in references(model):
             count += 1
             assert field.field_type == "UUID", (model, field.name)
-            assert isinstance(field, ResolvedReference), f"{model._meta.rails_name}.{field.name} -> {field.target}"
+            assert isinstance(field, Reference), f"{model._meta.rails_name}.{field.name} -> {field.target}"
             assert powernode.registry.get(field.target) is field.rel_model
             assert field.column_name.endswith("_id")
     assert count >= 720
@@ -46,7 +46,7 @@ def test_every_reference_foreign_key_is_a_reference_field():
             if key["to_table"] not in tables:
                 continue  # a key to an extension table, which the platform core does not model
             field = by_table[table["table"]]._meta.columns[key["column"]]
-            assert isinstance(field, ResolvedReference) and field.enforced, (table["table"], key)
+            assert isinstance(field, Reference) and field.enforced, (table["table"], key)
             assert field.rel_model._meta.table_name == key["to_table"]
             checked += 1
     assert checked == 720
@@ -82,12 +82,9 @@ def test_references_declared_through_the_api_follow_the_conventions(table, targe
     }
     model = type(f"Probe{table.title()}", (powernode.PowernodeModel,), attrs)
     powernode.registry.get(target)  # load the target's namespace
-    powernode.registry._register(model, "core")
-    try:
+    with powernode.registry.temporary(model):
         field = model._meta.fields["owner"]
-        assert isinstance(field, ResolvedReference) and field.rel_model is powernode.registry.get(target)
+        assert isinstance(field, Reference) and field.rel_model is powernode.registry.get(target)
         assert all(not items for items in deviations([model]).values())
         (spec,) = model._meta.index_specs
         assert spec.columns == [column] and spec.unique == unique
-    finally:
-        del powernode.registry._models[f"Probe::{table.title()}"]

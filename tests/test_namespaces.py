@@ -10,14 +10,14 @@ from powernode.errors import MissingExtension
 from powernode.model import Through
 from powernode.registry import ModelsView
 from powernode.introspect import snapshot
-from powernode.references import ResolvedReference
+from powernode.references import Reference
 
 NEEDS_PGVECTOR = {"ai"}
 SEED = json.loads((REFERENCE_DIR / "seed-models.json").read_text())
 
 
 def _selectable(server):
-    return [ns for ns in powernode.registry.namespaces
+    return [ns for ns in powernode.installed.names()
             if ns != "core" and (server.has_pgvector or ns not in NEEDS_PGVECTOR)]
 
 
@@ -63,7 +63,7 @@ def test_cross_namespace_foreign_keys_appear_when_the_other_side_migrates(databa
 def test_all_namespaces_together(database_url, vector_namespaces_ok):
     db = powernode.connect(database_url)
     report = powernode.migrate(db)
-    assert set(report.applied) == set(powernode.registry.namespaces)
+    assert set(report.applied) == set(powernode.installed.names())
     assert len(snapshot(db).tables) == len(powernode.registry.models_of(db.namespaces)) + 1  # + history
 
 
@@ -86,26 +86,21 @@ def test_every_seed_name_resolves():
     models = ModelsView(powernode.registry)  # every installed namespace, whatever a test selected last
     for name in names:
         model = models[name]
-        assert model._meta.rails_name == powernode.registry.canonical(name)
+        assert model._meta.rails_name == powernode.installed.canonical(name)
 
 
 def test_seed_namespaces_exist_as_plugins():
-    assert set(SEED["namespaces"]) <= set(powernode.registry.namespaces)
+    assert set(SEED["namespaces"]) <= set(powernode.installed.names())
 
 
-@pytest.fixture(scope="module")
-def everything(server):
+@pytest.fixture
+def everything(every_db):
     """Every namespace this server can hold (all of them where pgvector is installed)."""
-    name = server.create_database()
-    db = powernode.connect(server.url(name), namespaces=_selectable(server))
-    powernode.migrate(db)
-    yield db
-    db.close()
-    server.drop_database(name)
+    return every_db
 
 
 def _needs(everything, *names):
-    missing = [n for n in names if powernode.registry.namespace_of(n) not in everything.namespaces]
+    missing = [n for n in names if powernode.installed.namespace_of(n) not in everything.namespaces]
     if missing:
         pytest.skip(f"{', '.join(missing)} needs pgvector, which this server lacks")
 
@@ -115,7 +110,7 @@ def test_key_relationship_navigates_both_ways(everything, first, second):
     _needs(everything, first, second)
     one, other = powernode.models[first], powernode.models[second]
     for owner, owned in ((one, other), (other, one)):  # "Subscription -> Plan": the key is on the first
-        links = [f for f in owned._meta.sorted_fields if isinstance(f, ResolvedReference) and f.rel_model is owner]
+        links = [f for f in owned._meta.sorted_fields if isinstance(f, Reference) and f.rel_model is owner]
         if links:
             link = next((f for f in links if not f.null), links[0])
             parent = make(owner)

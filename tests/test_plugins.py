@@ -53,7 +53,7 @@ import sys, powernode
 db = powernode.connect(sys.argv[1], namespaces=["demo"])
 account = powernode.models["Account"].create(name="Acme")
 widget = powernode.models["Demo::Widget"].create(account=account, name="w")
-print(widget.account.name, [w.name for w in account.demo_widgets], sorted(powernode.registry.namespaces)[:3])
+print(widget.account.name, [w.name for w in account.demo_widgets], sorted(powernode.installed.names())[:3])
 '''
 
 

@@ -32,7 +32,7 @@ def _history(url):
 
 
 def test_a_migrator_killed_midway_leaves_a_schema_the_next_run_completes(server, database_url):
-    namespaces = ",".join(ns for ns in powernode.registry.namespaces if server.has_pgvector or ns != "ai")
+    namespaces = ",".join(ns for ns in powernode.installed.names() if server.has_pgvector or ns != "ai")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     victim = subprocess.Popen([sys.executable, "-m", "powernode", "migrate", "--database", database_url,
                                "--namespace", namespaces], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -85,7 +85,7 @@ def test_any_name_is_a_model_or_a_key_error(name):
     except KeyError as exc:
         assert "no model named" in str(exc)
     else:
-        assert model._meta.rails_name == powernode.registry.canonical(name)
+        assert model._meta.rails_name == powernode.installed.canonical(name)
 
 
 urls = st.builds(

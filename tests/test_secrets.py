@@ -24,15 +24,9 @@ def secret_columns(namespaces):
     return found
 
 
-@pytest.fixture(scope="module")
-def db(server):
-    name = server.create_database()
-    namespaces = [ns for ns in powernode.registry.namespaces if server.has_pgvector or ns != "ai"]
-    database = powernode.connect(server.url(name), namespaces=namespaces)
-    powernode.migrate(database)
-    yield database
-    database.close()
-    server.drop_database(name)
+@pytest.fixture
+def db(every_db):
+    return every_db
 
 
 def test_secret_columns_stay_out_of_repr_errors_and_logs(db, caplog):

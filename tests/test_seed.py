@@ -63,24 +63,23 @@ def test_seed_repairs_drift_and_touches_only_what_changed(core_db):
     assert "system.admin" not in _role_permissions("member")
 
 
-def test_failed_verification_is_a_nonzero_exit(core_db, database_url):
+def test_failed_verification_is_a_nonzero_exit(core_db):
     core_db.execute_sql("CREATE FUNCTION swallow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
     core_db.execute_sql("CREATE TRIGGER swallow BEFORE INSERT ON admin_settings FOR EACH ROW EXECUTE FUNCTION swallow()")
-    code, out, err = run_cli("seed", "--database", database_url, "--namespace", "core")
+    code, out, err = run_cli("seed", "--database", core_db.url, "--namespace", "core")
     assert code == 1 and "seed verification failed: AdminSetting" in err and "Traceback" not in err
 
 
-def test_every_namespace_seeds_and_a_dozen_tables_hold_data(database_url, vector_namespaces_ok):
-    db = powernode.connect(database_url)
-    powernode.migrate(db)
+def test_every_namespace_seeds_and_a_dozen_tables_hold_data(every_db, vector_namespaces_ok):
+    db = every_db
     report = powernode.seed(db)
     assert report.ok, [name for name, ok in report.checks.items() if not ok]
     filled = {t.model for t in report.tables if t.rows}
     assert len(filled) >= 12, filled
-    namespaces = {powernode.registry.namespace_of(name) for name in filled}
+    namespaces = {powernode.installed.namespace_of(name) for name in filled}
     assert {"core", "ai", "devops", "knowledge_base", "supply_chain"} <= namespaces
     assert powernode.seed(db).changed == 0
-    assert sum(len(seed_files(ns)) for ns in powernode.registry.namespaces) == len(report.tables)
+    assert sum(len(seed_files(ns)) for ns in powernode.installed.names()) == len(report.tables)
 
 
 def test_demo_tenant_to_explore(database_url, vector_namespaces_ok):

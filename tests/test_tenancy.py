@@ -54,7 +54,7 @@ def app_role(server, two_tenants, database_url):
     db.execute_sql("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO pn_app")
     url = database_url.replace("postgres:@", "pn_app:@").replace("postgres@", "pn_app@")
     yield url, a, b
-    for model in powernode.registry._models.values():
+    for model in powernode.registry.loaded():
         if model._meta.database is not None:
             model._meta.database.close()
     db.execute_sql("DROP OWNED BY pn_app")

@@ -70,3 +70,11 @@ def test_raw_insert_copy_and_insert_many_get_uuidv7(core_db):
     ids = {a.name: a.id for a in Account.select()}
     assert set(ids) == {"raw", "copied", "many"}
     assert all(is_uuid7(i) for i in ids.values())
+
+
+def test_new_and_read_back_ids_are_the_same_type(core_db):
+    Account = powernode.models["Account"]
+    made = Account.create(name="Acme")
+    read = Account.get_by_id(made.id)
+    assert type(made.id) is uuid.UUID and type(read.id) is uuid.UUID and read.id == made.id
+    assert timestamp_ms(made.id) == timestamp_ms(read.id)

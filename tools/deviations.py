@@ -34,7 +34,7 @@ KINDS = {
 
 def deviations(models):
     """{kind: sorted ['table.column' or 'table']} over the given model classes."""
-    from powernode.references import Reference, ResolvedReference
+    from powernode.references import Reference
 
     found = defaultdict(set)
     for model in models:
@@ -50,7 +50,7 @@ def deviations(models):
                 found["default_outside_its_check"].add(f"{table}.{column} = {field.default!r}")
         for field in meta.sorted_fields:
             column = field.column_name
-            reference = isinstance(field, (Reference, ResolvedReference))
+            reference = isinstance(field, Reference)
             if not (reference and field.enforced):
                 uuid_column = reference or isinstance(field, peewee.UUIDField)
                 if column.endswith("_id") and uuid_column and not field.primary_key:
@@ -84,7 +84,7 @@ def current():
     import powernode
 
     registry = powernode.registry
-    return render(deviations(registry.models_of(tuple(registry.namespaces))))
+    return render(deviations(registry.models_of(powernode.installed.names())))
 
 
 def main(argv):

@@ -13,6 +13,7 @@ TABLES = [
 STATEMENTS = [
     """CREATE TABLE "data_deletion_requests" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "account_id" UUID NOT NULL,
     "approved_at" TIMESTAMP(6),
     "completed_at" TIMESTAMP(6),
     "created_at" TIMESTAMP(6) NOT NULL,
@@ -24,15 +25,14 @@ STATEMENTS = [
     "grace_period_ends_at" TIMESTAMP(6),
     "grace_period_extended" BOOLEAN DEFAULT false,
     "metadata" JSONB DEFAULT '{}'::jsonb,
+    "processed_by_id" UUID,
     "processing_started_at" TIMESTAMP(6),
     "reason" TEXT,
     "rejection_reason" TEXT,
+    "requested_by_id" UUID,
     "retention_log" JSONB DEFAULT '[]'::jsonb,
     "status" VARCHAR NOT NULL DEFAULT 'pending',
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "account_id" UUID NOT NULL,
-    "processed_by_id" UUID,
-    "requested_by_id" UUID,
     "user_id" UUID NOT NULL
 )""",
     """CREATE INDEX "index_data_deletion_requests_on_deletion_type" ON "data_deletion_requests" ("deletion_type")""",
@@ -44,6 +44,7 @@ STATEMENTS = [
     """CREATE INDEX "index_data_deletion_requests_on_user_id" ON "data_deletion_requests" ("user_id")""",
     """CREATE TABLE "data_export_requests" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "account_id" UUID NOT NULL,
     "completed_at" TIMESTAMP(6),
     "created_at" TIMESTAMP(6) NOT NULL,
     "download_token" VARCHAR,
@@ -59,10 +60,9 @@ STATEMENTS = [
     "include_data_types" JSONB DEFAULT '[]'::jsonb,
     "metadata" JSONB DEFAULT '{}'::jsonb,
     "processing_started_at" TIMESTAMP(6),
+    "requested_by_id" UUID,
     "status" VARCHAR NOT NULL DEFAULT 'pending',
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "account_id" UUID NOT NULL,
-    "requested_by_id" UUID,
     "user_id" UUID NOT NULL
 )""",
     """CREATE UNIQUE INDEX "index_data_export_requests_on_download_token" ON "data_export_requests" ("download_token") WHERE (download_token IS NOT NULL)""",
@@ -73,6 +73,7 @@ STATEMENTS = [
     """CREATE INDEX "index_data_export_requests_on_user_id" ON "data_export_requests" ("user_id")""",
     """CREATE TABLE "data_retention_policies" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "account_id" UUID,
     "action" VARCHAR NOT NULL DEFAULT 'delete',
     "active" BOOLEAN DEFAULT true,
     "created_at" TIMESTAMP(6) NOT NULL,
@@ -83,8 +84,7 @@ STATEMENTS = [
     "metadata" JSONB DEFAULT '{}'::jsonb,
     "records_processed_count" INTEGER DEFAULT 0,
     "retention_days" INTEGER NOT NULL,
-    "updated_at" TIMESTAMP(6) NOT NULL,
-    "account_id" UUID
+    "updated_at" TIMESTAMP(6) NOT NULL
 )""",
     """CREATE UNIQUE INDEX "index_data_retention_policies_on_account_id_and_data_type" ON "data_retention_policies" ("account_id", "data_type")""",
     """CREATE INDEX "index_data_retention_policies_on_active" ON "data_retention_policies" ("active")""",
@@ -92,6 +92,7 @@ STATEMENTS = [
     """CREATE INDEX "index_data_retention_policies_on_account_id" ON "data_retention_policies" ("account_id")""",
     """CREATE TABLE "data_sanitization_rules" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "account_id" UUID NOT NULL,
     "action" VARCHAR NOT NULL DEFAULT 'mask',
     "applies_to" JSONB NOT NULL DEFAULT '[]'::jsonb,
     "created_at" TIMESTAMP(6) NOT NULL,
@@ -103,7 +104,6 @@ STATEMENTS = [
     "priority" INTEGER NOT NULL DEFAULT 100,
     "replacement" VARCHAR,
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "account_id" UUID NOT NULL,
     "user_id" UUID,
     CONSTRAINT "data_sanitization_rules_action_check" CHECK (action::text = ANY (ARRAY['mask'::character varying::text, 'redact'::character varying::text, 'hash'::character varying::text, 'tokenize'::character varying::text, 'remove'::character varying::text]))
 )""",

@@ -17,15 +17,16 @@ TABLES = [
 STATEMENTS = [
     """CREATE TABLE "knowledge_base_article_tags" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
-    "created_at" TIMESTAMP(6) NOT NULL,
-    "updated_at" TIMESTAMP(6) NOT NULL,
     "article_id" UUID NOT NULL,
-    "tag_id" UUID NOT NULL
+    "created_at" TIMESTAMP(6) NOT NULL,
+    "tag_id" UUID NOT NULL,
+    "updated_at" TIMESTAMP(6) NOT NULL
 )""",
     """CREATE UNIQUE INDEX "index_kb_article_tags_unique" ON "knowledge_base_article_tags" ("article_id", "tag_id")""",
     """CREATE INDEX "idx_kb_article_tags_on_tag_id" ON "knowledge_base_article_tags" ("tag_id")""",
     """CREATE TABLE "knowledge_base_article_views" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "article_id" UUID NOT NULL,
     "created_at" TIMESTAMP(6) NOT NULL,
     "ip_address" VARCHAR(45),
     "metadata" JSONB DEFAULT '{}'::jsonb,
@@ -35,9 +36,8 @@ STATEMENTS = [
     "session_id" VARCHAR(255),
     "updated_at" TIMESTAMP(6) NOT NULL,
     "user_agent" VARCHAR(1000),
-    "viewed_at" TIMESTAMP(6) NOT NULL,
     "user_id" UUID,
-    "article_id" UUID NOT NULL,
+    "viewed_at" TIMESTAMP(6) NOT NULL,
     CONSTRAINT "valid_kb_reading_time_seconds" CHECK (reading_time_seconds IS NULL OR reading_time_seconds >= 0)
 )""",
     """CREATE INDEX "idx_kb_article_views_on_article_viewed_at" ON "knowledge_base_article_views" ("article_id", "viewed_at")""",
@@ -48,6 +48,8 @@ STATEMENTS = [
     """CREATE INDEX "idx_kb_article_views_on_user_id" ON "knowledge_base_article_views" ("user_id")""",
     """CREATE TABLE "knowledge_base_articles" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "author_id" UUID NOT NULL,
+    "category_id" UUID NOT NULL,
     "content" TEXT NOT NULL,
     "created_at" TIMESTAMP(6) NOT NULL,
     "excerpt" TEXT,
@@ -55,6 +57,7 @@ STATEMENTS = [
     "helpfulness_score" NUMERIC(5, 2) DEFAULT '0.0',
     "is_featured" BOOLEAN DEFAULT false,
     "is_public" BOOLEAN DEFAULT true,
+    "last_edited_by_id" UUID,
     "last_reviewed_at" TIMESTAMP(6),
     "likes_count" INTEGER DEFAULT 0,
     "meta_description" TEXT,
@@ -71,9 +74,6 @@ STATEMENTS = [
     "updated_at" TIMESTAMP(6) NOT NULL,
     "view_count" INTEGER DEFAULT 0,
     "views_count" INTEGER DEFAULT 0,
-    "author_id" UUID NOT NULL,
-    "last_edited_by_id" UUID,
-    "category_id" UUID NOT NULL,
     CONSTRAINT "valid_kb_helpful_counts" CHECK (helpful_count >= 0 AND not_helpful_count >= 0),
     CONSTRAINT "valid_kb_helpfulness_score" CHECK (helpfulness_score >= 0::numeric AND helpfulness_score <= 100::numeric),
     CONSTRAINT "valid_kb_reading_time" CHECK (reading_time_minutes IS NULL OR reading_time_minutes > 0),
@@ -94,6 +94,7 @@ STATEMENTS = [
     """CREATE INDEX "index_knowledge_base_articles_on_last_edited_by_id" ON "knowledge_base_articles" ("last_edited_by_id")""",
     """CREATE TABLE "knowledge_base_attachments" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "article_id" UUID NOT NULL,
     "content_type" VARCHAR(100),
     "created_at" TIMESTAMP(6) NOT NULL,
     "download_count" INTEGER DEFAULT 0,
@@ -102,7 +103,6 @@ STATEMENTS = [
     "filename" VARCHAR(255) NOT NULL,
     "metadata" JSONB DEFAULT '{}'::jsonb,
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "article_id" UUID NOT NULL,
     "uploaded_by_id" UUID NOT NULL,
     CONSTRAINT "valid_kb_download_count" CHECK (download_count >= 0),
     CONSTRAINT "valid_kb_attachment_size" CHECK (file_size > 0)
@@ -122,10 +122,10 @@ STATEMENTS = [
     "is_public" BOOLEAN DEFAULT true,
     "metadata" JSONB DEFAULT '{}'::jsonb,
     "name" VARCHAR(255) NOT NULL,
+    "parent_id" UUID,
     "slug" VARCHAR(255) NOT NULL,
     "sort_order" INTEGER DEFAULT 0,
-    "updated_at" TIMESTAMP(6) NOT NULL,
-    "parent_id" UUID
+    "updated_at" TIMESTAMP(6) NOT NULL
 )""",
     """CREATE INDEX "idx_knowledge_base_categories_on_is_active" ON "knowledge_base_categories" ("is_active")""",
     """CREATE INDEX "idx_knowledge_base_categories_on_is_public" ON "knowledge_base_categories" ("is_public")""",
@@ -134,16 +134,16 @@ STATEMENTS = [
     """CREATE INDEX "index_knowledge_base_categories_on_parent_id" ON "knowledge_base_categories" ("parent_id")""",
     """CREATE TABLE "knowledge_base_comments" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "article_id" UUID NOT NULL,
+    "author_id" UUID NOT NULL,
     "content" TEXT NOT NULL,
     "created_at" TIMESTAMP(6) NOT NULL,
     "helpful_count" INTEGER DEFAULT 0,
     "is_helpful_vote" BOOLEAN DEFAULT false,
     "metadata" JSONB DEFAULT '{}'::jsonb,
+    "parent_id" UUID,
     "status" VARCHAR(50) DEFAULT 'pending',
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "article_id" UUID NOT NULL,
-    "author_id" UUID NOT NULL,
-    "parent_id" UUID,
     CONSTRAINT "valid_kb_comment_helpful_count" CHECK (helpful_count >= 0),
     CONSTRAINT "valid_kb_comment_status" CHECK (status::text = ANY (ARRAY['pending'::character varying::text, 'approved'::character varying::text, 'rejected'::character varying::text, 'spam'::character varying::text]))
 )""",
@@ -175,13 +175,13 @@ STATEMENTS = [
     """CREATE TABLE "knowledge_base_workflows" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
     "action" VARCHAR(100) NOT NULL,
+    "article_id" UUID NOT NULL,
     "comment" TEXT,
     "created_at" TIMESTAMP(6) NOT NULL,
     "from_status" VARCHAR(50),
     "metadata" JSONB DEFAULT '{}'::jsonb,
     "to_status" VARCHAR(50),
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "article_id" UUID NOT NULL,
     "user_id" UUID NOT NULL,
     CONSTRAINT "valid_kb_workflow_action" CHECK (action::text = ANY (ARRAY['create'::character varying::text, 'edit'::character varying::text, 'publish'::character varying::text, 'unpublish'::character varying::text, 'archive'::character varying::text, 'delete'::character varying::text, 'review'::character varying::text]))
 )""",
@@ -198,8 +198,8 @@ STATEMENTS = [
 FOREIGN_KEYS = [
     ForeignKey(name='fk_rails_d3cf0359fb', table='knowledge_base_article_views', column='user_id', to_table='users', on_delete=None),
     ForeignKey(name='fk_rails_e55a329a3c', table='knowledge_base_articles', column='author_id', to_table='users', on_delete=None),
-    ForeignKey(name='fk_rails_96168ce5ec', table='knowledge_base_articles', column='last_edited_by_id', to_table='users', on_delete=None),
     ForeignKey(name='fk_rails_fa1fb6ed72', table='knowledge_base_articles', column='category_id', to_table='knowledge_base_categories', on_delete='CASCADE'),
+    ForeignKey(name='fk_rails_96168ce5ec', table='knowledge_base_articles', column='last_edited_by_id', to_table='users', on_delete=None),
     ForeignKey(name='fk_rails_82354c4399', table='knowledge_base_attachments', column='uploaded_by_id', to_table='users', on_delete=None),
     ForeignKey(name='fk_rails_71bea21159', table='knowledge_base_categories', column='parent_id', to_table='knowledge_base_categories', on_delete=None),
     ForeignKey(name='fk_rails_770450ed43', table='knowledge_base_comments', column='author_id', to_table='users', on_delete=None),

@@ -10,6 +10,7 @@ TABLES = [
 STATEMENTS = [
     """CREATE TABLE "marketplace_subscriptions" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "account_id" UUID NOT NULL,
     "cancelled_at" TIMESTAMP(6),
     "configuration" JSONB DEFAULT '{}'::jsonb,
     "created_at" TIMESTAMP(6) NOT NULL,
@@ -22,8 +23,7 @@ STATEMENTS = [
     "subscribed_by_user_id" UUID,
     "tier" VARCHAR,
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "usage_metrics" JSONB DEFAULT '{}'::jsonb,
-    "account_id" UUID NOT NULL
+    "usage_metrics" JSONB DEFAULT '{}'::jsonb
 )""",
     """CREATE INDEX "index_marketplace_subscriptions_on_status" ON "marketplace_subscriptions" ("status")""",
     """CREATE INDEX "idx_app_subscriptions_on_subscribable" ON "marketplace_subscriptions" ("subscribable_type", "subscribable_id")""",

@@ -10,20 +10,20 @@ TABLES = [
 STATEMENTS = [
     """CREATE TABLE "mcp_principals" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "account_id" UUID NOT NULL,
+    "ai_agent_id" UUID,
     "created_at" TIMESTAMP(6) NOT NULL,
     "display_name" VARCHAR,
     "expires_at" TIMESTAMP(6),
     "last_authenticated_at" TIMESTAMP(6),
     "metadata" JSONB DEFAULT '{}'::jsonb,
+    "oauth_application_id" UUID,
     "principal_type" VARCHAR NOT NULL,
     "revoked_at" TIMESTAMP(6),
     "scopes" JSONB NOT NULL DEFAULT '[]'::jsonb,
     "status" VARCHAR NOT NULL DEFAULT 'active',
     "token_digest" VARCHAR NOT NULL,
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "account_id" UUID NOT NULL,
-    "ai_agent_id" UUID,
-    "oauth_application_id" UUID,
     "user_id" UUID,
     CONSTRAINT "mcp_principals_principal_type_check" CHECK (principal_type::text = ANY (ARRAY['user'::character varying::text, 'agent'::character varying::text, 'oauth_application'::character varying::text, 'service'::character varying::text])),
     CONSTRAINT "mcp_principals_status_check" CHECK (status::text = ANY (ARRAY['active'::character varying::text, 'suspended'::character varying::text, 'revoked'::character varying::text]))

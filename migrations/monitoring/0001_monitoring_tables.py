@@ -13,6 +13,7 @@ TABLES = [
 STATEMENTS = [
     """CREATE TABLE "circuit_breaker_events" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
+    "circuit_breaker_id" UUID NOT NULL,
     "created_at" TIMESTAMP(6) NOT NULL,
     "duration_ms" INTEGER,
     "error_message" TEXT,
@@ -20,8 +21,7 @@ STATEMENTS = [
     "failure_count" INTEGER,
     "new_state" VARCHAR,
     "old_state" VARCHAR,
-    "updated_at" TIMESTAMP(6) NOT NULL,
-    "circuit_breaker_id" UUID NOT NULL
+    "updated_at" TIMESTAMP(6) NOT NULL
 )""",
     """CREATE INDEX "idx_on_circuit_breaker_id_created_at_017ec04aab" ON "circuit_breaker_events" ("circuit_breaker_id", "created_at")""",
     """CREATE INDEX "index_circuit_breaker_events_on_event_type" ON "circuit_breaker_events" ("event_type")""",
@@ -59,9 +59,9 @@ STATEMENTS = [
     "endpoint" VARCHAR,
     "error_message" TEXT,
     "response_time_ms" INTEGER,
+    "service_status_id" UUID NOT NULL,
     "status" VARCHAR NOT NULL,
     "updated_at" TIMESTAMP(6) NOT NULL,
-    "service_status_id" UUID NOT NULL,
     CONSTRAINT "health_checks_check_type_check" CHECK (check_type::text = ANY (ARRAY['http'::character varying::text, 'tcp'::character varying::text, 'database'::character varying::text, 'redis'::character varying::text, 'worker'::character varying::text, 'custom'::character varying::text])),
     CONSTRAINT "health_checks_status_check" CHECK (status::text = ANY (ARRAY['healthy'::character varying::text, 'degraded'::character varying::text, 'unhealthy'::character varying::text]))
 )""",

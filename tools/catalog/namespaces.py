@@ -26,3 +26,10 @@ NAMESPACES = {
     "supply_chain": {"rails_module": "SupplyChain", "prefix": "supply_chain_",
                      "title": "SupplyChain:: SBOMs, attestations, licenses"},
 }
+
+# Areas the seed document does not name, for models whose name says where they belong; checked
+# before the foreign-key rule of tools/generator/modules.py. (namespace -> {area: [name prefixes]})
+EXTRA_AREAS = {
+    "ai": {"Workflows": ["Ai::Workflow"], "Execution": ["Ai::Execution", "Ai::DagExecution"],
+           "DevOps templates": ["Ai::DevopsTemplate"], "MCP apps": ["Ai::McpApp"]},
+}

@@ -1,0 +1,65 @@
+"""The generator's input: the platform's schema, its model behaviour and the seed document's names.
+
+`Catalog` indexes the tables the ways the generator looks them up; `behaviour(model)`
+is the platform model's entry in `reference/powernode-behaviour.json` (or an empty one
+for a table designed here).
+"""
+import json
+from pathlib import Path
+
+from tools.inflect import camelize, singularize
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+REFERENCE = ROOT / "reference"
+SCHEMA = REFERENCE / "powernode-schema.json"
+BEHAVIOUR = REFERENCE / "powernode-behaviour.json"
+SEED_MODELS = REFERENCE / "seed-models.json"
+SEED_NAMES = ROOT / "tools" / "catalog" / "seed_names.json"
+
+
+class Catalog:
+    """The tables to generate (the platform's core tables and the designed ones), indexed."""
+
+    def __init__(self, schema_path=SCHEMA, behaviour_path=BEHAVIOUR):
+        reference = json.loads(Path(schema_path).read_text())
+        self.version = reference["schema_version"]
+        tables = [t for t in reference["tables"] if not t["extension"]]
+        seed = json.loads(SEED_NAMES.read_text())
+        tables += [dict(t, designed=True) for t in seed["tables"]]
+        self.aliases = seed["aliases"]
+        self.tables = sorted(tables, key=lambda t: t["table"])
+        self.by_table = {t["table"]: t for t in self.tables}
+        self.by_model = {t["model"]: t for t in self.tables}
+        behaviour = json.loads(Path(behaviour_path).read_text()) if behaviour_path else {"models": {}}
+        self._behaviour = behaviour["models"]
+        self.areas = _areas(json.loads(SEED_MODELS.read_text()))
+
+    def model_exists(self, name):
+        return name in self.by_model
+
+    def behaviour(self, model):
+        """The platform model's behaviour entry; {} for a designed table or one the catalog lacks."""
+        return self._behaviour.get(model, {})
+
+    def association_class(self, owner_model, association, singular):
+        """The Rails class an association names, resolved as Rails does from the owner's module."""
+        if association.get("class_name"):
+            return association["class_name"].lstrip(":")
+        base = camelize(singularize(association["name"]) if singular else association["name"])
+        parts = owner_model.split("::")[:-1]
+        while parts:
+            candidate = "::".join(parts + [base])
+            if self.model_exists(candidate):
+                return candidate
+            parts.pop()
+        return base
+
+
+def _areas(seed_models):
+    """namespace -> [(area, [Rails names])] as the seed document groups them, for namespaces with several."""
+    areas = {}
+    for namespace, info in seed_models["namespaces"].items():
+        groups = [(area, [entry["model"] for entry in entries]) for area, entries in info["areas"].items()]
+        if len(groups) > 1:
+            areas[namespace] = groups
+    return areas
