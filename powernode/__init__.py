@@ -8,7 +8,7 @@
 """
 from .binding import binding, current_database
 from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidValue, MigrationFailed,
-                     MissingExtension, PowernodeError, UnknownNamespace)
+                     MissingExtension, PowernodeError, UnknownNamespace, ValidationError)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace
 from .plugins import installed
@@ -20,7 +20,7 @@ __all__ = [
     "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "models",
     "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
-    "MigrationFailed", "DeclarationError", "InvalidValue",
+    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError",
 ]
 
 registry.listeners.append(binding.bind)  # models that load after connect() join its database

@@ -31,3 +31,19 @@ class DeclarationError(PowernodeError):
 
 class InvalidValue(PowernodeError, ValueError):
     """A value that cannot go into its column (a malformed UUID, a vector of the wrong size)."""
+
+
+class ValidationError(PowernodeError):
+    """A record the platform's validations refuse; `errors` maps attributes to the platform's messages.
+
+    Raised before any SQL. The message names the model and the failing attributes
+    with their messages, never the values.
+    """
+
+    def __init__(self, record, errors):
+        self.record = record
+        self.errors = errors
+        name = getattr(getattr(record, "_meta", None), "rails_name", None) or type(record).__name__
+        summary = "; ".join(f"{attribute} {message}" if attribute != "base" else message
+                            for attribute, messages in errors.items() for message in messages)
+        super().__init__(f"{name} is invalid: {summary}")

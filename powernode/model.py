@@ -17,6 +17,8 @@ from typing import Optional, Sequence, Union
 
 import peewee
 
+from .behaviour.declaration import ModelBehaviour
+from .errors import ValidationError
 from .fast_rows import FastSelect
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
 from .references import Reference
@@ -113,6 +115,8 @@ class _PowernodeModelBase(peewee.ModelBase):
         cls._meta.check_specs = tuple(checks)
         cls._meta.indexes = [spec.model_index(cls) for spec in specs]
         cls._meta.constraints = [check.constraint() for check in checks]
+        inherited = next((b._meta.behaviour for b in bases if hasattr(getattr(b, "_meta", None), "behaviour")), None)
+        cls._meta.behaviour = ModelBehaviour.of(cls, attrs.get("Behaviour"), inherited)
         return cls
 
 
@@ -140,10 +144,22 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
     """Base of every Powernode model. `Meta.rails_name` is its name in `powernode.models`.
 
     `Meta.platform_table = False` marks a table the platform's database does not have
-    (one designed here for a name in the platform's seed document).
+    (one designed here for a name in the platform's seed document). A nested
+    `Behaviour` class declares what the platform's model does beyond its columns
+    (powernode/behaviour/declaration.py).
     """
 
     id = PrimaryKeyField()
+    _new_record = False  # rows built from query results skip __init__: they are stored ones
+
+    def __init__(self, *args, **kwargs):
+        self._new_record = not kwargs.get("__no_default__")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def is_new_record(self) -> bool:
+        """True until the row is inserted (Rails' `new_record?`)."""
+        return self._new_record
 
     class Meta:
         legacy_table_names = False
@@ -159,14 +175,52 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
     def delete(cls):
         return _scoped(cls, super().delete())
 
-    def save(self, *args, **kwargs):
+    def validate(self, context=None):
+        """The platform's validations: attribute -> messages, {} when valid.
+
+        context: "create" for a new row and "update" for a stored one unless given;
+        runs the `before_validation` hooks first, as Rails' `valid?` does.
+        """
+        context = context or ("create" if self._new_record else "update")
+        behaviour = self._meta.behaviour
+        behaviour.run("before_validation", self, context)
+        return behaviour.errors(self, context)
+
+    def save(self, force_insert=False, only=None, validate=True):
+        """Validate, then INSERT a new row or UPDATE a stored one, in Active Record's order.
+
+        validate=False skips the validation step (and its hooks), as the platform's
+        `save(validate: false)` does. Raises `ValidationError` before any SQL.
+        """
+        creating = force_insert or self._new_record
+        context = "create" if creating else "update"
+        behaviour = self._meta.behaviour
+        if validate:
+            errors = self.validate(context)
+            if errors:
+                raise ValidationError(self, errors)
+        behaviour.run("before_save", self, context)
+        behaviour.run("before_create" if creating else "before_update", self, context)
         fields = self._meta.fields
         now = utcnow()
         if "created_at" in fields and self.created_at is None:
             self.created_at = now
         if "updated_at" in fields:
             self.updated_at = now
-        return super().save(*args, **kwargs)
+        with self._meta.database.atomic():
+            rows = super().save(force_insert=creating, only=only)
+            self._new_record = False
+            behaviour.run("after_save", self, context)
+        return rows
+
+    def destroy(self):
+        """Delete this row as the platform's `destroy` does (its `before_destroy` hooks first), atomically.
+
+        `delete_instance()` keeps peewee's meaning: one DELETE, the database's ON DELETE only.
+        """
+        with self._meta.database.atomic():
+            self._meta.behaviour.run("before_destroy", self, "destroy")
+            return self.delete_instance()
 
     @classmethod
     def update(cls, __data=None, **update):
