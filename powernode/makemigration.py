@@ -37,6 +37,12 @@ class Step:
             return f"execute(db, {arguments})"
         return f"migrator.migrate(migrator.{self.operation}({arguments}))"
 
+    def imports(self) -> set:
+        """The `powernode.schema_ops` names its source uses."""
+        values = [*self.args, *(value for _, value in self.options)]
+        names = {type(value).__name__ for value in values if isinstance(value, (FrozenColumn, SQLText))}
+        return names | ({"execute"} if self.operation == "execute" else set())
+
 
 def _literal(value) -> str:
     """Python source for an argument; SQL over several lines stays readable in triple quotes."""
@@ -177,9 +183,7 @@ def render(name, up, down, notes) -> str:
     def body(steps):
         return "\n".join(f"    {step.source()}" for step in steps) or "    pass"
 
-    used = {type(arg).__name__ for step in up + down for arg in step.args + tuple(v for _, v in step.options)}
-    imports = sorted({"FrozenColumn", "SQLText"} & used | ({"execute"} if any(
-        step.operation == "execute" for step in up + down) else set()))
+    imports = sorted(set().union(*(step.imports() for step in up + down)))
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [f'"""{name}"""', f"# Written by `powernode makemigration` on {stamp} from the models' difference "
              "with the database."]

@@ -5,6 +5,12 @@ signature; this compares everything the platform's schema carries: column
 types, nullability and defaults, index definitions (partial, expression, GIN,
 HNSW with opclass), foreign keys with `on_delete`, and check constraints.
 It only reads (`check()` runs in a read-only transaction).
+
+A difference is data, as in `playhouse.schema_diff`: `Missing(item)` and
+`Extra(item)` carry the `schema_items` value (table, column, index, foreign key,
+check) the models declare or the database holds, and `Mismatch` a column's
+type, nullability or default on each side. `makemigration` builds operations
+from those fields; `describe()` and `as_dict()` are only for showing them.
 """
 import re
 from dataclasses import dataclass, field as dataclass_field

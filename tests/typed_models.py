@@ -5,7 +5,6 @@ of several element types, JSON, binary) and a reference to a sample, `Embedding`
 a pgvector column (servers with pgvector only). Their tables are created from
 the models' own DDL, as a plugin's migration would.
 """
-import datetime
 import decimal
 import string
 
