@@ -1,4 +1,5 @@
 """`bulk_load`: what goes in through COPY comes back equal, and a bad row is named with nothing loaded."""
+import array
 import ipaddress
 
 import pytest
@@ -9,7 +10,7 @@ from powernode.bulk import BulkLoadError, bulk_load
 from powernode.schema_ops import install_uuidv7
 from powernode.uuid7 import new_uuid7
 from typed_models import Embedding, Listing, Sample, create_typed_tables, rows
-from powernode.fields import BinaryField, InetField, TSVectorField
+from powernode.fields import BinaryField, InetField, TSVectorField, VectorField
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -43,6 +44,8 @@ def _normalised(db, model, row):
             value = db.execute_sql("SELECT %s::tsvector::text", (value,)).fetchone()[0]
         elif value is not None and isinstance(field, InetField):
             value = ipaddress.ip_address(value)
+        elif value is not None and isinstance(field, VectorField):
+            value = array.array("f", value)  # single precision: the value pgvector stores
         result[field.name] = value
     return result
 
@@ -54,6 +57,8 @@ def _stored(model, instance, name):
         return ipaddress.ip_address(value)
     if value is not None and isinstance(field, BinaryField):
         return bytes(value)
+    if value is not None and isinstance(field, VectorField):  # read back as text: shortest single-precision digits
+        return array.array("f", value)
     return value
 
 
