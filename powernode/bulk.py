@@ -7,11 +7,13 @@ model's Python default (timestamps, JSON `{}`, literal defaults; a callable
 one is called once per load, so every row carries the same `created_at`, as
 Rails' `insert_all` does) and, for the primary key, the database default
 `uuidv7()`, which makes ids faster than Python does. The whole load is one COPY in one transaction: a bad row raises
-`BulkLoadError` naming it, and nothing is loaded.
+`BulkLoadError` naming it (its 0-based position in `rows`) and its column, and nothing is loaded. Text cannot hold
+NUL (PostgreSQL's rule): a value with one is refused before it is sent.
 """
 import datetime
 import io
 import json
+import re
 from typing import Iterable
 
 import peewee
@@ -28,6 +30,8 @@ class BulkLoadError(PowernodeError):
 
 def _escape(text: str) -> str:
     # COPY's text format: backslash, tab, newline and carriage return are escaped
+    if "\x00" in text:
+        raise ValueError("cannot hold a NUL character (\\x00)")
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return text
@@ -109,19 +113,23 @@ def bulk_load(model, rows: Iterable, db=None) -> int:
     # One value for every row of the load, as Rails' insert_all stamps one time on all rows.
     tail = "".join("\t" + _text(f, fields.default_value(f)) for f in defaulted) + "\n"
     count = 0
+    failures = []  # an error raised while psycopg2 reads the rows reaches us wrapped: keep the original
 
     def lines():
         nonlocal count
         for index, row in enumerate(_chain(first, rows)):
             count = index + 1
+            values = None
             try:
                 row = _as_dict(model, row)
                 values = [row.get(key, _MISSING) for key in keys]
                 if len(row) != len(keys) or _MISSING in values:
                     values = _conform(row, keys, given, values)
                 yield "\t".join("\\N" if v is None else convert(v) for convert, v in zip(converters, values)) + tail
-            except (TypeError, ValueError, AttributeError) as exc:
-                raise BulkLoadError(f"row {index}: {exc}") from None
+            except (TypeError, ValueError, AttributeError, BulkLoadError) as exc:
+                where = f"row {index}" + _failing_column(given, converters, values)
+                failures.append(BulkLoadError(f"{meta.table_name}: {where}: {exc}; nothing was loaded"))
+                raise failures[-1] from None
 
     copy = "COPY {} ({}) FROM STDIN".format(
         f'"{meta.table_name}"', ", ".join(f'"{f.column_name}"' for f in columns))
@@ -129,9 +137,9 @@ def bulk_load(model, rows: Iterable, db=None) -> int:
         with db.atomic():
             with db.cursor() as cursor:
                 cursor.copy_expert(copy, io.BufferedReader(_Lines(lines()), buffer_size=1 << 16))
-    except BulkLoadError:
-        raise
     except Exception as exc:  # a row the database refused: its line number is the row's
+        if failures:
+            raise failures[0] from None
         raise BulkLoadError(f"{meta.table_name}: {_row_message(exc)}; nothing was loaded") from None
     return count
 
@@ -166,13 +174,29 @@ def _as_dict(model, row):
     return row
 
 
+def _failing_column(given, converters, values) -> str:
+    """`, column NAME` for the first value of a row that does not convert, else ''."""
+    for field, convert, value in zip(given, converters, values or ()):
+        if value is not None and value is not _MISSING:
+            try:
+                convert(value)
+            except Exception:
+                return f", column {field.column_name}"
+    return ""
+
+
+# PostgreSQL quotes the refused value in some messages; it is row data (a token, an address): leave it out.
+_QUOTED_VALUE = (re.compile(r': ".*"$'), re.compile(r'^value ".*" is '))
+
+
 def _row_message(exc) -> str:
-    text = str(exc).strip()
-    lines = text.splitlines()
-    context = next((line for line in lines if line.startswith("CONTEXT:")), "")
+    """The database's first line, without the value it quotes, after the row and column COPY names."""
+    lines = str(exc).strip().splitlines()
     message = lines[0] if lines else type(exc).__name__
-    if ", line " in context:
-        number = int(context.split(", line ", 1)[1].split(":")[0].split(",")[0])
-        return f"row {number - 1}: {message}"
-    return message
+    message = _QUOTED_VALUE[1].sub("value is ", _QUOTED_VALUE[0].sub("", message))
+    place = re.search(r"^(?:CONTEXT:\s+)?COPY \S+, line (\d+)(?:, column (\w+))?", str(exc), re.M)
+    if place is None:
+        return message
+    column = f", column {place.group(2)}" if place.group(2) else ""
+    return f"row {int(place.group(1)) - 1}{column}: {message}"
 

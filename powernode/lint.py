@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import List
 
-from .introspect import snapshot
+from .introspect import IGNORED_TABLES, snapshot
 from .plugins import installed
 
 __all__ = ["Finding", "lint", "KINDS"]
@@ -24,7 +24,6 @@ KINDS = {
 # the Rails modules whose foreign keys the platform's convention prefixes (Ai:: -> ai_, Devops:: -> devops_)
 PREFIXED_MODULES = ("Ai", "Devops")
 SAMPLE = 200
-IGNORED_TABLES = {"powernode_migrations"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,8 @@ def _prefixes():
     return [ns.table_prefix for ns in installed if ns.rails_module in PREFIXED_MODULES]
 
 
-def _leading_column(definition: str) -> str:
-    columns = definition.split("(", 1)[1]
-    return re.split(r"[\s,)]", columns.strip(), maxsplit=1)[0].strip('"')
+def _leading_column(keys: str) -> str:
+    return re.split(r"[\s,)]", keys.strip(), maxsplit=1)[0].strip('"')
 
 
 def lint(db) -> List[Finding]:
@@ -59,7 +57,7 @@ def lint(db) -> List[Finding]:
 
 def _structure(snap):
     findings = []
-    leading = {(table, _leading_column(definition)) for (table, _), definition in snap.indexes.items()}
+    leading = {(table, _leading_column(index.keys)) for (table, _), index in snap.indexes.items()}
     constrained = set()
     for (table, name), key in snap.foreign_keys.items():
         constrained.add((table, key.column))
@@ -73,10 +71,10 @@ def _structure(snap):
             if table not in IGNORED_TABLES:
                 findings.append(Finding("unconstrained_reference", table, column))
     seen = {}
-    for (table, name), definition in sorted(snap.indexes.items()):
-        key = (table, definition)
+    for (table, name), index in sorted(snap.indexes.items()):
+        key = (table, index.definition)
         if key in seen:
-            findings.append(Finding("duplicate_index", table, None, f"{name} repeats {seen[key]}: {definition}"))
+            findings.append(Finding("duplicate_index", table, None, f"{name} repeats {seen[key]}: {index.definition}"))
         else:
             seen[key] = name
     return findings

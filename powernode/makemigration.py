@@ -1,109 +1,193 @@
-"""Write a playhouse.migrations script for the difference between the models and a database.
+"""Write a playhouse.migrations script that turns a database into what the models declare.
 
-Extends what `playhouse.migrations`' `generate` does (create tables, add and
-drop columns and plain indexes) to every difference `schema_check` finds:
-types, nullability, defaults, partial/expression/GIN/HNSW indexes, foreign
-keys and checks. The script freezes the SQL, with a `down()` that undoes it.
-Extra tables and columns are left alone (dropping data is a human's call):
-the script lists them in a comment.
+Every difference `schema_check` reports becomes steps both ways: `Missing(x)`
+creates x in `up()` and drops it in `down()`, `Extra(x)` the reverse, and a
+`Mismatch` sets the models' value in `up()` and the database's in `down()`.
+The steps are playhouse's `PostgresqlMigrator` operations (`add_column`,
+`alter_column_type`, `add_not_null`, `add_column_default`, `add_index`,
+`add_foreign_key_constraint`, `add_constraint`, their `drop_` twins, ...), frozen
+in the script as calls; raw SQL only where the migrator has no operation:
+CREATE TABLE, indexes on expressions or with an opclass or order, column comments.
+
+Extra tables and columns are dropped with their rows: the script says so in a
+note, and its `down()` restores them empty.
 """
 import datetime
-from typing import List, Tuple
+from dataclasses import dataclass
+from typing import List, NamedTuple, Tuple
 
-from .ddl import foreign_keys, table_statements
-from .schema_check import check, expected_type
+from .schema_check import Extra, Mismatch, Missing, check
+from .schema_items import ColumnDef, ForeignKey, IndexDef, TableDef, quote_identifier, quote_literal
+from .schema_ops import FrozenColumn, SQLText
 
-__all__ = ["plan", "render"]
-
-
-def _columns_sql(db, field) -> str:
-    ctx = db.get_sql_context()
-    return ctx.sql(field.ddl(ctx)).query()[0]
+__all__ = ["Step", "Plan", "plan", "steps", "render"]
 
 
-def plan(db, models, context=None) -> Tuple[List[str], List[str], List[str]]:
-    """(up statements, down statements newest first, notes) for `models` against `db`.
+@dataclass(frozen=True)
+class Step:
+    """One statement of a migration: a PostgresqlMigrator operation, or `execute` for raw SQL."""
+    operation: str
+    args: tuple = ()
+    options: Tuple[Tuple[str, object], ...] = ()  # keyword arguments, in order
+
+    def source(self) -> str:
+        arguments = ", ".join([*map(_literal, self.args),
+                               *(f"{name}={_literal(value)}" for name, value in self.options)])
+        if self.operation == "execute":
+            return f"execute(db, {arguments})"
+        return f"migrator.migrate(migrator.{self.operation}({arguments}))"
+
+    def imports(self) -> set:
+        """The `powernode.schema_ops` names its source uses."""
+        values = [*self.args, *(value for _, value in self.options)]
+        names = {type(value).__name__ for value in values if isinstance(value, (FrozenColumn, SQLText))}
+        return names | ({"execute"} if self.operation == "execute" else set())
+
+
+def _literal(value) -> str:
+    """Python source for an argument; SQL over several lines stays readable in triple quotes."""
+    if isinstance(value, str) and "\n" in value and '"""' not in value and "\\" not in value \
+            and not value.endswith('"'):
+        return f'"""{value}"""'
+    return repr(value)
+
+
+def _execute(sql: str) -> Step:
+    return Step("execute", (sql,))
+
+
+# The order `up()` runs in; `down()` runs the undoing steps in the reverse order.
+(DROP_FOREIGN_KEYS, DROP_INDEXES_AND_CHECKS, DROP_COLUMNS_AND_TABLES, CREATE_TABLES_AND_COLUMNS,
+ ALTER_TYPES, ALTER_DEFAULTS, ALTER_NULLS, CREATE_INDEXES_AND_CHECKS, CREATE_FOREIGN_KEYS) = range(9)
+
+_CREATE_PHASE = {"table": CREATE_TABLES_AND_COLUMNS, "column": CREATE_TABLES_AND_COLUMNS,
+                 "index": CREATE_INDEXES_AND_CHECKS, "check": CREATE_INDEXES_AND_CHECKS,
+                 "foreign_key": CREATE_FOREIGN_KEYS}
+_DROP_PHASE = {"table": DROP_COLUMNS_AND_TABLES, "column": DROP_COLUMNS_AND_TABLES,
+               "index": DROP_INDEXES_AND_CHECKS, "check": DROP_INDEXES_AND_CHECKS,
+               "foreign_key": DROP_FOREIGN_KEYS}
+_ALTER_PHASE = {"type": ALTER_TYPES, "default": ALTER_DEFAULTS, "null": ALTER_NULLS}
+
+
+class Change(NamedTuple):
+    """What `up()` does for one item and what `down()` does to undo it."""
+    phase: int
+    up: List[Step]
+    down: List[Step]
+
+
+def create(item) -> List[Step]:
+    """The steps that make `item` exist (a table's foreign keys excepted: see `changes`)."""
+    if isinstance(item, TableDef):
+        return ([_execute(item.create_sql())] + [step for index in item.indexes for step in create(index)]
+                + [step for column in item.columns for step in _comment(column)])
+    if isinstance(item, ColumnDef):
+        column = FrozenColumn(item.type, null=item.nullable, server_default=item.default)
+        return [Step("add_column", (item.table, item.name, column), (("allow_not_null", True),))] + _comment(item)
+    if isinstance(item, IndexDef):
+        if item.columns is None or (item.tail and item.where is None):  # expression, opclass, order, INCLUDE...
+            return [_execute(item.sql())]
+        options = [("unique", item.unique)] if item.unique else []
+        options += [("using", item.using)] if item.using != "btree" else []
+        options += [("where", SQLText(item.where))] if item.where is not None else []
+        return [Step("add_index", (item.table, item.columns), (*options, ("name", item.name)))]
+    if isinstance(item, ForeignKey):
+        return [Step("add_foreign_key_constraint", (item.table, item.column, item.to_table, "id"),
+                     (("on_delete", item.on_delete), ("constraint_name", item.name)))]
+    return [Step("add_constraint", (item.table, item.name, SQLText(item.definition)))]  # a check
+
+
+def drop(item) -> List[Step]:
+    """The steps that remove `item`."""
+    if isinstance(item, TableDef):
+        return [Step("drop_table", (item.name,))]
+    if isinstance(item, ColumnDef):
+        return [Step("drop_column", (item.table, item.name), (("cascade", False),))]
+    if isinstance(item, IndexDef):
+        return [Step("drop_index", (item.table, item.name))]
+    return [Step("drop_constraint", (item.table, item.name))]  # a check or a foreign key
+
+
+def _comment(column: ColumnDef) -> List[Step]:
+    if not column.comment:
+        return []
+    return [_execute(f"COMMENT ON COLUMN {quote_identifier(column.table)}.{quote_identifier(column.name)} "
+                     f"IS {quote_literal(column.comment)}")]
+
+
+def _set(table, column, attribute, value) -> List[Step]:
+    """The steps that give `table.column` the `value` of one of its attributes (type, null or default)."""
+    if attribute == "type":
+        return [Step("alter_column_type", (table, column, FrozenColumn(value)),
+                     (("cast", f"{quote_identifier(column)}::{value}"),))]
+    if attribute == "null":
+        return [Step("drop_not_null" if value else "add_not_null", (table, column))]
+    if value is None:
+        return [Step("drop_column_default", (table, column))]
+    return [Step("add_column_default", (table, column, SQLText(value)))]
+
+
+def changes(difference) -> List[Change]:
+    """The changes that resolve one difference, each with its undoing."""
+    if isinstance(difference, Mismatch):
+        d = difference
+        return [Change(_ALTER_PHASE[d.attribute], _set(d.table, d.column, d.attribute, d.model_value),
+                       _set(d.table, d.column, d.attribute, d.database_value))]
+    item = difference.item
+    keys = item.foreign_keys if isinstance(item, TableDef) else ()  # added once every table exists
+    if isinstance(difference, Missing):
+        return ([Change(_CREATE_PHASE[item.kind], create(item), drop(item))]
+                + [Change(CREATE_FOREIGN_KEYS, create(key), drop(key)) for key in keys])
+    return ([Change(DROP_FOREIGN_KEYS, drop(key), create(key)) for key in keys]
+            + [Change(_DROP_PHASE[item.kind], drop(item), create(item))])
+
+
+def steps(differences) -> Tuple[List[Step], List[Step]]:
+    """(up steps, down steps) resolving `differences`; down undoes up, last step first."""
+    ordered = sorted((change for d in differences for change in changes(d)), key=lambda change: change.phase)
+    return ([step for change in ordered for step in change.up],
+            [step for change in reversed(ordered) for step in change.down])
+
+
+def _notes(differences) -> List[str]:
+    notes = []
+    for d in differences:
+        if isinstance(d, Missing) and d.kind == "missing_column" and not d.item.nullable and d.item.default is None:
+            notes.append(f"{d.table}.{d.column} is NOT NULL without a default: "
+                         "fill existing rows before this runs on a table that has any")
+        elif isinstance(d, Extra) and d.kind == "extra_column":
+            notes.append(f"up() drops column {d.table}.{d.column} and its data; down() restores the column empty")
+        elif isinstance(d, Extra) and d.kind == "extra_table":
+            notes.append(f"up() drops table {d.table} and its rows; down() restores the table empty")
+    return notes
+
+
+class Plan(NamedTuple):
+    up: List[Step]
+    down: List[Step]
+    notes: List[str]
+
+
+def plan(db, models, context=None) -> Plan:
+    """The steps that bring `db` to `models`, the steps that undo them, and notes for the reader.
 
     context: every selected model, so that foreign keys to other namespaces' tables count.
     """
-    result = check(db, models, context)
-    by_table = {m._meta.table_name: m for m in models}
-    up, down, notes = [], [], []
-    selected = {m._meta.table_name for m in (context or models)}
-    for d in result.differences:
-        model = by_table.get(d.table)
-        t = f'"{d.table}"'
-        if d.kind == "missing_table":
-            up += table_statements(db, model)
-            up += [k.sql() for k in foreign_keys(model) if k.to_table in selected]
-            down.append(f"DROP TABLE IF EXISTS {t} CASCADE")
-        elif d.kind == "missing_column":
-            field = model._meta.columns[d.column]
-            up.append(f"ALTER TABLE {t} ADD COLUMN {_columns_sql(db, field)}")
-            down.append(f'ALTER TABLE {t} DROP COLUMN "{d.column}"')
-            if not field.null and getattr(field, "server_default", None) is None:
-                notes.append(f"{d.table}.{d.column} is NOT NULL without a default: "
-                             "fill existing rows before this runs on a table that has any")
-        elif d.kind == "type_mismatch":
-            field = model._meta.columns[d.column]
-            wanted = expected_type(db, field)
-            up.append(f'ALTER TABLE {t} ALTER COLUMN "{d.column}" TYPE {wanted} USING "{d.column}"::{wanted}')
-            down.append(f'ALTER TABLE {t} ALTER COLUMN "{d.column}" TYPE {d.actual} USING "{d.column}"::{d.actual}')
-        elif d.kind == "null_mismatch":
-            field = model._meta.columns[d.column]
-            verb, undo = ("DROP", "SET") if field.null else ("SET", "DROP")
-            up.append(f'ALTER TABLE {t} ALTER COLUMN "{d.column}" {verb} NOT NULL')
-            down.append(f'ALTER TABLE {t} ALTER COLUMN "{d.column}" {undo} NOT NULL')
-        elif d.kind == "default_mismatch":
-            up.append(_set_default(t, d.column, d.expected))
-            down.append(_set_default(t, d.column, d.actual))
-        elif d.kind == "missing_index":
-            name = d.expected.split(":", 1)[0]
-            index = next(i for i in model._meta.fields_to_index() if i._name == name)
-            up.append(db.get_sql_context().sql(index).query()[0])
-            down.append(f'DROP INDEX IF EXISTS "{name}"')
-        elif d.kind == "extra_index":
-            name, definition = d.actual.split(": ", 1)
-            up.append(f'DROP INDEX IF EXISTS "{name}"')
-            unique = "UNIQUE " if definition.startswith("UNIQUE ") else ""
-            down.append(f'CREATE {unique}INDEX "{name}" ON {t} {definition[len(unique):]}')
-        elif d.kind == "missing_foreign_key":
-            key = next(k for k in foreign_keys(model) if k.column == d.column)
-            up.append(key.sql())
-            down.append(f'ALTER TABLE {t} DROP CONSTRAINT IF EXISTS "{key.name}"')
-        elif d.kind == "extra_foreign_key":
-            name = d.actual.split(" ", 1)[0]
-            up.append(f'ALTER TABLE {t} DROP CONSTRAINT IF EXISTS "{name}"')
-            notes.append(f"down() does not restore foreign key {name} on {d.table}.{d.column}")
-        elif d.kind == "missing_check":
-            name, definition = d.expected.split(": ", 1)
-            up.append(f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}')
-            down.append(f'ALTER TABLE {t} DROP CONSTRAINT IF EXISTS "{name}"')
-        elif d.kind == "extra_check":
-            name, definition = d.actual.split(": ", 1)
-            up.append(f'ALTER TABLE {t} DROP CONSTRAINT IF EXISTS "{name}"')
-            down.append(f'ALTER TABLE {t} ADD CONSTRAINT "{name}" {definition}')
-        elif d.kind in ("extra_table", "extra_column"):
-            notes.append(f"left in place: {d.kind.replace('_', ' ')} {d.table}{'.' + d.column if d.column else ''}")
-    return up, list(reversed(down)), notes
-
-
-def _set_default(table, column, sql):
-    if sql is None:
-        return f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT'
-    return f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {sql}'
+    differences = check(db, models, context).differences
+    up, down = steps(differences)
+    return Plan(up, down, _notes(differences))
 
 
 def render(name, up, down, notes) -> str:
-    """The migration file's text: frozen SQL, run on a raw cursor as the generated migrations do."""
-    def block(statements):
-        return "".join(f"    {s!r},\n" for s in statements)
+    """The migration file's text: the steps as migrator calls and raw SQL, under playhouse's runner."""
+    def body(steps):
+        return "\n".join(f"    {step.source()}" for step in steps) or "    pass"
 
+    imports = sorted(set().union(*(step.imports() for step in up + down)))
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [f'"""{name}"""', f"# Written by `powernode makemigration` on {stamp} from the models' difference "
-             "with the database.", "from powernode.schema_ops import execute", ""]
-    lines += [f"# NOTE: {note}" for note in notes] + ([""] if notes else [])
-    lines += ["UP = [", block(up).rstrip("\n"), "]", "", "DOWN = [", block(down).rstrip("\n"), "]", "", "",
-              "def up(migrator, db):", "    for statement in UP:", "        execute(db, statement)", "", "",
-              "def down(migrator, db):", "    for statement in DOWN:", "        execute(db, statement)", ""]
-    return "\n".join(line for line in lines if line is not None)
+             "with the database."]
+    lines += [f"from powernode.schema_ops import {', '.join(imports)}"] if imports else []
+    lines += [""] + [f"# NOTE: {note}" for note in notes] + ([""] if notes else [])
+    lines += ["", "def up(migrator, db):", body(up), "", "", "def down(migrator, db):", body(down), ""]
+    return "\n".join(lines)

@@ -5,41 +5,41 @@ signature; this compares everything the platform's schema carries: column
 types, nullability and defaults, index definitions (partial, expression, GIN,
 HNSW with opclass), foreign keys with `on_delete`, and check constraints.
 It only reads (`check()` runs in a read-only transaction).
+
+A difference is data, as in `playhouse.schema_diff`: `Missing(item)` and
+`Extra(item)` carry the `schema_items` value (table, column, index, foreign key,
+check) the models declare or the database holds, and `Mismatch` a column's
+type, nullability or default on each side. `makemigration` builds operations
+from those fields; `describe()` and `as_dict()` are only for showing them.
 """
 import re
-from dataclasses import asdict, dataclass, field as dataclass_field
-from typing import List, Optional
+from dataclasses import dataclass, field as dataclass_field
+from typing import Any, List, Optional, Union
+
+import peewee
 
 from .ddl import foreign_keys
-from .introspect import snapshot
+from .introspect import IGNORED_TABLES, snapshot
+from .schema_items import CheckDef, ColumnDef, ForeignKey, IndexDef, TableDef
 
-__all__ = ["Difference", "CheckResult", "check", "expected_type", "KINDS", "BLOCKING"]
+__all__ = ["Difference", "Missing", "Extra", "Mismatch", "CheckResult", "check", "expected_type", "BLOCKING"]
 
-KINDS = ("missing_table", "extra_table", "missing_column", "extra_column", "type_mismatch", "null_mismatch",
-         "default_mismatch", "missing_index", "extra_index", "missing_foreign_key", "extra_foreign_key",
-         "missing_check", "extra_check")
 # The differences that stop the database from serving the models; the others are notes.
 BLOCKING = {"missing_table", "missing_column", "type_mismatch", "null_mismatch"}
-IGNORED_TABLES = {"powernode_migrations"}
+
+Item = Union[TableDef, ColumnDef, IndexDef, CheckDef, ForeignKey]
 
 
-@dataclass(frozen=True)
-class Difference:
-    kind: str
-    table: str
-    column: Optional[str] = None
-    expected: Optional[str] = None
-    actual: Optional[str] = None
-    blocking: bool = dataclass_field(default=None, compare=False)
+class _Shown:
+    """What every difference shares: its kind, whether it blocks, and how `check` shows it."""
 
     def __post_init__(self):
         if self.blocking is None:
             object.__setattr__(self, "blocking", self.kind in BLOCKING)
 
     def as_dict(self):
-        data = asdict(self)
-        del data["blocking"]
-        return data
+        return {"kind": self.kind, "table": self.table, "column": self.column, "expected": self.expected,
+                "actual": self.actual, "blocking": self.blocking}
 
     def describe(self) -> str:
         what = self.kind.replace("_", " ")
@@ -48,6 +48,92 @@ class Difference:
             return f"{subject}{what}: models {self.expected}, database {self.actual}"
         detail = self.expected if self.expected is not None else self.actual
         return f"{subject}{what}" + (f" ({detail})" if detail else "")
+
+
+@dataclass(frozen=True)
+class Missing(_Shown):
+    """The models declare `item`; the database lacks it (or holds it differently: then an `Extra` too)."""
+    item: Item
+    note: Optional[str] = None  # shown in place of the item's summary, e.g. "a table powernode adds"
+    blocking: bool = dataclass_field(default=None, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return f"missing_{self.item.kind}"
+
+    @property
+    def table(self) -> str:
+        return self.item.table
+
+    @property
+    def column(self) -> Optional[str]:
+        return self.item.column
+
+    @property
+    def expected(self) -> Optional[str]:
+        return self.note if self.note is not None else self.item.summary()
+
+    actual = None
+
+
+@dataclass(frozen=True)
+class Extra(_Shown):
+    """The database holds `item`; the models do not declare it (or declare it differently)."""
+    item: Item
+    blocking: bool = dataclass_field(default=None, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return f"extra_{self.item.kind}"
+
+    @property
+    def table(self) -> str:
+        return self.item.table
+
+    @property
+    def column(self) -> Optional[str]:
+        return self.item.column
+
+    @property
+    def actual(self) -> Optional[str]:
+        return self.item.summary()
+
+    expected = None
+
+
+@dataclass(frozen=True)
+class Mismatch(_Shown):
+    """A column's `attribute` ("type", "null" or "default") differs: the models' value, the database's.
+
+    Values are typed: a type is format_type() text, null a bool (True: NULL allowed),
+    a default SQL text or None.
+    """
+    table: str
+    column: str
+    attribute: str
+    model_value: Any
+    database_value: Any
+    blocking: bool = dataclass_field(default=None, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return f"{self.attribute}_mismatch"
+
+    @property
+    def expected(self):
+        return self._shown(self.model_value)
+
+    @property
+    def actual(self):
+        return self._shown(self.database_value)
+
+    def _shown(self, value):
+        if self.attribute == "null":
+            return "NULL" if value else "NOT NULL"
+        return value
+
+
+Difference = Union[Missing, Extra, Mismatch]
 
 
 @dataclass
@@ -108,21 +194,26 @@ def normalize_expression(text: str) -> str:
     return re.sub(r"[\s()]", "", text)
 
 
-def _index_definition(db, model, index) -> str:
-    """An index as `[UNIQUE ]USING method (columns) [WHERE ...]`, the form introspect reads."""
-    sql = db.get_sql_context().sql(index).query()[0]
-    unique = "UNIQUE " if sql.startswith("CREATE UNIQUE") else ""
-    body = sql.split(f' ON "{model._meta.table_name}" ', 1)[1]
-    if not body.startswith("USING "):
-        body = "USING btree " + body
-    return unique + body
+def model_table(db, model, model_tables) -> TableDef:
+    """What the models declare for `model`'s table, foreign keys to `model_tables` included."""
+    table = model._meta.table_name
+    columns = tuple(ColumnDef(table, field.column_name, expected_type(db, field), bool(field.null),
+                              getattr(field, "server_default", None), field.help_text or None)
+                    for field in model._meta.sorted_fields)
+    indexes = tuple(IndexDef.from_sql(table, db.get_sql_context().sql(index).query()[0])
+                    for index in model._meta.fields_to_index())
+    checks = tuple(CheckDef(table, c.name, f"CHECK ({c.expression})") for c in model._meta.check_specs)
+    keys = tuple(k for k in foreign_keys(model) if k.to_table in model_tables)
+    return TableDef(table, columns, _primary_key(model), indexes, checks, keys)
 
 
-def _same_index(expected: str, actual: str) -> bool:
-    def loose(definition):
-        return normalize_expression(definition.lower().replace('"', ""))
-
-    return loose(expected) == loose(actual)
+def _primary_key(model):
+    key = model._meta.primary_key
+    if not key:
+        return ()
+    if isinstance(key, peewee.CompositeKey):
+        return tuple(model._meta.fields[name].column_name for name in key.field_names)
+    return (key.column_name,)
 
 
 def check(db, models, context=None) -> CheckResult:
@@ -134,89 +225,68 @@ def check(db, models, context=None) -> CheckResult:
     """
     with db.atomic():
         db.execute_sql("SET TRANSACTION READ ONLY")
-        live = snapshot(db)
+        live = snapshot(db).table_defs()
     differences = []
     tables = {m._meta.table_name: m for m in models}
     model_tables = {m._meta.table_name for m in (context or models)}
     if context is None:
-        for name in sorted(live.tables - model_tables - IGNORED_TABLES):
-            differences.append(Difference("extra_table", name))
+        differences += [Extra(live[name]) for name in sorted(set(live) - model_tables - IGNORED_TABLES)]
     for name in sorted(tables):
         model = tables[name]
-        if name not in live.tables:
-            if getattr(model._meta, "platform_table", True):
-                differences.append(Difference("missing_table", name))
-            else:  # designed here for a seed-document name: the platform's database never has it
-                differences.append(Difference("missing_table", name, expected="a table powernode adds",
-                                              blocking=False))
-            continue
-        differences += _columns(db, model, live)
-        differences += _indexes(db, model, live)
-        differences += _foreign_keys(model, live, model_tables)
-        differences += _checks(model, live)
+        wanted = model_table(db, model, model_tables)
+        if name in live:
+            differences += compare_tables(wanted, live[name])
+        elif getattr(model._meta, "platform_table", True):
+            differences.append(Missing(wanted))
+        else:  # designed here for a seed-document name: the platform's database never has it
+            differences.append(Missing(wanted, note="a table powernode adds", blocking=False))
     return CheckResult(differences)
 
 
-def _columns(db, model, live):
-    table = model._meta.table_name
-    fields = {f.column_name: f for f in model._meta.sorted_fields}
-    live_columns = {column for (t, column) in live.columns if t == table}
-    for column in sorted(live_columns - set(fields)):
-        yield Difference("extra_column", table, column, actual=live.columns[(table, column)].type)
-    for column, field in fields.items():
-        info = live.columns.get((table, column))
-        if info is None:
-            yield Difference("missing_column", table, column, expected=expected_type(db, field))
+def compare_tables(wanted: TableDef, have: TableDef) -> List[Difference]:
+    """The differences between a table as declared and as the database holds it."""
+    def by(attribute, items):
+        return {getattr(item, attribute): item for item in items}
+
+    return [*_columns(wanted, have),
+            *_pair(by("name", wanted.indexes), by("name", have.indexes), _same_index),
+            # a foreign key is known by its column: the target and on_delete must agree, the name may differ
+            *_pair(by("column", wanted.foreign_keys), by("column", have.foreign_keys),
+                   lambda a, b: (a.to_table, a.on_delete) == (b.to_table, b.on_delete)),
+            *_pair(by("name", wanted.checks), by("name", have.checks),
+                   lambda a, b: normalize_expression(a.definition) == normalize_expression(b.definition))]
+
+
+def _columns(wanted: TableDef, have: TableDef):
+    declared = {c.name: c for c in wanted.columns}
+    held = {c.name: c for c in have.columns}
+    for name in sorted(set(held) - set(declared)):
+        yield Extra(held[name])
+    for name, want in declared.items():
+        found = held.get(name)
+        if found is None:
+            yield Missing(want)
             continue
-        wanted = expected_type(db, field)
-        if wanted != info.type:
-            yield Difference("type_mismatch", table, column, wanted, info.type)
-        if bool(field.null) != info.nullable:
-            yield Difference("null_mismatch", table, column, _null(field.null), _null(info.nullable))
-        default = getattr(field, "server_default", None)
-        if normalize_default(default) != normalize_default(info.default):
-            yield Difference("default_mismatch", table, column, default, info.default)
+        if want.type != found.type:
+            yield Mismatch(wanted.name, name, "type", want.type, found.type)
+        if want.nullable != found.nullable:
+            yield Mismatch(wanted.name, name, "null", want.nullable, found.nullable)
+        if normalize_default(want.default) != normalize_default(found.default):
+            yield Mismatch(wanted.name, name, "default", want.default, found.default)
 
 
-def _null(nullable) -> str:
-    return "NULL" if nullable else "NOT NULL"
-
-
-def _pair(kind, table, expected, actual, same, column=None):
-    """missing_/extra_ differences between two {key: definition} maps; a changed item is both."""
+def _pair(expected, actual, same):
+    """Missing/Extra differences between two {key: item} maps; an item that changed is both."""
     for key in sorted(set(expected) | set(actual)):
         want, have = expected.get(key), actual.get(key)
-        where = {"column": key} if column else {}
-        label = (lambda text: text) if column else (lambda text: f"{key}: {text}")
         if want is not None and (have is None or not same(want, have)):
-            yield Difference(f"missing_{kind}", table, expected=label(want), **where)
+            yield Missing(want)
         if have is not None and (want is None or not same(want, have)):
-            yield Difference(f"extra_{kind}", table, actual=label(have), **where)
+            yield Extra(have)
 
 
-def _indexes(db, model, live):
-    table = model._meta.table_name
-    expected = {index._name: _index_definition(db, model, index) for index in model._meta.fields_to_index()}
-    actual = {name: definition for (t, name), definition in live.indexes.items() if t == table}
-    return _pair("index", table, expected, actual, _same_index)
+def _same_index(expected: IndexDef, actual: IndexDef) -> bool:
+    def loose(index):
+        return normalize_expression(index.definition.lower().replace('"', ""))
 
-
-def _foreign_keys(model, live, model_tables):
-    def text(name, to_table, on_delete):
-        return f"{name} -> {to_table} ON DELETE {on_delete or 'NO ACTION'}"
-
-    table = model._meta.table_name
-    expected = {k.column: text(k.name, k.to_table, k.on_delete)
-                for k in foreign_keys(model) if k.to_table in model_tables}
-    actual = {fk.column: text(name, fk.to_table, fk.on_delete)
-              for (t, name), fk in live.foreign_keys.items() if t == table}
-    # the target and on_delete must agree; a constraint's name may differ
-    return _pair("foreign_key", table, expected, actual, lambda a, b: a.split(" ", 1)[1] == b.split(" ", 1)[1],
-                 column=True)
-
-
-def _checks(model, live):
-    table = model._meta.table_name
-    expected = {c.name: f"CHECK ({c.expression})" for c in model._meta.check_specs}
-    actual = {name: definition for (t, name), definition in live.checks.items() if t == table}
-    return _pair("check", table, expected, actual, lambda a, b: normalize_expression(a) == normalize_expression(b))
+    return loose(expected) == loose(actual)

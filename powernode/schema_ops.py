@@ -1,14 +1,18 @@
-"""Schema operations the generated migrations call: extensions, uuidv7(), foreign keys, drops.
+"""Schema operations migrations call: extensions, uuidv7(), foreign keys, drops, frozen columns.
 
-Statements run on a raw cursor without parameters, so DDL text is sent as
-written (a `%` in a CHECK stays a `%`).
+`execute` runs a statement on a raw cursor without parameters, so DDL text is
+sent as written (a `%` in a CHECK stays a `%`). `FrozenColumn` and `SQLText`
+are what a written migration hands to playhouse's migrator operations.
 """
-from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable
+
+import peewee
 
 from .errors import MissingExtension
+from .introspect import fetch_all
+from .schema_items import ForeignKey
 
-__all__ = ["ForeignKey", "execute", "require_extensions", "install_uuidv7",
+__all__ = ["ForeignKey", "FrozenColumn", "SQLText", "execute", "require_extensions", "install_uuidv7",
            "add_foreign_keys", "drop_tables"]
 
 # RFC 9562 UUIDv7 for servers before PostgreSQL 18, which has uuidv7() built in:
@@ -30,18 +34,40 @@ $$
 EXTENSION_PACKAGES = {"vector": "pgvector", "ltree": "PostgreSQL's contrib modules"}
 
 
-@dataclass(frozen=True)
-class ForeignKey:
-    name: str
-    table: str
-    column: str
-    to_table: str
-    on_delete: Optional[str] = None  # SQL: CASCADE, SET NULL, RESTRICT
+class SQLText(peewee.SQL):
+    """SQL text (a default, a check, a predicate) for a migrator operation, sent as written.
 
-    def sql(self) -> str:
-        clause = f" ON DELETE {self.on_delete}" if self.on_delete else ""
-        return (f'ALTER TABLE "{self.table}" ADD CONSTRAINT "{self.name}" '
-                f'FOREIGN KEY ("{self.column}") REFERENCES "{self.to_table}" ("id"){clause}')
+    peewee runs a migrator's statement with a parameter tuple, even an empty one,
+    so psycopg2 would read a `%` in the text as a placeholder: it is doubled here.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        super().__init__(text.replace("%", "%%"))
+
+    def __repr__(self):
+        return f"SQLText({self.text!r})"
+
+
+class FrozenColumn(peewee.Field):
+    """A column as a migration freezes it, for `migrator.add_column`/`alter_column_type`.
+
+    Its type and default are SQL text, so the migration keeps meaning what it
+    meant when it was written, whatever the models become.
+    """
+
+    def __init__(self, sql_type: str, null: bool = True, server_default: str = None):
+        constraints = [peewee.SQL("DEFAULT"), SQLText(server_default)] if server_default is not None else None
+        super().__init__(null=null, constraints=constraints)
+        self.sql_type, self.server_default = sql_type, server_default
+
+    def ddl_datatype(self, ctx):
+        return peewee.SQL(self.sql_type)
+
+    def __repr__(self):
+        options = "" if self.null else ", null=False"
+        options += f", server_default={self.server_default!r}" if self.server_default is not None else ""
+        return f"FrozenColumn({self.sql_type!r}{options})"
 
 
 def execute(db, sql: str):
@@ -49,18 +75,12 @@ def execute(db, sql: str):
         cursor.execute(sql)
 
 
-def _rows(db, sql: str, params=()):
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def require_extensions(db, names: Iterable[str], namespace: str):
     """CREATE EXTENSION each one, or fail naming the one this server lacks."""
-    available = {name for (name,) in _rows(db, "SELECT name FROM pg_available_extensions")}
+    available = {name for (name,) in fetch_all(db, "SELECT name FROM pg_available_extensions")}
     for name in names:
         if name not in available:
-            version = _rows(db, "SHOW server_version")[0][0]
+            version = fetch_all(db, "SHOW server_version")[0][0]
             raise MissingExtension(
                 f"namespace {namespace!r} needs the PostgreSQL extension {name!r}, which this server "
                 f"(PostgreSQL {version}) does not have: install {EXTENSION_PACKAGES.get(name, name)} "
@@ -80,8 +100,8 @@ def add_foreign_keys(db, foreign_keys: Iterable[ForeignKey]):
     A namespace lists the foreign keys between its tables and every other
     namespace's, in both directions: whichever side migrates second adds them.
     """
-    tables = {name for (name,) in _rows(db, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
-    present = {name for (name,) in _rows(
+    tables = {name for (name,) in fetch_all(db, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    present = {name for (name,) in fetch_all(
         db, "SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace")}
     for key in foreign_keys:
         if key.table in tables and key.to_table in tables and key.name not in present:

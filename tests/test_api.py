@@ -6,7 +6,11 @@ import peewee
 import pytest
 
 import powernode
+from powernode.ddl import foreign_keys, rails_foreign_key_name, table_statements
 from powernode.errors import DatabaseUnavailable, DeclarationError, UnknownNamespace
+from powernode.introspect import snapshot
+from powernode.schema_items import ForeignKey
+from powernode.schema_ops import add_foreign_keys, execute
 from powernode.uuid7 import is_uuid7
 
 
@@ -118,7 +122,7 @@ def test_reference_column_must_end_in_id():
         powernode.Reference("Account", column_name="account")
 
 
-def test_reference_makes_uuid_column_foreign_key_and_one_index():
+def test_reference_makes_uuid_column_foreign_key_and_one_index(core_db):
     class Gadget(powernode.PowernodeModel):
         account = powernode.Reference("Account", column_name="account_id", on_delete="cascade")
 
@@ -129,3 +133,25 @@ def test_reference_makes_uuid_column_foreign_key_and_one_index():
     assert isinstance(Gadget._meta.fields["account"], peewee.ForeignKeyField)
     assert Gadget._meta.fields["account"].field_type == "UUID"
     assert [i.name for i in Gadget._meta.index_specs] == ["index_gadgets_on_account_id"]
+
+    Account = powernode.models["Account"]
+    Gadget._meta.fields["account"].resolve(Account)  # what registering the model in a namespace does
+    Gadget.bind(core_db)
+    for statement in table_statements(core_db, Gadget):
+        execute(core_db, statement)
+    add_foreign_keys(core_db, foreign_keys(Gadget))
+
+    catalog = snapshot(core_db, ["gadgets"])
+    assert catalog.columns[("gadgets", "account_id")].type == "uuid"
+    assert list(catalog.foreign_keys.values()) == [
+        ForeignKey(rails_foreign_key_name("gadgets", "account_id"), "gadgets", "account_id", "accounts", "CASCADE")]
+    assert [(index.name, index.columns) for index in catalog.indexes.values()] == [
+        ("index_gadgets_on_account_id", ("account_id",))]
+
+    with pytest.raises(peewee.IntegrityError) as orphan, core_db.atomic():
+        Gadget.create(account=uuid.uuid4())
+    assert orphan.value.constraint_name == rails_foreign_key_name("gadgets", "account_id")
+    acme = Account.create(name="Acme")
+    gadget = Gadget.create(account=acme)
+    acme.delete_instance()
+    assert not Gadget.select().where(Gadget.id == gadget.id).exists()  # ON DELETE CASCADE

@@ -87,6 +87,27 @@ def test_check_on_the_platforms_database_reports_only_the_intentional_difference
     assert report["compatible"] is True
     found = {(d["kind"], d["table"], d["column"]) for d in report["differences"]}
     assert found == expected_attach_differences(namespaces, tables)
+    assert {key for d in report["differences"] for key in d} == {"kind", "table", "column", "expected", "actual",
+                                                                 "blocking"}
+    assert not any(d["blocking"] for d in report["differences"])
+
+
+def test_check_json_marks_what_blocks(platform):
+    url, namespaces, _ = platform
+    _execute(url, 'ALTER TABLE "users" DROP COLUMN "last_login_ip"',
+             'ALTER TABLE "accounts" ALTER COLUMN "status" SET DEFAULT \'suspended\'')
+    code, out, err = run_cli("check", "--json", "--database", url, "--namespace", ",".join(namespaces))
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["compatible"] is False
+    differences = {(d["kind"], d["table"], d["column"]): d for d in report["differences"]}
+    assert differences[("missing_column", "users", "last_login_ip")] == {
+        "kind": "missing_column", "table": "users", "column": "last_login_ip", "expected": "character varying(45)",
+        "actual": None, "blocking": True}
+    assert differences[("default_mismatch", "accounts", "status")] == {
+        "kind": "default_mismatch", "table": "accounts", "column": "status", "expected": "'active'",
+        "actual": "'suspended'::character varying", "blocking": False}
+    assert [key for key, d in differences.items() if d["blocking"]] == [("missing_column", "users", "last_login_ip")]
 
 
 def test_every_model_reads_and_writes_the_platforms_database(platform):

@@ -24,8 +24,24 @@ def test_migrate_twice_then_status_and_rollback(database_url):
 
 def test_rollback_refuses_to_drop_what_another_namespace_needs(database_url):
     assert run_cli("migrate", "--database", database_url, "--namespace", "chat")[0] == 0
+    code, out, err = run_cli("rollback", "--database", database_url, "--namespace", "core")
+    assert (code, out) == (1, "")
+    assert err == ("powernode: error: cannot roll back core: namespace chat depends on it and is migrated; "
+                   "roll back chat first\n")
+    code, out, _ = run_cli("status", "--database", database_url, "--namespace", "chat")
+    assert [line.split()[:2] for line in out.splitlines() if "pending" not in line] == [
+        ["core", "0001_core_tables"], ["chat", "0001_chat_tables"]]  # nothing was rolled back
+
+    assert run_cli("rollback", "--database", database_url, "--namespace", "chat")[0] == 0
+    code, out, err = run_cli("rollback", "--database", database_url, "--namespace", "core")
+    assert (code, out.strip()) == (0, "reverted core/0001_core_tables"), err
+
+
+def test_rollback_to_an_unknown_migration_lists_the_applied_ones(database_url):
+    assert run_cli("migrate", "--database", database_url, "--namespace", "chat")[0] == 0
     code, out, err = run_cli("rollback", "--database", database_url, "--namespace", "chat", "--to", "zzz")
-    assert code == 1 and "no single applied migration named 'zzz'" in err
+    assert code == 1 and err == ("powernode: error: no single applied migration named 'zzz'; applied: "
+                                 "chat/0001_chat_tables, core/0001_core_tables\n")
 
 
 def test_migrate_uses_database_url_from_the_environment(database_url):
