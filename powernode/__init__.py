@@ -25,20 +25,23 @@ __all__ = [
 models = ModelsView(registry)
 
 
-def connect(url=None, namespaces=None, load_models=True):
+def connect(url=None, namespaces=None, load_models=True, tenant_key=None):
     """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
     (their dependencies come along). load_models=False defers importing the
     model modules until a model is first asked for (what `migrate` needs);
-    back-references from a namespace exist once it is loaded. Returns a peewee database.
+    back-references from a namespace exist once it is loaded. tenant_key: the secret
+    `tenant()` signs with under row-level security (default `$POWERNODE_TENANT_KEY`).
+    Returns a peewee database.
     """
     from .database import open_database
 
     selected = registry.resolve_selection(namespaces)
     database = open_database(url)
     database.namespaces = selected
+    database.tenant_key = tenant_key
     registry.use_database(database, selected)
     if load_models:
         registry.models_of(selected)

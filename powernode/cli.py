@@ -209,14 +209,30 @@ def _print_grouped(items, describe):
 
 def _rls(args) -> int:
     from . import rls
+    from .registry import registry
+    from .signing import key_from
 
     db = _connect(args)
-    if args.action == "status":
-        tables, protected = rls.status(db)
-        print(f"row-level security on {protected} of {tables} tables with account_id")
-    else:
-        count = getattr(rls, args.action)(db)
-        print(f"row-level security {args.action}d on {count} tables with account_id")
+    models = registry.models_of(tuple(registry.namespaces))  # ownership is judged over every installed model
+    if args.action == "enable":
+        changed = rls.enable(db, key=key_from(required=False), models=models)
+        print(f"row-level security enabled; policies written on {changed} tables")
+        return _print_rls_status(rls.status(db, models), per_table=False)
+    if args.action == "disable":
+        print(f"row-level security disabled on {rls.disable(db)} tables")
+        return 0
+    return _print_rls_status(rls.status(db, models))
+
+
+def _print_rls_status(states, per_table=True) -> int:
+    """One line per table, then the counts; exit 1 while an account-owned table is unprotected."""
+    for state in states if per_table else ():
+        print(f"{state.table:<44} {state.state:<12} {state.detail}")
+    counts = {kind: sum(state.state == kind for state in states) for kind in ("protected", "global", "unprotected")}
+    print(", ".join(f"{count} {kind}" for kind, count in counts.items()))
+    if counts["unprotected"]:
+        return _fail(f"{counts['unprotected']} account-owned tables have no row-level security: "
+                     "run `powernode rls enable`", EXIT_FAILED)
     return 0
 
 

@@ -22,6 +22,7 @@ class PowernodeDatabase(PostgresqlExtDatabase):
 
     namespaces = ("core",)
     url = None
+    tenant_key = None  # `tenant()` signs with it under row-level security; never shown
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
         try:
