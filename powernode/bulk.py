@@ -12,12 +12,14 @@ Rails' `insert_all` does) and, for the primary key, the database default
 import datetime
 import io
 import json
+import re
 from typing import Iterable
 
 import peewee
 
 from . import fields
 from .errors import PowernodeError
+from .redact import values
 
 __all__ = ["bulk_load", "BulkLoadError"]
 
@@ -167,12 +169,18 @@ def _as_dict(model, row):
 
 
 def _row_message(exc) -> str:
+    """PostgreSQL's first line, without the value it may quote, and the row (and column) COPY names."""
     text = str(exc).strip()
     lines = text.splitlines()
     context = next((line for line in lines if line.startswith("CONTEXT:")), "")
-    message = lines[0] if lines else type(exc).__name__
-    if ", line " in context:
-        number = int(context.split(", line ", 1)[1].split(":")[0].split(",")[0])
-        return f"row {number - 1}: {message}"
+    message = values(lines[0].removeprefix("ERROR:").strip()) if lines else type(exc).__name__
+    found = _COPY_CONTEXT.search(context)
+    if found:
+        column = f", column {found.group('column')}" if found.group("column") else ""
+        return f"row {int(found.group('line')) - 1}{column}: {message}"
     return message
+
+
+# CONTEXT:  COPY accounts, line 3, column seats: "<the value>"
+_COPY_CONTEXT = re.compile(r", line (?P<line>\d+)(?:, column (?P<column>[^:]+))?")
 

@@ -21,7 +21,7 @@ from . import rls
 from .errors import MigrationFailed, PowernodeError
 from .registry import registry
 
-__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "rollback", "HISTORY_TABLE"]
+__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "unmigrated", "rollback", "HISTORY_TABLE"]
 
 HISTORY_TABLE = "powernode_migrations"
 LOCK_KEY = 0x706F7765726E6F64  # "powernod": one advisory lock for every migrator
@@ -150,6 +150,16 @@ def status(database, namespaces=None):
         if runner is not None:
             rows.extend((namespace, migration) for migration in runner.status())
     return rows
+
+
+def unmigrated(database, namespaces=None) -> List[str]:
+    """The selected namespaces with a migration not applied, and those that depend on them."""
+    selected = registry.resolve_selection(namespaces) if namespaces is not None else database.namespaces
+    pending = {namespace for namespace, migration in status(database, selected) if migration.applied is None}
+    for namespace in selected:  # dependency order: a namespace's dependencies are decided before it
+        if pending & set(registry.namespaces[namespace].depends_on):
+            pending.add(namespace)
+    return [namespace for namespace in selected if namespace in pending]
 
 
 def rollback(database, namespaces=None, to=None) -> List[str]:

@@ -7,10 +7,13 @@ another account's rows in every account-owned table the registry's models and th
 schema define. Each attack is paired with the same statement on the attacker's own rows,
 so that a policy hiding everything would fail too.
 """
+import logging
 import secrets
+import traceback
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import peewee
 import psycopg2
@@ -19,7 +22,8 @@ import pytest
 import powernode
 from conftest import run_cli
 from factory import make
-from powernode import rls
+import powernode.bulk
+from powernode import embedded, rls
 from powernode.database import open_database
 from powernode.errors import ConfigurationError
 from powernode.ownership import ACCOUNT, DIRECT, GLOBAL, LINKED, POLYMORPHIC, ownership
@@ -438,3 +442,65 @@ def test_migrate_gives_new_tables_their_policies(world, tmp_path):
         app.close()
     finally:
         NamespaceRunner(world.db, "pn_test", runner_dir, after_each=rls.guard(world.db)).down()
+
+
+# -- no secret in any message, exception or log (issue 13, items 6-8) -----------------------------
+
+SECRET = "Hunter2Secret"
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://nobody:{s}@127.0.0.1:1/db",
+    "postgresql://nobody@127.0.0.1:1/db?password={s}",
+    "postgresql://nobody@127.0.0.1:1/db?sslmode=disable&sslpassword={s}",
+    "postgresql://nobody@127.0.0.1:1/db?pass%77ord={s}",
+    "postgresql://nobody@127.0.0.1:notaport/db?password={s}",
+    "postgresql://nobody:{s}@[::1/db",
+    "host=127.0.0.1 password={s} dbname=db",
+    "host=127.0.0.1 password='{s} with spaces' dbname=db",
+])
+def test_no_credential_of_a_url_or_dsn_shows_in_a_failure(url):
+    code, out, err = run_cli("status", "--database", url.format(s=SECRET))
+    assert code == 2 and err.count("\n") == 1 and err.startswith("powernode: error: "), err
+    assert SECRET not in out + err and "Traceback" not in err
+
+
+def test_a_lookup_that_misses_carries_no_parameter_value(world, caplog):
+    from test_secrets import secret_columns
+
+    caplog.set_level(logging.DEBUG, logger="peewee")
+    columns = [(t, c) for t, c, sql_type in secret_columns(world.db.namespaces)
+               if sql_type.startswith(("character varying", "text"))]
+    assert len(columns) > 30 and ("api_keys", "key_digest") in columns
+    for number, (table, column) in enumerate(columns):
+        model = world.models[table]
+        marker = f"MISS{number:03d}{SECRET}"
+        with pytest.raises(model.DoesNotExist) as miss:
+            model.get(model._meta.columns[column] == marker)
+        text = "".join(traceback.format_exception(miss.value))
+        assert marker not in text and f"no {model.__name__} matches the query" in text, text
+    with pytest.raises(world.models["users"].DoesNotExist) as miss:
+        world.models["users"].get_by_id(uuid.UUID(int=7))
+    assert str(uuid.UUID(int=7)) not in "".join(traceback.format_exception(miss.value))
+    assert not any(SECRET in record.getMessage() for record in caplog.records)
+
+
+def test_a_value_postgresql_quotes_stays_out_of_errors_and_of_the_servers_log(world, server):
+    ApiKey = world.models["api_keys"]
+    marker = f"tok_{SECRET}_{uuid.uuid4().hex[:6]}"
+    with pytest.raises(powernode.bulk.BulkLoadError) as failure:  # a key pasted into a uuid column
+        powernode.bulk_load(ApiKey, [{"account_id": world.a.id, "name": "k", "key_digest": "d",
+                                      "prefix": "p"}, {"account_id": marker, "name": "k2"}])
+    assert marker not in str(failure.value)
+    assert str(failure.value).startswith("api_keys: row 1, column account_id: invalid input syntax for type uuid")
+    for sql in ("SELECT %s::integer", "SELECT %s::uuid", "SELECT '{}'::jsonb -> %s::int"):
+        with pytest.raises(peewee.DatabaseError) as failure:
+            world.db.execute_sql(sql, (marker,))
+        assert marker not in "".join(traceback.format_exception(failure.value))
+    if server.kind != "pg18":
+        pytest.skip("the machine's PostgreSQL 15 was not started by the package: its log settings are its operator's")
+    folder = Path(world.db.execute_sql("SELECT current_setting('data_directory')").fetchone()[0])
+    settings = dict(world.db.execute_sql("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)",
+                                         (list(embedded.LOG_SETTINGS),)).fetchall())
+    assert settings == embedded.LOG_SETTINGS
+    assert marker not in (folder / "log").read_text(errors="replace")
