@@ -183,6 +183,7 @@ def polymorphic_targets(owners, models) -> Dict[str, Tuple[str, str]]:
     targets = {}
     for model in models:
         owner = owners.get(model._meta.table_name)
-        if owner is not None and owner.kind in (ACCOUNT, DIRECT):
+        keyed_by_id = model._meta.primary_key and model._meta.primary_key.column_name == "id"
+        if owner is not None and owner.kind in (ACCOUNT, DIRECT) and keyed_by_id:
             targets[model._meta.rails_name] = (owner.table, "id" if owner.kind == ACCOUNT else TENANT_COLUMN)
     return dict(sorted(targets.items()))

@@ -283,6 +283,43 @@ def test_set_config_inside_the_statement_reaches_nothing(world, users, statement
     app.close()
 
 
+def test_blocks_functions_and_prepared_statements_reach_nothing(world, users):
+    app = world.attacker()
+    b = str(world.b.id)
+    with powernode.tenant(world.a, db=app):
+        app.execute_sql(f"DO $$ BEGIN PERFORM set_config('powernode.account_id', '{b}', true); END $$")
+        assert _count(app, world.b) == 0
+    with powernode.tenant(world.a, db=app):  # a function of its own, even SECURITY DEFINER, runs as itself
+        app.execute_sql("CREATE FUNCTION pg_temp.forge(account text) RETURNS text LANGUAGE sql SECURITY DEFINER "
+                        "AS $$ SELECT set_config('powernode.account_id', account, true) $$")
+        app.execute_sql("SELECT pg_temp.forge(%s)", (b,))
+        assert _count(app, world.b) == 0
+    app.execute_sql("PREPARE pn_users (uuid) AS SELECT count(*) FROM users WHERE account_id = $1")
+    with powernode.tenant(world.a, db=app):
+        assert app.execute_sql("EXECUTE pn_users (%s)", (str(world.a.id),)).fetchone()[0] == _count(world.db, world.a)
+        assert app.execute_sql("EXECUTE pn_users (%s)", (b,)).fetchone()[0] == 0
+    assert app.execute_sql("EXECUTE pn_users (%s)", (str(world.a.id),)).fetchone()[0] == 0  # planned inside A
+    app.close()
+
+
+def test_copy_and_statistics_reach_nothing(world, users):
+    import io
+
+    world.db.execute_sql("ANALYZE users")
+    app = world.attacker()
+    with powernode.tenant(world.a, db=app):
+        out = io.StringIO()
+        with app.cursor() as cursor:
+            cursor.copy_expert("COPY users (account_id) TO STDOUT", out)
+        assert set(out.getvalue().split()) == {str(world.a.id)}
+        assert app.execute_sql("SELECT count(*) FROM pg_stats WHERE tablename = 'users'").fetchone()[0] == 0
+    with pytest.raises(psycopg2.Error, match="row-level security"):
+        with app.atomic(), app.cursor() as cursor:
+            cursor.copy_expert("COPY users (account_id, email, password_digest) FROM STDIN",
+                               io.StringIO(f"{world.b.id}\tcopied@b.test\tx\n"))
+    app.close()
+
+
 def test_a_signature_is_worthless_outside_its_transaction_and_connection(world, users):
     app, other = world.attacker(), world.attacker()
     with powernode.tenant(world.a, db=app):
