@@ -152,7 +152,8 @@ def _foreign_keys(db, tables, columns, models):
 
 
 def _acyclic(links, distance):
-    """Drop the fewest links that would let two tables' policies consult each other."""
+    """Drop links until no two tables' policies consult each other (PostgreSQL refuses recursive policies);
+    never one that brings a table nearer its account, so every table keeps its shortest chain."""
     links = {table: list(items) for table, items in links.items()}
     while True:
         graph = {table: {link.parent for link in items if link.parent in links} for table, items in links.items()}
