@@ -220,6 +220,57 @@ def _explain(db, model, probe):
     return next((line.strip() for line in lines if "Index Scan" in line), lines[0].strip())
 
 
+def bench_rls(server, runs, accounts=5, per_account=3_000, reads=20):
+    """One tenant's users and their tokens (a table owned through users), read by an application role,
+    with the row-level security policies on and off; `tenant()` sets the context in both."""
+    from powernode import rls
+    from powernode.database import open_database
+
+    url = server.fresh()
+    db = powernode.connect(url, namespaces=[])
+    powernode.migrate(db)
+    User, Token = powernode.models["User"], powernode.models["UserToken"]
+    tenants = [powernode.models["Account"].create(name=f"tenant {i}").id for i in range(accounts)]
+    for number, account in enumerate(tenants):
+        powernode.bulk_load(User, ({"account_id": account, "email": f"u{i}@t{number}.test", "password_digest": "x"}
+                                   for i in range(per_account)))
+    users = [row[0] for row in db.execute_sql("SELECT id FROM users").fetchall()]
+    powernode.bulk_load(Token, ({"user_id": user, "token_digest": f"digest-{user}"} for user in users))
+    db.execute_sql("ANALYZE")
+    key = "benchmark tenant key, long enough to sign with"
+    db.execute_sql("CREATE ROLE pn_bench_app LOGIN NOBYPASSRLS")
+    db.execute_sql("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO pn_bench_app")
+    rls.enable(db, key=key.encode(), models=powernode.registry.models_of(db.namespaces))
+    app = open_database(url.replace("postgres:@", "pn_bench_app:@"))
+    app.tenant_key = key
+    queries = ["SELECT * FROM users WHERE account_id = %s",
+               "SELECT t.* FROM user_tokens t JOIN users u ON u.id = t.user_id WHERE u.account_id = %s"]
+
+    def read():  # the queries alone: one tenant() block around them all
+        with powernode.tenant(tenants[0], db=app), app.cursor() as cursor:
+            for _ in range(reads):
+                for sql in queries:
+                    cursor.execute(sql, (str(tenants[0]),))
+                    assert len(cursor.fetchall()) == per_account
+
+    times = {False: [], True: []}
+    for _ in range(runs + 2):  # alternating, so that both see the same machine
+        for on in times:
+            for table in ("users", "user_tokens"):
+                db.execute_sql(f"ALTER TABLE {table} {'ENABLE' if on else 'DISABLE'} ROW LEVEL SECURITY")
+            times[on].append(best(read, 1))
+    without, with_rls = min(times[False]), min(times[True])
+    report(f"{reads} tenant reads of {per_account:,} users + their tokens, RLS on", with_rls, without,
+           "the same reads, RLS off", 1.2)
+    app.close()
+    db.execute_sql("DROP OWNED BY pn_bench_app")
+    db.close()
+    server_admin = psycopg2.connect(server.admin_url)
+    server_admin.autocommit = True
+    server_admin.cursor().execute("DROP ROLE pn_bench_app")
+    server_admin.close()
+
+
 def bench_uuid_versions(server, n):
     connection = psycopg2.connect(server.fresh())
     connection.autocommit = True
@@ -262,23 +313,36 @@ def bench_ids(n):
                        f"uuid.uuid4 {n / v4 / 1e6:.2f} M/s; bulk_load lets the database default make ids")
 
 
+FIGURES = ("bulk", "reads", "migrate", "nearest", "rls", "uuid", "import", "ids")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer runs (a smoke test)")
+    parser.add_argument("--only", metavar="A,B", help=f"run only these figures ({', '.join(FIGURES)})")
     args = parser.parse_args()
     runs = 2 if args.quick else 5
     scale = 10 if args.quick else 1
     print(f"powernode benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"embedded PostgreSQL 18")
+    figures = {
+        "bulk": lambda server: bench_bulk(server, runs, 100_000 // scale),
+        "reads": lambda server: bench_reads(server, runs, 100_000 // scale),
+        "migrate": lambda server: bench_migrate(server, min(runs, 3)),
+        "nearest": lambda server: bench_nearest(server, 5_000 // scale),
+        "rls": lambda server: bench_rls(server, runs, per_account=3_000 // scale),
+        "uuid": lambda server: bench_uuid_versions(server, 1_000_000 // scale),
+        "import": lambda server: bench_import(),
+        "ids": lambda server: bench_ids(200_000 // scale),
+    }
+    assert set(figures) == set(FIGURES)
+    wanted = args.only.split(",") if args.only else list(figures)
+    if set(wanted) - set(figures):
+        parser.error(f"--only takes some of {', '.join(FIGURES)}")
     server = Server()
     try:
-        bench_bulk(server, runs, 100_000 // scale)
-        bench_reads(server, runs, 100_000 // scale)
-        bench_migrate(server, min(runs, 3))
-        bench_nearest(server, 5_000 // scale)
-        bench_uuid_versions(server, 1_000_000 // scale)
-        bench_import()
-        bench_ids(200_000 // scale)
+        for name in wanted:
+            figures[name](server)
     finally:
         server.stop()
 

@@ -26,20 +26,22 @@ __all__ = [
 registry.listeners.append(binding.bind)  # models that load after connect() join its database
 
 
-def connect(url=None, namespaces=None, load_models=True):
+def connect(url=None, namespaces=None, load_models=True, tenant_key=None):
     """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
     (their dependencies come along). load_models=False defers importing the
     model modules until a model is first asked for (what `migrate` needs).
-    Returns a peewee database whose `namespaces` is the selection.
+    tenant_key: the secret `tenant()` signs with under row-level security (default
+    `$POWERNODE_TENANT_KEY`). Returns a peewee database whose `namespaces` is the selection.
     """
     from .database import open_database
 
     selected = installed.select(namespaces)
     database = open_database(url)
     database.namespaces = selected
+    database.tenant_key = tenant_key
     binding.use(database, selected, registry.loaded())
     if load_models:
         registry.models_of(selected)

@@ -20,6 +20,7 @@ import peewee
 
 from . import fields
 from .errors import PowernodeError
+from .redact import values
 
 __all__ = ["bulk_load", "BulkLoadError"]
 
@@ -185,18 +186,19 @@ def _failing_column(given, converters, values) -> str:
     return ""
 
 
-# PostgreSQL quotes the refused value in some messages; it is row data (a token, an address): leave it out.
-_QUOTED_VALUE = (re.compile(r': ".*"$'), re.compile(r'^value ".*" is '))
-
-
 def _row_message(exc) -> str:
-    """The database's first line, without the value it quotes, after the row and column COPY names."""
-    lines = str(exc).strip().splitlines()
-    message = lines[0] if lines else type(exc).__name__
-    message = _QUOTED_VALUE[1].sub("value is ", _QUOTED_VALUE[0].sub("", message))
-    place = re.search(r"^(?:CONTEXT:\s+)?COPY \S+, line (\d+)(?:, column (\w+))?", str(exc), re.M)
-    if place is None:
-        return message
-    column = f", column {place.group(2)}" if place.group(2) else ""
-    return f"row {int(place.group(1)) - 1}{column}: {message}"
+    """PostgreSQL's first line, without the value it may quote, and the row (and column) COPY names."""
+    text = str(exc).strip()
+    lines = text.splitlines()
+    context = next((line for line in lines if line.startswith("CONTEXT:")), "")
+    message = values(lines[0].removeprefix("ERROR:").strip()) if lines else type(exc).__name__
+    found = _COPY_CONTEXT.search(context)
+    if found:
+        column = f", column {found.group('column')}" if found.group("column") else ""
+        return f"row {int(found.group('line')) - 1}{column}: {message}"
+    return message
+
+
+# CONTEXT:  COPY accounts, line 3, column seats: "<the value>"
+_COPY_CONTEXT = re.compile(r", line (?P<line>\d+)(?:, column (?P<column>[^:]+))?")
 

@@ -39,8 +39,12 @@ def _parser():
     check = commands.add_parser("check", parents=[common],
                                 help="compare the database with the models (exit 1 when it cannot serve them)")
     check.add_argument("--json", action="store_true", help="print the differences as JSON")
-    lint = commands.add_parser("lint", parents=[common], help="audit the database against the platform's conventions")
+    lint = commands.add_parser("lint", parents=[common], help="audit the database against the platform's conventions "
+                               "(exit 1 on a departure the reviewed list does not accept)")
     lint.add_argument("--json", action="store_true", help="print the findings as JSON")
+    lint.add_argument("--accepted", metavar="FILE",
+                      help="the reviewed departures to accept (default: the platform's, bundled)")
+    lint.add_argument("--strict", action="store_true", help="accept nothing: report every departure")
     make = commands.add_parser("makemigration", parents=[common],
                                help="write a migration for the difference between the models and the database")
     make.add_argument("name", help="what the migration does, e.g. add_widget_color")
@@ -58,7 +62,12 @@ def main(argv=None) -> int:
         if args.command is None:
             raise ConfigurationError(f"no command given: use one of {', '.join(COMMANDS)} "
                                      "(see 'powernode --help')")
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's shutdown
+        return code
+    except BrokenPipeError:  # `powernode status | head -1`: the reader left; what ran is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail("the output was closed before everything was written (broken pipe)", EXIT_FAILED)
     except (ConfigurationError, DatabaseUnavailable, DeclarationError) as exc:
         return _fail(exc, EXIT_USAGE)
     except PowernodeError as exc:
@@ -74,10 +83,21 @@ def _fail(message, code) -> int:
     return code
 
 
+def _selected(args):
+    """The --namespace names, or None for every installed namespace."""
+    if args.namespace is None:
+        return None
+    names = [name.strip() for name in args.namespace.split(",")]
+    if not all(names):
+        raise ConfigurationError(f"--namespace {args.namespace!r} has an empty name: give names separated by "
+                                 "commas, e.g. --namespace ai,devops (core is always included)")
+    return names
+
+
 def _connect(args, load_models=True):
     import powernode
 
-    namespaces = args.namespace.split(",") if args.namespace else None
+    namespaces = _selected(args)
     powernode.installed.select(namespaces)  # a bad name fails before any server starts
     url = args.database or os.environ.get("DATABASE_URL")
     if not url:
@@ -104,9 +124,17 @@ def _migrate(args) -> int:
 
 
 def _seed(args) -> int:
+    from .migrator import unmigrated
     from .seeding import print_progress, seed
 
     db = _connect(args)
+    pending = unmigrated(db)
+    if "core" in pending:
+        raise ConfigurationError("the database is not migrated: run `powernode migrate` first")
+    if pending:
+        print(f"powernode: skipped the seeds of {', '.join(pending)}: not migrated (see `powernode status`)",
+              file=sys.stderr)
+        db.namespaces = tuple(ns for ns in db.namespaces if ns not in pending)
     report = seed(db, progress=print_progress)
     for table in report.tables:
         changes = ", ".join(f"{count} {what}" for what, count in
@@ -164,15 +192,19 @@ def _check(args) -> int:
 
 
 def _lint(args) -> int:
-    from .lint import lint
+    from .lint import accepted, lint
+    from .registry import registry
 
-    findings = lint(_connect(args))
+    reviewed = frozenset() if args.strict else accepted(args.accepted)
+    db = _connect(args)
+    findings = lint(db, registry.models_of(db.namespaces))
+    new = [f for f in findings if f not in reviewed]
     if args.json:
-        print(json.dumps([f.as_dict() for f in findings], indent=2))
+        print(json.dumps([dict(f.as_dict(), accepted=f in reviewed) for f in findings], indent=2))
     else:
-        _print_grouped(findings, lambda f: f"{f.kind}: {f.column or ''} {f.detail or ''}".rstrip())
-        print(f"{len(findings)} findings")
-    return EXIT_FAILED if findings else 0
+        _print_grouped(new, lambda f: f"{f.kind}: {f.column or ''} {f.detail or ''}".rstrip())
+        print(f"{len(findings)} findings: {len(findings) - len(new)} on the reviewed list, {len(new)} new")
+    return EXIT_FAILED if new else 0
 
 
 def _makemigration(args) -> int:
@@ -182,7 +214,7 @@ def _makemigration(args) -> int:
     from .registry import registry
 
     db = _connect(args)
-    targets = [ns for ns in db.namespaces if not args.namespace or ns in args.namespace.split(",")]
+    targets = db.namespaces  # what `check` compares: the selection, core and dependencies included
     written = 0
     for namespace in targets:
         up, down, notes = plan(db, registry.models_of((namespace,)), context=registry.models_of(db.namespaces))
@@ -192,7 +224,11 @@ def _makemigration(args) -> int:
         if directory is None:
             raise ConfigurationError(f"namespace {namespace!r} has no migrations folder: pass --directory")
         runner = NamespaceRunner(db, namespace, directory)
-        print(runner.create(args.name, body=render(args.name, up, down, notes)))
+        try:
+            print(runner.create(args.name, body=render(args.name, up, down, notes)))
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write the {namespace} migration into {directory} ({exc.strerror}): "
+                                     "pass --directory with a folder you can write") from None
         written += 1
     if not written:
         print("the database matches the models: nothing to write")
@@ -210,20 +246,38 @@ def _print_grouped(items, describe):
 
 def _rls(args) -> int:
     from . import rls
+    from .plugins import installed
+    from .registry import registry
+    from .signing import key_from
 
     db = _connect(args)
-    if args.action == "status":
-        tables, protected = rls.status(db)
-        print(f"row-level security on {protected} of {tables} tables with account_id")
-    else:
-        count = getattr(rls, args.action)(db)
-        print(f"row-level security {args.action}d on {count} tables with account_id")
+    models = registry.models_of(installed.names())  # ownership is judged over every installed model
+    if args.action == "enable":
+        changed = rls.enable(db, key=key_from(required=False), models=models)
+        print(f"row-level security enabled; policies written on {changed} tables")
+        return _print_rls_status(rls.status(db, models), per_table=False)
+    if args.action == "disable":
+        print(f"row-level security disabled on {rls.disable(db)} tables")
+        return 0
+    return _print_rls_status(rls.status(db, models))
+
+
+def _print_rls_status(states, per_table=True) -> int:
+    """One line per table, then the counts; exit 1 while an account-owned table is unprotected."""
+    for state in states if per_table else ():
+        print(f"{state.table:<44} {state.state:<12} {state.detail}")
+    counts = {kind: sum(state.state == kind for state in states) for kind in ("protected", "global", "unprotected")}
+    print(", ".join(f"{count} {kind}" for kind, count in counts.items()))
+    if counts["unprotected"]:
+        return _fail(f"{counts['unprotected']} account-owned tables have no row-level security: "
+                     "run `powernode rls enable`", EXIT_FAILED)
     return 0
 
 
 def _server(args) -> int:
     if args.action == "stop":
-        print("stopped" if embedded.stop() else f"no embedded server runs at {embedded.data_dir()}")
+        print(f"stopped the embedded PostgreSQL at {embedded.data_dir()}" if embedded.stop()
+              else f"no embedded server runs at {embedded.data_dir()}")
     else:
         url = embedded.start()
         print(url if args.action == "url" else f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'")

@@ -10,6 +10,7 @@ from playhouse.postgres_ext import PostgresqlExtDatabase
 
 from . import embedded
 from .errors import ConfigurationError, DatabaseUnavailable
+from .redact import credentials, values
 
 __all__ = ["PowernodeDatabase", "open_database", "resolve_url"]
 
@@ -21,6 +22,7 @@ class PowernodeDatabase(PostgresqlExtDatabase):
 
     namespaces = ("core",)
     url = None
+    tenant_key = None  # `tenant()` signs with it under row-level security; never shown
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
         try:
@@ -42,27 +44,27 @@ def resolve_url(url=None) -> str:
 
 def open_database(url=None) -> PowernodeDatabase:
     url = resolve_url(url)
-    parsed = urlparse(url)
-    if parsed.scheme not in SCHEMES:
-        raise ConfigurationError(
-            f"database URL must start with postgresql:// (got {_redact(url)!r})")
+    shown = credentials(url)
     try:
+        parsed = urlparse(url)
+        if parsed.scheme not in SCHEMES:
+            raise ConfigurationError(f"database URL must start with postgresql:// (got {shown!r})")
         kwargs = parseresult_to_dict(parsed, unquote_password=True, unquote_user=True)
-    except ValueError as exc:  # e.g. a port that is not a number
-        raise ConfigurationError(f"malformed database URL {_redact(url)!r}: {exc}") from None
+    except ValueError as exc:  # a port that is not a number, a bracket left open
+        raise ConfigurationError(f"malformed database URL {shown!r}: {credentials(exc)}") from None
     if not kwargs.get("database"):
-        raise ConfigurationError(f"database URL {_redact(url)!r} names no database (postgresql://host/dbname)")
+        raise ConfigurationError(f"database URL {shown!r} names no database (postgresql://host/dbname)")
     database = PowernodeDatabase(**kwargs)
     database.url = url
     try:
         database.connect()
     except Exception as exc:  # peewee wraps psycopg2's OperationalError
-        raise DatabaseUnavailable(f"cannot connect to {_redact(url)}: {_first_line(exc)}") from None
+        raise DatabaseUnavailable(f"cannot connect to {shown}: {credentials(_first_line(exc))}") from None
     return database
 
 
 def redacted(exc):
-    """The same peewee error without PostgreSQL's DETAIL, which quotes row values (secrets among them).
+    """The same peewee error without the values PostgreSQL quotes: its DETAIL, and a value in its message.
 
     Keeps what a caller acts on: the message's first line, `pgcode`, and the
     constraint, table and column names.
@@ -70,24 +72,12 @@ def redacted(exc):
     original = next((e for e in (exc.__cause__, exc.__context__) if isinstance(e, psycopg2.Error)), exc)
     message = (getattr(original, "pgerror", None) or str(original)).strip().splitlines()
     text = message[0] if message else type(exc).__name__
-    clean = type(exc)(text.removeprefix("ERROR:").strip())
+    clean = type(exc)(values(text.removeprefix("ERROR:").strip()))
     clean.pgcode = getattr(original, "pgcode", None)
     diag = getattr(original, "diag", None)
     for name in ("constraint_name", "table_name", "column_name"):
         setattr(clean, name, getattr(diag, name, None))
     return clean
-
-
-def _redact(url: str) -> str:
-    """The URL with any password replaced, for messages."""
-    try:
-        parsed = urlparse(url)
-        if parsed.password:
-            netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
-            return parsed._replace(netloc=netloc).geturl()
-    except ValueError:
-        pass
-    return url
 
 
 def _first_line(exc) -> str:

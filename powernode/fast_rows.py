@@ -13,6 +13,8 @@ import gc
 import peewee
 from playhouse import postgres_ext
 
+from .lookups import QuietGet
+
 __all__ = ["FastSelect"]
 
 # Fields whose python_value would hand back what psycopg2 already returned.
@@ -63,7 +65,7 @@ class _InstanceWrapper(peewee.ModelObjectCursorWrapper):
         return instance
 
 
-class FastSelect(peewee.ModelSelect):
+class FastSelect(QuietGet, peewee.ModelSelect):
     def _get_model_cursor_wrapper(self, cursor):
         plain = (len(self._from_list) == 1 and not self._joins
                  and all(isinstance(node, peewee.Field) and node.model is self.model for node in self._returning))

@@ -4,7 +4,9 @@ Extends `playhouse.migrations.Runner` with
 - one history table (`powernode_migrations`) whose rows carry their namespace;
 - a PostgreSQL advisory lock around a whole run, so two migrators never collide;
 - namespaces migrated in dependency order, a failing namespace (such as one
-  needing an extension the server lacks) skipping only itself and its dependents.
+  needing an extension the server lacks) skipping only itself and its dependents;
+- on a database with row-level security enabled, each migration ends by giving
+  the tables it created their policies (`rls.protect`), in its own transaction.
 Each migration runs in its own transaction (playhouse's `migration_context`).
 """
 import datetime
@@ -15,10 +17,11 @@ from typing import Dict, List, Optional
 import peewee
 from playhouse import migrations as playhouse_migrations
 
+from . import rls
 from .errors import MigrationFailed, PowernodeError
 from .plugins import installed
 
-__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "rollback", "HISTORY_TABLE"]
+__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "unmigrated", "rollback", "HISTORY_TABLE"]
 
 HISTORY_TABLE = "powernode_migrations"
 LOCK_KEY = 0x706F7765726E6F64  # "powernod": one advisory lock for every migrator
@@ -50,12 +53,15 @@ def _history_model(database, namespace):
 class NamespaceRunner(playhouse_migrations.Runner):
     """playhouse's Runner for one namespace's folder, its history tagged with the namespace."""
 
-    def __init__(self, database, namespace, directory):
+    def __init__(self, database, namespace, directory, after_each=None):
         super().__init__(database, str(directory), table_name=HISTORY_TABLE)
         self.namespace = namespace
         self.History = _history_model(database, namespace)
+        self.after_each = after_each  # run at the end of each migration, inside its transaction
 
     def _run(self, name, module, direction, fake=False):
+        if self.after_each is not None and not fake:
+            module = _FollowedBy(module, self.after_each)
         try:
             super()._run(name, module, direction, fake)
         except PowernodeError:
@@ -63,6 +69,24 @@ class NamespaceRunner(playhouse_migrations.Runner):
         except Exception as exc:
             raise MigrationFailed(f"{self.namespace}/{name} ({direction}) failed and was rolled back: "
                                   f"{str(exc).strip().splitlines()[0]}") from exc
+
+
+class _FollowedBy:
+    """A migration module whose `up()` and `down()` end with `then(db)`."""
+
+    def __init__(self, module, then):
+        self._module, self._then = module, then
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def up(self, migrator, db):
+        self._module.up(migrator, db)
+        self._then(db)
+
+    def down(self, migrator, db):
+        self._module.down(migrator, db)
+        self._then(db)
 
 
 @dataclass
@@ -76,9 +100,9 @@ class MigrationReport:
         return not self.failed and not self.skipped
 
 
-def runner_for(database, namespace) -> Optional[NamespaceRunner]:
+def runner_for(database, namespace, after_each=None) -> Optional[NamespaceRunner]:
     directory = installed[namespace].migrations_dir
-    return NamespaceRunner(database, namespace, directory) if directory else None
+    return NamespaceRunner(database, namespace, directory, after_each) if directory else None
 
 
 @contextmanager
@@ -96,13 +120,14 @@ def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport
     selected = installed.selection(database, namespaces)
     report = MigrationReport()
     with _advisory_lock(database):
+        after_each = rls.guard(database)
         for namespace in selected:
             blocked = [dep for dep in installed[namespace].depends_on
                        if dep in report.failed or dep in report.skipped]
             if blocked:
                 report.skipped[namespace] = f"depends on {', '.join(blocked)}, which did not migrate"
                 continue
-            runner = runner_for(database, namespace)
+            runner = runner_for(database, namespace, after_each)
             if runner is None:
                 continue
             try:
@@ -127,6 +152,16 @@ def status(database, namespaces=None):
     return rows
 
 
+def unmigrated(database, namespaces=None) -> List[str]:
+    """The selected namespaces with a migration not applied, and those that depend on them."""
+    selected = installed.selection(database, namespaces)
+    pending = {namespace for namespace, migration in status(database, selected) if migration.applied is None}
+    for namespace in selected:  # dependency order: a namespace's dependencies are decided before it
+        if pending & set(installed[namespace].depends_on):
+            pending.add(namespace)
+    return [namespace for namespace in selected if namespace in pending]
+
+
 def rollback(database, namespaces=None, to=None) -> List[str]:
     """Revert the last applied migration, or every one applied after `to` (`ns/name` or a unique name)."""
     selected = installed.selection(database, namespaces)
@@ -145,9 +180,10 @@ def rollback(database, namespaces=None, to=None) -> List[str]:
                 raise MigrationFailed(f"no single applied migration named {to!r}; applied: {known}")
             plan = applied[:applied.index(matches[0])]
         reverted = []
+        after_each = rls.guard(database)
         for _, namespace, name in plan:
             _refuse_if_depended_on(database, namespace)
-            runner_for(database, namespace).down(name)
+            runner_for(database, namespace, after_each).down(name)
             reverted.append(f"{namespace}/{name}")
         return reverted
 

@@ -266,6 +266,9 @@ class Discardable:
 
 
 
+EF_SEARCH_MAX = 1000  # pgvector refuses a larger hnsw.ef_search; iterative scans still find k beyond it
+
+
 class VectorSearch:
     """Nearest-neighbour search for models with a pgvector column, served by its HNSW index."""
 
@@ -274,15 +277,15 @@ class VectorSearch:
         """The `k` rows closest to `vector` by cosine distance, nearest first, each with `.distance`.
 
         ef_search: how many candidates the HNSW index keeps while searching (pgvector's
-        `hnsw.ef_search`, set for this query's transaction); the default, 40 per result
-        wanted, reached recall@10 above 0.95 on random 1536-d vectors (benchmarks/run.py).
+        `hnsw.ef_search`, set for this query's transaction, at most 1000); the default, 40 per
+        result wanted, reached recall@10 above 0.95 on random 1536-d vectors (benchmarks/run.py).
         """
         if field is None:
             field = next(f for f in cls._meta.sorted_fields if isinstance(f, VectorField))
         check_dimensions(field, vector)
         distance = field.cosine_distance(vector)
         query = NearestSelect(cls, [*cls._meta.sorted_fields, distance.alias("distance")])
-        query.ef_search = ef_search or max(40, 40 * k)
+        query.ef_search = min(EF_SEARCH_MAX, ef_search or max(40, 40 * k))
         return _scoped(cls, query).order_by(distance).limit(k)
 
 

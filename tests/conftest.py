@@ -172,7 +172,7 @@ def vector_namespaces_ok(server):
 
 def run_cli(*args, env=None, cwd=None):
     """`python -m powernode ARGS` in a subprocess: (exit code, stdout, stderr)."""
-    full_env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    full_env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "POWERNODE_TENANT_KEY")}
     full_env.update(env or {})
     result = subprocess.run([sys.executable, "-m", "powernode", *args], capture_output=True, text=True,
                             env=full_env, cwd=cwd, timeout=300)

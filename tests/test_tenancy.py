@@ -61,15 +61,20 @@ def app_role(server, two_tenants, database_url):
     server.admin("DROP ROLE pn_app")
 
 
+KEY = {"POWERNODE_TENANT_KEY": "a test key that is long enough to sign with"}
+
+
 def test_row_level_security_holds_raw_sql_to_the_tenant(app_role, database_url):
     url, a, b = app_role
     code, out, err = run_cli("rls", "enable", "--database", database_url, "--namespace", "core")
-    assert code == 0 and "row-level security enabled on" in out, err
+    assert code == 2 and "POWERNODE_TENANT_KEY" in err and err.count("\n") == 1  # no key, no RLS
+    code, out, err = run_cli("rls", "enable", "--database", database_url, "--namespace", "core", env=KEY)
+    assert code == 0 and out.startswith("row-level security enabled"), err
     code, out, _ = run_cli("rls", "status", "--database", database_url, "--namespace", "core")
-    tables, protected = [int(word) for word in out.split() if word.isdigit()]
-    assert tables == protected > 20
+    protected, shared, unprotected = [int(word) for word in out.splitlines()[-1].split() if word.isdigit()]
+    assert protected > 40 and unprotected == 0 and code == 0
 
-    app = powernode.connect(url, namespaces=[])
+    app = powernode.connect(url, namespaces=[], tenant_key=KEY["POWERNODE_TENANT_KEY"])
     count = "SELECT count(*) FROM users"
     assert app.execute_sql(count).fetchone()[0] == 0  # no tenant: no rows
     with powernode.tenant(a, db=app):
@@ -94,14 +99,14 @@ def test_row_level_security_holds_raw_sql_to_the_tenant(app_role, database_url):
 
 def test_platform_wide_rows_are_visible_but_not_writable_by_a_tenant(app_role, database_url):
     url, a, b = app_role
-    assert run_cli("rls", "enable", "--database", database_url, "--namespace", "core")[0] == 0
+    assert run_cli("rls", "enable", "--database", database_url, "--namespace", "core", env=KEY)[0] == 0
     owner = psycopg2.connect(database_url)
     with owner, owner.cursor() as cursor:  # workers.account_id may be NULL: a platform-wide worker
         cursor.execute("INSERT INTO workers (name, created_at, updated_at) VALUES ('platform', now(), now())")
         cursor.execute("INSERT INTO workers (account_id, name, created_at, updated_at) "
                        "VALUES (%s, 'b-worker', now(), now())", (str(b.id),))
     owner.close()
-    app = powernode.connect(url, namespaces=[])
+    app = powernode.connect(url, namespaces=[], tenant_key=KEY["POWERNODE_TENANT_KEY"])
     with powernode.tenant(a, db=app):
         assert [r[0] for r in app.execute_sql("SELECT name FROM workers").fetchall()] == ["platform"]
         with pytest.raises(peewee.ProgrammingError, match="row-level security"):
