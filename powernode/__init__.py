@@ -12,10 +12,11 @@ from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace, NamespaceInfo
 from .references import Reference
 from .registry import ModelsView, registry
+from .replicas import on_primary
 from .tenancy import current_tenant, tenant
 
 __all__ = [
-    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "models", "InvalidValue", "registry", "PowernodeModel", "Discardable", "Index", "Check",
+    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "on_primary", "models", "InvalidValue", "registry", "PowernodeModel", "Discardable", "Index", "Check",
     "Reference", "Namespace", "NamespaceInfo", "PowernodeError", "ConfigurationError",
     "UnknownNamespace", "DatabaseUnavailable", "MissingExtension", "MigrationFailed",
     "DeclarationError",
@@ -25,19 +26,21 @@ __all__ = [
 models = ModelsView(registry)
 
 
-def connect(url=None, namespaces=None, load_models=True):
+def connect(url=None, namespaces=None, load_models=True, replicas=None):
     """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
     (their dependencies come along). load_models=False defers importing the
     model modules until a model is first asked for (what `migrate` needs);
-    back-references from a namespace exist once it is loaded. Returns a peewee database.
+    back-references from a namespace exist once it is loaded. replicas: standby URLs (or a
+    `powernode.replicas.Replicas`) that serve reads; None means `$POWERNODE_REPLICA_URLS`.
+    Returns a peewee database.
     """
-    from .database import open_database
+    from .replicas import open_routed_database
 
     selected = registry.resolve_selection(namespaces)
-    database = open_database(url)
+    database = open_routed_database(url, replicas)
     database.namespaces = selected
     registry.use_database(database, selected)
     if load_models:

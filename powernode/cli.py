@@ -49,6 +49,7 @@ def _parser():
     rls.add_argument("action", choices=["enable", "disable", "status"])
     server = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or show its URL")
     server.add_argument("action", choices=["start", "stop", "url"])
+    server.add_argument("--replicas", type=int, metavar="N", help="with start: also N streaming standbys")
     return parser
 
 
@@ -221,11 +222,24 @@ def _rls(args) -> int:
 
 
 def _server(args) -> int:
+    from . import standbys
+
+    if args.replicas is not None and args.action != "start":
+        raise ConfigurationError("--replicas goes with 'server start'")
     if args.action == "stop":
+        for path in standbys.stop():
+            print(f"stopped standby {path.name.rsplit('-', 1)[1]}")
         print("stopped" if embedded.stop() else f"no embedded server runs at {embedded.data_dir()}")
+    elif args.action == "url":
+        print("\n".join([embedded.start(), *standbys.urls()]))
     else:
         url = embedded.start()
-        print(url if args.action == "url" else f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'")
+        print(f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'")
+        replica_urls = standbys.start(args.replicas or 0)
+        for number, replica_url in enumerate(replica_urls, 1):
+            print(f"standby {number} at {standbys.standby_dir(number)}; psql '{replica_url}'")
+        if replica_urls:
+            print(f"export POWERNODE_REPLICA_URLS='{','.join(replica_urls)}'")
     return 0
 
 

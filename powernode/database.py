@@ -12,7 +12,7 @@ from playhouse.postgres_ext import PostgresqlExtDatabase
 from . import embedded
 from .errors import ConfigurationError, DatabaseUnavailable
 
-__all__ = ["PowernodeDatabase", "open_database", "resolve_url"]
+__all__ = ["PowernodeDatabase", "open_database", "database_for", "resolve_url"]
 
 SCHEMES = ("postgres", "postgresql")
 
@@ -49,8 +49,19 @@ def resolve_url(url=None) -> str:
     return url or os.environ.get("DATABASE_URL") or embedded.start()
 
 
-def open_database(url=None) -> PowernodeDatabase:
+def open_database(url=None, database_class=PowernodeDatabase) -> PowernodeDatabase:
+    """A connected database for `url` (see `resolve_url`)."""
     url = resolve_url(url)
+    database = database_for(url, database_class)
+    try:
+        database.connect()
+    except Exception as exc:  # peewee wraps psycopg2's OperationalError
+        raise DatabaseUnavailable(f"cannot connect to {_redact(url)}: {_first_line(exc)}") from None
+    return database
+
+
+def database_for(url, database_class=PowernodeDatabase, **options) -> PowernodeDatabase:
+    """A database for `url`, not connected yet; `options` are libpq parameters the URL does not set."""
     parsed = urlparse(url)
     if parsed.scheme not in SCHEMES:
         raise ConfigurationError(
@@ -61,12 +72,8 @@ def open_database(url=None) -> PowernodeDatabase:
         raise ConfigurationError(f"malformed database URL {_redact(url)!r}: {exc}") from None
     if not kwargs.get("database"):
         raise ConfigurationError(f"database URL {_redact(url)!r} names no database (postgresql://host/dbname)")
-    database = PowernodeDatabase(**kwargs)
+    database = database_class(**{**options, **kwargs})
     database.url = url
-    try:
-        database.connect()
-    except Exception as exc:  # peewee wraps psycopg2's OperationalError
-        raise DatabaseUnavailable(f"cannot connect to {_redact(url)}: {_first_line(exc)}") from None
     return database
 
 
