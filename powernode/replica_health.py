@@ -127,6 +127,7 @@ def check(replica_set, history):
         position = replica_set.primary_position()
     except peewee.PeeweeException as exc:  # unknown: no standby becomes more current than it was
         log.debug("primary position unavailable: %s", _first_line(exc))
+        close_quietly(replica_set.primary)  # the next check connects afresh
     else:
         history.add(started, position)
     for member in replica_set.members:
