@@ -33,7 +33,9 @@ log = logging.getLogger("powernode.replicas")
 
 REPLAY_QUERY = "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
 # The insert position, not pg_current_wal_lsn() (the write position): with synchronous_commit = off a
-# commit returns before its WAL is written, and only the insert position is sure to be past it.
+# commit returns before its WAL is written, and only the insert position is sure to be past it. (It can
+# sit just past a page header a standby only passes with the next record: reads then wait on the
+# primary a little longer, never on stale data.)
 PRIMARY_POSITION_QUERY = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
 NEVER = float("-inf")
 
