@@ -8,7 +8,8 @@ The standbys run on the same machine as the primary (`powernode.standbys`, as
 what routing costs and how the load spreads, not the scaling separate machines
 would give. The routing overhead is a single reader's time per query through
 the router to one standby, against the same query on a direct connection to
-that standby.
+that standby, in wall time and in the reading thread's own CPU time, and the
+routing decision timed alone (the steadiest of the three on a shared machine).
 """
 import argparse
 import random
@@ -75,19 +76,20 @@ def bench_replicas(server, runs, report, note, seconds=3.0, rows=50_000):
                 Account.select().where(Account.id == pick).get(database)
         return run
 
-    direct_time, routed_time = _interleaved(through(direct), through(routed), runs)
+    (direct_wall, direct_cpu), (routed_wall, routed_cpu) = _alternated(through(direct), through(routed), runs * 2)
     served = peewee.Select(columns=[peewee.fn.pg_is_in_recovery()]).scalar(routed)
-    report(f"read {len(picks):,} accounts by id through the router", routed_time, direct_time,
+    report(f"read {len(picks):,} accounts by id through the router", routed_wall, direct_wall,
            "the same on a direct connection", 1.05)
+    report("  the same, this thread's CPU only", routed_cpu, direct_cpu, "the same on a direct connection", 1.05)
     query, decide = Account.select().where(Account.id == picks[0]), routed.replicas
     decisions = 20_000
     start = time.perf_counter()
     for _ in range(decisions):
         decide.may_serve(query) and decide.choose()
     decision = (time.perf_counter() - start) / decisions
-    note("routing overhead per query", f"the decision alone {decision * 1e6:.1f} us, "
-                                       f"{decision / (direct_time / len(picks)) * 100:.1f}% of a direct read "
-                                       f"({direct_time / len(picks) * 1e6:.0f} us); served by a standby: {served}")
+    note("routing decision per query", f"{decision * 1e6:.1f} us, {decision / (direct_wall / len(picks)) * 100:.1f}% "
+                                       f"of a direct read ({direct_wall / len(picks) * 1e6:.0f} us); "
+                                       f"served by a standby: {served}")
     routed.replicas.close()
     routed.close()
     direct.close()
@@ -118,14 +120,15 @@ def _throughput(database, read, ids, seconds) -> float:
     return sum(counts) / (time.perf_counter() - start)
 
 
-def _interleaved(first, second, runs):
-    firsts, seconds = [], []
-    for _ in range(runs):
-        for fn, times in ((first, firsts), (second, seconds)):
-            start = time.perf_counter()
+def _alternated(first, second, runs):
+    """(wall, this thread's CPU) of each, best of `runs`, run first-second-second-first so both see the same machine."""
+    results = {first: [], second: []}
+    for turn in range(runs):
+        for fn in ((first, second) if turn % 2 == 0 else (second, first)):
+            wall, cpu = time.perf_counter(), time.thread_time()
             fn()
-            times.append(time.perf_counter() - start)
-    return min(firsts), min(seconds)
+            results[fn].append((time.perf_counter() - wall, time.thread_time() - cpu))
+    return [(min(w for w, _ in results[fn]), min(c for _, c in results[fn])) for fn in (first, second)]
 
 
 def _on(server_url, database):

@@ -23,7 +23,7 @@ def text(plan: Plan, namespaces) -> str:
             lines += [f"-- {heading}"]
         note = "" if placement.reason == "has account_id" else f"  -- {placement.reason}"
         lines.append(placement.ddl() + note)
-    lines += ["", f"-- blockers: what Citus would refuse, and the change each needs"]
+    lines += ["", "-- blockers: what Citus would refuse, and the change each needs"]
     table = None
     for blocker in plan.blockers:
         if blocker.table != table:

@@ -185,7 +185,7 @@ def _missing_key(shape, parent, placements) -> Blocker:
 def _nullable_key(shape, column) -> Blocker:
     return Blocker(shape.name, "nullable_key", column, f"{column} allows NULL: Citus refuses rows without it",
                    (("column", f"ALTER TABLE {shape.name} ALTER COLUMN {column} SET NOT NULL;"),),
-                   f"first move the rows without an account (the global ones) to a reference table")
+                   "first move the rows without an account (the global ones) to a reference table")
 
 
 def _primary_key(shape, column) -> Blocker:
