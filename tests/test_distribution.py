@@ -256,7 +256,11 @@ def test_distribute_plan_reads_the_live_catalog(database_url):
     code, out, err = run_cli("distribute", "--plan", "--catalog", "--database", database_url, "--json")
     assert code == 0, err
     tables = {p["table"] for p in json.loads(out)["placements"]}
-    assert "accounts" in tables and "powernode_migrations" not in tables
+    assert "accounts" in tables and "knowledge_base_articles" in tables and "powernode_migrations" not in tables
+    code, out, err = run_cli("distribute", "--plan", "--catalog", "--database", database_url, "--json",
+                             "--namespace", "core")
+    core = {p["table"] for p in json.loads(out)["placements"]}
+    assert code == 0 and "accounts" in core and not any(table.startswith("knowledge_base_") for table in core)
 
 
 def test_distribute_without_plan_is_one_line():

@@ -12,6 +12,9 @@ live database's catalog with `--catalog`.
     result = plan(shapes_from_models(powernode.registry.models_of(("core",))))
     result.counts()      # {"primary_key": ..., "unique_index": ..., ...}
 """
+import os
+import sys
+
 from .rules import RULES, Blocker, Placement, Plan, plan
 from .shapes import ForeignKey, TableShape, UniqueIndex, shapes_from_catalog, shapes_from_models
 
@@ -27,12 +30,16 @@ def command(args, connect) -> int:
 
     if not args.plan:
         raise ConfigurationError("distribute only plans (Citus is not installed here): add --plan")
-    if args.catalog:
-        db = connect(args)
-        namespaces, shapes = ["the live database"], shapes_from_catalog(db)
+    namespaces = registry.resolve_selection(args.namespace.split(",") if args.namespace else None)
+    if args.catalog:  # the live database's tables, those of the selected namespaces if --namespace says which
+        tables = {model._meta.table_name for model in registry.models_of(namespaces)} if args.namespace else None
+        shapes = shapes_from_catalog(connect(args), tables)
+        namespaces = ["the live database"] + ([f"tables of {', '.join(namespaces)}"] if args.namespace else [])
     else:
-        namespaces = registry.resolve_selection(args.namespace.split(",") if args.namespace else None)
         shapes = shapes_from_models(registry.models_of(namespaces))
     result = plan(shapes)
-    print(report.dumps(result, namespaces) if args.json else report.text(result, namespaces))
+    try:
+        print(report.dumps(result, namespaces) if args.json else report.text(result, namespaces))
+    except BrokenPipeError:  # a long plan piped to head or less, which stopped reading: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -46,6 +46,7 @@ def summary(plan: Plan) -> str:
 def as_dict(plan: Plan, namespaces) -> dict:
     return {
         "namespaces": list(namespaces),
+        "changes": plan.fix_script(),
         "placements": [{"table": p.table, "kind": "distributed" if p.distributed else "reference",
                         "column": p.column, "reason": p.reason, "ddl": p.ddl()} for p in plan.placements],
         "blockers": [b.as_dict() for b in plan.blockers],

@@ -118,8 +118,11 @@ WHERE k.connamespace = current_schema()::regnamespace AND k.contype = 'f'
 ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 
 
-def shapes_from_catalog(db, ignore=("powernode_migrations",)) -> Dict[str, TableShape]:
-    """The tables of the current schema of a connected peewee database."""
+def shapes_from_catalog(db, tables=None, ignore=("powernode_migrations",)) -> Dict[str, TableShape]:
+    """The tables of the current schema of a connected peewee database (or those of them named in `tables`).
+
+    Foreign keys to tables outside them are left out.
+    """
     columns, primary, unique, keys = {}, {}, {}, {}
     for table, column, nullable in db.execute_sql(COLUMNS).fetchall():
         columns.setdefault(table, {})[column] = nullable
@@ -131,10 +134,12 @@ def shapes_from_catalog(db, ignore=("powernode_migrations",)) -> Dict[str, Table
     for table, name, to_table, from_columns, to_columns, on_delete, on_update in db.execute_sql(FOREIGN_KEYS).fetchall():
         keys.setdefault(table, []).append(ForeignKey(name, tuple(from_columns), to_table, tuple(to_columns),
                                                      ACTIONS[on_delete], ACTIONS[on_update]))
+    kept = (set(columns) - set(ignore)) & (set(tables) if tables is not None else set(columns))
     shapes = {}
-    for table in sorted(set(columns) - set(ignore)):
+    for table in sorted(kept):
         key_name, key = primary.get(table, (None, ()))
         shapes[table] = TableShape(table, columns[table], key, key_name,
                                    tuple(sorted(unique.get(table, ()), key=lambda index: index.name)),
-                                   tuple(sorted(keys.get(table, ()), key=lambda fk: fk.name)))
+                                   tuple(sorted((fk for fk in keys.get(table, ()) if fk.table in kept),
+                                                key=lambda fk: fk.name)))
     return shapes
