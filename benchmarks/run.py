@@ -22,9 +22,10 @@ from pathlib import Path
 import psycopg2
 
 import powernode
-from powernode import embedded
+from powernode import embedded, standbys
 from powernode.fields import utcnow
 from powernode.uuid7 import new_uuid7
+from replicas import bench_replicas
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = []
@@ -64,6 +65,7 @@ class Server:
         return embedded.start(self.path, database=name)
 
     def stop(self):
+        standbys.stop(self.path)  # those bench_replicas started, should it have failed half-way
         embedded.stop(self.path)
         shutil.rmtree(self.path.parent, ignore_errors=True)
 
@@ -313,7 +315,7 @@ def bench_ids(n):
                        f"uuid.uuid4 {n / v4 / 1e6:.2f} M/s; bulk_load lets the database default make ids")
 
 
-FIGURES = ("bulk", "reads", "migrate", "nearest", "rls", "uuid", "import", "ids")
+FIGURES = ("bulk", "reads", "migrate", "nearest", "rls", "uuid", "import", "ids", "replicas")
 
 
 def main():
@@ -334,6 +336,8 @@ def main():
         "uuid": lambda server: bench_uuid_versions(server, 1_000_000 // scale),
         "import": lambda server: bench_import(),
         "ids": lambda server: bench_ids(200_000 // scale),
+        "replicas": lambda server: bench_replicas(server, runs, report, note, seconds=3.0 / scale ** 0.5,
+                                                  rows=50_000 // scale),
     }
     assert set(figures) == set(FIGURES)
     wanted = args.only.split(",") if args.only else list(figures)

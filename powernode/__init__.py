@@ -14,11 +14,12 @@ from .namespace import Namespace
 from .plugins import installed
 from .references import Reference
 from .registry import models, registry
+from .replicas import on_primary, open_routed_database
 from .tenancy import current_tenant, tenant
 
 __all__ = [
-    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "models",
-    "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
+    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "on_primary",
+    "models", "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
     "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError",
 ]
@@ -26,7 +27,7 @@ __all__ = [
 registry.listeners.append(binding.bind)  # models that load after connect() join its database
 
 
-def connect(url=None, namespaces=None, load_models=True, tenant_key=None):
+def connect(url=None, namespaces=None, load_models=True, tenant_key=None, replicas=None):
     """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
@@ -34,12 +35,12 @@ def connect(url=None, namespaces=None, load_models=True, tenant_key=None):
     (their dependencies come along). load_models=False defers importing the
     model modules until a model is first asked for (what `migrate` needs).
     tenant_key: the secret `tenant()` signs with under row-level security (default
-    `$POWERNODE_TENANT_KEY`). Returns a peewee database whose `namespaces` is the selection.
+    `$POWERNODE_TENANT_KEY`). replicas: standby URLs (or a `powernode.replicas.Replicas`)
+    that serve reads; None means `$POWERNODE_REPLICA_URLS`.
+    Returns a peewee database whose `namespaces` is the selection.
     """
-    from .database import open_database
-
     selected = installed.select(namespaces)
-    database = open_database(url)
+    database = open_routed_database(url, replicas)
     database.namespaces = selected
     database.tenant_key = tenant_key
     binding.use(database, selected, registry.loaded())

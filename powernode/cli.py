@@ -1,4 +1,5 @@
-"""`python -m powernode` / `powernode`: migrate, seed, status, rollback, check, lint, makemigration, rls, server.
+"""`python -m powernode` / `powernode`: migrate, seed, status, rollback, check, lint, makemigration, rls,
+distribute, server.
 
 Every failure is one line on stderr and a non-zero exit: 1 when the command
 ran and failed, 2 for usage, configuration and connection errors.
@@ -51,8 +52,13 @@ def _parser():
     make.add_argument("--directory", help="where to write it (default: the namespace's migrations folder)")
     rls = commands.add_parser("rls", parents=[common], help="row-level security per account: enable, disable, status")
     rls.add_argument("action", choices=["enable", "disable", "status"])
+    distribute = commands.add_parser("distribute", parents=[common], help="plan a Citus distribution by account_id")
+    distribute.add_argument("--plan", action="store_true", help="print the DDL and what Citus would refuse")
+    distribute.add_argument("--catalog", action="store_true", help="read the live database, not the models")
+    distribute.add_argument("--json", action="store_true", help="print the plan as JSON")
     server = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or show its URL")
     server.add_argument("action", choices=["start", "stop", "url"])
+    server.add_argument("--replicas", type=int, metavar="N", help="with start: also N streaming standbys")
     return parser
 
 
@@ -275,14 +281,33 @@ def _print_rls_status(states, per_table=True) -> int:
 
 
 def _server(args) -> int:
+    from . import standbys
+
+    if args.replicas is not None and args.action != "start":
+        raise ConfigurationError("--replicas goes with 'server start'")
     if args.action == "stop":
+        for path in standbys.stop():
+            print(f"stopped standby {path.name.rsplit('-', 1)[1]}")
         print(f"stopped the embedded PostgreSQL at {embedded.data_dir()}" if embedded.stop()
               else f"no embedded server runs at {embedded.data_dir()}")
+    elif args.action == "url":
+        print("\n".join([embedded.start(), *standbys.urls()]))
     else:
         url = embedded.start()
-        print(url if args.action == "url" else f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'")
+        print(f"embedded PostgreSQL at {embedded.data_dir()}; psql '{url}'")
+        replica_urls = standbys.start(args.replicas or 0)
+        for number, replica_url in enumerate(replica_urls, 1):
+            print(f"standby {number} at {standbys.standby_dir(number)}; psql '{replica_url}'")
+        if replica_urls:
+            print(f"export POWERNODE_REPLICA_URLS='{','.join(replica_urls)}'")
     return 0
 
 
+def _distribute(args) -> int:
+    from .citus import command
+
+    return command(args, _connect, _selected(args))
+
+
 COMMANDS = {"migrate": _migrate, "seed": _seed, "status": _status, "rollback": _rollback, "check": _check, "lint": _lint,
-            "makemigration": _makemigration, "rls": _rls, "server": _server}
+            "makemigration": _makemigration, "rls": _rls, "distribute": _distribute, "server": _server}

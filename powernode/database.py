@@ -12,7 +12,7 @@ from . import embedded
 from .errors import ConfigurationError, DatabaseUnavailable
 from .redact import credentials, values
 
-__all__ = ["PowernodeDatabase", "open_database", "resolve_url"]
+__all__ = ["PowernodeDatabase", "open_database", "database_for", "resolve_url"]
 
 SCHEMES = ("postgres", "postgresql")
 
@@ -42,8 +42,19 @@ def resolve_url(url=None) -> str:
     return url or os.environ.get("DATABASE_URL") or embedded.start()
 
 
-def open_database(url=None) -> PowernodeDatabase:
+def open_database(url=None, database_class=PowernodeDatabase) -> PowernodeDatabase:
+    """A connected database for `url` (see `resolve_url`)."""
     url = resolve_url(url)
+    database = database_for(url, database_class)
+    try:
+        database.connect()
+    except Exception as exc:  # peewee wraps psycopg2's OperationalError
+        raise DatabaseUnavailable(f"cannot connect to {credentials(url)}: {credentials(_first_line(exc))}") from None
+    return database
+
+
+def database_for(url, database_class=PowernodeDatabase, **options) -> PowernodeDatabase:
+    """A database for `url`, not connected yet; `options` are libpq parameters the URL does not set."""
     shown = credentials(url)
     try:
         parsed = urlparse(url)
@@ -54,12 +65,8 @@ def open_database(url=None) -> PowernodeDatabase:
         raise ConfigurationError(f"malformed database URL {shown!r}: {credentials(exc)}") from None
     if not kwargs.get("database"):
         raise ConfigurationError(f"database URL {shown!r} names no database (postgresql://host/dbname)")
-    database = PowernodeDatabase(**kwargs)
+    database = database_class(**{**options, **kwargs})
     database.url = url
-    try:
-        database.connect()
-    except Exception as exc:  # peewee wraps psycopg2's OperationalError
-        raise DatabaseUnavailable(f"cannot connect to {shown}: {credentials(_first_line(exc))}") from None
     return database
 
 

@@ -22,6 +22,7 @@ from .errors import ValidationError
 from .fast_rows import FastSelect
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
 from .references import Reference
+from .replicas import read_routed
 from .tenancy import TENANT_COLUMN, current_tenant
 
 __all__ = ["PowernodeModel", "Discardable", "VectorSearch", "Through", "Index", "Check"]
@@ -295,6 +296,10 @@ class NearestSelect(FastSelect):
     ef_search = 40
 
     def _execute(self, database):
+        # with read replicas, a standby may run the whole search, tuning transaction included
+        return read_routed(database, self, self._search)
+
+    def _search(self, database):
         with database.atomic():
             database.execute_sql("SELECT set_config('hnsw.ef_search', %s, true)", (str(self.ef_search),))
             if _pgvector_version(database) >= (0, 8):
