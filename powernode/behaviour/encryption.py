@@ -1,0 +1,223 @@
+"""Active Record Encryption, as the platform configures it: `encrypts :email, deterministic: true, downcase: true`.
+
+    email = StringField(255, encrypts=Encrypts(deterministic=True, downcase=True))
+    name = StringField(default="", encrypts=Encrypts())
+
+A stored value is a JSON envelope, `{"p": base64(ciphertext), "h": {"iv": ..., "at": ...}}`
+(`"c": true` when the clear text was zlib-deflated: longer than 140 bytes and smaller
+deflated; `"e"` names a clear text encoding other than UTF-8). The cipher is AES-256-GCM
+with a 12-byte IV. Keys are derived with PBKDF2-HMAC-SHA256 (65,536 iterations, 32 bytes)
+from the configured key and the key-derivation salt: the primary key for ordinary
+attributes, the deterministic key for deterministic ones, whose IV is the first 12 bytes
+of HMAC-SHA256(derived deterministic key, the bytes encrypted) — the same clear text
+always makes the same envelope, so the column can be queried and indexed.
+
+As configured on the platform (`reference/powernode-behaviour.json`, `encryption_config`):
+`support_unencrypted_data` — a stored value that is not an envelope is clear text and
+reads as it is; `extend_queries` — a lookup by a deterministic attribute matches the
+envelope and the clear text (`email IN (envelope, clear text)`).
+
+Keys come from `ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY`, `..._DETERMINISTIC_KEY` and
+`..._KEY_DERIVATION_SALT` (read when first needed), or from
+`powernode.connect(..., encryption=EncryptionConfig(...))`. Without them, reading an
+envelope or writing an encrypted attribute raises `EncryptionNotConfigured`, naming the
+variables; nothing is ever written in clear instead. Each key is derived once per
+process and each cipher object made once per key.
+"""
+import base64
+import binascii
+import codecs
+import hashlib
+import hmac
+import json
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping, Optional
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+from ..errors import DecryptionFailed, EncryptionNotConfigured
+
+__all__ = ["Encrypts", "EncryptionConfig", "Keyring", "configure", "keyring", "active_config", "is_envelope",
+           "KEY_VARIABLES"]
+
+PRIMARY_KEY = "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY"
+DETERMINISTIC_KEY = "ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY"
+KEY_DERIVATION_SALT = "ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT"
+KEY_VARIABLES = (PRIMARY_KEY, DETERMINISTIC_KEY, KEY_DERIVATION_SALT)
+
+ITERATIONS = 65536            # Active Record's PBKDF2 iterations with SHA-256
+COMPRESSION_THRESHOLD = 140   # bytes; shorter clear text is never deflated
+IV_BYTES, TAG_BYTES = 12, 16
+
+
+@dataclass(frozen=True)
+class Encrypts:
+    """The `encrypts` options of one attribute, as the platform declares them."""
+    deterministic: bool = False
+    downcase: bool = False
+
+    def __repr__(self):
+        options = [f"{name}=True" for name in ("deterministic", "downcase") if getattr(self, name)]
+        return f"Encrypts({', '.join(options)})"
+
+
+@dataclass(frozen=True)
+class EncryptionConfig:
+    """The keys for the platform's encrypted values; `repr()` never shows them.
+
+    primary_key, deterministic_key, key_derivation_salt: Active Record Encryption's
+    (`ACTIVE_RECORD_ENCRYPTION_*`). secret_key_base, credential_keys,
+    credential_key_ids: for `Security::CredentialEncryptionService` payloads
+    (`powernode/behaviour/credentials.py`): `credential_keys` maps a namespace (or None
+    for the global keys) to {key id: base64 key}, as the platform's Rails credentials
+    `encryption.<namespace>.keys` do; `credential_key_ids` maps a namespace (or None)
+    to the key id new payloads use (default "default").
+    """
+    primary_key: Optional[str] = field(default=None, repr=False)
+    deterministic_key: Optional[str] = field(default=None, repr=False)
+    key_derivation_salt: Optional[str] = field(default=None, repr=False)
+    secret_key_base: Optional[str] = field(default=None, repr=False)
+    credential_keys: Mapping = field(default_factory=dict, repr=False)
+    credential_key_ids: Mapping = field(default_factory=dict)
+    environ: Mapping = field(default_factory=dict, repr=False, compare=False)  # credential key variables
+
+    @classmethod
+    def from_environment(cls, environ=None):
+        """The keys the environment gives (the platform's variable names)."""
+        environ = dict(os.environ if environ is None else environ)
+        return cls(primary_key=environ.get(PRIMARY_KEY) or None,
+                   deterministic_key=environ.get(DETERMINISTIC_KEY) or None,
+                   key_derivation_salt=environ.get(KEY_DERIVATION_SALT) or None,
+                   secret_key_base=environ.get("SECRET_KEY_BASE") or None,
+                   environ={k: v for k, v in environ.items() if "ENCRYPTION_KEY_" in k and v})
+
+
+@lru_cache(maxsize=None)
+def derive_key(password: str, salt: str) -> bytes:
+    """Active Record's key derivation, once per (key, salt) in a process: it is slow on purpose."""
+    return PBKDF2HMAC(hashes.SHA256(), 32, salt.encode(), ITERATIONS).derive(password.encode())
+
+
+# The envelope exactly as Active Record writes it; anything else goes through json.loads.
+_ENVELOPE = re.compile(r'\{"p":"([A-Za-z0-9+/=]*)","h":\{"iv":"([A-Za-z0-9+/=]+)","at":"([A-Za-z0-9+/=]+)"'
+                       r'(,"c":true)?\}\}')
+_b64decode = binascii.a2b_base64
+
+
+def _envelope_parts(text):
+    """(payload, iv, tag, compressed, encoding) when `text` is an envelope, else None."""
+    match = _ENVELOPE.fullmatch(text)
+    if match is not None:
+        payload, iv, tag, compressed = match.groups()
+        return payload, iv, tag, compressed is not None, None
+    if not text.startswith("{"):
+        return None
+    try:
+        message = json.loads(text)
+        headers = message["h"]
+        parts = (message["p"], headers["iv"], headers["at"], headers.get("c") is True, headers.get("e"))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return parts if all(isinstance(part, str) for part in parts[:3]) else None
+
+
+def is_envelope(text) -> bool:
+    """True when a stored value is an encryption envelope (else it is clear text)."""
+    return isinstance(text, str) and _envelope_parts(text) is not None
+
+
+class Keyring:
+    """The derived keys and their cipher objects, made once; encrypts and decrypts envelopes."""
+
+    def __init__(self, config: EncryptionConfig):
+        salt = config.key_derivation_salt
+        self._primary = self._deterministic = None
+        if salt and config.primary_key:
+            self._primary = AESGCM(derive_key(config.primary_key, salt))
+        if salt and config.deterministic_key:
+            self._hmac_key = derive_key(config.deterministic_key, salt)
+            self._deterministic = AESGCM(self._hmac_key)
+
+    def _cipher(self, deterministic, where, doing):
+        cipher = self._deterministic if deterministic else self._primary
+        if cipher is None:
+            raise EncryptionNotConfigured(
+                f"{where} is encrypted and no key to {doing} it is configured: set {', '.join(KEY_VARIABLES)} "
+                "(or pass encryption=EncryptionConfig(...) to powernode.connect)")
+        return cipher
+
+    def encrypt(self, text: str, deterministic=False, where="an encrypted attribute", iv=None) -> str:
+        """The envelope for `text`; `iv` only to reproduce a known envelope (tests)."""
+        cipher = self._cipher(deterministic, where, "encrypt")
+        data = text.encode()
+        compressed = False
+        if len(data) > COMPRESSION_THRESHOLD:
+            deflated = zlib.compress(data)
+            if len(deflated) < len(data):
+                data, compressed = deflated, True
+        if deterministic:
+            iv = hmac.new(self._hmac_key, data, hashlib.sha256).digest()[:IV_BYTES]
+        elif iv is None:
+            iv = os.urandom(IV_BYTES)
+        sealed = cipher.encrypt(iv, data, None)
+        headers = f'"iv":"{_b64(iv)}","at":"{_b64(sealed[-TAG_BYTES:])}"' + (',"c":true' if compressed else "")
+        return f'{{"p":"{_b64(sealed[:-TAG_BYTES])}","h":{{{headers}}}}}'
+
+    def decrypt(self, stored: str, deterministic=False, where="an encrypted attribute") -> str:
+        """The clear text of a stored value: an envelope opened, anything else as it is."""
+        parts = _envelope_parts(stored)
+        if parts is None:
+            return stored  # support_unencrypted_data: clear text written before encryption
+        cipher = self._cipher(deterministic, where, "decrypt")
+        payload, iv, tag, compressed, encoding = parts
+        try:
+            data = cipher.decrypt(_b64decode(iv), _b64decode(payload) + _b64decode(tag), None)
+            if compressed:
+                data = zlib.decompress(data)
+            return data.decode(_codec(encoding)) if encoding else data.decode()
+        except (InvalidTag, ValueError, zlib.error, LookupError):
+            raise DecryptionFailed(
+                f"{where}: a stored value does not decrypt with the configured keys ({', '.join(KEY_VARIABLES)}); "
+                "they must be the platform's") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _codec(encoded_name: str) -> str:
+    """A Ruby encoding name from an `"e"` header (base64) as a Python codec."""
+    name = base64.b64decode(encoded_name).decode()
+    return "latin-1" if name in ("ASCII-8BIT", "BINARY") else codecs.lookup(name).name
+
+
+_explicit: Optional[EncryptionConfig] = None
+_keyring: Optional[Keyring] = None
+
+
+def configure(config: Optional[EncryptionConfig]):
+    """Use `config` from now on; None forgets it, and the environment is read again when next needed."""
+    global _explicit, _keyring
+    _explicit, _keyring = config, None
+    from . import credentials  # its key cache follows the configuration
+
+    credentials.forget_keys()
+
+
+def active_config() -> EncryptionConfig:
+    return _explicit if _explicit is not None else EncryptionConfig.from_environment()
+
+
+def keyring() -> Keyring:
+    """The keyring of the active configuration (built on first use)."""
+    global _keyring
+    if _keyring is None:
+        _keyring = Keyring(active_config())
+    return _keyring
