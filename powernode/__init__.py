@@ -6,9 +6,11 @@
     Account = powernode.models["Account"]
     acme = Account.create(name="Acme")
 """
+from .behaviour.keys import EncryptionConfig
 from .binding import binding, current_database
-from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidValue, MigrationFailed,
-                     MissingExtension, PowernodeError, UnknownNamespace, ValidationError)
+from .errors import (ConfigurationError, DatabaseUnavailable, DecryptionFailed, DeclarationError,
+                     EncryptionNotConfigured, InvalidValue, MigrationFailed, MissingExtension, PowernodeError,
+                     UnknownNamespace, ValidationError)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace
 from .plugins import installed
@@ -20,23 +22,29 @@ __all__ = [
     "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "models",
     "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
-    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError",
+    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError", "EncryptionConfig",
+    "EncryptionNotConfigured", "DecryptionFailed",
 ]
 
 registry.listeners.append(binding.bind)  # models that load after connect() join its database
 
 
-def connect(url=None, namespaces=None, load_models=True):
+def connect(url=None, namespaces=None, load_models=True, encryption=None):
     """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
     namespaces: None for every installed namespace, [] for core only, or names
     (their dependencies come along). load_models=False defers importing the
     model modules until a model is first asked for (what `migrate` needs).
+    encryption: an `EncryptionConfig` with the platform's keys for encrypted values;
+    None reads them from the environment (`ACTIVE_RECORD_ENCRYPTION_*`, ...) when needed.
     Returns a peewee database whose `namespaces` is the selection.
     """
+    from .behaviour import keys
     from .database import open_database
 
+    if encryption is not None:
+        keys.configure(encryption)
     selected = installed.select(namespaces)
     database = open_database(url)
     database.namespaces = selected

@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..errors import DecryptionFailed, EncryptionNotConfigured, InvalidValue
+from . import keys
 
 __all__ = ["encrypt", "decrypt", "encrypt_value", "decrypt_value", "current_key_id", "EncryptedCredentials",
            "EncryptedValue"]
@@ -41,17 +42,12 @@ VERSION = "v2"
 READABLE_VERSIONS = ("v1", "v2")
 IV_BYTES, TAG_BYTES = 12, 16
 
-_ciphers = {}  # (namespace, key id) -> AESGCM, for the active configuration
-
-
-def forget_keys():
-    _ciphers.clear()
+_ciphers = {}  # (namespace, key id) -> AESGCM, for the configuration of generation _ciphers_generation
+_ciphers_generation = -1
 
 
 def _config():
-    from .encryption import active_config
-
-    return active_config()
+    return keys.active_config()
 
 
 def current_key_id(namespace: Optional[str] = None) -> str:
@@ -84,6 +80,10 @@ def _find_key(namespace, key_id) -> str:
 
 
 def _cipher(namespace, key_id) -> AESGCM:
+    global _ciphers_generation
+    if _ciphers_generation != keys.generation():
+        _ciphers.clear()
+        _ciphers_generation = keys.generation()
     cipher = _ciphers.get((namespace, key_id))
     if cipher is None:
         key = base64.b64decode(_find_key(namespace, key_id))

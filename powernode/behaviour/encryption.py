@@ -18,8 +18,8 @@ reads as it is; `extend_queries` — a lookup by a deterministic attribute match
 envelope and the clear text (`email IN (envelope, clear text)`).
 
 Keys come from `ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY`, `..._DETERMINISTIC_KEY` and
-`..._KEY_DERIVATION_SALT` (read when first needed), or from
-`powernode.connect(..., encryption=EncryptionConfig(...))`. Without them, reading an
+`..._KEY_DERIVATION_SALT`, or from `powernode.connect(..., encryption=EncryptionConfig(...))`
+(`keys.py`). Without them, reading an
 envelope or writing an encrypted attribute raises `EncryptionNotConfigured`, naming the
 variables; nothing is ever written in clear instead. Each key is derived once per
 process and each cipher object made once per key.
@@ -33,9 +33,9 @@ import json
 import os
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Optional
+from typing import Optional
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -43,14 +43,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from ..errors import DecryptionFailed, EncryptionNotConfigured
+from . import keys
+from .keys import KEY_VARIABLES
 
-__all__ = ["Encrypts", "EncryptionConfig", "Keyring", "configure", "keyring", "active_config", "is_envelope",
-           "KEY_VARIABLES"]
-
-PRIMARY_KEY = "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY"
-DETERMINISTIC_KEY = "ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY"
-KEY_DERIVATION_SALT = "ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT"
-KEY_VARIABLES = (PRIMARY_KEY, DETERMINISTIC_KEY, KEY_DERIVATION_SALT)
+__all__ = ["Encrypts", "Keyring", "keyring", "is_envelope"]
 
 ITERATIONS = 65536            # Active Record's PBKDF2 iterations with SHA-256
 COMPRESSION_THRESHOLD = 140   # bytes; shorter clear text is never deflated
@@ -66,37 +62,6 @@ class Encrypts:
     def __repr__(self):
         options = [f"{name}=True" for name in ("deterministic", "downcase") if getattr(self, name)]
         return f"Encrypts({', '.join(options)})"
-
-
-@dataclass(frozen=True)
-class EncryptionConfig:
-    """The keys for the platform's encrypted values; `repr()` never shows them.
-
-    primary_key, deterministic_key, key_derivation_salt: Active Record Encryption's
-    (`ACTIVE_RECORD_ENCRYPTION_*`). secret_key_base, credential_keys,
-    credential_key_ids: for `Security::CredentialEncryptionService` payloads
-    (`powernode/behaviour/credentials.py`): `credential_keys` maps a namespace (or None
-    for the global keys) to {key id: base64 key}, as the platform's Rails credentials
-    `encryption.<namespace>.keys` do; `credential_key_ids` maps a namespace (or None)
-    to the key id new payloads use (default "default").
-    """
-    primary_key: Optional[str] = field(default=None, repr=False)
-    deterministic_key: Optional[str] = field(default=None, repr=False)
-    key_derivation_salt: Optional[str] = field(default=None, repr=False)
-    secret_key_base: Optional[str] = field(default=None, repr=False)
-    credential_keys: Mapping = field(default_factory=dict, repr=False)
-    credential_key_ids: Mapping = field(default_factory=dict)
-    environ: Mapping = field(default_factory=dict, repr=False, compare=False)  # credential key variables
-
-    @classmethod
-    def from_environment(cls, environ=None):
-        """The keys the environment gives (the platform's variable names)."""
-        environ = dict(os.environ if environ is None else environ)
-        return cls(primary_key=environ.get(PRIMARY_KEY) or None,
-                   deterministic_key=environ.get(DETERMINISTIC_KEY) or None,
-                   key_derivation_salt=environ.get(KEY_DERIVATION_SALT) or None,
-                   secret_key_base=environ.get("SECRET_KEY_BASE") or None,
-                   environ={k: v for k, v in environ.items() if "ENCRYPTION_KEY_" in k and v})
 
 
 @lru_cache(maxsize=None)
@@ -136,7 +101,7 @@ def is_envelope(text) -> bool:
 class Keyring:
     """The derived keys and their cipher objects, made once; encrypts and decrypts envelopes."""
 
-    def __init__(self, config: EncryptionConfig):
+    def __init__(self, config: keys.EncryptionConfig):
         salt = config.key_derivation_salt
         self._primary = self._deterministic = None
         if salt and config.primary_key:
@@ -198,26 +163,13 @@ def _codec(encoded_name: str) -> str:
     return "latin-1" if name in ("ASCII-8BIT", "BINARY") else codecs.lookup(name).name
 
 
-_explicit: Optional[EncryptionConfig] = None
 _keyring: Optional[Keyring] = None
-
-
-def configure(config: Optional[EncryptionConfig]):
-    """Use `config` from now on; None forgets it, and the environment is read again when next needed."""
-    global _explicit, _keyring
-    _explicit, _keyring = config, None
-    from . import credentials  # its key cache follows the configuration
-
-    credentials.forget_keys()
-
-
-def active_config() -> EncryptionConfig:
-    return _explicit if _explicit is not None else EncryptionConfig.from_environment()
+_keyring_generation = -1
 
 
 def keyring() -> Keyring:
-    """The keyring of the active configuration (built on first use)."""
-    global _keyring
-    if _keyring is None:
-        _keyring = Keyring(active_config())
+    """The keyring of the active configuration (`keys.py`), built when first needed after a change."""
+    global _keyring, _keyring_generation
+    if _keyring_generation != keys.generation():
+        _keyring, _keyring_generation = Keyring(keys.active_config()), keys.generation()
     return _keyring
