@@ -17,7 +17,7 @@ __all__ = ["Difference", "CheckResult", "check", "expected_type", "KINDS", "BLOC
 
 KINDS = ("missing_table", "extra_table", "missing_column", "extra_column", "type_mismatch", "null_mismatch",
          "default_mismatch", "missing_index", "extra_index", "missing_foreign_key", "extra_foreign_key",
-         "missing_check", "extra_check")
+         "missing_check", "extra_check", "unreadable_value", "unencrypted_value")
 # The differences that stop the database from serving the models; the others are notes.
 BLOCKING = {"missing_table", "missing_column", "type_mismatch", "null_mismatch"}
 IGNORED_TABLES = {"powernode_migrations"}
