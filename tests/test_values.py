@@ -387,3 +387,28 @@ def test_keys_never_show_in_reprs_or_errors(keys_of):
     except DecryptionFailed as exc:
         text = "".join(traceback.format_exception(exc))
     assert VECTOR_KEYS["primary_key"] not in text and "sekrit" not in text
+
+
+# ---- check: values the models cannot read
+
+def test_check_notes_unreadable_and_unencrypted_values_from_a_sample(db):
+    from conftest import run_cli
+    from powernode.value_check import value_notes
+
+    User = powernode.models["User"]
+    users = [make(User, email=f"u{i}@acme.test", name="fine") for i in range(3)]
+    forged = '{"p":"AAAA","h":{"iv":"AAAAAAAAAAAAAAAA","at":"AAAAAAAAAAAAAAAAAAAAAA=="}}'
+    db.execute_sql("UPDATE users SET name = %s WHERE id = %s", (forged, users[0].id))
+    db.execute_sql("UPDATE users SET preferences = 'theme=dark' WHERE id = %s", (users[1].id,))
+    db.execute_sql("UPDATE users SET email = 'clear@acme.test' WHERE id = %s", (users[2].id,))
+    notes = {(n.kind, n.table, n.column, n.actual) for n in value_notes(db, powernode.registry.models_of(db.namespaces))}
+    assert notes == {
+        ("unreadable_value", "users", "name", "1 of 3 sampled values do not decrypt with the configured keys"),
+        ("unreadable_value", "users", "preferences", "1 of 1 sampled values are not JSON"),
+        ("unencrypted_value", "users", "email", "1 of 3 sampled values are clear text"),
+    }
+    code, out, err = run_cli("check", "--json", "--database", db.url, "--namespace", "core")
+    assert code == 0, err
+    found = {(d["kind"], d["column"]) for d in json.loads(out)["differences"] if d["table"] == "users"}
+    assert {("unreadable_value", "name"), ("unreadable_value", "preferences"), ("unencrypted_value", "email")} <= found
+    assert "theme=dark" not in out and "clear@acme.test" not in out
