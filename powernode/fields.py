@@ -17,6 +17,7 @@ import peewee
 from pgvector.peewee import VectorField as _PgVectorField
 from playhouse import postgres_ext
 
+from .behaviour import encryption
 from .errors import InvalidValue
 from .uuid7 import new_uuid7
 
@@ -94,7 +95,7 @@ class _ValueLayers:
 
     @property
     def _where(self):
-        return f"{self.model._meta.rails_name or self.model.__name__}.{self.name}"
+        return encryption._named(self)
 
     def db_value(self, value):
         if value is not None and not isinstance(value, peewee.Node) and self.convert_values:
@@ -105,19 +106,15 @@ class _ValueLayers:
         return super().db_value(value)
 
     def _encrypt(self, text):
-        from .behaviour.encryption import keyring
-
         if self.encrypts.downcase:  # per character, as Ruby's downcase (no final-sigma context)
             text = "".join(character.lower() for character in text)
-        return keyring().encrypt(text, self.encrypts.deterministic, self._where)
+        return encryption.keyring().encrypt(text, self.encrypts.deterministic, self)
 
     def python_value(self, value):
         if value is None or not self.convert_values:
             return super().python_value(value)
         if self.encrypts is not None:
-            from .behaviour.encryption import keyring
-
-            value = keyring().decrypt(value, self.encrypts.deterministic, self._where)
+            value = encryption.keyring().decrypt(value, self.encrypts.deterministic, self)
         if self.serialize is not None:
             try:
                 return self.serialize.load(value)

@@ -37,11 +37,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-
 from ..errors import DecryptionFailed, EncryptionNotConfigured
 from . import keys
 from .keys import KEY_VARIABLES
@@ -67,6 +62,9 @@ class Encrypts:
 @lru_cache(maxsize=None)
 def derive_key(password: str, salt: str) -> bytes:
     """Active Record's key derivation, once per (key, salt) in a process: it is slow on purpose."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
     return PBKDF2HMAC(hashes.SHA256(), 32, salt.encode(), ITERATIONS).derive(password.encode())
 
 
@@ -102,6 +100,8 @@ class Keyring:
     """The derived keys and their cipher objects, made once; encrypts and decrypts envelopes."""
 
     def __init__(self, config: keys.EncryptionConfig):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: `import powernode` stays light
+
         salt = config.key_derivation_salt
         self._primary = self._deterministic = None
         if salt and config.primary_key:
@@ -114,7 +114,7 @@ class Keyring:
         cipher = self._deterministic if deterministic else self._primary
         if cipher is None:
             raise EncryptionNotConfigured(
-                f"{where} is encrypted and no key to {doing} it is configured: set {', '.join(KEY_VARIABLES)} "
+                f"{_named(where)} is encrypted and no key to {doing} it is configured: set {', '.join(KEY_VARIABLES)} "
                 "(or pass encryption=EncryptionConfig(...) to powernode.connect)")
         return cipher
 
@@ -136,21 +136,43 @@ class Keyring:
         return f'{{"p":"{_b64(sealed[:-TAG_BYTES])}","h":{{{headers}}}}}'
 
     def decrypt(self, stored: str, deterministic=False, where="an encrypted attribute") -> str:
-        """The clear text of a stored value: an envelope opened, anything else as it is."""
-        parts = _envelope_parts(stored)
-        if parts is None:
-            return stored  # support_unencrypted_data: clear text written before encryption
-        cipher = self._cipher(deterministic, where, "decrypt")
-        payload, iv, tag, compressed, encoding = parts
+        """The clear text of a stored value: an envelope opened, anything else as it is.
+
+        `where` (a field, or text) names the attribute in errors. This runs once per value
+        read, so the common envelope takes the shortest road.
+        """
+        match = _ENVELOPE.fullmatch(stored)
+        if match is not None:
+            payload, iv, tag, compressed = match.groups()
+            encoding = None
+        else:
+            parts = _envelope_parts(stored)
+            if parts is None:
+                return stored  # support_unencrypted_data: clear text written before encryption
+            payload, iv, tag, compressed, encoding = parts
+        cipher = self._deterministic if deterministic else self._primary
+        if cipher is None:
+            self._cipher(deterministic, where, "decrypt")
         try:
             data = cipher.decrypt(_b64decode(iv), _b64decode(payload) + _b64decode(tag), None)
             if compressed:
                 data = zlib.decompress(data)
             return data.decode(_codec(encoding)) if encoding else data.decode()
-        except (InvalidTag, ValueError, zlib.error, LookupError):
-            raise DecryptionFailed(
-                f"{where}: a stored value does not decrypt with the configured keys ({', '.join(KEY_VARIABLES)}); "
-                "they must be the platform's") from None
+        except Exception as exc:
+            from cryptography.exceptions import InvalidTag
+
+            if not isinstance(exc, (InvalidTag, ValueError, zlib.error, LookupError)):
+                raise
+        raise DecryptionFailed(
+            f"{_named(where)}: a stored value does not decrypt with the configured keys "
+            f"({', '.join(KEY_VARIABLES)}); they must be the platform's")
+
+
+def _named(where) -> str:
+    """An attribute's name for a message: `User.email` for a field."""
+    if isinstance(where, str):
+        return where
+    return f"{where.model._meta.rails_name or where.model.__name__}.{where.name}"
 
 
 def _b64(data: bytes) -> str:
