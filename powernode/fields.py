@@ -142,8 +142,8 @@ class _ValueLayers:
             raise InvalidValue(f"{self._where} is encrypted non-deterministically: it cannot be looked up by value")
         candidates = []
         for value in values:  # the envelope, and the clear text as the platform's extended queries add it
-            candidates += [self.db_value(value), self.adapt(value if self.serialize is None
-                                                             else self.serialize.dump(value))]
+            clear = self.adapt(value if self.serialize is None else self.serialize.dump(value))
+            candidates += [self.db_value(value)] + ([clear] if "\x00" not in clear else [])  # no column holds NUL
         return peewee.Expression(self, op, peewee.EnclosedNodeList(
             [peewee.Value(candidate, converter=False) for candidate in dict.fromkeys(candidates)]))
 
