@@ -6,9 +6,12 @@
     Account = powernode.models["Account"]
     acme = Account.create(name="Acme")
 """
+from .behaviour import keys
+from .behaviour.keys import EncryptionConfig
 from .binding import binding, current_database
-from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidValue, MigrationFailed,
-                     MissingExtension, PowernodeError, UnknownNamespace, ValidationError)
+from .errors import (ConfigurationError, DatabaseUnavailable, DecryptionFailed, DeclarationError,
+                     EncryptionNotConfigured, InvalidValue, MigrationFailed, MissingExtension, PowernodeError,
+                     UnknownNamespace, ValidationError)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace
 from .plugins import installed
@@ -19,15 +22,17 @@ from .tenancy import current_tenant, tenant
 
 __all__ = [
     "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "on_primary",
-    "models", "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
+    "models", "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference",
+    "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
-    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError",
+    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError", "EncryptionConfig",
+    "EncryptionNotConfigured", "DecryptionFailed",
 ]
 
 registry.listeners.append(binding.bind)  # models that load after connect() join its database
 
 
-def connect(url=None, namespaces=None, load_models=True, tenant_key=None, replicas=None):
+def connect(url=None, namespaces=None, load_models=True, tenant_key=None, replicas=None, encryption=None):
     """Open the database and bind the selected namespaces' models to it.
 
     url: a postgresql:// URL; None means `$DATABASE_URL`, else the embedded server.
@@ -36,9 +41,13 @@ def connect(url=None, namespaces=None, load_models=True, tenant_key=None, replic
     model modules until a model is first asked for (what `migrate` needs).
     tenant_key: the secret `tenant()` signs with under row-level security (default
     `$POWERNODE_TENANT_KEY`). replicas: standby URLs (or a `powernode.replicas.Replicas`)
-    that serve reads; None means `$POWERNODE_REPLICA_URLS`.
+    that serve reads; None means `$POWERNODE_REPLICA_URLS`. encryption: an
+    `EncryptionConfig` with the platform's keys for encrypted values; None reads them
+    from the environment (`ACTIVE_RECORD_ENCRYPTION_*`, ...) when needed.
     Returns a peewee database whose `namespaces` is the selection.
     """
+    if encryption is not None:
+        keys.configure(encryption)
     selected = installed.select(namespaces)
     database = open_routed_database(url, replicas)
     database.namespaces = selected

@@ -50,6 +50,8 @@ def _array_literal(values) -> str:
 
 def _converter(field):
     """A function from a Python value to the column's COPY text (None for NULL)."""
+    if getattr(field, "convert_values", False):  # encrypted or JSON-coded: the stored text the field writes
+        return lambda v: _escape(field.db_value(v))
     if isinstance(field, (fields.JSONField, fields.JSONBField)):
         return lambda v: _escape(json.dumps(v))
     if isinstance(field, fields.ArrayField):

@@ -184,9 +184,12 @@ def _rollback(args) -> int:
 def _check(args) -> int:
     from .registry import registry
     from .schema_check import check
+    from .value_check import value_notes
 
     db = _connect(args)
-    result = check(db, registry.models_of(db.namespaces))
+    models = registry.models_of(db.namespaces)
+    result = check(db, models)
+    result.differences += value_notes(db, models)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:

@@ -33,6 +33,14 @@ class InvalidValue(PowernodeError, ValueError):
     """A value that cannot go into its column (a malformed UUID, a vector of the wrong size)."""
 
 
+class EncryptionNotConfigured(ConfigurationError):
+    """An encrypted value must be read or written, and the keys it needs are not configured."""
+
+
+class DecryptionFailed(PowernodeError):
+    """A stored encrypted value that the configured keys cannot open (wrong key, or damaged)."""
+
+
 class ValidationError(PowernodeError):
     """A record the platform's validations refuse; `errors` maps attributes to the platform's messages.
 

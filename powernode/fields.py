@@ -4,6 +4,10 @@ Every field accepts `server_default=`: the column's DEFAULT as SQL. When it is
 omitted, the DEFAULT is rendered from a literal `default` (`'active'`, `0`,
 `false`, `'{}'::jsonb` from `default=dict`), so a model states a default once
 and rows inserted by raw SQL or COPY get it too.
+
+Text columns take the platform's value layers as options, as Rails declares them:
+`StringField(255, encrypts=Encrypts(deterministic=True, downcase=True))`,
+`TextField(null=True, serialize=JSON)`, or both (serialized, then encrypted).
 """
 import datetime
 import json
@@ -13,6 +17,7 @@ import peewee
 from pgvector.peewee import VectorField as _PgVectorField
 from playhouse import postgres_ext
 
+from .behaviour import encryption
 from .errors import InvalidValue
 from .uuid7 import new_uuid7
 
@@ -72,7 +77,78 @@ class _Text:
         return super().db_value(value)
 
 
-class StringField(_Text, ServerDefault, peewee.CharField):
+class _ValueLayers:
+    """Mixin: `serialize=` (a coder, `powernode.behaviour.coders.JSON`) and `encrypts=` (`Encrypts(...)`).
+
+    A write serializes the Python value, then encrypts the text; a read decrypts, then
+    deserializes (powernode/behaviour/encryption.py and coders.py say how). A lookup
+    by a deterministic attribute matches the envelope and the clear text, as the
+    platform's `extend_queries` does; a non-deterministic one cannot be looked up by value.
+    """
+
+    def __init__(self, *args, encrypts=None, serialize=None, **kwargs):
+        self.encrypts, self.serialize = encrypts, serialize
+        super().__init__(*args, **kwargs)
+        self.convert_values = bool(encrypts or serialize)  # the fast read path must convert these
+
+    __hash__ = peewee.Field.__hash__
+
+    @property
+    def _where(self):
+        return encryption._named(self)
+
+    def db_value(self, value):
+        if value is not None and not isinstance(value, peewee.Node) and self.convert_values:
+            if self.serialize is not None:
+                value = self.serialize.dump(value)
+            if self.encrypts is not None and value is not None:
+                value = self._encrypt(self.adapt(value))
+        return super().db_value(value)
+
+    def _encrypt(self, text):
+        if self.encrypts.downcase:  # per character, as Ruby's downcase (no final-sigma context)
+            text = "".join(character.lower() for character in text)
+        return encryption.keyring().encrypt(text, self.encrypts.deterministic, self)
+
+    def python_value(self, value):
+        if value is None or not self.convert_values:
+            return super().python_value(value)
+        if self.encrypts is not None:
+            value = encryption.keyring().decrypt(value, self.encrypts.deterministic, self)
+        if self.serialize is not None:
+            try:
+                return self.serialize.load(value)
+            except ValueError:
+                raise InvalidValue(f"{self._where} holds text that is not {self.serialize!r}") from None
+        return value
+
+    def __eq__(self, rhs):
+        return self._lookup(peewee.OP.IN, [rhs]) if self._by_value(rhs) else super().__eq__(rhs)
+
+    def __ne__(self, rhs):
+        return self._lookup(peewee.OP.NOT_IN, [rhs]) if self._by_value(rhs) else super().__ne__(rhs)
+
+    def in_(self, rhs):
+        return self._lookup(peewee.OP.IN, rhs) if self._by_value(rhs) else super().in_(rhs)
+
+    def not_in(self, rhs):
+        return self._lookup(peewee.OP.NOT_IN, rhs) if self._by_value(rhs) else super().not_in(rhs)
+
+    def _by_value(self, rhs):
+        return self.encrypts is not None and rhs is not None and not isinstance(rhs, peewee.Node)
+
+    def _lookup(self, op, values):
+        if not self.encrypts.deterministic:
+            raise InvalidValue(f"{self._where} is encrypted non-deterministically: it cannot be looked up by value")
+        candidates = []
+        for value in values:  # the envelope, and the clear text as the platform's extended queries add it
+            clear = self.adapt(value if self.serialize is None else self.serialize.dump(value))
+            candidates += [self.db_value(value)] + ([clear] if "\x00" not in clear else [])  # no column holds NUL
+        return peewee.Expression(self, op, peewee.EnclosedNodeList(
+            [peewee.Value(candidate, converter=False) for candidate in dict.fromkeys(candidates)]))
+
+
+class StringField(_ValueLayers, _Text, ServerDefault, peewee.CharField):
     """`character varying`, or `character varying(n)` when `max_length` is given."""
     field_type = "VARCHAR"
 
@@ -83,7 +159,7 @@ class StringField(_Text, ServerDefault, peewee.CharField):
         return [self.max_length] if self.max_length else None
 
 
-class TextField(_Text, ServerDefault, peewee.TextField):
+class TextField(_ValueLayers, _Text, ServerDefault, peewee.TextField):
     pass
 
 

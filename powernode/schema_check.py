@@ -30,7 +30,7 @@ BLOCKING = {"missing_table", "missing_column", "type_mismatch", "null_mismatch"}
 Item = Union[TableDef, ColumnDef, IndexDef, CheckDef, ForeignKey]
 
 
-class _Shown:
+class Shown:
     """What every difference shares: its kind, whether it blocks, and how `check` shows it."""
 
     def __post_init__(self):
@@ -51,7 +51,7 @@ class _Shown:
 
 
 @dataclass(frozen=True)
-class Missing(_Shown):
+class Missing(Shown):
     """The models declare `item`; the database lacks it (or holds it differently: then an `Extra` too)."""
     item: Item
     note: Optional[str] = None  # shown in place of the item's summary, e.g. "a table powernode adds"
@@ -77,7 +77,7 @@ class Missing(_Shown):
 
 
 @dataclass(frozen=True)
-class Extra(_Shown):
+class Extra(Shown):
     """The database holds `item`; the models do not declare it (or declare it differently)."""
     item: Item
     blocking: bool = dataclass_field(default=None, compare=False)
@@ -102,7 +102,7 @@ class Extra(_Shown):
 
 
 @dataclass(frozen=True)
-class Mismatch(_Shown):
+class Mismatch(Shown):
     """A column's `attribute` ("type", "null" or "default") differs: the models' value, the database's.
 
     Values are typed: a type is format_type() text, null a bool (True: NULL allowed),

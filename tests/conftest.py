@@ -7,6 +7,7 @@ an empty one (`database_url`), or a copy of a migrated template (`core_db`,
 `migrated(namespaces)`, `every_db`): each selection is migrated once per session
 and copied with `CREATE DATABASE ... TEMPLATE`, which takes a fraction of a migration.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +25,16 @@ import powernode
 from powernode import embedded
 
 SERVER = os.environ.get("POWERNODE_TEST_SERVER", "pg18")
+
+# The platform's local keys (reference/encryption-vectors.json): every test, and every CLI it runs, can read and
+# write encrypted columns. A test of missing keys configures an empty EncryptionConfig instead.
+_VECTORS = json.loads((Path(__file__).resolve().parent.parent / "reference" / "encryption-vectors.json").read_text())
+for _variable, _value in {
+        "ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY": _VECTORS["active_record_encryption"]["primary_key"],
+        "ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY": _VECTORS["active_record_encryption"]["deterministic_key"],
+        "ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT": _VECTORS["active_record_encryption"]["key_derivation_salt"],
+        "SECRET_KEY_BASE": _VECTORS["credential_encryption"]["secret_key_base"]}.items():
+    os.environ.setdefault(_variable, _value)
 SYSTEM_URL = os.environ.get("POWERNODE_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

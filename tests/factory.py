@@ -12,9 +12,12 @@ from powernode.references import Reference
 
 _serial = itertools.count(1)
 def allowed_values(model):
-    """column -> the values an enum check on it allows."""
+    """column -> the values an enum check on it, or the model's declared enum, allows."""
     enums = (check.allowed_values() for check in model._meta.check_specs)
-    return dict(enum for enum in enums if enum)
+    allowed = dict(enum for enum in enums if enum)
+    for enum in model._meta.behaviour.declarations.get("enums", []):
+        allowed[model._meta.fields[enum.attribute].column_name] = list(enum.mapping.values())
+    return allowed
 
 
 def filler(field, allowed):

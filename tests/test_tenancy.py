@@ -86,7 +86,8 @@ def test_row_level_security_holds_raw_sql_to_the_tenant(app_role, database_url):
                                 "VALUES (%s, 'intruder@b.test', 'x', now(), now())", (str(b.id),))
         assert app.execute_sql(count).fetchone()[0] == 2  # still usable after the refusal
     with powernode.tenant(b, db=app):
-        assert [r[0] for r in app.execute_sql("SELECT email FROM users").fetchall()] == ["b1@b.test"]
+        emails = app.execute_sql("SELECT email FROM users").fetchall()  # encrypted: read as the model reads
+        assert [powernode.models["User"].email.python_value(r[0]) for r in emails] == ["b1@b.test"]
     app.close()
 
     code, out, _ = run_cli("rls", "disable", "--database", database_url, "--namespace", "core")

@@ -69,6 +69,12 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.coders import JSON
+from powernode.behaviour.credentials import EncryptedValue
+from powernode.behaviour.encryption import Encrypts
+from powernode.behaviour.enums import Enum
+from powernode.behaviour.money import Monetize
+from powernode.behaviour.passwords import SecurePassword
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -290,6 +296,11 @@ class BackgroundJob(PowernodeModel):
     started_at = TimestampField(precision=6, null=True)
     status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        enums = [
+            Enum("status", ["cancelled", "completed", "failed", "pending", "processing"]),
+        ]
 
     class Meta:
         table_name = "background_jobs"
@@ -530,7 +541,7 @@ class ExternalAgent(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", on_delete="cascade", backref="external_agents")
     agent_card_url = StringField()
-    auth_token_encrypted = StringField(null=True)
+    auth_token_encrypted = StringField(null=True, encrypts=Encrypts())
     authentication = JSONBField(null=True, default=dict)
     avg_response_time_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     cached_card = JSONBField(null=True, default=dict)
@@ -613,7 +624,7 @@ class GatewayConfiguration(PowernodeModel):
     """GatewayConfiguration (table `gateway_configurations`)."""
 
     created_at = TimestampField(precision=6, default=utcnow)
-    encrypted_value = TextField()
+    encrypted_value = TextField(encrypts=Encrypts())
     key_name = StringField(100)
     provider = StringField(50)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -729,6 +740,12 @@ class InvoiceLineItem(PowernodeModel):
     unit_amount_cents = IntegerField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        monetize = [
+            Monetize("total_amount", cents="total_amount_cents"),
+            Monetize("unit_amount", cents="unit_amount_cents"),
+        ]
+
     class Meta:
         table_name = "invoice_line_items"
         rails_name = "InvoiceLineItem"
@@ -759,6 +776,13 @@ class Invoice(PowernodeModel):
     total_cents = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        monetize = [
+            Monetize("subtotal", cents="subtotal_cents"),
+            Monetize("tax", cents="tax_cents"),
+            Monetize("total", cents="total_cents"),
+        ]
+
     class Meta:
         table_name = "invoices"
         rails_name = "Invoice"
@@ -784,7 +808,7 @@ class JwtBlacklist(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     expires_at = TimestampField(precision=6)
     jti = StringField(100)
-    metadata = TextField(null=True)
+    metadata = TextField(null=True, serialize=JSON)
     reason = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user_blacklist = BooleanField(default=False)
@@ -860,6 +884,13 @@ class McpServer(PowernodeModel):
     status = StringField(default="disconnected")
     updated_at = TimestampField(precision=6, default=utcnow)
     vault_path = StringField(null=True)
+
+    class Behaviour:
+        credential_values = [
+            EncryptedValue("oauth_access_token", column="oauth_access_token_encrypted", namespace="mcp"),
+            EncryptedValue("oauth_client_secret", column="oauth_client_secret_encrypted", namespace="mcp"),
+            EncryptedValue("oauth_refresh_token", column="oauth_refresh_token_encrypted", namespace="mcp"),
+        ]
 
     class Meta:
         table_name = "mcp_servers"
@@ -1326,7 +1357,7 @@ class ReconciliationReport(PowernodeModel):
     report_date = DateField()
     report_type = StringField()
     status = StringField(null=True, default="pending")
-    summary = TextField(null=True)
+    summary = TextField(null=True, serialize=JSON)
     total_amount_cents = DecimalField(max_digits=15, decimal_places=2, null=True, default=Decimal("0.0"))
     total_transactions = IntegerField(null=True, default=0)
     unmatched_transactions = IntegerField(null=True, default=0)
@@ -1785,7 +1816,7 @@ class UserToken(PowernodeModel):
     last_used_ip = InetField(null=True)
     metadata = JSONBField(null=True, default=dict)
     name = StringField(100, null=True)
-    permissions = TextField(null=True)
+    permissions = TextField(null=True, serialize=JSON)
     revoked = BooleanField(null=True, default=False)
     revoked_at = TimestampField(precision=6, null=True)
     revoked_reason = StringField(100, null=True)
@@ -1820,9 +1851,9 @@ class User(PowernodeModel):
     """User (table `users`)."""
 
     account = Reference("Account", column_name="account_id", backref="users")
-    backup_codes = TextField(null=True)
+    backup_codes = TextField(null=True, serialize=JSON, encrypts=Encrypts())
     created_at = TimestampField(precision=6, default=utcnow)
-    email = StringField(255)
+    email = StringField(255, encrypts=Encrypts(deterministic=True, downcase=True))
     email_verification_sent_at = TimestampField(precision=6, null=True)
     email_verification_token = StringField(255, null=True)
     email_verification_token_expires_at = TimestampField(precision=6, null=True)
@@ -1830,23 +1861,26 @@ class User(PowernodeModel):
     email_verified_at = TimestampField(precision=6, null=True)
     failed_login_attempts = IntegerField(default=0)
     last_login_at = TimestampField(precision=6, null=True)
-    last_login_ip = StringField(45, null=True)
+    last_login_ip = StringField(45, null=True, encrypts=Encrypts())
     locked_until = TimestampField(precision=6, null=True)
-    name = StringField(default="")
-    notification_preferences = TextField(null=True)
+    name = StringField(default="", encrypts=Encrypts())
+    notification_preferences = TextField(null=True, serialize=JSON)
     password_changed_at = TimestampField(precision=6, null=True)
     password_digest = StringField()
-    preferences = TextField(null=True)
+    preferences = TextField(null=True, serialize=JSON)
     reset_token_digest = StringField(null=True)
     reset_token_expires_at = TimestampField(precision=6, null=True)
     status = StringField(20, default="active")
     two_factor_backup_codes_generated_at = TimestampField(precision=6, null=True)
     two_factor_enabled = BooleanField(default=False)
     two_factor_enabled_at = TimestampField(precision=6, null=True)
-    two_factor_secret = StringField(null=True)
+    two_factor_secret = StringField(null=True, encrypts=Encrypts())
     updated_at = TimestampField(precision=6, default=utcnow)
 
     roles = Through("user_roles", "role")
+
+    class Behaviour:
+        has_secure_password = SecurePassword("password")
 
     class Meta:
         table_name = "users"
@@ -2057,6 +2091,19 @@ class WorkerActivity(PowernodeModel):
     status = StringField(50, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     worker = Reference("Worker", column_name="worker_id", backref="worker_activities")
+
+    class Behaviour:
+        enums = [
+            Enum("activity_type", [
+                "admin_action", "api_request", "authentication", "config_reset", "config_updated",
+                "error_occurred", "health_check", "job_enqueue", "job_processing_test",
+                "ping_test", "service_activated", "service_created", "service_deleted",
+                "service_revoked", "service_setup", "service_suspended", "service_updated",
+                "test_completed", "token_accessed", "token_regenerated", "web_interface_access",
+                "worker_activated", "worker_deleted", "worker_revoked", "worker_suspended",
+                "worker_updated",
+            ], prefix="activity_type"),
+        ]
 
     class Meta:
         table_name = "worker_activities"

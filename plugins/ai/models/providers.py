@@ -11,6 +11,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.credentials import EncryptedCredentials
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -85,6 +86,9 @@ class ProviderCredential(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_stats = JSONBField(null=True, default=dict)
     vault_path = StringField(null=True)
+
+    class Behaviour:
+        credentials = EncryptedCredentials("credentials", column="encrypted_credentials", namespace="ai")
 
     class Meta:
         table_name = "ai_provider_credentials"

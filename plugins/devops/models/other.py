@@ -12,6 +12,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.credentials import EncryptedCredentials
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -137,6 +138,9 @@ class IntegrationCredential(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_status = StringField(null=True)
     vault_path = StringField(null=True)
+
+    class Behaviour:
+        credentials = EncryptedCredentials("credentials", column="encrypted_credentials", namespace="devops")
 
     class Meta:
         table_name = "devops_integration_credentials"
