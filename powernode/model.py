@@ -197,7 +197,8 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
         """Validate, then INSERT a new row or UPDATE a stored one, in Active Record's order.
 
         validate=False skips the validation step (and its hooks), as the platform's
-        `save(validate: false)` does. Raises `ValidationError` before any SQL.
+        `save(validate: false)` does. Raises `ValidationError` before anything is written
+        (validators that ask the database read in the same transaction).
         """
         creating = force_insert or self._new_record
         context = "create" if creating else "update"

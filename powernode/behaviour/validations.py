@@ -201,16 +201,17 @@ def row_exists(field, value) -> bool:
 def existing_ids(field, values) -> set:
     """Those of `values` that are ids of rows of reference `field`'s target table, in one query.
 
-    A target whose namespace is not installed has no table to look in here: every id is taken
-    as existing (the database's foreign key, where there is one, still holds).
+    A target whose namespace the connection did not select has no table to look in: every
+    id is taken as existing (the database's foreign key, where there is one, still holds).
     """
     values = list(values)
     try:
         target = field.rel_model
     except Exception:
         return set(values)
-    database = target._meta.database or field.model._meta.database
-    if database is None or not values:
+    database = field.model._meta.database
+    selected = getattr(database, "namespaces", None)
+    if database is None or not values or (selected is not None and target._meta.namespace not in selected):
         return set(values)
     by_text = {_uuid_text(value): value for value in values}
     cursor = database.execute_sql(f'SELECT id::text FROM "{target._meta.table_name}" WHERE id = ANY(%s::uuid[])',

@@ -496,8 +496,8 @@ class BlacklistedToken(PowernodeModel):
             Required("user"),
             Presence("created_at", if_="has_created_at?"),
             Presence("expires_at", "token"),
+            Presence("updated_at", if_="has_updated_at?"),
             Uniqueness("token"),
-            # not mirrored: presence updated_at (no such column here)
         ]
 
     class Meta:
@@ -1606,7 +1606,7 @@ class PasswordHistory(PowernodeModel):
             Required("user"),
             Presence("created_at", if_="has_created_at?"),
             Presence("password_digest"),
-            # not mirrored: presence updated_at (no such column here)
+            Presence("updated_at", if_="has_updated_at?"),
         ]
 
     class Meta:
@@ -2047,9 +2047,9 @@ class RolePermission(PowernodeModel):
     class Behaviour:
         validations = [
             Required("permission", "role"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
             Uniqueness("role_id", scope=["permission_id"], message="has already been taken"),
-            # not mirrored: presence created_at (no such column here)
-            # not mirrored: presence updated_at (no such column here)
         ]
 
     class Meta:
@@ -2602,9 +2602,9 @@ class UserRole(PowernodeModel):
     class Behaviour:
         validations = [
             Required("role", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
             Uniqueness("user_id", scope=["role_id"], message="already has this role"),
-            # not mirrored: presence created_at (no such column here)
-            # not mirrored: presence updated_at (no such column here)
         ]
 
     class Meta:
@@ -3063,9 +3063,9 @@ class WorkerRole(PowernodeModel):
     class Behaviour:
         validations = [
             Required("role", "worker"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
             Uniqueness("worker_id", scope=["role_id"], message="already has this role"),
-            # not mirrored: presence created_at (no such column here)
-            # not mirrored: presence updated_at (no such column here)
         ]
 
     class Meta:

@@ -496,9 +496,9 @@ class HybridSearchResult(PowernodeModel):
             Required("account"),
             Presence("created_at", if_="has_created_at?"),
             Presence("query_text", "search_mode"),
+            Presence("updated_at", if_="has_updated_at?"),
             Inclusion("fusion_method", in_=["rrf", "weighted", "cascade"], allow_nil=True),
             Inclusion("search_mode", in_=["vector", "keyword", "hybrid", "graph"]),
-            # not mirrored: presence updated_at (no such column here)
         ]
 
     class Meta:

@@ -68,6 +68,12 @@ def plan(entry, table):
             attribute_defaults.append(("AttributeDefault", [name, value], {}))
             declared[name] = value
     defaults = entry.get("create_defaults") or {}
+    fresh, nil = (defaults.get(section) or {} for section in ("attributes", "when_nil"))
+    # both probes start this column at nil (no column default) and still end apart: other attributes decide it
+    derived = {column for column, fact in fresh.items()
+               if column in columns and columns[column].get("default") is None and column in nil
+               and not fact.get("generated") and not nil[column].get("generated")
+               and nil[column]["value"] != fact["value"]}
     generated = {}
     for section, cls in (("attributes", "Default"), ("when_nil", "FillNil")):
         for column, fact in sorted((defaults.get(section) or {}).items()):
@@ -75,7 +81,9 @@ def plan(entry, table):
                 generated.setdefault(column, fact)
                 continue
             value, on = _value(fact["value"]), fact["set_in"]
-            why = _static_why(column, value, columns)
+            why = _static_why(column, value, columns) or (
+                "derived from other attributes: both probes start it at nil and end with different values"
+                if column in derived else None)
             if why:
                 skipped.append((section, column, json.dumps(fact["value"]), why))
             elif not (on == "initialize" and declared.get(column) == value):

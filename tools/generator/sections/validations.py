@@ -109,7 +109,7 @@ def _declaration(validator, entry, associations, columns, python_names):
         if kind == "confirmation":
             continue  # a virtual attribute (`password`), read from the record
         if attribute not in columns and attribute not in python_names:
-            if kind == "money" or options.get("if") == [f"has_{attribute}?"]:
+            if kind == "money" or conditions.get("if_") == f"has_{attribute}?":
                 continue  # money reads its cents column; a timestamp check is off where there is no column
             if attribute in associations:
                 raise NotMirrored("belongs_to not a reference here", f"belongs_to `{attribute}` has no reference "
