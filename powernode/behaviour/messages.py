@@ -125,6 +125,8 @@ def is_blank(value) -> bool:
     """ActiveSupport's `blank?`: nil, false, empty or white-space-only text, empty collections."""
     if value is None or value is False:
         return True
+    if type(value) is str:
+        return not value or (value[0] in _WHITE_SPACE and all(character in _WHITE_SPACE for character in value))
     if isinstance(value, str):
         return all(character in _WHITE_SPACE for character in value)
     if isinstance(value, (list, tuple, dict, set, frozenset, bytes)):

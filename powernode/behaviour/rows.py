@@ -71,6 +71,9 @@ class RowRules:
                 if isinstance(validator, Presence) and attribute in validator.associations:
                     self.references.append((attribute, field, validator))
         self.seen_ids = {attribute: {} for attribute, _, _ in self.references}  # id -> first row
+        # one value per load for what a row leaves out, as the bulk path renders defaults once
+        self.unset = [(f.name, default_value(f)) for f in meta.sorted_fields if f.default is not None and not f.primary_key]
+        self.defaults_of = dict(self.unset)
         self.unique_rows = {(id(v), a): [] for v in self.unique for a in v.attributes}
 
     def prepare(self, row):
@@ -85,31 +88,39 @@ class RowRules:
 
     def check(self, index, row):
         """Run the per-row validators on `row`; remember what the load-wide checks need."""
-        data = {self.by_key[key].name: value for key, value in row.items() if key in self.by_key}
         errors = {}
         for attribute, field, default, check in self.value_checks:
-            value = data.get(field.name, _MISSING)
+            value = row.get(field.name, _MISSING)
             if value is _MISSING:
-                value = default
+                value = row.get(field.column_name, default)
             texts = check(value)
             if texts:
                 errors.setdefault(attribute, []).extend(texts)
         if self.record_validators:
+            data = {self.by_key[key].name: value for key, value in row.items() if key in self.by_key}
+            for name, value in self.unset:
+                data.setdefault(name, value)
             record = _Row(data, self.by_key)
             for validator in self.record_validators:
                 validator.validate(record, errors, CONTEXT)
         if errors:
             raise RowInvalid(index, errors)
         for attribute, field, _ in self.references:
-            value = data.get(field.name)
+            value = self._read(row, field)
             if value is not None:
                 self.seen_ids[attribute].setdefault(value, index)
         for validator in self.unique:
-            scope = tuple(data.get(f.name) for f in validator.scope_fields)
+            scope = tuple(self._read(row, f) for f in validator.scope_fields)
             for attribute in validator.attributes:
-                value = data.get(validator.fields[attribute].name)
+                value = self._read(row, validator.fields[attribute])
                 if not validator.skipped(value):
                     self.unique_rows[(id(validator), attribute)].append((index, value, scope))
+
+    def _read(self, row, field):
+        value = row.get(field.name, _MISSING)
+        if value is _MISSING:
+            value = row.get(field.column_name, _MISSING)
+        return self.defaults_of.get(field.name) if value is _MISSING else value
 
     def check_load(self):
         """The checks that ask the database, once for the whole load; raises RowInvalid for the first bad row."""

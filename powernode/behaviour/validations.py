@@ -92,7 +92,10 @@ class Validator:
         """A function value -> messages (or None) for rows that are not records; None if it needs the record."""
         if self.needs_record:
             return None
-        return lambda value: None if self.skipped(value) else self.check(value, None, None)
+        check = self.check
+        if not self.allow_nil and not self.allow_blank:
+            return lambda value: check(value, None, None)
+        return lambda value: None if self.skipped(value) else check(value, None, None)
 
     # -- shared helpers -----------------------------------------------------
     def read(self, record, attribute):
@@ -175,7 +178,10 @@ class Presence(Validator):
 
     def row_check(self):
         # an association's existence is checked for the whole load at once (rows.py)
-        return lambda value: None if self.skipped(value) else self.check(value, None, None)
+        refused = [self.error(self.default_key)]
+        if not self.allow_nil and not self.allow_blank:
+            return lambda value: refused if is_blank(value) else None
+        return lambda value: None if self.skipped(value) or not is_blank(value) else refused
 
 
 class Required(Presence):
@@ -400,7 +406,7 @@ class Format(Validator):
         self.pattern = re.compile(with_, re.MULTILINE)
 
     def check(self, value, record, attribute):
-        if self.pattern.search(ruby_to_s(value)):
+        if self.pattern.search(value if type(value) is str else ruby_to_s(value)):
             return None
         return [self.error("invalid", value=value)]
 
