@@ -16,7 +16,7 @@ def two_tenants(database_url):
     a, b = Account.create(name="A"), Account.create(name="B")
     for account, emails in ((a, ["a1@a.test", "a2@a.test"]), (b, ["b1@b.test"])):
         for email in emails:
-            User.create(account=account, email=email, password_digest="x")
+            User.create(account=account, email=email, name="N", password_digest="x")
     yield db, a, b
     db.close()
 
@@ -26,7 +26,7 @@ def test_tenant_scopes_queries_and_defaults_inserts(two_tenants):
     User = powernode.models["User"]
     with powernode.tenant(a):
         assert sorted(u.email for u in User.select()) == ["a1@a.test", "a2@a.test"]
-        created = User.create(email="a3@a.test", password_digest="x")
+        created = User.create(email="a3@a.test", name="N", password_digest="x")
         assert created.account_id == a.id
         assert User.update(name="renamed").execute() == 3
         with powernode.tenant(b.id):
