@@ -13,7 +13,7 @@ def two_tenants(database_url):
     db = powernode.connect(database_url, namespaces=[])
     powernode.migrate(db)
     Account, User = powernode.models["Account"], powernode.models["User"]
-    a, b = Account.create(name="A"), Account.create(name="B")
+    a, b = Account.create(name="Acme"), Account.create(name="Beta")
     for account, emails in ((a, ["a1@a.test", "a2@a.test"]), (b, ["b1@b.test"])):
         for email in emails:
             User.create(account=account, email=email, name="N", password_digest="x")
