@@ -36,7 +36,7 @@ def test_tenant_scopes_queries_and_defaults_inserts(two_tenants):
         assert powernode.current_tenant() == a.id
     assert powernode.current_tenant() is None
     assert User.select().count() == 4
-    assert User.get(User.email == "b1@b.test").name == ""
+    assert User.get(User.email == "b1@b.test").name == "N"
 
 
 def test_tenant_refuses_what_is_not_an_account(two_tenants):
