@@ -73,8 +73,12 @@ def seed(db, namespaces=None):
     return run(db, namespaces)
 
 
-def bulk_load(model, rows, db=None):
-    """COPY an iterable of dicts (or instances) into `model`'s table; returns the count."""
+def bulk_load(model, rows, db=None, validate=True):
+    """COPY an iterable of dicts (or instances) into `model`'s table; returns the count.
+
+    validate=True holds every row to the platform's create defaults and validators first
+    (a bad row raises `BulkLoadError` and nothing is loaded); validate=False is for trusted rows.
+    """
     from .bulk import bulk_load as load
 
-    return load(model, rows, db)
+    return load(model, rows, db, validate=validate)

@@ -8,17 +8,21 @@ one is called once per load, so every row carries the same `created_at`, as
 Rails' `insert_all` does) and, for the primary key, the database default
 `uuidv7()`, which makes ids faster than Python does. The whole load is one COPY in one transaction: a bad row raises
 `BulkLoadError` naming it (its 0-based position in `rows`) and its column, and nothing is loaded. Text cannot hold
-NUL (PostgreSQL's rule): a value with one is refused before it is sent.
+NUL (PostgreSQL's rule): a value with one is refused before it is sent. By default each row is first held
+to the platform's create defaults and validators (`behaviour/rows.py`); `validate=False` skips them for
+trusted loads.
 """
 import datetime
 import io
 import json
 import re
+import tempfile
 from typing import Iterable
 
 import peewee
 
 from . import fields
+from .behaviour.rows import RowInvalid, RowRules
 from .errors import PowernodeError
 from .redact import values
 
@@ -26,7 +30,15 @@ __all__ = ["bulk_load", "BulkLoadError"]
 
 
 class BulkLoadError(PowernodeError):
-    """A row could not be loaded; the load was rolled back."""
+    """A row could not be loaded; the load was rolled back.
+
+    `row` is the failing row's number (0 for the first) when one is known, and `errors`
+    maps its attributes to the platform's messages when a validation refused it.
+    """
+
+    def __init__(self, message, row=None, errors=None):
+        super().__init__(message)
+        self.row, self.errors = row, errors or {}
 
 
 def _escape(text: str) -> str:
@@ -94,14 +106,26 @@ class _Lines(io.RawIOBase):
         return size
 
 
-def bulk_load(model, rows: Iterable, db=None) -> int:
-    """COPY `rows` into `model`'s table; returns how many were loaded."""
+def bulk_load(model, rows: Iterable, db=None, validate=True) -> int:
+    """COPY `rows` into `model`'s table; returns how many were loaded.
+
+    validate=True (the default) treats each row as `Model.create` would: the platform's
+    create defaults are filled in and its validators run, per row where they read one
+    value, once per load where they ask the database (required belongs_to targets exist;
+    uniqueness within the load and against the table, in the load's transaction). The
+    first invalid row raises `BulkLoadError` naming it and its attributes, before anything
+    is written. validate=False loads trusted rows as given (column defaults only), as
+    Rails' `insert_all` does.
+    """
     db = db or model._meta.database
+    rules = RowRules(model) if validate else None
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
         return 0
     first = _as_dict(model, first)
+    if rules is not None:
+        first = rules.prepare(first)
     meta = model._meta
     keys = list(first)  # field names or column names, as the rows carry them
     unknown = [key for key in keys if key not in meta.combined]
@@ -125,6 +149,10 @@ def bulk_load(model, rows: Iterable, db=None) -> int:
             values = None
             try:
                 row = _as_dict(model, row)
+                if rules is not None:
+                    if index:
+                        row = rules.prepare(row)
+                    rules.check(index, row)
                 values = [row.get(key, _MISSING) for key in keys]
                 if len(row) != len(keys) or _MISSING in values:
                     values = _conform(row, keys, given, values)
@@ -138,8 +166,18 @@ def bulk_load(model, rows: Iterable, db=None) -> int:
         f'"{meta.table_name}"', ", ".join(f'"{f.column_name}"' for f in columns))
     try:
         with db.atomic():
+            if rules is None:
+                source = io.BufferedReader(_Lines(lines()), buffer_size=1 << 16)
+            else:  # every row is checked, and the load as a whole, before the first is written
+                source = _spooled(lines())
+                rules.check_load()
             with db.cursor() as cursor:
-                cursor.copy_expert(copy, io.BufferedReader(_Lines(lines()), buffer_size=1 << 16))
+                cursor.copy_expert(copy, source)
+    except RowInvalid as invalid:
+        raise BulkLoadError(f"{meta.table_name} {invalid}; nothing was loaded",
+                            row=invalid.index, errors=invalid.errors) from None
+    except BulkLoadError:
+        raise
     except Exception as exc:  # a row the database refused: its line number is the row's
         if failures:
             raise failures[0] from None
@@ -148,6 +186,18 @@ def bulk_load(model, rows: Iterable, db=None) -> int:
 
 
 _MISSING = object()
+
+
+def _spooled(lines):
+    """The COPY text in a temporary file (in memory up to 64 MiB), read from its start."""
+    buffer = tempfile.SpooledTemporaryFile(max_size=64 << 20)
+    while True:
+        chunk = "".join(line for _, line in zip(range(1000), lines))
+        if not chunk:
+            break
+        buffer.write(chunk.encode())
+    buffer.seek(0)
+    return buffer
 
 
 def _conform(row, keys, given, values):
@@ -189,18 +239,16 @@ def _failing_column(given, converters, values) -> str:
 
 
 def _row_message(exc) -> str:
-    """PostgreSQL's first line, without the value it may quote, and the row (and column) COPY names."""
+    """PostgreSQL's first line, without the value it may quote, after the row (and column) COPY names."""
     text = str(exc).strip()
     lines = text.splitlines()
-    context = next((line for line in lines if line.startswith("CONTEXT:")), "")
     message = values(lines[0].removeprefix("ERROR:").strip()) if lines else type(exc).__name__
-    found = _COPY_CONTEXT.search(context)
-    if found:
-        column = f", column {found.group('column')}" if found.group("column") else ""
-        return f"row {int(found.group('line')) - 1}{column}: {message}"
-    return message
+    place = _COPY_PLACE.search(text)
+    if place is None:
+        return message
+    column = f", column {place.group('column')}" if place.group("column") else ""
+    return f"row {int(place.group('line')) - 1}{column}: {message}"
 
 
-# CONTEXT:  COPY accounts, line 3, column seats: "<the value>"
-_COPY_CONTEXT = re.compile(r", line (?P<line>\d+)(?:, column (?P<column>[^:]+))?")
+_COPY_PLACE = re.compile(r"^(?:CONTEXT:\s+)?COPY \S+, line (?P<line>\d+)(?:, column (?P<column>\w+))?", re.M)
 

@@ -155,7 +155,14 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
 
     def __init__(self, *args, **kwargs):
         self._new_record = not kwargs.get("__no_default__")
-        super().__init__(*args, **kwargs)
+        if not self._new_record:
+            super().__init__(*args, **kwargs)
+            return
+        # as Active Record builds a record: column and `attribute` defaults, then the caller's values
+        super().__init__(*args)
+        self._meta.behaviour.run("after_initialize", self, "initialize")
+        for name, value in kwargs.items():
+            setattr(self, name, value)
 
     @property
     def is_new_record(self) -> bool:
@@ -191,24 +198,25 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
         """Validate, then INSERT a new row or UPDATE a stored one, in Active Record's order.
 
         validate=False skips the validation step (and its hooks), as the platform's
-        `save(validate: false)` does. Raises `ValidationError` before any SQL.
+        `save(validate: false)` does. Raises `ValidationError` before anything is written
+        (validators that ask the database read in the same transaction).
         """
         creating = force_insert or self._new_record
         context = "create" if creating else "update"
         behaviour = self._meta.behaviour
-        if validate:
-            errors = self.validate(context)
-            if errors:
-                raise ValidationError(self, errors)
-        behaviour.run("before_save", self, context)
-        behaviour.run("before_create" if creating else "before_update", self, context)
-        fields = self._meta.fields
-        now = utcnow()
-        if "created_at" in fields and self.created_at is None:
-            self.created_at = now
-        if "updated_at" in fields:
-            self.updated_at = now
-        with self._meta.database.atomic():
+        with self._meta.database.atomic():  # uniqueness is read in the transaction that writes
+            if validate:
+                errors = self.validate(context)
+                if errors:
+                    raise ValidationError(self, errors)
+            behaviour.run("before_save", self, context)
+            behaviour.run("before_create" if creating else "before_update", self, context)
+            fields = self._meta.fields
+            now = utcnow()
+            if "created_at" in fields and self.created_at is None:
+                self.created_at = now
+            if "updated_at" in fields:
+                self.updated_at = now
             rows = super().save(force_insert=creating, only=only)
             self._new_record = False
             behaviour.run("after_save", self, context)

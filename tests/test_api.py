@@ -48,7 +48,7 @@ def test_missing_database_is_a_clear_error(server):
 def test_user_belongs_to_account_both_ways(core_db):
     Account, User = powernode.models["Account"], powernode.models["User"]
     acme = Account.create(name="Acme")
-    ada = User.create(account=acme, email="ada@acme.test", password_digest="x")
+    ada = User.create(account=acme, email="ada@acme.test", name="Ada", password_digest="x")
     assert User.get_by_id(ada.id).account == acme
     assert ada.account_id == acme.id
     assert [u.email for u in acme.users] == ["ada@acme.test"]

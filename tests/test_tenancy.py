@@ -13,10 +13,10 @@ def two_tenants(database_url):
     db = powernode.connect(database_url, namespaces=[])
     powernode.migrate(db)
     Account, User = powernode.models["Account"], powernode.models["User"]
-    a, b = Account.create(name="A"), Account.create(name="B")
+    a, b = Account.create(name="Acme"), Account.create(name="Beta")
     for account, emails in ((a, ["a1@a.test", "a2@a.test"]), (b, ["b1@b.test"])):
         for email in emails:
-            User.create(account=account, email=email, password_digest="x")
+            User.create(account=account, email=email, name="N", password_digest="x")
     yield db, a, b
     db.close()
 
@@ -26,7 +26,7 @@ def test_tenant_scopes_queries_and_defaults_inserts(two_tenants):
     User = powernode.models["User"]
     with powernode.tenant(a):
         assert sorted(u.email for u in User.select()) == ["a1@a.test", "a2@a.test"]
-        created = User.create(email="a3@a.test", password_digest="x")
+        created = User.create(email="a3@a.test", name="N", password_digest="x")
         assert created.account_id == a.id
         assert User.update(name="renamed").execute() == 3
         with powernode.tenant(b.id):
@@ -36,7 +36,7 @@ def test_tenant_scopes_queries_and_defaults_inserts(two_tenants):
         assert powernode.current_tenant() == a.id
     assert powernode.current_tenant() is None
     assert User.select().count() == 4
-    assert User.get(User.email == "b1@b.test").name == ""
+    assert User.get(User.email == "b1@b.test").name == "N"
 
 
 def test_tenant_refuses_what_is_not_an_account(two_tenants):

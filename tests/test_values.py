@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import powernode
-from factory import make
+from factory import build, make
 from powernode import DecryptionFailed, EncryptionConfig, EncryptionNotConfigured, InvalidValue, ValidationError
 from powernode.behaviour import coders, credentials, keys
 from powernode.behaviour.encryption import KEY_VARIABLES, is_envelope, keyring
@@ -246,7 +246,8 @@ def test_any_text_round_trips_through_encrypted_columns(db, text, local):
     User = powernode.models["User"]
     email = local + "@x"  # varchar(255) holds the envelope of up to about 140 bytes
     with db.atomic() as transaction:
-        user = make(User, email=email, name=text, two_factor_secret=text)
+        user = build(User, email=email, name=text, two_factor_secret=text)
+        user.save(validate=False)  # any text, valid for the platform or not, round-trips
         reread = User.get_by_id(user.id)
         downcased = "".join(character.lower() for character in email)
         assert (reread.email, reread.name, reread.two_factor_secret) == (downcased, text, text)

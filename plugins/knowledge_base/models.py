@@ -13,6 +13,16 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -37,6 +47,14 @@ class ArticleTag(PowernodeModel):
     tag = Reference("KnowledgeBase::Tag", column_name="tag_id", constraint=False, index="idx_kb_article_tags_on_tag_id", backref="article_tags")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("article", "tag"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("article_id", scope=["tag_id"]),
+        ]
+
     class Meta:
         table_name = "knowledge_base_article_tags"
         rails_name = "KnowledgeBase::ArticleTag"
@@ -60,6 +78,15 @@ class ArticleView(PowernodeModel):
     user_agent = StringField(1000, null=True)
     user = Reference("User", column_name="user_id", null=True, index="idx_kb_article_views_on_user_id", backref="knowledge_base_article_views")
     viewed_at = TimestampField(precision=6)
+
+    class Behaviour:
+        validations = [
+            Required("article"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Format("ip_address", with_=r"\A(?:[0-9]{1,3}\.){3}[0-9]{1,3}\Z", allow_blank=True),
+            # not mirrored: presence session_id (if: server/app/models/knowledge_base/article_view.rb:12)
+        ]
 
     class Meta:
         table_name = "knowledge_base_article_views"
@@ -108,6 +135,20 @@ class Article(PowernodeModel):
 
     tags = Through("article_tags", "tag")
 
+    class Behaviour:
+        validations = [
+            Required("author", "category"),
+            Presence("content", "slug", "title"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("excerpt", maximum=500),
+            Length("title", maximum=255),
+            Inclusion("status", in_=["draft", "review", "published", "archived"]),
+            Numericality("likes_count", "sort_order", "views_count", greater_than_or_equal_to=0),
+            Format("slug", with_=r"\A[a-z0-9\-]+\Z"),
+            Uniqueness("slug"),
+        ]
+
     class Meta:
         table_name = "knowledge_base_articles"
         rails_name = "KnowledgeBase::Article"
@@ -145,6 +186,17 @@ class Attachment(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", index="idx_kb_attachments_on_uploaded_by_id", backref="knowledge_base_attachments")
 
+    class Behaviour:
+        validations = [
+            Required("article", "uploaded_by"),
+            Presence("content_type", "file_path", "file_size", "filename"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("filename", maximum=255),
+            Numericality("download_count", greater_than_or_equal_to=0),
+            Numericality("file_size", greater_than=0, less_than=52428800),
+        ]
+
     class Meta:
         table_name = "knowledge_base_attachments"
         rails_name = "KnowledgeBase::Attachment"
@@ -175,6 +227,18 @@ class Category(PowernodeModel):
     sort_order = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "slug"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=1000),
+            Length("name", maximum=255),
+            Numericality("sort_order", greater_than_or_equal_to=0),
+            Format("slug", with_=r"\A[a-z0-9\-]+\Z"),
+            Uniqueness("slug"),
+        ]
+
     class Meta:
         table_name = "knowledge_base_categories"
         rails_name = "KnowledgeBase::Category"
@@ -199,6 +263,20 @@ class Comment(PowernodeModel):
     parent = Reference("KnowledgeBase::Comment", column_name="parent_id", null=True, index="idx_kb_comments_on_parent_id", backref="replies")
     status = StringField(50, null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("article", "author"),
+            Presence("content"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("content", maximum=2000),
+            Inclusion("status", in_=["pending", "approved", "rejected", "spam"]),
+            Numericality("helpful_count", greater_than_or_equal_to=0),
+        ]
+        create_defaults = [
+            FillNil("status", "pending"),
+        ]
 
     class Meta:
         table_name = "knowledge_base_comments"
@@ -231,6 +309,23 @@ class Tag(PowernodeModel):
 
     articles = Through("article_tags", "article")
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "slug"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=500),
+            Length("name", maximum=100),
+            Numericality("usage_count", greater_than_or_equal_to=0),
+            Format("color", with_=r"\A#[0-9A-Fa-f]{6}\Z", message="must be a valid hex color"),
+            Format("slug", with_=r"\A[a-z0-9\-]+\Z"),
+            Uniqueness("name", case_sensitive=False),
+            Uniqueness("slug"),
+        ]
+        create_defaults = [
+            FillNil("color", "#3B82F6"),
+        ]
+
     class Meta:
         table_name = "knowledge_base_tags"
         rails_name = "KnowledgeBase::Tag"
@@ -258,6 +353,16 @@ class Workflow(PowernodeModel):
     to_status = StringField(50, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", index="idx_kb_workflows_on_user_id", backref="knowledge_base_workflows")
+
+    class Behaviour:
+        validations = [
+            Required("article", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            # not mirrored: inclusion status (no such column here)
+            # not mirrored: inclusion workflow_type (no such column here)
+            # not mirrored: length notes (no such column here)
+        ]
 
     class Meta:
         table_name = "knowledge_base_workflows"

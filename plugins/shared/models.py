@@ -7,6 +7,16 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import Default, FillNil
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -75,6 +85,35 @@ class PromptTemplate(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     variables = JSONBField(default=list)
     version = IntegerField(default=1)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("category", "content", "domain", "name", "slug"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "category",
+                in_=["review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"],
+            ),
+            Inclusion("domain", in_=["ai_workflow", "cicd", "general"]),
+            Numericality("version", greater_than=0),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="only allows lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Uniqueness("slug", scope=["account_id"]),
+        ]
+        create_defaults = [
+            Default("category", "custom"),
+            FillNil("category", "custom"),
+            FillNil("domain", "general"),
+            FillNil("metadata", {}),
+            FillNil("variables", []),
+            FillNil("version", 1),
+        ]
 
     class Meta:
         table_name = "shared_prompt_templates"

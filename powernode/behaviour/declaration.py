@@ -10,7 +10,8 @@ object with `install(model, behaviour)`, called once when the class is built. A
 declaration installs what it needs: validators (`behaviour.validators`), hooks
 run at a point of the save lifecycle (`behaviour.hooks["before_validation"]`, ...),
 methods on the model class. The model's lifecycle (`PowernodeModel.save`) then
-runs them in Active Record's order:
+runs them in Active Record's order (`after_initialize` when a new instance is
+built, before the caller's values are assigned):
 
     before_validation -> validators -> before_save -> before_create | before_update
     -> INSERT | UPDATE -> after_save
@@ -19,7 +20,7 @@ from typing import Callable, Dict, List
 
 __all__ = ["ModelBehaviour", "HOOKS"]
 
-HOOKS = ("before_validation", "before_save", "before_create", "before_update", "after_save", "before_destroy")
+HOOKS = ("after_initialize", "before_validation", "before_save", "before_create", "before_update", "after_save", "before_destroy")
 
 
 class ModelBehaviour:
@@ -29,6 +30,7 @@ class ModelBehaviour:
         self.validators: List = []  # objects with validate(record, errors, context)
         self.hooks: Dict[str, List[Callable]] = {name: [] for name in HOOKS}  # hook(record, context)
         self.declarations: Dict[str, object] = {}  # name -> what `Behaviour` declared under it
+        self.create_defaults: List = []  # the defaults set before an insert (defaults.py), for bulk loads
 
     @classmethod
     def of(cls, model, declared, inherited=None):
@@ -38,6 +40,7 @@ class ModelBehaviour:
             behaviour.validators = list(inherited.validators)
             behaviour.hooks = {name: list(hooks) for name, hooks in inherited.hooks.items()}
             behaviour.declarations = dict(inherited.declarations)
+            behaviour.create_defaults = list(inherited.create_defaults)
         for name, value in vars(declared or object).items():
             if name.startswith("_"):
                 continue

@@ -17,6 +17,8 @@ password over 72 bytes "is too long".
 """
 import bcrypt
 
+from .validations import Validator
+
 __all__ = ["SecurePassword", "MAX_PASSWORD_BYTES", "COST"]
 
 MAX_PASSWORD_BYTES = 72
@@ -69,30 +71,35 @@ class SecurePassword:
         setattr(model, f"authenticate_{attribute}", authenticate)
         if attribute == "password":
             model.authenticate = authenticate
-        behaviour.validators += [DigestPresent(attribute, digest), PasswordNotTooLong(attribute)]
+        DigestPresent(attribute, digest).install(model, behaviour)
+        PasswordNotTooLong(attribute).install(model, behaviour)
 
     def __repr__(self):
         return f'SecurePassword("{self.attribute}")'
 
 
-class DigestPresent:
+class DigestPresent(Validator):
     """No digest, no record: "can't be blank" on the password (Active Model's first rule)."""
 
+    needs_record = True  # reads the digest column, not the attribute it reports on
+
     def __init__(self, attribute, digest):
-        self.attribute, self.digest = attribute, digest
+        super().__init__(attribute)
+        self.digest = digest
 
-    def validate(self, record, errors, context):
-        if _blank(getattr(record, self.digest)):
-            errors.setdefault(self.attribute, []).append("can't be blank")
+    def read(self, record, attribute):
+        return getattr(record, self.digest)
+
+    def check(self, value, record, attribute):
+        return ["can't be blank"] if _blank(value) else None
 
 
-class PasswordNotTooLong:
+class PasswordNotTooLong(Validator):
     """bcrypt reads 72 bytes: a longer password "is too long"."""
 
-    def __init__(self, attribute):
-        self.attribute = attribute
+    needs_record = True  # the clear password lives on the instance only
 
-    def validate(self, record, errors, context):
-        password = getattr(record, self.attribute)
-        if not _blank(password) and len(password.encode()) > MAX_PASSWORD_BYTES:
-            errors.setdefault(self.attribute, []).append("is too long")
+    def check(self, value, record, attribute):
+        if not _blank(value) and len(value.encode()) > MAX_PASSWORD_BYTES:
+            return ["is too long"]
+        return None

@@ -71,10 +71,25 @@ from decimal import Decimal
 
 from powernode.behaviour.coders import JSON
 from powernode.behaviour.credentials import EncryptedValue
+from powernode.behaviour.defaults import Default, FillNil, Generated
 from powernode.behaviour.encryption import Encrypts
 from powernode.behaviour.enums import Enum
 from powernode.behaviour.money import Monetize
 from powernode.behaviour.passwords import SecurePassword
+from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.validations import (
+    Comparison,
+    Confirmation,
+    Format,
+    Inclusion,
+    Length,
+    Money,
+    Numericality,
+    Presence,
+    Required,
+    RubyRange,
+    Uniqueness,
+)
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -115,6 +130,23 @@ class Account(PowernodeModel):
     tax_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", minimum=2, maximum=100),
+            Length("subdomain", minimum=3, maximum=30, allow_blank=True),
+            Inclusion("status", in_=["active", "suspended", "cancelled"]),
+            Format(
+                "subdomain",
+                with_=r"\A[a-z0-9\-]+\Z",
+                allow_blank=True,
+                message="can only contain lowercase letters, numbers, and hyphens",
+            ),
+            Uniqueness("subdomain", case_sensitive=False, allow_blank=True),
+        ]
+
     class Meta:
         table_name = "accounts"
         rails_name = "Account"
@@ -146,6 +178,14 @@ class AdminSetting(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     value = TextField(null=True)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("key"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("key"),
+        ]
+
     class Meta:
         table_name = "admin_settings"
         rails_name = "AdminSetting"
@@ -176,6 +216,19 @@ class ApiKeyUsage(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     used_at = TimestampField(precision=6)
     user_agent = StringField(1000, null=True)
+
+    class Behaviour:
+        validations = [
+            Required("api_key"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("endpoint", "request_count"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("request_count", greater_than=0),
+            # not mirrored: inclusion http_method (no such column here)
+            # not mirrored: numericality status_code (no such column here)
+            # not mirrored: presence http_method (no such column here)
+            # not mirrored: presence status_code (no such column here)
+        ]
 
     class Meta:
         table_name = "api_key_usages"
@@ -212,6 +265,24 @@ class ApiKey(PowernodeModel):
     scopes = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("key_digest", "name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=100),
+            Inclusion("is_active", in_=[True, False]),
+            Uniqueness("key_digest"),
+            Comparison("expires_at", greater_than="created_at", allow_nil=True),
+        ]
+        create_defaults = [
+            FillNil("is_active", True),
+            FillNil("permissions", []),
+            FillNil("rate_limits", {}),
+            Generated("key_digest", "hex", 64),
+            Generated("prefix", "token", 16),
+        ]
 
     class Meta:
         table_name = "api_keys"
@@ -260,6 +331,26 @@ class AuditLog(PowernodeModel):
     user_agent = StringField(1000, null=True)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index="idx_audit_logs_on_user_id", backref="audit_logs")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("action", "resource_id", "resource_type", "source"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "action",
+                in_=["create", "update", "delete", "created", "updated", "deleted", "login", "logout", "payment", "subscription_change", "role_change", "user_created", "user_updated", "user_deleted", "user_login", "user_logout", "user_registration", "login_failed", "password_reset", "login_2fa_required", "account_locked", "account_unlocked", "account_switch", "password_changed", "email_verified", "two_factor_enabled", "two_factor_disabled", "backup_codes_generated", "create_plan", "update_plan", "delete_plan", "toggle_plan_status", "plan_upgraded", "plan_downgraded", "billing_updated", "suspend_account", "activate_account", "admin_settings_update", "impersonation_started", "impersonation_ended", "subscription_created", "subscription_updated", "subscription_cancelled", "subscription_paused", "payment_completed", "payment_failed", "payment_refunded", "payment_disputed", "invoice_generated", "invoice_sent", "invoice_paid", "invoice_overdue", "webhook_received", "webhook_failed", "webhook_retry", "webhook_created", "webhook_updated", "webhook_deleted", "webhook_test", "webhook_test_failed", "webhook_status_changed", "webhook_delivery_retry", "webhook_health_test", "api_key_created", "api_key_updated", "api_key_deleted", "api_key_regenerated", "api_key_revoked", "api_key_status_changed", "api_access_denied", "api_request", "api_request_failed", "integration_connected", "integration_disconnected", "oauth_application_created", "oauth_application_updated", "oauth_application_deleted", "oauth_application_secret_regenerated", "oauth_application_suspended", "oauth_application_activated", "oauth_application_revoked", "oauth_tokens_bulk_revoked", "data_export", "data_import", "security_scan", "compliance_check", "system_maintenance", "system_backup", "system_restore", "audit_log_cleanup", "audit_log_export", "audit_logging_error", "error_occurred", "database_restore_created", "database_restore_status_changed", "scheduled_task_created", "scheduled_task_updated", "scheduled_task_deleted", "task_execution_created", "task_execution_status_changed", "job_enqueue", "notification_send", "billing_operation", "webhook_process", "analytics_request", "report_generation", "health_check", "email_configuration", "security_alert", "fraud_detection", "suspicious_activity", "csrf_token_generated", "gdpr_request", "ccpa_request", "data_deletion", "data_anonymization", "test_email_sent", "test_email_failed", "email_sent", "email_failed", "email_settings_refreshed", "notification_sent", "notification_failed", "ai.agents.read", "ai.agents.create", "ai.agents.update", "ai.agents.delete", "ai.agents.execute", "ai.agents.clone", "ai.agents.pause", "ai.agents.resume", "ai.agents.archive", "ai.agents.test", "ai.agents.validate", "ai.agents.stats", "ai.agents.analytics", "ai.agents.execution.cancel", "ai.agents.execution.delete", "ai.agents.execution.retry", "ai.conversations.create", "ai.conversations.update", "ai.conversations.delete", "ai.conversations.archive", "ai.conversations.complete", "ai.conversations.duplicate", "ai.conversations.export", "ai.conversations.pause", "ai.conversations.resume", "ai.conversations.unarchive", "ai.conversations.message.send", "ai_conversation_channel_subscribed", "ai_conversation_channel_unsubscribed", "ai_conversation_message_sent", "ai_conversation_message_failed", "ai.messages.create", "ai.messages.update", "ai.messages.delete", "ai.messages.edit_content", "ai.messages.rate", "ai.messages.regenerate", "ai_execution_cost", "ai_daily_cost_summary", "ai.analytics.usage_recorded", "ai.analytics.update", "ai.analytics.report_generated", "ai.analytics.cost_analysis", "ai.analytics.dashboard", "ai.analytics.export", "ai.analytics.insights", "ai.analytics.report.cancel", "ai.analytics.report.create", "ai.analytics.report.download", "ai_provider_credential_created", "ai_provider_credential_updated", "ai_provider_credential_deleted", "ai_provider_credential_tested", "ai_provider_credential_made_default", "ai_provider_credential_decrypted", "ai_provider_credential_encryption_rotated", "ai.providers.list", "ai.providers.view", "ai.providers.create", "ai.providers.update", "ai.providers.delete", "ai.providers.read", "ai.providers.test", "ai.providers.sync", "ai.providers.configure", "ai.providers.test_connection", "ai.providers.sync_models", "ai.providers.setup_defaults", "ai.providers.test_all", "ai.providers.credential.create", "ai.providers.credential.update", "ai.providers.credential.delete", "ai.providers.credential.test", "ai.providers.credential.make_default", "ai.providers.credential.rotate", "ai.credentials.read", "ai.credentials.create", "ai.credentials.update", "ai.credentials.delete", "ai.credentials.test", "ai.workflows.list", "ai.workflows.view", "ai.workflows.create", "ai.workflows.update", "ai.workflows.delete", "ai.workflows.read", "ai.workflows.execute", "ai.workflows.pause", "ai.workflows.resume", "ai.workflows.duplicate", "ai.workflows.export", "ai.workflows.validate", "ai.workflows.clone", "ai.workflows.import", "ai.workflows.convert_to_template", "ai.workflows.convert_to_workflow", "ai.workflows.create_from_template", "ai.executions.read", "ai.executions.create", "ai.executions.update", "ai.executions.cancel", "ai.executions.retry", "ai.workflow_runs.read", "ai.workflow_runs.create", "ai.workflow_runs.update", "ai.workflow_runs.cancel", "ai.workflow_runs.retry", "ai.workflow_runs.pause", "ai.workflow_runs.resume", "ai.workflows.run.cancel", "ai.workflows.run.delete", "ai.workflows.run.download", "ai.workflows.run.pause", "ai.workflows.run.resume", "ai.workflows.run.retry", "ai.workflows.runs.bulk_delete", "ai.workflow_validations.auto_fix", "ai.workflow_validations.create", "ai.workflow_validations.read", "ai.workflow_validations.auto_fix_single", "ai.workflow_validations.preview_fixes", "ai.validation_statistics.read", "ai.validation_statistics.health_distribution", "ai.validation_statistics.common_issues", "ai.workflow_git_triggers.create", "ai.workflow_git_triggers.update", "ai.workflow_git_triggers.delete", "ai.prompt_templates.list", "ai.prompt_templates.read", "ai.prompt_templates.create", "ai.prompt_templates.update", "ai.prompt_templates.delete", "ai.prompt_templates.preview", "ai.prompt_templates.duplicate", "ai.marketplace.installation_deleted", "ai.marketplace.template_created", "ai.marketplace.template_created_from_workflow", "ai.marketplace.template_deleted", "ai.marketplace.template_installed", "ai.marketplace.template_published", "ai.marketplace.template_rated", "ai.marketplace.template_updated", "ai.marketplace.workflow_published", "marketplace_listing_resubmitted", "ai.monitoring.alerts_check", "ai.monitoring.alerts_view", "ai.monitoring.circuit_breaker.close", "ai.monitoring.circuit_breaker.open", "ai.monitoring.circuit_breaker.reset", "ai.monitoring.circuit_breakers.category_reset", "ai.monitoring.circuit_breakers.reset_all", "ai.monitoring.dashboard", "ai.monitoring.health_check", "ai.monitoring.start", "ai.monitoring.stop", "ai.roi.dashboard", "ai.roi.calculate", "ai.roi.aggregate", "ai_agent_team.created", "ai_agent_team.updated", "ai_agent_team.deleted", "ai_agent_team.member_added", "ai_agent_team.member_removed", "ai_agent_team.execution_started", "ai_agent_team.execution_completed", "ai_agent_team.execution_failed", "app_created", "app_deleted", "app_updated", "app_published", "app_unpublished", "app_submitted_for_review", "app_feature_created", "app_feature_updated", "app_feature_deleted", "app_feature_duplicated", "app_feature_enabled_by_default", "app_feature_disabled_by_default", "app_plan_created", "app_plan_updated", "app_plan_deleted", "app_plan_activated", "app_plan_deactivated", "app_plans_reordered", "ci_cd.pipelines.list", "ci_cd.pipelines.read", "ci_cd.pipelines.create", "ci_cd.pipelines.update", "ci_cd.pipelines.delete", "ci_cd.pipelines.trigger", "ci_cd.pipelines.duplicate", "ci_cd.pipelines.export_yaml", "ci_cd.pipeline_runs.list", "ci_cd.pipeline_runs.read", "ci_cd.pipeline_runs.cancel", "ci_cd.pipeline_runs.retry", "ci_cd.pipeline_runs.logs", "ci_cd.providers.list", "ci_cd.providers.read", "ci_cd.providers.create", "ci_cd.providers.update", "ci_cd.providers.delete", "ci_cd.providers.test_connection", "ci_cd.providers.sync_repositories", "ci_cd.repositories.list", "ci_cd.repositories.read", "ci_cd.repositories.create", "ci_cd.repositories.update", "ci_cd.repositories.delete", "ci_cd.repositories.sync", "ci_cd.repositories.attach_pipeline", "ci_cd.repositories.detach_pipeline", "ci_cd.schedules.list", "ci_cd.schedules.read", "ci_cd.schedules.create", "ci_cd.schedules.update", "ci_cd.schedules.delete", "ci_cd.schedules.toggle", "ci_cd.prompt_templates.list", "ci_cd.prompt_templates.read", "ci_cd.prompt_templates.create", "ci_cd.prompt_templates.update", "ci_cd.prompt_templates.delete", "ci_cd.prompt_templates.duplicate", "ci_cd.prompt_templates.preview", "mcp.servers.read", "mcp.servers.create", "mcp.servers.update", "mcp.servers.delete", "mcp.servers.connect", "mcp.servers.disconnect", "mcp.servers.health_check", "mcp.servers.discover_tools", "mcp.servers.workflow_builder_read", "mcp.tools.read", "mcp.tools.execute", "mcp.executions.read", "mcp.executions.cancel", "mcp.oauth.authorize_initiated", "mcp.oauth.callback_success", "mcp.oauth.disconnect", "mcp.oauth.status_read", "mcp.oauth.token_refreshed", "invitation.created", "invitation.updated", "invitation.deleted", "invitation.resent", "invitation.cancelled", "invitation.accepted", "create_site_setting", "update_site_setting", "delete_site_setting", "bulk_update_site_settings", "supply_chain.attestations.create", "supply_chain.attestations.delete", "supply_chain.attestations.read", "supply_chain.attestations.record_to_rekor", "supply_chain.attestations.sign", "supply_chain.attestations.update", "supply_chain.attestations.verify", "supply_chain.container_images.create", "supply_chain.container_images.delete", "supply_chain.container_images.evaluate_policies", "supply_chain.container_images.quarantine", "supply_chain.container_images.read", "supply_chain.container_images.scan", "supply_chain.container_images.update", "supply_chain.container_images.verify", "supply_chain.reports.create", "supply_chain.reports.delete", "supply_chain.reports.download", "supply_chain.reports.generate_attribution", "supply_chain.reports.generate_compliance", "supply_chain.reports.generate_sbom", "supply_chain.reports.generate_vendor_risk", "supply_chain.reports.generate_vulnerability", "supply_chain.reports.read", "supply_chain.reports.regenerate", "supply_chain.reports.update", "supply_chain.sboms.calculate_risk", "supply_chain.sboms.correlate_vulnerabilities", "supply_chain.sboms.create", "supply_chain.sboms.delete", "supply_chain.sboms.export", "supply_chain.sboms.read", "supply_chain.sboms.update", "supply_chain.vendors.assess", "supply_chain.vendors.create", "supply_chain.vendors.delete", "supply_chain.vendors.read", "supply_chain.vendors.reassess", "supply_chain.vendors.update", "ai_agents.index", "ai_agents.create", "ai_agents.update", "ai_agents.destroy", "ai_agents.execute", "ai_agents.clone", "ai_agents.pause", "ai_agents.resume", "ai_agents.archive", "ai_agents.stats", "ai_agents.analytics", "ai_conversations.update", "ai_conversations.create", "ai_conversations.destroy", "ai_messages.update", "ai_messages.create", "ai_messages.destroy", "ai_messages.edit_content", "ai_analytics.usage_recorded", "ai_analytics.update"],
+            ),
+            Inclusion("risk_level", "severity", in_=["low", "medium", "high", "critical"]),
+            Inclusion(
+                "source",
+                in_=["web", "api", "system", "webhook", "admin_panel", "mobile_app", "integration", "automation", "scheduler", "worker", "security_system", "compliance_system"],
+            ),
+        ]
+        create_defaults = [
+            Generated("integrity_hash", "hex", 64, on="create"),
+        ]
+
     class Meta:
         table_name = "audit_logs"
         rails_name = "AuditLog"
@@ -301,6 +392,16 @@ class BackgroundJob(PowernodeModel):
         enums = [
             Enum("status", ["cancelled", "completed", "failed", "pending", "processing"]),
         ]
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("job_id", "job_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "processing", "completed", "failed", "cancelled"]),
+            Uniqueness("job_id"),
+        ]
+        create_defaults = [
+            FillNil("status", "pending"),
+        ]
 
     class Meta:
         table_name = "background_jobs"
@@ -341,6 +442,38 @@ class BatchWorkflowRun(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="batch_workflow_runs")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("batch_id"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "processing", "completed", "failed", "cancelled"],
+                message="must be a valid batch status",
+            ),
+            Numericality(
+                "completed_workflows",
+                "failed_workflows",
+                "successful_workflows",
+                greater_than_or_equal_to=0,
+            ),
+            Numericality("total_workflows", greater_than=0),
+            Uniqueness("batch_id"),
+        ]
+        create_defaults = [
+            FillNil("completed_workflows", 0),
+            FillNil("configuration", {}),
+            FillNil("error_details", {}),
+            FillNil("failed_workflows", 0),
+            FillNil("results", []),
+            FillNil("statistics", {}),
+            FillNil("successful_workflows", 0),
+            FillNil("total_workflows", 0),
+            Generated("batch_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "batch_workflow_runs"
         rails_name = "BatchWorkflowRun"
@@ -367,6 +500,15 @@ class BlacklistedToken(PowernodeModel):
     token = StringField()
     user = Reference("User", column_name="user_id", backref="blacklisted_tokens")
 
+    class Behaviour:
+        validations = [
+            Required("user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("expires_at", "token"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("token"),
+        ]
+
     class Meta:
         table_name = "blacklisted_tokens"
         rails_name = "BlacklistedToken"
@@ -392,6 +534,16 @@ class CommunityAgentRating(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="community_agent_ratings")
     verified_usage = BooleanField(null=True, default=False)
+
+    class Behaviour:
+        validations = [
+            Required("account", "community_agent", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("rating"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("review", maximum=5000, allow_nil=True),
+            Inclusion("rating", in_=RubyRange(1, 5)),
+        ]
 
     class Meta:
         table_name = "community_agent_ratings"
@@ -421,6 +573,20 @@ class CommunityAgentReport(PowernodeModel):
     resolved_by = Reference("User", column_name="resolved_by_id", null=True, backref="community_agent_reports_by_resolved_by")
     status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("community_agent", "reported_by_account", "reported_by_user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("description", "report_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=5000),
+            Inclusion(
+                "report_type",
+                in_=["malicious", "spam", "inappropriate", "copyright", "other"],
+            ),
+            Inclusion("status", in_=["pending", "investigating", "resolved", "dismissed"]),
+        ]
 
     class Meta:
         table_name = "community_agent_reports"
@@ -475,6 +641,25 @@ class CommunityAgent(PowernodeModel):
     version = StringField(null=True, default="1.0.0")
     visibility = StringField(null=True, default="public")
 
+    class Behaviour:
+        validations = [
+            Required("agent", "owner_account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("description", "name", "protocol_version", "slug", "status", "visibility"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=1000),
+            Length("name", maximum=255),
+            Inclusion(
+                "category",
+                in_=["automation", "analysis", "integration", "custom"],
+                allow_nil=True,
+            ),
+            Inclusion("status", in_=["pending", "active", "suspended", "deprecated"]),
+            Inclusion("visibility", in_=["public", "unlisted", "private"]),
+            Format("slug", with_=r"\A[a-z0-9\-]+\Z"),
+            Uniqueness("slug"),
+        ]
+
     class Meta:
         table_name = "community_agents"
         rails_name = "CommunityAgent"
@@ -518,6 +703,25 @@ class EmailDelivery(PowernodeModel):
     subject = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="email_deliveries")
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("email_type", "recipient_email", "status", "subject"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "email_type",
+                in_=["password_reset", "email_verification", "welcome_email", "subscription_created", "subscription_cancelled", "payment_succeeded", "payment_failed", "invoice_generated", "trial_ending", "dunning_notification", "report_generated", "system_notification"],
+            ),
+            Inclusion("status", in_=["pending", "sent", "failed", "retry"]),
+            Format(
+                "recipient_email",
+                with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
+            ),
+        ]
+        create_defaults = [
+            FillNil("retry_count", 0, on="create"),
+        ]
 
     class Meta:
         table_name = "email_deliveries"
@@ -564,6 +768,19 @@ class ExternalAgent(PowernodeModel):
     task_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("agent_card_url", "name"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion("status", in_=["active", "inactive", "error", "unreachable"]),
+            Format("agent_card_url", with_=uri_regexp("http", "https")),
+            Uniqueness("name", scope=["account_id"], case_sensitive=False),
+            Uniqueness("slug", allow_nil=True),
+        ]
+
     class Meta:
         table_name = "external_agents"
         rails_name = "ExternalAgent"
@@ -605,6 +822,20 @@ class FederationPartner(PowernodeModel):
     trust_level = IntegerField(null=True, default=1)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("endpoint_url", "name", "organization_id", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion("status", in_=["pending", "active", "suspended", "revoked"]),
+            Numericality("max_requests_per_hour", greater_than=0),
+            Numericality("trust_level", in_=RubyRange(1, 5)),
+            Format("endpoint_url", with_=uri_regexp("http", "https")),
+            Uniqueness("organization_id"),
+        ]
+
     class Meta:
         table_name = "federation_partners"
         rails_name = "FederationPartner"
@@ -629,6 +860,14 @@ class GatewayConfiguration(PowernodeModel):
     provider = StringField(50)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("encrypted_value", "key_name", "provider"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("provider", in_=["stripe", "paypal"]),
+        ]
+
     class Meta:
         table_name = "gateway_configurations"
         rails_name = "GatewayConfiguration"
@@ -652,6 +891,15 @@ class GatewayConnectionJob(PowernodeModel):
     scheduled_at = TimestampField(precision=6, null=True)
     status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("gateway", "operation", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("gateway", in_=["stripe", "paypal"]),
+            Inclusion("status", in_=["pending", "processing", "completed", "failed"]),
+        ]
 
     class Meta:
         table_name = "gateway_connection_jobs"
@@ -679,6 +927,21 @@ class ImpersonationSession(PowernodeModel):
     started_at = TimestampField(precision=6)
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(null=True)
+
+    class Behaviour:
+        validations = [
+            Required("impersonated_user", "impersonator"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("session_token", "started_at"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("ip_address", maximum=45, allow_blank=True),
+            Length("reason", "user_agent", maximum=500, allow_blank=True),
+            Uniqueness("session_token"),
+        ]
+        create_defaults = [
+            Generated("session_token", "hex", 64),
+            Generated("started_at", "timestamp"),
+        ]
 
     class Meta:
         table_name = "impersonation_sessions"
@@ -708,6 +971,31 @@ class Invitation(PowernodeModel):
     token = StringField()
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "inviter"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("email", "expires_at", "first_name", "last_name", "status", "token"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "accepted", "expired", "cancelled"]),
+            Format(
+                "email",
+                with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
+            ),
+            Uniqueness(
+                "email",
+                scope=["account_id"],
+                message="has already been invited to this account",
+            ),
+            Uniqueness("token"),
+        ]
+        create_defaults = [
+            FillNil("role_names", ["member"], on="create"),
+            FillNil("status", "pending", on="create"),
+            Generated("token", "token", 43),
+            Generated("token_digest", "hex", 64),
+        ]
 
     class Meta:
         table_name = "invitations"
@@ -744,6 +1032,23 @@ class InvoiceLineItem(PowernodeModel):
         monetize = [
             Monetize("total_amount", cents="total_amount_cents"),
             Monetize("unit_amount", cents="unit_amount_cents"),
+        ]
+        validations = [
+            Required("invoice"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence(
+                "description",
+                "line_type",
+                "quantity",
+                "unit_amount_cents",
+                "total_amount_cents",
+            ),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("line_type", in_=["subscription", "usage", "discount", "tax", "adjustment"]),
+            Numericality("quantity", greater_than=0),
+            Numericality("total_amount_cents", "unit_amount_cents"),
+            Money("total_amount", cents="total_amount_cents"),
+            Money("unit_amount", cents="unit_amount_cents"),
         ]
 
     class Meta:
@@ -782,6 +1087,34 @@ class Invoice(PowernodeModel):
             Monetize("tax", cents="tax_cents"),
             Monetize("total", cents="total_cents"),
         ]
+        validations = [
+            Required("account", "subscription"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence(
+                "currency",
+                "invoice_number",
+                "status",
+                "subtotal_cents",
+                "tax_cents",
+                "total_cents",
+                "tax_rate",
+            ),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("currency", in_=["USD", "EUR", "GBP"]),
+            Inclusion("status", in_=["draft", "open", "paid", "void", "uncollectible"]),
+            Numericality("subtotal_cents", "tax_cents", "total_cents", greater_than_or_equal_to=0),
+            Numericality("subtotal_cents", "tax_cents", "total_cents"),
+            Numericality("tax_rate", greater_than_or_equal_to=0, less_than=1),
+            Uniqueness("invoice_number"),
+            Money("subtotal", cents="subtotal_cents"),
+            Money("tax", cents="tax_cents"),
+            Money("total", cents="total_cents"),
+        ]
+        create_defaults = [
+            Default("currency", "USD", on="initialize"),
+            Default("status", "draft", on="initialize"),
+            Generated("invoice_number", "token", 15),
+        ]
 
     class Meta:
         table_name = "invoices"
@@ -814,6 +1147,15 @@ class JwtBlacklist(PowernodeModel):
     user_blacklist = BooleanField(default=False)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index=False, backref="jwt_blacklists")
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("expires_at", "jti"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("reason", maximum=100),
+            Uniqueness("jti"),
+        ]
+
     class Meta:
         table_name = "jwt_blacklists"
         rails_name = "JwtBlacklist"
@@ -840,6 +1182,24 @@ class MarketplaceReview(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="marketplace_reviews")
     verified_purchase = BooleanField(default=False)
+
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("rating"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("content", maximum=5000),
+            Length("title", maximum=255),
+            Inclusion("moderation_status", in_=["pending", "approved", "rejected", "flagged"]),
+            Inclusion("rating", in_=RubyRange(1, 5)),
+            Uniqueness(
+                "reviewable_id",
+                scope=["account_id", "reviewable_type"],
+                message="already has a review from this account",
+            ),
+            # not mirrored: presence reviewable (polymorphic belongs_to)
+        ]
 
     class Meta:
         table_name = "marketplace_reviews"
@@ -891,6 +1251,35 @@ class McpServer(PowernodeModel):
             EncryptedValue("oauth_client_secret", column="oauth_client_secret_encrypted", namespace="mcp"),
             EncryptedValue("oauth_refresh_token", column="oauth_refresh_token_encrypted", namespace="mcp"),
         ]
+        validations = [
+            Required("account"),
+            Presence("auth_type", "connection_type", "name", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "auth_type",
+                in_=["none", "api_key", "oauth2"],
+                message="must be none, api_key, or oauth2",
+            ),
+            Inclusion(
+                "connection_type",
+                in_=["stdio", "websocket", "http"],
+                message="must be stdio, websocket, or http",
+            ),
+            Inclusion(
+                "status",
+                in_=["connected", "disconnected", "connecting", "error"],
+                message="must be a valid status",
+            ),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("args", []),
+            FillNil("auth_type", "none"),
+            FillNil("capabilities", {}),
+            FillNil("env", {}),
+            FillNil("status", "disconnected"),
+        ]
 
     class Meta:
         table_name = "mcp_servers"
@@ -926,6 +1315,21 @@ class McpSession(PowernodeModel):
     user_agent = StringField(null=True)
     user = Reference("User", column_name="user_id", backref="mcp_sessions")
 
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("session_token", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["active", "expired", "revoked"]),
+            Uniqueness("session_token"),
+        ]
+        create_defaults = [
+            FillNil("status", "active"),
+            Generated("last_activity_at", "timestamp"),
+            Generated("session_token", "uuid"),
+        ]
+
     class Meta:
         table_name = "mcp_sessions"
         rails_name = "McpSession"
@@ -953,6 +1357,24 @@ class McpToolExecution(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="mcp_tool_executions")
 
+    class Behaviour:
+        validations = [
+            Required("mcp_tool", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "completed", "failed", "cancelled"],
+                message="must be a valid status",
+            ),
+        ]
+        create_defaults = [
+            Default("status", "pending"),
+            FillNil("parameters", {}),
+            FillNil("result", {}),
+            FillNil("status", "pending"),
+        ]
+
     class Meta:
         table_name = "mcp_tool_executions"
         rails_name = "McpToolExecution"
@@ -975,6 +1397,19 @@ class McpTool(PowernodeModel):
     permission_level = StringField(default="public", help_text="Permission level: public, account, admin")
     required_permissions = JSONBField(default=list, help_text="Array of permission strings required to execute this tool")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("mcp_server"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("permission_level", in_=["public", "account", "admin"]),
+            Uniqueness("name", scope=["mcp_server_id"]),
+        ]
+        create_defaults = [
+            FillNil("input_schema", {}),
+        ]
 
     class Meta:
         table_name = "mcp_tools"
@@ -1002,6 +1437,23 @@ class MissingPaymentLog(PowernodeModel):
     gateway_data = JSONBField(null=True, default=dict)
     status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "amount_cents",
+                "currency",
+                "detected_at",
+                "external_payment_id",
+                "gateway",
+                "status",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "resolved", "matched", "ignored"]),
+            Numericality("amount_cents", greater_than_or_equal_to=0),
+        ]
 
     class Meta:
         table_name = "missing_payment_logs"
@@ -1037,6 +1489,15 @@ class Notification(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="notifications")
 
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("message", "notification_type", "severity", "title"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("severity", in_=["info", "success", "warning", "error", "critical"]),
+        ]
+
     class Meta:
         table_name = "notifications"
         rails_name = "Notification"
@@ -1070,6 +1531,27 @@ class OauthApplication(PowernodeModel):
     trusted = BooleanField(default=False)
     uid = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "uid", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=1000),
+            Length("name", maximum=255),
+            Inclusion("confidential", in_=[True, False]),
+            Inclusion("rate_limit_tier", in_=["standard", "premium", "business", "unlimited"]),
+            Inclusion("status", in_=["active", "suspended", "revoked"]),
+            Uniqueness("uid", case_sensitive=True),
+            # not mirrored: presence secret (if: gem:doorkeeper/lib/doorkeeper/orm/active_record/mixins/application.rb:24)
+            # not mirrored: redirect_uri redirect_uri (redirect_uri validator)
+        ]
+        create_defaults = [
+            FillNil("metadata", {}),
+            FillNil("rate_limit_tier", "standard"),
+            FillNil("status", "active"),
+            Generated("uid", "token", 43),
+        ]
 
     class Meta:
         table_name = "oauth_applications"
@@ -1107,6 +1589,20 @@ class Page(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     word_count = IntegerField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("content", "slug", "status", "title"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("meta_description", maximum=300, allow_blank=True),
+            Length("meta_keywords", maximum=500, allow_blank=True),
+            Length("slug", minimum=1, maximum=150),
+            Length("title", minimum=1, maximum=200),
+            Inclusion("status", in_=["draft", "published"]),
+            Uniqueness("slug"),
+        ]
+
     class Meta:
         table_name = "pages"
         rails_name = "Page"
@@ -1127,6 +1623,14 @@ class PasswordHistory(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     password_digest = StringField()
     user = Reference("User", column_name="user_id", backref="password_histories")
+
+    class Behaviour:
+        validations = [
+            Required("user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("password_digest"),
+            Presence("updated_at", if_="has_updated_at?"),
+        ]
 
     class Meta:
         table_name = "password_histories"
@@ -1153,6 +1657,16 @@ class PaymentMethod(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     payment_type = StringField(50)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("external_id", "gateway", "payment_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("gateway", in_=["stripe", "paypal"]),
+            Inclusion("payment_type", in_=["card", "bank", "paypal", "apple_pay", "google_pay"]),
+        ]
 
     class Meta:
         table_name = "payment_methods"
@@ -1189,6 +1703,25 @@ class Payment(PowernodeModel):
     transaction_type = StringField(50, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("amount_cents", "currency", "gateway", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("currency", in_=["USD", "EUR", "GBP"]),
+            Inclusion("gateway", in_=["stripe", "paypal"]),
+            Inclusion(
+                "status",
+                in_=["pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"],
+            ),
+            Numericality("amount_cents", greater_than=0),
+        ]
+        create_defaults = [
+            Default("currency", "USD", on="initialize"),
+            Default("status", "pending", on="initialize"),
+        ]
+
     class Meta:
         table_name = "payments"
         rails_name = "Payment"
@@ -1217,6 +1750,18 @@ class Permission(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
 
     roles = Through("role_permissions", "role")
+
+    class Behaviour:
+        validations = [
+            Presence("action", "category", "resource"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("action", "resource", minimum=2, maximum=50),
+            Length("description", maximum=255, allow_blank=True),
+            Length("name", minimum=2, maximum=100, allow_blank=True),
+            Inclusion("category", in_=["resource", "admin", "system"]),
+            Uniqueness("name", allow_blank=True),
+        ]
 
     class Meta:
         table_name = "permissions"
@@ -1263,6 +1808,43 @@ class Plan(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     volume_discount_tiers = JSONBField(null=True, default=list)
 
+    class Behaviour:
+        validations = [
+            Presence(
+                "billing_cycle",
+                "currency",
+                "name",
+                "price_cents",
+                "slug",
+                "status",
+                "trial_days",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", minimum=2, maximum=100),
+            Length("slug", maximum=100),
+            Inclusion("billing_cycle", in_=["monthly", "yearly", "quarterly"]),
+            Inclusion("currency", in_=["USD", "EUR", "GBP"]),
+            Inclusion("status", in_=["active", "inactive", "archived", "hidden"]),
+            Numericality(
+                "annual_discount_percent",
+                "promotional_discount_percent",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=100,
+            ),
+            Numericality("price_cents", greater_than_or_equal_to=0),
+            Numericality("trial_days", greater_than_or_equal_to=0, less_than_or_equal_to=365),
+            Uniqueness("name", "slug", case_sensitive=False),
+            Uniqueness("promotional_discount_code", case_sensitive=False, allow_blank=True),
+        ]
+        create_defaults = [
+            Default(
+                "limits",
+                {"max_api_keys": 5, "max_repositories": 10, "max_users": 2, "max_webhooks": 5, "max_workers": 3},
+                on="initialize",
+            ),
+        ]
+
     class Meta:
         table_name = "plans"
         rails_name = "Plan"
@@ -1295,6 +1877,19 @@ class ReconciliationFlag(PowernodeModel):
     transaction_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("reconciliation_report"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("description", "flag_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "flag_type",
+                in_=["missing_payment", "duplicate_payment", "amount_mismatch", "status_mismatch", "unknown_transaction"],
+            ),
+            Inclusion("severity", in_=["low", "medium", "high", "critical"], allow_nil=True),
+        ]
+
     class Meta:
         table_name = "reconciliation_flags"
         rails_name = "ReconciliationFlag"
@@ -1324,6 +1919,14 @@ class ReconciliationInvestigation(PowernodeModel):
     started_at = TimestampField(precision=6)
     status = StringField(null=True, default="open")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("investigator", "reconciliation_flag"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("started_at", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+        ]
 
     class Meta:
         table_name = "reconciliation_investigations"
@@ -1363,6 +1966,28 @@ class ReconciliationReport(PowernodeModel):
     unmatched_transactions = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence(
+                "date_range_start",
+                "date_range_end",
+                "discrepancies_count",
+                "high_severity_count",
+                "medium_severity_count",
+                "reconciliation_date",
+                "reconciliation_type",
+            ),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("reconciliation_type", in_=["daily", "weekly", "monthly", "custom"]),
+            Numericality(
+                "discrepancies_count",
+                "high_severity_count",
+                "medium_severity_count",
+                greater_than_or_equal_to=0,
+            ),
+        ]
+
     class Meta:
         table_name = "reconciliation_reports"
         rails_name = "ReconciliationReport"
@@ -1401,6 +2026,24 @@ class ReportRequest(PowernodeModel):
     status = StringField(50, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("report_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "report_type",
+                in_=["revenue_analytics", "customer_analytics", "churn_analysis", "growth_analytics", "cohort_analysis", "comprehensive_report"],
+                message="is not a valid report type",
+            ),
+            Inclusion(
+                "status",
+                in_=["pending", "processing", "completed", "failed", "cancelled"],
+                message="is not a valid status",
+            ),
+        ]
+
     class Meta:
         table_name = "report_requests"
         rails_name = "ReportRequest"
@@ -1423,6 +2066,14 @@ class RolePermission(PowernodeModel):
     granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
     permission = Reference("Permission", column_name="permission_id", backref="role_permissions")
     role = Reference("Role", column_name="role_id", backref="role_permissions")
+
+    class Behaviour:
+        validations = [
+            Required("permission", "role"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("role_id", scope=["permission_id"], message="has already been taken"),
+        ]
 
     class Meta:
         table_name = "role_permissions"
@@ -1450,6 +2101,21 @@ class Role(PowernodeModel):
     users = Through("user_roles", "user")
     workers = Through("worker_roles", "worker")
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("display_name", "name", "role_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("immutable", in_=[True, False]),
+            Inclusion("role_type", in_=["user", "admin", "system"]),
+            Format(
+                "name",
+                with_=r"\A[a-z_.]+\Z",
+                message="must be lowercase with underscores or dots only",
+            ),
+            Uniqueness("name"),
+        ]
+
     class Meta:
         table_name = "roles"
         rails_name = "Role"
@@ -1475,6 +2141,20 @@ class ScheduledReport(PowernodeModel):
     recipients = JSONBField(null=True, default=list)
     report_type = StringField(100)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("format", "frequency", "report_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("format", in_=["pdf", "csv"]),
+            Inclusion("frequency", in_=["daily", "weekly", "monthly"]),
+            Inclusion(
+                "report_type",
+                in_=["revenue_report", "growth_report", "churn_report", "customer_report", "subscription_report", "executive_summary"],
+            ),
+        ]
 
     class Meta:
         table_name = "scheduled_reports"
@@ -1508,6 +2188,20 @@ class ScheduledTask(PowernodeModel):
     task_type = StringField(100)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("cron_expression", "name", "task_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion("is_active", in_=[True, False]),
+            Inclusion(
+                "task_type",
+                in_=["database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"],
+            ),
+            Uniqueness("name"),
+        ]
+
     class Meta:
         table_name = "scheduled_tasks"
         rails_name = "ScheduledTask"
@@ -1531,6 +2225,16 @@ class SiteSetting(PowernodeModel):
     setting_type = StringField(50, null=True, default="string")
     updated_at = TimestampField(precision=6, default=utcnow)
     value = TextField(null=True)
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("key", "setting_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("setting_type", in_=["string", "text", "boolean", "integer", "json"]),
+            Uniqueness("key", case_sensitive=False),
+            # not mirrored: presence value (unless: server/app/models/site_setting.rb:7)
+        ]
 
     class Meta:
         table_name = "site_settings"
@@ -1567,6 +2271,20 @@ class Subscription(PowernodeModel):
     trial_start = TimestampField(precision=6, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "plan"),
+            Presence("account", "quantity"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("quantity", greater_than=0),
+            Uniqueness("account", message="can only have one subscription"),
+            Uniqueness("paypal_subscription_id", "stripe_subscription_id", allow_nil=True),
+        ]
+        create_defaults = [
+            Default("status", "trialing", on="initialize"),
+        ]
+
     class Meta:
         table_name = "subscriptions"
         rails_name = "Subscription"
@@ -1595,6 +2313,15 @@ class TaskExecution(PowernodeModel):
     started_at = TimestampField(precision=6)
     status = StringField(50)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("scheduled_task"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["running", "completed", "failed", "timeout"]),
+        ]
 
     class Meta:
         table_name = "task_executions"
@@ -1625,6 +2352,19 @@ class TermsAcceptance(PowernodeModel):
     user_agent = StringField(null=True)
     user = Reference("User", column_name="user_id", backref="terms_acceptances")
 
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("accepted_at", "document_type", "document_version"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "document_type",
+                in_=["terms_of_service", "privacy_policy", "dpa", "cookie_policy", "acceptable_use"],
+            ),
+            Uniqueness("document_type", scope=["user_id", "document_version"]),
+        ]
+
     class Meta:
         table_name = "terms_acceptances"
         rails_name = "TermsAcceptance"
@@ -1652,6 +2392,25 @@ class UsageEvent(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_meter = Reference("UsageMeter", column_name="usage_meter_id", backref="usage_events")
     user = Reference("User", column_name="user_id", null=True, backref="usage_events")
+
+    class Behaviour:
+        validations = [
+            Required("account", "usage_meter"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_id", "quantity", "timestamp"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "source",
+                in_=["api", "webhook", "system", "import", "internal"],
+                allow_nil=True,
+            ),
+            Numericality("quantity", greater_than_or_equal_to=0),
+            Uniqueness("event_id", scope=["account_id"]),
+        ]
+        create_defaults = [
+            Generated("event_id", "uuid"),
+            Generated("timestamp", "timestamp"),
+        ]
 
     class Meta:
         table_name = "usage_events"
@@ -1683,6 +2442,29 @@ class UsageMeter(PowernodeModel):
     slug = StringField()
     unit_name = StringField(default="units")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Presence(
+                "aggregation_type",
+                "billing_model",
+                "name",
+                "reset_period",
+                "slug",
+                "unit_name",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", minimum=2, maximum=100),
+            Inclusion("aggregation_type", in_=["sum", "max", "count", "last", "average"]),
+            Inclusion("billing_model", in_=["tiered", "volume", "package", "flat", "per_unit"]),
+            Inclusion(
+                "reset_period",
+                in_=["never", "daily", "weekly", "monthly", "yearly", "billing_period"],
+            ),
+            Format("slug", with_=r"\A[a-z0-9_-]+\Z"),
+            Uniqueness("slug"),
+        ]
 
     class Meta:
         table_name = "usage_meters"
@@ -1718,6 +2500,22 @@ class UsageQuota(PowernodeModel):
     usage_meter = Reference("UsageMeter", column_name="usage_meter_id", backref="usage_quotas")
     warning_threshold_percent = IntegerField(null=True, default=80)
 
+    class Behaviour:
+        validations = [
+            Required("account", "usage_meter"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality(
+                "critical_threshold_percent",
+                "warning_threshold_percent",
+                in_=RubyRange(1, 100),
+                allow_nil=True,
+            ),
+            Numericality("hard_limit", "soft_limit", greater_than=0, allow_nil=True),
+            Numericality("overage_rate", greater_than_or_equal_to=0, allow_nil=True),
+            Uniqueness("account_id", scope=["usage_meter_id"]),
+        ]
+
     class Meta:
         table_name = "usage_quotas"
         rails_name = "UsageQuota"
@@ -1745,6 +2543,21 @@ class UsageSummary(PowernodeModel):
     total_quantity = DecimalField(max_digits=15, decimal_places=4, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_meter = Reference("UsageMeter", column_name="usage_meter_id", backref="usage_summaries")
+
+    class Behaviour:
+        validations = [
+            Required("account", "usage_meter"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("period_end", "period_start"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality(
+                "billable_quantity",
+                "calculated_amount",
+                "event_count",
+                "total_quantity",
+                greater_than_or_equal_to=0,
+            ),
+        ]
 
     class Meta:
         table_name = "usage_summaries"
@@ -1775,6 +2588,19 @@ class UserConsent(PowernodeModel):
     version = StringField(null=True)
     withdrawn_at = TimestampField(precision=6, null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "user"),
+            Presence("collection_method", "consent_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("collection_method", in_=["explicit", "implicit", "opt_out"]),
+            Inclusion(
+                "consent_type",
+                in_=["marketing", "analytics", "cookies", "data_sharing", "third_party", "communications", "newsletter", "promotional"],
+            ),
+        ]
+
     class Meta:
         table_name = "user_consents"
         rails_name = "UserConsent"
@@ -1795,6 +2621,14 @@ class UserRole(PowernodeModel):
     granted_by_user = Reference("User", column_name="granted_by_id", null=True, index="index_user_roles_on_granted_by", backref="user_roles_by_granted_by")
     role = Reference("Role", column_name="role_id", index="index_user_roles_on_role", backref="user_roles")
     user = Reference("User", column_name="user_id", backref="user_roles")
+
+    class Behaviour:
+        validations = [
+            Required("role", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("user_id", scope=["role_id"], message="already has this role"),
+        ]
 
     class Meta:
         table_name = "user_roles"
@@ -1826,6 +2660,18 @@ class UserToken(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(500, null=True)
     user = Reference("User", column_name="user_id", index="idx_user_tokens_on_user_id", backref="user_tokens")
+
+    class Behaviour:
+        validations = [
+            Required("user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("expires_at", "token_digest", "token_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=100),
+            Length("scopes", maximum=500),
+            Inclusion("token_type", in_=["access", "refresh", "api_key", "2fa", "impersonation"]),
+            Uniqueness("token_digest"),
+        ]
 
     class Meta:
         table_name = "user_tokens"
@@ -1881,6 +2727,20 @@ class User(PowernodeModel):
 
     class Behaviour:
         has_secure_password = SecurePassword("password")
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("email", "name", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", minimum=1, maximum=100),
+            Inclusion("status", in_=["active", "inactive", "suspended"]),
+            Format(
+                "email",
+                with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
+            ),
+            Uniqueness("email", case_sensitive=False),
+            Confirmation("password", case_sensitive=True, allow_nil=True),
+        ]
 
     class Meta:
         table_name = "users"
@@ -1909,6 +2769,30 @@ class ValidationRule(PowernodeModel):
     severity = StringField(default="warning")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("category", "name", "severity"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "category",
+                in_=["structure", "connectivity", "data", "configuration", "performance", "security"],
+                message="must be a valid category",
+            ),
+            Inclusion(
+                "severity",
+                in_=["error", "warning", "info"],
+                message="must be error, warning, or info",
+            ),
+            Uniqueness("name"),
+        ]
+        create_defaults = [
+            FillNil("auto_fixable", False),
+            FillNil("configuration", {}),
+            FillNil("enabled", True),
+            FillNil("severity", "warning"),
+        ]
+
     class Meta:
         table_name = "validation_rules"
         rails_name = "ValidationRule"
@@ -1935,6 +2819,22 @@ class WebhookDelivery(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", index="idx_webhook_deliveries_on_webhook_endpoint_id", backref="webhook_deliveries")
     webhook_event = Reference("WebhookEvent", column_name="webhook_event_id", index="idx_webhook_deliveries_on_webhook_event_id", backref="webhook_deliveries")
+
+    class Behaviour:
+        validations = [
+            Required("webhook_endpoint", "webhook_event"),
+            Presence("attempt_number", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "success", "failed", "timeout"]),
+            Numericality("attempt_number", greater_than=0),
+        ]
+        create_defaults = [
+            FillNil("attempt_number", 1),
+            FillNil("request_headers", {}),
+            FillNil("response_headers", {}),
+            FillNil("status", "pending"),
+        ]
 
     class Meta:
         table_name = "webhook_deliveries"
@@ -1968,6 +2868,22 @@ class WebhookDeliveryStat(PowernodeModel):
     total_deliveries = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", backref="delivery_stats")
+
+    class Behaviour:
+        validations = [
+            Required("webhook_endpoint"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("stat_date"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality(
+                "failed_deliveries",
+                "retried_deliveries",
+                "successful_deliveries",
+                "total_deliveries",
+                greater_than_or_equal_to=0,
+            ),
+            Uniqueness("stat_date", scope=["webhook_endpoint_id"]),
+        ]
 
     class Meta:
         table_name = "webhook_delivery_stats"
@@ -2014,6 +2930,42 @@ class WebhookEndpoint(PowernodeModel):
     url = StringField(1000)
 
     webhook_events = Through("webhook_deliveries", "webhook_event")
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "content_type",
+                "retry_backoff",
+                "retry_limit",
+                "status",
+                "timeout_seconds",
+                "url",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=500, allow_blank=True),
+            Inclusion(
+                "content_type",
+                in_=["application/json", "application/x-www-form-urlencoded"],
+            ),
+            Inclusion("retry_backoff", in_=["linear", "exponential"]),
+            Inclusion("status", in_=["active", "inactive"]),
+            Numericality("retry_limit", greater_than_or_equal_to=0, less_than_or_equal_to=10),
+            Numericality("timeout_seconds", greater_than=0, less_than_or_equal_to=300),
+            Format("url", with_=uri_regexp("http", "https")),
+        ]
+        create_defaults = [
+            FillNil("content_type", "application/json"),
+            FillNil("event_types", []),
+            FillNil("headers", {}),
+            FillNil("is_active", True),
+            FillNil("max_retries", 3),
+            FillNil("retry_backoff", "exponential"),
+            FillNil("retry_limit", 3),
+            FillNil("status", "active"),
+            FillNil("timeout_seconds", 30),
+        ]
 
     class Meta:
         table_name = "webhook_endpoints"
@@ -2062,6 +3014,16 @@ class WebhookEvent(PowernodeModel):
     status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type", "external_id", "payload", "provider"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("provider", in_=["stripe", "paypal"]),
+            Numericality("retry_count", greater_than_or_equal_to=0, less_than_or_equal_to=10),
+            Uniqueness("external_id"),
+        ]
+
     class Meta:
         table_name = "webhook_events"
         rails_name = "WebhookEvent"
@@ -2104,6 +3066,16 @@ class WorkerActivity(PowernodeModel):
                 "worker_updated",
             ], prefix="activity_type"),
         ]
+        validations = [
+            Required("worker"),
+            Presence("activity_type", "occurred_at"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("activity_type", maximum=100),
+        ]
+        create_defaults = [
+            Generated("occurred_at", "timestamp", on="create"),
+        ]
 
     class Meta:
         table_name = "worker_activities"
@@ -2122,6 +3094,14 @@ class WorkerRole(PowernodeModel):
     granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
     role = Reference("Role", column_name="role_id", index="index_worker_roles_on_role", backref="worker_roles")
     worker = Reference("Worker", column_name="worker_id", backref="worker_roles")
+
+    class Behaviour:
+        validations = [
+            Required("role", "worker"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("worker_id", scope=["role_id"], message="already has this role"),
+        ]
 
     class Meta:
         table_name = "worker_roles"
@@ -2150,6 +3130,21 @@ class Worker(PowernodeModel):
 
     roles = Through("worker_roles", "role")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("account", "name", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("token_digest", on="update"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=255),
+            Length("name", minimum=3, maximum=50),
+        ]
+        create_defaults = [
+            Generated("last_seen_at", "timestamp", on="save"),
+            Generated("token_digest", "hex", 64, on="create"),
+        ]
+
     class Meta:
         table_name = "workers"
         rails_name = "Worker"
@@ -2173,6 +3168,27 @@ class WorkflowValidation(PowernodeModel):
     validated_nodes = IntegerField()
     validation_duration_ms = IntegerField(null=True)
     workflow = Reference("Ai::Workflow", column_name="workflow_id", backref="workflow_validations")
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("health_score", "overall_status", "total_nodes", "validated_nodes"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "overall_status",
+                in_=["valid", "invalid", "warning"],
+                message="must be valid, invalid, or warning",
+            ),
+            Numericality("health_score", greater_than_or_equal_to=0, less_than_or_equal_to=100),
+            Numericality("total_nodes", "validated_nodes", greater_than_or_equal_to=0),
+        ]
+        create_defaults = [
+            Default("health_score", 100),
+            Default("overall_status", "valid"),
+            FillNil("health_score", 100),
+            FillNil("issues", []),
+            FillNil("overall_status", "valid"),
+        ]
 
     class Meta:
         table_name = "workflow_validations"

@@ -125,6 +125,10 @@ def main(argv=None):
             namespace, info, [w.t["model"] for w in group], aliases, package_name(namespace),
             HEADER.format(version="").replace(" .", ".")))
 
+    for section in SECTIONS:  # documents a section writes beside the models (its reviewed lists)
+        for path, text in getattr(section, "files", lambda *_: {})(catalog, writers).items():
+            output.write(Path(path), text)
+
     write_migrations(output, header)
     if output.stale:
         print("generated files differ from the committed ones: " + ", ".join(output.stale))

@@ -43,6 +43,18 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import AttributeDefault, Default, FillNil, Generated
+from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    RubyRange,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DateField,
@@ -79,6 +91,21 @@ class A2aTaskEvent(PowernodeModel):
     progress_message = StringField(null=True)
     progress_total = IntegerField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("a2a_task"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "event_type",
+                in_=["status_change", "artifact_added", "message", "progress", "error", "cancelled"],
+            ),
+        ]
+        create_defaults = [
+            Generated("event_id", "token", 20),
+        ]
 
     class Meta:
         table_name = "ai_a2a_task_events"
@@ -140,6 +167,28 @@ class A2aTask(PowernodeModel):
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("task_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "active", "completed", "failed", "cancelled", "input_required"],
+            ),
+            Numericality(
+                "max_retries",
+                "retry_count",
+                only_integer=True,
+                greater_than_or_equal_to=0,
+            ),
+            Uniqueness("task_id"),
+        ]
+        create_defaults = [
+            Generated("task_id", "token", 29),
+        ]
+
     class Meta:
         table_name = "ai_a2a_tasks"
         rails_name = "Ai::A2aTask"
@@ -176,6 +225,18 @@ class AgentBudget(PowernodeModel):
     spent_cents = IntegerField(null=True, default=0)
     total_budget_cents = IntegerField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("total_budget_cents"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("currency", in_=["USD", "EUR", "GBP"]),
+            Inclusion("period_type", in_=["daily", "weekly", "monthly", "total"]),
+            Numericality("reserved_cents", "spent_cents", greater_than_or_equal_to=0),
+            Numericality("total_budget_cents", greater_than=0),
+        ]
 
     class Meta:
         table_name = "ai_agent_budgets"
@@ -246,6 +307,34 @@ class AgentCard(PowernodeModel):
     task_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     visibility = StringField(default="private")
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion("protocol_version", in_=["0.1", "0.2", "0.3"]),
+            Inclusion("status", in_=["active", "inactive", "deprecated"]),
+            Inclusion("visibility", in_=["private", "internal", "public"]),
+            Format(
+                "card_version",
+                with_=r"\A[0-9]+\.[0-9]+\.[0-9]+\Z",
+                message="must be in semantic version format (x.y.z)",
+            ),
+            Format("endpoint_url", with_=uri_regexp("http", "https"), allow_blank=True),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("authentication", {}),
+            FillNil("capabilities", {}),
+            FillNil("card_version", "1.0.0"),
+            FillNil("default_input_modes", ["application/json"]),
+            FillNil("default_output_modes", ["application/json"]),
+            FillNil("protocol_version", "0.3"),
+            FillNil("tags", []),
+        ]
 
     class Meta:
         table_name = "ai_agent_cards"
@@ -358,6 +447,21 @@ class AgentExecution(PowernodeModel):
     webhook_status = StringField(null=True)
     webhook_url = StringField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent", "provider", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("execution_id", "input_parameters"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "cancelled"]),
+            Numericality("cost_usd", "tokens_used", "webhook_attempts", greater_than_or_equal_to=0),
+            Numericality("duration_ms", greater_than_or_equal_to=0, allow_nil=True),
+            Uniqueness("execution_id"),
+        ]
+        create_defaults = [
+            Generated("execution_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_agent_executions"
         rails_name = "Ai::AgentExecution"
@@ -392,6 +496,21 @@ class AgentInstallation(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_stats = JSONBField(null=True, default=dict)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent_template"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("license_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("license_type", in_=["standard", "business", "trial"]),
+            Inclusion("status", in_=["active", "paused", "expired", "cancelled", "pending_update"]),
+            Uniqueness(
+                "account_id",
+                scope=["agent_template_id"],
+                message="already has this template installed",
+            ),
+        ]
+
     class Meta:
         table_name = "ai_agent_installations"
         rails_name = "Ai::AgentInstallation"
@@ -419,6 +538,19 @@ class AgentLineage(PowernodeModel):
     termination_reason = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "child_agent", "parent_agent"),
+            Presence("child_agent_id", "parent_agent_id", "spawned_at"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness(
+                "parent_agent_id",
+                scope=["child_agent_id"],
+                message="lineage relationship already exists",
+            ),
+        ]
+
     class Meta:
         table_name = "ai_agent_lineages"
         rails_name = "Ai::AgentLineage"
@@ -444,6 +576,21 @@ class AgentReview(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="ai_agent_reviews")
     verified_at = TimestampField(precision=6, null=True)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent_template", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("rating", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("rating", in_=RubyRange(1, 5)),
+            Inclusion("status", in_=["pending", "published", "hidden", "flagged", "removed"]),
+            Uniqueness(
+                "account_id",
+                scope=["agent_template_id"],
+                message="has already reviewed this template",
+            ),
+        ]
 
     class Meta:
         table_name = "ai_agent_reviews"
@@ -500,6 +647,34 @@ class AgentTemplate(PowernodeModel):
     vertical = StringField(null=True)
     visibility = StringField(default="private")
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "pricing_type", "slug", "status", "version", "visibility"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "pricing_type",
+                in_=["free", "one_time", "subscription", "usage_based", "freemium"],
+            ),
+            Inclusion(
+                "status",
+                in_=["draft", "pending_review", "published", "rejected", "archived", "suspended"],
+            ),
+            Inclusion("visibility", in_=["private", "unlisted", "public", "business"]),
+            Numericality(
+                "monthly_price_usd",
+                "price_usd",
+                greater_than_or_equal_to=0,
+                allow_nil=True,
+            ),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9-]+\Z",
+                message="only allows lowercase letters, numbers, and hyphens",
+            ),
+            Uniqueness("slug"),
+        ]
+
     class Meta:
         table_name = "ai_agent_templates"
         rails_name = "Ai::AgentTemplate"
@@ -555,6 +730,57 @@ class Agent(PowernodeModel):
 
     child_agents = Through("child_lineages", "child_agent")
 
+    class Behaviour:
+        validations = [
+            Required("account", "creator", "provider"),
+            Presence("agent_type", "name", "slug"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=1000),
+            Length("name", maximum=255),
+            Length("slug", maximum=150),
+            Inclusion(
+                "agent_type",
+                in_=["assistant", "code_assistant", "data_analyst", "content_generator", "image_generator", "workflow_optimizer", "workflow_operations", "monitor", "mcp_client"],
+                message="is not included in the list",
+            ),
+            Inclusion("status", in_=["active", "inactive", "paused", "error", "archived"]),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="can only contain lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Format(
+                "version",
+                with_=r"\A[0-9]+\.[0-9]+\.[0-9]+\Z",
+                message="must be in semantic version format (x.y.z)",
+            ),
+            Uniqueness("name", "slug", scope=["account_id"]),
+        ]
+        attribute_defaults = [
+            AttributeDefault(
+                "mcp_input_schema",
+                {"additionalProperties": False, "properties": {"context": {"additionalProperties": True, "description": "Additional context for the agent execution", "properties": {"max_tokens": {"description": "Maximum number of tokens to generate", "maximum": 32000, "minimum": 1, "type": "integer"}, "temperature": {"description": "Sampling temperature for response generation", "maximum": 2, "minimum": 0, "type": "number"}}, "type": "object"}, "input": {"description": "Primary input text for the AI agent", "maxLength": 100000, "minLength": 1, "type": "string"}}, "required": ["input"], "type": "object"},
+            ),
+            AttributeDefault(
+                "mcp_output_schema",
+                {"additionalProperties": False, "properties": {"error": {"description": "Error message if execution failed", "type": "string"}, "metadata": {"additionalProperties": True, "description": "Additional metadata about the response", "properties": {"model_used": {"description": "AI model used for generation", "type": "string"}, "processing_time_ms": {"description": "Processing time in milliseconds", "type": "number"}, "tokens_used": {"description": "Number of tokens consumed", "type": "integer"}}, "type": "object"}, "output": {"description": "Generated response from the AI agent", "type": "string"}}, "required": ["output"], "type": "object"},
+            ),
+        ]
+        create_defaults = [
+            Default("version", "1.0.1", on="save"),
+            FillNil(
+                "mcp_input_schema",
+                {"additionalProperties": False, "properties": {"context": {"additionalProperties": True, "description": "Additional context for the agent execution", "properties": {"max_tokens": {"description": "Maximum number of tokens to generate", "maximum": 32000, "minimum": 1, "type": "integer"}, "temperature": {"description": "Sampling temperature for response generation", "maximum": 2, "minimum": 0, "type": "number"}}, "type": "object"}, "input": {"description": "Primary input text for the AI agent", "maxLength": 100000, "minLength": 1, "type": "string"}}, "required": ["input"], "type": "object"},
+            ),
+            FillNil(
+                "mcp_output_schema",
+                {"additionalProperties": False, "properties": {"error": {"description": "Error message if execution failed", "type": "string"}, "metadata": {"additionalProperties": True, "description": "Additional metadata about the response", "properties": {"model_used": {"description": "AI model used for generation", "type": "string"}, "processing_time_ms": {"description": "Processing time in milliseconds", "type": "number"}, "tokens_used": {"description": "Number of tokens consumed", "type": "integer"}}, "type": "object"}, "output": {"description": "Generated response from the AI agent", "type": "string"}}, "required": ["output"], "type": "object"},
+            ),
+            FillNil("version", "1.0.0", on="save"),
+            Generated("mcp_registered_at", "timestamp", on="save"),
+        ]
+
     class Meta:
         table_name = "ai_agents"
         rails_name = "Ai::Agent"
@@ -586,6 +812,18 @@ class BudgetTransaction(PowernodeModel):
     transaction_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent_budget"),
+            Presence("amount_cents", "running_balance_cents", "transaction_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "transaction_type",
+                in_=["debit", "credit", "reservation", "release", "rollover", "adjustment"],
+            ),
+        ]
+
     class Meta:
         table_name = "ai_budget_transactions"
         rails_name = "Ai::BudgetTransaction"
@@ -614,6 +852,22 @@ class CircuitBreaker(PowernodeModel):
     success_count = IntegerField(default=0)
     success_threshold = IntegerField(default=3)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("action_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("state", in_=["closed", "open", "half_open"]),
+            Numericality(
+                "cooldown_seconds",
+                "failure_threshold",
+                "success_threshold",
+                greater_than=0,
+            ),
+            Uniqueness("action_type", scope=["agent_id"]),
+        ]
 
     class Meta:
         table_name = "ai_circuit_breakers"
@@ -646,6 +900,16 @@ class CodeReviewComment(PowernodeModel):
     task_review = Reference("Ai::TaskReview", column_name="task_review_id", null=True, backref="code_review_comments")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "task_review"),
+            Presence("comment_type", "content", "file_path", "severity"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("comment_type", in_=["suggestion", "issue", "praise", "question"]),
+            Inclusion("severity", in_=["critical", "warning", "info"]),
+        ]
+
     class Meta:
         table_name = "ai_code_review_comments"
         rails_name = "Ai::CodeReviewComment"
@@ -676,6 +940,27 @@ class ContextAccessLog(PowernodeModel):
     user_agent = StringField(null=True)
     user = Reference("User", column_name="user_id", null=True, backref="ai_context_access_logs")
 
+    class Behaviour:
+        validations = [
+            Required("account", "persistent_context"),
+            Presence("action"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "access_type",
+                in_=["user", "agent", "workflow", "api", "system"],
+                allow_nil=True,
+            ),
+            Inclusion(
+                "action",
+                in_=["read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"],
+            ),
+        ]
+        create_defaults = [
+            FillNil("changes_summary", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
+
     class Meta:
         table_name = "ai_context_access_logs"
         rails_name = "Ai::ContextAccessLog"
@@ -699,6 +984,14 @@ class EvaluationResult(PowernodeModel):
     feedback = TextField(null=True)
     scores = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("evaluator_model", "execution_id", "scores"),
+            Presence("updated_at", if_="has_updated_at?"),
+        ]
 
     class Meta:
         table_name = "ai_evaluation_results"
@@ -733,6 +1026,21 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
     token_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("compressed_example", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["active", "archived", "expired"]),
+            Numericality(
+                "effectiveness_score",
+                "quality_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+            ),
+        ]
+
     class Meta:
         table_name = "ai_experience_replays"
         rails_name = "Ai::ExperienceReplay"
@@ -765,6 +1073,19 @@ class GoalPlan(PowernodeModel):
     validation_result = JSONBField(null=True, default=dict)
     version = IntegerField(default=1)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent", "goal"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status", "version"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["draft", "validated", "approved", "executing", "completed", "failed", "rejected"],
+            ),
+            Uniqueness("version", scope=["goal_id"]),
+        ]
+
     class Meta:
         table_name = "ai_goal_plans"
         rails_name = "Ai::GoalPlan"
@@ -790,6 +1111,23 @@ class GovernanceReport(PowernodeModel):
     subject_agent = Reference("Ai::Agent", column_name="subject_agent_id", null=True, backref="ai_governance_reports_by_subject_agent")
     subject_team = Reference("Ai::AgentTeam", column_name="subject_team_id", null=True, backref="ai_governance_reports")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("report_type", "severity", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "report_type",
+                in_=["policy_violation", "anomaly", "resource_abuse", "collusion_suspicion", "pattern_drift", "safety_concern"],
+            ),
+            Inclusion("severity", in_=["info", "warning", "critical"]),
+            Inclusion(
+                "status",
+                in_=["open", "investigating", "confirmed", "dismissed", "remediated"],
+            ),
+        ]
 
     class Meta:
         table_name = "ai_governance_reports"
@@ -824,6 +1162,19 @@ class PerformanceBenchmark(PowernodeModel):
     thresholds = JSONBField(null=True, default=dict)
     trend = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("benchmark_id", "name", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["active", "paused", "archived"]),
+            Uniqueness("benchmark_id"),
+        ]
+        create_defaults = [
+            Generated("benchmark_id", "uuid"),
+        ]
 
     class Meta:
         table_name = "ai_performance_benchmarks"
@@ -868,6 +1219,28 @@ class RoutingDecision(PowernodeModel):
     was_compressed = BooleanField(null=True, default=False)
     workflow_run = Reference("Ai::WorkflowRun", column_name="workflow_run_id", null=True, backref="ai_routing_decisions")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("request_type", "strategy_used"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "outcome",
+                in_=["succeeded", "failed", "timeout", "fallback", "rate_limited", "error"],
+                allow_nil=True,
+            ),
+            Inclusion(
+                "strategy_used",
+                in_=["round_robin", "weighted", "cost_optimized", "latency_optimized", "quality_optimized", "hybrid", "ml_based", "fallback"],
+            ),
+        ]
+        create_defaults = [
+            FillNil("candidates_evaluated", []),
+            FillNil("request_metadata", {}),
+            FillNil("scoring_breakdown", {}),
+        ]
+
     class Meta:
         table_name = "ai_routing_decisions"
         rails_name = "Ai::RoutingDecision"
@@ -893,6 +1266,15 @@ class ShadowExecution(PowernodeModel):
     shadow_input = JSONBField(default=dict)
     shadow_output = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("action_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("agreement_score", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
 
     class Meta:
         table_name = "ai_shadow_executions"
@@ -933,6 +1315,20 @@ class SkillProposal(PowernodeModel):
     trust_tier_at_proposal = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "category",
+                in_=["productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"],
+                allow_nil=True,
+            ),
+            Inclusion("status", in_=["draft", "proposed", "approved", "created", "rejected"]),
+        ]
+
     class Meta:
         table_name = "ai_skill_proposals"
         rails_name = "Ai::SkillProposal"
@@ -965,6 +1361,16 @@ class SkillVersion(PowernodeModel):
     usage_count = IntegerField(null=True, default=0)
     version = StringField()
 
+    class Behaviour:
+        validations = [
+            Required("account", "ai_skill"),
+            Presence("change_type", "version"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("change_type", in_=["manual", "evolution", "consolidation", "ab_test"]),
+            Uniqueness("version", scope=["ai_skill_id"]),
+        ]
+
     class Meta:
         table_name = "ai_skill_versions"
         rails_name = "Ai::SkillVersion"
@@ -990,6 +1396,24 @@ class StigmergicSignal(PowernodeModel):
     signal_type = StringField()
     strength = DecimalField(max_digits=5, decimal_places=4, default=Decimal("1.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("signal_key", "signal_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "signal_type",
+                in_=["pheromone", "pressure", "beacon", "warning", "discovery"],
+            ),
+            Numericality(
+                "decay_rate",
+                "strength",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+            ),
+        ]
 
     class Meta:
         table_name = "ai_stigmergic_signals"
@@ -1019,6 +1443,32 @@ class TaskComplexityAssessment(PowernodeModel):
     task_type = StringField()
     tool_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "classifier_version",
+                "complexity_level",
+                "complexity_score",
+                "recommended_tier",
+                "task_type",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "complexity_level",
+                in_=["trivial", "simple", "moderate", "complex", "expert"],
+            ),
+            Inclusion("recommended_tier", in_=["economy", "standard", "premium"]),
+            Numericality("complexity_score", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
+        create_defaults = [
+            FillNil("complexity_signals", {}),
+            FillNil("conversation_depth", 0),
+            FillNil("input_token_count", 0),
+            FillNil("tool_count", 0),
+        ]
 
     class Meta:
         table_name = "ai_task_complexity_assessments"
@@ -1061,6 +1511,23 @@ class TaskReview(PowernodeModel):
     team_task = Reference("Ai::TeamTask", column_name="team_task_id", backref="ai_task_reviews")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "team_task"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("review_id", "review_mode", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("review_mode", in_=["blocking", "shadow"]),
+            Inclusion(
+                "status",
+                in_=["pending", "in_progress", "approved", "rejected", "revision_requested"],
+            ),
+            Uniqueness("review_id"),
+        ]
+        create_defaults = [
+            Generated("review_id", "token", 28),
+        ]
+
     class Meta:
         table_name = "ai_task_reviews"
         rails_name = "Ai::TaskReview"
@@ -1083,6 +1550,18 @@ class TeamRestructureEvent(PowernodeModel):
     previous_state = JSONBField(null=True, default=dict)
     rationale = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "team"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "event_type",
+                in_=["role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"],
+            ),
+        ]
 
     class Meta:
         table_name = "ai_team_restructure_events"
@@ -1114,6 +1593,20 @@ class TeamRole(PowernodeModel):
     role_type = StringField(default="worker")
     tools_allowed = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent_team"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("role_name", "role_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "role_type",
+                in_=["manager", "coordinator", "worker", "specialist", "reviewer", "validator"],
+            ),
+            Numericality("max_concurrent_tasks", greater_than=0, allow_nil=True),
+            Uniqueness("role_name", scope=["agent_team_id"]),
+        ]
 
     class Meta:
         table_name = "ai_team_roles"
@@ -1158,6 +1651,33 @@ class TeamTask(PowernodeModel):
     tools_used = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("team_execution"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("description", "task_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"],
+            ),
+            Inclusion(
+                "task_type",
+                in_=["execution", "review", "validation", "coordination", "escalation", "human_input"],
+            ),
+            Numericality("max_retries", "retry_count", greater_than_or_equal_to=0),
+            Numericality(
+                "priority",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=10,
+                allow_nil=True,
+            ),
+            Uniqueness("task_id"),
+        ]
+        create_defaults = [
+            Generated("task_id", "token", 29),
+        ]
+
     class Meta:
         table_name = "ai_team_tasks"
         rails_name = "Ai::TeamTask"
@@ -1187,6 +1707,18 @@ class TelemetryEvent(PowernodeModel):
     parent_event = Reference("Ai::TelemetryEvent", column_name="parent_event_id", null=True, constraint=False, index="idx_ai_telemetry_events_parent", backref="child_events")
     sequence_number = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("correlation_id", "event_category", "event_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "event_category",
+                in_=["action", "trust", "budget", "delegation", "security", "lifecycle"],
+            ),
+        ]
 
     class Meta:
         table_name = "ai_telemetry_events"
@@ -1220,6 +1752,22 @@ class TemplateUsageMetric(PowernodeModel):
     unique_visitors = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("agent_template"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("metric_date"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality(
+                "gross_revenue",
+                "new_installations",
+                "total_executions",
+                "total_installations",
+                greater_than_or_equal_to=0,
+            ),
+            Uniqueness("metric_date", scope=["agent_template_id"]),
+        ]
+
     class Meta:
         table_name = "ai_template_usage_metrics"
         rails_name = "Ai::TemplateUsageMetric"
@@ -1250,6 +1798,22 @@ class TestResult(PowernodeModel):
     test_run = Reference("Ai::TestRun", column_name="test_run_id", backref="test_results")
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("scenario", "test_run"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("result_id", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "passed", "failed", "skipped", "error", "timeout"],
+            ),
+            Uniqueness("result_id"),
+        ]
+        create_defaults = [
+            Generated("result_id", "uuid"),
+        ]
 
     class Meta:
         table_name = "ai_test_results"
@@ -1294,6 +1858,20 @@ class TestScenario(PowernodeModel):
     timeout_seconds = IntegerField(null=True, default=300)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "sandbox"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "scenario_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "scenario_type",
+                in_=["unit", "integration", "regression", "performance", "security", "chaos", "custom"],
+            ),
+            Inclusion("status", in_=["draft", "active", "disabled", "archived"]),
+            Uniqueness("name", scope=["sandbox_id"]),
+        ]
+
     class Meta:
         table_name = "ai_test_scenarios"
         rails_name = "Ai::TestScenario"
@@ -1329,6 +1907,23 @@ class Trajectory(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run_id = UUIDField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status", "title", "trajectory_id", "trajectory_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["building", "completed", "archived"]),
+            Inclusion(
+                "trajectory_type",
+                in_=["task_completion", "workflow_run", "investigation", "implementation", "self_challenge"],
+            ),
+            Uniqueness("trajectory_id"),
+        ]
+        create_defaults = [
+            Generated("trajectory_id", "token", 29),
+        ]
+
     class Meta:
         table_name = "ai_trajectories"
         rails_name = "Ai::Trajectory"
@@ -1357,6 +1952,19 @@ class TrajectoryChapter(PowernodeModel):
     title = StringField()
     trajectory = Reference("Ai::Trajectory", column_name="trajectory_id", backref="chapters")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("trajectory"),
+            Presence("chapter_number", "chapter_type", "content", "title"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "chapter_type",
+                in_=["understanding", "investigation", "planning", "implementation", "testing", "reflection", "lessons_learned"],
+            ),
+            Uniqueness("chapter_number", scope=["trajectory_id"]),
+        ]
 
     class Meta:
         table_name = "ai_trajectory_chapters"

@@ -16,6 +16,16 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import Default, FillNil
+from powernode.behaviour.validations import (
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    RubyRange,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -52,6 +62,27 @@ class AgentEscalation(PowernodeModel):
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("escalation_type", "severity", "status", "title"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "escalation_type",
+                in_=["stuck", "error", "budget_exceeded", "approval_timeout", "quality_concern", "security_issue"],
+            ),
+            Inclusion("severity", in_=["low", "medium", "high", "critical"]),
+            Inclusion(
+                "status",
+                in_=["open", "acknowledged", "in_progress", "resolved", "auto_resolved"],
+            ),
+        ]
+        create_defaults = [
+            Default("timeout_hours", 12),
+            FillNil("timeout_hours", 12),
+        ]
+
     class Meta:
         table_name = "ai_agent_escalations"
         rails_name = "Ai::AgentEscalation"
@@ -77,6 +108,19 @@ class AgentFeedback(PowernodeModel):
     rating = IntegerField()
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="ai_agent_feedbacks")
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("feedback_type", "rating"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "feedback_type",
+                in_=["execution_quality", "proposal_quality", "communication_quality"],
+            ),
+            Inclusion("rating", in_=RubyRange(1, 5)),
+        ]
 
     class Meta:
         table_name = "ai_agent_feedbacks"
@@ -108,6 +152,25 @@ class AgentGoal(PowernodeModel):
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("goal_type", "priority", "status", "title"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("title", maximum=255),
+            Inclusion(
+                "goal_type",
+                in_=["maintenance", "improvement", "creation", "monitoring", "feature_suggestion", "reaction"],
+            ),
+            Inclusion("priority", in_=RubyRange(1, 5)),
+            Inclusion(
+                "status",
+                in_=["pending", "active", "paused", "achieved", "abandoned", "failed"],
+            ),
+            Numericality("progress", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
+
     class Meta:
         table_name = "ai_agent_goals"
         rails_name = "Ai::AgentGoal"
@@ -135,6 +198,23 @@ class AgentObservation(PowernodeModel):
     severity = StringField(default="info")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("observation_type", "sensor_type", "severity", "title"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "observation_type",
+                in_=["anomaly", "degradation", "opportunity", "recommendation", "request", "alert"],
+            ),
+            Inclusion(
+                "sensor_type",
+                in_=["knowledge_health", "platform_health", "recommendation", "peer_agent", "workspace", "code_change", "budget", "goal_progress", "stigmergic_signal", "governance"],
+            ),
+            Inclusion("severity", in_=["info", "warning", "critical"]),
+        ]
 
     class Meta:
         table_name = "ai_agent_observations"
@@ -168,6 +248,22 @@ class AgentPrivilegePolicy(PowernodeModel):
     trust_tier = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("policy_name", "policy_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("policy_type", in_=["system", "trust_tier", "custom"]),
+            Inclusion(
+                "trust_tier",
+                in_=["supervised", "monitored", "trusted", "autonomous"],
+                allow_nil=True,
+            ),
+            Numericality("priority", only_integer=True, greater_than_or_equal_to=0),
+            Uniqueness("policy_name", scope=["account_id"]),
+        ]
+
     class Meta:
         table_name = "ai_agent_privilege_policies"
         rails_name = "Ai::AgentPrivilegePolicy"
@@ -200,6 +296,24 @@ class AgentProposal(PowernodeModel):
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("priority", "proposal_type", "status", "title"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("title", maximum=255),
+            Inclusion("priority", in_=["low", "medium", "high", "critical"]),
+            Inclusion(
+                "proposal_type",
+                in_=["feature", "knowledge_update", "code_change", "architecture", "process_improvement", "configuration", "sweep_execution"],
+            ),
+            Inclusion(
+                "status",
+                in_=["pending_review", "approved", "rejected", "implemented", "withdrawn"],
+            ),
+        ]
+
     class Meta:
         table_name = "ai_agent_proposals"
         rails_name = "Ai::AgentProposal"
@@ -229,6 +343,25 @@ class AgentTrustScore(PowernodeModel):
     tier = StringField(null=True, default="supervised")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("tier", in_=["supervised", "monitored", "trusted", "autonomous"]),
+            Numericality(
+                "reliability",
+                "cost_efficiency",
+                "safety",
+                "quality",
+                "speed",
+                "overall_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+            ),
+            Uniqueness("agent_id"),
+        ]
+
     class Meta:
         table_name = "ai_agent_trust_scores"
         rails_name = "Ai::AgentTrustScore"
@@ -251,6 +384,18 @@ class BehavioralFingerprint(PowernodeModel):
     rolling_window_days = IntegerField(default=7)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("metric_name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("baseline_mean", "baseline_stddev", "deviation_threshold"),
+            Numericality("observation_count", "anomaly_count", greater_than_or_equal_to=0),
+            Numericality("rolling_window_days", greater_than=0),
+            Uniqueness("metric_name", scope=["agent_id"]),
+        ]
+
     class Meta:
         table_name = "ai_behavioral_fingerprints"
         rails_name = "Ai::BehavioralFingerprint"
@@ -272,6 +417,21 @@ class DelegationPolicy(PowernodeModel):
     inheritance_policy = StringField(default="conservative")
     max_depth = IntegerField(default=3)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("inheritance_policy", in_=["conservative", "moderate", "permissive"]),
+            Numericality(
+                "budget_delegation_pct",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+            ),
+            Numericality("max_depth", greater_than=0, less_than_or_equal_to=10),
+            Uniqueness("agent_id"),
+        ]
 
     class Meta:
         table_name = "ai_delegation_policies"
@@ -300,6 +460,20 @@ class InterventionPolicy(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="ai_intervention_policies")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("action_category", "policy", "priority", "scope"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "policy",
+                in_=["auto_approve", "notify_and_proceed", "require_approval", "silent", "block"],
+            ),
+            Inclusion("scope", in_=["global", "agent", "action_type"]),
+            Numericality("priority", only_integer=True),
+        ]
+
     class Meta:
         table_name = "ai_intervention_policies"
         rails_name = "Ai::InterventionPolicy"
@@ -320,6 +494,15 @@ class KillSwitchEvent(PowernodeModel):
     reason = TextField(null=True)
     triggered_by = Reference("User", column_name="triggered_by_id", backref="ai_kill_switch_events")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "triggered_by"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type", "reason"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("event_type", in_=["halt", "resume"]),
+        ]
 
     class Meta:
         table_name = "ai_kill_switch_events"

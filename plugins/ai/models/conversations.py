@@ -9,6 +9,15 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import Generated
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -84,6 +93,23 @@ class Conversation(PowernodeModel):
     websocket_channel = StringField(null=True)
     websocket_session_id = UUIDField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "provider", "user"),
+            Presence("conversation_id"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("conversation_type", in_=["agent", "team"]),
+            Inclusion("status", in_=["active", "paused", "completed", "archived"]),
+            Numericality("message_count", "total_cost", "total_tokens", greater_than_or_equal_to=0),
+            Format("websocket_channel", with_=r"\A[a-z0-9_\-]+\Z", allow_blank=True),
+            Uniqueness("conversation_id"),
+        ]
+        create_defaults = [
+            Generated("conversation_id", "uuid"),
+            Generated("websocket_channel", "token", 52),
+        ]
+
     class Meta:
         table_name = "ai_conversations"
         rails_name = "Ai::Conversation"
@@ -130,6 +156,25 @@ class Message(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", backref="ai_messages")
 
+    class Behaviour:
+        validations = [
+            Required("conversation"),
+            Presence("content", "message_id", "role"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("sequence_number", on="create"),
+            Presence("sequence_number", on="update"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("message_type", in_=["text", "image", "audio", "video", "file", "code"]),
+            Inclusion("role", in_=["system", "user", "assistant", "function"]),
+            Inclusion("status", in_=["sent", "processing", "completed", "failed"]),
+            Numericality("cost_usd", "token_count", greater_than_or_equal_to=0),
+            Uniqueness("message_id"),
+            Uniqueness("sequence_number", scope=["ai_conversation_id"], on="create"),
+        ]
+        create_defaults = [
+            Generated("message_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_messages"
         rails_name = "Ai::Message"
@@ -172,6 +217,18 @@ class ScheduledMessage(PowernodeModel):
     template_variables = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="ai_scheduled_messages")
+
+    class Behaviour:
+        validations = [
+            Required("account", "conversation", "user"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("message_template", "scheduling_mode"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("scheduling_mode", in_=["scheduled", "continuous", "one_time"]),
+            Inclusion("status", in_=["active", "paused", "completed", "cancelled"]),
+            Numericality("execution_count", greater_than_or_equal_to=0),
+            Numericality("max_executions", greater_than_or_equal_to=1, allow_nil=True),
+        ]
 
     class Meta:
         table_name = "ai_scheduled_messages"

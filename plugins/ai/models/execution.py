@@ -9,6 +9,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -51,6 +52,21 @@ class DagExecution(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow = Reference("Ai::Workflow", column_name="workflow_id", null=True, backref="ai_dag_executions")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "cancelled"]),
+            Numericality(
+                "completed_nodes",
+                "failed_nodes",
+                "total_nodes",
+                greater_than_or_equal_to=0,
+            ),
+        ]
+
     class Meta:
         table_name = "ai_dag_executions"
         rails_name = "Ai::DagExecution"
@@ -78,6 +94,14 @@ class ExecutionEvent(PowernodeModel):
     source_type = StringField()
     status = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type", "source_id", "source_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+        ]
 
     class Meta:
         table_name = "ai_execution_events"
@@ -112,6 +136,20 @@ class ExecutionTraceSpan(PowernodeModel):
     tokens = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("execution_trace"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "span_id", "span_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "span_type",
+                in_=["root", "llm_call", "tool_execution", "retrieval", "generic", "agent", "workflow", "mcp", "reasoning", "reflection", "planning", "evaluation"],
+            ),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "cancelled"]),
+            Uniqueness("span_id"),
+        ]
+
     class Meta:
         table_name = "ai_execution_trace_spans"
         rails_name = "Ai::ExecutionTraceSpan"
@@ -143,6 +181,20 @@ class ExecutionTrace(PowernodeModel):
     trace_id = StringField()
     trace_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "status", "trace_id", "trace_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "cancelled"]),
+            Inclusion(
+                "trace_type",
+                in_=["agent", "workflow", "conversation", "tool", "mcp", "batch"],
+            ),
+            Uniqueness("trace_id"),
+        ]
 
     class Meta:
         table_name = "ai_execution_traces"

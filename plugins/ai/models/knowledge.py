@@ -10,6 +10,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.validations import Inclusion, Length, Numericality, Presence, Required
 from powernode.fields import (
     ArrayField,
     BigIntegerField,
@@ -69,6 +70,29 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     verified_at = TimestampField(precision=6, null=True)
     verified_by = Reference("User", column_name="verified_by_id", null=True, constraint=False, index=False, backref="ai_compound_learnings_by_verified_by")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("category", "content"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "category",
+                in_=["pattern", "anti_pattern", "best_practice", "discovery", "fact", "failure_mode", "review_finding", "performance_insight", "reflexion"],
+            ),
+            Inclusion("scope", in_=["team", "global"]),
+            Inclusion(
+                "status",
+                in_=["active", "deprecated", "superseded", "verified", "disproven"],
+            ),
+            Numericality(
+                "confidence_score",
+                "importance_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+            ),
+        ]
+
     class Meta:
         table_name = "ai_compound_learnings"
         rails_name = "Ai::CompoundLearning"
@@ -110,6 +134,19 @@ class Document(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", null=True, backref="ai_documents")
 
+    class Behaviour:
+        validations = [
+            Required("knowledge_base"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "source_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "source_type",
+                in_=["upload", "url", "api", "database", "cloud_storage", "git"],
+            ),
+            Inclusion("status", in_=["pending", "processing", "indexed", "failed", "archived"]),
+        ]
+
     class Meta:
         table_name = "ai_documents"
         rails_name = "Ai::Document"
@@ -142,6 +179,25 @@ class KnowledgeGraphEdge(PowernodeModel):
     target_node = Reference("Ai::KnowledgeGraphNode", column_name="target_node_id", backref="incoming_edges")
     updated_at = TimestampField(precision=6, default=utcnow)
     weight = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
+
+    class Behaviour:
+        validations = [
+            Required("account", "source_node", "target_node"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("relation_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "relation_type",
+                in_=["is_a", "has_a", "part_of", "related_to", "depends_on", "created_by", "used_by", "located_in", "similar_to", "causes", "precedes", "follows", "custom", "requires", "enhances", "composes", "succeeds", "uses"],
+            ),
+            Numericality(
+                "confidence",
+                "weight",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+        ]
 
     class Meta:
         table_name = "ai_knowledge_graph_edges"
@@ -178,6 +234,28 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_nodes")
     status = StringField(null=True, default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "node_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "entity_type",
+                in_=["person", "organization", "technology", "event", "location", "skill", "agent", "team", "custom"],
+                allow_nil=True,
+            ),
+            Inclusion("node_type", in_=["entity", "concept", "relation", "attribute"]),
+            Inclusion("status", in_=["active", "merged", "archived"]),
+            Numericality(
+                "confidence",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+            Numericality("mention_count", greater_than_or_equal_to=0),
+        ]
 
     class Meta:
         table_name = "ai_knowledge_graph_nodes"
@@ -223,6 +301,26 @@ class SharedKnowledge(VectorSearch, PowernodeModel):
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("content", "title"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("title", maximum=500),
+            Inclusion("access_level", in_=["private", "team", "account", "global"]),
+            Inclusion(
+                "content_type",
+                in_=["text", "markdown", "code", "snippet", "procedure", "fact", "definition"],
+            ),
+            Numericality(
+                "quality_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+        ]
 
     class Meta:
         table_name = "ai_shared_knowledges"

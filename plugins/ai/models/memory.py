@@ -10,6 +10,15 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import Default, FillNil, Generated
+from powernode.behaviour.validations import (
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -42,6 +51,23 @@ class AgentShortTermMemory(PowernodeModel):
     session_id = StringField()
     ttl_seconds = IntegerField(null=True, default=3600)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "agent"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("memory_key", "memory_value", "session_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "memory_type",
+                in_=["general", "conversation", "tool_result", "observation", "plan", "state"],
+            ),
+            Uniqueness("memory_key", scope=["agent_id", "session_id"]),
+        ]
+        create_defaults = [
+            FillNil("ttl_seconds", 3600, on="create"),
+            Generated("last_accessed_at", "timestamp", on="create"),
+        ]
 
     class Meta:
         table_name = "ai_agent_short_term_memories"
@@ -84,6 +110,43 @@ class ContextEntry(VectorSearch, PowernodeModel):
     task_context = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
+
+    class Behaviour:
+        validations = [
+            Required("persistent_context"),
+            Presence("content", "entry_key", "version"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("entry_key", maximum=255),
+            Inclusion(
+                "entry_type",
+                in_=["fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"],
+                allow_nil=True,
+            ),
+            Inclusion("memory_type", in_=["factual", "experiential", "working"], allow_nil=True),
+            Inclusion(
+                "source_type",
+                in_=["user_input", "agent_output", "workflow", "import", "api", "system"],
+                allow_nil=True,
+            ),
+            Numericality(
+                "confidence_score",
+                "importance_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+            Numericality("version", only_integer=True, greater_than=0),
+            Uniqueness(
+                "entry_key",
+                scope=["ai_persistent_context_id"],
+                conditions="archived_at IS NULL",
+            ),
+        ]
+        create_defaults = [
+            FillNil("content", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
 
     class Meta:
         table_name = "ai_context_entries"
@@ -163,6 +226,30 @@ class MemoryPool(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "pool_id", "pool_type", "scope", "version"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "pool_type",
+                in_=["shared", "agent_private", "team_shared", "task_scoped", "global"],
+                message="%{value} is not a valid pool type",
+            ),
+            Inclusion(
+                "scope",
+                in_=["execution", "persistent", "session"],
+                message="%{value} is not a valid scope",
+            ),
+            Numericality("version", only_integer=True, greater_than=0),
+            Uniqueness("pool_id"),
+        ]
+        create_defaults = [
+            Default("data_size_bytes", 2, on="save"),
+            Generated("pool_id", "token", 22),
+        ]
+
     class Meta:
         table_name = "ai_memory_pools"
         rails_name = "Ai::MemoryPool"
@@ -200,6 +287,28 @@ class PersistentContext(PowernodeModel):
     scope_ = StringField(column_name="scope")
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("context_id", "context_type", "name", "scope", "version"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion("context_type", in_=["agent_memory", "knowledge_base", "shared_context"]),
+            Inclusion("scope", in_=["account", "agent", "team", "workflow"]),
+            Numericality("version", only_integer=True, greater_than=0),
+            Uniqueness("context_id"),
+        ]
+        create_defaults = [
+            Default("data_size_bytes", 2, on="save"),
+            FillNil("access_control", {}, on="save"),
+            FillNil("context_data", {}, on="save"),
+            FillNil("data_size_bytes", 2, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("retention_policy", {}, on="save"),
+            Generated("context_id", "token", 28),
+        ]
 
     class Meta:
         table_name = "ai_persistent_contexts"

@@ -9,6 +9,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import Default, FillNil, Generated
+from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required
 from powernode.fields import (
     BigIntegerField,
     DateField,
@@ -82,6 +84,25 @@ class CostAttribution(PowernodeModel):
     tokens_used = IntegerField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("amount_usd", "attribution_date", "cost_category", "currency", "source_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "cost_category",
+                in_=["ai_inference", "ai_training", "embedding", "storage", "compute", "api_calls", "bandwidth", "other"],
+            ),
+            Inclusion("source_type", in_=["workflow", "agent", "provider", "team", "execution"]),
+            Numericality("amount_usd", greater_than_or_equal_to=0),
+        ]
+        create_defaults = [
+            FillNil("currency", "USD"),
+            FillNil("metadata", {}),
+            Generated("attribution_date", "date"),
+        ]
+
     class Meta:
         table_name = "ai_cost_attributions"
         rails_name = "Ai::CostAttribution"
@@ -129,6 +150,41 @@ class RoiMetric(PowernodeModel):
     total_value_usd = DecimalField(max_digits=12, decimal_places=4, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     value_per_task_usd = DecimalField(max_digits=12, decimal_places=6, null=True)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "ai_cost_usd",
+                "metric_type",
+                "period_date",
+                "period_type",
+                "time_saved_hours",
+                "total_cost_usd",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "metric_type",
+                in_=["workflow", "agent", "provider", "team", "account_total", "department"],
+            ),
+            Inclusion("period_type", in_=["daily", "weekly", "monthly", "quarterly", "yearly"]),
+            Numericality(
+                "ai_cost_usd",
+                "time_saved_hours",
+                "total_cost_usd",
+                greater_than_or_equal_to=0,
+            ),
+        ]
+        create_defaults = [
+            Default("net_benefit_usd", Decimal("0.0")),
+            Default("roi_percentage", Decimal("0.0")),
+            FillNil("net_benefit_usd", Decimal("0.0")),
+            FillNil("roi_percentage", Decimal("0.0")),
+            FillNil("time_saved_value_usd", Decimal("0.0")),
+            FillNil("total_cost_usd", Decimal("0.0")),
+            FillNil("total_value_usd", Decimal("0.0")),
+        ]
 
     class Meta:
         table_name = "ai_roi_metrics"

@@ -27,6 +27,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BinaryField,
     BooleanField,
@@ -71,6 +73,20 @@ class AbTest(PowernodeModel):
     variants = JSONBField(null=True, default=list)
     winning_variant = StringField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "status", "target_id", "target_type", "test_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["draft", "running", "paused", "completed", "cancelled"]),
+            Inclusion("target_type", in_=["workflow", "agent", "prompt", "model", "provider"]),
+            Uniqueness("test_id"),
+        ]
+        create_defaults = [
+            Generated("test_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_ab_tests"
         rails_name = "Ai::AbTest"
@@ -100,6 +116,32 @@ class AgentConnection(PowernodeModel):
     target_id = UUIDField(null=True)
     target_type = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "connection_type",
+                "source_id",
+                "source_type",
+                "status",
+                "target_id",
+                "target_type",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "connection_type",
+                in_=["team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"],
+                message="%{value} is not a valid connection type",
+            ),
+            Inclusion(
+                "status",
+                in_=["active", "inactive", "discovered"],
+                message="%{value} is not a valid status",
+            ),
+            Numericality("strength", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
 
     class Meta:
         table_name = "ai_agent_connections"
@@ -132,6 +174,24 @@ class AgentIdentity(PowernodeModel):
     status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "agent_id",
+                "algorithm",
+                "encrypted_private_key",
+                "key_fingerprint",
+                "public_key",
+                "status",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("algorithm", in_=["ed25519"]),
+            Inclusion("status", in_=["active", "rotated", "revoked"]),
+            Uniqueness("key_fingerprint"),
+        ]
+
     class Meta:
         table_name = "ai_agent_identities"
         rails_name = "Ai::AgentIdentity"
@@ -161,6 +221,20 @@ class AguiEvent(PowernodeModel):
     tool_call_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "session"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type", "sequence_number"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "event_type",
+                in_=["TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_RESULT", "STATE_SNAPSHOT", "STATE_DELTA", "MESSAGES_SNAPSHOT", "ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA", "RUN_STARTED", "RUN_FINISHED", "RUN_ERROR", "STEP_STARTED", "STEP_FINISHED", "CUSTOM", "RAW"],
+            ),
+            Numericality("sequence_number", only_integer=True, greater_than_or_equal_to=0),
+            Uniqueness("sequence_number", scope=["session_id"]),
+        ]
+
     class Meta:
         table_name = "ai_agui_events"
         rails_name = "Ai::AguiEvent"
@@ -180,6 +254,19 @@ class CollusionIndicator(PowernodeModel):
     evidence_summary = JSONBField(null=True, default=dict)
     indicator_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("indicator_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "indicator_type",
+                in_=["synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"],
+            ),
+            Numericality("correlation_score", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
 
     class Meta:
         table_name = "ai_collusion_indicators"
@@ -213,6 +300,29 @@ class CostOptimizationLog(PowernodeModel):
     status = StringField(default="identified")
     updated_at = TimestampField(precision=6, default=utcnow)
     validated_at = TimestampField(precision=6, null=True)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("optimization_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "optimization_type",
+                in_=["provider_switch", "model_downgrade", "caching", "batching", "rate_optimization", "usage_reduction"],
+            ),
+            Inclusion(
+                "status",
+                in_=["identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"],
+            ),
+        ]
+        create_defaults = [
+            FillNil("after_state", {}),
+            FillNil("before_state", {}),
+            FillNil("recommendation", {}),
+            FillNil("status", "identified"),
+            Generated("identified_at", "timestamp", on="create"),
+        ]
 
     class Meta:
         table_name = "ai_cost_optimization_logs"
@@ -249,6 +359,23 @@ class DiscoveryResult(PowernodeModel):
     tools_found = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("scan_id", "scan_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "scan_type",
+                in_=["mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"],
+            ),
+            Inclusion("status", in_=["pending", "scanning", "completed", "failed"]),
+            Uniqueness("scan_id"),
+        ]
+        create_defaults = [
+            Generated("scan_id", "token", 22),
+        ]
+
     class Meta:
         table_name = "ai_discovery_results"
         rails_name = "Ai::DiscoveryResult"
@@ -275,6 +402,15 @@ class DocumentChunk(VectorSearch, PowernodeModel):
     start_offset = IntegerField(null=True)
     token_count = IntegerField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("document", "knowledge_base"),
+            Presence("content", "sequence_number"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("sequence_number", scope=["document_id"]),
+        ]
 
     class Meta:
         table_name = "ai_document_chunks"
@@ -304,6 +440,24 @@ class EncryptedMessage(PowernodeModel):
     task_id = UUIDField(null=True)
     to_agent_id = UUIDField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "auth_tag",
+                "ciphertext",
+                "from_agent_id",
+                "nonce",
+                "sequence_number",
+                "to_agent_id",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["delivered", "read", "expired"]),
+            Numericality("sequence_number", only_integer=True, greater_than_or_equal_to=0),
+            Uniqueness("sequence_number", scope=["session_id"]),
+        ]
 
     class Meta:
         table_name = "ai_encrypted_messages"
@@ -337,6 +491,16 @@ class HybridSearchResult(PowernodeModel):
     vector_results = JSONBField(null=True, default=list)
     vector_score = DecimalField(max_digits=5, decimal_places=4, null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("query_text", "search_mode"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("fusion_method", in_=["rrf", "weighted", "cascade"], allow_nil=True),
+            Inclusion("search_mode", in_=["vector", "keyword", "hybrid", "graph"]),
+        ]
+
     class Meta:
         table_name = "ai_hybrid_search_results"
         rails_name = "Ai::HybridSearchResult"
@@ -365,6 +529,26 @@ class ImprovementRecommendation(PowernodeModel):
     target_id = UUIDField()
     target_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "confidence_score",
+                "recommendation_type",
+                "status",
+                "target_id",
+                "target_type",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "recommendation_type",
+                in_=["provider_switch", "team_composition", "timeout_adjustment", "model_upgrade", "cost_optimization", "skill_consolidation", "skill_connection", "prompt_refinement", "skill_creation"],
+            ),
+            Inclusion("status", in_=["pending", "approved", "applied", "dismissed"]),
+            Numericality("confidence_score", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
 
     class Meta:
         table_name = "ai_improvement_recommendations"
@@ -400,6 +584,15 @@ class MockResponse(PowernodeModel):
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="mock_responses")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "sandbox"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("match_type", "name", "provider_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("match_type", in_=["exact", "contains", "regex", "semantic", "always"]),
+        ]
+
     class Meta:
         table_name = "ai_mock_responses"
         rails_name = "Ai::MockResponse"
@@ -428,6 +621,15 @@ class ModelPricing(PowernodeModel):
     tier = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("input_per_1k", "model_id", "output_per_1k", "provider_type", "source"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("input_per_1k", "output_per_1k", greater_than_or_equal_to=0),
+            Uniqueness("model_id", scope=["provider_type"]),
+        ]
+
     class Meta:
         table_name = "ai_model_pricings"
         rails_name = "Ai::ModelPricing"
@@ -455,6 +657,24 @@ class PressureField(PowernodeModel):
     pressure_value = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.0"))
     threshold = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("artifact_ref", "field_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "field_type",
+                in_=["code_quality", "test_coverage", "doc_readability", "security_posture", "performance", "dependency_health"],
+            ),
+            Numericality(
+                "pressure_value",
+                "threshold",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+            ),
+        ]
 
     class Meta:
         table_name = "ai_pressure_fields"
@@ -486,6 +706,22 @@ class QuarantineRecord(PowernodeModel):
     trigger_reason = StringField()
     trigger_source = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("agent_id", "severity", "status", "trigger_reason"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("severity", in_=["low", "medium", "high", "critical"]),
+            Inclusion("status", in_=["active", "escalated", "restored", "expired"]),
+            Inclusion(
+                "trigger_source",
+                in_=["anomaly_detection", "manual", "policy_violation", "budget_exceeded"],
+                allow_nil=True,
+            ),
+            Numericality("cooldown_minutes", only_integer=True, greater_than_or_equal_to=0),
+        ]
 
     class Meta:
         table_name = "ai_quarantine_records"
@@ -525,6 +761,27 @@ class RagQuery(VectorSearch, PowernodeModel):
     user = Reference("User", column_name="user_id", null=True, backref="ai_rag_queries")
     workflow_run_id = UUIDField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "knowledge_base"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("query_text"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "retrieval_strategy",
+                in_=["similarity", "hybrid", "rerank", "keyword"],
+                allow_nil=True,
+            ),
+            Inclusion("status", in_=["pending", "processing", "completed", "failed"]),
+            Numericality(
+                "similarity_threshold",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+            Numericality("top_k", greater_than=0, allow_nil=True),
+        ]
+
     class Meta:
         table_name = "ai_rag_queries"
         rails_name = "Ai::RagQuery"
@@ -554,6 +811,19 @@ class RemediationLog(PowernodeModel):
     trigger_event = StringField()
     trigger_source = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("action_type", "executed_at", "result", "trigger_event", "trigger_source"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "action_type",
+                in_=["provider_failover", "workflow_retry", "alert_escalation"],
+            ),
+            Inclusion("result", in_=["success", "failure", "skipped", "rate_limited"]),
+        ]
 
     class Meta:
         table_name = "ai_remediation_logs"
@@ -585,6 +855,18 @@ class RoleProfile(PowernodeModel):
     system_prompt_template = TextField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "role_type", "slug"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "role_type",
+                in_=["lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"],
+            ),
+            Uniqueness("slug"),
+        ]
+
     class Meta:
         table_name = "ai_role_profiles"
         rails_name = "Ai::RoleProfile"
@@ -615,6 +897,20 @@ class Sandbox(PowernodeModel):
     test_runs_count = IntegerField(null=True, default=0)
     total_executions = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "sandbox_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "sandbox_type",
+                in_=["standard", "isolated", "production_mirror", "performance", "security"],
+            ),
+            Inclusion("status", in_=["inactive", "active", "paused", "expired", "deleted"]),
+            Uniqueness("name", scope=["account_id"]),
+        ]
 
     class Meta:
         table_name = "ai_sandboxes"
@@ -649,6 +945,32 @@ class SecurityAuditTrail(PowernodeModel):
     source_service = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user_id = UUIDField(null=True)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("action", "outcome"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "asi_reference",
+                in_=["ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"],
+                allow_nil=True,
+            ),
+            Inclusion(
+                "csa_pillar",
+                in_=["identity", "behavior", "data_governance", "segmentation", "incident_response"],
+                allow_nil=True,
+            ),
+            Inclusion("outcome", in_=["allowed", "denied", "blocked", "quarantined", "escalated"]),
+            Inclusion("severity", in_=["info", "warning", "critical"], allow_nil=True),
+            Numericality(
+                "risk_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+        ]
 
     class Meta:
         table_name = "ai_security_audit_trails"
@@ -685,6 +1007,15 @@ class TeamTemplate(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
     workflow_pattern = JSONBField(null=True, default=dict)
+
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "slug"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("team_topology", in_=["hierarchical", "flat", "mesh", "pipeline", "hybrid"]),
+            Uniqueness("slug"),
+        ]
 
     class Meta:
         table_name = "ai_team_templates"
@@ -724,6 +1055,26 @@ class TestRun(PowernodeModel):
     total_scenarios = IntegerField(null=True, default=0)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_test_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "sandbox"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("run_id", "run_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "run_type",
+                in_=["manual", "scheduled", "ci_triggered", "regression", "smoke"],
+            ),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "completed", "failed", "cancelled", "timeout"],
+            ),
+            Uniqueness("run_id"),
+        ]
+        create_defaults = [
+            Generated("run_id", "uuid"),
+        ]
 
     class Meta:
         table_name = "ai_test_runs"

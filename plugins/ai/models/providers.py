@@ -12,6 +12,17 @@
 from decimal import Decimal
 
 from powernode.behaviour.credentials import EncryptedCredentials
+from powernode.behaviour.defaults import Default, FillNil
+from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -47,6 +58,24 @@ class ModelRoutingRule(PowernodeModel):
     times_matched = IntegerField(default=0)
     times_succeeded = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("conditions", "name", "priority", "rule_type", "target"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "rule_type",
+                in_=["capability_based", "cost_based", "latency_based", "quality_based", "custom", "ml_optimized"],
+            ),
+            Numericality("priority", greater_than=0, less_than_or_equal_to=1000),
+        ]
+        create_defaults = [
+            FillNil("conditions", {}),
+            FillNil("target", {"strategy": "cost_optimized"}),
+        ]
 
     class Meta:
         table_name = "ai_model_routing_rules"
@@ -89,6 +118,13 @@ class ProviderCredential(PowernodeModel):
 
     class Behaviour:
         credentials = EncryptedCredentials("credentials", column="encrypted_credentials", namespace="ai")
+        validations = [
+            Required("account", "provider"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("encrypted_credentials", "encryption_key_id", "name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+        ]
 
     class Meta:
         table_name = "ai_provider_credentials"
@@ -174,6 +210,53 @@ class ProviderMetric(PowernodeModel):
     total_tokens = BigIntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "provider"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence(
+                "failure_count",
+                "granularity",
+                "recorded_at",
+                "request_count",
+                "success_count",
+                "total_cost_usd",
+                "total_tokens",
+            ),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("granularity", in_=["minute", "hour", "day", "week", "month"]),
+            Numericality(
+                "failure_count",
+                "request_count",
+                "success_count",
+                "total_cost_usd",
+                "total_tokens",
+                greater_than_or_equal_to=0,
+            ),
+        ]
+        create_defaults = [
+            Default("avg_cost_per_request", Decimal("0.0"), on="save"),
+            Default("cost_per_1k_tokens", Decimal("0.0"), on="save"),
+            Default("error_rate", Decimal("0.0"), on="save"),
+            Default("success_rate", Decimal("1.0"), on="save"),
+            FillNil("avg_cost_per_request", Decimal("0.0"), on="save"),
+            FillNil("consecutive_failures", 0),
+            FillNil("cost_per_1k_tokens", Decimal("0.0"), on="save"),
+            FillNil("error_breakdown", {}),
+            FillNil("error_rate", Decimal("0.0"), on="save"),
+            FillNil("failure_count", 0),
+            FillNil("model_breakdown", {}),
+            FillNil("rate_limit_count", 0),
+            FillNil("request_count", 0),
+            FillNil("success_count", 0),
+            FillNil("success_rate", Decimal("1.0"), on="save"),
+            FillNil("timeout_count", 0),
+            FillNil("total_cost_usd", Decimal("0.0")),
+            FillNil("total_input_tokens", 0),
+            FillNil("total_output_tokens", 0),
+            FillNil("total_tokens", 0),
+        ]
+
     class Meta:
         table_name = "ai_provider_metrics"
         rails_name = "Ai::ProviderMetric"
@@ -248,6 +331,43 @@ class Provider(PowernodeModel):
     supports_streaming = BooleanField(null=True, default=False)
     supports_vision = BooleanField(null=True, default=False)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "api_endpoint",
+                "capabilities",
+                "configuration_schema",
+                "name",
+                "provider_type",
+                "slug",
+                "supported_models",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Length("slug", maximum=50),
+            Inclusion(
+                "provider_type",
+                in_=["openai", "anthropic", "google", "azure", "huggingface", "custom", "ollama", "local", "api_gateway", "mistral", "groq", "grok", "cohere", "embedding"],
+                message="is not included in the list",
+            ),
+            Numericality("priority_order", greater_than=0),
+            Format("api_base_url", with_=uri_regexp("http", "https"), allow_blank=True),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="can only contain lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Uniqueness("name", "slug", scope=["account_id"]),
+        ]
+        create_defaults = [
+            Default(
+                "configuration_schema",
+                {"api_key": "", "default_model": None, "max_tokens": 2000, "models": [], "temperature": 0.7},
+            ),
+        ]
 
     class Meta:
         table_name = "ai_providers"

@@ -10,6 +10,17 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil
+from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DateField,
@@ -46,6 +57,20 @@ class GoalPlanStep(PowernodeModel):
     sub_goal = Reference("Ai::AgentGoal", column_name="sub_goal_id", null=True, backref="ai_goal_plan_steps")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("plan"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status", "step_number", "step_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "executing", "completed", "failed", "skipped"]),
+            Inclusion(
+                "step_type",
+                in_=["agent_execution", "workflow_run", "observation", "human_review", "sub_goal"],
+            ),
+            Uniqueness("step_number", scope=["plan_id"]),
+        ]
+
     class Meta:
         table_name = "ai_goal_plan_steps"
         rails_name = "Ai::GoalPlanStep"
@@ -81,6 +106,24 @@ class RalphIteration(PowernodeModel):
     tokens_input = IntegerField(null=True, default=0)
     tokens_output = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("ralph_loop"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("iteration_number", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "skipped"]),
+            Numericality("iteration_number", only_integer=True, greater_than=0),
+            Numericality(
+                "tokens_input",
+                "tokens_output",
+                only_integer=True,
+                greater_than_or_equal_to=0,
+                allow_nil=True,
+            ),
+            Uniqueness("iteration_number", scope=["ralph_loop_id"]),
+        ]
 
     class Meta:
         table_name = "ai_ralph_iterations"
@@ -172,6 +215,46 @@ class RalphLoop(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_token = StringField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("default_agent", on="start"),
+            Presence("name", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "scheduling_mode",
+                in_=["manual", "scheduled", "continuous", "event_triggered", "autonomous"],
+            ),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "paused", "completed", "failed", "cancelled"],
+            ),
+            Numericality("current_iteration", only_integer=True, greater_than_or_equal_to=0),
+            Numericality("max_iterations", only_integer=True, greater_than=0),
+            Format(
+                "repository_url",
+                with_=uri_regexp("http", "https", "git", "ssh"),
+                allow_blank=True,
+            ),
+            Uniqueness("webhook_token", allow_nil=True),
+        ]
+        create_defaults = [
+            FillNil("code_factory_mode", False),
+            FillNil("completed_tasks", 0),
+            FillNil("configuration", {}),
+            FillNil("current_iteration", 0),
+            FillNil("duty_cycle_config", {}),
+            FillNil("failed_tasks", 0),
+            FillNil("learnings", []),
+            FillNil("max_iterations", 10),
+            FillNil("prd_json", {}),
+            FillNil("scheduling_mode", "manual"),
+            FillNil("status", "pending"),
+            FillNil("total_tasks", 0),
+        ]
+
     class Meta:
         table_name = "ai_ralph_loops"
         rails_name = "Ai::RalphLoop"
@@ -220,6 +303,25 @@ class RalphTask(PowernodeModel):
     status = StringField(default="pending")
     task_key = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("ralph_loop"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status", "task_key"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("capability_match_strategy", in_=["all", "any", "weighted"]),
+            Inclusion(
+                "execution_type",
+                in_=["agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"],
+            ),
+            Inclusion(
+                "status",
+                in_=["pending", "in_progress", "passed", "failed", "blocked", "skipped"],
+            ),
+            Numericality("priority", only_integer=True, allow_nil=True),
+            Uniqueness("task_key", scope=["ralph_loop_id"]),
+        ]
 
     class Meta:
         table_name = "ai_ralph_tasks"

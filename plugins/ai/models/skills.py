@@ -12,6 +12,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import Generated
+from powernode.behaviour.validations import Inclusion, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -37,6 +39,18 @@ class AgentSkill(PowernodeModel):
     is_active = BooleanField(default=True)
     priority = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("agent", "skill"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness(
+                "ai_skill_id",
+                scope=["ai_agent_id"],
+                message="skill already assigned to this agent",
+            ),
+        ]
 
     class Meta:
         table_name = "ai_agent_skills"
@@ -65,6 +79,23 @@ class SelfChallenge(PowernodeModel):
     validation_result = JSONBField(null=True, default=dict)
     validator_agent = Reference("Ai::Agent", column_name="validator_agent_id", null=True, backref="ai_self_challenges_by_validator_agent")
 
+    class Behaviour:
+        validations = [
+            Required("account", "challenger_agent"),
+            Presence("challenge_id", "difficulty", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("difficulty", in_=["easy", "medium", "hard", "expert"]),
+            Inclusion(
+                "status",
+                in_=["pending", "generating", "executing", "validating", "completed", "failed", "abandoned"],
+            ),
+            Uniqueness("challenge_id"),
+        ]
+        create_defaults = [
+            Generated("challenge_id", "token", 26),
+        ]
+
     class Meta:
         table_name = "ai_self_challenges"
         rails_name = "Ai::SelfChallenge"
@@ -87,6 +118,16 @@ class SkillComposition(PowernodeModel):
     input_mapping = JSONBField(null=True, default=dict)
     output_mapping = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("component_skill", "composite_skill"),
+            Presence("composition_type", "execution_order"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("composition_type", in_=["sequential", "parallel", "conditional"]),
+            Uniqueness("execution_order", scope=["composite_skill_id"]),
+        ]
 
     class Meta:
         table_name = "ai_skill_compositions"
@@ -118,6 +159,23 @@ class SkillConflict(PowernodeModel):
     skill_b = Reference("Ai::Skill", column_name="skill_b_id", null=True, backref="conflicts_as_b")
     status = StringField(default="detected")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "skill_a"),
+            Presence("conflict_type", "severity", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "conflict_type",
+                in_=["duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"],
+            ),
+            Inclusion("severity", in_=["critical", "high", "medium", "low"]),
+            Inclusion(
+                "status",
+                in_=["detected", "reviewing", "auto_resolved", "resolved", "dismissed"],
+            ),
+        ]
 
     class Meta:
         table_name = "ai_skill_conflicts"
@@ -177,6 +235,15 @@ class SkillUsageRecord(PowernodeModel):
     outcome = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "ai_skill"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("outcome"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("outcome", in_=["success", "failure", "partial"]),
+        ]
+
     class Meta:
         table_name = "ai_skill_usage_records"
         rails_name = "Ai::SkillUsageRecord"
@@ -218,6 +285,20 @@ class Skill(PowernodeModel):
     version = StringField(null=True, default="1.0.0")
 
     component_skills = Through("compositions_as_composite", "component_skill")
+
+    class Behaviour:
+        validations = [
+            Presence("category", "name", "slug"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "category",
+                in_=["productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"],
+            ),
+            Inclusion("status", in_=["active", "inactive", "draft"]),
+            Uniqueness("name", scope=["account_id"]),
+            Uniqueness("slug"),
+        ]
 
     class Meta:
         table_name = "ai_skills"

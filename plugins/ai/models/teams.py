@@ -10,6 +10,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -40,6 +42,25 @@ class AgentTeamMember(PowernodeModel):
     released_at = TimestampField(precision=6, null=True)
     role = StringField(help_text="Role in team: manager, researcher, writer, reviewer, executor")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("agent", "team"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("role"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("priority_order", greater_than_or_equal_to=0),
+            Uniqueness(
+                "ai_agent_id",
+                scope=["ai_agent_team_id"],
+                message="already belongs to this team",
+            ),
+        ]
+        create_defaults = [
+            FillNil("capabilities", []),
+            FillNil("is_lead", False),
+            FillNil("member_config", {}),
+        ]
 
     class Meta:
         table_name = "ai_agent_team_members"
@@ -76,6 +97,31 @@ class AgentTeam(PowernodeModel):
     template_id = UUIDField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "coordination_strategy",
+                in_=["manager_led", "consensus", "auction", "round_robin", "priority_based", "pressure_driven", "self_organizing"],
+            ),
+            Inclusion("parallel_mode", in_=["standard", "worktree"], allow_nil=True),
+            Inclusion("status", in_=["active", "inactive", "archived"]),
+            Inclusion(
+                "team_type",
+                in_=["hierarchical", "mesh", "sequential", "parallel", "workspace"],
+            ),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("coordination_strategy", "manager_led"),
+            FillNil("status", "active"),
+            FillNil("team_config", {}),
+            FillNil("team_type", "hierarchical"),
+        ]
+
     class Meta:
         table_name = "ai_agent_teams"
         rails_name = "Ai::AgentTeam"
@@ -109,6 +155,16 @@ class TeamChannel(PowernodeModel):
     participant_roles = JSONBField(null=True, default=list)
     routing_rules = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("agent_team"),
+            Presence("channel_type", "name"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("channel_type", in_=["broadcast", "direct", "topic", "task", "escalation"]),
+            Uniqueness("name", scope=["agent_team_id"]),
+        ]
 
     class Meta:
         table_name = "ai_team_channels"
@@ -159,6 +215,22 @@ class TeamExecution(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run_id = UUIDField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "agent_team"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("execution_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"],
+            ),
+            Uniqueness("execution_id"),
+        ]
+        create_defaults = [
+            Generated("execution_id", "token", 29),
+        ]
+
     class Meta:
         table_name = "ai_team_executions"
         rails_name = "Ai::TeamExecution"
@@ -196,6 +268,18 @@ class TeamMessage(PowernodeModel):
     to_role = Reference("Ai::TeamRole", column_name="to_role_id", null=True, backref="received_messages")
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="ai_team_messages")
+
+    class Behaviour:
+        validations = [
+            Presence("content"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "message_type",
+                in_=["task_assignment", "task_update", "task_result", "work_plan", "synthesis", "question", "answer", "escalation", "coordination", "broadcast", "human_input"],
+            ),
+            Inclusion("priority", in_=["low", "normal", "high", "urgent"], allow_nil=True),
+        ]
 
     class Meta:
         table_name = "ai_team_messages"

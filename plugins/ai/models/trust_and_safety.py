@@ -7,6 +7,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.validations import Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -51,6 +52,23 @@ class GuardrailConfig(PowernodeModel):
     total_checks = IntegerField(default=0)
     toxicity_threshold = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.7"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("max_input_tokens", "max_output_tokens", greater_than=0, allow_nil=True),
+            Numericality(
+                "pii_sensitivity",
+                "toxicity_threshold",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+            Uniqueness("name", scope=["account_id"]),
+        ]
 
     class Meta:
         table_name = "ai_guardrail_configs"

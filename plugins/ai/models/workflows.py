@@ -23,6 +23,17 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import AttributeDefault, Default, FillNil, Generated
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    RubyRange,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -70,6 +81,19 @@ class CodeReview(PowernodeModel):
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("review_id", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "analyzing", "completed", "failed", "partial"]),
+            Uniqueness("review_id"),
+        ]
+        create_defaults = [
+            Generated("review_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_code_reviews"
         rails_name = "Ai::CodeReview"
@@ -110,6 +134,26 @@ class DeploymentRisk(PowernodeModel):
     summary = TextField(null=True)
     target_environment = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "assessment_id",
+                "deployment_type",
+                "risk_level",
+                "status",
+                "target_environment",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("risk_level", in_=["low", "medium", "high", "critical"]),
+            Inclusion("status", in_=["pending", "assessed", "approved", "rejected", "overridden"]),
+            Uniqueness("assessment_id"),
+        ]
+        create_defaults = [
+            Generated("assessment_id", "uuid"),
+        ]
 
     class Meta:
         table_name = "ai_deployment_risks"
@@ -154,6 +198,26 @@ class PipelineExecution(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run = Reference("Ai::WorkflowRun", column_name="workflow_run_id", null=True, backref="ai_pipeline_executions")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("execution_id", "pipeline_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "pipeline_type",
+                in_=["pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"],
+            ),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "completed", "failed", "cancelled", "timeout"],
+            ),
+            Uniqueness("execution_id"),
+        ]
+        create_defaults = [
+            Generated("execution_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_pipeline_executions"
         rails_name = "Ai::PipelineExecution"
@@ -192,6 +256,23 @@ class RecordedInteraction(PowernodeModel):
     tokens_output = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "sandbox"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("interaction_type", "recording_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "interaction_type",
+                in_=["llm_request", "tool_call", "api_call", "workflow_step", "agent_action"],
+            ),
+            Uniqueness("recording_id"),
+        ]
+        create_defaults = [
+            Generated("recorded_at", "timestamp"),
+            Generated("recording_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_recorded_interactions"
         rails_name = "Ai::RecordedInteraction"
@@ -223,6 +304,29 @@ class SharedContextPool(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(default=1)
 
+    class Behaviour:
+        validations = [
+            Required("workflow_run"),
+            Presence("context_data", "pool_id", "pool_type", "scope", "version"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "pool_type",
+                in_=["shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"],
+                message="%{value} is not a valid pool type",
+            ),
+            Inclusion(
+                "scope",
+                in_=["workflow", "agent_group", "global", "temporary"],
+                message="%{value} is not a valid scope",
+            ),
+            Numericality("version", only_integer=True, greater_than=0),
+            Uniqueness("pool_id"),
+        ]
+        create_defaults = [
+            Generated("pool_id", "token", 35),
+        ]
+
     class Meta:
         table_name = "ai_shared_context_pools"
         rails_name = "Ai::SharedContextPool"
@@ -252,6 +356,20 @@ class WorkflowApprovalToken(PowernodeModel):
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Presence("created_at", if_="has_created_at?"),
+            Presence("expires_at", "recipient_email", "status", "token_digest"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "approved", "rejected", "expired"]),
+            Format(
+                "recipient_email",
+                with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
+            ),
+            Uniqueness("token_digest"),
+            # not mirrored: presence node_execution (belongs_to not a reference here)
+        ]
+
     class Meta:
         table_name = "ai_workflow_approval_tokens"
         rails_name = "Ai::WorkflowApprovalToken"
@@ -280,6 +398,31 @@ class WorkflowCheckpoint(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     variable_snapshot = JSONBField(null=True, default=dict)
     workflow_state = JSONBField(default=dict)
+
+    class Behaviour:
+        validations = [
+            Required("workflow_run"),
+            Presence(
+                "checkpoint_id",
+                "checkpoint_type",
+                "execution_context",
+                "node_id",
+                "sequence_number",
+                "workflow_state",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "checkpoint_type",
+                in_=["node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"],
+                message="%{value} is not a valid checkpoint type",
+            ),
+            Numericality("sequence_number", only_integer=True, greater_than_or_equal_to=0),
+            Uniqueness("checkpoint_id", scope=["ai_workflow_run_id"]),
+        ]
+        create_defaults = [
+            Generated("checkpoint_id", "token", 30),
+        ]
 
     class Meta:
         table_name = "ai_workflow_checkpoints"
@@ -313,6 +456,42 @@ class WorkflowCompensation(PowernodeModel):
     trigger_reason = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("workflow_run"),
+            Presence(
+                "compensation_action",
+                "compensation_id",
+                "compensation_type",
+                "original_action",
+                "status",
+                "trigger_reason",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "compensation_type",
+                in_=["rollback", "undo", "compensate", "revert", "cancel"],
+                message="%{value} is not a valid compensation type",
+            ),
+            Inclusion(
+                "status",
+                in_=["pending", "executing", "completed", "failed", "skipped"],
+                message="%{value} is not a valid status",
+            ),
+            Numericality(
+                "max_retries",
+                "retry_count",
+                only_integer=True,
+                greater_than_or_equal_to=0,
+            ),
+            Uniqueness("compensation_id"),
+            # not mirrored: presence node_execution (belongs_to not a reference here)
+        ]
+        create_defaults = [
+            Generated("compensation_id", "token", 29),
+        ]
+
     class Meta:
         table_name = "ai_workflow_compensations"
         rails_name = "Ai::WorkflowCompensation"
@@ -339,6 +518,26 @@ class WorkflowEdge(PowernodeModel):
     target_handle = StringField(50, null=True)
     target_node_id = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("workflow"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("edge_id", "edge_type", "source_node_id", "target_node_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "edge_type",
+                in_=["default", "success", "error", "conditional", "retry", "timeout", "skip", "fallback", "compensation", "loop"],
+                message="must be a valid edge type",
+            ),
+            Numericality("priority", greater_than_or_equal_to=0),
+            Uniqueness("edge_id", scope=["ai_workflow_id"]),
+            # not mirrored: presence source_node (belongs_to not a reference here)
+            # not mirrored: presence target_node (belongs_to not a reference here)
+        ]
+        create_defaults = [
+            FillNil("is_conditional", False),
+        ]
 
     class Meta:
         table_name = "ai_workflow_edges"
@@ -379,6 +578,24 @@ class WorkflowNodeExecution(PowernodeModel):
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("node", "workflow_run"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("execution_id", "node_id", "node_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"],
+                message="must be a valid execution status",
+            ),
+            Numericality("cost", "max_retries", "retry_count", greater_than_or_equal_to=0),
+            Uniqueness("execution_id"),
+        ]
+        create_defaults = [
+            Generated("execution_id", "uuid"),
+        ]
 
     class Meta:
         table_name = "ai_workflow_node_executions"
@@ -427,6 +644,30 @@ class WorkflowNode(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_rules = JSONBField(default=dict)
 
+    class Behaviour:
+        validations = [
+            Required("workflow"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "node_id", "node_type", "position"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "node_type",
+                in_=["start", "end", "trigger", "ai_agent", "prompt_template", "data_processor", "transform", "condition", "loop", "delay", "merge", "split", "database", "file", "validator", "email", "notification", "api_call", "webhook", "scheduler", "human_approval", "sub_workflow", "kb_article", "page", "mcp_operation", "ci_trigger", "ci_wait_status", "ci_get_logs", "ci_cancel", "git_commit_status", "git_create_check", "integration_execute", "git_checkout", "git_branch", "git_pull_request", "git_comment", "deploy", "run_tests", "shell_command", "ralph_loop"],
+                message="must be a valid node type",
+            ),
+            Numericality("retry_count", greater_than_or_equal_to=0),
+            Numericality("timeout_seconds", greater_than=0),
+            Uniqueness("node_id", scope=["ai_workflow_id"]),
+            # not mirrored: presence configuration (unless: configuration_optional_for_type?)
+        ]
+        attribute_defaults = [
+            AttributeDefault("position", {"x": 0, "y": 0}),
+        ]
+        create_defaults = [
+            FillNil("configuration", {}),
+        ]
+
     class Meta:
         table_name = "ai_workflow_nodes"
         rails_name = "Ai::WorkflowNode"
@@ -461,6 +702,27 @@ class WorkflowRunLog(PowernodeModel):
     node_id = StringField(100, null=True)
     source = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("workflow_run"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type", "log_level", "logged_at", "message"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "event_type",
+                in_=["workflow_started", "workflow_completed", "workflow_failed", "workflow_cancelled", "node_started", "node_completed", "node_failed", "node_cancelled", "node_skipped", "variable_updated", "condition_evaluated", "error_handled", "retry_attempted", "approval_requested", "approval_granted", "approval_denied", "webhook_sent", "api_called", "data_transformed", "cost_added", "timeout_detected", "ai_agent_execution_queued", "api_call_queued", "webhook_queued", "condition_evaluation_queued", "loop_execution_queued", "transform_execution_queued", "sub_workflow_queued", "merge_execution_queued", "split_execution_queued", "delay_scheduled", "node_retry_scheduled", "webhook_started", "webhook_sending", "webhook_response_received", "webhook_completed", "webhook_failed", "condition_evaluation_started", "condition_evaluation_completed", "condition_evaluation_error", "node_execution_error", "delay_execution_started", "delay_execution_completed", "approval_notification_sent", "merge_execution_started", "merge_execution_completed", "split_execution_started", "split_execution_completed", "api_call_started", "api_request_sent", "api_response_received", "api_call_completed", "api_call_failed", "human_approval_started", "human_approval_initiated", "approval_request_created", "approval_email_sent", "approval_in_app_sent"],
+                message="must be a valid event type",
+            ),
+            Inclusion(
+                "log_level",
+                in_=["debug", "info", "warn", "error", "fatal"],
+                message="must be a valid log level",
+            ),
+        ]
+        create_defaults = [
+            Generated("logged_at", "timestamp"),
+        ]
 
     class Meta:
         table_name = "ai_workflow_run_logs"
@@ -510,6 +772,35 @@ class WorkflowRun(PowernodeModel):
     triggered_by_user = Reference("User", column_name="triggered_by_user_id", null=True, backref="ai_workflow_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "workflow"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("run_id", "status", "trigger_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["initializing", "running", "completed", "failed", "cancelled", "waiting_approval"],
+                message="must be a valid run status",
+            ),
+            Inclusion(
+                "trigger_type",
+                in_=["manual", "webhook", "schedule", "event", "api_call", "retry"],
+                message="must be a valid trigger type",
+            ),
+            Numericality(
+                "completed_nodes",
+                "failed_nodes",
+                "total_cost",
+                "total_nodes",
+                greater_than_or_equal_to=0,
+            ),
+            Uniqueness("run_id"),
+        ]
+        create_defaults = [
+            Generated("run_id", "uuid"),
+        ]
+
     class Meta:
         table_name = "ai_workflow_runs"
         rails_name = "Ai::WorkflowRun"
@@ -554,6 +845,34 @@ class WorkflowSchedule(PowernodeModel):
     status = StringField(default="active")
     timezone = StringField(default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("created_by", "workflow"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("cron_expression", "name", "status", "timezone"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "status",
+                in_=["active", "paused", "disabled", "expired"],
+                message="must be a valid schedule status",
+            ),
+            Numericality("execution_count", greater_than_or_equal_to=0),
+        ]
+        create_defaults = [
+            Default(
+                "configuration",
+                {"max_runtime_hours": 24, "notifications": {"on_failure": True, "on_success": False}, "skip_if_running": True},
+            ),
+            FillNil(
+                "configuration",
+                {"max_runtime_hours": 24, "notifications": {"on_failure": True, "on_success": False}, "skip_if_running": True},
+            ),
+            FillNil("execution_count", 0),
+            FillNil("is_active", True),
+            FillNil("timezone", "UTC"),
+        ]
 
     class Meta:
         table_name = "ai_workflow_schedules"
@@ -607,6 +926,45 @@ class WorkflowTemplate(PowernodeModel):
     version = StringField(default="1.0.0")
     workflow_definition = JSONBField()
 
+    class Behaviour:
+        validations = [
+            Presence(
+                "category",
+                "description",
+                "difficulty_level",
+                "name",
+                "slug",
+                "version",
+                "workflow_definition",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("category", maximum=100),
+            Length("name", maximum=255),
+            Length("slug", maximum=150),
+            Inclusion(
+                "difficulty_level",
+                in_=["beginner", "intermediate", "advanced", "expert"],
+                message="must be a valid difficulty level",
+            ),
+            Numericality("rating", in_=RubyRange(0.0, 5.0)),
+            Numericality("rating_count", "usage_count", greater_than_or_equal_to=0),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="can only contain lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Format(
+                "version",
+                with_=r"\A[0-9]+\.[0-9]+\.[0-9]+\Z",
+                message="must be in semantic version format (e.g., 1.0.0)",
+            ),
+            Uniqueness("slug"),
+        ]
+        attribute_defaults = [
+            AttributeDefault("workflow_definition", {}),
+        ]
+
     class Meta:
         table_name = "ai_workflow_templates"
         rails_name = "Ai::WorkflowTemplate"
@@ -649,6 +1007,28 @@ class WorkflowTrigger(PowernodeModel):
     webhook_secret = StringField(null=True)
     webhook_url = StringField(2048, null=True)
 
+    class Behaviour:
+        validations = [
+            Required("workflow"),
+            Presence("configuration", "name", "status", "trigger_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "status",
+                in_=["active", "paused", "disabled", "error"],
+                message="must be a valid trigger status",
+            ),
+            Inclusion(
+                "trigger_type",
+                in_=["manual", "webhook", "schedule", "event", "api_call"],
+                message="must be a valid trigger type",
+            ),
+        ]
+        create_defaults = [
+            FillNil("configuration", {}),
+        ]
+
     class Meta:
         table_name = "ai_workflow_triggers"
         rails_name = "Ai::WorkflowTrigger"
@@ -685,6 +1065,30 @@ class WorkflowVariable(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_rules = JSONBField(default=dict)
     variable_type = StringField(default="string")
+
+    class Behaviour:
+        validations = [
+            Required("workflow"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "scope", "variable_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=100),
+            Inclusion("scope", in_=["workflow", "node", "global"], message="must be a valid scope"),
+            Inclusion(
+                "variable_type",
+                in_=["string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"],
+                message="must be a valid variable type",
+            ),
+            Format(
+                "name",
+                with_=r"\A[a-zA-Z][a-zA-Z0-9_]*\Z",
+                message="must start with a letter and contain only letters, numbers, and underscores",
+            ),
+            Uniqueness("name", scope=["ai_workflow_id"]),
+        ]
+        create_defaults = [
+            Default("validation_rules", {"max_length": 1000}),
+        ]
 
     class Meta:
         table_name = "ai_workflow_variables"
@@ -732,6 +1136,37 @@ class Workflow(PowernodeModel):
     version_metadata = JSONBField(null=True, default=dict)
     visibility = StringField(default="private")
     workflow_type = StringField(20, default="ai")
+
+    class Behaviour:
+        validations = [
+            Required("account", "creator"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "slug", "status", "version", "visibility", "workflow_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=1000),
+            Length("name", minimum=1, maximum=255),
+            Length("slug", maximum=150),
+            Inclusion("is_active", in_=[True, False]),
+            Inclusion("status", in_=["draft", "active", "paused", "inactive", "archived"]),
+            Inclusion(
+                "visibility",
+                in_=["private", "account", "public"],
+                message="must be a valid visibility level",
+            ),
+            Inclusion("workflow_type", in_=["ai", "cicd"], message="must be 'ai' or 'cicd'"),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="can only contain lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Format(
+                "version",
+                with_=r"\A[0-9]+\.[0-9]+\.[0-9]+\Z",
+                message="must be in semantic version format (x.y.z)",
+            ),
+            Uniqueness("slug", scope=["account_id", "version"]),
+            Uniqueness("version", scope=["account_id", "name"]),
+        ]
 
     class Meta:
         table_name = "ai_workflows"

@@ -13,6 +13,17 @@
 from decimal import Decimal
 
 from powernode.behaviour.credentials import EncryptedCredentials
+from powernode.behaviour.defaults import FillNil
+from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -55,6 +66,50 @@ class AccountGitWebhookConfig(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField()
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "content_type",
+                "name",
+                "retry_backoff",
+                "retry_limit",
+                "status",
+                "timeout_seconds",
+                "url",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("description", maximum=500, allow_blank=True),
+            Length("name", maximum=255),
+            Inclusion(
+                "branch_filter_type",
+                in_=["none", "exact", "wildcard", "regex"],
+                allow_nil=True,
+            ),
+            Inclusion(
+                "content_type",
+                in_=["application/json", "application/x-www-form-urlencoded"],
+            ),
+            Inclusion("retry_backoff", in_=["linear", "exponential"]),
+            Inclusion("status", in_=["active", "inactive"]),
+            Numericality("retry_limit", greater_than_or_equal_to=0, less_than_or_equal_to=10),
+            Numericality("timeout_seconds", greater_than=0, less_than_or_equal_to=300),
+            Format("url", with_=uri_regexp("http", "https")),
+            # not mirrored: presence branch_filter (if: server/app/models/devops/account_git_webhook_config.rb:29)
+        ]
+        create_defaults = [
+            FillNil("branch_filter_type", "none"),
+            FillNil("content_type", "application/json"),
+            FillNil("custom_headers", {}),
+            FillNil("event_types", []),
+            FillNil("is_active", True),
+            FillNil("retry_backoff", "exponential"),
+            FillNil("retry_limit", 3),
+            FillNil("status", "active"),
+            FillNil("timeout_seconds", 30),
+        ]
+
     class Meta:
         table_name = "account_git_webhook_configs"
         rails_name = "Devops::AccountGitWebhookConfig"
@@ -95,6 +150,53 @@ class AiConfig(PowernodeModel):
     total_requests = IntegerField(default=0)
     total_tokens = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("config_type", "model", "name", "provider", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("model", maximum=100),
+            Length("name", maximum=255),
+            Inclusion(
+                "config_type",
+                in_=["chat", "completion", "embedding", "code_review", "code_generation", "custom"],
+            ),
+            Inclusion("status", in_=["active", "inactive", "archived"]),
+            Numericality(
+                "frequency_penalty",
+                "presence_penalty",
+                greater_than_or_equal_to=-2.0,
+                less_than_or_equal_to=2.0,
+                allow_nil=True,
+            ),
+            Numericality(
+                "max_tokens",
+                greater_than=0,
+                less_than_or_equal_to=100000,
+                allow_nil=True,
+            ),
+            Numericality(
+                "temperature",
+                greater_than_or_equal_to=0.0,
+                less_than_or_equal_to=2.0,
+                allow_nil=True,
+            ),
+            Numericality(
+                "timeout_seconds",
+                greater_than=0,
+                less_than_or_equal_to=300,
+                allow_nil=True,
+            ),
+            Numericality(
+                "top_p",
+                greater_than_or_equal_to=0.0,
+                less_than_or_equal_to=1.0,
+                allow_nil=True,
+            ),
+            Uniqueness("name", scope=["account_id"]),
+        ]
 
     class Meta:
         table_name = "devops_ai_configs"
@@ -141,6 +243,23 @@ class IntegrationCredential(PowernodeModel):
 
     class Behaviour:
         credentials = EncryptedCredentials("credentials", column="encrypted_credentials", namespace="devops")
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("credential_type", "encrypted_credentials", "encryption_key_id", "name"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "credential_type",
+                in_=["github_app", "oauth2", "api_key", "bearer_token", "basic_auth"],
+            ),
+            Inclusion(
+                "validation_status",
+                in_=["valid", "invalid", "expired", "unknown"],
+                allow_nil=True,
+            ),
+            Uniqueness("name", scope=["account_id"]),
+        ]
 
     class Meta:
         table_name = "devops_integration_credentials"
@@ -170,6 +289,25 @@ class PortAllocation(PowernodeModel):
     released_at = TimestampField(precision=6, null=True)
     status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence(
+                "allocatable_id",
+                "allocatable_type",
+                "host_identifier",
+                "port",
+                "protocol",
+                "status",
+            ),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("protocol", in_=["tcp", "udp"]),
+            Inclusion("status", in_=["active", "released"]),
+            Numericality("port", only_integer=True, greater_than=0),
+            # not mirrored: presence allocatable (polymorphic belongs_to)
+        ]
 
     class Meta:
         table_name = "devops_port_allocations"
@@ -203,6 +341,24 @@ class ResourceQuota(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_reset_at = TimestampField(precision=6, null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality(
+                "max_concurrent_containers",
+                "max_containers_per_day",
+                "max_containers_per_hour",
+                "max_cpu_millicores",
+                "max_execution_time_seconds",
+                "max_memory_mb",
+                "max_storage_bytes",
+                greater_than=0,
+            ),
+            Uniqueness("account_id"),
+        ]
+
     class Meta:
         table_name = "devops_resource_quotas"
         rails_name = "Devops::ResourceQuota"
@@ -224,6 +380,16 @@ class SwarmEvent(PowernodeModel):
     source_name = StringField(null=True)
     source_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("cluster"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("event_type", "message", "severity", "source_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("severity", in_=["info", "warning", "error", "critical"]),
+            Inclusion("source_type", in_=["node", "service", "task", "cluster", "stack"]),
+        ]
 
     class Meta:
         table_name = "devops_swarm_events"
@@ -260,6 +426,18 @@ class SwarmNode(PowernodeModel):
     role = StringField(default="worker")
     status = StringField(default="ready")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("cluster"),
+            Presence("availability", "docker_node_id", "hostname", "role", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("availability", in_=["active", "pause", "drain"]),
+            Inclusion("role", in_=["manager", "worker"]),
+            Inclusion("status", in_=["ready", "down", "disconnected", "unknown"]),
+            Uniqueness("docker_node_id", scope=["cluster_id"]),
+        ]
 
     class Meta:
         table_name = "devops_swarm_nodes"

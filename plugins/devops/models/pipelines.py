@@ -14,6 +14,18 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil
+from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Length,
+    Numericality,
+    Presence,
+    Required,
+    RubyRange,
+    Uniqueness,
+)
 from powernode.fields import (
     ArrayField,
     BooleanField,
@@ -37,6 +49,14 @@ class PipelineRepository(PowernodeModel):
     repository = Reference("Devops::GitRepository", column_name="git_repository_id", on_delete="cascade", index="idx_pipeline_repos_on_git_repository_id", backref="devops_pipeline_repositories")
     overrides = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("pipeline", "repository"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("git_repository_id", scope=["devops_pipeline_id"]),
+        ]
 
     class Meta:
         table_name = "devops_pipeline_repositories"
@@ -66,6 +86,23 @@ class PipelineRun(PowernodeModel):
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, on_delete="nullify", backref="devops_pipeline_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("pipeline"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("run_number", "status", "trigger_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "queued", "running", "success", "failure", "cancelled"],
+            ),
+            Inclusion(
+                "trigger_type",
+                in_=["manual", "pull_request", "issue", "issue_comment", "push", "release", "schedule", "webhook", "workflow_dispatch"],
+            ),
+            Uniqueness("run_number", scope=["devops_pipeline_id"]),
+        ]
+
     class Meta:
         table_name = "devops_pipeline_runs"
         rails_name = "Devops::PipelineRun"
@@ -94,6 +131,17 @@ class PipelineStep(PowernodeModel):
     shared_prompt_template = Reference("Shared::PromptTemplate", column_name="shared_prompt_template_id", null=True, on_delete="nullify", backref="devops_pipeline_steps")
     step_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("pipeline"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "position", "step_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Numericality("position", greater_than_or_equal_to=0),
+            Uniqueness("name", scope=["devops_pipeline_id"]),
+            # not mirrored: inclusion step_type (in: server/app/models/devops/pipeline_step.rb:40)
+        ]
 
     class Meta:
         table_name = "devops_pipeline_steps"
@@ -140,6 +188,52 @@ class PipelineTemplate(PowernodeModel):
     usage_count = IntegerField(null=True, default=0)
     version = StringField(default="1.0.0")
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "slug", "version"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Length("name", maximum=255),
+            Inclusion(
+                "category",
+                in_=["review", "implement", "security", "deploy", "docs", "custom"],
+                allow_nil=True,
+            ),
+            Inclusion("difficulty_level", in_=["beginner", "intermediate", "advanced", "expert"]),
+            Inclusion("status", in_=["draft", "published", "archived"]),
+            Numericality(
+                "install_count",
+                "rating_count",
+                "usage_count",
+                greater_than_or_equal_to=0,
+            ),
+            Numericality("rating", in_=RubyRange(0.0, 5.0)),
+            Numericality("timeout_minutes", greater_than=0, less_than_or_equal_to=360),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="only lowercase letters, numbers, hyphens, underscores",
+            ),
+            Format(
+                "version",
+                with_=r"\A[0-9]+\.[0-9]+\.[0-9]+\Z",
+                message="must be semantic version (x.y.z)",
+            ),
+            Uniqueness("slug"),
+        ]
+        create_defaults = [
+            FillNil("default_variables", {}),
+            FillNil("difficulty_level", "intermediate"),
+            FillNil("metadata", {}),
+            FillNil("pipeline_definition", {}),
+            FillNil("status", "draft"),
+            FillNil("tags", []),
+            FillNil("timeout_minutes", 30),
+            FillNil("triggers", {}),
+            FillNil("version", "1.0.0"),
+        ]
+
     class Meta:
         table_name = "devops_pipeline_templates"
         rails_name = "Devops::PipelineTemplate"
@@ -180,6 +274,23 @@ class Pipeline(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(default=1)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "pipeline_type", "slug"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("pipeline_type", in_=["review", "implement", "security", "deploy", "custom"]),
+            Numericality("timeout_minutes", greater_than=0, less_than_or_equal_to=360),
+            Numericality("version", greater_than=0),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="only allows lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Uniqueness("slug", scope=["account_id"]),
+        ]
+
     class Meta:
         table_name = "devops_pipelines"
         rails_name = "Devops::Pipeline"
@@ -209,6 +320,17 @@ class Provider(PowernodeModel):
     provider_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("api_version", "base_url", "name", "provider_type"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("provider_type", in_=["gitea", "github", "gitlab", "jenkins"]),
+            Format("base_url", with_=uri_regexp("http", "https")),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+
     class Meta:
         table_name = "devops_providers"
         rails_name = "Devops::Provider"
@@ -232,6 +354,14 @@ class Schedule(PowernodeModel):
     next_run_at = TimestampField(precision=6, null=True)
     timezone = StringField(null=True, default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("pipeline"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("cron_expression", "name", "timezone"),
+            Presence("updated_at", if_="has_updated_at?"),
+        ]
 
     class Meta:
         table_name = "devops_schedules"
@@ -257,6 +387,20 @@ class StepApprovalToken(PowernodeModel):
     step_execution = Reference("Devops::StepExecution", column_name="step_execution_id", backref="approval_tokens")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("step_execution"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("expires_at", "recipient_email", "status", "token_digest"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "approved", "rejected", "expired"]),
+            Format(
+                "recipient_email",
+                with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
+            ),
+            Uniqueness("token_digest"),
+        ]
 
     class Meta:
         table_name = "devops_step_approval_tokens"
@@ -285,6 +429,19 @@ class StepExecution(PowernodeModel):
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("pipeline_run", "pipeline_step"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["pending", "running", "waiting_approval", "success", "failure", "skipped"],
+            ),
+            Uniqueness("devops_pipeline_step_id", scope=["devops_pipeline_run_id"]),
+        ]
 
     class Meta:
         table_name = "devops_step_executions"

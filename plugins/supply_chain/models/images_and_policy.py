@@ -11,6 +11,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil
+from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -56,6 +58,25 @@ class ContainerImage(PowernodeModel):
     tag = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("digest", "registry", "repository", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "status",
+                in_=["unverified", "verified", "quarantined", "approved", "rejected"],
+            ),
+            Uniqueness("digest", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("deployment_contexts", [], on="save"),
+            FillNil("labels", {}, on="save"),
+            FillNil("layers", [], on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
+
     class Meta:
         table_name = "supply_chain_container_images"
         rails_name = "SupplyChain::ContainerImage"
@@ -92,6 +113,32 @@ class ImagePolicy(PowernodeModel):
     rules = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("enforcement_level", "name", "policy_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("enforcement_level", in_=["log", "warn", "block"]),
+            Inclusion(
+                "policy_type",
+                in_=["registry_allowlist", "signature_required", "vulnerability_threshold", "custom"],
+            ),
+            Numericality(
+                "max_critical_vulns",
+                "max_high_vulns",
+                greater_than_or_equal_to=0,
+                allow_nil=True,
+            ),
+            Numericality("priority", greater_than_or_equal_to=0),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("match_rules", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("rules", {}, on="save"),
+        ]
+
     class Meta:
         table_name = "supply_chain_image_policies"
         rails_name = "SupplyChain::ImagePolicy"
@@ -125,6 +172,20 @@ class LicenseDetection(PowernodeModel):
     sbom_component = Reference("SupplyChain::SbomComponent", column_name="sbom_component_id", on_delete="cascade", index="idx_license_detections_component", backref="license_detections")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "sbom_component"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("detection_source"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("detection_source", in_=["manifest", "file", "api", "ai", "manual"]),
+            Numericality("confidence_score", greater_than_or_equal_to=0, less_than_or_equal_to=1),
+        ]
+        create_defaults = [
+            FillNil("ai_interpretation", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
+
     class Meta:
         table_name = "supply_chain_license_detections"
         rails_name = "SupplyChain::LicenseDetection"
@@ -156,6 +217,24 @@ class LicensePolicy(PowernodeModel):
     policy_type = StringField(default="allowlist")
     priority = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("enforcement_level", "name", "policy_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("enforcement_level", in_=["log", "warn", "block"]),
+            Inclusion("policy_type", in_=["allowlist", "denylist", "hybrid"]),
+            Numericality("priority", greater_than_or_equal_to=0),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("allowed_licenses", [], on="save"),
+            FillNil("denied_licenses", [], on="save"),
+            FillNil("exception_packages", [], on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_license_policies"
@@ -194,6 +273,33 @@ class LicenseViolation(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     violation_type = StringField(default="denied")
 
+    class Behaviour:
+        validations = [
+            Required("account", "license_policy", "sbom", "sbom_component"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("severity", "status", "violation_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "exception_status",
+                in_=["pending", "approved", "rejected", "expired"],
+                allow_nil=True,
+            ),
+            Inclusion("severity", in_=["critical", "high", "medium", "low"]),
+            Inclusion(
+                "status",
+                in_=["open", "reviewing", "resolved", "exception_granted", "wont_fix"],
+            ),
+            Inclusion(
+                "violation_type",
+                in_=["denied", "copyleft", "incompatible", "unknown", "expired"],
+            ),
+        ]
+        create_defaults = [
+            FillNil("ai_remediation", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("severity", "medium"),
+        ]
+
     class Meta:
         table_name = "supply_chain_license_violations"
         rails_name = "SupplyChain::LicenseViolation"
@@ -228,6 +334,26 @@ class License(PowernodeModel):
     spdx_id = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(null=True)
+
+    class Behaviour:
+        validations = [
+            Presence("category", "name", "spdx_id"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "category",
+                in_=["permissive", "copyleft", "weak_copyleft", "public_domain", "proprietary", "unknown"],
+            ),
+            Uniqueness("spdx_id"),
+        ]
+        create_defaults = [
+            FillNil("compatibility", {}, on="save"),
+            FillNil("detection_patterns", [], on="save"),
+            FillNil("is_copyleft", False, on="save"),
+            FillNil("is_network_copyleft", False, on="save"),
+            FillNil("is_strong_copyleft", False, on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_licenses"

@@ -9,6 +9,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -48,6 +50,26 @@ class SbomComponent(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(null=True)
 
+    class Behaviour:
+        validations = [
+            Required("account", "sbom"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("dependency_type", "ecosystem", "name", "purl"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("dependency_type", in_=["direct", "transitive", "dev", "optional", "peer"]),
+            Inclusion(
+                "ecosystem",
+                in_=["npm", "gem", "pip", "maven", "gradle", "go", "cargo", "nuget", "composer", "hex", "pub", "cocoapods", "swift", "other"],
+            ),
+            Numericality("depth", greater_than_or_equal_to=0),
+            Numericality("risk_score", greater_than_or_equal_to=0, less_than_or_equal_to=100),
+            Uniqueness("purl", scope=["sbom_id"]),
+        ]
+        create_defaults = [
+            FillNil("metadata", {}, on="save"),
+            FillNil("properties", {}, on="save"),
+        ]
+
     class Meta:
         table_name = "supply_chain_sbom_components"
         rails_name = "SupplyChain::SbomComponent"
@@ -82,6 +104,14 @@ class SbomDiff(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     updated_components = JSONBField(default=list)
     updated_count = IntegerField(default=0)
+
+    class Behaviour:
+        validations = [
+            Required("account", "base_sbom", "target_sbom"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Uniqueness("base_sbom_id", scope=["target_sbom_id"]),
+        ]
 
     class Meta:
         table_name = "supply_chain_sbom_diffs"
@@ -118,6 +148,36 @@ class SbomVulnerability(PowernodeModel):
     source = StringField(default="nvd")
     updated_at = TimestampField(precision=6, default=utcnow)
     vulnerability_id = StringField()
+
+    class Behaviour:
+        validations = [
+            Required("account", "component", "sbom"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("remediation_status", "severity", "source", "vulnerability_id"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "remediation_status",
+                in_=["open", "in_progress", "fixed", "dismissed", "wont_fix"],
+            ),
+            Inclusion("severity", in_=["critical", "high", "medium", "low", "none", "unknown"]),
+            Inclusion(
+                "source",
+                in_=["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"],
+            ),
+            Numericality(
+                "contextual_score",
+                "cvss_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=10,
+                allow_nil=True,
+            ),
+            Uniqueness("vulnerability_id", scope=["sbom_id", "component_id"]),
+        ]
+        create_defaults = [
+            FillNil("context_factors", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("references", [], on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_sbom_vulnerabilities"
@@ -160,6 +220,27 @@ class Sbom(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(null=True)
     vulnerability_count = IntegerField(default=0)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("format", "sbom_id", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "format",
+                in_=["spdx_2_3", "cyclonedx_1_4", "cyclonedx_1_5", "cyclonedx_1_6"],
+            ),
+            Inclusion("status", in_=["draft", "generating", "completed", "failed", "archived"]),
+            Numericality("component_count", "vulnerability_count", greater_than_or_equal_to=0),
+            Numericality("risk_score", greater_than_or_equal_to=0, less_than_or_equal_to=100),
+            Uniqueness("sbom_id", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("document", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            Generated("sbom_id", "token", 28),
+        ]
 
     class Meta:
         table_name = "supply_chain_sboms"

@@ -10,6 +10,15 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -44,6 +53,23 @@ class ScanExecution(PowernodeModel):
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="supply_chain_scan_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    class Behaviour:
+        validations = [
+            Required("account", "scan_instance"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("execution_id", "status", "trigger_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "cancelled"]),
+            Inclusion("trigger_type", in_=["manual", "scheduled", "webhook", "pipeline", "api"]),
+            Uniqueness("execution_id"),
+        ]
+        create_defaults = [
+            FillNil("input_data", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("output_data", {}, on="save"),
+            Generated("execution_id", "token", 28),
+        ]
+
     class Meta:
         table_name = "supply_chain_scan_executions"
         rails_name = "SupplyChain::ScanExecution"
@@ -77,6 +103,30 @@ class ScanInstance(PowernodeModel):
     status = StringField(default="active")
     success_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account", "scan_template"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("status", in_=["active", "paused", "disabled"]),
+            Numericality(
+                "execution_count",
+                "failure_count",
+                "success_count",
+                greater_than_or_equal_to=0,
+            ),
+            Uniqueness(
+                "scan_template_id",
+                scope=["account_id"],
+                message="already installed for this account",
+            ),
+        ]
+        create_defaults = [
+            FillNil("configuration", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_scan_instances"
@@ -113,6 +163,29 @@ class ScanTemplate(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(default="1.0.0")
 
+    class Behaviour:
+        validations = [
+            Presence("category", "name", "slug", "status", "version"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("category", in_=["security", "compliance", "license", "quality", "custom"]),
+            Inclusion("status", in_=["draft", "published", "archived", "deprecated"]),
+            Numericality("average_rating", greater_than_or_equal_to=0, less_than_or_equal_to=5),
+            Numericality("install_count", greater_than_or_equal_to=0),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-]+\Z",
+                message="only lowercase letters, numbers, and hyphens",
+            ),
+            Uniqueness("slug"),
+        ]
+        create_defaults = [
+            FillNil("configuration_schema", {}, on="save"),
+            FillNil("default_configuration", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("supported_ecosystems", [], on="save"),
+        ]
+
     class Meta:
         table_name = "supply_chain_scan_templates"
         rails_name = "SupplyChain::ScanTemplate"
@@ -145,6 +218,24 @@ class VulnerabilityFeed(PowernodeModel):
     sync_status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(null=True)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "source", "sync_status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "source",
+                in_=["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"],
+            ),
+            Inclusion("sync_status", in_=["pending", "syncing", "completed", "failed"]),
+            Uniqueness("source", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("configuration", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_vulnerability_feeds"
@@ -183,6 +274,30 @@ class VulnerabilityScan(PowernodeModel):
     unknown_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     vulnerabilities = JSONBField(default=list)
+
+    class Behaviour:
+        validations = [
+            Required("account", "container_image"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("scanner_name", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("scanner_name", in_=["trivy", "grype", "clair", "snyk", "custom"]),
+            Inclusion("status", in_=["pending", "running", "completed", "failed", "cancelled"]),
+            Numericality(
+                "critical_count",
+                "high_count",
+                "low_count",
+                "medium_count",
+                "unknown_count",
+                greater_than_or_equal_to=0,
+            ),
+        ]
+        create_defaults = [
+            FillNil("layer_vulnerabilities", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("sbom", {}, on="save"),
+            FillNil("vulnerabilities", [], on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_vulnerability_scans"

@@ -11,6 +11,15 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.validations import (
+    Format,
+    Inclusion,
+    Numericality,
+    Presence,
+    Required,
+    Uniqueness,
+)
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -45,6 +54,22 @@ class CveMonitor(PowernodeModel):
     scope_id = UUIDField(null=True)
     scope_type = StringField(default="account_wide")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("min_severity", "name", "scope_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("min_severity", in_=["critical", "high", "medium", "low"]),
+            Inclusion("scope_type", in_=["image", "repository", "account_wide"]),
+            Uniqueness("name", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("filters", {}, on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("notification_channels", [], on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_cve_monitors"
@@ -84,6 +109,31 @@ class RemediationPlan(PowernodeModel):
     upgrade_recommendations = JSONBField(default=list)
     workflow_run = Reference("Ai::WorkflowRun", column_name="workflow_run_id", null=True, backref="supply_chain_remediation_plans")
 
+    class Behaviour:
+        validations = [
+            Required("account", "sbom"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("plan_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("plan_type", in_=["manual", "ai_generated", "auto_fix"]),
+            Inclusion(
+                "status",
+                in_=["draft", "pending_review", "approved", "rejected", "executing", "completed", "failed"],
+            ),
+            Numericality(
+                "confidence_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=1,
+                allow_nil=True,
+            ),
+        ]
+        create_defaults = [
+            FillNil("breaking_changes", [], on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("target_vulnerabilities", [], on="save"),
+            FillNil("upgrade_recommendations", [], on="save"),
+        ]
+
     class Meta:
         table_name = "supply_chain_remediation_plans"
         rails_name = "SupplyChain::RemediationPlan"
@@ -118,6 +168,25 @@ class Report(PowernodeModel):
     status = StringField(default="pending")
     summary = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("format", "name", "report_type", "status"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("format", in_=["pdf", "json", "csv", "html", "xml", "spdx", "cyclonedx"]),
+            Inclusion(
+                "report_type",
+                in_=["sbom_export", "vulnerability", "vulnerability_report", "license_report", "attribution", "compliance", "compliance_summary", "vendor_risk", "vendor_assessment", "custom"],
+            ),
+            Inclusion("status", in_=["pending", "generating", "completed", "failed", "expired"]),
+        ]
+        create_defaults = [
+            FillNil("metadata", {}, on="save"),
+            FillNil("parameters", {}, on="save"),
+            FillNil("summary", {}, on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_reports"
@@ -157,6 +226,27 @@ class RiskAssessment(PowernodeModel):
     valid_until = TimestampField(precision=6, null=True)
     vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade", backref="risk_assessments")
 
+    class Behaviour:
+        validations = [
+            Required("account", "vendor"),
+            Presence("assessment_type", "status"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("assessment_type", in_=["initial", "periodic", "incident", "renewal"]),
+            Inclusion(
+                "status",
+                in_=["draft", "in_progress", "pending_review", "completed", "expired"],
+            ),
+            Numericality(
+                "compliance_score",
+                "operational_score",
+                "overall_score",
+                "security_score",
+                greater_than_or_equal_to=0,
+                less_than_or_equal_to=100,
+            ),
+        ]
+
     class Meta:
         table_name = "supply_chain_risk_assessments"
         rails_name = "SupplyChain::RiskAssessment"
@@ -192,6 +282,26 @@ class VendorMonitoringEvent(PowernodeModel):
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade", backref="monitoring_events")
+
+    class Behaviour:
+        validations = [
+            Required("account", "vendor"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("detected_at", "event_type", "severity", "source", "title"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion(
+                "event_type",
+                in_=["security_incident", "breach", "certification_expiry", "contract_renewal", "service_degradation", "compliance_update", "news_alert"],
+            ),
+            Inclusion("severity", in_=["critical", "high", "medium", "low", "info"]),
+            Inclusion("source", in_=["internal", "external", "automated", "manual"]),
+        ]
+        create_defaults = [
+            FillNil("affected_services", [], on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("recommended_actions", [], on="save"),
+            Generated("detected_at", "timestamp"),
+        ]
 
     class Meta:
         table_name = "supply_chain_vendor_monitoring_events"
@@ -236,6 +346,37 @@ class Vendor(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     vendor_type = StringField(default="saas")
     website = StringField(null=True)
+
+    class Behaviour:
+        validations = [
+            Required("account"),
+            Presence("created_at", if_="has_created_at?"),
+            Presence("name", "risk_tier", "slug", "status", "vendor_type"),
+            Presence("updated_at", if_="has_updated_at?"),
+            Inclusion("risk_tier", in_=["critical", "high", "medium", "low"]),
+            Inclusion("status", in_=["active", "inactive", "under_review", "terminated"]),
+            Inclusion(
+                "vendor_type",
+                in_=["saas", "api", "library", "infrastructure", "hardware", "consulting", "other"],
+            ),
+            Numericality("risk_score", greater_than_or_equal_to=0, less_than_or_equal_to=100),
+            Format(
+                "contact_email",
+                with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
+                allow_blank=True,
+            ),
+            Format(
+                "slug",
+                with_=r"\A[a-z0-9\-_]+\Z",
+                message="only lowercase letters, numbers, hyphens, and underscores",
+            ),
+            Uniqueness("slug", scope=["account_id"]),
+        ]
+        create_defaults = [
+            FillNil("certifications", [], on="save"),
+            FillNil("metadata", {}, on="save"),
+            FillNil("security_contacts", [], on="save"),
+        ]
 
     class Meta:
         table_name = "supply_chain_vendors"
