@@ -17,10 +17,18 @@ def allowed_values(model):
     return dict(enum for enum in enums if enum)
 
 
-def filler(field, allowed):
+def unique_columns(model):
+    """Columns that are part of a unique index: a row's value must differ from its siblings'."""
+    return {column for spec in model._meta.index_specs if spec.unique and not spec.expression
+            for column in spec.columns}
+
+
+def filler(field, allowed, unique=()):
     n = next(_serial)
     if field.column_name in allowed:
         return allowed[field.column_name][0]
+    if field.column_name in unique and isinstance(field, (peewee.IntegerField, peewee.BigIntegerField)):
+        return n  # a sequence number: siblings under one parent differ
     if isinstance(field, fields.VectorField):
         return [0.1] * field.dimensions
     if isinstance(field, (fields.JSONBField, fields.JSONField)):
@@ -83,7 +91,7 @@ def make(model, **values):
             # a key into a namespace that is not selected is a bare uuid column here
             values[field.name] = make(field.rel_model) if selected else uuid.uuid4()
         else:
-            values[field.name] = filler(field, allowed)
+            values[field.name] = filler(field, allowed, unique_columns(model))
     if model._meta.primary_key:
         return model.create(**values)
     model.insert(**values).execute()

@@ -11,6 +11,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -29,7 +30,7 @@ from powernode.references import Reference
 class ModelRoutingRule(PowernodeModel):
     """Ai::ModelRoutingRule (table `ai_model_routing_rules`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_model_routing_rules")
+    account = Reference("Account", column_name="account_id")
     conditions = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -46,6 +47,9 @@ class ModelRoutingRule(PowernodeModel):
     times_matched = IntegerField(default=0)
     times_succeeded = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    routing_decisions = HasMany("Ai::RoutingDecision", foreign_key="routing_rule_id", dependent="nullify")
 
     class Meta:
         table_name = "ai_model_routing_rules"
@@ -64,8 +68,8 @@ class ProviderCredential(PowernodeModel):
     """Ai::ProviderCredential (table `ai_provider_credentials`)."""
 
     access_scopes = JSONBField(null=True, default=list)
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="ai_provider_credentials")
-    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="cascade", backref="provider_credentials")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
+    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="cascade")
     consecutive_failures = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
     encrypted_credentials = TextField(null=True)
@@ -137,7 +141,7 @@ class ProviderHealthCheck(PowernodeModel):
 class ProviderMetric(PowernodeModel):
     """Ai::ProviderMetric (table `ai_provider_metrics`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_provider_metrics")
+    account = Reference("Account", column_name="account_id")
     avg_cost_per_request = DecimalField(max_digits=12, decimal_places=8, null=True)
     avg_latency_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     cache_write_cost_per_1k = DecimalField(max_digits=12, decimal_places=8, null=True)
@@ -218,7 +222,7 @@ class ProviderModel(PowernodeModel):
 class Provider(PowernodeModel):
     """Ai::Provider (table `ai_providers`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_providers")
+    account = Reference("Account", column_name="account_id", null=True)
     api_base_url = StringField(500, null=True)
     api_endpoint = StringField(500, null=True)
     capabilities = JSONBField(default=list)
@@ -244,6 +248,13 @@ class Provider(PowernodeModel):
     supports_streaming = BooleanField(null=True, default=False)
     supports_vision = BooleanField(null=True, default=False)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    provider_credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy")
+    credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    agents = HasMany("Ai::Agent", foreign_key="ai_provider_id", dependent="restrict_with_error")
+    agent_executions = HasMany("Ai::AgentExecution", foreign_key="ai_provider_id", dependent="restrict_with_error")
+    conversations = HasMany("Ai::Conversation", foreign_key="ai_provider_id", dependent="restrict_with_error")
 
     class Meta:
         table_name = "ai_providers"
