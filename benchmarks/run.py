@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg2
 
 import powernode
+from destroy import bench_destroy
 from powernode import embedded
 from powernode.fields import utcnow
 from powernode.uuid7 import new_uuid7
@@ -279,6 +280,7 @@ def main():
         bench_uuid_versions(server, 1_000_000 // scale)
         bench_import()
         bench_ids(200_000 // scale)
+        bench_destroy(server.fresh(), min(runs, 3), 100 // scale, report, note)
     finally:
         server.stop()
 

@@ -96,6 +96,7 @@ class Reference(peewee.ForeignKeyField):
 
     # -- the target, looked up on first use -----------------------------------
     default_resolver = None  # the process-wide registry (it sets this), for models nobody registered
+    back_reference = None    # HasMany.of_reference (powernode/behaviour/associations.py sets this)
 
     @property
     def rel_model(self):
@@ -119,13 +120,11 @@ class Reference(peewee.ForeignKeyField):
         self.rel_field = model._meta.primary_key
         self.model._meta.add_ref(self)
         if self.backref not in ("+", "!"):
-            from .behaviour.associations import HasMany  # that module builds on this one
-
             existing = vars(model).get(self.backref)
             if existing is not None and getattr(existing, "foreign_key", None) != self.column_name:
                 raise DeclarationError(f"{self.model.__name__}.{self.name}: back-reference {self.backref!r} "
                                        f"is already an attribute of {model.__name__}")
-            setattr(model, self.backref, HasMany.of_reference(self, self.backref))
+            setattr(model, self.backref, self.back_reference(self, self.backref))
 
     # -- binding and values, without looking the target up ----------------------
     def bind(self, model, name, set_attribute=True):

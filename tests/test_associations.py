@@ -120,7 +120,8 @@ def test_association_navigates_with_real_rows(server, rows, model, a):
     found = getattr(owner, a["name"])
     if association.collection:
         assert [key_of(row) for row in found] == [key_of(target)]
-        assert found.where(found.model._meta.fields[next(iter(found.model._meta.fields))] .is_null(False)).count() == 1
+        if found.model._meta.primary_key:  # a query: it composes
+            assert found.where(found.model._meta.primary_key != target.get_id()).count() == 0
     else:
         assert not hasattr(found, "where"), "a single association reads a row, not a query"
         assert key_of(found) == key_of(target)

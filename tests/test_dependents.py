@@ -304,3 +304,10 @@ class counting:
 
     def __exit__(self, *exc):
         del self.database.execute_sql
+
+
+def test_a_row_without_an_id_cannot_be_destroyed_alone(rows):
+    UserRole = powernode.models["UserRole"]
+    link = make(UserRole)
+    with pytest.raises(powernode.DeclarationError, match=r"^UserRole has no primary key .*: use UserRole.delete\(\)$"):
+        link.destroy()

@@ -101,9 +101,7 @@ class Association:
                 raise ConfigurationError(
                     f"{self.label} reads {self.target} (table {self.table}), which this package has no model for; "
                     "query that table directly")
-            from ..registry import registry  # the registry imports the namespaces, which import this module
-
-            model = registry.get(self.target)
+            model = _registry().get(self.target)
             if model is None:
                 raise DeclarationError(f"{self.label} names {self.target}, which no installed namespace defines")
             self._target_model = model
@@ -275,8 +273,7 @@ class BelongsTo(Association):
         return target.select().where(target._meta.primary_key == value).get_or_none()
 
     def _stored_class(self, type_name):
-        from ..registry import registry
-
+        registry = _registry()
         target = registry.get(registry.namespaces.canonical(type_name))
         if target is None:
             raise DeclarationError(f"{self.label}: the row names {type_name!r}, which no installed namespace defines")
@@ -355,6 +352,14 @@ class ReferenceBelongsTo(Association):
 
     def read(self, instance):
         return getattr(instance, self.name)
+
+
+def _registry():
+    """The process-wide model registry (`powernode.registry` sets it on `Reference`: no import cycle)."""
+    return Reference.default_resolver
+
+
+Reference.back_reference = staticmethod(HasMany.of_reference)  # what `Reference(..., backref=)` puts on its target
 
 
 def association_named(model, name, for_=None, required=True):

@@ -28,7 +28,7 @@ need it).
 """
 import peewee
 
-from ..errors import ValidationError
+from ..errors import DeclarationError, ValidationError
 from ..fields import utcnow
 from .associations import AnyOf, HasAndBelongsToMany, column, declared_associations, matching
 
@@ -50,6 +50,9 @@ def restrict_message(association):
 
 def destroy_rows(model, records=None, query=None):
     """Destroy `records` (instances of `model`) or the rows of `query`, as the platform would; the count."""
+    if not model._meta.primary_key:
+        raise DeclarationError(f"{model._meta.rails_name} has no primary key (the platform made its table with "
+                               f"id: false), so its rows cannot be destroyed one by one: use {model.__name__}.delete()")
     database = model._meta.database
     with database.atomic():
         run = DestroyRun(database)
@@ -61,7 +64,7 @@ def destroy_rows(model, records=None, query=None):
 
 
 class DestroyRun:
-    """One destroy: the statements it issues, and the rows it has reached (the cycle guard)."""
+    """One destroy: its database, and the rows it has reached (the cycle guard)."""
 
     def __init__(self, database):
         self.database = database
@@ -161,7 +164,9 @@ class DestroyRun:
         for record in records.values():
             if as_key(record.__data__.get(owner_column.name)) == as_key(value):
                 return record
-        return peewee.ModelSelect(model, model._meta.sorted_fields).where(owner_column == value).get(self.database)
+        found = peewee.ModelSelect(model, model._meta.sorted_fields).where(owner_column == value).get_or_none(
+            self.database)
+        return found if found is not None else model  # (the row was just read through its key: always found)
 
     def _nullified(self, association, target):
         values = {column(target, association.foreign_key): None}
