@@ -62,7 +62,8 @@ BY_HAND = [
     "DELETE FROM ai_documents WHERE knowledge_base_id IN "
     "(SELECT id FROM ai_knowledge_bases WHERE account_id = ANY(%(accounts)s::uuid[]))",
     "DELETE FROM ai_knowledge_bases WHERE account_id = ANY(%(accounts)s::uuid[])",
-    "DELETE FROM mcp_tools WHERE mcp_server_id IN (SELECT id FROM mcp_servers WHERE account_id = ANY(%(accounts)s::uuid[]))",
+    "DELETE FROM mcp_tools WHERE mcp_server_id IN "
+    "(SELECT id FROM mcp_servers WHERE account_id = ANY(%(accounts)s::uuid[]))",
     "DELETE FROM mcp_servers WHERE account_id = ANY(%(accounts)s::uuid[])",
     "DELETE FROM shared_prompt_templates WHERE account_id = ANY(%(accounts)s::uuid[])",
     "DELETE FROM file_storages WHERE account_id = ANY(%(accounts)s::uuid[])",

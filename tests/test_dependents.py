@@ -16,6 +16,7 @@ from powernode.behaviour.dependents import dependents_of, restrict_message
 from powernode.errors import ValidationError
 
 DEPENDENTS = [(model, a) for model, a in catalog_associations() if a.get("dependent")]
+EVERY_MODEL = powernode.registry.models_of(tuple(powernode.installed.names()))
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def test_the_declaration_order_decides_account_destroy(rows):
 
 @pytest.mark.parametrize("owner_name, child_name, restrict_name", [
     pytest.param(m._meta.rails_name, c.name, r.name, id=f"{m._meta.rails_name}.{c.name}.{r.name}")
-    for m in powernode.registry.models_of(tuple(powernode.installed.names()))
+    for m in EVERY_MODEL
     for c in dependents_of(m) if c.dependent == "destroy" and c.table is None
     for r in dependents_of(c.target_model) if r.dependent == "restrict_with_error"])
 def test_a_restrict_under_a_destroy_refuses_unless_an_earlier_option_removed_its_rows(
@@ -144,7 +145,7 @@ def test_a_restrict_under_a_destroy_refuses_unless_an_earlier_option_removed_its
         assert key_of(owner) in rows_of(owner_model)
 
 
-SELF_DESTROYING = [(m._meta.rails_name, a.name) for m in powernode.registry.models_of(tuple(powernode.installed.names()))
+SELF_DESTROYING = [(m._meta.rails_name, a.name) for m in EVERY_MODEL
                    for a in dependents_of(m) if a.dependent == "destroy" and a.table is None and a.target_model is m]
 
 
@@ -167,8 +168,7 @@ def _first_destroyed_collection(model):
 
 
 OWNERS = sorted((m._meta.rails_name, _first_destroyed_collection(m))
-                for m in powernode.registry.models_of(tuple(powernode.installed.names()))
-                if _first_destroyed_collection(m))
+                for m in EVERY_MODEL if _first_destroyed_collection(m))
 
 
 @pytest.mark.parametrize("model_name, name", OWNERS, ids=[f"{m}.{n}" for m, n in OWNERS])

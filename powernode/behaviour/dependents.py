@@ -115,8 +115,9 @@ class DestroyRun:
         if association.table is not None:  # a table this package has no model for (the doorkeeper gem's)
             if association.dependent == "delete_all" and self._has_table(association.table):
                 table = peewee.Table(association.table)
-                self.database.execute(table.delete().where(
-                    matching(peewee.Column(table, association.foreign_key), self._owner_values(model, keys, association))))
+                owners = self._owner_values(model, keys, association)
+                key = peewee.Column(table, association.foreign_key)
+                self.database.execute(table.delete().where(matching(key, owners)))
             return
         target = association.target_model
         if not self._has_table(target._meta.table_name, target):
@@ -127,10 +128,8 @@ class DestroyRun:
             self._restrict(model, association, target, where, records)
         elif option == "nullify":
             self.database.execute(peewee.ModelUpdate(target, self._nullified(association, target)).where(where))
-        elif option == "delete_all" or target._meta.primary_key is None:
-            self.database.execute(peewee.ModelDelete(target).where(where))
-        elif self._is_leaf(target):
-            self.database.execute(peewee.ModelDelete(target).where(where))
+        elif option == "delete_all" or not target._meta.primary_key or self._is_leaf(target):
+            self.database.execute(peewee.ModelDelete(target).where(where))  # no row needs anything first
         else:
             found = peewee.ModelSelect(target, [target._meta.primary_key]).where(where).tuples()
             ids = [target._meta.primary_key.python_value(row[0]) for row in self.database.execute(found)]
