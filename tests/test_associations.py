@@ -131,6 +131,14 @@ def test_association_navigates_with_real_rows(server, rows, model, a):
         assert key_of(owner) in [key_of(row) for row in back_rows], f"inverse {name}"
 
 
+def test_the_factory_builds_a_row_of_every_model_with_its_parents(rows):
+    for name in powernode.models:
+        with rows.atomic() as each:
+            row = make(powernode.models[name])
+            assert key_of(row) in {key_of(found) for found in type(row).select()}, name
+            each.rollback()
+
+
 def test_a_polymorphic_has_many_reads_only_rows_of_its_type(rows):
     Page, File = powernode.models["Page"], powernode.models["FileManagement::Object"]
     page = make(Page)
@@ -153,11 +161,11 @@ def test_a_has_many_composes_with_where_and_with_tenant(rows):
 
 
 def test_has_one_is_a_row_or_none(rows):
-    Agent, TrustScore = powernode.models["Ai::Agent"], powernode.models["Ai::AgentTrustScore"]
-    agent = make(Agent)
-    assert agent.trust_score is None
-    score = make(TrustScore, agent=agent)
-    assert agent.trust_score == score
+    Attestation = powernode.models["SupplyChain::Attestation"]
+    attestation = make(Attestation)
+    assert attestation.build_provenance is None
+    provenance = make(powernode.models["SupplyChain::BuildProvenance"], attestation=attestation)
+    assert attestation.build_provenance == provenance
 
 
 def test_a_polymorphic_belongs_to_refuses_an_unknown_class_in_one_line(rows):
@@ -170,7 +178,8 @@ def test_a_polymorphic_belongs_to_refuses_an_unknown_class_in_one_line(rows):
 
 
 def test_a_has_and_belongs_to_many_needs_the_platform_join_table(rows):
-    Skill = powernode.models["Ai::Skill"]
+    Skill = powernode.registry.get("Ai::Skill")
+    _needs_namespaces(Skill.mcp_servers)
     skill = make(Skill)
     assert rows.execute_sql("SELECT to_regclass('ai_skills_mcp_servers')").fetchone()[0] is None  # not ours to build
     with pytest.raises(ConfigurationError, match="reads the join table ai_skills_mcp_servers, which this database"):
@@ -186,6 +195,14 @@ def test_an_association_into_a_namespace_not_selected_says_so(migrated):
     assert str(raised.value) == ("Account.ai_agents reads Ai::Agent, whose namespace (ai) this connection did "
                                  "not select: add it to connect(namespaces=...)")
     db.close()
+
+
+def test_a_table_without_a_model_here_says_so(rows):
+    application = make(powernode.models["OauthApplication"])
+    with pytest.raises(ConfigurationError) as raised:
+        application.access_tokens
+    assert str(raised.value) == ("OauthApplication.access_tokens reads Doorkeeper::AccessToken (table "
+                                 "oauth_access_tokens), which this package has no model for; query that table directly")
 
 
 def test_associations_are_read_only(rows):

@@ -94,7 +94,8 @@ def test_dependent_option_on_a_real_tree(rows, model, a):
 
 def test_the_declaration_order_decides_account_destroy(rows):
     """`Account` reaches `ai_providers` before `ai_agents`: a provider that still has agents refuses."""
-    Account, Provider, Agent = (powernode.models[n] for n in ("Account", "Ai::Provider", "Ai::Agent"))
+    Account, Provider, Agent = (powernode.registry.get(n) for n in ("Account", "Ai::Provider", "Ai::Agent"))
+    _needs_namespaces(rows, Account.ai_providers)
     account = make(Account)
     provider = make(Provider, account=account)
     agent = make(Agent, account=account, provider=provider)
@@ -188,9 +189,9 @@ def test_statements_do_not_grow_with_the_rows(rows, model_name, name):
 
 
 def test_destroy_all_is_one_transaction(rows):
-    Account, Provider, Agent = (powernode.models[n] for n in ("Account", "Ai::Provider", "Ai::Agent"))
+    Account, Storage = powernode.models["Account"], powernode.models["FileManagement::Storage"]
     free, blocked = make(Account), make(Account)
-    make(Agent, account=blocked, provider=make(Provider, account=blocked))
+    make(powernode.models["FileManagement::Object"], storage=make(Storage, account=blocked))  # a storage refuses
     both = Account.select().where(Account.id.in_([free.id, blocked.id]))
     with pytest.raises(ValidationError):
         Account.destroy_all(both)
@@ -209,7 +210,7 @@ def test_delete_instance_keeps_peewee_meaning(rows):
 
 
 def test_habtm_join_rows_go_with_the_row(rows):
-    Skill = powernode.models["Ai::Skill"]
+    Skill = powernode.registry.get("Ai::Skill")
     _needs_namespaces(rows, Skill.mcp_servers)
     skill, server = build(Skill.mcp_servers)
     assert [row.id for row in skill.mcp_servers] == [server.id]

@@ -117,9 +117,9 @@ class Object(PowernodeModel):
     versions = HasMany("FileManagement::Version", foreign_key="file_object_id", dependent="destroy")
     child_versions = HasMany("FileManagement::Object", foreign_key="parent_file_id", dependent="nullify")
     shares = HasMany("FileManagement::Share", foreign_key="file_object_id", dependent="destroy")
-    active_shares = HasMany("FileManagement::Share", foreign_key="file_object_id", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    active_shares = HasMany("FileManagement::Share", foreign_key="file_object_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     processing_jobs = HasMany("FileManagement::ProcessingJob", foreign_key="file_object_id", dependent="destroy")
-    pending_jobs = HasMany("FileManagement::ProcessingJob", foreign_key="file_object_id", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    pending_jobs = HasMany("FileManagement::ProcessingJob", foreign_key="file_object_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     object_tags = HasMany("FileManagement::ObjectTag", foreign_key="file_object_id", dependent="destroy")
     tags = HasMany("FileManagement::Tag", through="object_tags", source="tag")
 

@@ -206,7 +206,7 @@ class Account(PowernodeModel):
     git_runners = HasMany("Devops::GitRunner", foreign_key="account_id", dependent="destroy")
     devops_providers = HasMany("Devops::Provider", foreign_key="account_id", dependent="destroy")
     devops_pipelines = HasMany("Devops::Pipeline", foreign_key="account_id", dependent="destroy")
-    devops_repositories = HasMany("Devops::GitRepository", foreign_key="account_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    devops_repositories = HasMany("Devops::GitRepository", foreign_key="account_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     devops_integration_templates = HasMany("Devops::IntegrationTemplate", foreign_key="account_id", dependent="destroy")
     devops_integration_instances = HasMany("Devops::IntegrationInstance", foreign_key="account_id", dependent="destroy")
     devops_integration_credentials = HasMany("Devops::IntegrationCredential", foreign_key="account_id", dependent="destroy")
@@ -1206,7 +1206,7 @@ class OauthApplication(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
-    authorized_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    authorized_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     # not navigable: has_many :authorized_applications, through: :authorized_tokens (Doorkeeper::Application): its :through association authorized_tokens is not navigable
     owner = BelongsTo(polymorphic=True, foreign_key="owner_id", foreign_type="owner_type")
     access_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", dependent="delete_all")
@@ -1250,7 +1250,7 @@ class Page(PowernodeModel):
 
     # associations, in the platform's declaration order
     file_objects = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify")
-    images = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    images = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
 
     class Meta:
         table_name = "pages"

@@ -251,7 +251,7 @@ class Provider(PowernodeModel):
 
     # associations, in the platform's declaration order
     provider_credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy")
-    credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     agents = HasMany("Ai::Agent", foreign_key="ai_provider_id", dependent="restrict_with_error")
     agent_executions = HasMany("Ai::AgentExecution", foreign_key="ai_provider_id", dependent="restrict_with_error")
     conversations = HasMany("Ai::Conversation", foreign_key="ai_provider_id", dependent="restrict_with_error")

@@ -772,12 +772,12 @@ class Workflow(PowernodeModel):
     workflow_schedules = HasMany("Ai::WorkflowSchedule", foreign_key="ai_workflow_id", dependent="destroy")
     workflow_validations = HasMany("WorkflowValidation", foreign_key="workflow_id", dependent="destroy")
     child_versions = HasMany("Ai::Workflow", foreign_key="parent_version_id", dependent="nullify")
-    nodes = HasMany("Ai::WorkflowNode", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
-    edges = HasMany("Ai::WorkflowEdge", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
-    variables = HasMany("Ai::WorkflowVariable", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
-    triggers = HasMany("Ai::WorkflowTrigger", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
-    runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
-    schedules = HasMany("Ai::WorkflowSchedule", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # the platform's scope block is not in its catalog: every row by the key
+    nodes = HasMany("Ai::WorkflowNode", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    edges = HasMany("Ai::WorkflowEdge", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    variables = HasMany("Ai::WorkflowVariable", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    triggers = HasMany("Ai::WorkflowTrigger", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    schedules = HasMany("Ai::WorkflowSchedule", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
 
     class Meta:
         table_name = "ai_workflows"

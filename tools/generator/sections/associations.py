@@ -122,7 +122,7 @@ class Plan:
         note = ""
         if a.get("scope"):
             options.append("platform_scope=True")
-            note = "  # the platform's scope block is not in its catalog: every row by the key"
+            note = "  # unfiltered: the platform's scope block is not in the catalog"
         kind = "HasOne" if a["macro"] == "has_one" else "HasMany"
         return f"{a['name']} = {kind}({', '.join(options)}){note}"
 
