@@ -25,6 +25,8 @@ import powernode
 from powernode import embedded, standbys
 from powernode.fields import utcnow
 from powernode.uuid7 import new_uuid7
+
+from destroy import bench_destroy      # benchmarks/ siblings
 from replicas import bench_replicas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -389,7 +391,7 @@ def bench_ids(n):
                        f"uuid.uuid4 {n / v4 / 1e6:.2f} M/s; bulk_load lets the database default make ids")
 
 
-FIGURES = ("bulk", "validated_users", "reads", "encrypted_reads", "migrate", "nearest", "rls", "uuid", "import", "ids", "replicas")
+FIGURES = ("bulk", "validated_users", "reads", "encrypted_reads", "migrate", "nearest", "rls", "uuid", "import", "ids", "destroy", "replicas")
 
 
 def main():
@@ -412,6 +414,7 @@ def main():
         "uuid": lambda server: bench_uuid_versions(server, 1_000_000 // scale),
         "import": lambda server: bench_import(),
         "ids": lambda server: bench_ids(200_000 // scale),
+        "destroy": lambda server: bench_destroy(server.fresh(), min(runs, 3), 100 // scale, report, note),
         "replicas": lambda server: bench_replicas(server, runs, report, note, seconds=3.0 / scale ** 0.5,
                                                   rows=50_000 // scale),
     }

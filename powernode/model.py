@@ -3,7 +3,7 @@
 A model declares its table in `Meta`:
 
     class User(PowernodeModel):
-        account = Reference("Account", column_name="account_id", backref="users")
+        account = Reference("Account", column_name="account_id")
         email = StringField()
         class Meta:
             table_name = "users"
@@ -18,6 +18,7 @@ from typing import Optional, Sequence, Union
 import peewee
 
 from .behaviour.declaration import ModelBehaviour
+from .behaviour.dependents import destroy_rows
 from .errors import ValidationError
 from .fast_rows import FastSelect
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
@@ -25,7 +26,7 @@ from .references import Reference
 from .replicas import read_routed
 from .tenancy import TENANT_COLUMN, current_tenant
 
-__all__ = ["PowernodeModel", "Discardable", "VectorSearch", "Through", "Index", "Check"]
+__all__ = ["PowernodeModel", "Discardable", "VectorSearch", "Index", "Check"]
 
 
 @dataclass(frozen=True)
@@ -223,13 +224,23 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
         return rows
 
     def destroy(self):
-        """Delete this row as the platform's `destroy` does (its `before_destroy` hooks first), atomically.
+        """Delete this row as the platform's `destroy` does, in one transaction; returns 1 (0 if it was gone).
 
-        `delete_instance()` keeps peewee's meaning: one DELETE, the database's ON DELETE only.
+        Its associations' `dependent:` options first, in declaration order, set-based
+        (powernode/behaviour/dependents.py); a `restrict_with_error` that finds rows raises
+        `ValidationError` and changes nothing. `delete_instance()` keeps peewee's meaning:
+        one DELETE, the database's ON DELETE only.
         """
-        with self._meta.database.atomic():
-            self._meta.behaviour.run("before_destroy", self, "destroy")
-            return self.delete_instance()
+        return destroy_rows(type(self), records=[self])
+
+    @classmethod
+    def destroy_all(cls, query=None):
+        """`destroy()` every row of `query` (default: every row; the tenant boundary applies), set-based.
+
+        One transaction for all of them: a refusal rolls every row back (the platform's
+        `destroy_all` destroys row by row and skips the ones that refuse).
+        """
+        return destroy_rows(cls, query=cls.select() if query is None else query)
 
     @classmethod
     def update(cls, __data=None, **update):
@@ -324,20 +335,3 @@ def _pgvector_version(database):
         database._pgvector_version = version
     return version
 
-
-class Through:
-    """A Rails `has_many :roles, through: :user_roles`: the far rows, as a query.
-
-        roles = Through("user_roles", "role")   # user.roles -> Role rows via UserRole
-    """
-
-    def __init__(self, through, far):
-        self.through, self.far = through, far
-
-    def __get__(self, instance, owner):
-        if instance is None:
-            return self
-        links = getattr(instance, self.through)  # the back-reference query of the join model
-        far = links.model._meta.fields[self.far]
-        target = far.rel_model
-        return target.select().where(target._meta.primary_key.in_(links.select(far)))

@@ -69,7 +69,9 @@ class Reference(peewee.ForeignKeyField):
     another declared index already leads with the column. unique: a unique index.
     on_delete: None, "cascade", "nullify" or "restrict" (the Rails spellings).
     constraint: False for a `belongs_to` the database does not enforce (no FOREIGN KEY).
-    backref: the name of the rows' query on the target (`account.users`).
+    backref: the name of the rows' query on the target (`account.users`), a `HasMany` like the
+    platform's declared associations; generated models give one only where the platform declares
+    no has_many/has_one for the key (powernode/behaviour/associations.py).
     """
 
     def __init__(self, target, *, column_name, null=False, on_delete=None, index=True, unique=False,
@@ -94,6 +96,7 @@ class Reference(peewee.ForeignKeyField):
 
     # -- the target, looked up on first use -----------------------------------
     default_resolver = None  # the process-wide registry (it sets this), for models nobody registered
+    back_reference = None    # HasMany.of_reference (powernode/behaviour/associations.py sets this)
 
     @property
     def rel_model(self):
@@ -117,7 +120,11 @@ class Reference(peewee.ForeignKeyField):
         self.rel_field = model._meta.primary_key
         self.model._meta.add_ref(self)
         if self.backref not in ("+", "!"):
-            setattr(model, self.backref, self.backref_accessor_class(self))
+            existing = vars(model).get(self.backref)
+            if existing is not None and getattr(existing, "foreign_key", None) != self.column_name:
+                raise DeclarationError(f"{self.model.__name__}.{self.name}: back-reference {self.backref!r} "
+                                       f"is already an attribute of {model.__name__}")
+            setattr(model, self.backref, self.back_reference(self, self.backref))
 
     # -- binding and values, without looking the target up ----------------------
     def bind(self, model, name, set_attribute=True):

@@ -26,10 +26,21 @@ def allowed_values(model):
     return allowed
 
 
-def filler(field, allowed):
+def unique_columns(model):
+    """Columns in a unique index or under a uniqueness validator: a row's value must differ from its siblings'."""
+    indexed = {column for spec in model._meta.index_specs if spec.unique and not spec.expression
+               for column in spec.columns}
+    validated = {field.column_name for v in model._meta.behaviour.validators if type(v).__name__ == "Uniqueness"
+                 for field in v.fields.values() if field is not None}
+    return indexed | validated
+
+
+def filler(field, allowed, unique=()):
     n = next(_serial)
     if field.column_name in allowed:
         return allowed[field.column_name][0]
+    if field.column_name in unique and isinstance(field, (peewee.IntegerField, peewee.BigIntegerField)):
+        return n  # a sequence number: siblings under one parent differ
     if isinstance(field, fields.VectorField):
         return [0.1] * field.dimensions
     if isinstance(field, (fields.JSONBField, fields.JSONField)):
@@ -73,7 +84,7 @@ fixed_values = {}
 def candidates(field, allowed):
     """Values to try for a column the platform validates, the plain filler first."""
     n = next(_serial)
-    yield filler(field, allowed)
+    yield filler(field, allowed, unique_columns(field.model))
     if isinstance(field, (fields.JSONBField, fields.JSONField)):
         yield from ({"key": "value"}, ["item"])
     elif isinstance(field, peewee.BooleanField):

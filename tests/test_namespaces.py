@@ -7,7 +7,7 @@ import powernode
 from factory import make
 from platform_schema import REFERENCE_DIR, platform_tables
 from powernode.errors import MissingExtension
-from powernode.model import Through
+from powernode.behaviour.associations import HasMany, column, declared_associations
 from powernode.registry import ModelsView
 from powernode.introspect import snapshot
 from powernode.references import Reference
@@ -116,24 +116,30 @@ def test_key_relationship_navigates_both_ways(everything, first, second):
             parent = make(owner)
             child = make(owned, **{link.name: parent})
             assert getattr(owned.get_by_id(child.id), link.name) == parent
-            assert [row.id for row in getattr(parent, link.backref)] == [child.id]
+            assert [row.id for row in getattr(parent, _way_back(owner, link))] == [child.id]
             return
     # many-to-many through a join model: user.roles / role.users, role.permissions / permission.roles
     forward, backward = _through(one, other), _through(other, one)
     a, b = make(one), make(other)
-    make(getattr(a, forward.through).model, **{backward.far: a, forward.far: b})
+    links = forward.through_association()
+    make(links.target_model, **{column(links.target_model, links.foreign_key).name: a, forward.source: b})
     assert [row.id for row in getattr(a, forward.name)] == [b.id]
     assert [row.id for row in getattr(b, backward.name)] == [a.id]
 
 
+def _way_back(owner, link):
+    """The has_many on `owner` that reads `link`'s rows: the platform's declaration, else the back-reference."""
+    declared = [a.name for a in declared_associations(owner)
+                if isinstance(a, HasMany) and not a.through and a.target_model is link.model
+                and a.foreign_key == link.column_name]
+    return declared[0] if declared else link.backref
+
+
 def _through(model, target):
-    """The `Through` on `model` whose far side is `target`."""
-    for name, value in vars(model).items():
-        if isinstance(value, Through):
-            join = next(fk.model for fk in model._meta.backrefs if fk.backref == value.through)
-            if join._meta.fields[value.far].rel_model is target:
-                value.name = name
-                return value
+    """The has_many :through on `model` whose rows are `target`'s."""
+    for association in declared_associations(model):
+        if isinstance(association, HasMany) and association.through and association.target_model is target:
+            return association
     raise AssertionError(f"{model._meta.rails_name} has no way to {target._meta.rails_name}")
 
 

@@ -13,6 +13,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.validations import (
     Format,
@@ -35,16 +36,16 @@ from powernode.fields import (
     TimestampField,
     utcnow,
 )
-from powernode.model import Check, Index, PowernodeModel, Through
+from powernode.model import Check, Index, PowernodeModel
 from powernode.references import Reference
 
 
 class ArticleTag(PowernodeModel):
     """KnowledgeBase::ArticleTag (table `knowledge_base_article_tags`)."""
 
-    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False, backref="article_tags")
+    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False)
     created_at = TimestampField(precision=6, default=utcnow)
-    tag = Reference("KnowledgeBase::Tag", column_name="tag_id", constraint=False, index="idx_kb_article_tags_on_tag_id", backref="article_tags")
+    tag = Reference("KnowledgeBase::Tag", column_name="tag_id", constraint=False, index="idx_kb_article_tags_on_tag_id")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Behaviour:
@@ -66,7 +67,7 @@ class ArticleTag(PowernodeModel):
 class ArticleView(PowernodeModel):
     """KnowledgeBase::ArticleView (table `knowledge_base_article_views`)."""
 
-    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False, backref="article_views")
+    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False)
     created_at = TimestampField(precision=6, default=utcnow)
     ip_address = StringField(45, null=True)
     metadata = JSONBField(null=True, default=dict)
@@ -107,7 +108,7 @@ class Article(PowernodeModel):
     """KnowledgeBase::Article (table `knowledge_base_articles`)."""
 
     author = Reference("User", column_name="author_id", index="idx_knowledge_base_articles_on_author_id", backref="knowledge_base_articles")
-    category = Reference("KnowledgeBase::Category", column_name="category_id", on_delete="cascade", index="idx_knowledge_base_articles_on_category_id", backref="articles")
+    category = Reference("KnowledgeBase::Category", column_name="category_id", on_delete="cascade", index="idx_knowledge_base_articles_on_category_id")
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
     excerpt = TextField(null=True)
@@ -133,7 +134,13 @@ class Article(PowernodeModel):
     view_count = IntegerField(null=True, default=0)
     views_count = IntegerField(null=True, default=0)
 
-    tags = Through("article_tags", "tag")
+    # associations, in the platform's declaration order
+    article_tags = HasMany("KnowledgeBase::ArticleTag", foreign_key="article_id", dependent="destroy")
+    tags = HasMany("KnowledgeBase::Tag", through="article_tags", source="tag")
+    attachments = HasMany("KnowledgeBase::Attachment", foreign_key="article_id", dependent="destroy")
+    comments = HasMany("KnowledgeBase::Comment", foreign_key="article_id", dependent="destroy")
+    article_views = HasMany("KnowledgeBase::ArticleView", foreign_key="article_id", dependent="destroy")
+    workflows = HasMany("KnowledgeBase::Workflow", foreign_key="article_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -175,7 +182,7 @@ class Article(PowernodeModel):
 class Attachment(PowernodeModel):
     """KnowledgeBase::Attachment (table `knowledge_base_attachments`)."""
 
-    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index="idx_kb_attachments_on_article_id", backref="attachments")
+    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index="idx_kb_attachments_on_article_id")
     content_type = StringField(100, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     download_count = IntegerField(null=True, default=0)
@@ -222,10 +229,14 @@ class Category(PowernodeModel):
     is_public = BooleanField(null=True, default=True)
     metadata = JSONBField(null=True, default=dict)
     name = StringField(255)
-    parent = Reference("KnowledgeBase::Category", column_name="parent_id", null=True, backref="children")
+    parent = Reference("KnowledgeBase::Category", column_name="parent_id", null=True)
     slug = StringField(255)
     sort_order = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    children = HasMany("KnowledgeBase::Category", foreign_key="parent_id", dependent="destroy")
+    articles = HasMany("KnowledgeBase::Article", foreign_key="category_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -253,16 +264,19 @@ class Category(PowernodeModel):
 class Comment(PowernodeModel):
     """KnowledgeBase::Comment (table `knowledge_base_comments`)."""
 
-    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False, backref="comments")
+    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False)
     author = Reference("User", column_name="author_id", index="idx_kb_comments_on_author_id", backref="knowledge_base_comments")
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
     helpful_count = IntegerField(null=True, default=0)
     is_helpful_vote = BooleanField(null=True, default=False)
     metadata = JSONBField(null=True, default=dict)
-    parent = Reference("KnowledgeBase::Comment", column_name="parent_id", null=True, index="idx_kb_comments_on_parent_id", backref="replies")
+    parent = Reference("KnowledgeBase::Comment", column_name="parent_id", null=True, index="idx_kb_comments_on_parent_id")
     status = StringField(50, null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    replies = HasMany("KnowledgeBase::Comment", foreign_key="parent_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -307,7 +321,9 @@ class Tag(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
 
-    articles = Through("article_tags", "article")
+    # associations, in the platform's declaration order
+    article_tags = HasMany("KnowledgeBase::ArticleTag", foreign_key="tag_id", dependent="destroy")
+    articles = HasMany("KnowledgeBase::Article", through="article_tags", source="article")
 
     class Behaviour:
         validations = [
@@ -345,7 +361,7 @@ class Workflow(PowernodeModel):
     """KnowledgeBase::Workflow (table `knowledge_base_workflows`)."""
 
     action = StringField(100)
-    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False, backref="workflows")
+    article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False)
     comment = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     from_status = StringField(50, null=True)

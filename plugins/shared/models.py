@@ -7,6 +7,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import Default, FillNil
 from powernode.behaviour.validations import (
     Format,
@@ -62,7 +63,7 @@ class FeatureGate(PowernodeModel):
 class PromptTemplate(PowernodeModel):
     """Shared::PromptTemplate (table `shared_prompt_templates`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", index=False, backref="shared_prompt_templates")
+    account = Reference("Account", column_name="account_id", on_delete="cascade", index=False)
     category = StringField()
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
@@ -78,13 +79,18 @@ class PromptTemplate(PowernodeModel):
     marketplace_submitted_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(default=dict)
     name = StringField()
-    parent_template = Reference("Shared::PromptTemplate", column_name="parent_template_id", null=True, on_delete="nullify", backref="versions")
+    parent_template = Reference("Shared::PromptTemplate", column_name="parent_template_id", null=True, on_delete="nullify")
     rating = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.0"))
     rating_count = IntegerField(null=True, default=0)
     slug = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     variables = JSONBField(default=list)
     version = IntegerField(default=1)
+
+    # associations, in the platform's declaration order
+    versions = HasMany("Shared::PromptTemplate", foreign_key="parent_template_id", dependent="nullify")
+    ai_workflow_nodes = HasMany("Ai::WorkflowNode", foreign_key="shared_prompt_template_id", dependent="nullify")
+    devops_pipeline_steps = HasMany("Devops::PipelineStep", foreign_key="shared_prompt_template_id", dependent="nullify")
 
     class Behaviour:
         validations = [

@@ -69,6 +69,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany, HasOne
 from powernode.behaviour.coders import JSON
 from powernode.behaviour.credentials import EncryptedValue
 from powernode.behaviour.defaults import Default, FillNil, Generated
@@ -105,7 +106,7 @@ from powernode.fields import (
     UUIDField,
     utcnow,
 )
-from powernode.model import Check, Index, PowernodeModel, Through
+from powernode.model import Check, Index, PowernodeModel
 from powernode.references import Reference
 
 
@@ -129,6 +130,138 @@ class Account(PowernodeModel):
     subdomain = StringField(30, null=True)
     tax_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    users = HasMany("User", foreign_key="account_id", dependent="destroy")
+    invitations = HasMany("Invitation", foreign_key="account_id", dependent="destroy")
+    account_delegations = HasMany("Account::Delegation", foreign_key="account_id", dependent="destroy")
+    audit_logs = HasMany("AuditLog", foreign_key="account_id", dependent="destroy")
+    webhook_events = HasMany("WebhookEvent", foreign_key="account_id", dependent="destroy")
+    workers = HasMany("Worker", foreign_key="account_id", dependent="destroy")
+    api_keys = HasMany("ApiKey", foreign_key="account_id", dependent="destroy")
+    webhook_endpoints = HasMany("WebhookEndpoint", foreign_key="account_id", dependent="destroy")
+    ai_providers = HasMany("Ai::Provider", foreign_key="account_id", dependent="destroy")
+    ai_provider_credentials = HasMany("Ai::ProviderCredential", foreign_key="account_id", dependent="destroy")
+    ai_agents = HasMany("Ai::Agent", foreign_key="account_id", dependent="destroy")
+    ai_conversations = HasMany("Ai::Conversation", foreign_key="account_id", dependent="destroy")
+    ai_messages = HasMany("Ai::Message", through="ai_conversations", source="messages")
+    ai_agent_executions = HasMany("Ai::AgentExecution", foreign_key="account_id", dependent="destroy")
+    ai_agent_teams = HasMany("Ai::AgentTeam", foreign_key="account_id", dependent="destroy")
+    ai_model_routing_rules = HasMany("Ai::ModelRoutingRule", foreign_key="account_id", dependent="destroy")
+    ai_routing_decisions = HasMany("Ai::RoutingDecision", foreign_key="account_id", dependent="destroy")
+    ai_cost_optimization_logs = HasMany("Ai::CostOptimizationLog", foreign_key="account_id", dependent="destroy")
+    ai_roi_metrics = HasMany("Ai::RoiMetric", foreign_key="account_id", dependent="destroy")
+    ai_cost_attributions = HasMany("Ai::CostAttribution", foreign_key="account_id", dependent="destroy")
+    ai_provider_metrics = HasMany("Ai::ProviderMetric", foreign_key="account_id", dependent="destroy")
+    ai_knowledge_bases = HasMany("Ai::KnowledgeBase", foreign_key="account_id", dependent="destroy")
+    ai_rag_queries = HasMany("Ai::RagQuery", foreign_key="account_id", dependent="destroy")
+    ai_data_connectors = HasMany("Ai::DataConnector", foreign_key="account_id", dependent="destroy")
+    ai_knowledge_graph_nodes = HasMany("Ai::KnowledgeGraphNode", foreign_key="account_id", dependent="destroy")
+    ai_knowledge_graph_edges = HasMany("Ai::KnowledgeGraphEdge", foreign_key="account_id", dependent="destroy")
+    ai_hybrid_search_results = HasMany("Ai::HybridSearchResult", foreign_key="account_id", dependent="destroy")
+    ai_team_roles = HasMany("Ai::TeamRole", foreign_key="account_id", dependent="destroy")
+    ai_team_executions = HasMany("Ai::TeamExecution", foreign_key="account_id", dependent="destroy")
+    ai_team_templates = HasMany("Ai::TeamTemplate", foreign_key="account_id", dependent="destroy")
+    ai_agent_installations = HasMany("Ai::AgentInstallation", foreign_key="account_id", dependent="destroy")
+    ai_agent_reviews = HasMany("Ai::AgentReview", foreign_key="account_id", dependent="destroy")
+    ai_devops_templates = HasMany("Ai::DevopsTemplate", foreign_key="account_id", dependent="destroy")
+    ai_devops_template_installations = HasMany("Ai::DevopsTemplateInstallation", foreign_key="account_id", dependent="destroy")
+    ai_pipeline_executions = HasMany("Ai::PipelineExecution", foreign_key="account_id", dependent="destroy")
+    ai_deployment_risks = HasMany("Ai::DeploymentRisk", foreign_key="account_id", dependent="destroy")
+    ai_code_reviews = HasMany("Ai::CodeReview", foreign_key="account_id", dependent="destroy")
+    ai_sandboxes = HasMany("Ai::Sandbox", foreign_key="account_id", dependent="destroy")
+    ai_test_scenarios = HasMany("Ai::TestScenario", foreign_key="account_id", dependent="destroy")
+    ai_mock_responses = HasMany("Ai::MockResponse", foreign_key="account_id", dependent="destroy")
+    ai_test_runs = HasMany("Ai::TestRun", foreign_key="account_id", dependent="destroy")
+    ai_performance_benchmarks = HasMany("Ai::PerformanceBenchmark", foreign_key="account_id", dependent="destroy")
+    ai_ab_tests = HasMany("Ai::AbTest", foreign_key="account_id", dependent="destroy")
+    ai_workflows = HasMany("Ai::Workflow", foreign_key="account_id", dependent="destroy")
+    ai_workflow_runs = HasMany("Ai::WorkflowRun", foreign_key="account_id", dependent="destroy")
+    ai_agent_cards = HasMany("Ai::AgentCard", foreign_key="account_id", dependent="destroy")
+    ai_a2a_tasks = HasMany("Ai::A2aTask", foreign_key="account_id", dependent="destroy")
+    ai_ralph_loops = HasMany("Ai::RalphLoop", foreign_key="account_id", dependent="destroy")
+    ai_task_reviews = HasMany("Ai::TaskReview", foreign_key="account_id", dependent="destroy")
+    ai_trajectories = HasMany("Ai::Trajectory", foreign_key="account_id", dependent="destroy")
+    ai_code_factory_risk_contracts = HasMany("Ai::CodeFactory::RiskContract", foreign_key="account_id", dependent="destroy")
+    ai_code_factory_review_states = HasMany("Ai::CodeFactory::ReviewState", foreign_key="account_id", dependent="destroy")
+    ai_code_factory_harness_gaps = HasMany("Ai::CodeFactory::HarnessGap", foreign_key="account_id", dependent="destroy")
+    ai_missions = HasMany("Ai::Mission", foreign_key="account_id", dependent="destroy")
+    ai_mission_approvals = HasMany("Ai::MissionApproval", foreign_key="account_id", dependent="destroy")
+    ai_kill_switch_events = HasMany("Ai::KillSwitchEvent", foreign_key="account_id", dependent="destroy")
+    ai_agent_goals = HasMany("Ai::AgentGoal", foreign_key="account_id", dependent="destroy")
+    ai_agent_observations = HasMany("Ai::AgentObservation", foreign_key="account_id", dependent="destroy")
+    ai_intervention_policies = HasMany("Ai::InterventionPolicy", foreign_key="account_id", dependent="destroy")
+    ai_agent_proposals = HasMany("Ai::AgentProposal", foreign_key="account_id", dependent="destroy")
+    ai_agent_escalations = HasMany("Ai::AgentEscalation", foreign_key="account_id", dependent="destroy")
+    ai_agent_feedbacks = HasMany("Ai::AgentFeedback", foreign_key="account_id", dependent="destroy")
+    ai_governance_reports = HasMany("Ai::GovernanceReport", foreign_key="account_id", dependent="destroy")
+    ai_collusion_indicators = HasMany("Ai::CollusionIndicator", foreign_key="account_id", dependent="destroy")
+    ai_experience_replays = HasMany("Ai::ExperienceReplay", foreign_key="account_id", dependent="destroy")
+    ai_self_challenges = HasMany("Ai::SelfChallenge", foreign_key="account_id", dependent="destroy")
+    ai_goal_plans = HasMany("Ai::GoalPlan", foreign_key="account_id", dependent="destroy")
+    ai_stigmergic_signals = HasMany("Ai::StigmergicSignal", foreign_key="account_id", dependent="destroy")
+    ai_pressure_fields = HasMany("Ai::PressureField", foreign_key="account_id", dependent="destroy")
+    ai_team_restructure_events = HasMany("Ai::TeamRestructureEvent", foreign_key="account_id", dependent="destroy")
+    ai_skill_proposals = HasMany("Ai::SkillProposal", foreign_key="account_id", dependent="destroy")
+    ai_skill_conflicts = HasMany("Ai::SkillConflict", foreign_key="account_id", dependent="destroy")
+    ai_skill_versions = HasMany("Ai::SkillVersion", foreign_key="account_id", dependent="destroy")
+    ai_skill_usage_records = HasMany("Ai::SkillUsageRecord", foreign_key="account_id", dependent="destroy")
+    ai_agent_connections = HasMany("Ai::AgentConnection", foreign_key="account_id", dependent="destroy")
+    ai_discovery_results = HasMany("Ai::DiscoveryResult", foreign_key="account_id", dependent="destroy")
+    ai_memory_pools = HasMany("Ai::MemoryPool", foreign_key="account_id", dependent="destroy")
+    ai_code_review_comments = HasMany("Ai::CodeReviewComment", foreign_key="account_id", dependent="destroy")
+    ai_guardrail_configs = HasMany("Ai::GuardrailConfig", foreign_key="account_id", dependent="destroy")
+    ai_worktree_sessions = HasMany("Ai::WorktreeSession", foreign_key="account_id", dependent="destroy")
+    report_requests = HasMany("ReportRequest", foreign_key="account_id", dependent="destroy")
+    mcp_servers = HasMany("McpServer", foreign_key="account_id", dependent="destroy")
+    mcp_sessions = HasMany("McpSession", foreign_key="account_id", dependent="destroy")
+    git_providers = HasMany("Devops::GitProvider", foreign_key="account_id", dependent="destroy")
+    git_provider_credentials = HasMany("Devops::GitProviderCredential", foreign_key="account_id", dependent="destroy")
+    git_repositories = HasMany("Devops::GitRepository", foreign_key="account_id", dependent="destroy")
+    git_webhook_events = HasMany("Devops::GitWebhookEvent", foreign_key="account_id", dependent="destroy")
+    account_git_webhook_configs = HasMany("Devops::AccountGitWebhookConfig", foreign_key="account_id", dependent="destroy")
+    git_pipelines = HasMany("Devops::GitPipeline", foreign_key="account_id", dependent="destroy")
+    git_pipeline_jobs = HasMany("Devops::GitPipelineJob", foreign_key="account_id", dependent="destroy")
+    git_pipeline_approvals = HasMany("Devops::GitPipelineApproval", foreign_key="account_id", dependent="destroy")
+    git_pipeline_schedules = HasMany("Devops::GitPipelineSchedule", foreign_key="account_id", dependent="destroy")
+    git_runners = HasMany("Devops::GitRunner", foreign_key="account_id", dependent="destroy")
+    devops_providers = HasMany("Devops::Provider", foreign_key="account_id", dependent="destroy")
+    devops_pipelines = HasMany("Devops::Pipeline", foreign_key="account_id", dependent="destroy")
+    devops_repositories = HasMany("Devops::GitRepository", foreign_key="account_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    devops_integration_templates = HasMany("Devops::IntegrationTemplate", foreign_key="account_id", dependent="destroy")
+    devops_integration_instances = HasMany("Devops::IntegrationInstance", foreign_key="account_id", dependent="destroy")
+    devops_integration_credentials = HasMany("Devops::IntegrationCredential", foreign_key="account_id", dependent="destroy")
+    devops_ai_configs = HasMany("Devops::AiConfig", foreign_key="account_id", dependent="destroy")
+    devops_pipeline_templates = HasMany("Devops::PipelineTemplate", foreign_key="account_id", dependent="destroy")
+    shared_prompt_templates = HasMany("Shared::PromptTemplate", foreign_key="account_id", dependent="destroy")
+    file_storages = HasMany("FileManagement::Storage", foreign_key="account_id", dependent="destroy")
+    file_objects = HasMany("FileManagement::Object", foreign_key="account_id", dependent="destroy")
+    file_tags = HasMany("FileManagement::Tag", foreign_key="account_id", dependent="destroy")
+    usage_events = HasMany("UsageEvent", foreign_key="account_id", dependent="destroy")
+    usage_summaries = HasMany("UsageSummary", foreign_key="account_id", dependent="destroy")
+    usage_quotas = HasMany("UsageQuota", foreign_key="account_id", dependent="destroy")
+    chat_channels = HasMany("Chat::Channel", foreign_key="account_id", dependent="destroy")
+    chat_sessions = HasMany("Chat::Session", through="chat_channels", source="sessions")
+    chat_messages = HasMany("Chat::Message", through="chat_sessions", source="messages")
+    chat_blacklists = HasMany("Chat::Blacklist", foreign_key="account_id", dependent="destroy")
+    devops_container_templates = HasMany("Devops::ContainerTemplate", foreign_key="account_id", dependent="destroy")
+    devops_container_instances = HasMany("Devops::ContainerInstance", foreign_key="account_id", dependent="destroy")
+    # not navigable: has_many :devops_secret_references (Devops::SecretReference, dependent: :destroy): the platform defines no class Devops::SecretReference
+    devops_resource_quota = HasOne("Devops::ResourceQuota", foreign_key="account_id", dependent="destroy")
+    devops_swarm_clusters = HasMany("Devops::SwarmCluster", foreign_key="account_id", dependent="destroy")
+    devops_swarm_nodes = HasMany("Devops::SwarmNode", through="devops_swarm_clusters", source="swarm_nodes")
+    devops_swarm_services = HasMany("Devops::SwarmService", through="devops_swarm_clusters", source="swarm_services")
+    devops_swarm_stacks = HasMany("Devops::SwarmStack", through="devops_swarm_clusters", source="swarm_stacks")
+    devops_swarm_deployments = HasMany("Devops::SwarmDeployment", through="devops_swarm_clusters", source="swarm_deployments")
+    devops_swarm_events = HasMany("Devops::SwarmEvent", through="devops_swarm_clusters", source="swarm_events")
+    devops_docker_hosts = HasMany("Devops::DockerHost", foreign_key="account_id", dependent="destroy")
+    devops_docker_containers = HasMany("Devops::DockerContainer", through="devops_docker_hosts", source="docker_containers")
+    devops_docker_images = HasMany("Devops::DockerImage", through="devops_docker_hosts", source="docker_images")
+    devops_docker_events = HasMany("Devops::DockerEvent", through="devops_docker_hosts", source="docker_events")
+    devops_docker_activities = HasMany("Devops::DockerActivity", through="devops_docker_hosts", source="docker_activities")
+    community_agents = HasMany("CommunityAgent", foreign_key="owner_account_id", dependent="destroy")
+    federation_partners = HasMany("FederationPartner", foreign_key="account_id", dependent="destroy")
+    ai_dag_executions = HasMany("Ai::DagExecution", foreign_key="account_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -204,7 +337,7 @@ class AdminSetting(PowernodeModel):
 class ApiKeyUsage(PowernodeModel):
     """ApiKeyUsage (table `api_key_usages`)."""
 
-    api_key = Reference("ApiKey", column_name="api_key_id", backref="api_key_usages")
+    api_key = Reference("ApiKey", column_name="api_key_id")
     created_at = TimestampField(precision=6, default=utcnow)
     endpoint = StringField(500)
     ip_address = StringField(45, null=True)
@@ -244,7 +377,7 @@ class ApiKeyUsage(PowernodeModel):
 class ApiKey(PowernodeModel):
     """ApiKey (table `api_keys`)."""
 
-    account = Reference("Account", column_name="account_id", index="idx_api_keys_on_account_id", backref="api_keys")
+    account = Reference("Account", column_name="account_id", index="idx_api_keys_on_account_id")
     allowed_ips = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="api_keys")
@@ -265,6 +398,9 @@ class ApiKey(PowernodeModel):
     scopes = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
+
+    # associations, in the platform's declaration order
+    api_key_usages = HasMany("ApiKeyUsage", foreign_key="api_key_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -310,7 +446,7 @@ class ApiKey(PowernodeModel):
 class AuditLog(PowernodeModel):
     """AuditLog (table `audit_logs`)."""
 
-    account = Reference("Account", column_name="account_id", backref="audit_logs")
+    account = Reference("Account", column_name="account_id")
     action = StringField(100)
     chain_verified_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -329,7 +465,7 @@ class AuditLog(PowernodeModel):
     source = StringField(20, default="web")
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(1000, null=True)
-    user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index="idx_audit_logs_on_user_id", backref="audit_logs")
+    user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index="idx_audit_logs_on_user_id")
 
     class Behaviour:
         validations = [
@@ -442,6 +578,9 @@ class BatchWorkflowRun(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="batch_workflow_runs")
 
+    # associations, in the platform's declaration order
+    # not navigable: has_many :ai_workflow_runs (Ai::WorkflowRun, dependent: :nullify): Ai::WorkflowRun's table has no column batch_id
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -523,7 +662,7 @@ class CommunityAgentRating(PowernodeModel):
 
     a2a_task = Reference("Ai::A2aTask", column_name="a2a_task_id", null=True, backref="community_agent_ratings")
     account = Reference("Account", column_name="account_id", backref="community_agent_ratings")
-    community_agent = Reference("CommunityAgent", column_name="community_agent_id", backref="ratings")
+    community_agent = Reference("CommunityAgent", column_name="community_agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
     edited_at = TimestampField(precision=6, null=True)
     hidden = BooleanField(null=True, default=False)
@@ -561,7 +700,7 @@ class CommunityAgentRating(PowernodeModel):
 class CommunityAgentReport(PowernodeModel):
     """CommunityAgentReport (table `community_agent_reports`)."""
 
-    community_agent = Reference("CommunityAgent", column_name="community_agent_id", backref="reports")
+    community_agent = Reference("CommunityAgent", column_name="community_agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField()
     evidence = JSONBField(null=True, default=dict)
@@ -622,7 +761,7 @@ class CommunityAgent(PowernodeModel):
     last_updated_at = TimestampField(precision=6, null=True)
     long_description = TextField(null=True)
     name = StringField()
-    owner_account = Reference("Account", column_name="owner_account_id", backref="community_agents")
+    owner_account = Reference("Account", column_name="owner_account_id")
     protocol_version = StringField(null=True, default="0.3")
     published_at = TimestampField(precision=6, null=True)
     published_by = Reference("User", column_name="published_by_id", null=True, backref="community_agents")
@@ -640,6 +779,10 @@ class CommunityAgent(PowernodeModel):
     verified_by = Reference("User", column_name="verified_by_id", null=True, backref="community_agents_by_verified_by")
     version = StringField(null=True, default="1.0.0")
     visibility = StringField(null=True, default="public")
+
+    # associations, in the platform's declaration order
+    ratings = HasMany("CommunityAgentRating", foreign_key="community_agent_id", dependent="destroy")
+    reports = HasMany("CommunityAgentReport", foreign_key="community_agent_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -703,6 +846,9 @@ class EmailDelivery(PowernodeModel):
     subject = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="email_deliveries")
+
+    # associations, in the platform's declaration order
+    # not navigable: belongs_to :account (Account): the table has no column account_id
 
     class Behaviour:
         validations = [
@@ -768,6 +914,9 @@ class ExternalAgent(PowernodeModel):
     task_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # associations, in the platform's declaration order
+    # not navigable: has_many :a2a_tasks (Ai::A2aTask, dependent: :nullify): to_agent_id is a foreign key to Ai::Agent, not to ExternalAgent
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -800,7 +949,7 @@ class ExternalAgent(PowernodeModel):
 class FederationPartner(PowernodeModel):
     """FederationPartner (table `federation_partners`)."""
 
-    account = Reference("Account", column_name="account_id", backref="federation_partners")
+    account = Reference("Account", column_name="account_id")
     agent_count = IntegerField(null=True, default=0)
     allowed_capabilities = JSONBField(null=True, default=list)
     approved_at = TimestampField(precision=6, null=True)
@@ -821,6 +970,9 @@ class FederationPartner(PowernodeModel):
     tls_config = JSONBField(null=True, default=dict)
     trust_level = IntegerField(null=True, default=1)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    a2a_tasks = HasMany("Ai::A2aTask", foreign_key="federation_partner_id")
 
     class Behaviour:
         validations = [
@@ -919,8 +1071,8 @@ class ImpersonationSession(PowernodeModel):
 
     created_at = TimestampField(precision=6, default=utcnow)
     ended_at = TimestampField(precision=6, null=True)
-    impersonated_user = Reference("User", column_name="impersonated_user_id", index="index_impersonation_sessions_on_impersonated_user", backref="impersonation_sessions_as_target")
-    impersonator = Reference("User", column_name="impersonator_id", index="index_impersonation_sessions_on_impersonator", backref="impersonation_sessions_as_impersonator")
+    impersonated_user = Reference("User", column_name="impersonated_user_id", index="index_impersonation_sessions_on_impersonated_user")
+    impersonator = Reference("User", column_name="impersonator_id", index="index_impersonation_sessions_on_impersonator")
     ip_address = StringField(null=True)
     reason = StringField(null=True)
     session_token = StringField()
@@ -959,7 +1111,7 @@ class Invitation(PowernodeModel):
     """Invitation (table `invitations`)."""
 
     accepted_at = TimestampField(precision=6, null=True)
-    account = Reference("Account", column_name="account_id", backref="invitations")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     email = StringField()
     expires_at = TimestampField(precision=6, null=True)
@@ -1017,7 +1169,7 @@ class InvoiceLineItem(PowernodeModel):
 
     created_at = TimestampField(precision=6, default=utcnow)
     description = StringField()
-    invoice = Reference("Invoice", column_name="invoice_id", index="idx_invoice_line_items_on_invoice_id", backref="invoice_line_items")
+    invoice = Reference("Invoice", column_name="invoice_id", index="idx_invoice_line_items_on_invoice_id")
     line_type = StringField(default="subscription")
     metadata = JSONBField(null=True, default=dict)
     period_end = TimestampField(precision=6, null=True)
@@ -1074,12 +1226,16 @@ class Invoice(PowernodeModel):
     paypal_invoice_id = StringField(100, null=True)
     status = StringField(50)
     stripe_invoice_id = StringField(100, null=True)
-    subscription = Reference("Subscription", column_name="subscription_id", null=True, backref="invoices")
+    subscription = Reference("Subscription", column_name="subscription_id", null=True)
     subtotal_cents = IntegerField(default=0)
     tax_cents = IntegerField(default=0)
     tax_rate = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.0"))
     total_cents = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    invoice_line_items = HasMany("InvoiceLineItem", foreign_key="invoice_id", dependent="destroy")
+    payments = HasMany("Payment", foreign_key="invoice_id", dependent="destroy")
 
     class Behaviour:
         monetize = [
@@ -1183,6 +1339,9 @@ class MarketplaceReview(PowernodeModel):
     user = Reference("User", column_name="user_id", backref="marketplace_reviews")
     verified_purchase = BooleanField(default=False)
 
+    # associations, in the platform's declaration order
+    reviewable = BelongsTo(polymorphic=True, foreign_key="reviewable_id", foreign_type="reviewable_type")
+
     class Behaviour:
         validations = [
             Required("account", "user"),
@@ -1215,7 +1374,7 @@ class MarketplaceReview(PowernodeModel):
 class McpServer(PowernodeModel):
     """McpServer (table `mcp_servers`)."""
 
-    account = Reference("Account", column_name="account_id", backref="mcp_servers")
+    account = Reference("Account", column_name="account_id")
     args = JSONBField(null=True, default=list)
     auth_type = StringField(default="none")
     capabilities = JSONBField(null=True, default=dict)
@@ -1244,6 +1403,9 @@ class McpServer(PowernodeModel):
     status = StringField(default="disconnected")
     updated_at = TimestampField(precision=6, default=utcnow)
     vault_path = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    mcp_tools = HasMany("McpTool", foreign_key="mcp_server_id", dependent="destroy")
 
     class Behaviour:
         credential_values = [
@@ -1297,7 +1459,7 @@ class McpServer(PowernodeModel):
 class McpSession(PowernodeModel):
     """McpSession (table `mcp_sessions`)."""
 
-    account = Reference("Account", column_name="account_id", backref="mcp_sessions")
+    account = Reference("Account", column_name="account_id")
     ai_agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="mcp_sessions")
     client_info = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1313,7 +1475,7 @@ class McpSession(PowernodeModel):
     status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(null=True)
-    user = Reference("User", column_name="user_id", backref="mcp_sessions")
+    user = Reference("User", column_name="user_id")
 
     class Behaviour:
         validations = [
@@ -1349,7 +1511,7 @@ class McpToolExecution(PowernodeModel):
     duration_ms = IntegerField(null=True)
     error_message = TextField(null=True)
     execution_time_ms = IntegerField(null=True)
-    mcp_tool = Reference("McpTool", column_name="mcp_tool_id", backref="mcp_tool_executions")
+    mcp_tool = Reference("McpTool", column_name="mcp_tool_id")
     parameters = JSONBField(null=True, default=dict)
     result = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
@@ -1392,11 +1554,14 @@ class McpTool(PowernodeModel):
     description = TextField(null=True)
     enabled = BooleanField(default=True)
     input_schema = JSONBField(default=dict)
-    mcp_server = Reference("McpServer", column_name="mcp_server_id", backref="mcp_tools")
+    mcp_server = Reference("McpServer", column_name="mcp_server_id")
     name = StringField()
     permission_level = StringField(default="public", help_text="Permission level: public, account, admin")
     required_permissions = JSONBField(default=list, help_text="Array of permission strings required to execute this tool")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    mcp_tool_executions = HasMany("McpToolExecution", foreign_key="mcp_tool_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -1487,7 +1652,7 @@ class Notification(PowernodeModel):
     severity = StringField(default="info")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
-    user = Reference("User", column_name="user_id", backref="notifications")
+    user = Reference("User", column_name="user_id")
 
     class Behaviour:
         validations = [
@@ -1532,6 +1697,13 @@ class OauthApplication(PowernodeModel):
     uid = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # associations, in the platform's declaration order
+    authorized_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    # not navigable: has_many :authorized_applications, through: :authorized_tokens (Doorkeeper::Application): its :through association authorized_tokens is not navigable
+    owner = BelongsTo(polymorphic=True, foreign_key="owner_id", foreign_type="owner_type")
+    access_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", dependent="delete_all")
+    access_grants = HasMany("Doorkeeper::AccessGrant", table="oauth_access_grants", foreign_key="application_id", dependent="delete_all")
+
     class Behaviour:
         validations = [
             Presence("created_at", if_="has_created_at?"),
@@ -1569,7 +1741,7 @@ class Page(PowernodeModel):
     """Page (table `pages`)."""
 
     account = Reference("Account", column_name="account_id", backref="pages")
-    user = Reference("User", column_name="author_id", backref="pages")
+    user = Reference("User", column_name="author_id")
     content = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     estimated_read_time = IntegerField(null=True)
@@ -1588,6 +1760,10 @@ class Page(PowernodeModel):
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
     word_count = IntegerField(null=True)
+
+    # associations, in the platform's declaration order
+    file_objects = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify")
+    images = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
 
     class Behaviour:
         validations = [
@@ -1622,7 +1798,7 @@ class PasswordHistory(PowernodeModel):
 
     created_at = TimestampField(precision=6, default=utcnow)
     password_digest = StringField()
-    user = Reference("User", column_name="user_id", backref="password_histories")
+    user = Reference("User", column_name="user_id")
 
     class Behaviour:
         validations = [
@@ -1694,14 +1870,17 @@ class Payment(PowernodeModel):
     failure_reason = TextField(null=True)
     gateway = StringField(50)
     gateway_response = JSONBField(null=True, default=dict)
-    invoice = Reference("Invoice", column_name="invoice_id", null=True, backref="payments")
+    invoice = Reference("Invoice", column_name="invoice_id", null=True)
     metadata = JSONBField(null=True, default=dict)
     payment_method = Reference("PaymentMethod", column_name="payment_method_id", null=True, backref="payments")
     processed_at = TimestampField(precision=6, null=True)
     status = StringField(50)
-    subscription = Reference("Subscription", column_name="subscription_id", null=True, backref="payments")
+    subscription_record = Reference("Subscription", column_name="subscription_id", null=True, backref="payments_by_subscription")
     transaction_type = StringField(50, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    subscription = HasOne("Subscription", through="invoice", source="subscription")
 
     class Behaviour:
         validations = [
@@ -1749,7 +1928,9 @@ class Permission(PowernodeModel):
     resource = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
-    roles = Through("role_permissions", "role")
+    # associations, in the platform's declaration order
+    role_permissions = HasMany("RolePermission", foreign_key="permission_id", dependent="delete_all")
+    roles = HasMany("Role", through="role_permissions", source="role")
 
     class Behaviour:
         validations = [
@@ -1807,6 +1988,9 @@ class Plan(PowernodeModel):
     trial_period_days = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     volume_discount_tiers = JSONBField(null=True, default=list)
+
+    # associations, in the platform's declaration order
+    subscriptions = HasMany("Subscription", foreign_key="plan_id")
 
     class Behaviour:
         validations = [
@@ -2007,7 +2191,7 @@ class ReconciliationReport(PowernodeModel):
 class ReportRequest(PowernodeModel):
     """ReportRequest (table `report_requests`)."""
 
-    account = Reference("Account", column_name="account_id", backref="report_requests")
+    account = Reference("Account", column_name="account_id")
     completed_at = TimestampField(precision=6, null=True)
     content_type = StringField(100, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -2064,8 +2248,8 @@ class RolePermission(PowernodeModel):
 
     id = None
     granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
-    permission = Reference("Permission", column_name="permission_id", backref="role_permissions")
-    role = Reference("Role", column_name="role_id", backref="role_permissions")
+    permission = Reference("Permission", column_name="permission_id")
+    role = Reference("Role", column_name="role_id")
 
     class Behaviour:
         validations = [
@@ -2097,9 +2281,13 @@ class Role(PowernodeModel):
     role_type = StringField(20, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
-    permissions = Through("role_permissions", "permission")
-    users = Through("user_roles", "user")
-    workers = Through("worker_roles", "worker")
+    # associations, in the platform's declaration order
+    role_permissions = HasMany("RolePermission", foreign_key="role_id", dependent="delete_all")
+    permissions = HasMany("Permission", through="role_permissions", source="permission")
+    user_roles = HasMany("UserRole", foreign_key="role_id", dependent="destroy")
+    users = HasMany("User", through="user_roles", source="user")
+    worker_roles = HasMany("WorkerRole", foreign_key="role_id", dependent="destroy")
+    workers = HasMany("Worker", through="worker_roles", source="worker")
 
     class Behaviour:
         validations = [
@@ -2188,6 +2376,9 @@ class ScheduledTask(PowernodeModel):
     task_type = StringField(100)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # associations, in the platform's declaration order
+    task_executions = HasMany("TaskExecution", foreign_key="scheduled_task_id", dependent="destroy")
+
     class Behaviour:
         validations = [
             Presence("created_at", if_="has_created_at?"),
@@ -2263,13 +2454,17 @@ class Subscription(PowernodeModel):
     paypal_agreement_id = StringField(null=True)
     paypal_plan_id = StringField(null=True)
     paypal_subscription_id = StringField(100, null=True)
-    plan = Reference("Plan", column_name="plan_id", backref="subscriptions")
+    plan = Reference("Plan", column_name="plan_id")
     quantity = IntegerField(default=1)
     status = StringField(50)
     stripe_subscription_id = StringField(100, null=True)
     trial_end = TimestampField(precision=6, null=True)
     trial_start = TimestampField(precision=6, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    invoices = HasMany("Invoice", foreign_key="subscription_id", dependent="destroy")
+    payments = HasMany("Payment", through="invoices", source="payments")
 
     class Behaviour:
         validations = [
@@ -2309,7 +2504,7 @@ class TaskExecution(PowernodeModel):
     error_message = TextField(null=True)
     log_output = TextField(null=True)
     result = JSONBField(null=True, default=dict)
-    scheduled_task = Reference("ScheduledTask", column_name="scheduled_task_id", backref="task_executions")
+    scheduled_task = Reference("ScheduledTask", column_name="scheduled_task_id")
     started_at = TimestampField(precision=6)
     status = StringField(50)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -2379,7 +2574,7 @@ class TermsAcceptance(PowernodeModel):
 class UsageEvent(PowernodeModel):
     """UsageEvent (table `usage_events`)."""
 
-    account = Reference("Account", column_name="account_id", backref="usage_events")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     event_id = StringField()
     is_processed = BooleanField(default=False)
@@ -2390,7 +2585,7 @@ class UsageEvent(PowernodeModel):
     source = StringField(null=True)
     timestamp = TimestampField(precision=6)
     updated_at = TimestampField(precision=6, default=utcnow)
-    usage_meter = Reference("UsageMeter", column_name="usage_meter_id", backref="usage_events")
+    usage_meter = Reference("UsageMeter", column_name="usage_meter_id")
     user = Reference("User", column_name="user_id", null=True, backref="usage_events")
 
     class Behaviour:
@@ -2443,6 +2638,11 @@ class UsageMeter(PowernodeModel):
     unit_name = StringField(default="units")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # associations, in the platform's declaration order
+    usage_events = HasMany("UsageEvent", foreign_key="usage_meter_id", dependent="destroy")
+    usage_summaries = HasMany("UsageSummary", foreign_key="usage_meter_id", dependent="destroy")
+    usage_quotas = HasMany("UsageQuota", foreign_key="usage_meter_id", dependent="destroy")
+
     class Behaviour:
         validations = [
             Presence(
@@ -2483,7 +2683,7 @@ class UsageMeter(PowernodeModel):
 class UsageQuota(PowernodeModel):
     """UsageQuota (table `usage_quotas`)."""
 
-    account = Reference("Account", column_name="account_id", backref="usage_quotas")
+    account = Reference("Account", column_name="account_id")
     allow_overage = BooleanField(default=True)
     created_at = TimestampField(precision=6, default=utcnow)
     critical_threshold_percent = IntegerField(null=True, default=95)
@@ -2497,7 +2697,7 @@ class UsageQuota(PowernodeModel):
     plan = Reference("Plan", column_name="plan_id", null=True, backref="usage_quotas")
     soft_limit = DecimalField(max_digits=15, decimal_places=4, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
-    usage_meter = Reference("UsageMeter", column_name="usage_meter_id", backref="usage_quotas")
+    usage_meter = Reference("UsageMeter", column_name="usage_meter_id")
     warning_threshold_percent = IntegerField(null=True, default=80)
 
     class Behaviour:
@@ -2527,7 +2727,7 @@ class UsageQuota(PowernodeModel):
 class UsageSummary(PowernodeModel):
     """UsageSummary (table `usage_summaries`)."""
 
-    account = Reference("Account", column_name="account_id", backref="usage_summaries")
+    account = Reference("Account", column_name="account_id")
     billable_quantity = DecimalField(max_digits=15, decimal_places=4, default=Decimal("0.0"))
     calculated_amount = DecimalField(max_digits=15, decimal_places=2, default=Decimal("0.0"))
     created_at = TimestampField(precision=6, default=utcnow)
@@ -2542,7 +2742,7 @@ class UsageSummary(PowernodeModel):
     subscription = Reference("Subscription", column_name="subscription_id", null=True, backref="usage_summaries")
     total_quantity = DecimalField(max_digits=15, decimal_places=4, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
-    usage_meter = Reference("UsageMeter", column_name="usage_meter_id", backref="usage_summaries")
+    usage_meter = Reference("UsageMeter", column_name="usage_meter_id")
 
     class Behaviour:
         validations = [
@@ -2619,8 +2819,8 @@ class UserRole(PowernodeModel):
     id = None
     granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
     granted_by_user = Reference("User", column_name="granted_by_id", null=True, index="index_user_roles_on_granted_by", backref="user_roles_by_granted_by")
-    role = Reference("Role", column_name="role_id", index="index_user_roles_on_role", backref="user_roles")
-    user = Reference("User", column_name="user_id", backref="user_roles")
+    role = Reference("Role", column_name="role_id", index="index_user_roles_on_role")
+    user = Reference("User", column_name="user_id")
 
     class Behaviour:
         validations = [
@@ -2659,7 +2859,7 @@ class UserToken(PowernodeModel):
     token_type = StringField(20, default="access")
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(500, null=True)
-    user = Reference("User", column_name="user_id", index="idx_user_tokens_on_user_id", backref="user_tokens")
+    user = Reference("User", column_name="user_id", index="idx_user_tokens_on_user_id")
 
     class Behaviour:
         validations = [
@@ -2696,7 +2896,7 @@ class UserToken(PowernodeModel):
 class User(PowernodeModel):
     """User (table `users`)."""
 
-    account = Reference("Account", column_name="account_id", backref="users")
+    account = Reference("Account", column_name="account_id")
     backup_codes = TextField(null=True, serialize=JSON, encrypts=Encrypts())
     created_at = TimestampField(precision=6, default=utcnow)
     email = StringField(255, encrypts=Encrypts(deterministic=True, downcase=True))
@@ -2723,7 +2923,17 @@ class User(PowernodeModel):
     two_factor_secret = StringField(null=True, encrypts=Encrypts())
     updated_at = TimestampField(precision=6, default=utcnow)
 
-    roles = Through("user_roles", "role")
+    # associations, in the platform's declaration order
+    user_roles = HasMany("UserRole", foreign_key="user_id", dependent="destroy")
+    roles = HasMany("Role", through="user_roles", source="role")
+    audit_logs = HasMany("AuditLog", foreign_key="user_id", dependent="nullify")
+    password_histories = HasMany("PasswordHistory", foreign_key="user_id", dependent="destroy")
+    pages = HasMany("Page", foreign_key="author_id", dependent="destroy")
+    impersonation_sessions_as_impersonator = HasMany("ImpersonationSession", foreign_key="impersonator_id", dependent="destroy")
+    impersonation_sessions_as_target = HasMany("ImpersonationSession", foreign_key="impersonated_user_id", dependent="destroy")
+    notifications = HasMany("Notification", foreign_key="user_id", dependent="destroy")
+    user_tokens = HasMany("UserToken", foreign_key="user_id", dependent="destroy")
+    mcp_sessions = HasMany("McpSession", foreign_key="user_id", dependent="destroy")
 
     class Behaviour:
         has_secure_password = SecurePassword("password")
@@ -2817,7 +3027,7 @@ class WebhookDelivery(PowernodeModel):
     response_time_ms = IntegerField(null=True, help_text="Response time in milliseconds")
     status = StringField(null=True, default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
-    webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", index="idx_webhook_deliveries_on_webhook_endpoint_id", backref="webhook_deliveries")
+    webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", index="idx_webhook_deliveries_on_webhook_endpoint_id")
     webhook_event = Reference("WebhookEvent", column_name="webhook_event_id", index="idx_webhook_deliveries_on_webhook_event_id", backref="webhook_deliveries")
 
     class Behaviour:
@@ -2867,7 +3077,7 @@ class WebhookDeliveryStat(PowernodeModel):
     successful_deliveries = IntegerField(default=0)
     total_deliveries = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
-    webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", backref="delivery_stats")
+    webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id")
 
     class Behaviour:
         validations = [
@@ -2897,7 +3107,7 @@ class WebhookDeliveryStat(PowernodeModel):
 class WebhookEndpoint(PowernodeModel):
     """WebhookEndpoint (table `webhook_endpoints`)."""
 
-    account = Reference("Account", column_name="account_id", index="idx_webhook_endpoints_on_account_id", backref="webhook_endpoints")
+    account = Reference("Account", column_name="account_id", index="idx_webhook_endpoints_on_account_id")
     circuit_break_threshold = IntegerField(default=5, help_text="Number of consecutive failures before circuit break")
     circuit_broken_at = TimestampField(precision=6, null=True)
     circuit_cooldown_until = TimestampField(precision=6, null=True)
@@ -2929,7 +3139,10 @@ class WebhookEndpoint(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(1000)
 
-    webhook_events = Through("webhook_deliveries", "webhook_event")
+    # associations, in the platform's declaration order
+    webhook_deliveries = HasMany("WebhookDelivery", foreign_key="webhook_endpoint_id", dependent="destroy")
+    webhook_events = HasMany("WebhookEvent", through="webhook_deliveries", source="webhook_event")
+    delivery_stats = HasMany("WebhookDeliveryStat", foreign_key="webhook_endpoint_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -2998,7 +3211,7 @@ class WebhookEndpoint(PowernodeModel):
 class WebhookEvent(PowernodeModel):
     """WebhookEvent (table `webhook_events`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="webhook_events")
+    account = Reference("Account", column_name="account_id", null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     error_message = TextField(null=True)
     event_id = StringField()
@@ -3052,7 +3265,7 @@ class WorkerActivity(PowernodeModel):
     occurred_at = TimestampField(precision=6)
     status = StringField(50, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
-    worker = Reference("Worker", column_name="worker_id", backref="worker_activities")
+    worker = Reference("Worker", column_name="worker_id")
 
     class Behaviour:
         enums = [
@@ -3092,8 +3305,8 @@ class WorkerRole(PowernodeModel):
 
     id = None
     granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
-    role = Reference("Role", column_name="role_id", index="index_worker_roles_on_role", backref="worker_roles")
-    worker = Reference("Worker", column_name="worker_id", backref="worker_roles")
+    role = Reference("Role", column_name="role_id", index="index_worker_roles_on_role")
+    worker = Reference("Worker", column_name="worker_id")
 
     class Behaviour:
         validations = [
@@ -3116,7 +3329,7 @@ class WorkerRole(PowernodeModel):
 class Worker(PowernodeModel):
     """Worker (table `workers`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="workers")
+    account = Reference("Account", column_name="account_id", null=True)
     config = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -3128,7 +3341,10 @@ class Worker(PowernodeModel):
     token_digest = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
-    roles = Through("worker_roles", "role")
+    # associations, in the platform's declaration order
+    worker_activities = HasMany("WorkerActivity", foreign_key="worker_id", dependent="destroy")
+    worker_roles = HasMany("WorkerRole", foreign_key="worker_id", dependent="destroy")
+    roles = HasMany("Role", through="worker_roles", source="role")
 
     class Behaviour:
         validations = [
@@ -3167,7 +3383,7 @@ class WorkflowValidation(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     validated_nodes = IntegerField()
     validation_duration_ms = IntegerField(null=True)
-    workflow = Reference("Ai::Workflow", column_name="workflow_id", backref="workflow_validations")
+    workflow = Reference("Ai::Workflow", column_name="workflow_id")
 
     class Behaviour:
         validations = [

@@ -1,58 +1,38 @@
-"""The name of each reference's back-reference on its target: the platform's association where it has one.
+"""Back-references for the foreign keys the platform declares no association for, named after the table.
 
-For a foreign key `ai_agents.account_id`, the back-reference on `Account` is the
-first association the platform's `Account` declares (in declaration order) as
-`has_many`/`has_one` of `Ai::Agent` through `account_id` without a scope — here
-`ai_agents`. Where the platform declares none, the source table's name stands in
-(`source_table`, or `source_table_by_role` when a table references the target twice).
+Where the platform's model declares a `has_many`/`has_one` that reads a key (`Account has_many
+:ai_agents` for `ai_agents.account_id`), the association is generated on that model under the
+platform's name (`sections/associations.py`) and the reference gets no back-reference. For every
+other key, the reference names one (`Reference(..., backref="ai_agent_reviews")`): the source
+table's name, or `<table>_by_<column without _id>` when the table's name is taken on the target (by
+a column, an attribute, one of the platform's association names, or another back-reference).
 """
-from tools.inflect import demodulize, underscore
 
 
 def assign_backrefs(catalog, writers, reserved):
-    """(table, column) -> back-reference name on the target model."""
+    """(table, column) -> back-reference name on the target model, for keys the platform leaves undeclared."""
     taken = {}  # target table -> names used there
     for writer in writers:
-        taken[writer.t["table"]] = {c["name"] for c in writer.t["columns"]} | set(writer.attribute_names().values())
-    backrefs, pending = {}, []
-    for writer in writers:  # first the names the platform declares, so derived names never take theirs
+        taken[writer.t["table"]] = ({c["name"] for c in writer.t["columns"]} | set(writer.attribute_names().values())
+                                    | {a["name"] for a in catalog.associations(writer.t["model"])})
+    backrefs = {}
+    for writer in writers:
         for column, info in sorted(writer.references.items()):
             target = catalog.by_model[info["target"]]
-            name = platform_association(catalog, target, writer.t, column)
+            if platform_declares_inverse(catalog, target["model"], writer.t["model"], column):
+                continue
             used = taken[target["table"]]
-            if name is None or name in used or name in reserved:
-                pending.append((writer.t, column, target))
-            else:
-                used.add(name)
-                backrefs[(writer.t["table"], column)] = name
-    for source, column, target in pending:
-        used = taken[target["table"]]
-        name = source["table"] if source["table"] not in used else f"{source['table']}_by_{column[:-3]}"
-        if name in used or name in reserved:
-            raise SystemExit(f"generate: no back-reference name for {source['table']}.{column}")
-        used.add(name)
-        backrefs[(source["table"], column)] = name
+            table = writer.t["table"]
+            name = next((n for n in (table, f"{table}_by_{column[:-3]}") if n not in used and n not in reserved), None)
+            if name is None:
+                raise SystemExit(f"generate: no back-reference name for {table}.{column}")
+            used.add(name)
+            backrefs[(table, column)] = name
     return backrefs
 
 
-def platform_association(catalog, target, source, column):
-    """The platform's has_many/has_one on `target` that reads `source` rows through `column`, or None."""
-    declared = catalog.behaviour(target["model"]).get("associations")
-    if isinstance(declared, list):
-        for association in sorted(declared, key=lambda a: a["declared_index"]):
-            if (association["macro"] in ("has_many", "has_one") and not association.get("through")
-                    and not association.get("as") and not association.get("scope")
-                    and association.get("resolved_class") == source["model"]
-                    and association.get("resolved_foreign_key") == column):
-                return association["name"]
-        return None
-    # a table designed here: its schema entry lists the associations it was designed with
-    for association in target.get("associations", []):
-        kind = association["kind"]
-        if kind not in ("has_many", "has_one") or association.get("through") or association.get("as"):
-            continue
-        cls = catalog.association_class(target["model"], association, singular=kind == "has_many")
-        foreign_key = association.get("foreign_key") or underscore(demodulize(target["model"])) + "_id"
-        if cls == source["model"] and foreign_key == column:
-            return association["name"]
-    return None
+def platform_declares_inverse(catalog, target, source, column):
+    """Whether the platform's `target` declares a has_many/has_one reading `source` rows by `column`."""
+    return any(a["macro"] in ("has_many", "has_one") and not a.get("through") and not a.get("as")
+               and a.get("resolved_class") == source and a.get("resolved_foreign_key") == column
+               for a in catalog.associations(target))

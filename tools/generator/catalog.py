@@ -28,6 +28,7 @@ class Catalog:
         tables += [dict(t, designed=True) for t in seed["tables"]]
         self.aliases = seed["aliases"]
         self.tables = sorted(tables, key=lambda t: t["table"])
+        self.platform_tables = {t["table"]: t for t in reference["tables"]}  # extension tables too
         self.by_table = {t["table"]: t for t in self.tables}
         self.by_model = {t["model"]: t for t in self.tables}
         behaviour = json.loads(Path(behaviour_path).read_text()) if behaviour_path else {"models": {}}
@@ -40,6 +41,20 @@ class Catalog:
     def behaviour(self, model):
         """The platform model's behaviour entry; {} for a designed table or one the catalog lacks."""
         return self._behaviour.get(model, {})
+
+    def associations(self, model):
+        """The platform model's associations, in its declaration order ([] for a table designed here)."""
+        return sorted(self.behaviour(model).get("associations") or [], key=lambda a: a["declared_index"])
+
+    def platform_belongs_to(self, model):
+        """key column -> name of the platform's (non-polymorphic) belongs_to on it."""
+        return {a["resolved_foreign_key"]: a["name"] for a in self.associations(model)
+                if a["macro"] == "belongs_to" and not a.get("polymorphic")}
+
+    def platform_names(self, model):
+        """The names of the platform's associations on `model` other than its plain belongs_to."""
+        return {a["name"] for a in self.associations(model)
+                if a["macro"] != "belongs_to" or a.get("polymorphic")}
 
     def association_class(self, owner_model, association, singular):
         """The Rails class an association names, resolved as Rails does from the owner's module."""

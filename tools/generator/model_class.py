@@ -87,15 +87,24 @@ class ModelWriter:
                 yield column, {"target": target, "fk": None, "association": association}
 
     def attribute_names(self):
-        """column -> attribute: the belongs_to name for references, the column name otherwise."""
+        """column -> attribute: the belongs_to name for references, the column name otherwise.
+
+        A reference takes the platform's belongs_to name for its column, else the schema's, else
+        the column without `_id`; a name the platform gives another association on the model is
+        left to it, and the reference becomes `<column without _id>_record` (Payment.subscription_record).
+        """
         plain = {c["name"] for c in self.t["columns"]} - set(self.references)
+        platform = self.catalog.platform_belongs_to(self.t["model"])
+        others = self.catalog.platform_names(self.t["model"])  # its has_many/has_one/... keep their names
         names = {}
         for column in sorted(self.references):
             association = self.references[column]["association"]
-            candidates = [association["name"]] if association else []
-            candidates.append(column[:-3])
+            candidates = [platform[column]] if column in platform else []
+            candidates += [association["name"]] if association else []
+            candidates += [column[:-3], column[:-3] + "_record"]
             for name in candidates:
-                if name not in plain and name not in names.values() and name not in self.reserved:
+                if (name not in plain and name not in names.values() and name not in self.reserved
+                        and name not in others):
                     names[column] = name
                     break
             else:

@@ -43,6 +43,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany, HasOne
 from powernode.behaviour.defaults import AttributeDefault, Default, FillNil, Generated
 from powernode.behaviour.ruby_regex import uri_regexp
 from powernode.behaviour.validations import (
@@ -69,14 +70,14 @@ from powernode.fields import (
     VectorField,
     utcnow,
 )
-from powernode.model import Check, Index, PowernodeModel, Through, VectorSearch
+from powernode.model import Check, Index, PowernodeModel, VectorSearch
 from powernode.references import Reference
 
 
 class A2aTaskEvent(PowernodeModel):
     """Ai::A2aTaskEvent (table `ai_a2a_task_events`)."""
 
-    a2a_task = Reference("Ai::A2aTask", column_name="ai_a2a_task_id", backref="events")
+    a2a_task = Reference("Ai::A2aTask", column_name="ai_a2a_task_id")
     artifact_id = StringField(null=True)
     artifact_mime_type = StringField(null=True)
     artifact_name = StringField(null=True)
@@ -123,11 +124,11 @@ class A2aTaskEvent(PowernodeModel):
 class A2aTask(PowernodeModel):
     """Ai::A2aTask (table `ai_a2a_tasks`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_a2a_tasks")
-    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", null=True, backref="a2a_tasks")
+    account = Reference("Account", column_name="account_id")
+    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", null=True)
     artifacts = JSONBField(default=list)
-    chat_message = Reference("Chat::Message", column_name="chat_message_id", null=True, on_delete="nullify", index=False, backref="a2a_task")
-    chat_session = Reference("Chat::Session", column_name="chat_session_id", null=True, on_delete="nullify", index=False, backref="a2a_tasks")
+    chat_message = Reference("Chat::Message", column_name="chat_message_id", null=True, on_delete="nullify", index=False)
+    chat_session = Reference("Chat::Session", column_name="chat_session_id", null=True, on_delete="nullify", index=False)
     community_agent = Reference("CommunityAgent", column_name="community_agent_id", null=True, on_delete="nullify", index=False, backref="ai_a2a_tasks")
     completed_at = TimestampField(precision=6, null=True)
     container_instance = Reference("Devops::ContainerInstance", column_name="container_instance_id", null=True, index=False, backref="ai_a2a_tasks")
@@ -144,9 +145,9 @@ class A2aTask(PowernodeModel):
     execution_order = IntegerField(null=True)
     external_authentication = JSONBField(null=True, default=dict)
     external_endpoint_url = StringField(null=True)
-    federation_partner = Reference("FederationPartner", column_name="federation_partner_id", null=True, on_delete="nullify", index=False, backref="a2a_tasks")
+    federation_partner = Reference("FederationPartner", column_name="federation_partner_id", null=True, on_delete="nullify", index=False)
     federation_task_id = StringField(null=True)
-    from_agent_card = Reference("Ai::AgentCard", column_name="from_agent_card_id", null=True, backref="a2a_tasks_as_from")
+    from_agent_card = Reference("Ai::AgentCard", column_name="from_agent_card_id", null=True)
     from_agent = Reference("Ai::Agent", column_name="from_agent_id", null=True, backref="ai_a2a_tasks")
     history = JSONBField(default=list)
     input = JSONBField(default=dict)
@@ -155,17 +156,21 @@ class A2aTask(PowernodeModel):
     message = JSONBField(default=dict)
     metadata = JSONBField(default=dict)
     output = JSONBField(default=dict)
-    parent_task = Reference("Ai::A2aTask", column_name="parent_task_id", null=True, backref="subtasks")
+    parent_task = Reference("Ai::A2aTask", column_name="parent_task_id", null=True)
     push_notification_config = JSONBField(null=True, default=dict)
     retry_count = IntegerField(default=0)
     sequence_number = IntegerField(null=True)
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     task_id = StringField()
-    to_agent_card = Reference("Ai::AgentCard", column_name="to_agent_card_id", null=True, backref="a2a_tasks_as_to")
+    to_agent_card = Reference("Ai::AgentCard", column_name="to_agent_card_id", null=True)
     to_agent = Reference("Ai::Agent", column_name="to_agent_id", null=True, backref="ai_a2a_tasks_by_to_agent")
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    subtasks = HasMany("Ai::A2aTask", foreign_key="parent_task_id", dependent="destroy")
+    events = HasMany("Ai::A2aTaskEvent", foreign_key="ai_a2a_task_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -213,11 +218,11 @@ class AgentBudget(PowernodeModel):
     """Ai::AgentBudget (table `ai_agent_budgets`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_agent_budgets")
-    agent = Reference("Ai::Agent", column_name="agent_id", backref="budgets")
+    agent = Reference("Ai::Agent", column_name="agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
     currency = StringField(null=True, default="USD")
     metadata = JSONBField(null=True, default=dict)
-    parent_budget = Reference("Ai::AgentBudget", column_name="parent_budget_id", null=True, index=False, backref="child_budgets")
+    parent_budget = Reference("Ai::AgentBudget", column_name="parent_budget_id", null=True, index=False)
     period_end = TimestampField(precision=6, null=True)
     period_start = TimestampField(precision=6, null=True)
     period_type = StringField(null=True)
@@ -225,6 +230,10 @@ class AgentBudget(PowernodeModel):
     spent_cents = IntegerField(null=True, default=0)
     total_budget_cents = IntegerField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    child_budgets = HasMany("Ai::AgentBudget", foreign_key="parent_budget_id", dependent="nullify")
+    budget_transactions = HasMany("Ai::BudgetTransaction", foreign_key="ai_agent_budget_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -278,8 +287,8 @@ class AgentCapability(PowernodeModel):
 class AgentCard(PowernodeModel):
     """Ai::AgentCard (table `ai_agent_cards`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_cards")
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="agent_card")
+    account = Reference("Account", column_name="account_id")
+    agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True)
     authentication = JSONBField(default=dict)
     avg_response_time_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     capabilities = JSONBField(default=dict)
@@ -307,6 +316,10 @@ class AgentCard(PowernodeModel):
     task_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     visibility = StringField(default="private")
+
+    # associations, in the platform's declaration order
+    a2a_tasks_as_from = HasMany("Ai::A2aTask", foreign_key="from_agent_card_id", dependent="nullify")
+    a2a_tasks_as_to = HasMany("Ai::A2aTask", foreign_key="to_agent_card_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -421,9 +434,9 @@ class AgentExecutionStep(PowernodeModel):
 class AgentExecution(PowernodeModel):
     """Ai::AgentExecution (table `ai_agent_executions`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="ai_agent_executions")
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", on_delete="cascade", backref="executions")
-    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="restrict", backref="agent_executions")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
+    agent = Reference("Ai::Agent", column_name="ai_agent_id", on_delete="cascade")
+    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="restrict")
     completed_at = TimestampField(null=True)
     cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True, default=Decimal("0.0"))
     created_at = TimestampField(precision=6, default=utcnow)
@@ -434,7 +447,7 @@ class AgentExecution(PowernodeModel):
     execution_id = StringField(100)
     input_parameters = JSONBField(default=dict)
     output_data = JSONBField(null=True, default=dict)
-    parent_execution = Reference("Ai::AgentExecution", column_name="parent_execution_id", null=True, on_delete="nullify", backref="child_executions")
+    parent_execution = Reference("Ai::AgentExecution", column_name="parent_execution_id", null=True, on_delete="nullify")
     performance_metrics = JSONBField(null=True, default=dict)
     started_at = TimestampField(null=True)
     status = StringField(default="pending")
@@ -446,6 +459,9 @@ class AgentExecution(PowernodeModel):
     webhook_last_attempt_at = TimestampField(null=True)
     webhook_status = StringField(null=True)
     webhook_url = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    child_executions = HasMany("Ai::AgentExecution", foreign_key="parent_execution_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -479,8 +495,8 @@ class AgentExecution(PowernodeModel):
 class AgentInstallation(PowernodeModel):
     """Ai::AgentInstallation (table `ai_agent_installations`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_installations")
-    agent_template = Reference("Ai::AgentTemplate", column_name="agent_template_id", backref="installations")
+    account = Reference("Account", column_name="account_id")
+    agent_template = Reference("Ai::AgentTemplate", column_name="agent_template_id")
     created_at = TimestampField(precision=6, default=utcnow)
     custom_config = JSONBField(null=True, default=dict)
     executions_count = IntegerField(null=True, default=0)
@@ -495,6 +511,9 @@ class AgentInstallation(PowernodeModel):
     total_cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_stats = JSONBField(null=True, default=dict)
+
+    # associations, in the platform's declaration order
+    review = HasOne("Ai::AgentReview", foreign_key="installation_id")
 
     class Behaviour:
         validations = [
@@ -528,10 +547,10 @@ class AgentLineage(PowernodeModel):
     """Ai::AgentLineage (table `ai_agent_lineages`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_agent_lineages")
-    child_agent = Reference("Ai::Agent", column_name="child_agent_id", backref="parent_lineages")
+    child_agent = Reference("Ai::Agent", column_name="child_agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
     metadata = JSONBField(null=True, default=dict)
-    parent_agent = Reference("Ai::Agent", column_name="parent_agent_id", backref="child_lineages")
+    parent_agent = Reference("Ai::Agent", column_name="parent_agent_id")
     spawn_reason = StringField(null=True)
     spawned_at = TimestampField(precision=6, null=True)
     terminated_at = TimestampField(precision=6, null=True)
@@ -559,13 +578,13 @@ class AgentLineage(PowernodeModel):
 class AgentReview(PowernodeModel):
     """Ai::AgentReview (table `ai_agent_reviews`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_reviews")
-    agent_template = Reference("Ai::AgentTemplate", column_name="agent_template_id", backref="reviews")
+    account = Reference("Account", column_name="account_id")
+    agent_template = Reference("Ai::AgentTemplate", column_name="agent_template_id")
     cons = JSONBField(null=True, default=list)
     content = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     helpful_count = IntegerField(null=True, default=0)
-    installation = Reference("Ai::AgentInstallation", column_name="installation_id", null=True, backref="review")
+    installation = Reference("Ai::AgentInstallation", column_name="installation_id", null=True)
     is_verified_purchase = BooleanField(default=False)
     metadata = JSONBField(null=True, default=dict)
     pros = JSONBField(null=True, default=list)
@@ -647,6 +666,11 @@ class AgentTemplate(PowernodeModel):
     vertical = StringField(null=True)
     visibility = StringField(default="private")
 
+    # associations, in the platform's declaration order
+    installations = HasMany("Ai::AgentInstallation", foreign_key="agent_template_id", dependent="destroy")
+    reviews = HasMany("Ai::AgentReview", foreign_key="agent_template_id", dependent="destroy")
+    template_usage_metrics = HasMany("Ai::TemplateUsageMetric", foreign_key="agent_template_id", dependent="destroy")
+
     class Behaviour:
         validations = [
             Presence("created_at", if_="has_created_at?"),
@@ -698,9 +722,9 @@ class AgentTemplate(PowernodeModel):
 class Agent(PowernodeModel):
     """Ai::Agent (table `ai_agents`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="ai_agents")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
     agent_type = StringField(50)
-    provider = Reference("Ai::Provider", column_name="ai_provider_id", backref="agents")
+    provider = Reference("Ai::Provider", column_name="ai_provider_id")
     autonomy_config = JSONBField(null=True, default=dict)
     conversation_profile = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -728,7 +752,26 @@ class Agent(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(20, default="1.0.0")
 
-    child_agents = Through("child_lineages", "child_agent")
+    # associations, in the platform's declaration order
+    executions = HasMany("Ai::AgentExecution", foreign_key="ai_agent_id", dependent="destroy")
+    conversations = HasMany("Ai::Conversation", foreign_key="ai_agent_id", dependent="destroy")
+    messages = HasMany("Ai::Message", foreign_key="ai_agent_id", dependent="destroy")
+    agent_skills = HasMany("Ai::AgentSkill", foreign_key="ai_agent_id", dependent="destroy")
+    skills = HasMany("Ai::Skill", through="agent_skills", source="skill")
+    child_lineages = HasMany("Ai::AgentLineage", foreign_key="parent_agent_id", dependent="destroy")
+    child_agents = HasMany("Ai::Agent", through="child_lineages", source="child_agent")
+    parent_lineages = HasMany("Ai::AgentLineage", foreign_key="child_agent_id", dependent="destroy")
+    parent_agents_via_lineage = HasMany("Ai::Agent", through="parent_lineages", source="parent_agent")
+    trust_score = HasOne("Ai::AgentTrustScore", foreign_key="agent_id", dependent="destroy")
+    budgets = HasMany("Ai::AgentBudget", foreign_key="agent_id", dependent="destroy")
+    telemetry_events = HasMany("Ai::TelemetryEvent", foreign_key="agent_id", dependent="destroy")
+    shadow_executions = HasMany("Ai::ShadowExecution", foreign_key="agent_id", dependent="destroy")
+    short_term_memories = HasMany("Ai::AgentShortTermMemory", foreign_key="agent_id", dependent="destroy")
+    agent_team_members = HasMany("Ai::AgentTeamMember", foreign_key="ai_agent_id")
+    teams = HasMany("Ai::AgentTeam", through="agent_team_members", source="team")
+    agent_card = HasOne("Ai::AgentCard", foreign_key="ai_agent_id", dependent="nullify")
+    ralph_loops = HasMany("Ai::RalphLoop", foreign_key="default_agent_id")
+    scheduled_messages = HasMany("Ai::ScheduledMessage", through="conversations", source="scheduled_messages")
 
     class Behaviour:
         validations = [
@@ -803,7 +846,7 @@ class BudgetTransaction(PowernodeModel):
     """Ai::BudgetTransaction (table `ai_budget_transactions`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_budget_transactions")
-    agent_budget = Reference("Ai::AgentBudget", column_name="ai_agent_budget_id", backref="budget_transactions")
+    agent_budget = Reference("Ai::AgentBudget", column_name="ai_agent_budget_id")
     agent_execution = Reference("Ai::AgentExecution", column_name="ai_agent_execution_id", null=True, backref="ai_budget_transactions")
     amount_cents = IntegerField()
     created_at = TimestampField(precision=6, default=utcnow)
@@ -884,7 +927,7 @@ class CircuitBreaker(PowernodeModel):
 class CodeReviewComment(PowernodeModel):
     """Ai::CodeReviewComment (table `ai_code_review_comments`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_code_review_comments")
+    account = Reference("Account", column_name="account_id", null=True)
     agent = Reference("Ai::Agent", column_name="agent_id", null=True, backref="ai_code_review_comments")
     category = StringField(null=True)
     comment_type = StringField(null=True)
@@ -897,7 +940,7 @@ class CodeReviewComment(PowernodeModel):
     resolved = BooleanField(null=True, default=False)
     severity = StringField(null=True)
     suggested_fix = TextField(null=True)
-    task_review = Reference("Ai::TaskReview", column_name="task_review_id", null=True, backref="code_review_comments")
+    task_review = Reference("Ai::TaskReview", column_name="task_review_id", null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Behaviour:
@@ -925,8 +968,8 @@ class ContextAccessLog(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_context_access_logs")
     action = StringField()
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_context_access_logs")
-    context_entry = Reference("Ai::ContextEntry", column_name="ai_context_entry_id", null=True, backref="access_logs")
-    persistent_context = Reference("Ai::PersistentContext", column_name="ai_persistent_context_id", backref="context_access_logs")
+    context_entry = Reference("Ai::ContextEntry", column_name="ai_context_entry_id", null=True)
+    persistent_context = Reference("Ai::PersistentContext", column_name="ai_persistent_context_id")
     changes_summary = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     error_message = TextField(null=True)
@@ -1005,7 +1048,7 @@ class EvaluationResult(PowernodeModel):
 class ExperienceReplay(VectorSearch, PowernodeModel):
     """Ai::ExperienceReplay (table `ai_experience_replays`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_experience_replays")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_experience_replays")
     compressed_example = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1057,7 +1100,7 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
 class GoalPlan(PowernodeModel):
     """Ai::GoalPlan (table `ai_goal_plans`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_goal_plans")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_goal_plans")
     approved_at = TimestampField(precision=6, null=True)
     approved_by = Reference("User", column_name="approved_by_id", null=True, backref="ai_goal_plans")
@@ -1065,13 +1108,16 @@ class GoalPlan(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     estimated_cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True)
     estimated_duration_minutes = IntegerField(null=True)
-    goal = Reference("Ai::AgentGoal", column_name="goal_id", backref="plans")
+    goal = Reference("Ai::AgentGoal", column_name="goal_id")
     plan_data = JSONBField(null=True, default=dict)
     risk_assessment = JSONBField(null=True, default=dict)
     status = StringField(default="draft")
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_result = JSONBField(null=True, default=dict)
     version = IntegerField(default=1)
+
+    # associations, in the platform's declaration order
+    steps = HasMany("Ai::GoalPlanStep", foreign_key="plan_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -1098,7 +1144,7 @@ class GoalPlan(PowernodeModel):
 class GovernanceReport(PowernodeModel):
     """Ai::GovernanceReport (table `ai_governance_reports`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_governance_reports")
+    account = Reference("Account", column_name="account_id")
     auto_remediated = BooleanField(default=False)
     confidence_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1142,7 +1188,7 @@ class GovernanceReport(PowernodeModel):
 class PerformanceBenchmark(PowernodeModel):
     """Ai::PerformanceBenchmark (table `ai_performance_benchmarks`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_performance_benchmarks")
+    account = Reference("Account", column_name="account_id")
     baseline_metrics = JSONBField(null=True, default=dict)
     benchmark_id = StringField()
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1154,7 +1200,7 @@ class PerformanceBenchmark(PowernodeModel):
     name = StringField()
     run_count = IntegerField(null=True, default=0)
     sample_size = IntegerField(null=True, default=100)
-    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", null=True, backref="performance_benchmarks")
+    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", null=True)
     status = StringField(default="active")
     target_agent = Reference("Ai::Agent", column_name="target_agent_id", null=True, backref="ai_performance_benchmarks")
     target_workflow = Reference("Ai::Workflow", column_name="target_workflow_id", null=True, backref="ai_performance_benchmarks")
@@ -1191,7 +1237,7 @@ class PerformanceBenchmark(PowernodeModel):
 class RoutingDecision(PowernodeModel):
     """Ai::RoutingDecision (table `ai_routing_decisions`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_routing_decisions")
+    account = Reference("Account", column_name="account_id")
     actual_cost_usd = DecimalField(max_digits=12, decimal_places=8, null=True)
     actual_latency_ms = IntegerField(null=True)
     actual_tokens_used = IntegerField(null=True)
@@ -1209,7 +1255,7 @@ class RoutingDecision(PowernodeModel):
     quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     request_metadata = JSONBField(default=dict)
     request_type = StringField()
-    routing_rule = Reference("Ai::ModelRoutingRule", column_name="routing_rule_id", null=True, backref="routing_decisions")
+    routing_rule = Reference("Ai::ModelRoutingRule", column_name="routing_rule_id", null=True)
     savings_usd = DecimalField(max_digits=12, decimal_places=8, null=True)
     scoring_breakdown = JSONBField(default=dict)
     selected_provider = Reference("Ai::Provider", column_name="selected_provider_id", null=True, backref="ai_routing_decisions")
@@ -1258,7 +1304,7 @@ class ShadowExecution(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="ai_shadow_executions")
     action_type = StringField()
-    agent = Reference("Ai::Agent", column_name="agent_id", backref="shadow_executions")
+    agent = Reference("Ai::Agent", column_name="agent_id")
     agreed = BooleanField(default=False)
     agreement_score = DoubleField(default=0.0)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1288,18 +1334,18 @@ class ShadowExecution(PowernodeModel):
 class SkillProposal(PowernodeModel):
     """Ai::SkillProposal (table `ai_skill_proposals`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_skill_proposals")
+    account = Reference("Account", column_name="account_id")
     auto_approved = BooleanField(null=True, default=False)
     category = StringField(null=True)
     commands = JSONBField(null=True, default=list)
     confidence_score = DoubleField(null=True, default=0.0)
     created_at = TimestampField(precision=6, default=utcnow)
-    created_skill = Reference("Ai::Skill", column_name="created_skill_id", null=True, index=False, backref="proposals")
+    created_skill = Reference("Ai::Skill", column_name="created_skill_id", null=True, index=False)
     description = TextField(null=True)
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
     overlap_analysis = JSONBField(null=True, default=dict)
-    parent_proposal = Reference("Ai::SkillProposal", column_name="parent_proposal_id", null=True, backref="child_proposals")
+    parent_proposal = Reference("Ai::SkillProposal", column_name="parent_proposal_id", null=True)
     proposed_at = TimestampField(precision=6, null=True)
     proposed_by_agent = Reference("Ai::Agent", column_name="proposed_by_agent_id", null=True, backref="ai_skill_proposals")
     proposed_by_user = Reference("User", column_name="proposed_by_user_id", null=True, backref="ai_skill_proposals")
@@ -1314,6 +1360,9 @@ class SkillProposal(PowernodeModel):
     tags = JSONBField(null=True, default=list)
     trust_tier_at_proposal = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    child_proposals = HasMany("Ai::SkillProposal", foreign_key="parent_proposal_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -1341,8 +1390,8 @@ class SkillVersion(PowernodeModel):
     """Ai::SkillVersion (table `ai_skill_versions`)."""
 
     ab_traffic_pct = DoubleField(null=True, default=0.0)
-    account = Reference("Account", column_name="account_id", backref="ai_skill_versions")
-    ai_skill = Reference("Ai::Skill", column_name="ai_skill_id", backref="versions")
+    account = Reference("Account", column_name="account_id")
+    ai_skill = Reference("Ai::Skill", column_name="ai_skill_id")
     change_reason = TextField(null=True)
     change_type = StringField(null=True, default="manual")
     commands = JSONBField(null=True, default=list)
@@ -1382,7 +1431,7 @@ class SkillVersion(PowernodeModel):
 class StigmergicSignal(PowernodeModel):
     """Ai::StigmergicSignal (table `ai_stigmergic_signals`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_stigmergic_signals")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     decay_rate = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.05"))
     emitter_agent = Reference("Ai::Agent", column_name="emitter_agent_id", null=True, backref="ai_stigmergic_signals")
@@ -1487,7 +1536,7 @@ class TaskComplexityAssessment(PowernodeModel):
 class TaskReview(PowernodeModel):
     """Ai::TaskReview (table `ai_task_reviews`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_task_reviews")
+    account = Reference("Account", column_name="account_id")
     approval_notes = TextField(null=True)
     code_suggestions = JSONBField(null=True, default=dict)
     commit_sha = StringField(null=True)
@@ -1510,6 +1559,9 @@ class TaskReview(PowernodeModel):
     status = StringField(default="pending")
     team_task = Reference("Ai::TeamTask", column_name="team_task_id", backref="ai_task_reviews")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    code_review_comments = HasMany("Ai::CodeReviewComment", foreign_key="task_review_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -1540,7 +1592,7 @@ class TaskReview(PowernodeModel):
 class TeamRestructureEvent(PowernodeModel):
     """Ai::TeamRestructureEvent (table `ai_team_restructure_events`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_team_restructure_events")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_team_restructure_events")
     team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", backref="ai_team_restructure_events")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1574,8 +1626,8 @@ class TeamRestructureEvent(PowernodeModel):
 class TeamRole(PowernodeModel):
     """Ai::TeamRole (table `ai_team_roles`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_team_roles")
-    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id", backref="ai_team_roles")
+    account = Reference("Account", column_name="account_id")
+    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id")
     ai_agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_team_roles")
     can_delegate = BooleanField(default=False)
     can_escalate = BooleanField(default=True)
@@ -1593,6 +1645,11 @@ class TeamRole(PowernodeModel):
     role_type = StringField(default="worker")
     tools_allowed = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    assigned_tasks = HasMany("Ai::TeamTask", foreign_key="assigned_role_id", dependent="nullify")
+    sent_messages = HasMany("Ai::TeamMessage", foreign_key="from_role_id", dependent="nullify")
+    received_messages = HasMany("Ai::TeamMessage", foreign_key="to_role_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -1626,11 +1683,11 @@ class TeamTask(PowernodeModel):
 
     assigned_agent = Reference("Ai::Agent", column_name="assigned_agent_id", null=True, backref="ai_team_tasks")
     assigned_at = TimestampField(precision=6, null=True)
-    assigned_role = Reference("Ai::TeamRole", column_name="assigned_role_id", null=True, backref="assigned_tasks")
+    assigned_role = Reference("Ai::TeamRole", column_name="assigned_role_id", null=True)
     completed_at = TimestampField(precision=6, null=True)
     cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True, default=Decimal("0.0"))
     created_at = TimestampField(precision=6, default=utcnow)
-    delegated_from = Reference("Ai::TeamTask", column_name="delegated_from_task_id", null=True, constraint=False, index=False, backref="delegated_tasks")
+    delegated_from = Reference("Ai::TeamTask", column_name="delegated_from_task_id", null=True, constraint=False, index=False)
     description = TextField()
     duration_ms = IntegerField(null=True)
     expected_output = TextField(null=True)
@@ -1639,17 +1696,21 @@ class TeamTask(PowernodeModel):
     max_retries = IntegerField(null=True, default=3)
     metadata = JSONBField(null=True, default=dict)
     output_data = JSONBField(null=True, default=dict)
-    parent_task = Reference("Ai::TeamTask", column_name="parent_task_id", null=True, constraint=False, backref="subtasks")
+    parent_task = Reference("Ai::TeamTask", column_name="parent_task_id", null=True, constraint=False)
     priority = IntegerField(null=True, default=5)
     retry_count = IntegerField(null=True, default=0)
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     task_id = StringField()
     task_type = StringField(default="execution")
-    team_execution = Reference("Ai::TeamExecution", column_name="team_execution_id", backref="tasks")
+    team_execution = Reference("Ai::TeamExecution", column_name="team_execution_id")
     tokens_used = IntegerField(null=True, default=0)
     tools_used = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    subtasks = HasMany("Ai::TeamTask", foreign_key="parent_task_id", dependent="destroy")
+    delegated_tasks = HasMany("Ai::TeamTask", foreign_key="delegated_from_task_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -1697,16 +1758,19 @@ class TelemetryEvent(PowernodeModel):
     """Ai::TelemetryEvent (table `ai_telemetry_events`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_telemetry_events")
-    agent = Reference("Ai::Agent", column_name="agent_id", backref="telemetry_events")
+    agent = Reference("Ai::Agent", column_name="agent_id")
     correlation_id = StringField()
     created_at = TimestampField(precision=6, default=utcnow)
     event_category = StringField()
     event_data = JSONBField(default=dict)
     event_type = StringField()
     outcome = StringField(null=True)
-    parent_event = Reference("Ai::TelemetryEvent", column_name="parent_event_id", null=True, constraint=False, index="idx_ai_telemetry_events_parent", backref="child_events")
+    parent_event = Reference("Ai::TelemetryEvent", column_name="parent_event_id", null=True, constraint=False, index="idx_ai_telemetry_events_parent")
     sequence_number = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    child_events = HasMany("Ai::TelemetryEvent", foreign_key="parent_event_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -1734,7 +1798,7 @@ class TemplateUsageMetric(PowernodeModel):
     """Ai::TemplateUsageMetric (table `ai_template_usage_metrics`)."""
 
     active_installations = IntegerField(default=0)
-    agent_template = Reference("Ai::AgentTemplate", column_name="agent_template_id", backref="template_usage_metrics")
+    agent_template = Reference("Ai::AgentTemplate", column_name="agent_template_id")
     average_rating = DecimalField(max_digits=3, decimal_places=2, null=True)
     conversion_rate = DecimalField(max_digits=5, decimal_places=2, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1792,10 +1856,10 @@ class TestResult(PowernodeModel):
     metrics = JSONBField(null=True, default=dict)
     result_id = StringField()
     retry_attempt = IntegerField(null=True, default=0)
-    scenario = Reference("Ai::TestScenario", column_name="scenario_id", backref="test_results")
+    scenario = Reference("Ai::TestScenario", column_name="scenario_id")
     started_at = TimestampField(precision=6, null=True)
     status = StringField()
-    test_run = Reference("Ai::TestRun", column_name="test_run_id", backref="test_results")
+    test_run = Reference("Ai::TestRun", column_name="test_run_id")
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1831,7 +1895,7 @@ class TestResult(PowernodeModel):
 class TestScenario(PowernodeModel):
     """Ai::TestScenario (table `ai_test_scenarios`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_test_scenarios")
+    account = Reference("Account", column_name="account_id")
     assertions = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_test_scenarios")
@@ -1847,7 +1911,7 @@ class TestScenario(PowernodeModel):
     pass_rate = DoubleField(null=True)
     retry_count = IntegerField(null=True, default=0)
     run_count = IntegerField(null=True, default=0)
-    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="test_scenarios")
+    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
     scenario_type = StringField()
     setup_steps = JSONBField(null=True, default=list)
     status = StringField(default="draft")
@@ -1857,6 +1921,9 @@ class TestScenario(PowernodeModel):
     teardown_steps = JSONBField(null=True, default=list)
     timeout_seconds = IntegerField(null=True, default=300)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    test_results = HasMany("Ai::TestResult", foreign_key="scenario_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -1890,7 +1957,7 @@ class Trajectory(PowernodeModel):
     """Ai::Trajectory (table `ai_trajectories`)."""
 
     access_count = IntegerField(null=True, default=0)
-    account = Reference("Account", column_name="account_id", backref="ai_trajectories")
+    account = Reference("Account", column_name="account_id")
     ai_agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_trajectories")
     chapter_count = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1906,6 +1973,9 @@ class Trajectory(PowernodeModel):
     trajectory_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run_id = UUIDField(null=True)
+
+    # associations, in the platform's declaration order
+    chapters = HasMany("Ai::TrajectoryChapter", foreign_key="trajectory_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -1950,7 +2020,7 @@ class TrajectoryChapter(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     reasoning = TextField(null=True)
     title = StringField()
-    trajectory = Reference("Ai::Trajectory", column_name="trajectory_id", backref="chapters")
+    trajectory = Reference("Ai::Trajectory", column_name="trajectory_id")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Behaviour:

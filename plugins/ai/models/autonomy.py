@@ -16,6 +16,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany
 from powernode.behaviour.defaults import Default, FillNil
 from powernode.behaviour.validations import (
     Inclusion,
@@ -45,7 +46,7 @@ from powernode.references import Reference
 class AgentEscalation(PowernodeModel):
     """Ai::AgentEscalation (table `ai_agent_escalations`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_escalations")
+    account = Reference("Account", column_name="account_id")
     acknowledged_at = TimestampField(precision=6, null=True)
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_agent_escalations")
     context = JSONBField(null=True, default=dict)
@@ -97,7 +98,7 @@ class AgentEscalation(PowernodeModel):
 class AgentFeedback(PowernodeModel):
     """Ai::AgentFeedback (table `ai_agent_feedbacks`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_feedbacks")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_agent_feedbacks")
     applied_to_trust = BooleanField(default=False)
     comment = TextField(null=True)
@@ -135,7 +136,7 @@ class AgentFeedback(PowernodeModel):
 class AgentGoal(PowernodeModel):
     """Ai::AgentGoal (table `ai_agent_goals`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_goals")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_agent_goals")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_id = UUIDField(null=True)
@@ -144,13 +145,19 @@ class AgentGoal(PowernodeModel):
     description = TextField(null=True)
     goal_type = StringField()
     metadata = JSONBField(null=True, default=dict)
-    parent_goal = Reference("Ai::AgentGoal", column_name="parent_goal_id", null=True, backref="sub_goals")
+    parent_goal = Reference("Ai::AgentGoal", column_name="parent_goal_id", null=True)
     priority = IntegerField(default=3)
     progress = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.0"))
     status = StringField(default="pending")
     success_criteria = JSONBField(null=True, default=dict)
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    created_by = BelongsTo(polymorphic=True, foreign_key="created_by_id", foreign_type="created_by_type")
+    sub_goals = HasMany("Ai::AgentGoal", foreign_key="parent_goal_id", dependent="destroy")
+    observations = HasMany("Ai::AgentObservation", foreign_key="goal_id", dependent="nullify")
+    plans = HasMany("Ai::GoalPlan", foreign_key="goal_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -185,12 +192,12 @@ class AgentGoal(PowernodeModel):
 class AgentObservation(PowernodeModel):
     """Ai::AgentObservation (table `ai_agent_observations`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_observations")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_agent_observations")
     created_at = TimestampField(precision=6, default=utcnow)
     data = JSONBField(null=True, default=dict)
     expires_at = TimestampField(precision=6, null=True)
-    goal = Reference("Ai::AgentGoal", column_name="goal_id", null=True, backref="observations")
+    goal = Reference("Ai::AgentGoal", column_name="goal_id", null=True)
     observation_type = StringField()
     processed = BooleanField(default=False)
     requires_action = BooleanField(default=False)
@@ -278,7 +285,7 @@ class AgentPrivilegePolicy(PowernodeModel):
 class AgentProposal(PowernodeModel):
     """Ai::AgentProposal (table `ai_agent_proposals`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_proposals")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="ai_agent_proposals")
     conversation = Reference("Ai::Conversation", column_name="conversation_id", null=True, backref="ai_agent_proposals")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -329,7 +336,7 @@ class AgentTrustScore(PowernodeModel):
     """Ai::AgentTrustScore (table `ai_agent_trust_scores`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_agent_trust_scores")
-    agent = Reference("Ai::Agent", column_name="agent_id", unique=True, backref="trust_score")
+    agent = Reference("Ai::Agent", column_name="agent_id", unique=True)
     cost_efficiency = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     created_at = TimestampField(precision=6, default=utcnow)
     evaluation_count = IntegerField(null=True, default=0)
@@ -447,7 +454,7 @@ class DelegationPolicy(PowernodeModel):
 class InterventionPolicy(PowernodeModel):
     """Ai::InterventionPolicy (table `ai_intervention_policies`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_intervention_policies")
+    account = Reference("Account", column_name="account_id")
     action_category = StringField()
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_intervention_policies")
     conditions = JSONBField(null=True, default=dict)
@@ -487,7 +494,7 @@ class InterventionPolicy(PowernodeModel):
 class KillSwitchEvent(PowernodeModel):
     """Ai::KillSwitchEvent (table `ai_kill_switch_events`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_kill_switch_events")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     event_type = StringField()
     metadata = JSONBField(null=True, default=dict)

@@ -9,6 +9,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany, HasOne
 from powernode.behaviour.defaults import Generated
 from powernode.behaviour.validations import (
     Format,
@@ -68,10 +69,10 @@ class Attachment(PowernodeModel):
 class Conversation(PowernodeModel):
     """Ai::Conversation (table `ai_conversations`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="ai_conversations")
-    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id", null=True, backref="conversations")
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify", backref="conversations")
-    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="restrict", backref="conversations")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
+    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id", null=True)
+    agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify")
+    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="restrict")
     conversation_context = JSONBField(null=True, default=dict)
     conversation_id = StringField(100)
     conversation_type = StringField(default="agent")
@@ -92,6 +93,14 @@ class Conversation(PowernodeModel):
     user = Reference("User", column_name="user_id", on_delete="restrict", backref="ai_conversations")
     websocket_channel = StringField(null=True)
     websocket_session_id = UUIDField(null=True)
+
+    # associations, in the platform's declaration order
+    messages = HasMany("Ai::Message", foreign_key="ai_conversation_id", dependent="destroy")
+    scheduled_messages = HasMany("Ai::ScheduledMessage", foreign_key="conversation_id", dependent="destroy")
+    missions = HasMany("Ai::Mission", foreign_key="conversation_id", dependent="nullify")
+    mission = HasOne("Ai::Mission", foreign_key="conversation_id")
+    team_executions = HasMany("Ai::TeamExecution", foreign_key="ai_conversation_id", dependent="nullify")
+    chat_sessions = HasMany("Chat::Session", foreign_key="ai_conversation_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -131,8 +140,8 @@ class Conversation(PowernodeModel):
 class Message(PowernodeModel):
     """Ai::Message (table `ai_messages`)."""
 
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="messages")
-    conversation = Reference("Ai::Conversation", column_name="ai_conversation_id", on_delete="cascade", backref="messages")
+    agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True)
+    conversation = Reference("Ai::Conversation", column_name="ai_conversation_id", on_delete="cascade")
     attachments = JSONBField(null=True, default=list)
     content = TextField()
     content_metadata = JSONBField(null=True, default=dict)
@@ -145,7 +154,7 @@ class Message(PowernodeModel):
     is_edited = BooleanField(null=True, default=False)
     message_id = StringField(100)
     message_type = StringField(50, null=True, default="text")
-    parent_message = Reference("Ai::Message", column_name="parent_message_id", null=True, on_delete="nullify", backref="child_messages")
+    parent_message = Reference("Ai::Message", column_name="parent_message_id", null=True, on_delete="nullify")
     processed_at = TimestampField(null=True)
     processing_metadata = JSONBField(null=True, default=dict)
     role = StringField(20)
@@ -155,6 +164,9 @@ class Message(PowernodeModel):
     token_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, on_delete="nullify", backref="ai_messages")
+
+    # associations, in the platform's declaration order
+    child_messages = HasMany("Ai::Message", foreign_key="parent_message_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -198,7 +210,7 @@ class ScheduledMessage(PowernodeModel):
     """Ai::ScheduledMessage (table `ai_scheduled_messages`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_scheduled_messages")
-    conversation = Reference("Ai::Conversation", column_name="conversation_id", backref="scheduled_messages")
+    conversation = Reference("Ai::Conversation", column_name="conversation_id")
     created_at = TimestampField(precision=6, default=utcnow)
     daily_iteration_count = IntegerField(default=0)
     daily_iteration_reset_at = DateField(null=True)

@@ -9,6 +9,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
@@ -28,7 +29,7 @@ from powernode.references import Reference
 class DagExecution(PowernodeModel):
     """Ai::DagExecution (table `ai_dag_executions`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_dag_executions")
+    account = Reference("Account", column_name="account_id")
     checkpoint_data = JSONBField(null=True, default=dict)
     completed_at = TimestampField(precision=6, null=True)
     completed_nodes = IntegerField(null=True, default=0)
@@ -51,6 +52,9 @@ class DagExecution(PowernodeModel):
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_dag_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow = Reference("Ai::Workflow", column_name="workflow_id", null=True, backref="ai_dag_executions")
+
+    # associations, in the platform's declaration order
+    a2a_tasks = HasMany("Ai::A2aTask", foreign_key="dag_execution_id")
 
     class Behaviour:
         validations = [
@@ -123,7 +127,7 @@ class ExecutionTraceSpan(PowernodeModel):
     duration_ms = IntegerField(null=True)
     error = TextField(null=True)
     events = JSONBField(null=True, default=list)
-    execution_trace = Reference("Ai::ExecutionTrace", column_name="execution_trace_id", backref="execution_trace_spans")
+    execution_trace = Reference("Ai::ExecutionTrace", column_name="execution_trace_id")
     input_data = JSONBField(null=True)
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
@@ -135,6 +139,10 @@ class ExecutionTraceSpan(PowernodeModel):
     status = StringField(default="running")
     tokens = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    parent_span = BelongsTo("Ai::ExecutionTraceSpan", foreign_key="parent_span_id", primary_key="span_id")
+    child_spans = HasMany("Ai::ExecutionTraceSpan", foreign_key="parent_span_id", primary_key="span_id")
 
     class Behaviour:
         validations = [
@@ -181,6 +189,9 @@ class ExecutionTrace(PowernodeModel):
     trace_id = StringField()
     trace_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    execution_trace_spans = HasMany("Ai::ExecutionTraceSpan", foreign_key="execution_trace_id", dependent="destroy")
 
     class Behaviour:
         validations = [

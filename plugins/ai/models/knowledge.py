@@ -10,6 +10,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.validations import Inclusion, Length, Numericality, Presence, Required
 from powernode.fields import (
     ArrayField,
@@ -35,7 +36,7 @@ class CompoundLearning(VectorSearch, PowernodeModel):
 
     access_count = IntegerField(default=0)
     account = Reference("Account", column_name="account_id", backref="ai_compound_learnings")
-    ai_agent_team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", null=True, backref="compound_learnings")
+    ai_agent_team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", null=True)
     applicable_domains = JSONBField(null=True, default=list)
     category = StringField()
     confidence_score = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5"))
@@ -63,12 +64,15 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     source_execution = Reference("Ai::TeamExecution", column_name="source_execution_id", null=True, backref="ai_compound_learnings")
     source_execution_successful = BooleanField(null=True)
     status = StringField(default="active")
-    superseded_by = Reference("Ai::CompoundLearning", column_name="superseded_by_id", null=True, backref="superseding")
+    superseded_by = Reference("Ai::CompoundLearning", column_name="superseded_by_id", null=True)
     tags = JSONBField(default=list)
     title = StringField(255, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     verified_at = TimestampField(precision=6, null=True)
     verified_by = Reference("User", column_name="verified_by_id", null=True, constraint=False, index=False, backref="ai_compound_learnings_by_verified_by")
+
+    # associations, in the platform's declaration order
+    superseding = HasMany("Ai::CompoundLearning", foreign_key="superseded_by_id")
 
     class Behaviour:
         validations = [
@@ -121,7 +125,7 @@ class Document(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     expires_at = TimestampField(precision=6, null=True)
     extraction_config = JSONBField(null=True, default=dict)
-    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id", backref="documents")
+    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id")
     last_refreshed_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
@@ -133,6 +137,9 @@ class Document(PowernodeModel):
     token_count = BigIntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", null=True, backref="ai_documents")
+
+    # associations, in the platform's declaration order
+    chunks = HasMany("Ai::DocumentChunk", foreign_key="document_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -165,7 +172,7 @@ class Document(PowernodeModel):
 class KnowledgeGraphEdge(PowernodeModel):
     """Ai::KnowledgeGraphEdge (table `ai_knowledge_graph_edges`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_knowledge_graph_edges")
+    account = Reference("Account", column_name="account_id")
     bidirectional = BooleanField(null=True, default=False)
     confidence = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
     created_at = TimestampField(precision=6, default=utcnow)
@@ -174,9 +181,9 @@ class KnowledgeGraphEdge(PowernodeModel):
     properties = JSONBField(null=True, default=dict)
     relation_type = StringField()
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_edges")
-    source_node = Reference("Ai::KnowledgeGraphNode", column_name="source_node_id", backref="outgoing_edges")
+    source_node = Reference("Ai::KnowledgeGraphNode", column_name="source_node_id")
     status = StringField(null=True, default="active")
-    target_node = Reference("Ai::KnowledgeGraphNode", column_name="target_node_id", backref="incoming_edges")
+    target_node = Reference("Ai::KnowledgeGraphNode", column_name="target_node_id")
     updated_at = TimestampField(precision=6, default=utcnow)
     weight = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
 
@@ -211,20 +218,20 @@ class KnowledgeGraphEdge(PowernodeModel):
 class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     """Ai::KnowledgeGraphNode (table `ai_knowledge_graph_nodes`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_knowledge_graph_nodes")
-    skill = Reference("Ai::Skill", column_name="ai_skill_id", null=True, index=False, backref="knowledge_graph_node")
+    account = Reference("Account", column_name="account_id")
+    skill = Reference("Ai::Skill", column_name="ai_skill_id", null=True, index=False)
     confidence = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
     created_at = TimestampField(precision=6, default=utcnow)
     decay_rate = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.001"))
     description = TextField(null=True)
     embedding = VectorField(dimensions=1536, null=True)
     entity_type = StringField(null=True)
-    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id", null=True, backref="knowledge_graph_nodes")
+    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id", null=True)
     last_event_processed_at = TimestampField(precision=6, null=True)
     last_quality_recalc_at = TimestampField(precision=6, null=True)
     last_seen_at = TimestampField(precision=6, null=True)
     mention_count = IntegerField(null=True, default=1)
-    merged_into = Reference("Ai::KnowledgeGraphNode", column_name="merged_into_id", null=True, index=False, backref="merged_nodes")
+    merged_into = Reference("Ai::KnowledgeGraphNode", column_name="merged_into_id", null=True, index=False)
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
     node_type = StringField()
@@ -234,6 +241,11 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_nodes")
     status = StringField(null=True, default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    outgoing_edges = HasMany("Ai::KnowledgeGraphEdge", foreign_key="source_node_id", dependent="destroy")
+    incoming_edges = HasMany("Ai::KnowledgeGraphEdge", foreign_key="target_node_id", dependent="destroy")
+    merged_nodes = HasMany("Ai::KnowledgeGraphNode", foreign_key="merged_into_id")
 
     class Behaviour:
         validations = [

@@ -10,6 +10,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import Default, FillNil, Generated
 from powernode.behaviour.validations import (
     Inclusion,
@@ -40,7 +41,7 @@ class AgentShortTermMemory(PowernodeModel):
 
     access_count = IntegerField(null=True, default=0)
     account = Reference("Account", column_name="account_id", backref="ai_agent_short_term_memories")
-    agent = Reference("Ai::Agent", column_name="agent_id", backref="short_term_memories")
+    agent = Reference("Ai::Agent", column_name="agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
     expires_at = TimestampField(precision=6, null=True)
     last_accessed_at = TimestampField(precision=6, null=True)
@@ -84,7 +85,7 @@ class ContextEntry(VectorSearch, PowernodeModel):
 
     access_count = IntegerField(null=True, default=0)
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_context_entries")
-    persistent_context = Reference("Ai::PersistentContext", column_name="ai_persistent_context_id", backref="context_entries")
+    persistent_context = Reference("Ai::PersistentContext", column_name="ai_persistent_context_id")
     archived_at = TimestampField(precision=6, null=True)
     confidence_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
     content = JSONBField(default=dict)
@@ -103,13 +104,17 @@ class ContextEntry(VectorSearch, PowernodeModel):
     memory_type = StringField(null=True, default="factual")
     metadata = JSONBField(null=True, default=dict)
     outcome_success = BooleanField(null=True)
-    previous_version = Reference("Ai::ContextEntry", column_name="previous_version_id", null=True, constraint=False, backref="newer_versions")
+    previous_version = Reference("Ai::ContextEntry", column_name="previous_version_id", null=True, constraint=False)
     relevance_decay_rate = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.0"))
     source_id = StringField(null=True)
     source_type = StringField(null=True)
     task_context = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
+
+    # associations, in the platform's declaration order
+    newer_versions = HasMany("Ai::ContextEntry", foreign_key="previous_version_id", dependent="nullify")
+    access_logs = HasMany("Ai::ContextAccessLog", foreign_key="ai_context_entry_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -207,7 +212,7 @@ class MemoryPool(PowernodeModel):
     """Ai::MemoryPool (table `ai_memory_pools`)."""
 
     access_control = JSONBField(null=True, default=dict)
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_memory_pools")
+    account = Reference("Account", column_name="account_id", null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     data = JSONBField(null=True, default=dict)
     data_size_bytes = IntegerField(null=True, default=0)
@@ -287,6 +292,10 @@ class PersistentContext(PowernodeModel):
     scope_ = StringField(column_name="scope")
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
+
+    # associations, in the platform's declaration order
+    context_entries = HasMany("Ai::ContextEntry", foreign_key="ai_persistent_context_id", dependent="destroy")
+    context_access_logs = HasMany("Ai::ContextAccessLog", foreign_key="ai_persistent_context_id", dependent="destroy")
 
     class Behaviour:
         validations = [

@@ -9,6 +9,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany
 from powernode.behaviour.defaults import Default, FillNil, Generated
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required
 from powernode.fields import (
@@ -64,7 +65,7 @@ class BudgetAlert(PowernodeModel):
 class CostAttribution(PowernodeModel):
     """Ai::CostAttribution (table `ai_cost_attributions`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_cost_attributions")
+    account = Reference("Account", column_name="account_id")
     amount_usd = DecimalField(max_digits=12, decimal_places=6)
     api_calls = IntegerField(null=True)
     attribution_date = DateField()
@@ -76,7 +77,7 @@ class CostAttribution(PowernodeModel):
     metadata = JSONBField(default=dict)
     model_name = StringField(null=True)
     provider = Reference("Ai::Provider", column_name="provider_id", null=True, backref="ai_cost_attributions")
-    roi_metric = Reference("Ai::RoiMetric", column_name="roi_metric_id", null=True, backref="cost_attributions")
+    roi_metric = Reference("Ai::RoiMetric", column_name="roi_metric_id", null=True)
     source_id = UUIDField(null=True)
     source_name = StringField(null=True)
     source_type = StringField()
@@ -120,7 +121,7 @@ class CostAttribution(PowernodeModel):
 class RoiMetric(PowernodeModel):
     """Ai::RoiMetric (table `ai_roi_metrics`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_roi_metrics")
+    account = Reference("Account", column_name="account_id")
     accuracy_rate = DecimalField(max_digits=5, decimal_places=4, null=True)
     ai_cost_usd = DecimalField(max_digits=12, decimal_places=4, default=Decimal("0.0"))
     attributable_id = UUIDField(null=True)
@@ -150,6 +151,10 @@ class RoiMetric(PowernodeModel):
     total_value_usd = DecimalField(max_digits=12, decimal_places=4, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     value_per_task_usd = DecimalField(max_digits=12, decimal_places=6, null=True)
+
+    # associations, in the platform's declaration order
+    attributable = BelongsTo(polymorphic=True, foreign_key="attributable_id", foreign_type="attributable_type")
+    cost_attributions = HasMany("Ai::CostAttribution", foreign_key="roi_metric_id", dependent="destroy")
 
     class Behaviour:
         validations = [

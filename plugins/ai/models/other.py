@@ -27,6 +27,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil, Generated
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
@@ -52,7 +53,7 @@ from powernode.references import Reference
 class AbTest(PowernodeModel):
     """Ai::AbTest (table `ai_ab_tests`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_ab_tests")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_ab_tests")
     description = TextField(null=True)
@@ -104,7 +105,7 @@ class AbTest(PowernodeModel):
 class AgentConnection(PowernodeModel):
     """Ai::AgentConnection (table `ai_agent_connections`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_agent_connections")
+    account = Reference("Account", column_name="account_id", null=True)
     connection_type = StringField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     discovered_by = StringField(null=True)
@@ -216,7 +217,7 @@ class AguiEvent(PowernodeModel):
     role = StringField(null=True)
     run_id = StringField(null=True)
     sequence_number = IntegerField()
-    session = Reference("Ai::AguiSession", column_name="session_id", backref="agui_events")
+    session = Reference("Ai::AguiSession", column_name="session_id")
     step_id = StringField(null=True)
     tool_call_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -247,7 +248,7 @@ class AguiEvent(PowernodeModel):
 class CollusionIndicator(PowernodeModel):
     """Ai::CollusionIndicator (table `ai_collusion_indicators`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_collusion_indicators")
+    account = Reference("Account", column_name="account_id")
     agent_cluster = JSONBField(null=True, default=list)
     correlation_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.0"))
     created_at = TimestampField(precision=6, default=utcnow)
@@ -279,7 +280,7 @@ class CollusionIndicator(PowernodeModel):
 class CostOptimizationLog(PowernodeModel):
     """Ai::CostOptimizationLog (table `ai_cost_optimization_logs`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_cost_optimization_logs")
+    account = Reference("Account", column_name="account_id")
     actual_savings_usd = DecimalField(max_digits=12, decimal_places=4, null=True)
     after_state = JSONBField(default=dict)
     analysis_period_end = DateField(null=True)
@@ -342,7 +343,7 @@ class CostOptimizationLog(PowernodeModel):
 class DiscoveryResult(PowernodeModel):
     """Ai::DiscoveryResult (table `ai_discovery_results`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_discovery_results")
+    account = Reference("Account", column_name="account_id", null=True)
     agents_found = IntegerField(null=True, default=0)
     completed_at = TimestampField(precision=6, null=True)
     connections_found = IntegerField(null=True, default=0)
@@ -390,12 +391,12 @@ class DocumentChunk(VectorSearch, PowernodeModel):
 
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
-    document = Reference("Ai::Document", column_name="document_id", backref="chunks")
+    document = Reference("Ai::Document", column_name="document_id")
     embedded_at = TimestampField(precision=6, null=True)
     embedding = VectorField(dimensions=1536, null=True)
     embedding_model = StringField(null=True)
     end_offset = IntegerField(null=True)
-    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id", backref="document_chunks")
+    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id")
     metadata = JSONBField(null=True, default=dict)
     relevance_score = DoubleField(null=True)
     sequence_number = IntegerField()
@@ -473,7 +474,7 @@ class EncryptedMessage(PowernodeModel):
 class HybridSearchResult(PowernodeModel):
     """Ai::HybridSearchResult (table `ai_hybrid_search_results`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_hybrid_search_results")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     fusion_method = StringField(null=True, default="rrf")
     graph_results = JSONBField(null=True, default=list)
@@ -563,7 +564,7 @@ class ImprovementRecommendation(PowernodeModel):
 class MockResponse(PowernodeModel):
     """Ai::MockResponse (table `ai_mock_responses`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_mock_responses")
+    account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_mock_responses")
     endpoint = StringField(null=True)
@@ -581,7 +582,7 @@ class MockResponse(PowernodeModel):
     priority = IntegerField(null=True, default=0)
     provider_type = StringField()
     response_data = JSONBField(null=True, default=dict)
-    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="mock_responses")
+    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Behaviour:
@@ -643,7 +644,7 @@ class ModelPricing(PowernodeModel):
 class PressureField(PowernodeModel):
     """Ai::PressureField (table `ai_pressure_fields`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_pressure_fields")
+    account = Reference("Account", column_name="account_id")
     address_count = IntegerField(default=0)
     artifact_ref = StringField()
     artifact_type = StringField(null=True)
@@ -737,7 +738,7 @@ class QuarantineRecord(PowernodeModel):
 class RagQuery(VectorSearch, PowernodeModel):
     """Ai::RagQuery (table `ai_rag_queries`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_rag_queries")
+    account = Reference("Account", column_name="account_id")
     agent_execution_id = UUIDField(null=True)
     avg_similarity_score = DoubleField(null=True)
     chunks_retrieved = IntegerField(null=True, default=0)
@@ -745,7 +746,7 @@ class RagQuery(VectorSearch, PowernodeModel):
     enable_reranking = BooleanField(null=True, default=False)
     filters = JSONBField(null=True, default=dict)
     graph_depth = IntegerField(null=True, default=2)
-    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id", backref="rag_queries")
+    knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id")
     metadata = JSONBField(null=True, default=dict)
     query_embedding = VectorField(dimensions=1536, null=True)
     query_latency_ms = DoubleField(null=True)
@@ -879,7 +880,7 @@ class RoleProfile(PowernodeModel):
 class Sandbox(PowernodeModel):
     """Ai::Sandbox (table `ai_sandboxes`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_sandboxes")
+    account = Reference("Account", column_name="account_id")
     configuration = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_sandboxes")
@@ -897,6 +898,13 @@ class Sandbox(PowernodeModel):
     test_runs_count = IntegerField(null=True, default=0)
     total_executions = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    test_scenarios = HasMany("Ai::TestScenario", foreign_key="sandbox_id", dependent="destroy")
+    mock_responses = HasMany("Ai::MockResponse", foreign_key="sandbox_id", dependent="destroy")
+    test_runs = HasMany("Ai::TestRun", foreign_key="sandbox_id", dependent="destroy")
+    recorded_interactions = HasMany("Ai::RecordedInteraction", foreign_key="sandbox_id", dependent="destroy")
+    performance_benchmarks = HasMany("Ai::PerformanceBenchmark", foreign_key="sandbox_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -988,7 +996,7 @@ class SecurityAuditTrail(PowernodeModel):
 class TeamTemplate(PowernodeModel):
     """Ai::TeamTemplate (table `ai_team_templates`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_team_templates")
+    account = Reference("Account", column_name="account_id", null=True)
     average_rating = DoubleField(null=True)
     category = StringField(null=True)
     channel_definitions = JSONBField(null=True, default=list)
@@ -1034,7 +1042,7 @@ class TeamTemplate(PowernodeModel):
 class TestRun(PowernodeModel):
     """Ai::TestRun (table `ai_test_runs`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_test_runs")
+    account = Reference("Account", column_name="account_id")
     completed_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     duration_ms = IntegerField(null=True)
@@ -1045,7 +1053,7 @@ class TestRun(PowernodeModel):
     passed_scenarios = IntegerField(null=True, default=0)
     run_id = StringField()
     run_type = StringField(default="manual")
-    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="test_runs")
+    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
     scenario_ids = JSONBField(null=True, default=list)
     skipped_scenarios = IntegerField(null=True, default=0)
     started_at = TimestampField(precision=6, null=True)
@@ -1055,6 +1063,9 @@ class TestRun(PowernodeModel):
     total_scenarios = IntegerField(null=True, default=0)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_test_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    test_results = HasMany("Ai::TestResult", foreign_key="test_run_id", dependent="destroy")
 
     class Behaviour:
         validations = [

@@ -11,6 +11,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.credentials import EncryptedCredentials
 from powernode.behaviour.defaults import Default, FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
@@ -41,7 +42,7 @@ from powernode.references import Reference
 class ModelRoutingRule(PowernodeModel):
     """Ai::ModelRoutingRule (table `ai_model_routing_rules`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_model_routing_rules")
+    account = Reference("Account", column_name="account_id")
     conditions = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -58,6 +59,9 @@ class ModelRoutingRule(PowernodeModel):
     times_matched = IntegerField(default=0)
     times_succeeded = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    routing_decisions = HasMany("Ai::RoutingDecision", foreign_key="routing_rule_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -94,8 +98,8 @@ class ProviderCredential(PowernodeModel):
     """Ai::ProviderCredential (table `ai_provider_credentials`)."""
 
     access_scopes = JSONBField(null=True, default=list)
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="ai_provider_credentials")
-    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="cascade", backref="provider_credentials")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
+    provider = Reference("Ai::Provider", column_name="ai_provider_id", on_delete="cascade")
     consecutive_failures = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
     encrypted_credentials = TextField(null=True)
@@ -177,7 +181,7 @@ class ProviderHealthCheck(PowernodeModel):
 class ProviderMetric(PowernodeModel):
     """Ai::ProviderMetric (table `ai_provider_metrics`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_provider_metrics")
+    account = Reference("Account", column_name="account_id")
     avg_cost_per_request = DecimalField(max_digits=12, decimal_places=8, null=True)
     avg_latency_ms = DecimalField(max_digits=10, decimal_places=2, null=True)
     cache_write_cost_per_1k = DecimalField(max_digits=12, decimal_places=8, null=True)
@@ -305,7 +309,7 @@ class ProviderModel(PowernodeModel):
 class Provider(PowernodeModel):
     """Ai::Provider (table `ai_providers`)."""
 
-    account = Reference("Account", column_name="account_id", null=True, backref="ai_providers")
+    account = Reference("Account", column_name="account_id", null=True)
     api_base_url = StringField(500, null=True)
     api_endpoint = StringField(500, null=True)
     capabilities = JSONBField(default=list)
@@ -331,6 +335,13 @@ class Provider(PowernodeModel):
     supports_streaming = BooleanField(null=True, default=False)
     supports_vision = BooleanField(null=True, default=False)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    provider_credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy")
+    credentials = HasMany("Ai::ProviderCredential", foreign_key="ai_provider_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    agents = HasMany("Ai::Agent", foreign_key="ai_provider_id", dependent="restrict_with_error")
+    agent_executions = HasMany("Ai::AgentExecution", foreign_key="ai_provider_id", dependent="restrict_with_error")
+    conversations = HasMany("Ai::Conversation", foreign_key="ai_provider_id", dependent="restrict_with_error")
 
     class Behaviour:
         validations = [

@@ -10,6 +10,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
 from powernode.behaviour.validations import (
@@ -47,7 +48,7 @@ class GoalPlanStep(PowernodeModel):
     estimated_cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True)
     estimated_duration_minutes = IntegerField(null=True)
     execution_config = JSONBField(null=True, default=dict)
-    plan = Reference("Ai::GoalPlan", column_name="plan_id", backref="steps")
+    plan = Reference("Ai::GoalPlan", column_name="plan_id")
     ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True, backref="ai_goal_plan_steps")
     result_summary = TextField(null=True)
     started_at = TimestampField(precision=6, null=True)
@@ -99,8 +100,8 @@ class RalphIteration(PowernodeModel):
     git_commit_sha = StringField(null=True)
     iteration_number = IntegerField()
     learning_extracted = TextField(null=True)
-    ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id", backref="ralph_iterations")
-    ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True, backref="ralph_iterations")
+    ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id")
+    ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True)
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     tokens_input = IntegerField(null=True, default=0)
@@ -174,7 +175,7 @@ class RalphLearning(PowernodeModel):
 class RalphLoop(PowernodeModel):
     """Ai::RalphLoop (table `ai_ralph_loops`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_ralph_loops")
+    account = Reference("Account", column_name="account_id")
     ai_tool = StringField(null=True)
     branch = StringField(null=True, default="main")
     code_factory_mode = BooleanField(null=True, default=False)
@@ -186,7 +187,7 @@ class RalphLoop(PowernodeModel):
     current_iteration = IntegerField(null=True, default=0)
     daily_iteration_count = IntegerField(null=True, default=0)
     daily_iteration_reset_at = DateField(null=True)
-    default_agent = Reference("Ai::Agent", column_name="default_agent_id", null=True, on_delete="nullify", backref="ralph_loops")
+    default_agent = Reference("Ai::Agent", column_name="default_agent_id", null=True, on_delete="nullify")
     description = TextField(null=True)
     duration_ms = IntegerField(null=True)
     duty_cycle_config = JSONBField(null=True, default=dict)
@@ -203,7 +204,7 @@ class RalphLoop(PowernodeModel):
     prd_json = JSONBField(null=True, default=dict)
     progress_text = TextField(null=True)
     repository_url = StringField(null=True)
-    risk_contract = Reference("Ai::CodeFactory::RiskContract", column_name="risk_contract_id", null=True, backref="ralph_loops")
+    risk_contract = Reference("Ai::CodeFactory::RiskContract", column_name="risk_contract_id", null=True)
     schedule_config = JSONBField(null=True, default=dict)
     schedule_paused = BooleanField(null=True, default=False)
     schedule_paused_at = TimestampField(precision=6, null=True)
@@ -214,6 +215,10 @@ class RalphLoop(PowernodeModel):
     total_tasks = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_token = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    ralph_tasks = HasMany("Ai::RalphTask", foreign_key="ralph_loop_id", dependent="destroy")
+    ralph_iterations = HasMany("Ai::RalphIteration", foreign_key="ralph_loop_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -297,12 +302,17 @@ class RalphTask(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     position = IntegerField(null=True)
     priority = IntegerField(null=True, default=0)
-    ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id", backref="ralph_tasks")
+    ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id")
     repeating = BooleanField(default=False)
     required_capabilities = JSONBField(null=True, default=list)
     status = StringField(default="pending")
     task_key = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    ralph_iterations = HasMany("Ai::RalphIteration", foreign_key="ralph_task_id", dependent="nullify")
+    executor = BelongsTo(polymorphic=True, foreign_key="executor_id", foreign_type="executor_type")
+    last_executor = BelongsTo(polymorphic=True, foreign_key="last_executor_id", foreign_type="last_executor_type")
 
     class Behaviour:
         validations = [

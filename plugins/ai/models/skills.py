@@ -12,6 +12,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasAndBelongsToMany, HasMany, HasOne
 from powernode.behaviour.defaults import Generated
 from powernode.behaviour.validations import Inclusion, Presence, Required, Uniqueness
 from powernode.fields import (
@@ -26,15 +27,15 @@ from powernode.fields import (
     UUIDField,
     utcnow,
 )
-from powernode.model import Check, Index, PowernodeModel, Through
+from powernode.model import Check, Index, PowernodeModel
 from powernode.references import Reference
 
 
 class AgentSkill(PowernodeModel):
     """Ai::AgentSkill (table `ai_agent_skills`)."""
 
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="agent_skills")
-    skill = Reference("Ai::Skill", column_name="ai_skill_id", backref="agent_skills")
+    agent = Reference("Ai::Agent", column_name="ai_agent_id")
+    skill = Reference("Ai::Skill", column_name="ai_skill_id")
     created_at = TimestampField(precision=6, default=utcnow)
     is_active = BooleanField(default=True)
     priority = IntegerField(null=True, default=0)
@@ -63,7 +64,7 @@ class AgentSkill(PowernodeModel):
 class SelfChallenge(PowernodeModel):
     """Ai::SelfChallenge (table `ai_self_challenges`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_self_challenges")
+    account = Reference("Account", column_name="account_id")
     skill = Reference("Ai::Skill", column_name="ai_skill_id", null=True, backref="ai_self_challenges")
     challenge_id = StringField()
     challenge_prompt = TextField(null=True)
@@ -109,8 +110,8 @@ class SelfChallenge(PowernodeModel):
 class SkillComposition(PowernodeModel):
     """Ai::SkillComposition (table `ai_skill_compositions`)."""
 
-    component_skill = Reference("Ai::Skill", column_name="component_skill_id", backref="compositions_as_component")
-    composite_skill = Reference("Ai::Skill", column_name="composite_skill_id", backref="compositions_as_composite")
+    component_skill = Reference("Ai::Skill", column_name="component_skill_id")
+    composite_skill = Reference("Ai::Skill", column_name="composite_skill_id")
     composition_type = StringField(default="sequential")
     condition = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -140,7 +141,7 @@ class SkillComposition(PowernodeModel):
 class SkillConflict(PowernodeModel):
     """Ai::SkillConflict (table `ai_skill_conflicts`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_skill_conflicts")
+    account = Reference("Account", column_name="account_id")
     auto_resolvable = BooleanField(null=True, default=False)
     conflict_type = StringField()
     created_at = TimestampField(precision=6, default=utcnow)
@@ -155,8 +156,8 @@ class SkillConflict(PowernodeModel):
     resolved_by = Reference("User", column_name="resolved_by_id", null=True, index=False, backref="ai_skill_conflicts")
     severity = StringField()
     similarity_score = DoubleField(null=True)
-    skill_a = Reference("Ai::Skill", column_name="skill_a_id", backref="conflicts_as_a")
-    skill_b = Reference("Ai::Skill", column_name="skill_b_id", null=True, backref="conflicts_as_b")
+    skill_a = Reference("Ai::Skill", column_name="skill_a_id")
+    skill_b = Reference("Ai::Skill", column_name="skill_b_id", null=True)
     status = StringField(default="detected")
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -222,9 +223,9 @@ class SkillMutation(PowernodeModel):
 class SkillUsageRecord(PowernodeModel):
     """Ai::SkillUsageRecord (table `ai_skill_usage_records`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_skill_usage_records")
+    account = Reference("Account", column_name="account_id")
     ai_agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, index=False, backref="ai_skill_usage_records")
-    ai_skill = Reference("Ai::Skill", column_name="ai_skill_id", index=False, backref="usage_records")
+    ai_skill = Reference("Ai::Skill", column_name="ai_skill_id", index=False)
     confidence_delta = DoubleField(null=True)
     context_summary = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -259,7 +260,7 @@ class Skill(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", null=True, backref="ai_skills")
     activation_rules = JSONBField(null=True, default=dict)
-    ai_knowledge_base = Reference("Ai::KnowledgeBase", column_name="ai_knowledge_base_id", null=True, backref="ai_skills")
+    knowledge_base = Reference("Ai::KnowledgeBase", column_name="ai_knowledge_base_id", null=True, backref="ai_skills")
     category = StringField()
     commands = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -274,7 +275,7 @@ class Skill(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
     negative_usage_count = IntegerField(null=True, default=0)
-    parent_skill = Reference("Ai::Skill", column_name="parent_skill_id", null=True, backref="child_skills")
+    parent_skill = Reference("Ai::Skill", column_name="parent_skill_id", null=True)
     positive_usage_count = IntegerField(null=True, default=0)
     slug = StringField()
     status = StringField(null=True, default="active")
@@ -284,7 +285,20 @@ class Skill(PowernodeModel):
     usage_count = IntegerField(default=0)
     version = StringField(null=True, default="1.0.0")
 
-    component_skills = Through("compositions_as_composite", "component_skill")
+    # associations, in the platform's declaration order
+    mcp_servers = HasAndBelongsToMany("McpServer", join_table="ai_skills_mcp_servers", foreign_key="ai_skill_id", association_foreign_key="mcp_server_id")
+    child_skills = HasMany("Ai::Skill", foreign_key="parent_skill_id", dependent="nullify")
+    agent_skills = HasMany("Ai::AgentSkill", foreign_key="ai_skill_id", dependent="destroy")
+    agents = HasMany("Ai::Agent", through="agent_skills", source="agent")
+    knowledge_graph_node = HasOne("Ai::KnowledgeGraphNode", foreign_key="ai_skill_id", dependent="nullify")
+    versions = HasMany("Ai::SkillVersion", foreign_key="ai_skill_id", dependent="destroy")
+    usage_records = HasMany("Ai::SkillUsageRecord", foreign_key="ai_skill_id", dependent="destroy")
+    proposals = HasMany("Ai::SkillProposal", foreign_key="created_skill_id", dependent="nullify")
+    conflicts_as_a = HasMany("Ai::SkillConflict", foreign_key="skill_a_id", dependent="destroy")
+    conflicts_as_b = HasMany("Ai::SkillConflict", foreign_key="skill_b_id", dependent="nullify")
+    compositions_as_composite = HasMany("Ai::SkillComposition", foreign_key="composite_skill_id", dependent="destroy")
+    component_skills = HasMany("Ai::Skill", through="compositions_as_composite", source="component_skill")
+    compositions_as_component = HasMany("Ai::SkillComposition", foreign_key="component_skill_id", dependent="nullify")
 
     class Behaviour:
         validations = [

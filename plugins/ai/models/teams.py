@@ -10,6 +10,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil, Generated
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
@@ -30,8 +31,8 @@ from powernode.references import Reference
 class AgentTeamMember(PowernodeModel):
     """Ai::AgentTeamMember (table `ai_agent_team_members`)."""
 
-    agent = Reference("Ai::Agent", column_name="ai_agent_id", backref="agent_team_members", help_text="Agent assigned to this team role")
-    team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", backref="members", help_text="Team this member belongs to")
+    agent = Reference("Ai::Agent", column_name="ai_agent_id", help_text="Agent assigned to this team role")
+    team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", help_text="Team this member belongs to")
     capabilities = JSONBField(default=list, help_text="Specific capabilities this member provides to the team")
     created_at = TimestampField(precision=6, default=utcnow)
     is_dynamic = BooleanField(default=False)
@@ -75,7 +76,7 @@ class AgentTeamMember(PowernodeModel):
 class AgentTeam(PowernodeModel):
     """Ai::AgentTeam (table `ai_agent_teams`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_agent_teams", help_text="Account that owns this team")
+    account = Reference("Account", column_name="account_id", help_text="Account that owns this team")
     communication_pattern = StringField(null=True, default="hub_spoke")
     coordination_strategy = StringField(default="manager_worker", help_text="Coordination pattern: manager_worker, peer_to_peer, hybrid")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -96,6 +97,15 @@ class AgentTeam(PowernodeModel):
     team_type = StringField(default="hierarchical", help_text="Team coordination type: hierarchical, mesh, sequential, parallel")
     template_id = UUIDField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    members = HasMany("Ai::AgentTeamMember", foreign_key="ai_agent_team_id", dependent="destroy")
+    agents = HasMany("Ai::Agent", through="members", source="agent")
+    ai_team_roles = HasMany("Ai::TeamRole", foreign_key="agent_team_id", dependent="destroy")
+    ai_team_channels = HasMany("Ai::TeamChannel", foreign_key="agent_team_id", dependent="destroy")
+    team_executions = HasMany("Ai::TeamExecution", foreign_key="agent_team_id", dependent="destroy")
+    conversations = HasMany("Ai::Conversation", foreign_key="agent_team_id", dependent="nullify")
+    compound_learnings = HasMany("Ai::CompoundLearning", foreign_key="ai_agent_team_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -143,7 +153,7 @@ class AgentTeam(PowernodeModel):
 class TeamChannel(PowernodeModel):
     """Ai::TeamChannel (table `ai_team_channels`)."""
 
-    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id", backref="ai_team_channels")
+    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id")
     channel_type = StringField(default="broadcast")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -155,6 +165,10 @@ class TeamChannel(PowernodeModel):
     participant_roles = JSONBField(null=True, default=list)
     routing_rules = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    messages = HasMany("Ai::TeamMessage", foreign_key="channel_id", dependent="destroy")
+    chat_channels = HasMany("Chat::Channel", foreign_key="ai_team_channel_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -181,9 +195,9 @@ class TeamChannel(PowernodeModel):
 class TeamExecution(PowernodeModel):
     """Ai::TeamExecution (table `ai_team_executions`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_team_executions")
-    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id", backref="team_executions")
-    conversation = Reference("Ai::Conversation", column_name="ai_conversation_id", null=True, backref="team_executions")
+    account = Reference("Account", column_name="account_id")
+    agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id")
+    conversation = Reference("Ai::Conversation", column_name="ai_conversation_id", null=True)
     approval_decided_at = TimestampField(precision=6, null=True)
     approval_decided_by = Reference("User", column_name="approval_decided_by_id", null=True, index=False, backref="ai_team_executions")
     approval_decision = StringField(null=True)
@@ -214,6 +228,10 @@ class TeamExecution(PowernodeModel):
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_team_executions_by_triggered_by")
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run_id = UUIDField(null=True)
+
+    # associations, in the platform's declaration order
+    tasks = HasMany("Ai::TeamTask", foreign_key="team_execution_id", dependent="destroy")
+    messages = HasMany("Ai::TeamMessage", foreign_key="team_execution_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -250,11 +268,11 @@ class TeamMessage(PowernodeModel):
     """Ai::TeamMessage (table `ai_team_messages`)."""
 
     attachments = JSONBField(null=True, default=list)
-    channel = Reference("Ai::TeamChannel", column_name="channel_id", null=True, backref="messages")
+    channel = Reference("Ai::TeamChannel", column_name="channel_id", null=True)
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
-    from_role = Reference("Ai::TeamRole", column_name="from_role_id", null=True, backref="sent_messages")
-    in_reply_to = Reference("Ai::TeamMessage", column_name="in_reply_to_id", null=True, constraint=False, backref="replies")
+    from_role = Reference("Ai::TeamRole", column_name="from_role_id", null=True)
+    in_reply_to = Reference("Ai::TeamMessage", column_name="in_reply_to_id", null=True, constraint=False)
     message_type = StringField(default="task_update")
     metadata = JSONBField(null=True, default=dict)
     priority = StringField(null=True, default="normal")
@@ -264,10 +282,13 @@ class TeamMessage(PowernodeModel):
     sequence_number = IntegerField(null=True)
     structured_content = JSONBField(null=True, default=dict)
     task_id = UUIDField(null=True)
-    team_execution = Reference("Ai::TeamExecution", column_name="team_execution_id", null=True, backref="messages")
-    to_role = Reference("Ai::TeamRole", column_name="to_role_id", null=True, backref="received_messages")
+    team_execution = Reference("Ai::TeamExecution", column_name="team_execution_id", null=True)
+    to_role = Reference("Ai::TeamRole", column_name="to_role_id", null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="ai_team_messages")
+
+    # associations, in the platform's declaration order
+    replies = HasMany("Ai::TeamMessage", foreign_key="in_reply_to_id", dependent="nullify")
 
     class Behaviour:
         validations = [

@@ -24,7 +24,7 @@ from powernode.references import Reference
 class GuardrailConfig(PowernodeModel):
     """Ai::GuardrailConfig (table `ai_guardrail_configs`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_guardrail_configs")
+    account = Reference("Account", column_name="account_id")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_guardrail_configs")
     allow_agent_creation = BooleanField(null=True, default=False)
     allow_cross_team_ops = BooleanField(null=True, default=False)

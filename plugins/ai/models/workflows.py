@@ -23,6 +23,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany
 from powernode.behaviour.defaults import AttributeDefault, Default, FillNil, Generated
 from powernode.behaviour.validations import (
     Format,
@@ -52,7 +53,7 @@ from powernode.references import Reference
 class CodeReview(PowernodeModel):
     """Ai::CodeReview (table `ai_code_reviews`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_code_reviews")
+    account = Reference("Account", column_name="account_id")
     base_branch = StringField(null=True)
     commit_sha = StringField(null=True)
     completed_at = TimestampField(precision=6, null=True)
@@ -67,7 +68,7 @@ class CodeReview(PowernodeModel):
     lines_added = IntegerField(null=True, default=0)
     lines_removed = IntegerField(null=True, default=0)
     overall_rating = StringField(null=True)
-    pipeline_execution = Reference("Ai::PipelineExecution", column_name="pipeline_execution_id", null=True, backref="code_reviews")
+    pipeline_execution = Reference("Ai::PipelineExecution", column_name="pipeline_execution_id", null=True)
     pull_request_number = StringField(null=True)
     quality_metrics = JSONBField(null=True, default=dict)
     repository_id = UUIDField(null=True)
@@ -111,7 +112,7 @@ class CodeReview(PowernodeModel):
 class DeploymentRisk(PowernodeModel):
     """Ai::DeploymentRisk (table `ai_deployment_risks`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_deployment_risks")
+    account = Reference("Account", column_name="account_id")
     approval_request_id = UUIDField(null=True)
     assessed_at = TimestampField(precision=6, null=True)
     assessed_by = Reference("User", column_name="assessed_by_id", null=True, backref="ai_deployment_risks")
@@ -124,7 +125,7 @@ class DeploymentRisk(PowernodeModel):
     deployment_type = StringField()
     impact_analysis = JSONBField(null=True, default=dict)
     mitigations = JSONBField(null=True, default=list)
-    pipeline_execution = Reference("Ai::PipelineExecution", column_name="pipeline_execution_id", null=True, backref="deployment_risks")
+    pipeline_execution = Reference("Ai::PipelineExecution", column_name="pipeline_execution_id", null=True)
     recommendations = JSONBField(null=True, default=list)
     requires_approval = BooleanField(default=False)
     risk_factors = JSONBField(null=True, default=list)
@@ -175,13 +176,13 @@ class DeploymentRisk(PowernodeModel):
 class PipelineExecution(PowernodeModel):
     """Ai::PipelineExecution (table `ai_pipeline_executions`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_pipeline_executions")
+    account = Reference("Account", column_name="account_id")
     ai_analysis = JSONBField(null=True, default=dict)
     branch = StringField(null=True)
     commit_sha = StringField(null=True)
     completed_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
-    devops_installation = Reference("Ai::DevopsTemplateInstallation", column_name="devops_installation_id", null=True, backref="pipeline_executions")
+    devops_installation = Reference("Ai::DevopsTemplateInstallation", column_name="devops_installation_id", null=True)
     duration_ms = IntegerField(null=True)
     execution_id = StringField()
     input_data = JSONBField(null=True, default=dict)
@@ -197,6 +198,10 @@ class PipelineExecution(PowernodeModel):
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_pipeline_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run = Reference("Ai::WorkflowRun", column_name="workflow_run_id", null=True, backref="ai_pipeline_executions")
+
+    # associations, in the platform's declaration order
+    deployment_risks = HasMany("Ai::DeploymentRisk", foreign_key="pipeline_execution_id", dependent="nullify")
+    code_reviews = HasMany("Ai::CodeReview", foreign_key="pipeline_execution_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -249,7 +254,7 @@ class RecordedInteraction(PowernodeModel):
     recording_id = StringField()
     request_data = JSONBField(null=True, default=dict)
     response_data = JSONBField(null=True, default=dict)
-    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", backref="recorded_interactions")
+    sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
     sequence_number = IntegerField(null=True)
     source_workflow_run = Reference("Ai::WorkflowRun", column_name="source_workflow_run_id", null=True, backref="ai_recorded_interactions")
     tokens_input = IntegerField(null=True, default=0)
@@ -290,7 +295,7 @@ class SharedContextPool(PowernodeModel):
     """Ai::SharedContextPool (table `ai_shared_context_pools`)."""
 
     access_control = JSONBField(null=True, default=dict)
-    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade", backref="shared_context_pools")
+    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade")
     context_data = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_agent_id = StringField(null=True)
@@ -343,7 +348,7 @@ class SharedContextPool(PowernodeModel):
 class WorkflowApprovalToken(PowernodeModel):
     """Ai::WorkflowApprovalToken (table `ai_workflow_approval_tokens`)."""
 
-    ai_workflow_node_execution = Reference("Ai::WorkflowNodeExecution", column_name="ai_workflow_node_execution_id", index="idx_on_ai_workflow_node_execution_id_0389e52806", backref="approval_tokens")
+    node_execution = Reference("Ai::WorkflowNodeExecution", column_name="ai_workflow_node_execution_id", index="idx_on_ai_workflow_node_execution_id_0389e52806")
     created_at = TimestampField(precision=6, default=utcnow)
     email_sent_at = TimestampField(precision=6, null=True)
     expires_at = TimestampField(precision=6)
@@ -358,6 +363,7 @@ class WorkflowApprovalToken(PowernodeModel):
 
     class Behaviour:
         validations = [
+            Required("node_execution"),
             Presence("created_at", if_="has_created_at?"),
             Presence("expires_at", "recipient_email", "status", "token_digest"),
             Presence("updated_at", if_="has_updated_at?"),
@@ -367,7 +373,6 @@ class WorkflowApprovalToken(PowernodeModel):
                 with_=r"\A[a-zA-Z0-9.!\#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\Z",
             ),
             Uniqueness("token_digest"),
-            # not mirrored: presence node_execution (belongs_to not a reference here)
         ]
 
     class Meta:
@@ -386,7 +391,7 @@ class WorkflowApprovalToken(PowernodeModel):
 class WorkflowCheckpoint(PowernodeModel):
     """Ai::WorkflowCheckpoint (table `ai_workflow_checkpoints`)."""
 
-    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade", backref="checkpoints")
+    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade")
     checkpoint_id = StringField()
     checkpoint_type = StringField(default="node_completion")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -438,8 +443,8 @@ class WorkflowCheckpoint(PowernodeModel):
 class WorkflowCompensation(PowernodeModel):
     """Ai::WorkflowCompensation (table `ai_workflow_compensations`)."""
 
-    ai_workflow_node_execution = Reference("Ai::WorkflowNodeExecution", column_name="ai_workflow_node_execution_id", on_delete="cascade", index=False, backref="ai_workflow_compensations")
-    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade", index=False, backref="compensations")
+    node_execution = Reference("Ai::WorkflowNodeExecution", column_name="ai_workflow_node_execution_id", on_delete="cascade", index=False, backref="ai_workflow_compensations")
+    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade", index=False)
     compensation_action = JSONBField(default=dict)
     compensation_id = StringField()
     compensation_result = JSONBField(null=True, default=dict)
@@ -458,7 +463,7 @@ class WorkflowCompensation(PowernodeModel):
 
     class Behaviour:
         validations = [
-            Required("workflow_run"),
+            Required("node_execution", "workflow_run"),
             Presence(
                 "compensation_action",
                 "compensation_id",
@@ -486,7 +491,6 @@ class WorkflowCompensation(PowernodeModel):
                 greater_than_or_equal_to=0,
             ),
             Uniqueness("compensation_id"),
-            # not mirrored: presence node_execution (belongs_to not a reference here)
         ]
         create_defaults = [
             Generated("compensation_id", "token", 29),
@@ -504,7 +508,7 @@ class WorkflowCompensation(PowernodeModel):
 class WorkflowEdge(PowernodeModel):
     """Ai::WorkflowEdge (table `ai_workflow_edges`)."""
 
-    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id", backref="workflow_edges")
+    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id")
     condition = JSONBField(default=dict)
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -518,6 +522,10 @@ class WorkflowEdge(PowernodeModel):
     target_handle = StringField(50, null=True)
     target_node_id = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    source_node = BelongsTo("Ai::WorkflowNode", foreign_key="source_node_id", primary_key="node_id")
+    target_node = BelongsTo("Ai::WorkflowNode", foreign_key="target_node_id", primary_key="node_id")
 
     class Behaviour:
         validations = [
@@ -558,8 +566,8 @@ class WorkflowNodeExecution(PowernodeModel):
     """Ai::WorkflowNodeExecution (table `ai_workflow_node_executions`)."""
 
     agent_execution = Reference("Ai::AgentExecution", column_name="ai_agent_execution_id", null=True, backref="ai_workflow_node_executions")
-    node = Reference("Ai::WorkflowNode", column_name="ai_workflow_node_id", backref="node_executions")
-    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", backref="node_executions")
+    node = Reference("Ai::WorkflowNode", column_name="ai_workflow_node_id")
+    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id")
     cancelled_at = TimestampField(precision=6, null=True)
     completed_at = TimestampField(precision=6, null=True)
     configuration_snapshot = JSONBField(default=dict)
@@ -578,6 +586,10 @@ class WorkflowNodeExecution(PowernodeModel):
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    run_logs = HasMany("Ai::WorkflowRunLog", foreign_key="ai_workflow_node_execution_id", dependent="destroy")
+    approval_tokens = HasMany("Ai::WorkflowApprovalToken", foreign_key="ai_workflow_node_execution_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -621,7 +633,7 @@ class WorkflowNodeExecution(PowernodeModel):
 class WorkflowNode(PowernodeModel):
     """Ai::WorkflowNode (table `ai_workflow_nodes`)."""
 
-    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id", backref="workflow_nodes")
+    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id")
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -639,10 +651,15 @@ class WorkflowNode(PowernodeModel):
     plugin_id = UUIDField(null=True)
     position = JSONBField(default=dict)
     retry_count = IntegerField(null=True, default=0)
-    shared_prompt_template = Reference("Shared::PromptTemplate", column_name="shared_prompt_template_id", null=True, on_delete="nullify", backref="ai_workflow_nodes")
+    shared_prompt_template = Reference("Shared::PromptTemplate", column_name="shared_prompt_template_id", null=True, on_delete="nullify")
     timeout_seconds = IntegerField(null=True, default=300)
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_rules = JSONBField(default=dict)
+
+    # associations, in the platform's declaration order
+    node_executions = HasMany("Ai::WorkflowNodeExecution", foreign_key="ai_workflow_node_id", dependent="destroy")
+    source_edges = HasMany("Ai::WorkflowEdge", foreign_key="source_node_id", primary_key="node_id", dependent="destroy")
+    target_edges = HasMany("Ai::WorkflowEdge", foreign_key="target_node_id", primary_key="node_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -690,8 +707,8 @@ class WorkflowNode(PowernodeModel):
 class WorkflowRunLog(PowernodeModel):
     """Ai::WorkflowRunLog (table `ai_workflow_run_logs`)."""
 
-    ai_workflow_node_execution = Reference("Ai::WorkflowNodeExecution", column_name="ai_workflow_node_execution_id", null=True, backref="run_logs")
-    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", backref="run_logs")
+    node_execution = Reference("Ai::WorkflowNodeExecution", column_name="ai_workflow_node_execution_id", null=True)
+    workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id")
     context_data = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     event_type = StringField()
@@ -747,9 +764,9 @@ class WorkflowRun(PowernodeModel):
     a2a_artifacts = JSONBField(null=True, default=list)
     a2a_context_id = UUIDField(null=True)
     a2a_task = Reference("Ai::A2aTask", column_name="a2a_task_id", null=True, on_delete="nullify", index=False, backref="ai_workflow_runs")
-    account = Reference("Account", column_name="account_id", backref="ai_workflow_runs")
-    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id", backref="workflow_runs")
-    trigger = Reference("Ai::WorkflowTrigger", column_name="ai_workflow_trigger_id", null=True, backref="workflow_runs")
+    account = Reference("Account", column_name="account_id")
+    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id")
+    trigger = Reference("Ai::WorkflowTrigger", column_name="ai_workflow_trigger_id", null=True)
     cancelled_at = TimestampField(precision=6, null=True)
     completed_at = TimestampField(precision=6, null=True)
     completed_nodes = IntegerField(default=0)
@@ -771,6 +788,14 @@ class WorkflowRun(PowernodeModel):
     trigger_type = StringField()
     triggered_by_user = Reference("User", column_name="triggered_by_user_id", null=True, backref="ai_workflow_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    node_executions = HasMany("Ai::WorkflowNodeExecution", foreign_key="ai_workflow_run_id", dependent="destroy")
+    run_logs = HasMany("Ai::WorkflowRunLog", foreign_key="ai_workflow_run_id", dependent="destroy")
+    checkpoints = HasMany("Ai::WorkflowCheckpoint", foreign_key="ai_workflow_run_id", dependent="destroy")
+    a2a_tasks = HasMany("Ai::A2aTask", foreign_key="ai_workflow_run_id", dependent="destroy")
+    shared_context_pools = HasMany("Ai::SharedContextPool", foreign_key="ai_workflow_run_id", dependent="destroy")
+    compensations = HasMany("Ai::WorkflowCompensation", foreign_key="ai_workflow_run_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -826,7 +851,7 @@ class WorkflowRun(PowernodeModel):
 class WorkflowSchedule(PowernodeModel):
     """Ai::WorkflowSchedule (table `ai_workflow_schedules`)."""
 
-    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id", backref="workflow_schedules")
+    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id")
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", backref="ai_workflow_schedules")
@@ -990,7 +1015,7 @@ class WorkflowTemplate(PowernodeModel):
 class WorkflowTrigger(PowernodeModel):
     """Ai::WorkflowTrigger (table `ai_workflow_triggers`)."""
 
-    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id", backref="workflow_triggers")
+    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id")
     conditions = JSONBField(default=dict)
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1006,6 +1031,10 @@ class WorkflowTrigger(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_secret = StringField(null=True)
     webhook_url = StringField(2048, null=True)
+
+    # associations, in the platform's declaration order
+    workflow_runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_trigger_id", dependent="nullify")
+    git_workflow_triggers = HasMany("Devops::GitWorkflowTrigger", foreign_key="ai_workflow_trigger_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -1051,7 +1080,7 @@ class WorkflowTrigger(PowernodeModel):
 class WorkflowVariable(PowernodeModel):
     """Ai::WorkflowVariable (table `ai_workflow_variables`)."""
 
-    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id", backref="workflow_variables")
+    workflow = Reference("Ai::Workflow", column_name="ai_workflow_id")
     created_at = TimestampField(precision=6, default=utcnow)
     default_value = JSONBField(null=True)
     description = TextField(null=True)
@@ -1110,7 +1139,7 @@ class WorkflowVariable(PowernodeModel):
 class Workflow(PowernodeModel):
     """Ai::Workflow (table `ai_workflows`)."""
 
-    account = Reference("Account", column_name="account_id", backref="ai_workflows")
+    account = Reference("Account", column_name="account_id")
     change_summary = TextField(null=True)
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1126,7 +1155,7 @@ class Workflow(PowernodeModel):
     mcp_tool_requirements = JSONBField(default=list, help_text="Array of required MCP tools for workflow execution")
     metadata = JSONBField(default=dict)
     name = StringField(255)
-    parent_version = Reference("Ai::Workflow", column_name="parent_version_id", null=True, on_delete="nullify", backref="child_versions")
+    parent_version = Reference("Ai::Workflow", column_name="parent_version_id", null=True, on_delete="nullify")
     published_at = TimestampField(precision=6, null=True)
     slug = StringField(150)
     status = StringField(default="draft")
@@ -1136,6 +1165,22 @@ class Workflow(PowernodeModel):
     version_metadata = JSONBField(null=True, default=dict)
     visibility = StringField(default="private")
     workflow_type = StringField(20, default="ai")
+
+    # associations, in the platform's declaration order
+    workflow_nodes = HasMany("Ai::WorkflowNode", foreign_key="ai_workflow_id", dependent="destroy")
+    workflow_edges = HasMany("Ai::WorkflowEdge", foreign_key="ai_workflow_id", dependent="destroy")
+    workflow_variables = HasMany("Ai::WorkflowVariable", foreign_key="ai_workflow_id", dependent="destroy")
+    workflow_triggers = HasMany("Ai::WorkflowTrigger", foreign_key="ai_workflow_id", dependent="destroy")
+    workflow_runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_id", dependent="destroy")
+    workflow_schedules = HasMany("Ai::WorkflowSchedule", foreign_key="ai_workflow_id", dependent="destroy")
+    workflow_validations = HasMany("WorkflowValidation", foreign_key="workflow_id", dependent="destroy")
+    child_versions = HasMany("Ai::Workflow", foreign_key="parent_version_id", dependent="nullify")
+    nodes = HasMany("Ai::WorkflowNode", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    edges = HasMany("Ai::WorkflowEdge", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    variables = HasMany("Ai::WorkflowVariable", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    triggers = HasMany("Ai::WorkflowTrigger", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    schedules = HasMany("Ai::WorkflowSchedule", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
 
     class Behaviour:
         validations = [

@@ -12,6 +12,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import BelongsTo, HasMany
 from powernode.behaviour.credentials import EncryptedCredentials
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
@@ -43,7 +44,7 @@ from powernode.references import Reference
 class AccountGitWebhookConfig(PowernodeModel):
     """Devops::AccountGitWebhookConfig (table `account_git_webhook_configs`)."""
 
-    account = Reference("Account", column_name="account_id", backref="account_git_webhook_configs")
+    account = Reference("Account", column_name="account_id")
     branch_filter = StringField(null=True)
     branch_filter_type = StringField(null=True, default="none")
     content_type = StringField(default="application/json")
@@ -125,7 +126,7 @@ class AccountGitWebhookConfig(PowernodeModel):
 class AiConfig(PowernodeModel):
     """Devops::AiConfig (table `devops_ai_configs`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="devops_ai_configs")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
     config_type = StringField(50)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", backref="devops_ai_configs")
@@ -217,7 +218,7 @@ class AiConfig(PowernodeModel):
 class IntegrationCredential(PowernodeModel):
     """Devops::IntegrationCredential (table `devops_integration_credentials`)."""
 
-    account = Reference("Account", column_name="account_id", backref="devops_integration_credentials")
+    account = Reference("Account", column_name="account_id")
     consecutive_failures = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, backref="devops_integration_credentials")
@@ -240,6 +241,9 @@ class IntegrationCredential(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_status = StringField(null=True)
     vault_path = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    instances = HasMany("Devops::IntegrationInstance", foreign_key="integration_credential_id", dependent="nullify")
 
     class Behaviour:
         credentials = EncryptedCredentials("credentials", column="encrypted_credentials", namespace="devops")
@@ -290,6 +294,9 @@ class PortAllocation(PowernodeModel):
     status = StringField(default="active")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # associations, in the platform's declaration order
+    allocatable = BelongsTo(polymorphic=True, foreign_key="allocatable_id", foreign_type="allocatable_type")
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -322,7 +329,7 @@ class PortAllocation(PowernodeModel):
 class ResourceQuota(PowernodeModel):
     """Devops::ResourceQuota (table `devops_resource_quotas`)."""
 
-    account = Reference("Account", column_name="account_id", unique=True, backref="devops_resource_quota")
+    account = Reference("Account", column_name="account_id", unique=True)
     allow_network_access = BooleanField(null=True, default=False)
     allow_overage = BooleanField(null=True, default=False)
     allowed_egress_domains = JSONBField(null=True, default=list)
@@ -370,7 +377,7 @@ class SwarmEvent(PowernodeModel):
     acknowledged = BooleanField(null=True, default=False)
     acknowledged_at = TimestampField(precision=6, null=True)
     acknowledged_by = Reference("User", column_name="acknowledged_by_id", null=True, backref="devops_swarm_events")
-    cluster = Reference("Devops::SwarmCluster", column_name="cluster_id", backref="swarm_events")
+    cluster = Reference("Devops::SwarmCluster", column_name="cluster_id")
     created_at = TimestampField(precision=6, default=utcnow)
     event_type = StringField()
     message = TextField()
@@ -411,7 +418,7 @@ class SwarmNode(PowernodeModel):
 
     architecture = StringField(null=True)
     availability = StringField(default="active")
-    cluster = Reference("Devops::SwarmCluster", column_name="cluster_id", backref="swarm_nodes")
+    cluster = Reference("Devops::SwarmCluster", column_name="cluster_id")
     cpu_count = IntegerField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     docker_node_id = StringField()

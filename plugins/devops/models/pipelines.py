@@ -14,6 +14,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
 from powernode.behaviour.validations import (
@@ -45,8 +46,8 @@ class PipelineRepository(PowernodeModel):
     """Devops::PipelineRepository (table `devops_pipeline_repositories`)."""
 
     created_at = TimestampField(precision=6, default=utcnow)
-    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade", backref="pipeline_repositories")
-    repository = Reference("Devops::GitRepository", column_name="git_repository_id", on_delete="cascade", index="idx_pipeline_repos_on_git_repository_id", backref="devops_pipeline_repositories")
+    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade")
+    repository = Reference("Devops::GitRepository", column_name="git_repository_id", on_delete="cascade", index="idx_pipeline_repos_on_git_repository_id")
     overrides = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -72,7 +73,7 @@ class PipelineRun(PowernodeModel):
     artifacts = JSONBField(default=list)
     completed_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
-    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade", backref="runs")
+    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade")
     duration_seconds = IntegerField(null=True)
     error_message = TextField(null=True)
     external_run_id = StringField(null=True)
@@ -85,6 +86,9 @@ class PipelineRun(PowernodeModel):
     trigger_type = StringField()
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, on_delete="nullify", backref="devops_pipeline_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    step_executions = HasMany("Devops::StepExecution", foreign_key="devops_pipeline_run_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -121,16 +125,19 @@ class PipelineStep(PowernodeModel):
     configuration = JSONBField(default=dict)
     continue_on_error = BooleanField(default=False)
     created_at = TimestampField(precision=6, default=utcnow)
-    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade", backref="pipeline_steps")
+    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade")
     inputs = JSONBField(default=dict)
     is_active = BooleanField(default=True)
     name = StringField()
     outputs = JSONBField(default=list)
     position = IntegerField(default=0)
     requires_approval = BooleanField(default=False, help_text="When true, step execution pauses and sends notifications for manual approval")
-    shared_prompt_template = Reference("Shared::PromptTemplate", column_name="shared_prompt_template_id", null=True, on_delete="nullify", backref="devops_pipeline_steps")
+    shared_prompt_template = Reference("Shared::PromptTemplate", column_name="shared_prompt_template_id", null=True, on_delete="nullify")
     step_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    executions = HasMany("Devops::StepExecution", foreign_key="devops_pipeline_step_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -155,7 +162,7 @@ class PipelineStep(PowernodeModel):
 class PipelineTemplate(PowernodeModel):
     """Devops::PipelineTemplate (table `devops_pipeline_templates`)."""
 
-    account = Reference("Account", column_name="account_id", constraint=False, backref="devops_pipeline_templates")
+    account = Reference("Account", column_name="account_id", constraint=False)
     category = StringField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, constraint=False, backref="devops_pipeline_templates")
@@ -250,13 +257,13 @@ class PipelineTemplate(PowernodeModel):
 class Pipeline(PowernodeModel):
     """Devops::Pipeline (table `devops_pipelines`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="devops_pipelines")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
     ai_provider = Reference("Ai::Provider", column_name="ai_provider_id", null=True, on_delete="nullify", backref="devops_pipelines")
     allow_concurrent = BooleanField(default=False)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", backref="devops_pipelines")
     description = TextField(null=True)
-    provider = Reference("Devops::Provider", column_name="devops_provider_id", null=True, on_delete="restrict", backref="pipelines")
+    provider = Reference("Devops::Provider", column_name="devops_provider_id", null=True, on_delete="restrict")
     environment = JSONBField(default=dict)
     features = JSONBField(default=dict)
     is_active = BooleanField(default=True)
@@ -273,6 +280,13 @@ class Pipeline(PowernodeModel):
     triggers = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(default=1)
+
+    # associations, in the platform's declaration order
+    pipeline_steps = HasMany("Devops::PipelineStep", foreign_key="devops_pipeline_id", dependent="destroy")
+    runs = HasMany("Devops::PipelineRun", foreign_key="devops_pipeline_id", dependent="destroy")
+    schedules = HasMany("Devops::Schedule", foreign_key="devops_pipeline_id", dependent="destroy")
+    pipeline_repositories = HasMany("Devops::PipelineRepository", foreign_key="devops_pipeline_id", dependent="destroy")
+    repositories = HasMany("Devops::GitRepository", through="pipeline_repositories", source="repository")
 
     class Behaviour:
         validations = [
@@ -304,7 +318,7 @@ class Pipeline(PowernodeModel):
 class Provider(PowernodeModel):
     """Devops::Provider (table `devops_providers`)."""
 
-    account = Reference("Account", column_name="account_id", on_delete="cascade", backref="devops_providers")
+    account = Reference("Account", column_name="account_id", on_delete="cascade")
     api_version = StringField(null=True, default="v1")
     base_url = StringField()
     capabilities = JSONBField(default=list)
@@ -319,6 +333,10 @@ class Provider(PowernodeModel):
     name = StringField()
     provider_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    repositories = HasMany("Devops::GitRepository", foreign_key="devops_provider_id", dependent="destroy")
+    pipelines = HasMany("Devops::Pipeline", foreign_key="devops_provider_id", dependent="restrict_with_error")
 
     class Behaviour:
         validations = [
@@ -346,7 +364,7 @@ class Schedule(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", backref="devops_schedules")
     cron_expression = StringField()
-    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade", backref="schedules")
+    pipeline = Reference("Devops::Pipeline", column_name="devops_pipeline_id", on_delete="cascade")
     inputs = JSONBField(default=dict)
     is_active = BooleanField(default=True)
     last_run_at = TimestampField(precision=6, null=True)
@@ -384,7 +402,7 @@ class StepApprovalToken(PowernodeModel):
     responded_by = Reference("User", column_name="responded_by_id", null=True, backref="devops_step_approval_tokens_by_responded_by")
     response_comment = TextField(null=True)
     status = StringField(default="pending")
-    step_execution = Reference("Devops::StepExecution", column_name="step_execution_id", backref="approval_tokens")
+    step_execution = Reference("Devops::StepExecution", column_name="step_execution_id")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -420,8 +438,8 @@ class StepExecution(PowernodeModel):
 
     completed_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
-    pipeline_run = Reference("Devops::PipelineRun", column_name="devops_pipeline_run_id", on_delete="cascade", backref="step_executions")
-    pipeline_step = Reference("Devops::PipelineStep", column_name="devops_pipeline_step_id", on_delete="cascade", backref="executions")
+    pipeline_run = Reference("Devops::PipelineRun", column_name="devops_pipeline_run_id", on_delete="cascade")
+    pipeline_step = Reference("Devops::PipelineStep", column_name="devops_pipeline_step_id", on_delete="cascade")
     duration_seconds = IntegerField(null=True)
     error_message = TextField(null=True)
     logs = TextField(null=True)
@@ -429,6 +447,9 @@ class StepExecution(PowernodeModel):
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    approval_tokens = HasMany("Devops::StepApprovalToken", foreign_key="step_execution_id", dependent="destroy")
 
     class Behaviour:
         validations = [

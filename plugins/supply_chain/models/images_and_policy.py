@@ -11,6 +11,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
@@ -33,8 +34,8 @@ class ContainerImage(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_container_images")
     architecture = StringField(null=True)
-    attestation = Reference("SupplyChain::Attestation", column_name="attestation_id", null=True, backref="container_images")
-    base_image = Reference("SupplyChain::ContainerImage", column_name="base_image_id", null=True, backref="derived_images")
+    attestation = Reference("SupplyChain::Attestation", column_name="attestation_id", null=True)
+    base_image = Reference("SupplyChain::ContainerImage", column_name="base_image_id", null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     critical_vuln_count = IntegerField(default=0)
     deployment_contexts = JSONBField(default=list)
@@ -57,6 +58,11 @@ class ContainerImage(PowernodeModel):
     status = StringField(default="unverified")
     tag = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    derived_images = HasMany("SupplyChain::ContainerImage", foreign_key="base_image_id", dependent="nullify")
+    vulnerability_scans = HasMany("SupplyChain::VulnerabilityScan", foreign_key="container_image_id", dependent="destroy")
+    file_objects = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -165,11 +171,11 @@ class LicenseDetection(PowernodeModel):
     detection_source = StringField(default="manifest")
     file_path = StringField(null=True)
     is_primary = BooleanField(default=True)
-    license = Reference("SupplyChain::License", column_name="license_id", null=True, index="idx_license_detections_license", backref="license_detections")
+    license = Reference("SupplyChain::License", column_name="license_id", null=True, index="idx_license_detections_license")
     license_text_snippet = TextField(null=True)
     metadata = JSONBField(default=dict)
     requires_review = BooleanField(default=False)
-    sbom_component = Reference("SupplyChain::SbomComponent", column_name="sbom_component_id", on_delete="cascade", index="idx_license_detections_component", backref="license_detections")
+    sbom_component = Reference("SupplyChain::SbomComponent", column_name="sbom_component_id", on_delete="cascade", index="idx_license_detections_component")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Behaviour:
@@ -218,6 +224,9 @@ class LicensePolicy(PowernodeModel):
     priority = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # associations, in the platform's declaration order
+    license_violations = HasMany("SupplyChain::LicenseViolation", foreign_key="license_policy_id", dependent="destroy")
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -263,11 +272,11 @@ class LicenseViolation(PowernodeModel):
     exception_reason = TextField(null=True)
     exception_requested = BooleanField(default=False)
     exception_status = StringField(null=True)
-    license = Reference("SupplyChain::License", column_name="license_id", null=True, backref="license_violations")
-    license_policy = Reference("SupplyChain::LicensePolicy", column_name="license_policy_id", backref="license_violations")
+    license = Reference("SupplyChain::License", column_name="license_id", null=True)
+    license_policy = Reference("SupplyChain::LicensePolicy", column_name="license_policy_id")
     metadata = JSONBField(default=dict)
-    sbom_component = Reference("SupplyChain::SbomComponent", column_name="sbom_component_id", backref="license_violations")
-    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", index="idx_license_violations_sbom", backref="license_violations")
+    sbom_component = Reference("SupplyChain::SbomComponent", column_name="sbom_component_id")
+    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", index="idx_license_violations_sbom")
     severity = StringField(default="high")
     status = StringField(default="open")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -334,6 +343,11 @@ class License(PowernodeModel):
     spdx_id = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    license_detections = HasMany("SupplyChain::LicenseDetection", foreign_key="license_id", dependent="nullify")
+    license_violations = HasMany("SupplyChain::LicenseViolation", foreign_key="license_id", dependent="nullify")
+    attributions = HasMany("SupplyChain::Attribution", foreign_key="license_id", dependent="nullify")
 
     class Behaviour:
         validations = [

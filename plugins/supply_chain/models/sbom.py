@@ -9,6 +9,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany, HasOne
 from powernode.behaviour.defaults import FillNil, Generated
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
@@ -45,10 +46,16 @@ class SbomComponent(PowernodeModel):
     properties = JSONBField(default=dict)
     purl = StringField()
     risk_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
-    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", on_delete="cascade", backref="components")
+    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", on_delete="cascade")
     scope_ = StringField(column_name="scope", null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    vulnerabilities = HasMany("SupplyChain::SbomVulnerability", foreign_key="component_id", dependent="destroy")
+    license_detections = HasMany("SupplyChain::LicenseDetection", foreign_key="sbom_component_id", dependent="destroy")
+    license_violations = HasMany("SupplyChain::LicenseViolation", foreign_key="sbom_component_id", dependent="destroy")
+    attribution = HasOne("SupplyChain::Attribution", foreign_key="sbom_component_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -92,7 +99,7 @@ class SbomDiff(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="supply_chain_sbom_diffs")
     added_components = JSONBField(default=list)
     added_count = IntegerField(default=0)
-    base_sbom = Reference("SupplyChain::Sbom", column_name="base_sbom_id", backref="base_diffs")
+    base_sbom = Reference("SupplyChain::Sbom", column_name="base_sbom_id")
     created_at = TimestampField(precision=6, default=utcnow)
     metadata = JSONBField(default=dict)
     new_vulnerabilities = JSONBField(default=list)
@@ -100,7 +107,7 @@ class SbomDiff(PowernodeModel):
     removed_count = IntegerField(default=0)
     resolved_vulnerabilities = JSONBField(default=list)
     risk_delta = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
-    target_sbom = Reference("SupplyChain::Sbom", column_name="target_sbom_id", backref="target_diffs")
+    target_sbom = Reference("SupplyChain::Sbom", column_name="target_sbom_id")
     updated_at = TimestampField(precision=6, default=utcnow)
     updated_components = JSONBField(default=list)
     updated_count = IntegerField(default=0)
@@ -126,7 +133,7 @@ class SbomVulnerability(PowernodeModel):
     """SupplyChain::SbomVulnerability (table `supply_chain_sbom_vulnerabilities`)."""
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_sbom_vulnerabilities")
-    component = Reference("SupplyChain::SbomComponent", column_name="component_id", on_delete="cascade", backref="vulnerabilities")
+    component = Reference("SupplyChain::SbomComponent", column_name="component_id", on_delete="cascade")
     context_factors = JSONBField(default=dict)
     contextual_score = DecimalField(max_digits=4, decimal_places=2, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -143,7 +150,7 @@ class SbomVulnerability(PowernodeModel):
     published_at = TimestampField(precision=6, null=True)
     references = JSONBField(default=list)
     remediation_status = StringField(default="open")
-    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", on_delete="cascade", backref="vulnerabilities")
+    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", on_delete="cascade")
     severity = StringField(default="unknown")
     source = StringField(default="nvd")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -207,7 +214,7 @@ class Sbom(PowernodeModel):
     document = JSONBField(default=dict)
     document_hash = StringField(null=True)
     format = StringField(default="cyclonedx_1_5")
-    git_repository = Reference("Devops::GitRepository", column_name="git_repository_id", null=True, on_delete="nullify", index="idx_sboms_git_repository_id", backref="sboms")
+    git_repository = Reference("Devops::GitRepository", column_name="git_repository_id", null=True, on_delete="nullify", index="idx_sboms_git_repository_id")
     metadata = JSONBField(default=dict)
     name = StringField(null=True)
     ntia_minimum_compliant = BooleanField(default=False)
@@ -220,6 +227,19 @@ class Sbom(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(null=True)
     vulnerability_count = IntegerField(default=0)
+
+    # associations, in the platform's declaration order
+    # not navigable: belongs_to :repository (Devops::Repository): Devops::Repository has no table
+    components = HasMany("SupplyChain::SbomComponent", foreign_key="sbom_id", dependent="destroy")
+    vulnerabilities = HasMany("SupplyChain::SbomVulnerability", foreign_key="sbom_id", dependent="destroy")
+    attestations = HasMany("SupplyChain::Attestation", foreign_key="sbom_id", dependent="nullify")
+    remediation_plans = HasMany("SupplyChain::RemediationPlan", foreign_key="sbom_id", dependent="destroy")
+    license_violations = HasMany("SupplyChain::LicenseViolation", foreign_key="sbom_id", dependent="destroy")
+    reports = HasMany("SupplyChain::Report", foreign_key="sbom_id", dependent="nullify")
+    base_diffs = HasMany("SupplyChain::SbomDiff", foreign_key="base_sbom_id", dependent="destroy")
+    target_diffs = HasMany("SupplyChain::SbomDiff", foreign_key="target_sbom_id", dependent="destroy")
+    # not navigable: has_many :diffs (SupplyChain::SbomDiff): SupplyChain::SbomDiff's table has no column sbom_id
+    file_objects = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify")
 
     class Behaviour:
         validations = [

@@ -10,6 +10,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil, Generated
 from powernode.behaviour.validations import (
     Format,
@@ -46,7 +47,7 @@ class ScanExecution(PowernodeModel):
     logs = TextField(null=True)
     metadata = JSONBField(default=dict)
     output_data = JSONBField(default=dict)
-    scan_instance = Reference("SupplyChain::ScanInstance", column_name="scan_instance_id", on_delete="cascade", backref="executions")
+    scan_instance = Reference("SupplyChain::ScanInstance", column_name="scan_instance_id", on_delete="cascade")
     started_at = TimestampField(precision=6, null=True)
     status = StringField(default="pending")
     trigger_type = StringField(default="manual")
@@ -98,11 +99,14 @@ class ScanInstance(PowernodeModel):
     metadata = JSONBField(default=dict)
     name = StringField()
     next_execution_at = TimestampField(precision=6, null=True)
-    scan_template = Reference("SupplyChain::ScanTemplate", column_name="scan_template_id", backref="scan_instances")
+    scan_template = Reference("SupplyChain::ScanTemplate", column_name="scan_template_id")
     schedule_cron = StringField(null=True)
     status = StringField(default="active")
     success_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # associations, in the platform's declaration order
+    executions = HasMany("SupplyChain::ScanExecution", foreign_key="scan_instance_id", dependent="destroy")
 
     class Behaviour:
         validations = [
@@ -162,6 +166,9 @@ class ScanTemplate(PowernodeModel):
     supported_ecosystems = JSONBField(default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(default="1.0.0")
+
+    # associations, in the platform's declaration order
+    scan_instances = HasMany("SupplyChain::ScanInstance", foreign_key="scan_template_id", dependent="restrict_with_error")
 
     class Behaviour:
         validations = [
@@ -255,7 +262,7 @@ class VulnerabilityScan(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="supply_chain_vulnerability_scans")
     completed_at = TimestampField(precision=6, null=True)
-    container_image = Reference("SupplyChain::ContainerImage", column_name="container_image_id", on_delete="cascade", backref="vulnerability_scans")
+    container_image = Reference("SupplyChain::ContainerImage", column_name="container_image_id", on_delete="cascade")
     created_at = TimestampField(precision=6, default=utcnow)
     critical_count = IntegerField(default=0)
     duration_ms = IntegerField(null=True)

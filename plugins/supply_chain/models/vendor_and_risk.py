@@ -11,6 +11,7 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.associations import HasMany
 from powernode.behaviour.defaults import FillNil, Generated
 from powernode.behaviour.validations import (
     Format,
@@ -101,7 +102,7 @@ class RemediationPlan(PowernodeModel):
     generated_pr_url = StringField(null=True)
     metadata = JSONBField(default=dict)
     plan_type = StringField(default="manual")
-    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", index="idx_remediation_plans_sbom", backref="remediation_plans")
+    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", index="idx_remediation_plans_sbom")
     status = StringField(default="draft")
     summary = TextField(null=True)
     target_vulnerabilities = JSONBField(default=list)
@@ -164,7 +165,7 @@ class Report(PowernodeModel):
     name = StringField()
     parameters = JSONBField(default=dict)
     report_type = StringField()
-    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", null=True, backref="reports")
+    sbom = Reference("SupplyChain::Sbom", column_name="sbom_id", null=True)
     status = StringField(default="pending")
     summary = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -224,7 +225,10 @@ class RiskAssessment(PowernodeModel):
     summary = TextField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     valid_until = TimestampField(precision=6, null=True)
-    vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade", backref="risk_assessments")
+    vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade")
+
+    # associations, in the platform's declaration order
+    questionnaire_responses = HasMany("SupplyChain::QuestionnaireResponse", foreign_key="risk_assessment_id", dependent="nullify")
 
     class Behaviour:
         validations = [
@@ -281,7 +285,7 @@ class VendorMonitoringEvent(PowernodeModel):
     source = StringField(default="internal")
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
-    vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade", backref="monitoring_events")
+    vendor = Reference("SupplyChain::Vendor", column_name="vendor_id", on_delete="cascade")
 
     class Behaviour:
         validations = [
@@ -346,6 +350,12 @@ class Vendor(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     vendor_type = StringField(default="saas")
     website = StringField(null=True)
+
+    # associations, in the platform's declaration order
+    risk_assessments = HasMany("SupplyChain::RiskAssessment", foreign_key="vendor_id", dependent="destroy")
+    questionnaire_responses = HasMany("SupplyChain::QuestionnaireResponse", foreign_key="vendor_id", dependent="destroy")
+    monitoring_events = HasMany("SupplyChain::VendorMonitoringEvent", foreign_key="vendor_id", dependent="destroy")
+    file_objects = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify")
 
     class Behaviour:
         validations = [

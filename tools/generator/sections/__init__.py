@@ -5,6 +5,6 @@ A section is a module with `contribute(parts, writer)`: `parts` is the class's
 `writer` its `ModelWriter` (the catalog, the references, the other writers).
 They run in the order of `SECTIONS`, so that names claimed first keep them.
 """
-from . import defaults, through, validations, values
+from . import associations, defaults, validations, values
 
-SECTIONS = [through, values, validations, defaults]
+SECTIONS = [associations, values, validations, defaults]
