@@ -7,8 +7,9 @@
     acme = Account.create(name="Acme")
 """
 from .binding import binding, current_database
-from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidValue, MigrationFailed,
-                     MissingExtension, PowernodeError, UnknownNamespace, ValidationError)
+from .behaviour.names import check_unshadowed
+from .errors import (ConfigurationError, DatabaseUnavailable, DeclarationError, InvalidTransition, InvalidValue,
+                     MigrationFailed, MissingExtension, PowernodeError, UnknownNamespace, ValidationError)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace
 from .plugins import installed
@@ -20,10 +21,11 @@ __all__ = [
     "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "models",
     "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference", "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
-    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError",
+    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError", "InvalidTransition",
 ]
 
 registry.listeners.append(binding.bind)  # models that load after connect() join its database
+registry.listeners.append(check_unshadowed)  # no back-reference hides a scope or an event
 
 
 def connect(url=None, namespaces=None, load_models=True):

@@ -13,6 +13,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.scopes import Scope
 from powernode.fields import (
     BigIntegerField,
     BooleanField,
@@ -61,6 +63,13 @@ class ArticleView(PowernodeModel):
     user = Reference("User", column_name="user_id", null=True, index="idx_kb_article_views_on_user_id", backref="knowledge_base_article_views")
     viewed_at = TimestampField(precision=6)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    anonymous = Scope(lambda m, q: q.where(m.user.is_null()))
+    authenticated = Scope(lambda m, q: q.where(m.user.is_null(False)))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    unique_sessions = Scope(lambda m, q: q.select(m.session_id).distinct().where(m.session_id.is_null(False)))
+    unique_users = Scope(lambda m, q: q.select(m.user).distinct().where(m.user.is_null(False)))
+
     class Meta:
         table_name = "knowledge_base_article_views"
         rails_name = "KnowledgeBase::ArticleView"
@@ -100,13 +109,21 @@ class Article(PowernodeModel):
     search_vector = TSVectorField(null=True)
     slug = StringField(255)
     sort_order = IntegerField(null=True, default=0)
-    status = StringField(50, null=True, default="draft")
+    status = StringField(50, null=True, default="draft", choices=Choices("draft", "review", "published", "archived"))
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
     view_count = IntegerField(null=True, default=0)
     views_count = IntegerField(null=True, default=0)
 
     tags = Through("article_tags", "tag")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    featured = Scope(lambda m, q: q.where(m.is_featured == True))
+    ordered = Scope(lambda m, q: q.order_by(m.sort_order.asc(), m.title.asc()))
+    popular = Scope(lambda m, q: q.order_by(m.views_count.desc()))
+    public_articles = Scope(lambda m, q: q.where(m.is_public == True))
+    published = Scope(lambda m, q: q.where(m.status == "published"))
+    recent = Scope(lambda m, q: q.order_by(m.published_at.desc()))
 
     class Meta:
         table_name = "knowledge_base_articles"
@@ -145,6 +162,15 @@ class Attachment(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", index="idx_kb_attachments_on_uploaded_by_id", backref="knowledge_base_attachments")
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    documents = Scope(lambda m, q: (
+        q.where(m.content_type.in_(["application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]))
+    ))
+    images = Scope(lambda m, q: (
+        q.where(m.content_type.in_(["image/jpeg", "image/png", "image/gif", "image/webp"]))
+    ))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+
     class Meta:
         table_name = "knowledge_base_attachments"
         rails_name = "KnowledgeBase::Attachment"
@@ -175,6 +201,11 @@ class Category(PowernodeModel):
     sort_order = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.sort_order.asc(), m.name.asc()))
+    public_categories = Scope(lambda m, q: q.where(m.is_public == True))
+    root_categories = Scope(lambda m, q: q.where(m.parent.is_null()))
+
     class Meta:
         table_name = "knowledge_base_categories"
         rails_name = "KnowledgeBase::Category"
@@ -197,8 +228,14 @@ class Comment(PowernodeModel):
     is_helpful_vote = BooleanField(null=True, default=False)
     metadata = JSONBField(null=True, default=dict)
     parent = Reference("KnowledgeBase::Comment", column_name="parent_id", null=True, index="idx_kb_comments_on_parent_id", backref="replies")
-    status = StringField(50, null=True, default="pending")
+    status = StringField(50, null=True, default="pending", choices=Choices("pending", "approved", "rejected", "spam"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    approved = Scope(lambda m, q: q.where(m.status == "approved"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    top_level = Scope(lambda m, q: q.where(m.parent.is_null()))
 
     class Meta:
         table_name = "knowledge_base_comments"
@@ -231,6 +268,10 @@ class Tag(PowernodeModel):
 
     articles = Through("article_tags", "article")
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    alphabetical = Scope(lambda m, q: q.order_by(m.name.asc()))
+    popular = Scope(lambda m, q: q.where(m.usage_count > 0).order_by(m.usage_count.desc()))
+
     class Meta:
         table_name = "knowledge_base_tags"
         rails_name = "KnowledgeBase::Tag"
@@ -249,7 +290,7 @@ class Tag(PowernodeModel):
 class Workflow(PowernodeModel):
     """KnowledgeBase::Workflow (table `knowledge_base_workflows`)."""
 
-    action = StringField(100)
+    action = StringField(100, choices=Choices("create", "edit", "publish", "unpublish", "archive", "delete", "review"))
     article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False, backref="workflows")
     comment = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)

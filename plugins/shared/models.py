@@ -7,6 +7,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.scopes import Scope
 from powernode.fields import (
     BooleanField,
     DecimalField,
@@ -33,7 +35,7 @@ class FeatureGate(PowernodeModel):
     description = TextField(null=True)
     enabled = BooleanField(default=False)
     feature_key = StringField()
-    gate_type = StringField(default="boolean")
+    gate_type = StringField(default="boolean", choices=Choices("boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"))
     updated_at = TimestampField(precision=6, default=utcnow)
     value = StringField(null=True)
 
@@ -53,12 +55,12 @@ class PromptTemplate(PowernodeModel):
     """Shared::PromptTemplate (table `shared_prompt_templates`)."""
 
     account = Reference("Account", column_name="account_id", on_delete="cascade", index=False, backref="shared_prompt_templates")
-    category = StringField()
+    category = StringField(choices=Choices("review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"))
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", index=False, backref="shared_prompt_templates")
     description = TextField(null=True)
-    domain = StringField(default="general")
+    domain = StringField(default="general", choices=Choices("ai_workflow", "cicd", "general"))
     is_active = BooleanField(default=True)
     is_marketplace_published = BooleanField(null=True, default=False)
     is_system = BooleanField(default=False)
@@ -75,6 +77,15 @@ class PromptTemplate(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     variables = JSONBField(default=list)
     version = IntegerField(default=1)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    for_ai_workflow = Scope(lambda m, q: q.where(m.domain.in_(["ai_workflow", "general"])))
+    for_cicd = Scope(lambda m, q: q.where(m.domain.in_(["cicd", "general"])))
+    inactive = Scope(lambda m, q: q.where(m.is_active == False))
+    latest_versions = Scope(lambda m, q: q.where(m.parent_template.is_null()))
+    system_templates = Scope(lambda m, q: q.where(m.is_system == True))
+    user_templates = Scope(lambda m, q: q.where(m.is_system == False))
 
     class Meta:
         table_name = "shared_prompt_templates"

@@ -14,6 +14,9 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import now
+from powernode.behaviour.scopes import Scope
 from powernode.fields import (
     ArrayField,
     BooleanField,
@@ -60,11 +63,27 @@ class PipelineRun(PowernodeModel):
     outputs = JSONBField(default=dict)
     run_number = StringField()
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "queued", "running", "success", "failure", "cancelled"))
     trigger_context = JSONBField(default=dict)
-    trigger_type = StringField()
+    trigger_type = StringField(choices=Choices("manual", "pull_request", "issue", "issue_comment", "push", "release", "schedule", "webhook", "workflow_dispatch"))
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, on_delete="nullify", backref="devops_pipeline_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_executions = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    completed = Scope(lambda m, q: q.where(m.status.in_(["success", "failure", "cancelled"])))
+    completed_successfully = Scope(lambda m, q: q.where(m.status.in_(["completed", "success"])))
+    failed = Scope(lambda m, q: q.where(m.status == "failure"))
+    failed_executions = Scope(lambda m, q: q.where(m.status.in_(["failed", "failure"])))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    pending_executions = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    running_executions = Scope(lambda m, q: q.where(m.status == "running"))
+    successful = Scope(lambda m, q: q.where(m.status == "success"))
+    terminal_executions = Scope(lambda m, q: (
+        q.where(m.status.in_(["completed", "success", "failed", "failure", "cancelled", "skipped"]))
+    ))
 
     class Meta:
         table_name = "devops_pipeline_runs"
@@ -95,6 +114,10 @@ class PipelineStep(PowernodeModel):
     step_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    ordered = Scope(lambda m, q: q.order_by(m.position.asc()))
+
     class Meta:
         table_name = "devops_pipeline_steps"
         rails_name = "Devops::PipelineStep"
@@ -108,12 +131,12 @@ class PipelineTemplate(PowernodeModel):
     """Devops::PipelineTemplate (table `devops_pipeline_templates`)."""
 
     account = Reference("Account", column_name="account_id", constraint=False, backref="devops_pipeline_templates")
-    category = StringField(null=True)
+    category = StringField(null=True, choices=Choices("review", "implement", "security", "deploy", "docs", "custom"))
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, constraint=False, backref="devops_pipeline_templates")
     default_variables = JSONBField(null=True, default=dict)
     description = TextField(null=True)
-    difficulty_level = StringField(null=True, default="intermediate")
+    difficulty_level = StringField(null=True, default="intermediate", choices=Choices("beginner", "intermediate", "advanced", "expert"))
     icon_url = StringField(null=True)
     install_count = IntegerField(null=True, default=0)
     is_featured = BooleanField(null=True, default=False)
@@ -132,13 +155,25 @@ class PipelineTemplate(PowernodeModel):
     rating_count = IntegerField(null=True, default=0)
     slug = StringField()
     source_pipeline = Reference("Devops::Pipeline", column_name="source_pipeline_id", null=True, constraint=False, backref="devops_pipeline_templates")
-    status = StringField(null=True, default="draft")
+    status = StringField(null=True, default="draft", choices=Choices("draft", "published", "archived"))
     tags = JSONBField(null=True, default=list)
     timeout_minutes = IntegerField(null=True, default=30)
     triggers = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
     version = StringField(default="1.0.0")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "published"))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    draft = Scope(lambda m, q: q.where(m.status == "draft"))
+    featured = Scope(lambda m, q: q.where(m.is_featured == True))
+    highly_rated = Scope(lambda m, q: q.where(m.rating >= 4.0, m.rating_count >= 5))
+    popular = Scope(lambda m, q: q.order_by(m.usage_count.desc()))
+    public_templates = Scope(lambda m, q: q.where(m.is_public == True, m.status == "published"))
+    recently_published = Scope(lambda m, q: q.order_by(m.published_at.desc()))
+    system_templates = Scope(lambda m, q: q.where(m.is_system == True))
+    user_templates = Scope(lambda m, q: q.where(m.is_system == False))
 
     class Meta:
         table_name = "devops_pipeline_templates"
@@ -170,7 +205,7 @@ class Pipeline(PowernodeModel):
     name = StringField()
     notification_recipients = JSONBField(default=list, help_text="Array of notification recipients: [{\"type\": \"email\"|\"user_id\", \"value\": \"...\"}]")
     notification_settings = JSONBField(default=dict, help_text="Notification preferences: {\"on_approval_required\": true, \"on_completion\": false, \"on_failure\": true}")
-    pipeline_type = StringField()
+    pipeline_type = StringField(choices=Choices("review", "implement", "security", "deploy", "custom"))
     runner_labels = ArrayField(StringField, null=True, default=lambda: ['ubuntu-latest'], server_default="'{ubuntu-latest}'::character varying[]")
     secret_refs = JSONBField(default=list)
     slug = StringField()
@@ -179,6 +214,11 @@ class Pipeline(PowernodeModel):
     triggers = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(default=1)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    concurrent_allowed = Scope(lambda m, q: q.where(m.allow_concurrent == True))
+    system_pipelines = Scope(lambda m, q: q.where(m.is_system == True))
 
     class Meta:
         table_name = "devops_pipelines"
@@ -206,8 +246,13 @@ class Provider(PowernodeModel):
     is_default = BooleanField(default=False)
     last_health_check_at = TimestampField(precision=6, null=True)
     name = StringField()
-    provider_type = StringField()
+    provider_type = StringField(choices=Choices("gitea", "github", "gitlab", "jenkins"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    default_provider = Scope(lambda m, q: q.where(m.is_default == True))
+    healthy = Scope(lambda m, q: q.where(m.health_status == "healthy"))
 
     class Meta:
         table_name = "devops_providers"
@@ -233,6 +278,15 @@ class Schedule(PowernodeModel):
     timezone = StringField(null=True, default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    active_schedules = Scope(lambda m, q: q.where(m.is_active == True))
+    inactive_schedules = Scope(lambda m, q: q.where(m.is_active == False))
+    upcoming = Scope(lambda m, q: (
+        q.where(m.is_active == True, m.next_run_at > now())
+        .order_by(m.next_run_at.asc())
+    ))
+
     class Meta:
         table_name = "devops_schedules"
         rails_name = "Devops::Schedule"
@@ -253,10 +307,15 @@ class StepApprovalToken(PowernodeModel):
     responded_at = TimestampField(precision=6, null=True)
     responded_by = Reference("User", column_name="responded_by_id", null=True, backref="devops_step_approval_tokens_by_responded_by")
     response_comment = TextField(null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "approved", "rejected", "expired"))
     step_execution = Reference("Devops::StepExecution", column_name="step_execution_id", backref="approval_tokens")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "pending", m.expires_at > now()))
+    expired_tokens = Scope(lambda m, q: q.where(m.status == "pending", m.expires_at <= now()))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
 
     class Meta:
         table_name = "devops_step_approval_tokens"
@@ -283,8 +342,28 @@ class StepExecution(PowernodeModel):
     logs = TextField(null=True)
     outputs = JSONBField(default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "waiting_approval", "success", "failure", "skipped"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_executions = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    completed = Scope(lambda m, q: q.where(m.status.in_(["success", "failure", "skipped"])))
+    completed_successfully = Scope(lambda m, q: q.where(m.status.in_(["completed", "success"])))
+    failed = Scope(lambda m, q: q.where(m.status == "failure"))
+    failed_executions = Scope(lambda m, q: q.where(m.status.in_(["failed", "failure"])))
+    ordered = Scope(lambda m, q, PipelineStep: (
+        q.join(PipelineStep, on=(PipelineStep.id == m.pipeline_step))
+        .order_by(PipelineStep.position.asc())
+    ), uses=["Devops::PipelineStep"])
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    pending_executions = Scope(lambda m, q: q.where(m.status == "pending"))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    running_executions = Scope(lambda m, q: q.where(m.status == "running"))
+    successful = Scope(lambda m, q: q.where(m.status == "success"))
+    terminal_executions = Scope(lambda m, q: (
+        q.where(m.status.in_(["completed", "success", "failed", "failure", "cancelled", "skipped"]))
+    ))
+    waiting_approval = Scope(lambda m, q: q.where(m.status == "waiting_approval"))
 
     class Meta:
         table_name = "devops_step_executions"
