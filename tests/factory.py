@@ -42,8 +42,8 @@ def filler(field, allowed):
     if isinstance(field, peewee.DateTimeField):  # expiries and ends after starts and creation
         later = field.column_name.endswith(("expires_at", "ends_at"))
         return fields.utcnow() + datetime.timedelta(days=1 if later else 0)
-    if isinstance(field, peewee.DateField):
-        return datetime.date.today()
+    if isinstance(field, peewee.DateField):  # a different day each time: dates sit in unique indexes too
+        return datetime.date.today() - datetime.timedelta(days=n % 3650)
     if isinstance(field, peewee.TimeField):
         return datetime.time(12, 0)
     if isinstance(field, peewee.UUIDField):

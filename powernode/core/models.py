@@ -2438,7 +2438,7 @@ class WebhookEndpoint(PowernodeModel):
     last_delivery_at = TimestampField(null=True)
     max_retries = IntegerField(null=True, default=3)
     metadata = JSONBField(null=True, default=dict)
-    payload_detail_level = StringField(default="full", help_text="full, minimal, or ids_only")
+    payload_detail_level = StringField(default="full", choices=Choices("full", "minimal", "ids_only"), help_text="full, minimal, or ids_only")
     retry_backoff = StringField(20, default="exponential", choices=Choices("linear", "exponential"))
     retry_limit = IntegerField(default=3)
     secret_key = StringField(null=True)

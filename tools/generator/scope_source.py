@@ -183,6 +183,8 @@ class _Translator:
             return (f"~({source})", UNARY) if node.negated else (source, ATOM)
         if isinstance(node, Cast):
             if isinstance(node.operand, Literal):
+                if node.type in JSON_TYPES and context in JSON_TYPES:
+                    return self.json_literal(node.operand.value), ATOM
                 self.code.peewee.add("Cast")
                 return f"Cast({self.literal(node.operand, None)}, {literal(node.type)})", ATOM
             operand, precedence = self.expression(node.operand)
@@ -315,6 +317,8 @@ class _Translator:
                     self.code.clock.update(_clock_names(moment))
                     self.code.times.append((node.value, moment))
                     return moment
+            if kind in JSON_TYPES:
+                return self.json_literal(node.value)
             return literal(node.value)
         if node.kind == "number":
             if "." in node.value:
@@ -324,6 +328,18 @@ class _Translator:
         if node.kind == "boolean":
             return "True" if node.value else "False"
         return "None"
+
+    def json_literal(self, text):
+        """A JSON document compared with a JSON column, as the Python value the column's field codes.
+
+        A dict is itself; anything else is `Value(..., unpack=False)`, as peewee would read
+        a list as the values of an IN and a bare string as a JSON string.
+        """
+        value = json.loads(text)
+        if isinstance(value, dict):
+            return _python_source(value)
+        self.code.peewee.add("Value")
+        return f"Value({_python_source(value)}, unpack=False)"
 
     def _decimal(self, text):
         self.code.decimal = True

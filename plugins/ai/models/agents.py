@@ -653,7 +653,7 @@ class Agent(PowernodeModel):
     healthy = Scope(lambda m, q: q.where(m.status == "active"))
     inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
     mcp_clients = Scope(lambda m, q: q.where(m.agent_type == "mcp_client"))
-    mcp_enabled = Scope(lambda m, q: q.where(m.mcp_tool_manifest != "{}"))
+    mcp_enabled = Scope(lambda m, q: q.where(m.mcp_tool_manifest != {}))
     paused = Scope(lambda m, q: q.where(m.status == "paused"))
     recently_executed = Scope(lambda m, q: q.where(m.last_executed_at >= ago(days=30)))
 

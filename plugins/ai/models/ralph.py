@@ -152,7 +152,7 @@ class RalphLoop(PowernodeModel):
     """Ai::RalphLoop (table `ai_ralph_loops`)."""
 
     account = Reference("Account", column_name="account_id", backref="ai_ralph_loops")
-    ai_tool = StringField(null=True)
+    ai_tool = StringField(null=True, choices=Choices("amp", "claude_code", "ollama"))
     branch = StringField(null=True, default="main")
     code_factory_mode = BooleanField(null=True, default=False)
     completed_at = TimestampField(precision=6, null=True)

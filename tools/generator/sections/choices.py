@@ -14,7 +14,7 @@ import re
 from ..source import literal
 
 DOCUMENT = "docs/allowed-values.md"
-_ENUM_CHECK = re.compile(r"^(?:(\w+) IS NULL OR )?\(?\(?(\w+)\)?(?:::text)? = ANY \(\(?ARRAY\[(.*)\]\)?(?:::\w+\[\])?\)\)?$")
+_ENUM_CHECK = re.compile(r"^(?:(\w+) IS NULL OR )?\(?\(?(\w+)\)?(?:::text)? = ANY \(\(?ARRAY\[(.*?)\]\)?(?:::\w+\[\])?\)\)?$")
 _ITEM = re.compile(r"^'((?:[^']|'')*)'(?:::[\w ]+)*$|^(-?\d+)$")
 
 _restricted = {}  # model -> {column: (choices, {source: values})}, for the document
