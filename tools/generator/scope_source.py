@@ -367,6 +367,7 @@ class _Translator:
         sql = "".join(pieces)
         for qualifier in (f'"{self.own}".', f"{self.own}."):
             sql = sql.replace(qualifier, "")
+        sql = f"({sql})"  # beside other conditions it keeps its own grouping
         self.code.raw.append(text)
         return f"SQL({literal(sql)}, [{', '.join(params)}])" if params else f"SQL({literal(sql)})"
 

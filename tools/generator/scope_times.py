@@ -28,7 +28,7 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # (unit, largest count tried); calendar units first, the larger the likelier
-_UNITS = (("years", 5), ("months", 24), ("weeks", 52), ("days", 400), ("hours", 96), ("minutes", 240),
+_UNITS = (("years", 30), ("months", 24), ("weeks", 52), ("days", 400), ("hours", 96), ("minutes", 240),
           ("seconds", 3600))
 _BOUNDARIES = (("beginning_of_day", beginning_of_day), ("end_of_day", end_of_day),
                ("beginning_of_week", beginning_of_week), ("beginning_of_month", beginning_of_month))
