@@ -9,9 +9,10 @@
 from .behaviour import keys
 from .behaviour.keys import EncryptionConfig
 from .binding import binding, current_database
+from .behaviour.names import check_unshadowed
 from .errors import (ConfigurationError, DatabaseUnavailable, DecryptionFailed, DeclarationError,
-                     EncryptionNotConfigured, InvalidValue, MigrationFailed, MissingExtension, PowernodeError,
-                     UnknownNamespace, ValidationError)
+                     EncryptionNotConfigured, InvalidTransition, InvalidValue, MigrationFailed, MissingExtension,
+                     PowernodeError, UnknownNamespace, ValidationError)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace
 from .plugins import installed
@@ -25,11 +26,12 @@ __all__ = [
     "models", "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference",
     "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
-    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError", "EncryptionConfig",
-    "EncryptionNotConfigured", "DecryptionFailed",
+    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError", "InvalidTransition",
+    "EncryptionConfig", "EncryptionNotConfigured", "DecryptionFailed",
 ]
 
 registry.listeners.append(binding.bind)  # models that load after connect() join its database
+registry.listeners.append(check_unshadowed)  # no back-reference hides a scope or an event
 
 
 def connect(url=None, namespaces=None, load_models=True, tenant_key=None, replicas=None, encryption=None):

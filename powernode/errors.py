@@ -55,3 +55,17 @@ class ValidationError(PowernodeError):
         summary = "; ".join(f"{attribute} {message}" if attribute != "base" else message
                             for attribute, messages in errors.items() for message in messages)
         super().__init__(f"{name} is invalid: {summary}")
+
+
+class InvalidTransition(PowernodeError):
+    """A state machine event fired from a state it does not leave (AASM's `InvalidTransition`).
+
+    `model`, `event` and `state` name what was refused; the record is unchanged.
+    A value that is none of the machine's states is not echoed (it is row data).
+    """
+
+    def __init__(self, model, event, state, known_state=True, check=None):
+        self.model, self.event, self.state = model, event, state if known_state else None
+        shown = f"state {state!r}" if known_state else "a value that is none of its states"
+        check = check or f"may_{event}()"
+        super().__init__(f"{model} cannot {event} from {shown}; ask {check} before firing it")

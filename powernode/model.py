@@ -19,6 +19,7 @@ import peewee
 
 from .behaviour.declaration import ModelBehaviour
 from .behaviour.dependents import destroy_rows
+from .behaviour.scopes import named_scope
 from .errors import ValidationError
 from .fast_rows import FastSelect
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
@@ -183,6 +184,11 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
     @classmethod
     def delete(cls):
         return _scoped(cls, super().delete())
+
+    @classmethod
+    def scope(cls, name, query=None):
+        """The platform's scope `name` (its Rails name, even where the attribute has `_scope` appended)."""
+        return named_scope(cls, name, query)
 
     def validate(self, context=None):
         """The platform's validations: attribute -> messages, {} when valid.

@@ -18,9 +18,12 @@ from powernode.references import Reference
 
 _serial = itertools.count(1)
 def allowed_values(model):
-    """column -> the values an enum check on it, or the model's declared enum, allows."""
+    """column -> the values an enum check, the field's `choices` or the model's declared enum allow."""
     enums = (check.allowed_values() for check in model._meta.check_specs)
     allowed = dict(enum for enum in enums if enum)
+    for field in model._meta.sorted_fields:  # what the inclusion list, the check and the state machine all accept
+        if getattr(field, "choices", None) and hasattr(field.choices, "values"):
+            allowed[field.column_name] = list(field.choices.values)
     for enum in model._meta.behaviour.declarations.get("enums", []):
         allowed[model._meta.fields[enum.attribute].column_name] = list(enum.mapping.values())
     return allowed
@@ -62,8 +65,8 @@ def filler(field, allowed, unique=()):
     if isinstance(field, peewee.DateTimeField):  # expiries and ends after starts and creation
         later = field.column_name.endswith(("expires_at", "ends_at"))
         return fields.utcnow() + datetime.timedelta(days=1 if later else 0)
-    if isinstance(field, peewee.DateField):
-        return datetime.date.today()
+    if isinstance(field, peewee.DateField):  # a different day each time: dates sit in unique indexes too
+        return datetime.date.today() - datetime.timedelta(days=n % 3650)
     if isinstance(field, peewee.TimeField):
         return datetime.time(12, 0)
     if isinstance(field, peewee.UUIDField):

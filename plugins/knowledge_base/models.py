@@ -14,7 +14,9 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
 from powernode.behaviour.defaults import FillNil
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -80,6 +82,13 @@ class ArticleView(PowernodeModel):
     user = Reference("User", column_name="user_id", null=True, index="idx_kb_article_views_on_user_id", backref="knowledge_base_article_views")
     viewed_at = TimestampField(precision=6)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    anonymous = Scope(lambda m, q: q.where(m.user.is_null()))
+    authenticated = Scope(lambda m, q: q.where(m.user.is_null(False)))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    unique_sessions = Scope(lambda m, q: q.select(m.session_id).distinct().where(m.session_id.is_null(False)))
+    unique_users = Scope(lambda m, q: q.select(m.user).distinct().where(m.user.is_null(False)))
+
     class Behaviour:
         validations = [
             Required("article"),
@@ -128,7 +137,7 @@ class Article(PowernodeModel):
     search_vector = TSVectorField(null=True)
     slug = StringField(255)
     sort_order = IntegerField(null=True, default=0)
-    status = StringField(50, null=True, default="draft")
+    status = StringField(50, null=True, default="draft", choices=Choices("draft", "review", "published", "archived"))
     title = StringField(255)
     updated_at = TimestampField(precision=6, default=utcnow)
     view_count = IntegerField(null=True, default=0)
@@ -141,6 +150,14 @@ class Article(PowernodeModel):
     comments = HasMany("KnowledgeBase::Comment", foreign_key="article_id", dependent="destroy")
     article_views = HasMany("KnowledgeBase::ArticleView", foreign_key="article_id", dependent="destroy")
     workflows = HasMany("KnowledgeBase::Workflow", foreign_key="article_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    featured = Scope(lambda m, q: q.where(m.is_featured == True))
+    ordered = Scope(lambda m, q: q.order_by(m.sort_order.asc(), m.title.asc()))
+    popular = Scope(lambda m, q: q.order_by(m.views_count.desc()))
+    public_articles = Scope(lambda m, q: q.where(m.is_public == True))
+    published = Scope(lambda m, q: q.where(m.status == "published"))
+    recent = Scope(lambda m, q: q.order_by(m.published_at.desc()))
 
     class Behaviour:
         validations = [
@@ -193,6 +210,15 @@ class Attachment(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", index="idx_kb_attachments_on_uploaded_by_id", backref="knowledge_base_attachments")
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    documents = Scope(lambda m, q: (
+        q.where(m.content_type.in_(["application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]))
+    ))
+    images = Scope(lambda m, q: (
+        q.where(m.content_type.in_(["image/jpeg", "image/png", "image/gif", "image/webp"]))
+    ))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+
     class Behaviour:
         validations = [
             Required("article", "uploaded_by"),
@@ -238,6 +264,11 @@ class Category(PowernodeModel):
     children = HasMany("KnowledgeBase::Category", foreign_key="parent_id", dependent="destroy")
     articles = HasMany("KnowledgeBase::Article", foreign_key="category_id", dependent="destroy")
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.sort_order.asc(), m.name.asc()))
+    public_categories = Scope(lambda m, q: q.where(m.is_public == True))
+    root_categories = Scope(lambda m, q: q.where(m.parent.is_null()))
+
     class Behaviour:
         validations = [
             Presence("created_at", if_="has_created_at?"),
@@ -272,11 +303,17 @@ class Comment(PowernodeModel):
     is_helpful_vote = BooleanField(null=True, default=False)
     metadata = JSONBField(null=True, default=dict)
     parent = Reference("KnowledgeBase::Comment", column_name="parent_id", null=True, index="idx_kb_comments_on_parent_id")
-    status = StringField(50, null=True, default="pending")
+    status = StringField(50, null=True, default="pending", choices=Choices("pending", "approved", "rejected", "spam"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     replies = HasMany("KnowledgeBase::Comment", foreign_key="parent_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    approved = Scope(lambda m, q: q.where(m.status == "approved"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    top_level = Scope(lambda m, q: q.where(m.parent.is_null()))
 
     class Behaviour:
         validations = [
@@ -325,6 +362,10 @@ class Tag(PowernodeModel):
     article_tags = HasMany("KnowledgeBase::ArticleTag", foreign_key="tag_id", dependent="destroy")
     articles = HasMany("KnowledgeBase::Article", through="article_tags", source="article")
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    alphabetical = Scope(lambda m, q: q.order_by(m.name.asc()))
+    popular = Scope(lambda m, q: q.where(m.usage_count > 0).order_by(m.usage_count.desc()))
+
     class Behaviour:
         validations = [
             Presence("created_at", if_="has_created_at?"),
@@ -360,7 +401,7 @@ class Tag(PowernodeModel):
 class Workflow(PowernodeModel):
     """KnowledgeBase::Workflow (table `knowledge_base_workflows`)."""
 
-    action = StringField(100)
+    action = StringField(100, choices=Choices("create", "edit", "publish", "unpublish", "archive", "delete", "review"))
     article = Reference("KnowledgeBase::Article", column_name="article_id", constraint=False, index=False)
     comment = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)

@@ -8,7 +8,9 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
 from powernode.behaviour.defaults import Default, FillNil
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -44,7 +46,7 @@ class FeatureGate(PowernodeModel):
     description = TextField(null=True)
     enabled = BooleanField(default=False)
     feature_key = StringField()
-    gate_type = StringField(default="boolean")
+    gate_type = StringField(default="boolean", choices=Choices("boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"))
     updated_at = TimestampField(precision=6, default=utcnow)
     value = StringField(null=True)
 
@@ -64,12 +66,12 @@ class PromptTemplate(PowernodeModel):
     """Shared::PromptTemplate (table `shared_prompt_templates`)."""
 
     account = Reference("Account", column_name="account_id", on_delete="cascade", index=False)
-    category = StringField()
+    category = StringField(choices=Choices("review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"))
     content = TextField()
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", index=False, backref="shared_prompt_templates")
     description = TextField(null=True)
-    domain = StringField(default="general")
+    domain = StringField(default="general", choices=Choices("ai_workflow", "cicd", "general"))
     is_active = BooleanField(default=True)
     is_marketplace_published = BooleanField(null=True, default=False)
     is_system = BooleanField(default=False)
@@ -91,6 +93,15 @@ class PromptTemplate(PowernodeModel):
     versions = HasMany("Shared::PromptTemplate", foreign_key="parent_template_id", dependent="nullify")
     ai_workflow_nodes = HasMany("Ai::WorkflowNode", foreign_key="shared_prompt_template_id", dependent="nullify")
     devops_pipeline_steps = HasMany("Devops::PipelineStep", foreign_key="shared_prompt_template_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    for_ai_workflow = Scope(lambda m, q: q.where(m.domain.in_(["ai_workflow", "general"])))
+    for_cicd = Scope(lambda m, q: q.where(m.domain.in_(["cicd", "general"])))
+    inactive = Scope(lambda m, q: q.where(m.is_active == False))
+    latest_versions = Scope(lambda m, q: q.where(m.parent_template.is_null()))
+    system_templates = Scope(lambda m, q: q.where(m.is_system == True))
+    user_templates = Scope(lambda m, q: q.where(m.is_system == False))
 
     class Behaviour:
         validations = [

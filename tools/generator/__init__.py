@@ -105,6 +105,9 @@ def main(argv=None):
         for section in SECTIONS:
             section.contribute(parts, writer)
         rendered[writer] = (writer.render(parts), parts.imports)
+    for section in SECTIONS:
+        for path, text in getattr(section, "documents", list)():
+            output.write(path, text)
 
     by_namespace = {}
     for writer in writers:

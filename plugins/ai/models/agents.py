@@ -44,8 +44,11 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany, HasOne
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import ago, beginning_of_day, end_of_day, now
 from powernode.behaviour.defaults import AttributeDefault, Default, FillNil, Generated
 from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -84,7 +87,7 @@ class A2aTaskEvent(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     data = JSONBField(default=dict)
     event_id = StringField(null=True)
-    event_type = StringField()
+    event_type = StringField(choices=Choices("status_change", "artifact_added", "message", "progress", "error", "cancelled"))
     message = TextField(null=True)
     new_status = StringField(null=True)
     previous_status = StringField(null=True)
@@ -92,6 +95,15 @@ class A2aTaskEvent(PowernodeModel):
     progress_message = StringField(null=True)
     progress_total = IntegerField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    artifacts = Scope(lambda m, q: q.where(m.event_type == "artifact_added"))
+    chronological = Scope(lambda m, q: q.order_by(m.created_at.asc()))
+    errors = Scope(lambda m, q: q.where(m.event_type == "error"))
+    messages = Scope(lambda m, q: q.where(m.event_type == "message"))
+    progress_events = Scope(lambda m, q: q.where(m.event_type == "progress"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    status_changes = Scope(lambda m, q: q.where(m.event_type == "status_change"))
 
     class Behaviour:
         validations = [
@@ -161,7 +173,7 @@ class A2aTask(PowernodeModel):
     retry_count = IntegerField(default=0)
     sequence_number = IntegerField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "active", "completed", "failed", "cancelled", "input_required"))
     task_id = StringField()
     to_agent_card = Reference("Ai::AgentCard", column_name="to_agent_card_id", null=True)
     to_agent = Reference("Ai::Agent", column_name="to_agent_id", null=True, backref="ai_a2a_tasks_by_to_agent")
@@ -171,6 +183,20 @@ class A2aTask(PowernodeModel):
     # associations, in the platform's declaration order
     subtasks = HasMany("Ai::A2aTask", foreign_key="parent_task_id", dependent="destroy")
     events = HasMany("Ai::A2aTaskEvent", foreign_key="ai_a2a_task_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    by_sequence = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    external_tasks = Scope(lambda m, q: q.where(m.is_external == True))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    in_progress = Scope(lambda m, q: q.where(m.status.in_(["pending", "active", "input_required"])))
+    input_required = Scope(lambda m, q: q.where(m.status == "input_required"))
+    internal_tasks = Scope(lambda m, q: q.where(m.is_external == False))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    terminal = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled"])))
 
     class Behaviour:
         validations = [
@@ -220,12 +246,12 @@ class AgentBudget(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_agent_budgets")
     agent = Reference("Ai::Agent", column_name="agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
-    currency = StringField(null=True, default="USD")
+    currency = StringField(null=True, default="USD", choices=Choices("USD", "EUR", "GBP"))
     metadata = JSONBField(null=True, default=dict)
     parent_budget = Reference("Ai::AgentBudget", column_name="parent_budget_id", null=True, index=False)
     period_end = TimestampField(precision=6, null=True)
     period_start = TimestampField(precision=6, null=True)
-    period_type = StringField(null=True)
+    period_type = StringField(null=True, choices=Choices("daily", "weekly", "monthly", "total"))
     reserved_cents = IntegerField(null=True, default=0)
     spent_cents = IntegerField(null=True, default=0)
     total_budget_cents = IntegerField()
@@ -234,6 +260,12 @@ class AgentBudget(PowernodeModel):
     # associations, in the platform's declaration order
     child_budgets = HasMany("Ai::AgentBudget", foreign_key="parent_budget_id", dependent="nullify")
     budget_transactions = HasMany("Ai::BudgetTransaction", foreign_key="ai_agent_budget_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.period_end.is_null() | (m.period_end > now())))
+    expired = Scope(lambda m, q: q.where(m.period_end.is_null(False), m.period_end <= now()))
+    over_budget = Scope(lambda m, q: q.where(m.spent_cents >= m.total_budget_cents))
+    root_budgets = Scope(lambda m, q: q.where(m.parent_budget.is_null()))
 
     class Behaviour:
         validations = [
@@ -269,7 +301,7 @@ class AgentCapability(PowernodeModel):
     last_verified_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(null=True, default=dict)
     proficiency_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
-    source = StringField(default="declared")
+    source = StringField(default="declared", choices=Choices("declared", "learned", "inherited", "verified"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
@@ -306,20 +338,29 @@ class AgentCard(PowernodeModel):
     failure_count = IntegerField(default=0)
     federation_enabled = BooleanField(null=True, default=False)
     name = StringField()
-    protocol_version = StringField(default="0.3")
+    protocol_version = StringField(default="0.3", choices=Choices("0.1", "0.2", "0.3"))
     provider_name = StringField(null=True)
     provider_url = StringField(null=True)
     published_at = TimestampField(precision=6, null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "inactive", "deprecated"))
     success_count = IntegerField(default=0)
     tags = JSONBField(default=list)
     task_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
-    visibility = StringField(default="private")
+    visibility = StringField(default="private", choices=Choices("private", "internal", "public"))
 
     # associations, in the platform's declaration order
     a2a_tasks_as_from = HasMany("Ai::A2aTask", foreign_key="from_agent_card_id", dependent="nullify")
     a2a_tasks_as_to = HasMany("Ai::A2aTask", foreign_key="to_agent_card_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    deprecated = Scope(lambda m, q: q.where(m.status == "deprecated"))
+    inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
+    internal_cards = Scope(lambda m, q: q.where(m.visibility == "internal"))
+    private_cards = Scope(lambda m, q: q.where(m.visibility == "private"))
+    public_cards = Scope(lambda m, q: q.where(m.visibility == "public"))
+    published = Scope(lambda m, q: q.where(m.published_at.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -412,9 +453,9 @@ class AgentExecutionStep(PowernodeModel):
     input_data = JSONBField(null=True, default=dict)
     output_data = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "skipped"))
     step_number = IntegerField()
-    step_type = StringField()
+    step_type = StringField(choices=Choices("llm_call", "tool_call", "reasoning", "delegation", "retrieval", "guardrail_check"))
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -450,7 +491,7 @@ class AgentExecution(PowernodeModel):
     parent_execution = Reference("Ai::AgentExecution", column_name="parent_execution_id", null=True, on_delete="nullify")
     performance_metrics = JSONBField(null=True, default=dict)
     started_at = TimestampField(null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled"))
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", on_delete="restrict", backref="ai_agent_executions")
@@ -462,6 +503,21 @@ class AgentExecution(PowernodeModel):
 
     # associations, in the platform's declaration order
     child_executions = HasMany("Ai::AgentExecution", foreign_key="parent_execution_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    finished = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled"])))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    successful = Scope(lambda m, q: q.where(m.status == "completed"))
+    this_month = Scope(lambda m, q: q.where(m.created_at.between(ago(months=1), now())))
+    this_week = Scope(lambda m, q: q.where(m.created_at.between(ago(weeks=1), now())))
+    today = Scope(lambda m, q: q.where(m.created_at.between(beginning_of_day(now()), end_of_day(now()))))
+    webhook_pending = Scope(lambda m, q: q.where(m.webhook_status.in_(["pending", "failed"])))
+    with_webhooks = Scope(lambda m, q: q.where(m.webhook_url.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -506,14 +562,21 @@ class AgentInstallation(PowernodeModel):
     last_updated_at = TimestampField(precision=6, null=True)
     last_used_at = TimestampField(precision=6, null=True)
     license_expires_at = TimestampField(precision=6, null=True)
-    license_type = StringField(default="standard")
-    status = StringField(default="active")
+    license_type = StringField(default="standard", choices=Choices("standard", "business", "trial"))
+    status = StringField(default="active", choices=Choices("active", "paused", "expired", "cancelled", "pending_update"))
     total_cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_stats = JSONBField(null=True, default=dict)
 
     # associations, in the platform's declaration order
     review = HasOne("Ai::AgentReview", foreign_key="installation_id")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    expired = Scope(lambda m, q: q.where(m.status == "expired"))
+    with_valid_license = Scope(lambda m, q: (
+        q.where(m.license_expires_at.is_null() | (m.license_expires_at > now()))
+    ))
 
     class Behaviour:
         validations = [
@@ -557,6 +620,11 @@ class AgentLineage(PowernodeModel):
     termination_reason = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.terminated_at.is_null()))
+    recent = Scope(lambda m, q: q.order_by(m.spawned_at.desc()))
+    terminated = Scope(lambda m, q: q.where(m.terminated_at.is_null(False)))
+
     class Behaviour:
         validations = [
             Required("account", "child_agent", "parent_agent"),
@@ -590,11 +658,18 @@ class AgentReview(PowernodeModel):
     pros = JSONBField(null=True, default=list)
     rating = IntegerField()
     report_count = IntegerField(null=True, default=0)
-    status = StringField(default="published")
+    status = StringField(default="published", choices=Choices("pending", "published", "hidden", "flagged", "removed"))
     title = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", backref="ai_agent_reviews")
     verified_at = TimestampField(precision=6, null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    helpful = Scope(lambda m, q: q.order_by(m.helpful_count.desc()))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    published = Scope(lambda m, q: q.where(m.status == "published"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    verified = Scope(lambda m, q: q.where(m.is_verified_purchase == True))
 
     class Behaviour:
         validations = [
@@ -647,7 +722,7 @@ class AgentTemplate(PowernodeModel):
     monthly_price_usd = DecimalField(max_digits=10, decimal_places=2, null=True)
     name = StringField()
     price_usd = DecimalField(max_digits=10, decimal_places=2, null=True)
-    pricing_type = StringField(default="free")
+    pricing_type = StringField(default="free", choices=Choices("free", "one_time", "subscription", "usage_based", "freemium"))
     published_at = TimestampField(precision=6, null=True)
     publisher_id = UUIDField()
     required_credentials = JSONBField(null=True, default=list)
@@ -658,18 +733,28 @@ class AgentTemplate(PowernodeModel):
     setup_instructions = TextField(null=True)
     slug = StringField()
     source_agent = Reference("Ai::Agent", column_name="source_agent_id", null=True, backref="ai_agent_templates")
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "pending_review", "published", "rejected", "archived", "suspended"))
     supported_providers = JSONBField(null=True, default=list)
     tags = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(default="1.0.0")
     vertical = StringField(null=True)
-    visibility = StringField(default="private")
+    visibility = StringField(default="private", choices=Choices("private", "unlisted", "public", "business"))
 
     # associations, in the platform's declaration order
     installations = HasMany("Ai::AgentInstallation", foreign_key="agent_template_id", dependent="destroy")
     reviews = HasMany("Ai::AgentReview", foreign_key="agent_template_id", dependent="destroy")
     template_usage_metrics = HasMany("Ai::TemplateUsageMetric", foreign_key="agent_template_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    featured = Scope(lambda m, q: q.where(m.is_featured == True))
+    free = Scope(lambda m, q: q.where(m.pricing_type == "free"))
+    paid = Scope(lambda m, q: q.where(m.pricing_type != "free"))
+    popular = Scope(lambda m, q: q.order_by(m.installation_count.desc()))
+    public_templates = Scope(lambda m, q: q.where(m.visibility == "public"))
+    published = Scope(lambda m, q: q.where(m.status == "published"))
+    top_rated = Scope(lambda m, q: q.order_by(m.average_rating.desc()))
+    verified = Scope(lambda m, q: q.where(m.is_verified == True))
 
     class Behaviour:
         validations = [
@@ -723,7 +808,7 @@ class Agent(PowernodeModel):
     """Ai::Agent (table `ai_agents`)."""
 
     account = Reference("Account", column_name="account_id", on_delete="cascade")
-    agent_type = StringField(50)
+    agent_type = StringField(50, choices=Choices("assistant", "code_assistant", "data_analyst", "content_generator", "image_generator", "workflow_optimizer", "workflow_operations", "monitor", "mcp_client"))
     provider = Reference("Ai::Provider", column_name="ai_provider_id")
     autonomy_config = JSONBField(null=True, default=dict)
     conversation_profile = JSONBField(default=dict)
@@ -746,7 +831,7 @@ class Agent(PowernodeModel):
     name = StringField(255)
     parent_agent = Reference("Ai::Agent", column_name="parent_agent_id", null=True, constraint=False, backref="ai_agents")
     slug = StringField(150)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "inactive", "paused", "error", "archived"))
     termination_policy = StringField(null=True, default="graceful")
     trust_level = StringField(null=True, default="supervised")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -772,6 +857,23 @@ class Agent(PowernodeModel):
     agent_card = HasOne("Ai::AgentCard", foreign_key="ai_agent_id", dependent="nullify")
     ralph_loops = HasMany("Ai::RalphLoop", foreign_key="default_agent_id")
     scheduled_messages = HasMany("Ai::ScheduledMessage", through="conversations", source="scheduled_messages")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    active_mcp_clients = Scope(lambda m, q: q.where(m.agent_type == "mcp_client", m.status == "active"))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    concierge = Scope(lambda m, q: q.where(m.is_concierge == True))
+    default_concierge = Scope(lambda m, q: (
+        q.where(m.is_concierge == True, m.status == "active")
+        .order_by(m.created_at.asc())
+        .limit(1)
+    ))
+    healthy = Scope(lambda m, q: q.where(m.status == "active"))
+    inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
+    mcp_clients = Scope(lambda m, q: q.where(m.agent_type == "mcp_client"))
+    mcp_enabled = Scope(lambda m, q: q.where(m.mcp_tool_manifest != {}))
+    paused = Scope(lambda m, q: q.where(m.status == "paused"))
+    recently_executed = Scope(lambda m, q: q.where(m.last_executed_at >= ago(days=30)))
 
     class Behaviour:
         validations = [
@@ -852,8 +954,17 @@ class BudgetTransaction(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     metadata = JSONBField(default=dict)
     running_balance_cents = IntegerField()
-    transaction_type = StringField()
+    transaction_type = StringField(choices=Choices("debit", "credit", "reservation", "release", "rollover", "adjustment"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    adjustments = Scope(lambda m, q: q.where(m.transaction_type == "adjustment"))
+    credits = Scope(lambda m, q: q.where(m.transaction_type == "credit"))
+    debits = Scope(lambda m, q: q.where(m.transaction_type == "debit"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    releases = Scope(lambda m, q: q.where(m.transaction_type == "release"))
+    reservations = Scope(lambda m, q: q.where(m.transaction_type == "reservation"))
+    rollovers = Scope(lambda m, q: q.where(m.transaction_type == "rollover"))
 
     class Behaviour:
         validations = [
@@ -891,10 +1002,14 @@ class CircuitBreaker(PowernodeModel):
     last_failure_at = TimestampField(precision=6, null=True)
     last_success_at = TimestampField(precision=6, null=True)
     opened_at = TimestampField(precision=6, null=True)
-    state = StringField(default="closed")
+    state = StringField(default="closed", choices=Choices("closed", "open", "half_open"))
     success_count = IntegerField(default=0)
     success_threshold = IntegerField(default=3)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    open_breakers = Scope(lambda m, q: q.where(m.state == "open"))
+    tripped = Scope(lambda m, q: q.where(m.state.in_(["open", "half_open"])))
 
     class Behaviour:
         validations = [
@@ -930,7 +1045,7 @@ class CodeReviewComment(PowernodeModel):
     account = Reference("Account", column_name="account_id", null=True)
     agent = Reference("Ai::Agent", column_name="agent_id", null=True, backref="ai_code_review_comments")
     category = StringField(null=True)
-    comment_type = StringField(null=True)
+    comment_type = StringField(null=True, choices=Choices("suggestion", "issue", "praise", "question"))
     content = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     file_path = StringField(null=True)
@@ -938,10 +1053,18 @@ class CodeReviewComment(PowernodeModel):
     line_start = IntegerField(null=True)
     metadata = JSONBField(null=True, default=dict)
     resolved = BooleanField(null=True, default=False)
-    severity = StringField(null=True)
+    severity = StringField(null=True, choices=Choices("critical", "warning", "info"))
     suggested_fix = TextField(null=True)
     task_review = Reference("Ai::TaskReview", column_name="task_review_id", null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    critical = Scope(lambda m, q: q.where(m.severity == "critical"))
+    issues = Scope(lambda m, q: q.where(m.comment_type == "issue"))
+    ordered = Scope(lambda m, q: q.order_by(m.file_path.asc(), m.line_start.asc()))
+    resolved_scope = Scope(lambda m, q: q.where(m.resolved == True), name="resolved")
+    suggestions = Scope(lambda m, q: q.where(m.comment_type == "suggestion"))
+    unresolved = Scope(lambda m, q: q.where(m.resolved == False))
 
     class Behaviour:
         validations = [
@@ -964,9 +1087,9 @@ class CodeReviewComment(PowernodeModel):
 class ContextAccessLog(PowernodeModel):
     """Ai::ContextAccessLog (table `ai_context_access_logs`)."""
 
-    access_type = StringField(null=True)
+    access_type = StringField(null=True, choices=Choices("user", "agent", "workflow", "api", "system"))
     account = Reference("Account", column_name="account_id", backref="ai_context_access_logs")
-    action = StringField()
+    action = StringField(choices=Choices("read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"))
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_context_access_logs")
     context_entry = Reference("Ai::ContextEntry", column_name="ai_context_entry_id", null=True)
     persistent_context = Reference("Ai::PersistentContext", column_name="ai_persistent_context_id")
@@ -982,6 +1105,15 @@ class ContextAccessLog(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(null=True)
     user = Reference("User", column_name="user_id", null=True, backref="ai_context_access_logs")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    failed = Scope(lambda m, q: q.where(m.success == False))
+    reads = Scope(lambda m, q: q.where(m.action.in_(["read", "search"])))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    successful = Scope(lambda m, q: q.where(m.success == True))
+    this_week = Scope(lambda m, q: q.where(m.created_at >= ago(weeks=1)))
+    today = Scope(lambda m, q: q.where(m.created_at >= beginning_of_day(now())))
+    writes = Scope(lambda m, q: q.where(m.action.in_(["write", "update", "delete"])))
 
     class Behaviour:
         validations = [
@@ -1028,6 +1160,9 @@ class EvaluationResult(PowernodeModel):
     scores = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()).limit(50))
+
     class Behaviour:
         validations = [
             Required("account", "agent"),
@@ -1062,12 +1197,19 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
     quality_score = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5"))
     source_execution = Reference("Ai::AgentExecution", column_name="source_execution_id", null=True, backref="ai_experience_replays")
     source_trajectory = Reference("Ai::Trajectory", column_name="source_trajectory_id", null=True, backref="ai_experience_replays")
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "archived", "expired"))
     tags = JSONBField(null=True, default=list)
     task_description = TextField(null=True)
     task_type = StringField(100, null=True)
     token_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    by_quality = Scope(lambda m, q: q.order_by(m.quality_score.desc()))
+    few_shot = Scope(lambda m, q: q.where(m.status == "active", m.quality_score >= 0.6))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    with_embedding = Scope(lambda m, q: q.where(m.embedding.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -1111,13 +1253,18 @@ class GoalPlan(PowernodeModel):
     goal = Reference("Ai::AgentGoal", column_name="goal_id")
     plan_data = JSONBField(null=True, default=dict)
     risk_assessment = JSONBField(null=True, default=dict)
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "validated", "approved", "executing", "completed", "failed", "rejected"))
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_result = JSONBField(null=True, default=dict)
     version = IntegerField(default=1)
 
     # associations, in the platform's declaration order
     steps = HasMany("Ai::GoalPlanStep", foreign_key="plan_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["draft", "validated", "approved", "executing"])))
+    approved = Scope(lambda m, q: q.where(m.status == "approved"))
+    by_version = Scope(lambda m, q: q.order_by(m.version.desc()))
 
     class Behaviour:
         validations = [
@@ -1151,12 +1298,18 @@ class GovernanceReport(PowernodeModel):
     evidence = JSONBField(null=True, default=dict)
     monitor_agent = Reference("Ai::Agent", column_name="monitor_agent_id", null=True, backref="ai_governance_reports")
     recommended_actions = JSONBField(null=True, default=list)
-    report_type = StringField()
-    severity = StringField(default="info")
-    status = StringField(default="open")
+    report_type = StringField(choices=Choices("policy_violation", "anomaly", "resource_abuse", "collusion_suspicion", "pattern_drift", "safety_concern"))
+    severity = StringField(default="info", choices=Choices("info", "warning", "critical"))
+    status = StringField(default="open", choices=Choices("open", "investigating", "confirmed", "dismissed", "remediated"))
     subject_agent = Reference("Ai::Agent", column_name="subject_agent_id", null=True, backref="ai_governance_reports_by_subject_agent")
     subject_team = Reference("Ai::AgentTeam", column_name="subject_team_id", null=True, backref="ai_governance_reports")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    critical = Scope(lambda m, q: q.where(m.severity == "critical"))
+    open_reports = Scope(lambda m, q: q.where(m.status.in_(["open", "investigating"])))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    unresolved = Scope(lambda m, q: q.where(m.status.in_(["open", "investigating", "confirmed"])))
 
     class Behaviour:
         validations = [
@@ -1201,13 +1354,18 @@ class PerformanceBenchmark(PowernodeModel):
     run_count = IntegerField(null=True, default=0)
     sample_size = IntegerField(null=True, default=100)
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id", null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "paused", "archived"))
     target_agent = Reference("Ai::Agent", column_name="target_agent_id", null=True, backref="ai_performance_benchmarks")
     target_workflow = Reference("Ai::Workflow", column_name="target_workflow_id", null=True, backref="ai_performance_benchmarks")
     test_config = JSONBField(null=True, default=dict)
     thresholds = JSONBField(null=True, default=dict)
     trend = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    paused = Scope(lambda m, q: q.where(m.status == "paused"))
+    recent = Scope(lambda m, q: q.order_by(m.last_run_at.desc()))
 
     class Behaviour:
         validations = [
@@ -1251,7 +1409,7 @@ class RoutingDecision(PowernodeModel):
     estimated_cost_usd = DecimalField(max_digits=12, decimal_places=8, null=True)
     estimated_tokens = IntegerField(null=True)
     model_tier = StringField(null=True)
-    outcome = StringField(null=True)
+    outcome = StringField(null=True, choices=Choices("succeeded", "failed", "timeout", "fallback", "rate_limited", "error"))
     quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     request_metadata = JSONBField(default=dict)
     request_type = StringField()
@@ -1259,11 +1417,17 @@ class RoutingDecision(PowernodeModel):
     savings_usd = DecimalField(max_digits=12, decimal_places=8, null=True)
     scoring_breakdown = JSONBField(default=dict)
     selected_provider = Reference("Ai::Provider", column_name="selected_provider_id", null=True, backref="ai_routing_decisions")
-    strategy_used = StringField()
+    strategy_used = StringField(choices=Choices("round_robin", "weighted", "cost_optimized", "latency_optimized", "quality_optimized", "hybrid", "ml_based", "fallback"))
     updated_at = TimestampField(precision=6, default=utcnow)
     was_cached = BooleanField(null=True, default=False)
     was_compressed = BooleanField(null=True, default=False)
     workflow_run = Reference("Ai::WorkflowRun", column_name="workflow_run_id", null=True, backref="ai_routing_decisions")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    failed = Scope(lambda m, q: q.where(m.outcome.in_(["failed", "timeout", "error"])))
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(days=1)))
+    successful = Scope(lambda m, q: q.where(m.outcome == "succeeded"))
+    with_savings = Scope(lambda m, q: q.where(m.savings_usd > 0))
 
     class Behaviour:
         validations = [
@@ -1313,6 +1477,11 @@ class ShadowExecution(PowernodeModel):
     shadow_output = JSONBField(default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    agreed_scope = Scope(lambda m, q: q.where(m.agreed == True), name="agreed")
+    disagreed = Scope(lambda m, q: q.where(m.agreed == False))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+
     class Behaviour:
         validations = [
             Required("account", "agent"),
@@ -1336,7 +1505,7 @@ class SkillProposal(PowernodeModel):
 
     account = Reference("Account", column_name="account_id")
     auto_approved = BooleanField(null=True, default=False)
-    category = StringField(null=True)
+    category = StringField(null=True, choices=Choices("productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"))
     commands = JSONBField(null=True, default=list)
     confidence_score = DoubleField(null=True, default=0.0)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -1354,7 +1523,7 @@ class SkillProposal(PowernodeModel):
     reviewed_at = TimestampField(precision=6, null=True)
     reviewed_by = Reference("User", column_name="reviewed_by_id", null=True, index=False, backref="ai_skill_proposals_by_reviewed_by")
     slug = StringField(null=True)
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "proposed", "approved", "created", "rejected"))
     suggested_dependencies = JSONBField(null=True, default=list)
     system_prompt = TextField(null=True)
     tags = JSONBField(null=True, default=list)
@@ -1363,6 +1532,10 @@ class SkillProposal(PowernodeModel):
 
     # associations, in the platform's declaration order
     child_proposals = HasMany("Ai::SkillProposal", foreign_key="parent_proposal_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.not_in(["rejected", "created"])))
+    pending_review = Scope(lambda m, q: q.where(m.status == "proposed"))
 
     class Behaviour:
         validations = [
@@ -1393,7 +1566,7 @@ class SkillVersion(PowernodeModel):
     account = Reference("Account", column_name="account_id")
     ai_skill = Reference("Ai::Skill", column_name="ai_skill_id")
     change_reason = TextField(null=True)
-    change_type = StringField(null=True, default="manual")
+    change_type = StringField(null=True, default="manual", choices=Choices("manual", "evolution", "consolidation", "ab_test"))
     commands = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_agent = Reference("Ai::Agent", column_name="created_by_agent_id", null=True, backref="ai_skill_versions")
@@ -1409,6 +1582,11 @@ class SkillVersion(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
     version = StringField()
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ab_variants = Scope(lambda m, q: q.where(m.is_ab_variant == True))
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    by_effectiveness = Scope(lambda m, q: q.order_by(m.effectiveness_score.desc()))
 
     class Behaviour:
         validations = [
@@ -1442,9 +1620,14 @@ class StigmergicSignal(PowernodeModel):
     reinforce_count = IntegerField(default=0)
     reinforcements = JSONBField(null=True, default=list)
     signal_key = StringField()
-    signal_type = StringField()
+    signal_type = StringField(choices=Choices("pheromone", "pressure", "beacon", "warning", "discovery"))
     strength = DecimalField(max_digits=5, decimal_places=4, default=Decimal("1.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.strength > 0.01, m.expires_at.is_null() | (m.expires_at > now())))
+    fading = Scope(lambda m, q: q.where(m.strength > 0.01, m.strength < 0.3))
+    strongest = Scope(lambda m, q: q.order_by(m.strength.desc()))
 
     class Behaviour:
         validations = [
@@ -1481,17 +1664,21 @@ class TaskComplexityAssessment(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_task_complexity_assessments")
     actual_tier_used = StringField(null=True)
     classifier_version = StringField()
-    complexity_level = StringField()
+    complexity_level = StringField(choices=Choices("trivial", "simple", "moderate", "complex", "expert"))
     complexity_score = DecimalField(max_digits=5, decimal_places=4)
     complexity_signals = JSONBField(null=True, default=dict)
     conversation_depth = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
     input_token_count = IntegerField(null=True, default=0)
-    recommended_tier = StringField()
+    recommended_tier = StringField(choices=Choices("economy", "standard", "premium"))
     routing_decision = Reference("Ai::RoutingDecision", column_name="routing_decision_id", null=True, backref="ai_task_complexity_assessments")
     task_type = StringField()
     tool_count = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(days=1)))
+    with_routing = Scope(lambda m, q: q.where(m.routing_decision.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -1552,16 +1739,25 @@ class TaskReview(PowernodeModel):
     repository_url = StringField(null=True)
     review_duration_ms = IntegerField(null=True)
     review_id = StringField()
-    review_mode = StringField(default="blocking")
+    review_mode = StringField(default="blocking", choices=Choices("blocking", "shadow"))
     reviewer_agent = Reference("Ai::Agent", column_name="reviewer_agent_id", null=True, backref="ai_task_reviews")
     reviewer_role = Reference("Ai::TeamRole", column_name="reviewer_role_id", null=True, backref="ai_task_reviews")
     revision_count = IntegerField(null=True, default=0)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "in_progress", "approved", "rejected", "revision_requested"))
     team_task = Reference("Ai::TeamTask", column_name="team_task_id", backref="ai_task_reviews")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     code_review_comments = HasMany("Ai::CodeReviewComment", foreign_key="task_review_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    approved = Scope(lambda m, q: q.where(m.status == "approved"))
+    blocking = Scope(lambda m, q: q.where(m.review_mode == "blocking"))
+    in_progress = Scope(lambda m, q: q.where(m.status == "in_progress"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    rejected = Scope(lambda m, q: q.where(m.status == "rejected"))
+    revision_requested = Scope(lambda m, q: q.where(m.status == "revision_requested"))
+    shadow = Scope(lambda m, q: q.where(m.review_mode == "shadow"))
 
     class Behaviour:
         validations = [
@@ -1596,12 +1792,15 @@ class TeamRestructureEvent(PowernodeModel):
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, backref="ai_team_restructure_events")
     team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", backref="ai_team_restructure_events")
     created_at = TimestampField(precision=6, default=utcnow)
-    event_type = StringField()
+    event_type = StringField(choices=Choices("role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"))
     metrics_snapshot = JSONBField(null=True, default=dict)
     new_state = JSONBField(null=True, default=dict)
     previous_state = JSONBField(null=True, default=dict)
     rationale = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -1642,7 +1841,7 @@ class TeamRole(PowernodeModel):
     responsibilities = TextField(null=True)
     role_description = TextField(null=True)
     role_name = StringField()
-    role_type = StringField(default="worker")
+    role_type = StringField(default="worker", choices=Choices("manager", "coordinator", "worker", "specialist", "reviewer", "validator"))
     tools_allowed = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -1650,6 +1849,14 @@ class TeamRole(PowernodeModel):
     assigned_tasks = HasMany("Ai::TeamTask", foreign_key="assigned_role_id", dependent="nullify")
     sent_messages = HasMany("Ai::TeamMessage", foreign_key="from_role_id", dependent="nullify")
     received_messages = HasMany("Ai::TeamMessage", foreign_key="to_role_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    can_delegate_scope = Scope(lambda m, q: q.where(m.can_delegate == True), name="can_delegate")
+    managers = Scope(lambda m, q: q.where(m.role_type == "manager"))
+    ordered_by_priority = Scope(lambda m, q: q.order_by(m.priority_order.asc()))
+    reviewers = Scope(lambda m, q: q.where(m.role_type == "reviewer"))
+    specialists = Scope(lambda m, q: q.where(m.role_type == "specialist"))
+    workers = Scope(lambda m, q: q.where(m.role_type == "worker"))
 
     class Behaviour:
         validations = [
@@ -1700,9 +1907,9 @@ class TeamTask(PowernodeModel):
     priority = IntegerField(null=True, default=5)
     retry_count = IntegerField(null=True, default=0)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"))
     task_id = StringField()
-    task_type = StringField(default="execution")
+    task_type = StringField(default="execution", choices=Choices("execution", "review", "validation", "coordination", "escalation", "human_input"))
     team_execution = Reference("Ai::TeamExecution", column_name="team_execution_id")
     tokens_used = IntegerField(null=True, default=0)
     tools_used = JSONBField(null=True, default=list)
@@ -1711,6 +1918,15 @@ class TeamTask(PowernodeModel):
     # associations, in the platform's declaration order
     subtasks = HasMany("Ai::TeamTask", foreign_key="parent_task_id", dependent="destroy")
     delegated_tasks = HasMany("Ai::TeamTask", foreign_key="delegated_from_task_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "assigned", "in_progress", "waiting"])))
+    by_priority = Scope(lambda m, q: q.order_by(m.priority.asc()))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    in_progress = Scope(lambda m, q: q.where(m.status == "in_progress"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    root_tasks = Scope(lambda m, q: q.where(m.parent_task.is_null()))
 
     class Behaviour:
         validations = [
@@ -1761,7 +1977,7 @@ class TelemetryEvent(PowernodeModel):
     agent = Reference("Ai::Agent", column_name="agent_id")
     correlation_id = StringField()
     created_at = TimestampField(precision=6, default=utcnow)
-    event_category = StringField()
+    event_category = StringField(choices=Choices("action", "trust", "budget", "delegation", "security", "lifecycle"))
     event_data = JSONBField(default=dict)
     event_type = StringField()
     outcome = StringField(null=True)
@@ -1771,6 +1987,10 @@ class TelemetryEvent(PowernodeModel):
 
     # associations, in the platform's declaration order
     child_events = HasMany("Ai::TelemetryEvent", foreign_key="parent_event_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -1816,6 +2036,10 @@ class TemplateUsageMetric(PowernodeModel):
     unique_visitors = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.metric_date.desc()))
+    recent = Scope(lambda m, q: q.where(m.metric_date >= ago(days=30).date()))
+
     class Behaviour:
         validations = [
             Required("agent_template"),
@@ -1858,10 +2082,18 @@ class TestResult(PowernodeModel):
     retry_attempt = IntegerField(null=True, default=0)
     scenario = Reference("Ai::TestScenario", column_name="scenario_id")
     started_at = TimestampField(precision=6, null=True)
-    status = StringField()
+    status = StringField(choices=Choices("passed", "failed", "skipped", "error", "timeout"))
     test_run = Reference("Ai::TestRun", column_name="test_run_id")
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    errors = Scope(lambda m, q: q.where(m.status == "error"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    passed = Scope(lambda m, q: q.where(m.status == "passed"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    skipped = Scope(lambda m, q: q.where(m.status == "skipped"))
+    timeouts = Scope(lambda m, q: q.where(m.status == "timeout"))
 
     class Behaviour:
         validations = [
@@ -1912,9 +2144,9 @@ class TestScenario(PowernodeModel):
     retry_count = IntegerField(null=True, default=0)
     run_count = IntegerField(null=True, default=0)
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
-    scenario_type = StringField()
+    scenario_type = StringField(choices=Choices("unit", "integration", "regression", "performance", "security", "chaos", "custom"))
     setup_steps = JSONBField(null=True, default=list)
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "active", "disabled", "archived"))
     tags = JSONBField(null=True, default=list)
     target_agent = Reference("Ai::Agent", column_name="target_agent_id", null=True, backref="ai_test_scenarios")
     target_workflow = Reference("Ai::Workflow", column_name="target_workflow_id", null=True, backref="ai_test_scenarios")
@@ -1924,6 +2156,10 @@ class TestScenario(PowernodeModel):
 
     # associations, in the platform's declaration order
     test_results = HasMany("Ai::TestResult", foreign_key="scenario_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    draft = Scope(lambda m, q: q.where(m.status == "draft"))
 
     class Behaviour:
         validations = [
@@ -1964,18 +2200,25 @@ class Trajectory(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     outcome_summary = JSONBField(null=True, default=dict)
     quality_score = DoubleField(null=True)
-    status = StringField(default="building")
+    status = StringField(default="building", choices=Choices("building", "completed", "archived"))
     summary = TextField(null=True)
     tags = JSONBField(null=True, default=list)
     team_execution_id = UUIDField(null=True)
     title = StringField()
     trajectory_id = StringField()
-    trajectory_type = StringField()
+    trajectory_type = StringField(choices=Choices("task_completion", "workflow_run", "investigation", "implementation", "self_challenge"))
     updated_at = TimestampField(precision=6, default=utcnow)
     workflow_run_id = UUIDField(null=True)
 
     # associations, in the platform's declaration order
     chapters = HasMany("Ai::TrajectoryChapter", foreign_key="trajectory_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    building = Scope(lambda m, q: q.where(m.status == "building"))
+    by_quality = Scope(lambda m, q: q.order_by(m.quality_score.desc()))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -2011,7 +2254,7 @@ class TrajectoryChapter(PowernodeModel):
 
     artifacts = JSONBField(null=True, default=list)
     chapter_number = IntegerField()
-    chapter_type = StringField()
+    chapter_type = StringField(choices=Choices("understanding", "investigation", "planning", "implementation", "testing", "reflection", "lessons_learned"))
     content = TextField()
     context_references = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -2022,6 +2265,9 @@ class TrajectoryChapter(PowernodeModel):
     title = StringField()
     trajectory = Reference("Ai::Trajectory", column_name="trajectory_id")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.chapter_number.asc()))
 
     class Behaviour:
         validations = [

@@ -10,6 +10,8 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import BelongsTo, HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
@@ -47,7 +49,7 @@ class DagExecution(PowernodeModel):
     running_nodes = IntegerField(null=True, default=0)
     shared_context = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default="pending")
+    status = StringField(null=True, default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled"))
     total_nodes = IntegerField(null=True, default=0)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_dag_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -55,6 +57,17 @@ class DagExecution(PowernodeModel):
 
     # associations, in the platform's declaration order
     a2a_tasks = HasMany("Ai::A2aTask", foreign_key="dag_execution_id")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "running"])))
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    finished = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled"])))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    resumable_scope = Scope(lambda m, q: q.where(m.resumable == True, m.status == "failed"), name="resumable")
+    running = Scope(lambda m, q: q.where(m.status == "running"))
 
     class Behaviour:
         validations = [
@@ -99,6 +112,10 @@ class ExecutionEvent(PowernodeModel):
     status = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()).limit(50))
+    with_errors = Scope(lambda m, q: q.where(m.error_class.is_null(False)))
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -134,15 +151,25 @@ class ExecutionTraceSpan(PowernodeModel):
     output_data = JSONBField(null=True)
     parent_span_id = StringField(null=True)
     span_id = StringField()
-    span_type = StringField()
+    span_type = StringField(choices=Choices("root", "llm_call", "tool_execution", "retrieval", "generic", "agent", "workflow", "mcp", "reasoning", "reflection", "planning", "evaluation"))
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="running")
+    status = StringField(default="running", choices=Choices("pending", "running", "completed", "failed", "cancelled"))
     tokens = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     parent_span = BelongsTo("Ai::ExecutionTraceSpan", foreign_key="parent_span_id", primary_key="span_id")
     child_spans = HasMany("Ai::ExecutionTraceSpan", foreign_key="parent_span_id", primary_key="span_id")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    evaluation_spans = Scope(lambda m, q: q.where(m.span_type == "evaluation"))
+    llm_calls = Scope(lambda m, q: q.where(m.span_type == "llm_call"))
+    planning_spans = Scope(lambda m, q: q.where(m.span_type == "planning"))
+    reasoning_spans = Scope(lambda m, q: q.where(m.span_type == "reasoning"))
+    reflection_spans = Scope(lambda m, q: q.where(m.span_type == "reflection"))
+    root_spans = Scope(lambda m, q: q.where(m.parent_span_id.is_null()))
+    tool_executions = Scope(lambda m, q: q.where(m.span_type == "tool_execution"))
+    with_errors = Scope(lambda m, q: q.where(m.error.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -183,15 +210,22 @@ class ExecutionTrace(PowernodeModel):
     output = JSONBField(null=True)
     root_span_id = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="running")
+    status = StringField(default="running", choices=Choices("pending", "running", "completed", "failed", "cancelled"))
     total_cost = DecimalField(max_digits=10, decimal_places=6, null=True, default=Decimal("0.0"))
     total_tokens = IntegerField(null=True, default=0)
     trace_id = StringField()
-    trace_type = StringField()
+    trace_type = StringField(choices=Choices("agent", "workflow", "conversation", "tool", "mcp", "batch"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     execution_trace_spans = HasMany("Ai::ExecutionTraceSpan", foreign_key="execution_trace_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    recent = Scope(lambda m, q: q.order_by(m.started_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    with_errors = Scope(lambda m, q: q.where(m.error.is_null(False)))
 
     class Behaviour:
         validations = [

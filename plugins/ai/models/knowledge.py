@@ -11,6 +11,8 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Inclusion, Length, Numericality, Presence, Required
 from powernode.fields import (
     ArrayField,
@@ -38,7 +40,7 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_compound_learnings")
     ai_agent_team = Reference("Ai::AgentTeam", column_name="ai_agent_team_id", null=True)
     applicable_domains = JSONBField(null=True, default=list)
-    category = StringField()
+    category = StringField(choices=Choices("pattern", "anti_pattern", "best_practice", "discovery", "fact", "failure_mode", "review_finding", "performance_insight", "reflexion"))
     confidence_score = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5"))
     content = TextField()
     contradiction_note = TextField(null=True)
@@ -59,11 +61,11 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     negative_outcome_count = IntegerField(default=0)
     positive_outcome_count = IntegerField(default=0)
     promoted_at = TimestampField(precision=6, null=True)
-    scope_ = StringField(column_name="scope", default="team")
+    scope_ = StringField(column_name="scope", default="team", choices=Choices("team", "global"))
     source_agent = Reference("Ai::Agent", column_name="source_agent_id", null=True, backref="ai_compound_learnings")
     source_execution = Reference("Ai::TeamExecution", column_name="source_execution_id", null=True, backref="ai_compound_learnings")
     source_execution_successful = BooleanField(null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "deprecated", "superseded", "verified", "disproven"))
     superseded_by = Reference("Ai::CompoundLearning", column_name="superseded_by_id", null=True)
     tags = JSONBField(default=list)
     title = StringField(255, null=True)
@@ -73,6 +75,17 @@ class CompoundLearning(VectorSearch, PowernodeModel):
 
     # associations, in the platform's declaration order
     superseding = HasMany("Ai::CompoundLearning", foreign_key="superseded_by_id")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    by_effectiveness = Scope(lambda m, q: q.order_by(m.effectiveness_score.desc()))
+    disproven = Scope(lambda m, q: q.where(m.status == "disproven"))
+    global_scope = Scope(lambda m, q: q.where(m.scope_ == "global"))
+    high_importance = Scope(lambda m, q: q.where(m.importance_score >= 0.7))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    team_scope = Scope(lambda m, q: q.where(m.scope_ == "team"))
+    verified = Scope(lambda m, q: q.where(m.status == "verified"))
+    with_embedding = Scope(lambda m, q: q.where(m.embedding.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -131,15 +144,21 @@ class Document(PowernodeModel):
     name = StringField()
     processed_at = TimestampField(precision=6, null=True)
     processing_errors = JSONBField(null=True, default=list)
-    source_type = StringField()
+    source_type = StringField(choices=Choices("upload", "url", "api", "database", "cloud_storage", "git"))
     source_url = StringField(null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "processing", "indexed", "failed", "archived"))
     token_count = BigIntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     uploaded_by = Reference("User", column_name="uploaded_by_id", null=True, backref="ai_documents")
 
     # associations, in the platform's declaration order
     chunks = HasMany("Ai::DocumentChunk", foreign_key="document_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    indexed = Scope(lambda m, q: q.where(m.status == "indexed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    processing = Scope(lambda m, q: q.where(m.status == "processing"))
 
     class Behaviour:
         validations = [
@@ -179,13 +198,20 @@ class KnowledgeGraphEdge(PowernodeModel):
     label = StringField(null=True)
     metadata = JSONBField(null=True, default=dict)
     properties = JSONBField(null=True, default=dict)
-    relation_type = StringField()
+    relation_type = StringField(choices=Choices("is_a", "has_a", "part_of", "related_to", "depends_on", "created_by", "used_by", "located_in", "similar_to", "causes", "precedes", "follows", "custom", "requires", "enhances", "composes", "succeeds", "uses"))
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_edges")
     source_node = Reference("Ai::KnowledgeGraphNode", column_name="source_node_id")
     status = StringField(null=True, default="active")
     target_node = Reference("Ai::KnowledgeGraphNode", column_name="target_node_id")
     updated_at = TimestampField(precision=6, default=utcnow)
     weight = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("1.0"))
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    bidirectional_edges = Scope(lambda m, q: q.where(m.bidirectional == True))
+    skill_relations = Scope(lambda m, q: (
+        q.where(m.relation_type.in_(["requires", "enhances", "composes", "succeeds"]))
+    ))
 
     class Behaviour:
         validations = [
@@ -225,7 +251,7 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     decay_rate = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.001"))
     description = TextField(null=True)
     embedding = VectorField(dimensions=1536, null=True)
-    entity_type = StringField(null=True)
+    entity_type = StringField(null=True, choices=Choices("person", "organization", "technology", "event", "location", "skill", "agent", "team", "custom"))
     knowledge_base = Reference("Ai::KnowledgeBase", column_name="knowledge_base_id", null=True)
     last_event_processed_at = TimestampField(precision=6, null=True)
     last_quality_recalc_at = TimestampField(precision=6, null=True)
@@ -234,18 +260,23 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     merged_into = Reference("Ai::KnowledgeGraphNode", column_name="merged_into_id", null=True, index=False)
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
-    node_type = StringField()
+    node_type = StringField(choices=Choices("entity", "concept", "relation", "attribute"))
     path = LtreeField(null=True)
     properties = JSONBField(null=True, default=dict)
     quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     source_document = Reference("Ai::Document", column_name="source_document_id", null=True, index=False, backref="ai_knowledge_graph_nodes")
-    status = StringField(null=True, default="active")
+    status = StringField(null=True, default="active", choices=Choices("active", "merged", "archived"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     outgoing_edges = HasMany("Ai::KnowledgeGraphEdge", foreign_key="source_node_id", dependent="destroy")
     incoming_edges = HasMany("Ai::KnowledgeGraphEdge", foreign_key="target_node_id", dependent="destroy")
     merged_nodes = HasMany("Ai::KnowledgeGraphNode", foreign_key="merged_into_id")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    skill_nodes = Scope(lambda m, q: q.where(m.entity_type == "skill"))
+    with_embeddings = Scope(lambda m, q: q.where(m.embedding.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -292,10 +323,10 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
 class SharedKnowledge(VectorSearch, PowernodeModel):
     """Ai::SharedKnowledge (table `ai_shared_knowledges`)."""
 
-    access_level = StringField(null=True, default="team")
+    access_level = StringField(null=True, default="team", choices=Choices("private", "team", "account", "global"))
     account = Reference("Account", column_name="account_id", backref="ai_shared_knowledges")
     content = TextField()
-    content_type = StringField(null=True, default="text")
+    content_type = StringField(null=True, default="text", choices=Choices("text", "markdown", "code", "snippet", "procedure", "fact", "definition"))
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="ai_shared_knowledges")
     embedding = VectorField(dimensions=1536, null=True)
@@ -313,6 +344,12 @@ class SharedKnowledge(VectorSearch, PowernodeModel):
     title = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    frequently_used = Scope(lambda m, q: q.order_by(m.usage_count.desc()))
+    high_quality = Scope(lambda m, q: q.where(m.quality_score >= 0.7))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    with_embedding = Scope(lambda m, q: q.where(m.embedding.is_null(False)))
 
     class Behaviour:
         validations = [

@@ -11,7 +11,10 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import now
 from powernode.behaviour.defaults import Default, FillNil, Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Inclusion,
     Length,
@@ -47,11 +50,17 @@ class AgentShortTermMemory(PowernodeModel):
     last_accessed_at = TimestampField(precision=6, null=True)
     last_event_processed_at = TimestampField(precision=6, null=True)
     memory_key = StringField()
-    memory_type = StringField(null=True, default="general")
+    memory_type = StringField(null=True, default="general", choices=Choices("general", "conversation", "tool_result", "observation", "plan", "state"))
     memory_value = JSONBField()
     session_id = StringField()
     ttl_seconds = IntegerField(null=True, default=3600)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.expires_at.is_null() | (m.expires_at > now())))
+    expired = Scope(lambda m, q: q.where(m.expires_at.is_null(False), m.expires_at <= now()))
+    frequently_accessed = Scope(lambda m, q: q.order_by(m.access_count.desc()))
+    recent = Scope(lambda m, q: q.order_by(m.last_accessed_at.desc(), m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -96,18 +105,18 @@ class ContextEntry(VectorSearch, PowernodeModel):
     decay_rate = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.0"))
     embedding = VectorField(dimensions=1536, null=True)
     entry_key = StringField()
-    entry_type = StringField(null=True)
+    entry_type = StringField(null=True, choices=Choices("fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"))
     expires_at = TimestampField(precision=6, null=True)
     importance_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     last_accessed_at = TimestampField(precision=6, null=True)
     last_relevance_update = TimestampField(precision=6, null=True)
-    memory_type = StringField(null=True, default="factual")
+    memory_type = StringField(null=True, default="factual", choices=Choices("factual", "experiential", "working"))
     metadata = JSONBField(null=True, default=dict)
     outcome_success = BooleanField(null=True)
     previous_version = Reference("Ai::ContextEntry", column_name="previous_version_id", null=True, constraint=False)
     relevance_decay_rate = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.0"))
     source_id = StringField(null=True)
-    source_type = StringField(null=True)
+    source_type = StringField(null=True, choices=Choices("user_input", "agent_output", "workflow", "import", "api", "system"))
     task_context = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
@@ -115,6 +124,25 @@ class ContextEntry(VectorSearch, PowernodeModel):
     # associations, in the platform's declaration order
     newer_versions = HasMany("Ai::ContextEntry", foreign_key="previous_version_id", dependent="nullify")
     access_logs = HasMany("Ai::ContextAccessLog", foreign_key="ai_context_entry_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: (
+        q.where(m.archived_at.is_null(), m.expires_at.is_null() | (m.expires_at > now()))
+    ))
+    archived = Scope(lambda m, q: q.where(m.archived_at.is_null(False)))
+    experiential = Scope(lambda m, q: q.where(m.memory_type == "experiential"))
+    expired = Scope(lambda m, q: q.where(m.expires_at <= now()))
+    factual = Scope(lambda m, q: q.where(m.memory_type == "factual"))
+    failed_outcomes = Scope(lambda m, q: q.where(m.outcome_success == False))
+    frequently_accessed = Scope(lambda m, q: q.order_by(m.access_count.desc()))
+    high_confidence = Scope(lambda m, q: q.where(m.confidence_score >= 0.8))
+    high_importance = Scope(lambda m, q: q.where(m.importance_score >= 0.7))
+    low_importance = Scope(lambda m, q: q.where(m.importance_score < 0.3))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    searchable = Scope(lambda m, q: q.where(m.content_text.is_null(False)))
+    successful_outcomes = Scope(lambda m, q: q.where(m.outcome_success == True))
+    with_embedding = Scope(lambda m, q: q.where(m.embedding.is_null(False)))
+    working = Scope(lambda m, q: q.where(m.memory_type == "working"))
 
     class Behaviour:
         validations = [
@@ -190,7 +218,7 @@ class MemoryEntry(PowernodeModel):
     expires_at = TimestampField(precision=6, null=True)
     importance_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.5"))
     last_accessed_at = TimestampField(precision=6, null=True)
-    memory_type = StringField(default="working")
+    memory_type = StringField(default="working", choices=Choices("factual", "experiential", "working"))
     metadata = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     value = JSONBField(default=dict)
@@ -223,13 +251,23 @@ class MemoryPool(PowernodeModel):
     owner_agent_id = UUIDField(null=True)
     persist_across_executions = BooleanField(null=True, default=False)
     pool_id = StringField(null=True)
-    pool_type = StringField(null=True)
+    pool_type = StringField(null=True, choices=Choices("shared", "agent_private", "team_shared", "task_scoped", "global"))
     retention_policy = JSONBField(null=True, default=dict)
-    scope_ = StringField(column_name="scope", null=True)
+    scope_ = StringField(column_name="scope", null=True, choices=Choices("execution", "persistent", "session"))
     task_execution_id = UUIDField(null=True)
     team_id = UUIDField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.expires_at.is_null() | (m.expires_at > now())))
+    agent_private = Scope(lambda m, q: q.where(m.pool_type == "agent_private"))
+    expired = Scope(lambda m, q: q.where(m.expires_at <= now()))
+    global_scope = Scope(lambda m, q: q.where(m.pool_type == "global"), name="global")
+    persistent = Scope(lambda m, q: q.where(m.persist_across_executions == True))
+    shared = Scope(lambda m, q: q.where(m.pool_type == "shared"))
+    task_scoped = Scope(lambda m, q: q.where(m.pool_type == "task_scoped"))
+    team_shared = Scope(lambda m, q: q.where(m.pool_type == "team_shared"))
 
     class Behaviour:
         validations = [
@@ -277,7 +315,7 @@ class PersistentContext(PowernodeModel):
     archived_at = TimestampField(precision=6, null=True)
     context_data = JSONBField(null=True, default=dict)
     context_id = StringField()
-    context_type = StringField()
+    context_type = StringField(choices=Choices("agent_memory", "knowledge_base", "shared_context"))
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, backref="ai_persistent_contexts")
     data_size_bytes = IntegerField(null=True, default=0)
@@ -289,13 +327,25 @@ class PersistentContext(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     name = StringField()
     retention_policy = JSONBField(null=True, default=dict)
-    scope_ = StringField(column_name="scope")
+    scope_ = StringField(column_name="scope", choices=Choices("account", "agent", "team", "workflow"))
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(null=True, default=1)
 
     # associations, in the platform's declaration order
     context_entries = HasMany("Ai::ContextEntry", foreign_key="ai_persistent_context_id", dependent="destroy")
     context_access_logs = HasMany("Ai::ContextAccessLog", foreign_key="ai_persistent_context_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    account_wide = Scope(lambda m, q: q.where(m.agent.is_null()))
+    active = Scope(lambda m, q: (
+        q.where(m.archived_at.is_null(), m.expires_at.is_null() | (m.expires_at > now()))
+    ))
+    agent_memories = Scope(lambda m, q: q.where(m.context_type == "agent_memory"))
+    archived = Scope(lambda m, q: q.where(m.archived_at.is_null(False)))
+    expired = Scope(lambda m, q: q.where(m.expires_at <= now()))
+    knowledge_bases = Scope(lambda m, q: q.where(m.context_type == "knowledge_base"))
+    recent = Scope(lambda m, q: q.order_by(m.last_accessed_at.desc()))
+    shared_contexts = Scope(lambda m, q: q.where(m.context_type == "shared_context"))
 
     class Behaviour:
         validations = [

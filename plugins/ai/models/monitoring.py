@@ -10,7 +10,10 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import BelongsTo, HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import ago
 from powernode.behaviour.defaults import Default, FillNil, Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required
 from powernode.fields import (
     BigIntegerField,
@@ -38,12 +41,12 @@ class BudgetAlert(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_budget_alerts")
     acknowledged_at = TimestampField(precision=6, null=True)
     agent_budget = Reference("Ai::AgentBudget", column_name="ai_agent_budget_id", on_delete="cascade", backref="ai_budget_alerts")
-    alert_type = StringField()
+    alert_type = StringField(choices=Choices("threshold", "exceeded", "forecast"))
     created_at = TimestampField(precision=6, default=utcnow)
     message = TextField(null=True)
     metadata = JSONBField(null=True, default=dict)
     spent_cents = IntegerField(default=0)
-    status = StringField(default="open")
+    status = StringField(default="open", choices=Choices("open", "acknowledged", "resolved"))
     threshold_percent = IntegerField()
     triggered_at = TimestampField(precision=6)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -70,7 +73,7 @@ class CostAttribution(PowernodeModel):
     api_calls = IntegerField(null=True)
     attribution_date = DateField()
     compute_minutes = IntegerField(null=True)
-    cost_category = StringField()
+    cost_category = StringField(choices=Choices("ai_inference", "ai_training", "embedding", "storage", "compute", "api_calls", "bandwidth", "other"))
     cost_per_token = DecimalField(max_digits=12, decimal_places=10, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     currency = StringField(default="USD")
@@ -80,10 +83,17 @@ class CostAttribution(PowernodeModel):
     roi_metric = Reference("Ai::RoiMetric", column_name="roi_metric_id", null=True)
     source_id = UUIDField(null=True)
     source_name = StringField(null=True)
-    source_type = StringField()
+    source_type = StringField(choices=Choices("workflow", "agent", "provider", "team", "execution"))
     storage_gb = DecimalField(max_digits=10, decimal_places=4, null=True)
     tokens_used = IntegerField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ai_costs = Scope(lambda m, q: q.where(m.cost_category.in_(["ai_inference", "ai_training", "embedding"])))
+    infrastructure_costs = Scope(lambda m, q: (
+        q.where(m.cost_category.in_(["storage", "compute", "bandwidth"]))
+    ))
+    recent = Scope(lambda m, q: q.where(m.attribution_date >= ago(days=30).date()))
 
     class Behaviour:
         validations = [
@@ -137,10 +147,10 @@ class RoiMetric(PowernodeModel):
     infrastructure_cost_usd = DecimalField(max_digits=12, decimal_places=4, default=Decimal("0.0"))
     manual_interventions = IntegerField(default=0)
     metadata = JSONBField(default=dict)
-    metric_type = StringField()
+    metric_type = StringField(choices=Choices("workflow", "agent", "provider", "team", "account_total", "department"))
     net_benefit_usd = DecimalField(max_digits=12, decimal_places=4, null=True)
     period_date = DateField()
-    period_type = StringField(default="daily")
+    period_type = StringField(default="daily", choices=Choices("daily", "weekly", "monthly", "quarterly", "yearly"))
     roi_percentage = DecimalField(max_digits=10, decimal_places=2, null=True)
     tasks_automated = IntegerField(default=0)
     tasks_completed = IntegerField(default=0)
@@ -155,6 +165,14 @@ class RoiMetric(PowernodeModel):
     # associations, in the platform's declaration order
     attributable = BelongsTo(polymorphic=True, foreign_key="attributable_id", foreign_type="attributable_type")
     cost_attributions = HasMany("Ai::CostAttribution", foreign_key="roi_metric_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    account_totals = Scope(lambda m, q: q.where(m.metric_type == "account_total"))
+    daily = Scope(lambda m, q: q.where(m.period_type == "daily"))
+    monthly = Scope(lambda m, q: q.where(m.period_type == "monthly"))
+    recent = Scope(lambda m, q: q.where(m.period_date >= ago(days=30).date()))
+    weekly = Scope(lambda m, q: q.where(m.period_type == "weekly"))
+    with_positive_roi = Scope(lambda m, q: q.where(m.roi_percentage > 0))
 
     class Behaviour:
         validations = [
@@ -223,7 +241,7 @@ class UsageMetric(PowernodeModel):
     model_name = StringField(null=True)
     output_tokens = BigIntegerField(default=0)
     period_start = TimestampField(precision=6)
-    period_type = StringField(default="daily")
+    period_type = StringField(default="daily", choices=Choices("hourly", "daily", "weekly", "monthly"))
     request_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 

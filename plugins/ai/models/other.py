@@ -28,7 +28,10 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import ago, from_now, now
 from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BinaryField,
@@ -62,10 +65,10 @@ class AbTest(PowernodeModel):
     results = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
     statistical_significance = DoubleField(null=True)
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "running", "paused", "completed", "cancelled"))
     success_metrics = JSONBField(null=True, default=list)
     target_id = UUIDField()
-    target_type = StringField()
+    target_type = StringField(choices=Choices("workflow", "agent", "prompt", "model", "provider"))
     test_id = StringField()
     total_conversions = IntegerField(null=True, default=0)
     total_impressions = IntegerField(null=True, default=0)
@@ -73,6 +76,13 @@ class AbTest(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     variants = JSONBField(null=True, default=list)
     winning_variant = StringField(null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["running", "paused"])))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    draft = Scope(lambda m, q: q.where(m.status == "draft"))
+    paused = Scope(lambda m, q: q.where(m.status == "paused"))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
 
     class Behaviour:
         validations = [
@@ -106,17 +116,27 @@ class AgentConnection(PowernodeModel):
     """Ai::AgentConnection (table `ai_agent_connections`)."""
 
     account = Reference("Account", column_name="account_id", null=True)
-    connection_type = StringField(null=True)
+    connection_type = StringField(null=True, choices=Choices("team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"))
     created_at = TimestampField(precision=6, default=utcnow)
     discovered_by = StringField(null=True)
     metadata = JSONBField(null=True, default=dict)
     source_id = UUIDField(null=True)
     source_type = StringField(null=True)
-    status = StringField(null=True, default="active")
+    status = StringField(null=True, default="active", choices=Choices("active", "inactive", "discovered"))
     strength = DoubleField(null=True, default=1.0)
     target_id = UUIDField(null=True)
     target_type = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    a2a_communications = Scope(lambda m, q: q.where(m.connection_type == "a2a_communication"))
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    discovered = Scope(lambda m, q: q.where(m.status == "discovered"))
+    inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
+    infrastructure_connections = Scope(lambda m, q: q.where(m.connection_type == "infrastructure"))
+    mcp_tool_usages = Scope(lambda m, q: q.where(m.connection_type == "mcp_tool_usage"))
+    shared_memories = Scope(lambda m, q: q.where(m.connection_type == "shared_memory"))
+    team_memberships = Scope(lambda m, q: q.where(m.connection_type == "team_membership"))
 
     class Behaviour:
         validations = [
@@ -160,7 +180,7 @@ class AgentIdentity(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_agent_identities")
     agent_id = UUIDField()
     agent_uri = StringField(null=True)
-    algorithm = StringField(default="ed25519")
+    algorithm = StringField(default="ed25519", choices=Choices("ed25519"))
     attestation_claims = JSONBField(null=True, default=dict)
     capabilities = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -172,8 +192,17 @@ class AgentIdentity(PowernodeModel):
     revoked_at = TimestampField(precision=6, null=True)
     rotated_at = TimestampField(precision=6, null=True)
     rotation_overlap_until = TimestampField(precision=6, null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "rotated", "revoked"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    expiring_soon = Scope(lambda m, q: (
+        q.where(m.expires_at.is_null(False), m.expires_at <= from_now(weeks=1))
+    ))
+    not_expired = Scope(lambda m, q: q.where(m.expires_at.is_null() | (m.expires_at > now())))
+    revoked = Scope(lambda m, q: q.where(m.status == "revoked"))
+    rotated = Scope(lambda m, q: q.where(m.status == "rotated"))
 
     class Behaviour:
         validations = [
@@ -211,7 +240,7 @@ class AguiEvent(PowernodeModel):
     content = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     delta = JSONBField(null=True, default=dict)
-    event_type = StringField()
+    event_type = StringField(choices=Choices("TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_RESULT", "STATE_SNAPSHOT", "STATE_DELTA", "MESSAGES_SNAPSHOT", "ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA", "RUN_STARTED", "RUN_FINISHED", "RUN_ERROR", "STEP_STARTED", "STEP_FINISHED", "CUSTOM", "RAW"))
     message_id = StringField(null=True)
     metadata = JSONBField(null=True, default=dict)
     role = StringField(null=True)
@@ -221,6 +250,21 @@ class AguiEvent(PowernodeModel):
     step_id = StringField(null=True)
     tool_call_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    lifecycle_events = Scope(lambda m, q: (
+        q.where(m.event_type.in_(["RUN_STARTED", "RUN_FINISHED", "RUN_ERROR"]))
+    ))
+    ordered = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    state_events = Scope(lambda m, q: q.where(m.event_type.in_(["STATE_SNAPSHOT", "STATE_DELTA"])))
+    step_events = Scope(lambda m, q: q.where(m.event_type.in_(["STEP_STARTED", "STEP_FINISHED"])))
+    text_events = Scope(lambda m, q: (
+        q.where(m.event_type.in_(["TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END"]))
+    ))
+    tool_events = Scope(lambda m, q: (
+        q.where(m.event_type.in_(["TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_RESULT"]))
+    ))
 
     class Behaviour:
         validations = [
@@ -253,8 +297,12 @@ class CollusionIndicator(PowernodeModel):
     correlation_score = DecimalField(max_digits=5, decimal_places=4, null=True, default=Decimal("0.0"))
     created_at = TimestampField(precision=6, default=utcnow)
     evidence_summary = JSONBField(null=True, default=dict)
-    indicator_type = StringField()
+    indicator_type = StringField(choices=Choices("synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    high_confidence = Scope(lambda m, q: q.where(m.correlation_score >= 0.7))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -291,16 +339,24 @@ class CostOptimizationLog(PowernodeModel):
     current_cost_usd = DecimalField(max_digits=12, decimal_places=4, null=True)
     description = TextField(null=True)
     identified_at = TimestampField(precision=6, null=True)
-    optimization_type = StringField()
+    optimization_type = StringField(choices=Choices("provider_switch", "model_downgrade", "caching", "batching", "rate_optimization", "usage_reduction"))
     optimized_cost_usd = DecimalField(max_digits=12, decimal_places=4, null=True)
     potential_savings_usd = DecimalField(max_digits=12, decimal_places=4, null=True)
     recommendation = JSONBField(default=dict)
     resource_id = UUIDField(null=True)
     resource_type = StringField(null=True)
     savings_percentage = DecimalField(max_digits=5, decimal_places=2, null=True)
-    status = StringField(default="identified")
+    status = StringField(default="identified", choices=Choices("identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"))
     updated_at = TimestampField(precision=6, default=utcnow)
     validated_at = TimestampField(precision=6, null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["identified", "analyzing", "recommended"])))
+    applied = Scope(lambda m, q: q.where(m.status == "applied"))
+    high_impact = Scope(lambda m, q: q.where(m.potential_savings_usd >= 10.0))
+    pending = Scope(lambda m, q: q.where(m.status.in_(["identified", "recommended"])))
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(days=30)))
+    validated = Scope(lambda m, q: q.where(m.status == "validated"))
 
     class Behaviour:
         validations = [
@@ -354,11 +410,18 @@ class DiscoveryResult(PowernodeModel):
     error_message = TextField(null=True)
     recommendations = JSONBField(null=True, default=list)
     scan_id = StringField(null=True)
-    scan_type = StringField(null=True)
+    scan_type = StringField(null=True, choices=Choices("mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"))
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default="pending")
+    status = StringField(null=True, default="pending", choices=Choices("pending", "scanning", "completed", "failed"))
     tools_found = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    scanning = Scope(lambda m, q: q.where(m.status == "scanning"))
 
     class Behaviour:
         validations = [
@@ -404,6 +467,11 @@ class DocumentChunk(VectorSearch, PowernodeModel):
     token_count = IntegerField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    with_embeddings = Scope(lambda m, q: q.where(m.embedding.is_null(False)))
+    without_embeddings = Scope(lambda m, q: q.where(m.embedding.is_null()))
+
     class Behaviour:
         validations = [
             Required("document", "knowledge_base"),
@@ -437,10 +505,16 @@ class EncryptedMessage(PowernodeModel):
     sequence_number = IntegerField()
     session_id = StringField(null=True)
     signature = TextField(null=True)
-    status = StringField(null=True, default="delivered")
+    status = StringField(null=True, default="delivered", choices=Choices("delivered", "read", "expired"))
     task_id = UUIDField(null=True)
     to_agent_id = UUIDField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    by_sequence = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    delivered = Scope(lambda m, q: q.where(m.status == "delivered"))
+    expired = Scope(lambda m, q: q.where(m.status == "expired"))
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(days=1)))
 
     class Behaviour:
         validations = [
@@ -476,7 +550,7 @@ class HybridSearchResult(PowernodeModel):
 
     account = Reference("Account", column_name="account_id")
     created_at = TimestampField(precision=6, default=utcnow)
-    fusion_method = StringField(null=True, default="rrf")
+    fusion_method = StringField(null=True, default="rrf", choices=Choices("rrf", "weighted", "cascade"))
     graph_results = JSONBField(null=True, default=list)
     graph_score = DecimalField(max_digits=5, decimal_places=4, null=True)
     keyword_results = JSONBField(null=True, default=list)
@@ -487,10 +561,14 @@ class HybridSearchResult(PowernodeModel):
     rerank_model = StringField(null=True)
     reranked = BooleanField(null=True, default=False)
     result_count = IntegerField(null=True, default=0)
-    search_mode = StringField()
+    search_mode = StringField(choices=Choices("vector", "keyword", "hybrid", "graph"))
     total_latency_ms = IntegerField(null=True)
     vector_results = JSONBField(null=True, default=list)
     vector_score = DecimalField(max_digits=5, decimal_places=4, null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    reranked_scope = Scope(lambda m, q: q.where(m.reranked == True), name="reranked")
 
     class Behaviour:
         validations = [
@@ -524,12 +602,20 @@ class ImprovementRecommendation(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     current_config = JSONBField(null=True, default=dict)
     evidence = JSONBField(null=True, default=dict)
-    recommendation_type = StringField()
+    recommendation_type = StringField(choices=Choices("provider_switch", "team_composition", "timeout_adjustment", "model_upgrade", "cost_optimization", "skill_consolidation", "skill_connection", "prompt_refinement", "skill_creation"))
     recommended_config = JSONBField(null=True, default=dict)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "approved", "applied", "dismissed"))
     target_id = UUIDField()
     target_type = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    applied = Scope(lambda m, q: q.where(m.status == "applied"))
+    approved = Scope(lambda m, q: q.where(m.status == "approved"))
+    dismissed = Scope(lambda m, q: q.where(m.status == "dismissed"))
+    high_confidence = Scope(lambda m, q: q.where(m.confidence_score >= 0.7))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()).limit(50))
 
     class Behaviour:
         validations = [
@@ -576,7 +662,7 @@ class MockResponse(PowernodeModel):
     last_hit_at = TimestampField(precision=6, null=True)
     latency_ms = IntegerField(null=True, default=100)
     match_criteria = JSONBField(null=True, default=dict)
-    match_type = StringField(default="exact")
+    match_type = StringField(default="exact", choices=Choices("exact", "contains", "regex", "semantic", "always"))
     model_name = StringField(null=True)
     name = StringField()
     priority = IntegerField(null=True, default=0)
@@ -584,6 +670,10 @@ class MockResponse(PowernodeModel):
     response_data = JSONBField(null=True, default=dict)
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    ordered_by_priority = Scope(lambda m, q: q.order_by(m.priority.desc()))
 
     class Behaviour:
         validations = [
@@ -622,6 +712,11 @@ class ModelPricing(PowernodeModel):
     tier = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    auto_synced = Scope(lambda m, q: q.where(m.source != "manual"))
+    manual_overrides = Scope(lambda m, q: q.where(m.source == "manual"))
+    stale = Scope(lambda m, q: q.where((m.last_synced_at < ago(days=1)) | m.last_synced_at.is_null()))
+
     class Behaviour:
         validations = [
             Presence("created_at", if_="has_created_at?"),
@@ -651,13 +746,18 @@ class PressureField(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     decay_rate = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.02"))
     dimensions = JSONBField(null=True, default=dict)
-    field_type = StringField()
+    field_type = StringField(choices=Choices("code_quality", "test_coverage", "doc_readability", "security_posture", "performance", "dependency_health"))
     last_addressed_at = TimestampField(precision=6, null=True)
     last_addressed_by_id = UUIDField(null=True)
     last_measured_at = TimestampField(precision=6, null=True)
     pressure_value = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.0"))
     threshold = DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.5"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    actionable = Scope(lambda m, q: q.where(m.pressure_value >= m.threshold))
+    highest_pressure = Scope(lambda m, q: q.order_by(m.pressure_value.desc()))
+    recently_measured = Scope(lambda m, q: q.where(m.last_measured_at > ago(hours=1)))
 
     class Behaviour:
         validations = [
@@ -702,11 +802,23 @@ class QuarantineRecord(PowernodeModel):
     restored_at = TimestampField(precision=6, null=True)
     restrictions_applied = JSONBField(null=True, default=dict)
     scheduled_restore_at = TimestampField(precision=6, null=True)
-    severity = StringField()
-    status = StringField(default="active")
+    severity = StringField(choices=Choices("low", "medium", "high", "critical"))
+    status = StringField(default="active", choices=Choices("active", "escalated", "restored", "expired"))
     trigger_reason = StringField()
-    trigger_source = StringField(null=True)
+    trigger_source = StringField(null=True, choices=Choices("anomaly_detection", "manual", "policy_violation", "budget_exceeded"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    critical = Scope(lambda m, q: q.where(m.severity == "critical"))
+    escalated = Scope(lambda m, q: q.where(m.status == "escalated"))
+    expired_status = Scope(lambda m, q: q.where(m.status == "expired"))
+    high_and_above = Scope(lambda m, q: q.where(m.severity.in_(["high", "critical"])))
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(days=30)))
+    restorable = Scope(lambda m, q: (
+        q.where(m.status == "active", m.scheduled_restore_at.is_null(False), m.scheduled_restore_at <= now())
+    ))
+    restored = Scope(lambda m, q: q.where(m.status == "restored"))
 
     class Behaviour:
         validations = [
@@ -751,16 +863,21 @@ class RagQuery(VectorSearch, PowernodeModel):
     query_embedding = VectorField(dimensions=1536, null=True)
     query_latency_ms = DoubleField(null=True)
     query_text = TextField()
-    retrieval_strategy = StringField(null=True, default="similarity")
+    retrieval_strategy = StringField(null=True, default="similarity", choices=Choices("similarity", "hybrid", "rerank", "keyword"))
     retrieved_chunks = JSONBField(null=True, default=list)
     search_mode = StringField(null=True, default="vector")
     similarity_threshold = DoubleField(null=True, default=0.7)
-    status = StringField(default="completed")
+    status = StringField(default="completed", choices=Choices("pending", "processing", "completed", "failed"))
     tokens_used = IntegerField(null=True, default=0)
     top_k = IntegerField(null=True, default=5)
     updated_at = TimestampField(precision=6, default=utcnow)
     user = Reference("User", column_name="user_id", null=True, backref="ai_rag_queries")
     workflow_run_id = UUIDField(null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -802,16 +919,22 @@ class RemediationLog(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", backref="ai_remediation_logs")
     action_config = JSONBField(null=True, default=dict)
-    action_type = StringField()
+    action_type = StringField(choices=Choices("provider_failover", "workflow_retry", "alert_escalation"))
     after_state = JSONBField(null=True, default=dict)
     before_state = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     executed_at = TimestampField(precision=6)
-    result = StringField()
+    result = StringField(choices=Choices("success", "failure", "skipped", "rate_limited"))
     result_message = TextField(null=True)
     trigger_event = StringField()
     trigger_source = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    failed = Scope(lambda m, q: q.where(m.result == "failure"))
+    in_last_hour = Scope(lambda m, q: q.where(m.executed_at >= ago(hours=1)))
+    recent = Scope(lambda m, q: q.order_by(m.executed_at.desc()).limit(50))
+    successful = Scope(lambda m, q: q.where(m.result == "success"))
 
     class Behaviour:
         validations = [
@@ -851,10 +974,13 @@ class RoleProfile(PowernodeModel):
     name = StringField()
     quality_checks = JSONBField(null=True, default=list)
     review_criteria = JSONBField(null=True, default=list)
-    role_type = StringField()
+    role_type = StringField(choices=Choices("lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"))
     slug = StringField()
     system_prompt_template = TextField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    system_profiles = Scope(lambda m, q: q.where(m.is_system == True))
 
     class Behaviour:
         validations = [
@@ -893,8 +1019,8 @@ class Sandbox(PowernodeModel):
     name = StringField()
     recording_enabled = BooleanField(default=False)
     resource_limits = JSONBField(null=True, default=dict)
-    sandbox_type = StringField(default="standard")
-    status = StringField(default="inactive")
+    sandbox_type = StringField(default="standard", choices=Choices("standard", "isolated", "production_mirror", "performance", "security"))
+    status = StringField(default="inactive", choices=Choices("inactive", "active", "paused", "expired", "deleted"))
     test_runs_count = IntegerField(null=True, default=0)
     total_executions = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -905,6 +1031,13 @@ class Sandbox(PowernodeModel):
     test_runs = HasMany("Ai::TestRun", foreign_key="sandbox_id", dependent="destroy")
     recorded_interactions = HasMany("Ai::RecordedInteraction", foreign_key="sandbox_id", dependent="destroy")
     performance_benchmarks = HasMany("Ai::PerformanceBenchmark", foreign_key="sandbox_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
+    isolated = Scope(lambda m, q: q.where(m.is_isolated == True))
+    not_expired = Scope(lambda m, q: q.where(m.expires_at.is_null() | (m.expires_at > now())))
+    with_recording = Scope(lambda m, q: q.where(m.recording_enabled == True))
 
     class Behaviour:
         validations = [
@@ -941,18 +1074,24 @@ class SecurityAuditTrail(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_security_audit_trails")
     action = StringField()
     agent_id = UUIDField(null=True)
-    asi_reference = StringField(null=True)
+    asi_reference = StringField(null=True, choices=Choices("ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"))
     context = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
-    csa_pillar = StringField(null=True)
+    csa_pillar = StringField(null=True, choices=Choices("identity", "behavior", "data_governance", "segmentation", "incident_response"))
     details = JSONBField(null=True, default=dict)
     ip_address = InetField(null=True)
-    outcome = StringField()
+    outcome = StringField(choices=Choices("allowed", "denied", "blocked", "quarantined", "escalated"))
     risk_score = DecimalField(max_digits=5, decimal_places=4, null=True)
-    severity = StringField(null=True)
+    severity = StringField(null=True, choices=Choices("info", "warning", "critical"))
     source_service = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user_id = UUIDField(null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    critical_severity = Scope(lambda m, q: q.where(m.severity == "critical"))
+    denied_or_blocked = Scope(lambda m, q: q.where(m.outcome.in_(["denied", "blocked"])))
+    high_risk = Scope(lambda m, q: q.where(m.risk_score >= 0.7))
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(days=30)))
 
     class Behaviour:
         validations = [
@@ -1011,10 +1150,18 @@ class TeamTemplate(PowernodeModel):
     role_definitions = JSONBField(null=True, default=list)
     slug = StringField()
     tags = JSONBField(null=True, default=list)
-    team_topology = StringField(default="hierarchical")
+    team_topology = StringField(default="hierarchical", choices=Choices("hierarchical", "flat", "mesh", "pipeline", "hybrid"))
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
     workflow_pattern = JSONBField(null=True, default=dict)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    popular = Scope(lambda m, q: q.order_by(m.usage_count.desc()))
+    public_templates = Scope(lambda m, q: q.where(m.is_public == True))
+    published = Scope(lambda m, q: q.where(m.published_at.is_null(False)))
+    system_templates = Scope(lambda m, q: q.where(m.is_system == True))
+    top_rated = Scope(lambda m, q: q.where(m.average_rating.is_null(False)).order_by(m.average_rating.desc()))
+    user_templates = Scope(lambda m, q: q.where(m.is_system == False))
 
     class Behaviour:
         validations = [
@@ -1052,12 +1199,12 @@ class TestRun(PowernodeModel):
     passed_assertions = IntegerField(null=True, default=0)
     passed_scenarios = IntegerField(null=True, default=0)
     run_id = StringField()
-    run_type = StringField(default="manual")
+    run_type = StringField(default="manual", choices=Choices("manual", "scheduled", "ci_triggered", "regression", "smoke"))
     sandbox = Reference("Ai::Sandbox", column_name="sandbox_id")
     scenario_ids = JSONBField(null=True, default=list)
     skipped_scenarios = IntegerField(null=True, default=0)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled", "timeout"))
     summary = JSONBField(null=True, default=dict)
     total_assertions = IntegerField(null=True, default=0)
     total_scenarios = IntegerField(null=True, default=0)
@@ -1066,6 +1213,13 @@ class TestRun(PowernodeModel):
 
     # associations, in the platform's declaration order
     test_results = HasMany("Ai::TestResult", foreign_key="test_run_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
 
     class Behaviour:
         validations = [

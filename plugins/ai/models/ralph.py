@@ -11,8 +11,11 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import BelongsTo, HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import now
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -52,11 +55,17 @@ class GoalPlanStep(PowernodeModel):
     ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True, backref="ai_goal_plan_steps")
     result_summary = TextField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "executing", "completed", "failed", "skipped"))
     step_number = IntegerField()
-    step_type = StringField()
+    step_type = StringField(choices=Choices("agent_execution", "workflow_run", "observation", "human_review", "sub_goal"))
     sub_goal = Reference("Ai::AgentGoal", column_name="sub_goal_id", null=True, backref="ai_goal_plan_steps")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    in_order = Scope(lambda m, q: q.order_by(m.step_number.asc()))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
 
     class Behaviour:
         validations = [
@@ -103,10 +112,21 @@ class RalphIteration(PowernodeModel):
     ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id")
     ralph_task = Reference("Ai::RalphTask", column_name="ralph_task_id", null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "skipped"))
     tokens_input = IntegerField(null=True, default=0)
     tokens_output = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    by_iteration = Scope(lambda m, q: q.order_by(m.iteration_number.asc()))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.iteration_number.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    skipped = Scope(lambda m, q: q.where(m.status == "skipped"))
+    successful = Scope(lambda m, q: q.where(m.status == "completed", m.checks_passed == True))
+    with_commits = Scope(lambda m, q: q.where(m.git_commit_sha.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -157,7 +177,7 @@ class RalphLearning(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     metadata = JSONBField(null=True, default=dict)
     promoted_at = TimestampField(precision=6, null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "promoted", "archived"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
@@ -176,7 +196,7 @@ class RalphLoop(PowernodeModel):
     """Ai::RalphLoop (table `ai_ralph_loops`)."""
 
     account = Reference("Account", column_name="account_id")
-    ai_tool = StringField(null=True)
+    ai_tool = StringField(null=True, choices=Choices("amp", "claude_code", "ollama"))
     branch = StringField(null=True, default="main")
     code_factory_mode = BooleanField(null=True, default=False)
     completed_at = TimestampField(precision=6, null=True)
@@ -209,9 +229,9 @@ class RalphLoop(PowernodeModel):
     schedule_paused = BooleanField(null=True, default=False)
     schedule_paused_at = TimestampField(precision=6, null=True)
     schedule_paused_reason = StringField(null=True)
-    scheduling_mode = StringField(null=True, default="manual")
+    scheduling_mode = StringField(null=True, default="manual", choices=Choices("manual", "scheduled", "continuous", "event_triggered", "autonomous"))
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "paused", "completed", "failed", "cancelled"))
     total_tasks = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_token = StringField(null=True)
@@ -219,6 +239,26 @@ class RalphLoop(PowernodeModel):
     # associations, in the platform's declaration order
     ralph_tasks = HasMany("Ai::RalphTask", foreign_key="ralph_loop_id", dependent="destroy")
     ralph_iterations = HasMany("Ai::RalphIteration", foreign_key="ralph_loop_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "paused"])))
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    due_for_execution = Scope(lambda m, q: (
+        q.where(
+            m.schedule_paused == False,
+            m.next_scheduled_at <= now(),
+            m.status.in_(["pending", "running", "paused"]),
+        )
+    ))
+    event_triggered = Scope(lambda m, q: q.where(m.scheduling_mode == "event_triggered"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    paused = Scope(lambda m, q: q.where(m.status == "paused"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    scheduled = Scope(lambda m, q: q.where(m.scheduling_mode.in_(["scheduled", "continuous"])))
+    terminal = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled"])))
 
     class Behaviour:
         validations = [
@@ -284,7 +324,7 @@ class RalphTask(PowernodeModel):
     """Ai::RalphTask (table `ai_ralph_tasks`)."""
 
     acceptance_criteria = TextField(null=True)
-    capability_match_strategy = StringField(null=True, default="all")
+    capability_match_strategy = StringField(null=True, default="all", choices=Choices("all", "any", "weighted"))
     completed_in_iteration = IntegerField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     delegation_config = JSONBField(null=True, default=dict)
@@ -293,7 +333,7 @@ class RalphTask(PowernodeModel):
     error_code = StringField(null=True)
     error_message = TextField(null=True)
     execution_attempts = IntegerField(null=True, default=0)
-    execution_type = StringField(null=True, default="agent")
+    execution_type = StringField(null=True, default="agent", choices=Choices("agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"))
     executor_id = UUIDField(null=True)
     executor_type = StringField(null=True)
     iteration_completed_at = TimestampField(precision=6, null=True)
@@ -305,7 +345,7 @@ class RalphTask(PowernodeModel):
     ralph_loop = Reference("Ai::RalphLoop", column_name="ralph_loop_id")
     repeating = BooleanField(default=False)
     required_capabilities = JSONBField(null=True, default=list)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "in_progress", "passed", "failed", "blocked", "skipped"))
     task_key = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -313,6 +353,18 @@ class RalphTask(PowernodeModel):
     ralph_iterations = HasMany("Ai::RalphIteration", foreign_key="ralph_task_id", dependent="nullify")
     executor = BelongsTo(polymorphic=True, foreign_key="executor_id", foreign_type="executor_type")
     last_executor = BelongsTo(polymorphic=True, foreign_key="last_executor_id", foreign_type="last_executor_type")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "in_progress", "blocked"])))
+    blocked = Scope(lambda m, q: q.where(m.status == "blocked"))
+    by_priority = Scope(lambda m, q: q.order_by(m.priority.desc(), m.position.asc()))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    in_progress = Scope(lambda m, q: q.where(m.status == "in_progress"))
+    ordered = Scope(lambda m, q: q.order_by(m.position.asc(), m.priority.desc()))
+    passed = Scope(lambda m, q: q.where(m.status == "passed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    skipped = Scope(lambda m, q: q.where(m.status == "skipped"))
+    terminal = Scope(lambda m, q: q.where(m.status.in_(["passed", "failed", "skipped"])))
 
     class Behaviour:
         validations = [

@@ -13,7 +13,9 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasAndBelongsToMany, HasMany, HasOne
+from powernode.behaviour.choices import Choices
 from powernode.behaviour.defaults import Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Inclusion, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
@@ -40,6 +42,10 @@ class AgentSkill(PowernodeModel):
     is_active = BooleanField(default=True)
     priority = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    ordered = Scope(lambda m, q: q.order_by(m.priority.asc()))
 
     class Behaviour:
         validations = [
@@ -70,15 +76,20 @@ class SelfChallenge(PowernodeModel):
     challenge_prompt = TextField(null=True)
     challenger_agent = Reference("Ai::Agent", column_name="challenger_agent_id", backref="ai_self_challenges")
     created_at = TimestampField(precision=6, default=utcnow)
-    difficulty = StringField(default="medium")
+    difficulty = StringField(default="medium", choices=Choices("easy", "medium", "hard", "expert"))
     execution_result = TextField(null=True)
     executor_agent = Reference("Ai::Agent", column_name="executor_agent_id", null=True, backref="ai_self_challenges_by_executor_agent")
     expected_criteria = JSONBField(null=True, default=dict)
     quality_score = DecimalField(max_digits=5, decimal_places=4, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "generating", "executing", "validating", "completed", "failed", "abandoned"))
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_result = JSONBField(null=True, default=dict)
     validator_agent = Reference("Ai::Agent", column_name="validator_agent_id", null=True, backref="ai_self_challenges_by_validator_agent")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "generating", "executing", "validating"])))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -112,13 +123,16 @@ class SkillComposition(PowernodeModel):
 
     component_skill = Reference("Ai::Skill", column_name="component_skill_id")
     composite_skill = Reference("Ai::Skill", column_name="composite_skill_id")
-    composition_type = StringField(default="sequential")
+    composition_type = StringField(default="sequential", choices=Choices("sequential", "parallel", "conditional"))
     condition = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     execution_order = IntegerField()
     input_mapping = JSONBField(null=True, default=dict)
     output_mapping = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    in_order = Scope(lambda m, q: q.order_by(m.execution_order.asc()))
 
     class Behaviour:
         validations = [
@@ -143,7 +157,7 @@ class SkillConflict(PowernodeModel):
 
     account = Reference("Account", column_name="account_id")
     auto_resolvable = BooleanField(null=True, default=False)
-    conflict_type = StringField()
+    conflict_type = StringField(choices=Choices("duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"))
     created_at = TimestampField(precision=6, default=utcnow)
     detected_at = TimestampField(precision=6, null=True)
     edge_id = UUIDField(null=True)
@@ -154,12 +168,18 @@ class SkillConflict(PowernodeModel):
     resolution_strategy = StringField(null=True)
     resolved_at = TimestampField(precision=6, null=True)
     resolved_by = Reference("User", column_name="resolved_by_id", null=True, index=False, backref="ai_skill_conflicts")
-    severity = StringField()
+    severity = StringField(choices=Choices("critical", "high", "medium", "low"))
     similarity_score = DoubleField(null=True)
     skill_a = Reference("Ai::Skill", column_name="skill_a_id")
     skill_b = Reference("Ai::Skill", column_name="skill_b_id", null=True)
-    status = StringField(default="detected")
+    status = StringField(default="detected", choices=Choices("detected", "reviewing", "auto_resolved", "resolved", "dismissed"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.not_in(["resolved", "dismissed"])))
+    auto_resolvable_scope = Scope(lambda m, q: q.where(m.auto_resolvable == True), name="auto_resolvable")
+    by_priority = Scope(lambda m, q: q.order_by(m.priority_score.desc()))
+    unresolved = Scope(lambda m, q: q.where(m.status.in_(["detected", "reviewing"])))
 
     class Behaviour:
         validations = [
@@ -202,9 +222,9 @@ class SkillMutation(PowernodeModel):
     diff = JSONBField(null=True, default=dict)
     fitness_after = DecimalField(max_digits=5, decimal_places=4, null=True)
     fitness_before = DecimalField(max_digits=5, decimal_places=4, null=True)
-    mutation_type = StringField()
+    mutation_type = StringField(choices=Choices("prompt_rewrite", "command_add", "command_remove", "parameter_tune", "crossover"))
     rationale = TextField(null=True)
-    status = StringField(default="proposed")
+    status = StringField(default="proposed", choices=Choices("proposed", "evaluating", "accepted", "rejected", "rolled_back"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     class Meta:
@@ -233,8 +253,13 @@ class SkillUsageRecord(PowernodeModel):
     execution_id = UUIDField(null=True)
     execution_type = StringField(null=True)
     metadata = JSONBField(null=True, default=dict)
-    outcome = StringField()
+    outcome = StringField(choices=Choices("success", "failure", "partial"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    failed = Scope(lambda m, q: q.where(m.outcome == "failure"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()).limit(50))
+    successful = Scope(lambda m, q: q.where(m.outcome == "success"))
 
     class Behaviour:
         validations = [
@@ -261,7 +286,7 @@ class Skill(PowernodeModel):
     account = Reference("Account", column_name="account_id", null=True, backref="ai_skills")
     activation_rules = JSONBField(null=True, default=dict)
     knowledge_base = Reference("Ai::KnowledgeBase", column_name="ai_knowledge_base_id", null=True, backref="ai_skills")
-    category = StringField()
+    category = StringField(choices=Choices("productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"))
     commands = JSONBField(null=True, default=list)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -278,7 +303,7 @@ class Skill(PowernodeModel):
     parent_skill = Reference("Ai::Skill", column_name="parent_skill_id", null=True)
     positive_usage_count = IntegerField(null=True, default=0)
     slug = StringField()
-    status = StringField(null=True, default="active")
+    status = StringField(null=True, default="active", choices=Choices("active", "inactive", "draft"))
     system_prompt = TextField(null=True)
     tags = JSONBField(null=True, default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -299,6 +324,11 @@ class Skill(PowernodeModel):
     compositions_as_composite = HasMany("Ai::SkillComposition", foreign_key="composite_skill_id", dependent="destroy")
     component_skills = HasMany("Ai::Skill", through="compositions_as_composite", source="component_skill")
     compositions_as_component = HasMany("Ai::SkillComposition", foreign_key="component_skill_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    enabled = Scope(lambda m, q: q.where(m.is_enabled == True))
+    system_skills = Scope(lambda m, q: q.where(m.is_system == True))
 
     class Behaviour:
         validations = [

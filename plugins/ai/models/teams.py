@@ -11,7 +11,9 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
 from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Inclusion, Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
@@ -43,6 +45,15 @@ class AgentTeamMember(PowernodeModel):
     released_at = TimestampField(precision=6, null=True)
     role = StringField(help_text="Role in team: manager, researcher, writer, reviewer, executor")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    by_priority = Scope(lambda m, q: q.order_by(m.priority_order.asc()))
+    leads = Scope(lambda m, q: q.where(m.is_lead == True))
+    managers = Scope(lambda m, q: q.where(m.role == "manager"))
+    non_leads = Scope(lambda m, q: q.where(m.is_lead == False))
+    researchers = Scope(lambda m, q: q.where(m.role == "researcher"))
+    reviewers = Scope(lambda m, q: q.where(m.role == "reviewer"))
+    writers = Scope(lambda m, q: q.where(m.role == "writer"))
 
     class Behaviour:
         validations = [
@@ -77,8 +88,8 @@ class AgentTeam(PowernodeModel):
     """Ai::AgentTeam (table `ai_agent_teams`)."""
 
     account = Reference("Account", column_name="account_id", help_text="Account that owns this team")
-    communication_pattern = StringField(null=True, default="hub_spoke")
-    coordination_strategy = StringField(default="manager_worker", help_text="Coordination pattern: manager_worker, peer_to_peer, hybrid")
+    communication_pattern = StringField(null=True, default="hub_spoke", choices=Choices("hub_spoke", "peer_to_peer", "broadcast", "sequential", "event_driven"))
+    coordination_strategy = StringField(default="manager_worker", choices=Choices("manager_led", "consensus", "auction", "round_robin", "priority_based"), help_text="Coordination pattern: manager_worker, peer_to_peer, hybrid")
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True, help_text="Team purpose and capabilities description")
     escalation_policy = JSONBField(null=True, default=dict)
@@ -86,15 +97,15 @@ class AgentTeam(PowernodeModel):
     human_checkpoint_config = JSONBField(null=True, default=dict)
     max_parallel_tasks = IntegerField(null=True, default=3)
     name = StringField(help_text="Team name (e.g., \"Content Generation Crew\", \"Research Team\")")
-    parallel_mode = StringField(null=True, default="standard")
+    parallel_mode = StringField(null=True, default="standard", choices=Choices("standard", "worktree"))
     review_config = JSONBField(null=True, default=dict)
     shared_memory_config = JSONBField(null=True, default=dict)
     skill_graph_config = JSONBField(null=True, default=dict)
-    status = StringField(default="active", help_text="Team status: active, inactive, archived")
+    status = StringField(default="active", choices=Choices("active", "inactive", "archived"), help_text="Team status: active, inactive, archived")
     task_timeout_seconds = IntegerField(null=True, default=300)
     team_config = JSONBField(default=dict, help_text="Team-specific configuration (max_iterations, timeout, etc.)")
-    team_topology = StringField(null=True, default="hierarchical")
-    team_type = StringField(default="hierarchical", help_text="Team coordination type: hierarchical, mesh, sequential, parallel")
+    team_topology = StringField(null=True, default="hierarchical", choices=Choices("hierarchical", "flat", "mesh", "pipeline", "hybrid"))
+    team_type = StringField(default="hierarchical", choices=Choices("hierarchical", "mesh", "sequential", "parallel", "workspace"), help_text="Team coordination type: hierarchical, mesh, sequential, parallel")
     template_id = UUIDField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -106,6 +117,16 @@ class AgentTeam(PowernodeModel):
     team_executions = HasMany("Ai::TeamExecution", foreign_key="agent_team_id", dependent="destroy")
     conversations = HasMany("Ai::Conversation", foreign_key="agent_team_id", dependent="nullify")
     compound_learnings = HasMany("Ai::CompoundLearning", foreign_key="ai_agent_team_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    hierarchical = Scope(lambda m, q: q.where(m.team_type == "hierarchical"))
+    inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
+    mesh = Scope(lambda m, q: q.where(m.team_type == "mesh"))
+    parallel = Scope(lambda m, q: q.where(m.team_type == "parallel"))
+    sequential = Scope(lambda m, q: q.where(m.team_type == "sequential"))
+    workspaces = Scope(lambda m, q: q.where(m.team_type == "workspace"))
 
     class Behaviour:
         validations = [
@@ -154,7 +175,7 @@ class TeamChannel(PowernodeModel):
     """Ai::TeamChannel (table `ai_team_channels`)."""
 
     agent_team = Reference("Ai::AgentTeam", column_name="agent_team_id")
-    channel_type = StringField(default="broadcast")
+    channel_type = StringField(default="broadcast", choices=Choices("broadcast", "direct", "topic", "task", "escalation"))
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     is_persistent = BooleanField(default=True)
@@ -169,6 +190,14 @@ class TeamChannel(PowernodeModel):
     # associations, in the platform's declaration order
     messages = HasMany("Ai::TeamMessage", foreign_key="channel_id", dependent="destroy")
     chat_channels = HasMany("Chat::Channel", foreign_key="ai_team_channel_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    broadcast = Scope(lambda m, q: q.where(m.channel_type == "broadcast"))
+    direct = Scope(lambda m, q: q.where(m.channel_type == "direct"))
+    escalation = Scope(lambda m, q: q.where(m.channel_type == "escalation"))
+    persistent = Scope(lambda m, q: q.where(m.is_persistent == True))
+    task_channels = Scope(lambda m, q: q.where(m.channel_type == "task"))
+    topic_channels = Scope(lambda m, q: q.where(m.channel_type == "topic"))
 
     class Behaviour:
         validations = [
@@ -218,7 +247,7 @@ class TeamExecution(PowernodeModel):
     resume_count = IntegerField(null=True, default=0)
     shared_memory = JSONBField(null=True, default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"))
     tasks_completed = IntegerField(null=True, default=0)
     tasks_failed = IntegerField(null=True, default=0)
     tasks_total = IntegerField(null=True, default=0)
@@ -232,6 +261,14 @@ class TeamExecution(PowernodeModel):
     # associations, in the platform's declaration order
     tasks = HasMany("Ai::TeamTask", foreign_key="team_execution_id", dependent="destroy")
     messages = HasMany("Ai::TeamMessage", foreign_key="team_execution_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "paused", "awaiting_approval"])))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
 
     class Behaviour:
         validations = [
@@ -273,9 +310,9 @@ class TeamMessage(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     from_role = Reference("Ai::TeamRole", column_name="from_role_id", null=True)
     in_reply_to = Reference("Ai::TeamMessage", column_name="in_reply_to_id", null=True, constraint=False)
-    message_type = StringField(default="task_update")
+    message_type = StringField(default="task_update", choices=Choices("task_assignment", "task_update", "task_result", "work_plan", "synthesis", "question", "answer", "escalation", "coordination", "broadcast", "human_input"))
     metadata = JSONBField(null=True, default=dict)
-    priority = StringField(null=True, default="normal")
+    priority = StringField(null=True, default="normal", choices=Choices("low", "normal", "high", "urgent"))
     read_at = TimestampField(precision=6, null=True)
     requires_response = BooleanField(default=False)
     responded_at = TimestampField(precision=6, null=True)
@@ -289,6 +326,17 @@ class TeamMessage(PowernodeModel):
 
     # associations, in the platform's declaration order
     replies = HasMany("Ai::TeamMessage", foreign_key="in_reply_to_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    answers = Scope(lambda m, q: q.where(m.message_type == "answer"))
+    broadcasts = Scope(lambda m, q: q.where(m.message_type == "broadcast"))
+    escalations = Scope(lambda m, q: q.where(m.message_type == "escalation"))
+    high_priority = Scope(lambda m, q: q.where(m.priority.in_(["high", "urgent"])))
+    ordered = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    questions = Scope(lambda m, q: q.where(m.message_type == "question"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    requiring_response = Scope(lambda m, q: q.where(m.requires_response == True, m.responded_at.is_null()))
+    unread = Scope(lambda m, q: q.where(m.read_at.is_null()))
 
     class Behaviour:
         validations = [

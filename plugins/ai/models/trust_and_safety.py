@@ -7,6 +7,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
 
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import Numericality, Presence, Required, Uniqueness
 from powernode.fields import (
     BooleanField,
@@ -53,6 +55,10 @@ class GuardrailConfig(PowernodeModel):
     toxicity_threshold = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.7"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    global_scope = Scope(lambda m, q: q.where(m.agent.is_null()), name="global")
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -86,7 +92,7 @@ class GuardrailEvaluation(PowernodeModel):
     """
 
     account = Reference("Account", column_name="account_id", backref="ai_guardrail_evaluations")
-    action_taken = StringField(default="allow")
+    action_taken = StringField(default="allow", choices=Choices("allow", "warn", "redact", "block"))
     agent_execution = Reference("Ai::AgentExecution", column_name="ai_agent_execution_id", null=True, on_delete="nullify", backref="ai_guardrail_evaluations")
     agent = Reference("Ai::Agent", column_name="ai_agent_id", null=True, on_delete="nullify", backref="ai_guardrail_evaluations")
     guardrail_config = Reference("Ai::GuardrailConfig", column_name="ai_guardrail_config_id", on_delete="cascade", backref="ai_guardrail_evaluations")
@@ -94,7 +100,7 @@ class GuardrailEvaluation(PowernodeModel):
     details = JSONBField(null=True, default=dict)
     duration_ms = IntegerField(null=True)
     rail_name = StringField()
-    rail_type = StringField()
+    rail_type = StringField(choices=Choices("input", "output", "retrieval"))
     score = DecimalField(max_digits=5, decimal_places=4, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 

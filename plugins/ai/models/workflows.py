@@ -24,7 +24,10 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import BelongsTo, HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import ago, now
 from powernode.behaviour.defaults import AttributeDefault, Default, FillNil, Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -75,12 +78,20 @@ class CodeReview(PowernodeModel):
     review_id = StringField()
     security_findings = JSONBField(null=True, default=list)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "analyzing", "completed", "failed", "partial"))
     suggestions = JSONBField(null=True, default=list)
     suggestions_count = IntegerField(null=True, default=0)
     summary = TextField(null=True)
     tokens_used = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    analyzing = Scope(lambda m, q: q.where(m.status == "analyzing"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    with_critical_issues = Scope(lambda m, q: q.where(m.critical_issues > 0))
 
     class Behaviour:
         validations = [
@@ -119,7 +130,7 @@ class DeploymentRisk(PowernodeModel):
     assessment_id = StringField()
     change_analysis = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
-    decision = StringField(null=True)
+    decision = StringField(null=True, choices=Choices("proceed", "proceed_with_caution", "delay", "abort"))
     decision_at = TimestampField(precision=6, null=True)
     decision_rationale = TextField(null=True)
     deployment_type = StringField()
@@ -129,12 +140,21 @@ class DeploymentRisk(PowernodeModel):
     recommendations = JSONBField(null=True, default=list)
     requires_approval = BooleanField(default=False)
     risk_factors = JSONBField(null=True, default=list)
-    risk_level = StringField()
+    risk_level = StringField(choices=Choices("low", "medium", "high", "critical"))
     risk_score = IntegerField(null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "assessed", "approved", "rejected", "overridden"))
     summary = TextField(null=True)
     target_environment = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    approved = Scope(lambda m, q: q.where(m.status == "approved"))
+    assessed = Scope(lambda m, q: q.where(m.status == "assessed"))
+    high_risk = Scope(lambda m, q: q.where(m.risk_level.in_(["high", "critical"])))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    rejected = Scope(lambda m, q: q.where(m.status == "rejected"))
+    requiring_approval = Scope(lambda m, q: q.where(m.requires_approval == True))
 
     class Behaviour:
         validations = [
@@ -188,11 +208,11 @@ class PipelineExecution(PowernodeModel):
     input_data = JSONBField(null=True, default=dict)
     metrics = JSONBField(null=True, default=dict)
     output_data = JSONBField(null=True, default=dict)
-    pipeline_type = StringField()
+    pipeline_type = StringField(choices=Choices("pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"))
     pull_request_number = StringField(null=True)
     repository_id = UUIDField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled", "timeout"))
     trigger_event = StringField(null=True)
     trigger_source = StringField(null=True)
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="ai_pipeline_executions")
@@ -202,6 +222,13 @@ class PipelineExecution(PowernodeModel):
     # associations, in the platform's declaration order
     deployment_risks = HasMany("Ai::DeploymentRisk", foreign_key="pipeline_execution_id", dependent="nullify")
     code_reviews = HasMany("Ai::CodeReview", foreign_key="pipeline_execution_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
 
     class Behaviour:
         validations = [
@@ -245,7 +272,7 @@ class RecordedInteraction(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="ai_recorded_interactions")
     cost_usd = DecimalField(max_digits=10, decimal_places=4, null=True, default=Decimal("0.0"))
     created_at = TimestampField(precision=6, default=utcnow)
-    interaction_type = StringField()
+    interaction_type = StringField(choices=Choices("llm_request", "tool_call", "api_call", "workflow_step", "agent_action"))
     latency_ms = IntegerField(null=True)
     metadata = JSONBField(null=True, default=dict)
     model_name = StringField(null=True)
@@ -260,6 +287,10 @@ class RecordedInteraction(PowernodeModel):
     tokens_input = IntegerField(null=True, default=0)
     tokens_output = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    ordered = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    recent = Scope(lambda m, q: q.order_by(m.recorded_at.desc()))
 
     class Behaviour:
         validations = [
@@ -304,10 +335,17 @@ class SharedContextPool(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     owner_agent_id = StringField(null=True)
     pool_id = StringField()
-    pool_type = StringField(default="shared_memory")
-    scope_ = StringField(column_name="scope", default="workflow")
+    pool_type = StringField(default="shared_memory", choices=Choices("shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"))
+    scope_ = StringField(column_name="scope", default="workflow", choices=Choices("workflow", "agent_group", "global", "temporary"))
     updated_at = TimestampField(precision=6, default=utcnow)
     version = IntegerField(default=1)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.expires_at.is_null() | (m.expires_at > now())))
+    blackboards = Scope(lambda m, q: q.where(m.pool_type == "blackboard"))
+    expired = Scope(lambda m, q: q.where(m.expires_at <= now()))
+    shared_memories = Scope(lambda m, q: q.where(m.pool_type == "shared_memory"))
+    tool_caches = Scope(lambda m, q: q.where(m.pool_type == "tool_cache"))
 
     class Behaviour:
         validations = [
@@ -357,9 +395,14 @@ class WorkflowApprovalToken(PowernodeModel):
     responded_at = TimestampField(precision=6, null=True)
     responded_by = Reference("User", column_name="responded_by_id", null=True, backref="ai_workflow_approval_tokens_by_responded_by")
     response_comment = TextField(null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "approved", "rejected", "expired"))
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "pending", m.expires_at > now()))
+    expired_tokens = Scope(lambda m, q: q.where(m.status == "pending", m.expires_at <= now()))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
 
     class Behaviour:
         validations = [
@@ -393,7 +436,7 @@ class WorkflowCheckpoint(PowernodeModel):
 
     workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id", on_delete="cascade")
     checkpoint_id = StringField()
-    checkpoint_type = StringField(default="node_completion")
+    checkpoint_type = StringField(default="node_completion", choices=Choices("node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"))
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     execution_context = JSONBField(default=dict)
@@ -403,6 +446,12 @@ class WorkflowCheckpoint(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     variable_snapshot = JSONBField(null=True, default=dict)
     workflow_state = JSONBField(default=dict)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    chronological = Scope(lambda m, q: q.order_by(m.sequence_number.asc()))
+    error_checkpoints = Scope(lambda m, q: q.where(m.checkpoint_type == "error_checkpoint"))
+    manual = Scope(lambda m, q: q.where(m.checkpoint_type == "manual_checkpoint"))
+    recent = Scope(lambda m, q: q.order_by(m.sequence_number.desc()))
 
     class Behaviour:
         validations = [
@@ -448,7 +497,7 @@ class WorkflowCompensation(PowernodeModel):
     compensation_action = JSONBField(default=dict)
     compensation_id = StringField()
     compensation_result = JSONBField(null=True, default=dict)
-    compensation_type = StringField(default="rollback")
+    compensation_type = StringField(default="rollback", choices=Choices("rollback", "undo", "compensate", "revert", "cancel"))
     completed_at = TimestampField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     executed_at = TimestampField(null=True)
@@ -457,9 +506,18 @@ class WorkflowCompensation(PowernodeModel):
     metadata = JSONBField(null=True, default=dict)
     original_action = JSONBField(default=dict)
     retry_count = IntegerField(null=True, default=0)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "executing", "completed", "failed", "skipped"))
     trigger_reason = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    chronological = Scope(lambda m, q: q.order_by(m.created_at.asc()))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    executing = Scope(lambda m, q: q.where(m.status == "executing"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    retryable = Scope(lambda m, q: q.where(m.retry_count < m.max_retries, m.status == "failed"))
+    reverse_chronological = Scope(lambda m, q: q.order_by(m.created_at.desc()))
 
     class Behaviour:
         validations = [
@@ -513,7 +571,7 @@ class WorkflowEdge(PowernodeModel):
     configuration = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     edge_id = StringField(255)
-    edge_type = StringField(default="default")
+    edge_type = StringField(default="default", choices=Choices("default", "success", "error", "conditional", "retry", "timeout", "skip", "fallback", "compensation", "loop"))
     is_conditional = BooleanField(default=False)
     metadata = JSONBField(default=dict)
     priority = IntegerField(default=0)
@@ -526,6 +584,15 @@ class WorkflowEdge(PowernodeModel):
     # associations, in the platform's declaration order
     source_node = BelongsTo("Ai::WorkflowNode", foreign_key="source_node_id", primary_key="node_id")
     target_node = BelongsTo("Ai::WorkflowNode", foreign_key="target_node_id", primary_key="node_id")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    compensation_edges = Scope(lambda m, q: q.where(m.edge_type == "compensation"))
+    conditional = Scope(lambda m, q: q.where(m.is_conditional == True))
+    default_edges = Scope(lambda m, q: q.where(m.edge_type == "default"))
+    error_edges = Scope(lambda m, q: q.where(m.edge_type == "error"))
+    ordered_by_priority = Scope(lambda m, q: q.order_by(m.priority.asc()))
+    retry_edges = Scope(lambda m, q: q.where(m.edge_type == "retry"))
+    success_edges = Scope(lambda m, q: q.where(m.edge_type == "success"))
 
     class Behaviour:
         validations = [
@@ -584,12 +651,26 @@ class WorkflowNodeExecution(PowernodeModel):
     output_data = JSONBField(default=dict)
     retry_count = IntegerField(default=0)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     run_logs = HasMany("Ai::WorkflowRunLog", foreign_key="ai_workflow_node_execution_id", dependent="destroy")
     approval_tokens = HasMany("Ai::WorkflowApprovalToken", foreign_key="ai_workflow_node_execution_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    finished = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled", "skipped"])))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    skipped = Scope(lambda m, q: q.where(m.status == "skipped"))
+    successful = Scope(lambda m, q: q.where(m.status.in_(["completed", "skipped"])))
+    waiting_approval = Scope(lambda m, q: q.where(m.status == "waiting_approval"))
+    with_cost = Scope(lambda m, q: q.where(m.cost > 0))
 
     class Behaviour:
         validations = [
@@ -647,7 +728,7 @@ class WorkflowNode(PowernodeModel):
     metadata = JSONBField(default=dict)
     name = StringField(255)
     node_id = StringField(255)
-    node_type = StringField(50)
+    node_type = StringField(50, choices=Choices("start", "end", "trigger", "ai_agent", "prompt_template", "data_processor", "transform", "condition", "loop", "delay", "merge", "split", "database", "file", "validator", "email", "notification", "api_call", "webhook", "scheduler", "human_approval", "sub_workflow", "kb_article", "page", "mcp_operation", "ci_trigger", "ci_wait_status", "ci_get_logs", "ci_cancel", "git_commit_status", "git_create_check", "integration_execute", "git_checkout", "git_branch", "git_pull_request", "git_comment", "deploy", "run_tests", "shell_command", "ralph_loop"))
     plugin_id = UUIDField(null=True)
     position = JSONBField(default=dict)
     retry_count = IntegerField(null=True, default=0)
@@ -660,6 +741,12 @@ class WorkflowNode(PowernodeModel):
     node_executions = HasMany("Ai::WorkflowNodeExecution", foreign_key="ai_workflow_node_id", dependent="destroy")
     source_edges = HasMany("Ai::WorkflowEdge", foreign_key="source_node_id", primary_key="node_id", dependent="destroy")
     target_edges = HasMany("Ai::WorkflowEdge", foreign_key="target_node_id", primary_key="node_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    end_nodes = Scope(lambda m, q: q.where(m.is_end_node == True))
+    error_handlers = Scope(lambda m, q: q.where(m.is_error_handler == True))
+    ordered_by_position = Scope(lambda m, q: q.order_by(m.created_at.asc()))
+    start_nodes = Scope(lambda m, q: q.where(m.is_start_node == True))
 
     class Behaviour:
         validations = [
@@ -711,14 +798,23 @@ class WorkflowRunLog(PowernodeModel):
     workflow_run = Reference("Ai::WorkflowRun", column_name="ai_workflow_run_id")
     context_data = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
-    event_type = StringField()
-    log_level = StringField(default="info")
+    event_type = StringField(choices=Choices("workflow_started", "workflow_completed", "workflow_failed", "workflow_cancelled", "node_started", "node_completed", "node_failed", "node_cancelled", "node_skipped", "variable_updated", "condition_evaluated", "error_handled", "retry_attempted", "approval_requested", "approval_granted", "approval_denied", "webhook_sent", "api_called", "data_transformed", "cost_added", "timeout_detected", "ai_agent_execution_queued", "api_call_queued", "webhook_queued", "condition_evaluation_queued", "loop_execution_queued", "transform_execution_queued", "sub_workflow_queued", "merge_execution_queued", "split_execution_queued", "delay_scheduled", "node_retry_scheduled", "webhook_started", "webhook_sending", "webhook_response_received", "webhook_completed", "webhook_failed", "condition_evaluation_started", "condition_evaluation_completed", "condition_evaluation_error", "node_execution_error", "delay_execution_started", "delay_execution_completed", "approval_notification_sent", "merge_execution_started", "merge_execution_completed", "split_execution_started", "split_execution_completed", "api_call_started", "api_request_sent", "api_response_received", "api_call_completed", "api_call_failed", "human_approval_started", "human_approval_initiated", "approval_request_created", "approval_email_sent", "approval_in_app_sent"))
+    log_level = StringField(default="info", choices=Choices("debug", "info", "warn", "error", "fatal"))
     logged_at = TimestampField(precision=6)
     message = TextField()
     metadata = JSONBField(default=dict)
     node_id = StringField(100, null=True)
     source = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    debug = Scope(lambda m, q: q.where(m.log_level == "debug"))
+    errors = Scope(lambda m, q: q.where(m.log_level == "error"))
+    fatal = Scope(lambda m, q: q.where(m.log_level == "fatal"))
+    info = Scope(lambda m, q: q.where(m.log_level == "info"))
+    recent = Scope(lambda m, q: q.order_by(m.logged_at.desc()))
+    warnings = Scope(lambda m, q: q.where(m.log_level == "warn"))
+    with_errors = Scope(lambda m, q: q.where(m.log_level.in_(["error", "fatal"])))
 
     class Behaviour:
         validations = [
@@ -782,10 +878,10 @@ class WorkflowRun(PowernodeModel):
     run_id = StringField(100)
     runtime_context = JSONBField(default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="initializing")
+    status = StringField(default="initializing", choices=Choices("initializing", "running", "completed", "failed", "cancelled", "waiting_approval"))
     total_cost = DecimalField(max_digits=10, decimal_places=6, null=True, default=Decimal("0.0"))
     total_nodes = IntegerField(default=0)
-    trigger_type = StringField()
+    trigger_type = StringField(choices=Choices("manual", "webhook", "schedule", "event", "api_call"))
     triggered_by_user = Reference("User", column_name="triggered_by_user_id", null=True, backref="ai_workflow_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -796,6 +892,19 @@ class WorkflowRun(PowernodeModel):
     a2a_tasks = HasMany("Ai::A2aTask", foreign_key="ai_workflow_run_id", dependent="destroy")
     shared_context_pools = HasMany("Ai::SharedContextPool", foreign_key="ai_workflow_run_id", dependent="destroy")
     compensations = HasMany("Ai::WorkflowCompensation", foreign_key="ai_workflow_run_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status.in_(["initializing", "running", "waiting_approval"])))
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    finished = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled"])))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    stale = Scope(lambda m, q: (
+        q.where(m.status.in_(["initializing", "running"]), m.created_at < ago(minutes=30))
+    ))
+    with_cost = Scope(lambda m, q: q.where(m.total_cost > 0))
 
     class Behaviour:
         validations = [
@@ -867,9 +976,24 @@ class WorkflowSchedule(PowernodeModel):
     name = StringField(255)
     next_execution_at = TimestampField(precision=6, null=True)
     starts_at = TimestampField(precision=6, null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "paused", "disabled", "expired"))
     timezone = StringField(default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active", m.is_active == True))
+    active_schedules = Scope(lambda m, q: q.where(m.is_active == True))
+    due_for_execution = Scope(lambda m, q: (
+        q.where(
+            m.status == "active",
+            m.is_active == True,
+            m.next_execution_at <= now(),
+            m.starts_at.is_null() | (m.starts_at <= now()),
+            m.ends_at.is_null() | (m.ends_at >= now()),
+        )
+    ))
+    inactive = Scope(lambda m, q: q.where((m.status != "active") | (m.is_active == False)))
+    inactive_schedules = Scope(lambda m, q: q.where(m.is_active == False))
 
     class Behaviour:
         validations = [
@@ -929,7 +1053,7 @@ class WorkflowTemplate(PowernodeModel):
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, backref="ai_workflow_templates")
     default_variables = JSONBField(default=dict)
     description = TextField()
-    difficulty_level = StringField(default="beginner")
+    difficulty_level = StringField(default="beginner", choices=Choices("beginner", "intermediate", "advanced", "expert"))
     is_featured = BooleanField(default=False)
     is_marketplace_published = BooleanField(null=True, default=False)
     is_public = BooleanField(default=False)
@@ -950,6 +1074,14 @@ class WorkflowTemplate(PowernodeModel):
     usage_count = IntegerField(default=0)
     version = StringField(default="1.0.0")
     workflow_definition = JSONBField()
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    featured = Scope(lambda m, q: q.where(m.is_featured == True))
+    highly_rated = Scope(lambda m, q: q.where(m.rating >= 4.0, m.rating_count >= 5))
+    popular = Scope(lambda m, q: q.order_by(m.usage_count.desc()))
+    public_templates = Scope(lambda m, q: q.where(m.is_public == True))
+    published = Scope(lambda m, q: q.where(m.published_at.is_null(False)))
+    recently_published = Scope(lambda m, q: q.order_by(m.published_at.desc()))
 
     class Behaviour:
         validations = [
@@ -1025,9 +1157,9 @@ class WorkflowTrigger(PowernodeModel):
     name = StringField(255)
     next_execution_at = TimestampField(precision=6, null=True)
     schedule_cron = StringField(null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "paused", "disabled", "error"))
     trigger_count = IntegerField(default=0)
-    trigger_type = StringField()
+    trigger_type = StringField(choices=Choices("manual", "webhook", "schedule", "event", "api_call"))
     updated_at = TimestampField(precision=6, default=utcnow)
     webhook_secret = StringField(null=True)
     webhook_url = StringField(2048, null=True)
@@ -1035,6 +1167,23 @@ class WorkflowTrigger(PowernodeModel):
     # associations, in the platform's declaration order
     workflow_runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_trigger_id", dependent="nullify")
     git_workflow_triggers = HasMany("Devops::GitWorkflowTrigger", foreign_key="ai_workflow_trigger_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active", m.is_active == True))
+    api_call_triggers = Scope(lambda m, q: q.where(m.trigger_type == "api_call"))
+    due_for_execution = Scope(lambda m, q: (
+        q.where(
+            m.trigger_type == "schedule",
+            m.is_active == True,
+            m.status == "active",
+            m.next_execution_at <= now(),
+        )
+    ))
+    event_triggers = Scope(lambda m, q: q.where(m.trigger_type == "event"))
+    inactive = Scope(lambda m, q: q.where((m.status != "active") | (m.is_active == False)))
+    manual_triggers = Scope(lambda m, q: q.where(m.trigger_type == "manual"))
+    schedule_triggers = Scope(lambda m, q: q.where(m.trigger_type == "schedule"))
+    webhook_triggers = Scope(lambda m, q: q.where(m.trigger_type == "webhook"))
 
     class Behaviour:
         validations = [
@@ -1090,10 +1239,19 @@ class WorkflowVariable(PowernodeModel):
     is_secret = BooleanField(default=False)
     metadata = JSONBField(default=dict)
     name = StringField(100)
-    scope_ = StringField(column_name="scope", default="workflow")
+    scope_ = StringField(column_name="scope", default="workflow", choices=Choices("workflow", "node", "global"))
     updated_at = TimestampField(precision=6, default=utcnow)
     validation_rules = JSONBField(default=dict)
-    variable_type = StringField(default="string")
+    variable_type = StringField(default="string", choices=Choices("string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"))
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    global_scoped = Scope(lambda m, q: q.where(m.scope_ == "global"))
+    input_variables = Scope(lambda m, q: q.where(m.is_input == True))
+    node_scoped = Scope(lambda m, q: q.where(m.scope_ == "node"))
+    output_variables = Scope(lambda m, q: q.where(m.is_output == True))
+    required_variables = Scope(lambda m, q: q.where(m.is_required == True))
+    secret_variables = Scope(lambda m, q: q.where(m.is_secret == True))
+    workflow_scoped = Scope(lambda m, q: q.where(m.scope_ == "workflow"))
 
     class Behaviour:
         validations = [
@@ -1158,13 +1316,13 @@ class Workflow(PowernodeModel):
     parent_version = Reference("Ai::Workflow", column_name="parent_version_id", null=True, on_delete="nullify")
     published_at = TimestampField(precision=6, null=True)
     slug = StringField(150)
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "active", "paused", "inactive", "archived"))
     template_category = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(default="1.0.0")
     version_metadata = JSONBField(null=True, default=dict)
-    visibility = StringField(default="private")
-    workflow_type = StringField(20, default="ai")
+    visibility = StringField(default="private", choices=Choices("private", "account", "public"))
+    workflow_type = StringField(20, default="ai", choices=Choices("ai", "cicd"))
 
     # associations, in the platform's declaration order
     workflow_nodes = HasMany("Ai::WorkflowNode", foreign_key="ai_workflow_id", dependent="destroy")
@@ -1181,6 +1339,29 @@ class Workflow(PowernodeModel):
     triggers = HasMany("Ai::WorkflowTrigger", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     runs = HasMany("Ai::WorkflowRun", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
     schedules = HasMany("Ai::WorkflowSchedule", foreign_key="ai_workflow_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    active_versions = Scope(lambda m, q: q.where(m.is_active == True))
+    ai_workflows = Scope(lambda m, q: q.where(m.workflow_type == "ai"))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    cicd_pipelines = Scope(lambda m, q: q.where(m.workflow_type == "cicd"))
+    draft = Scope(lambda m, q: q.where(m.status == "draft"))
+    executable = Scope(lambda m, q: q.where(m.status.in_(["active", "paused"])))
+    inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
+    inactive_versions = Scope(lambda m, q: q.where(m.is_active == False))
+    paused = Scope(lambda m, q: q.where(m.status == "paused"))
+    private_workflows = Scope(lambda m, q: q.where(m.visibility == "private"))
+    public_workflows = Scope(lambda m, q: q.where(m.visibility == "public"))
+    recent = Scope(lambda m, q: q.where(m.created_at >= ago(months=1)))
+    recently_executed = Scope(lambda m, q: q.where(m.last_executed_at >= ago(days=30)))
+    templates = Scope(lambda m, q: q.where(m.is_template == True))
+    with_active_runs = Scope(lambda m, q, WorkflowRun: (
+        q.distinct()
+        .join(WorkflowRun, on=(WorkflowRun.workflow == m.id))
+        .where(WorkflowRun.status.in_(["running", "paused"]))
+    ), uses=["Ai::WorkflowRun"])
+    workflows = Scope(lambda m, q: q.where(m.is_template == False))
 
     class Behaviour:
         validations = [

@@ -13,9 +13,12 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import BelongsTo, HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import ago, from_now, now
 from powernode.behaviour.credentials import EncryptedCredentials
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -46,8 +49,8 @@ class AccountGitWebhookConfig(PowernodeModel):
 
     account = Reference("Account", column_name="account_id")
     branch_filter = StringField(null=True)
-    branch_filter_type = StringField(null=True, default="none")
-    content_type = StringField(default="application/json")
+    branch_filter_type = StringField(null=True, default="none", choices=Choices("none", "exact", "wildcard", "regex"))
+    content_type = StringField(default="application/json", choices=Choices("application/json", "application/x-www-form-urlencoded"))
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="account_git_webhook_configs")
     custom_headers = JSONBField(default=dict)
@@ -57,15 +60,19 @@ class AccountGitWebhookConfig(PowernodeModel):
     is_active = BooleanField(default=True)
     last_delivery_at = TimestampField(precision=6, null=True)
     name = StringField()
-    retry_backoff = StringField(default="exponential")
+    retry_backoff = StringField(default="exponential", choices=Choices("linear", "exponential"))
     retry_limit = IntegerField(default=3)
     secret_key = StringField()
     signature_secret = StringField(null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "inactive"))
     success_count = IntegerField(default=0)
     timeout_seconds = IntegerField(default=30)
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField()
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active", m.is_active == True))
+    inactive = Scope(lambda m, q: q.where((m.status != "active") | (m.is_active == False)))
 
     class Behaviour:
         validations = [
@@ -127,7 +134,7 @@ class AiConfig(PowernodeModel):
     """Devops::AiConfig (table `devops_ai_configs`)."""
 
     account = Reference("Account", column_name="account_id", on_delete="cascade")
-    config_type = StringField(50)
+    config_type = StringField(50, choices=Choices("chat", "completion", "embedding", "code_review", "code_generation", "custom"))
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", backref="devops_ai_configs")
     description = TextField(null=True)
@@ -143,7 +150,7 @@ class AiConfig(PowernodeModel):
     provider = StringField(50)
     rate_limits = JSONBField(default=dict)
     settings = JSONBField(default=dict)
-    status = StringField(20, default="active")
+    status = StringField(20, default="active", choices=Choices("active", "inactive", "archived"))
     system_prompt = JSONBField(default=dict)
     temperature = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.7"))
     timeout_seconds = IntegerField(null=True, default=30)
@@ -151,6 +158,13 @@ class AiConfig(PowernodeModel):
     total_requests = IntegerField(default=0)
     total_tokens = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active", m.is_active == True))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    default_configs = Scope(lambda m, q: q.where(m.is_default == True))
+    inactive = Scope(lambda m, q: q.where((m.status == "inactive") | (m.is_active == False)))
+    recently_used = Scope(lambda m, q: q.where(m.last_used_at.is_null(False)).order_by(m.last_used_at.desc()))
 
     class Behaviour:
         validations = [
@@ -222,7 +236,7 @@ class IntegrationCredential(PowernodeModel):
     consecutive_failures = IntegerField(null=True, default=0)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, backref="devops_integration_credentials")
-    credential_type = StringField()
+    credential_type = StringField(choices=Choices("github_app", "oauth2", "api_key", "bearer_token", "basic_auth"))
     encrypted_credentials = TextField(null=True)
     encrypted_refresh_token = TextField(null=True)
     encryption_key_id = StringField()
@@ -239,11 +253,21 @@ class IntegrationCredential(PowernodeModel):
     scopes = JSONBField(null=True, default=list)
     token_expires_at = TimestampField(precision=6, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
-    validation_status = StringField(null=True)
+    validation_status = StringField(null=True, choices=Choices("valid", "invalid", "expired", "unknown"))
     vault_path = StringField(null=True)
 
     # associations, in the platform's declaration order
     instances = HasMany("Devops::IntegrationInstance", foreign_key="integration_credential_id", dependent="nullify")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    expired = Scope(lambda m, q: q.where(m.expires_at.is_null(False), m.expires_at <= now()))
+    expires_soon = Scope(lambda m, q: q.where(m.expires_at.is_null(False), m.expires_at <= from_now(weeks=1)))
+    healthy = Scope(lambda m, q: q.where(m.consecutive_failures.between(0, 2)))
+    inactive = Scope(lambda m, q: q.where(m.is_active == False))
+    recently_used = Scope(lambda m, q: q.where(m.last_used_at >= ago(weeks=1)))
+    unhealthy = Scope(lambda m, q: q.where(m.consecutive_failures > 2))
+    valid_credentials = Scope(lambda m, q: q.where(m.validation_status == "valid"))
 
     class Behaviour:
         credentials = EncryptedCredentials("credentials", column="encrypted_credentials", namespace="devops")
@@ -288,14 +312,21 @@ class PortAllocation(PowernodeModel):
     expires_at = TimestampField(precision=6, null=True)
     host_identifier = StringField()
     port = IntegerField()
-    protocol = StringField(default="tcp")
+    protocol = StringField(default="tcp", choices=Choices("tcp", "udp"))
     purpose = StringField(null=True)
     released_at = TimestampField(precision=6, null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "released"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     allocatable = BelongsTo(polymorphic=True, foreign_key="allocatable_id", foreign_type="allocatable_type")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    expired = Scope(lambda m, q: (
+        q.where(m.status == "active", m.expires_at.is_null(False), m.expires_at < now())
+    ))
+    released = Scope(lambda m, q: q.where(m.status == "released"))
 
     class Behaviour:
         validations = [
@@ -348,6 +379,9 @@ class ResourceQuota(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_reset_at = TimestampField(precision=6, null=True)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    with_overage = Scope(lambda m, q: q.where(m.allow_overage == True))
+
     class Behaviour:
         validations = [
             Required("account"),
@@ -382,11 +416,16 @@ class SwarmEvent(PowernodeModel):
     event_type = StringField()
     message = TextField()
     metadata = JSONBField(null=True, default=dict)
-    severity = StringField(default="info")
+    severity = StringField(default="info", choices=Choices("info", "warning", "error", "critical"))
     source_id = StringField(null=True)
     source_name = StringField(null=True)
-    source_type = StringField()
+    source_type = StringField(choices=Choices("node", "service", "task", "cluster", "stack"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    critical = Scope(lambda m, q: q.where(m.severity == "critical"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    unacknowledged = Scope(lambda m, q: q.where(m.acknowledged == False))
 
     class Behaviour:
         validations = [
@@ -417,7 +456,7 @@ class SwarmNode(PowernodeModel):
     """Devops::SwarmNode (table `devops_swarm_nodes`)."""
 
     architecture = StringField(null=True)
-    availability = StringField(default="active")
+    availability = StringField(default="active", choices=Choices("active", "pause", "drain"))
     cluster = Reference("Devops::SwarmCluster", column_name="cluster_id")
     cpu_count = IntegerField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
@@ -430,9 +469,16 @@ class SwarmNode(PowernodeModel):
     manager_status = StringField(null=True)
     memory_bytes = BigIntegerField(null=True)
     os = StringField(null=True)
-    role = StringField(default="worker")
-    status = StringField(default="ready")
+    role = StringField(default="worker", choices=Choices("manager", "worker"))
+    status = StringField(default="ready", choices=Choices("ready", "down", "disconnected", "unknown"))
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_nodes = Scope(lambda m, q: q.where(m.availability == "active"))
+    draining = Scope(lambda m, q: q.where(m.availability == "drain"))
+    managers = Scope(lambda m, q: q.where(m.role == "manager"))
+    ready = Scope(lambda m, q: q.where(m.status == "ready"))
+    workers = Scope(lambda m, q: q.where(m.role == "worker"))
 
     class Behaviour:
         validations = [

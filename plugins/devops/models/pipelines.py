@@ -15,8 +15,11 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import now
 from powernode.behaviour.defaults import FillNil
 from powernode.behaviour.ruby_regex import uri_regexp
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -81,14 +84,30 @@ class PipelineRun(PowernodeModel):
     outputs = JSONBField(default=dict)
     run_number = StringField()
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "queued", "running", "success", "failure", "cancelled"))
     trigger_context = JSONBField(default=dict)
-    trigger_type = StringField()
+    trigger_type = StringField(choices=Choices("manual", "pull_request", "issue", "issue_comment", "push", "release", "schedule", "webhook", "workflow_dispatch"))
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, on_delete="nullify", backref="devops_pipeline_runs")
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     step_executions = HasMany("Devops::StepExecution", foreign_key="devops_pipeline_run_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_executions = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    completed = Scope(lambda m, q: q.where(m.status.in_(["success", "failure", "cancelled"])))
+    completed_successfully = Scope(lambda m, q: q.where(m.status.in_(["completed", "success"])))
+    failed = Scope(lambda m, q: q.where(m.status == "failure"))
+    failed_executions = Scope(lambda m, q: q.where(m.status.in_(["failed", "failure"])))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    pending_executions = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    running_executions = Scope(lambda m, q: q.where(m.status == "running"))
+    successful = Scope(lambda m, q: q.where(m.status == "success"))
+    terminal_executions = Scope(lambda m, q: (
+        q.where(m.status.in_(["completed", "success", "failed", "failure", "cancelled", "skipped"]))
+    ))
 
     class Behaviour:
         validations = [
@@ -139,6 +158,10 @@ class PipelineStep(PowernodeModel):
     # associations, in the platform's declaration order
     executions = HasMany("Devops::StepExecution", foreign_key="devops_pipeline_step_id", dependent="destroy")
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    ordered = Scope(lambda m, q: q.order_by(m.position.asc()))
+
     class Behaviour:
         validations = [
             Required("pipeline"),
@@ -163,12 +186,12 @@ class PipelineTemplate(PowernodeModel):
     """Devops::PipelineTemplate (table `devops_pipeline_templates`)."""
 
     account = Reference("Account", column_name="account_id", constraint=False)
-    category = StringField(null=True)
+    category = StringField(null=True, choices=Choices("review", "implement", "security", "deploy", "docs", "custom"))
     created_at = TimestampField(precision=6, default=utcnow)
     created_by_user = Reference("User", column_name="created_by_user_id", null=True, constraint=False, backref="devops_pipeline_templates")
     default_variables = JSONBField(null=True, default=dict)
     description = TextField(null=True)
-    difficulty_level = StringField(null=True, default="intermediate")
+    difficulty_level = StringField(null=True, default="intermediate", choices=Choices("beginner", "intermediate", "advanced", "expert"))
     icon_url = StringField(null=True)
     install_count = IntegerField(null=True, default=0)
     is_featured = BooleanField(null=True, default=False)
@@ -187,13 +210,25 @@ class PipelineTemplate(PowernodeModel):
     rating_count = IntegerField(null=True, default=0)
     slug = StringField()
     source_pipeline = Reference("Devops::Pipeline", column_name="source_pipeline_id", null=True, constraint=False, backref="devops_pipeline_templates")
-    status = StringField(null=True, default="draft")
+    status = StringField(null=True, default="draft", choices=Choices("draft", "published", "archived"))
     tags = JSONBField(null=True, default=list)
     timeout_minutes = IntegerField(null=True, default=30)
     triggers = JSONBField(null=True, default=dict)
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_count = IntegerField(null=True, default=0)
     version = StringField(default="1.0.0")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "published"))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    draft = Scope(lambda m, q: q.where(m.status == "draft"))
+    featured = Scope(lambda m, q: q.where(m.is_featured == True))
+    highly_rated = Scope(lambda m, q: q.where(m.rating >= 4.0, m.rating_count >= 5))
+    popular = Scope(lambda m, q: q.order_by(m.usage_count.desc()))
+    public_templates = Scope(lambda m, q: q.where(m.is_public == True, m.status == "published"))
+    recently_published = Scope(lambda m, q: q.order_by(m.published_at.desc()))
+    system_templates = Scope(lambda m, q: q.where(m.is_system == True))
+    user_templates = Scope(lambda m, q: q.where(m.is_system == False))
 
     class Behaviour:
         validations = [
@@ -271,7 +306,7 @@ class Pipeline(PowernodeModel):
     name = StringField()
     notification_recipients = JSONBField(default=list, help_text="Array of notification recipients: [{\"type\": \"email\"|\"user_id\", \"value\": \"...\"}]")
     notification_settings = JSONBField(default=dict, help_text="Notification preferences: {\"on_approval_required\": true, \"on_completion\": false, \"on_failure\": true}")
-    pipeline_type = StringField()
+    pipeline_type = StringField(choices=Choices("review", "implement", "security", "deploy", "custom"))
     runner_labels = ArrayField(StringField, null=True, default=lambda: ['ubuntu-latest'], server_default="'{ubuntu-latest}'::character varying[]")
     secret_refs = JSONBField(default=list)
     slug = StringField()
@@ -287,6 +322,11 @@ class Pipeline(PowernodeModel):
     schedules = HasMany("Devops::Schedule", foreign_key="devops_pipeline_id", dependent="destroy")
     pipeline_repositories = HasMany("Devops::PipelineRepository", foreign_key="devops_pipeline_id", dependent="destroy")
     repositories = HasMany("Devops::GitRepository", through="pipeline_repositories", source="repository")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    concurrent_allowed = Scope(lambda m, q: q.where(m.allow_concurrent == True))
+    system_pipelines = Scope(lambda m, q: q.where(m.is_system == True))
 
     class Behaviour:
         validations = [
@@ -331,12 +371,17 @@ class Provider(PowernodeModel):
     is_default = BooleanField(default=False)
     last_health_check_at = TimestampField(precision=6, null=True)
     name = StringField()
-    provider_type = StringField()
+    provider_type = StringField(choices=Choices("gitea", "github", "gitlab", "jenkins"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     repositories = HasMany("Devops::GitRepository", foreign_key="devops_provider_id", dependent="destroy")
     pipelines = HasMany("Devops::Pipeline", foreign_key="devops_provider_id", dependent="restrict_with_error")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    default_provider = Scope(lambda m, q: q.where(m.is_default == True))
+    healthy = Scope(lambda m, q: q.where(m.health_status == "healthy"))
 
     class Behaviour:
         validations = [
@@ -373,6 +418,15 @@ class Schedule(PowernodeModel):
     timezone = StringField(null=True, default="UTC")
     updated_at = TimestampField(precision=6, default=utcnow)
 
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    active_schedules = Scope(lambda m, q: q.where(m.is_active == True))
+    inactive_schedules = Scope(lambda m, q: q.where(m.is_active == False))
+    upcoming = Scope(lambda m, q: (
+        q.where(m.is_active == True, m.next_run_at > now())
+        .order_by(m.next_run_at.asc())
+    ))
+
     class Behaviour:
         validations = [
             Required("pipeline"),
@@ -401,10 +455,15 @@ class StepApprovalToken(PowernodeModel):
     responded_at = TimestampField(precision=6, null=True)
     responded_by = Reference("User", column_name="responded_by_id", null=True, backref="devops_step_approval_tokens_by_responded_by")
     response_comment = TextField(null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "approved", "rejected", "expired"))
     step_execution = Reference("Devops::StepExecution", column_name="step_execution_id")
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "pending", m.expires_at > now()))
+    expired_tokens = Scope(lambda m, q: q.where(m.status == "pending", m.expires_at <= now()))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
 
     class Behaviour:
         validations = [
@@ -445,11 +504,31 @@ class StepExecution(PowernodeModel):
     logs = TextField(null=True)
     outputs = JSONBField(default=dict)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "waiting_approval", "success", "failure", "skipped"))
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     approval_tokens = HasMany("Devops::StepApprovalToken", foreign_key="step_execution_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_executions = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    completed = Scope(lambda m, q: q.where(m.status.in_(["success", "failure", "skipped"])))
+    completed_successfully = Scope(lambda m, q: q.where(m.status.in_(["completed", "success"])))
+    failed = Scope(lambda m, q: q.where(m.status == "failure"))
+    failed_executions = Scope(lambda m, q: q.where(m.status.in_(["failed", "failure"])))
+    ordered = Scope(lambda m, q, PipelineStep: (
+        q.join(PipelineStep, on=(PipelineStep.id == m.pipeline_step))
+        .order_by(PipelineStep.position.asc())
+    ), uses=["Devops::PipelineStep"])
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    pending_executions = Scope(lambda m, q: q.where(m.status == "pending"))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    running_executions = Scope(lambda m, q: q.where(m.status == "running"))
+    successful = Scope(lambda m, q: q.where(m.status == "success"))
+    terminal_executions = Scope(lambda m, q: (
+        q.where(m.status.in_(["completed", "success", "failed", "failure", "cancelled", "skipped"]))
+    ))
+    waiting_approval = Scope(lambda m, q: q.where(m.status == "waiting_approval"))
 
     class Behaviour:
         validations = [

@@ -11,7 +11,10 @@
 from decimal import Decimal
 
 from powernode.behaviour.associations import HasMany
+from powernode.behaviour.choices import Choices
+from powernode.behaviour.clock import ago, now
 from powernode.behaviour.defaults import FillNil, Generated
+from powernode.behaviour.scopes import Scope
 from powernode.behaviour.validations import (
     Format,
     Inclusion,
@@ -49,10 +52,30 @@ class ScanExecution(PowernodeModel):
     output_data = JSONBField(default=dict)
     scan_instance = Reference("SupplyChain::ScanInstance", column_name="scan_instance_id", on_delete="cascade")
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
-    trigger_type = StringField(default="manual")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled"))
+    trigger_type = StringField(default="manual", choices=Choices("manual", "scheduled", "webhook", "pipeline", "api"))
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="supply_chain_scan_executions")
     updated_at = TimestampField(precision=6, default=utcnow)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_executions = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    cancelled = Scope(lambda m, q: q.where(m.status == "cancelled"))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    completed_successfully = Scope(lambda m, q: q.where(m.status.in_(["completed", "success"])))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    failed_executions = Scope(lambda m, q: q.where(m.status.in_(["failed", "failure"])))
+    finished = Scope(lambda m, q: q.where(m.status.in_(["completed", "failed", "cancelled"])))
+    manual = Scope(lambda m, q: q.where(m.trigger_type == "manual"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    pending_executions = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    running_executions = Scope(lambda m, q: q.where(m.status == "running"))
+    scheduled = Scope(lambda m, q: q.where(m.trigger_type == "scheduled"))
+    successful = Scope(lambda m, q: q.where(m.status == "completed"))
+    terminal_executions = Scope(lambda m, q: (
+        q.where(m.status.in_(["completed", "success", "failed", "failure", "cancelled", "skipped"]))
+    ))
 
     class Behaviour:
         validations = [
@@ -101,12 +124,26 @@ class ScanInstance(PowernodeModel):
     next_execution_at = TimestampField(precision=6, null=True)
     scan_template = Reference("SupplyChain::ScanTemplate", column_name="scan_template_id")
     schedule_cron = StringField(null=True)
-    status = StringField(default="active")
+    status = StringField(default="active", choices=Choices("active", "paused", "disabled"))
     success_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     executions = HasMany("SupplyChain::ScanExecution", foreign_key="scan_instance_id", dependent="destroy")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.status == "active"))
+    disabled = Scope(lambda m, q: q.where(m.status == "disabled"))
+    due_for_execution = Scope(lambda m, q: (
+        q.where(
+            m.status == "active",
+            m.schedule_cron.is_null(False),
+            m.next_execution_at.is_null() | (m.next_execution_at <= now()),
+        )
+    ))
+    paused = Scope(lambda m, q: q.where(m.status == "paused"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    scheduled = Scope(lambda m, q: q.where(m.schedule_cron.is_null(False)))
 
     class Behaviour:
         validations = [
@@ -150,7 +187,7 @@ class ScanTemplate(PowernodeModel):
 
     account = Reference("Account", column_name="account_id", null=True, backref="supply_chain_scan_templates")
     average_rating = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.0"))
-    category = StringField(default="security")
+    category = StringField(default="security", choices=Choices("security", "compliance", "license", "quality", "custom"))
     configuration_schema = JSONBField(default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     created_by = Reference("User", column_name="created_by_id", null=True, backref="supply_chain_scan_templates")
@@ -162,13 +199,28 @@ class ScanTemplate(PowernodeModel):
     metadata = JSONBField(default=dict)
     name = StringField()
     slug = StringField()
-    status = StringField(default="draft")
+    status = StringField(default="draft", choices=Choices("draft", "published", "archived", "deprecated"))
     supported_ecosystems = JSONBField(default=list)
     updated_at = TimestampField(precision=6, default=utcnow)
     version = StringField(default="1.0.0")
 
     # associations, in the platform's declaration order
     scan_instances = HasMany("SupplyChain::ScanInstance", foreign_key="scan_template_id", dependent="restrict_with_error")
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    alphabetical = Scope(lambda m, q: q.order_by(m.name.asc()))
+    archived = Scope(lambda m, q: q.where(m.status == "archived"))
+    compliance_templates = Scope(lambda m, q: q.where(m.category == "compliance"))
+    custom_templates = Scope(lambda m, q: q.where(m.is_system == False))
+    draft = Scope(lambda m, q: q.where(m.status == "draft"))
+    license_templates = Scope(lambda m, q: q.where(m.category == "license"))
+    popular = Scope(lambda m, q: q.order_by(m.install_count.desc()))
+    private_templates = Scope(lambda m, q: q.where(m.is_public == False))
+    public_templates = Scope(lambda m, q: q.where(m.is_public == True))
+    published = Scope(lambda m, q: q.where(m.status == "published"))
+    security_templates = Scope(lambda m, q: q.where(m.category == "security"))
+    system_templates = Scope(lambda m, q: q.where(m.is_system == True))
+    top_rated = Scope(lambda m, q: q.order_by(m.average_rating.desc()))
 
     class Behaviour:
         validations = [
@@ -221,10 +273,20 @@ class VulnerabilityFeed(PowernodeModel):
     last_sync_error = TextField(null=True)
     metadata = JSONBField(default=dict)
     name = StringField()
-    source = StringField()
-    sync_status = StringField(default="pending")
+    source = StringField(choices=Choices("nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"))
+    sync_status = StringField(default="pending", choices=Choices("pending", "syncing", "completed", "failed"))
     updated_at = TimestampField(precision=6, default=utcnow)
     url = StringField(null=True)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active = Scope(lambda m, q: q.where(m.is_active == True))
+    failed = Scope(lambda m, q: q.where(m.sync_status == "failed"))
+    inactive = Scope(lambda m, q: q.where(m.is_active == False))
+    needs_sync = Scope(lambda m, q: (
+        q.where(m.is_active == True, m.last_sync_at.is_null() | (m.last_sync_at < ago(days=1)))
+    ))
+    recent = Scope(lambda m, q: q.order_by(m.last_sync_at.desc()))
+    syncing = Scope(lambda m, q: q.where(m.sync_status == "syncing"))
 
     class Behaviour:
         validations = [
@@ -273,14 +335,34 @@ class VulnerabilityScan(PowernodeModel):
     medium_count = IntegerField(default=0)
     metadata = JSONBField(default=dict)
     sbom = JSONBField(default=dict)
-    scanner_name = StringField(default="trivy")
+    scanner_name = StringField(default="trivy", choices=Choices("trivy", "grype", "clair", "snyk", "custom"))
     scanner_version = StringField(null=True)
     started_at = TimestampField(precision=6, null=True)
-    status = StringField(default="pending")
+    status = StringField(default="pending", choices=Choices("pending", "running", "completed", "failed", "cancelled"))
     triggered_by = Reference("User", column_name="triggered_by_id", null=True, backref="supply_chain_vulnerability_scans")
     unknown_count = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     vulnerabilities = JSONBField(default=list)
+
+    # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
+    active_executions = Scope(lambda m, q: q.where(m.status.in_(["pending", "running", "waiting_approval"])))
+    clean = Scope(lambda m, q: q.where(m.critical_count == 0, m.high_count == 0))
+    completed = Scope(lambda m, q: q.where(m.status == "completed"))
+    completed_successfully = Scope(lambda m, q: q.where(m.status.in_(["completed", "success"])))
+    failed = Scope(lambda m, q: q.where(m.status == "failed"))
+    failed_executions = Scope(lambda m, q: q.where(m.status.in_(["failed", "failure"])))
+    grype = Scope(lambda m, q: q.where(m.scanner_name == "grype"))
+    pending = Scope(lambda m, q: q.where(m.status == "pending"))
+    pending_executions = Scope(lambda m, q: q.where(m.status == "pending"))
+    recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
+    running = Scope(lambda m, q: q.where(m.status == "running"))
+    running_executions = Scope(lambda m, q: q.where(m.status == "running"))
+    terminal_executions = Scope(lambda m, q: (
+        q.where(m.status.in_(["completed", "success", "failed", "failure", "cancelled", "skipped"]))
+    ))
+    trivy = Scope(lambda m, q: q.where(m.scanner_name == "trivy"))
+    with_critical = Scope(lambda m, q: q.where(m.critical_count > 0))
+    with_high = Scope(lambda m, q: q.where(m.high_count > 0))
 
     class Behaviour:
         validations = [
