@@ -222,10 +222,10 @@ def _apply(document, resolver):
             model(**values).save(force_insert=True)
             report.inserted += 1
             continue
-        changed = [meta.columns[c] for c, v in row.items()
-                   if not isinstance(v, Generate) and _normal(meta.columns[c], v) != _stored(record, meta.columns[c])]
-        if changed:
-            _update(model, record, {f: row[f.column_name] for f in changed}, document.key)
+        changes = {meta.columns[c]: (v.make() if isinstance(v, Generate) else v)
+                   for c, v in row.items() if _differs(meta.columns[c], v, record)}
+        if changes:
+            _update(model, record, changes, document.key)
             report.updated += 1
     return report, rows
 
@@ -331,6 +331,7 @@ def _verify(db, selected, written, exact, report):
 
 
 def _differs(column_field, value, record):
+    """Whether a stored row's column differs from the seed's value (a generated one only when it is missing)."""
     stored = _stored(record, column_field)
     if isinstance(value, Generate):
         return stored is None

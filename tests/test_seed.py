@@ -142,6 +142,23 @@ def test_failed_verification_is_a_nonzero_exit(core_db):
     assert code == 1 and "seed verification failed: SiteSetting" in err and "Traceback" not in err
 
 
+def test_the_core_checks_catch_a_missing_critical_grant(core_db):
+    seed(core_db)
+    Role, Permission, Link = (powernode.models[n] for n in ("Role", "Permission", "RolePermission"))
+
+    def checks():
+        found = {}
+        for pairs in powernode.installed.hook.powernode_seed_checks(db=core_db, namespaces=("core",)):
+            found.update(pairs)
+        return found
+
+    assert checks() == {"super_admin has system.admin": True, "system_worker has ai.workflow_executions.update": True}
+    worker = Role.get(Role.name == "system_worker")
+    undefined = Permission.get(Permission.name == "ai.workflow_executions.update")
+    Link.delete().where(Link.role == worker, Link.permission == undefined).execute()
+    assert checks()["system_worker has ai.workflow_executions.update"] is False
+
+
 def test_a_reference_to_a_missing_row_says_what_to_do(core_db):
     with pytest.raises(SeedError, match=r"^Role with name='nobody' does not exist: seed what it names first$"):
         Resolver().id_of({"$ref": "Role", "name": "nobody"})

@@ -72,15 +72,10 @@ RAILS_ROOT = "<rails_root>/"
 OFFSET_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
-class LeftOut(Exception):
-    """This row is not written (it names a row the platform's seeds deleted)."""
-
-
 class Facts:
     """The facts file, with the lookups the conversion needs."""
 
     def __init__(self, document):
-        self.document = document
         self.sections = {"reference": document["reference"], "tenant": document["tenant"],
                          "supplementary": document["supplementary"]["reference"]}
         self.clock = datetime.datetime.fromisoformat(document["about"]["seed_clock"].replace("Z", "+00:00"))
@@ -95,13 +90,8 @@ class Facts:
 
 def convert_rows(facts, table, entry):
     """The facts' rows of one table as seed rows (rows naming deleted rows left out)."""
-    rows = []
-    for row in entry["rows"]:
-        try:
-            rows.append(Converter(facts, table, entry, row).convert())
-        except LeftOut:
-            continue
-    return derive(table, rows)
+    rows = [Converter(facts, table, entry, row).convert() for row in entry["rows"]]
+    return derive(table, [row for row in rows if row is not None])
 
 
 class Converter:
@@ -111,8 +101,9 @@ class Converter:
         self.facts, self.table, self.entry, self.row = facts, table, entry, row
 
     def convert(self):
+        """The row as a seed row; None when a column names a row the platform's seeds deleted."""
         if any(_is_deleted(value) for value in self.row.values()):
-            raise LeftOut(self.table)
+            return None
         converted = {}
         for column, value in self.row.items():
             if column.startswith("_") or value == "<db now()>":  # annotations; the column default writes now()
@@ -236,18 +227,6 @@ def storage_bytes(documents):
     return totals
 
 
-def references(value):
-    """The tables a seed value names."""
-    if isinstance(value, dict):
-        found = {value["$ref"]} if "$ref" in value else set()
-        for item in value.values():
-            found |= references(item)
-        return found
-    if isinstance(value, list):
-        return set().union(*map(references, value)) if value else set()
-    return set()
-
-
 def section_tables(facts, section):
     """({table: seed rows}, {table brought along: the table that needs it}) for one section.
 
@@ -285,6 +264,7 @@ def _bring_along(facts, tables):
 
 
 def _refs_in(value):
+    """The `$ref`s a seed value holds."""
     if isinstance(value, dict):
         if "$ref" in value:
             return [value]
@@ -298,8 +278,8 @@ def section_files(facts, section, folder_name, namespace_of):
     """{path under seeds/: file text} for one section."""
     tables, brought = section_tables(facts, section)
     model_table = {facts.models[t]: t for t in tables}
-    graph = {table: {model_table[m] for row in rows for m in references(row) if m in model_table} - {table}
-             for table, rows in sorted(tables.items())}
+    graph = {table: {model_table[r["$ref"]] for row in rows for r in _refs_in(row) if r["$ref"] in model_table}
+             - {table} for table, rows in sorted(tables.items())}
     per_namespace = {}
     for table in graphlib.TopologicalSorter(graph).static_order():
         owner = brought.get(table, table)  # a row brought along goes with the rows that need it
