@@ -68,11 +68,15 @@ def migrate(db, namespaces=None):
     return run(db, namespaces)
 
 
-def seed(db, namespaces=None):
-    """Upsert the selected namespaces' reference data and verify it; returns a `SeedReport`."""
+def seed(db, namespaces=None, *, supplementary=False, demo=False):
+    """Upsert the selected namespaces' seeds and verify them; returns a `SeedReport`.
+
+    The platform's reference rows always; `supplementary=True` adds the reference data its
+    `db:seed` does not load, `demo=True` its development tenant (docs/seeds.md).
+    """
     from .seeding import seed as run
 
-    return run(db, namespaces)
+    return run(db, namespaces, supplementary=supplementary, demo=demo)
 
 
 def bulk_load(model, rows, db=None, validate=True):

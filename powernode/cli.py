@@ -33,8 +33,10 @@ def _parser():
 
     commands.add_parser("migrate", parents=[common], help="apply pending migrations")
     commands.add_parser("status", parents=[common], help="list migrations per namespace")
-    seed = commands.add_parser("seed", parents=[common], help="upsert the reference data and verify it")
-    seed.add_argument("--demo", action="store_true", help="also add a sample tenant to explore")
+    seed = commands.add_parser("seed", parents=[common], help="upsert the platform's reference data and verify it")
+    seed.add_argument("--supplementary", action="store_true",
+                      help="also the reference data the platform ships but its db:seed does not load")
+    seed.add_argument("--demo", action="store_true", help="also the platform's development tenant")
     rollback = commands.add_parser("rollback", parents=[common], help="revert the last migration")
     rollback.add_argument("--to", metavar="NAME", help="revert every migration applied after NAME")
     check = commands.add_parser("check", parents=[common],
@@ -141,20 +143,16 @@ def _seed(args) -> int:
         print(f"powernode: skipped the seeds of {', '.join(pending)}: not migrated (see `powernode status`)",
               file=sys.stderr)
         db.namespaces = tuple(ns for ns in db.namespaces if ns not in pending)
-    report = seed(db, progress=print_progress)
+    report = seed(db, supplementary=args.supplementary, demo=args.demo, progress=print_progress)
     for table in report.tables:
         changes = ", ".join(f"{count} {what}" for what, count in
                             (("new", table.inserted), ("updated", table.updated), ("removed", table.deleted)) if count)
-        print(f"{table.model:<32} {table.rows:>6} rows{'  (' + changes + ')' if changes else ''}")
+        print(f"{table.section:<13} {table.model:<34} {table.rows:>6} rows{'  (' + changes + ')' if changes else ''}")
     for warning in report.warnings:
         print(f"warning: {warning}")
     failed = [name for name, ok in report.checks.items() if not ok]
     print(f"verified {len(report.checks) - len(failed)}/{len(report.checks)} checks; "
           f"{report.changed} rows changed ({', '.join(db.namespaces)})")
-    if args.demo:
-        from .demo import add_demo_tenant
-
-        print(add_demo_tenant(db))
     if failed:
         return _fail(f"seed verification failed: {'; '.join(failed)}", EXIT_FAILED)
     return 0

@@ -7,7 +7,7 @@ the behaviour catalog, the encryption vectors, the seed data, the permission
 registry, the seed document). They are copied byte for byte; `reference/SHA256SUMS`
 lists what was copied, and `tests/test_reference.py` fails if a vendored file is
 edited afterwards. Regenerate the code that is built from them next:
-`python tools/generate.py`, `python tools/core_seeds.py`.
+`python tools/generate.py`, `python tools/platform_seeds.py`.
 """
 import hashlib
 import shutil
