@@ -10,7 +10,7 @@ from factory import make
 from powernode import fast_rows, fields
 from typed_models import Embedding, Listing, Sample, create_typed_tables, rows, value_strategy
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 GENERATED = ("Account", "User")
 
 
@@ -31,7 +31,13 @@ def _free_columns(model):
               for column in spec.columns}
     return [field.column_name for field in model._meta.sorted_fields
             if field.null and not field.primary_key and value_strategy(field) is not None
-            and field.column_name not in unique and not re.search(rf"\b{field.column_name}\b", checked)]
+            and field.column_name not in unique and not re.search(rf"\b{field.column_name}\b", checked)
+            and not _too_narrow_for_an_envelope(field)]
+
+
+def _too_narrow_for_an_envelope(field):
+    """`users.last_login_ip` is varchar(45) and encrypted: no envelope fits (docs/values.md), as on the platform."""
+    return getattr(field, "encrypts", None) is not None and (getattr(field, "max_length", None) or 1000) < 200
 
 
 def _state(instance):

@@ -73,7 +73,7 @@ def test_invalid_uuid_is_our_error_and_the_connection_stays_usable(core_db):
 def test_a_database_error_leaves_the_connection_usable(core_db):
     Account = powernode.models["Account"]
     with pytest.raises(peewee.IntegrityError):
-        Account.create(name=None)
+        Account(name=None).save(validate=False)  # past the platform's validation: the database refuses it
     assert Account.select().count() == 0
 
 
@@ -124,7 +124,8 @@ def test_any_value_in_a_uuid_filter_is_answered_or_refused_cleanly(core_db, valu
 def test_any_text_and_json_round_trip_or_are_refused(core_db, text, settings_doc):
     Account = powernode.models["Account"]
     try:
-        account = Account.create(name=text[:100], settings=settings_doc)
+        account = Account(name=text[:100], settings=settings_doc)
+        account.save(validate=False)  # any text, valid for the platform or not, round-trips
     except InvalidValue:
         assert "\x00" in text[:100] or any("\x00" in key for key in settings_doc)
         return

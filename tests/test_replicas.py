@@ -193,7 +193,7 @@ def test_a_read_in_a_context_without_writes_goes_to_a_standby(replicated):
 def test_every_read_form_goes_to_a_standby(replicated, served):
     Account, User = powernode.models["Account"], powernode.models["User"]
     acme = Account.create(name="Acme")
-    User.create(account=acme, email="ada@acme.test", password_digest="x")
+    User.create(account=acme, email="ada@acme.test", name="Ada", password_digest="x")
     wait_until_caught_up(replicated)
     reads = {
         "list": lambda: list(Account.select()),
