@@ -1,70 +1,71 @@
 """Core platform models (accounts, users, roles, billing): 64 models.
 
-    Account                      Account
-    AdminSetting                 AdminSetting
-    ApiKey                       ApiKey
-    ApiKeyUsage                  ApiKeyUsage
-    AuditLog                     AuditLog
-    BackgroundJob                BackgroundJob
-    BatchWorkflowRun             BatchWorkflowRun
-    BlacklistedToken             BlacklistedToken
-    CommunityAgent               CommunityAgent
-    CommunityAgentRating         CommunityAgentRating
-    CommunityAgentReport         CommunityAgentReport
-    EmailDelivery                EmailDelivery
-    ExternalAgent                ExternalAgent
-    FederationPartner            FederationPartner
-    GatewayConfiguration         GatewayConfiguration
-    GatewayConnectionJob         GatewayConnectionJob
-    ImpersonationSession         ImpersonationSession
-    Invitation                   Invitation
-    Invoice                      Invoice
-    InvoiceLineItem              InvoiceLineItem
-    JwtBlacklist                 JwtBlacklist
-    MarketplaceReview            MarketplaceReview
-    McpServer                    McpServer
-    McpSession                   McpSession
-    McpTool                      McpTool
-    McpToolExecution             McpToolExecution
-    MissingPaymentLog            MissingPaymentLog
-    Notification                 Notification
-    OauthApplication             OauthApplication
-    Page                         Page
-    PasswordHistory              PasswordHistory
-    Payment                      Payment
-    PaymentMethod                PaymentMethod
-    Permission                   Permission
-    Plan                         Plan
-    ReconciliationFlag           ReconciliationFlag
-    ReconciliationInvestigation  ReconciliationInvestigation
-    ReconciliationReport         ReconciliationReport
-    ReportRequest                ReportRequest
-    Role                         Role
-    RolePermission               RolePermission
-    ScheduledReport              ScheduledReport
-    ScheduledTask                ScheduledTask
-    SiteSetting                  SiteSetting
-    Subscription                 Subscription
-    TaskExecution                TaskExecution
-    TermsAcceptance              TermsAcceptance
-    UsageEvent                   UsageEvent
-    UsageMeter                   UsageMeter
-    UsageQuota                   UsageQuota
-    UsageSummary                 UsageSummary
-    User                         User
-    UserConsent                  UserConsent
-    UserRole                     UserRole
-    UserToken                    UserToken
-    ValidationRule               ValidationRule
-    WebhookDelivery              WebhookDelivery
-    WebhookDeliveryStat          WebhookDeliveryStat
-    WebhookEndpoint              WebhookEndpoint
-    WebhookEvent                 WebhookEvent
-    Worker                       Worker
-    WorkerActivity               WorkerActivity
-    WorkerRole                   WorkerRole
-    WorkflowValidation           WorkflowValidation
+Account                      Account
+AdminSetting                 AdminSetting
+ApiKey                       ApiKey
+ApiKeyUsage                  ApiKeyUsage
+AuditLog                     AuditLog
+BackgroundJob                BackgroundJob
+BatchWorkflowRun             BatchWorkflowRun
+BlacklistedToken             BlacklistedToken
+CommunityAgent               CommunityAgent
+CommunityAgentRating         CommunityAgentRating
+CommunityAgentReport         CommunityAgentReport
+EmailDelivery                EmailDelivery
+ExternalAgent                ExternalAgent
+FederationPartner            FederationPartner
+GatewayConfiguration         GatewayConfiguration
+GatewayConnectionJob         GatewayConnectionJob
+ImpersonationSession         ImpersonationSession
+Invitation                   Invitation
+Invoice                      Invoice
+InvoiceLineItem              InvoiceLineItem
+JwtBlacklist                 JwtBlacklist
+MarketplaceReview            MarketplaceReview
+McpServer                    McpServer
+McpSession                   McpSession
+McpTool                      McpTool
+McpToolExecution             McpToolExecution
+MissingPaymentLog            MissingPaymentLog
+Notification                 Notification
+OauthApplication             OauthApplication
+Page                         Page
+PasswordHistory              PasswordHistory
+Payment                      Payment
+PaymentMethod                PaymentMethod
+Permission                   Permission
+Plan                         Plan
+ReconciliationFlag           ReconciliationFlag
+ReconciliationInvestigation  ReconciliationInvestigation
+ReconciliationReport         ReconciliationReport
+ReportRequest                ReportRequest
+Role                         Role
+RolePermission               RolePermission
+ScheduledReport              ScheduledReport
+ScheduledTask                ScheduledTask
+SiteSetting                  SiteSetting
+Subscription                 Subscription
+TaskExecution                TaskExecution
+TermsAcceptance              TermsAcceptance
+UsageEvent                   UsageEvent
+UsageMeter                   UsageMeter
+UsageQuota                   UsageQuota
+UsageSummary                 UsageSummary
+User                         User
+UserConsent                  UserConsent
+UserRole                     UserRole
+UserToken                    UserToken
+ValidationRule               ValidationRule
+WebhookDelivery              WebhookDelivery
+WebhookDeliveryStat          WebhookDeliveryStat
+WebhookEndpoint              WebhookEndpoint
+WebhookEvent                 WebhookEvent
+Worker                       Worker
+WorkerActivity               WorkerActivity
+WorkerRole                   WorkerRole
+WorkflowValidation           WorkflowValidation
 """
+
 # Generated by tools/generate.py from the Powernode reference schema 20260314130004.
 # Do not edit by hand: change the generator or its catalog and run it again.
 from decimal import Decimal
@@ -162,23 +163,33 @@ class Account(PowernodeModel):
     ai_agent_teams = HasMany("Ai::AgentTeam", foreign_key="account_id", dependent="destroy")
     ai_model_routing_rules = HasMany("Ai::ModelRoutingRule", foreign_key="account_id", dependent="destroy")
     ai_routing_decisions = HasMany("Ai::RoutingDecision", foreign_key="account_id", dependent="destroy")
-    ai_cost_optimization_logs = HasMany("Ai::CostOptimizationLog", foreign_key="account_id", dependent="destroy")
+    ai_cost_optimization_logs = HasMany(
+        "Ai::CostOptimizationLog", foreign_key="account_id", dependent="destroy"
+    )
     ai_roi_metrics = HasMany("Ai::RoiMetric", foreign_key="account_id", dependent="destroy")
     ai_cost_attributions = HasMany("Ai::CostAttribution", foreign_key="account_id", dependent="destroy")
     ai_provider_metrics = HasMany("Ai::ProviderMetric", foreign_key="account_id", dependent="destroy")
     ai_knowledge_bases = HasMany("Ai::KnowledgeBase", foreign_key="account_id", dependent="destroy")
     ai_rag_queries = HasMany("Ai::RagQuery", foreign_key="account_id", dependent="destroy")
     ai_data_connectors = HasMany("Ai::DataConnector", foreign_key="account_id", dependent="destroy")
-    ai_knowledge_graph_nodes = HasMany("Ai::KnowledgeGraphNode", foreign_key="account_id", dependent="destroy")
-    ai_knowledge_graph_edges = HasMany("Ai::KnowledgeGraphEdge", foreign_key="account_id", dependent="destroy")
-    ai_hybrid_search_results = HasMany("Ai::HybridSearchResult", foreign_key="account_id", dependent="destroy")
+    ai_knowledge_graph_nodes = HasMany(
+        "Ai::KnowledgeGraphNode", foreign_key="account_id", dependent="destroy"
+    )
+    ai_knowledge_graph_edges = HasMany(
+        "Ai::KnowledgeGraphEdge", foreign_key="account_id", dependent="destroy"
+    )
+    ai_hybrid_search_results = HasMany(
+        "Ai::HybridSearchResult", foreign_key="account_id", dependent="destroy"
+    )
     ai_team_roles = HasMany("Ai::TeamRole", foreign_key="account_id", dependent="destroy")
     ai_team_executions = HasMany("Ai::TeamExecution", foreign_key="account_id", dependent="destroy")
     ai_team_templates = HasMany("Ai::TeamTemplate", foreign_key="account_id", dependent="destroy")
     ai_agent_installations = HasMany("Ai::AgentInstallation", foreign_key="account_id", dependent="destroy")
     ai_agent_reviews = HasMany("Ai::AgentReview", foreign_key="account_id", dependent="destroy")
     ai_devops_templates = HasMany("Ai::DevopsTemplate", foreign_key="account_id", dependent="destroy")
-    ai_devops_template_installations = HasMany("Ai::DevopsTemplateInstallation", foreign_key="account_id", dependent="destroy")
+    ai_devops_template_installations = HasMany(
+        "Ai::DevopsTemplateInstallation", foreign_key="account_id", dependent="destroy"
+    )
     ai_pipeline_executions = HasMany("Ai::PipelineExecution", foreign_key="account_id", dependent="destroy")
     ai_deployment_risks = HasMany("Ai::DeploymentRisk", foreign_key="account_id", dependent="destroy")
     ai_code_reviews = HasMany("Ai::CodeReview", foreign_key="account_id", dependent="destroy")
@@ -186,7 +197,9 @@ class Account(PowernodeModel):
     ai_test_scenarios = HasMany("Ai::TestScenario", foreign_key="account_id", dependent="destroy")
     ai_mock_responses = HasMany("Ai::MockResponse", foreign_key="account_id", dependent="destroy")
     ai_test_runs = HasMany("Ai::TestRun", foreign_key="account_id", dependent="destroy")
-    ai_performance_benchmarks = HasMany("Ai::PerformanceBenchmark", foreign_key="account_id", dependent="destroy")
+    ai_performance_benchmarks = HasMany(
+        "Ai::PerformanceBenchmark", foreign_key="account_id", dependent="destroy"
+    )
     ai_ab_tests = HasMany("Ai::AbTest", foreign_key="account_id", dependent="destroy")
     ai_workflows = HasMany("Ai::Workflow", foreign_key="account_id", dependent="destroy")
     ai_workflow_runs = HasMany("Ai::WorkflowRun", foreign_key="account_id", dependent="destroy")
@@ -195,15 +208,23 @@ class Account(PowernodeModel):
     ai_ralph_loops = HasMany("Ai::RalphLoop", foreign_key="account_id", dependent="destroy")
     ai_task_reviews = HasMany("Ai::TaskReview", foreign_key="account_id", dependent="destroy")
     ai_trajectories = HasMany("Ai::Trajectory", foreign_key="account_id", dependent="destroy")
-    ai_code_factory_risk_contracts = HasMany("Ai::CodeFactory::RiskContract", foreign_key="account_id", dependent="destroy")
-    ai_code_factory_review_states = HasMany("Ai::CodeFactory::ReviewState", foreign_key="account_id", dependent="destroy")
-    ai_code_factory_harness_gaps = HasMany("Ai::CodeFactory::HarnessGap", foreign_key="account_id", dependent="destroy")
+    ai_code_factory_risk_contracts = HasMany(
+        "Ai::CodeFactory::RiskContract", foreign_key="account_id", dependent="destroy"
+    )
+    ai_code_factory_review_states = HasMany(
+        "Ai::CodeFactory::ReviewState", foreign_key="account_id", dependent="destroy"
+    )
+    ai_code_factory_harness_gaps = HasMany(
+        "Ai::CodeFactory::HarnessGap", foreign_key="account_id", dependent="destroy"
+    )
     ai_missions = HasMany("Ai::Mission", foreign_key="account_id", dependent="destroy")
     ai_mission_approvals = HasMany("Ai::MissionApproval", foreign_key="account_id", dependent="destroy")
     ai_kill_switch_events = HasMany("Ai::KillSwitchEvent", foreign_key="account_id", dependent="destroy")
     ai_agent_goals = HasMany("Ai::AgentGoal", foreign_key="account_id", dependent="destroy")
     ai_agent_observations = HasMany("Ai::AgentObservation", foreign_key="account_id", dependent="destroy")
-    ai_intervention_policies = HasMany("Ai::InterventionPolicy", foreign_key="account_id", dependent="destroy")
+    ai_intervention_policies = HasMany(
+        "Ai::InterventionPolicy", foreign_key="account_id", dependent="destroy"
+    )
     ai_agent_proposals = HasMany("Ai::AgentProposal", foreign_key="account_id", dependent="destroy")
     ai_agent_escalations = HasMany("Ai::AgentEscalation", foreign_key="account_id", dependent="destroy")
     ai_agent_feedbacks = HasMany("Ai::AgentFeedback", foreign_key="account_id", dependent="destroy")
@@ -214,7 +235,9 @@ class Account(PowernodeModel):
     ai_goal_plans = HasMany("Ai::GoalPlan", foreign_key="account_id", dependent="destroy")
     ai_stigmergic_signals = HasMany("Ai::StigmergicSignal", foreign_key="account_id", dependent="destroy")
     ai_pressure_fields = HasMany("Ai::PressureField", foreign_key="account_id", dependent="destroy")
-    ai_team_restructure_events = HasMany("Ai::TeamRestructureEvent", foreign_key="account_id", dependent="destroy")
+    ai_team_restructure_events = HasMany(
+        "Ai::TeamRestructureEvent", foreign_key="account_id", dependent="destroy"
+    )
     ai_skill_proposals = HasMany("Ai::SkillProposal", foreign_key="account_id", dependent="destroy")
     ai_skill_conflicts = HasMany("Ai::SkillConflict", foreign_key="account_id", dependent="destroy")
     ai_skill_versions = HasMany("Ai::SkillVersion", foreign_key="account_id", dependent="destroy")
@@ -229,23 +252,41 @@ class Account(PowernodeModel):
     mcp_servers = HasMany("McpServer", foreign_key="account_id", dependent="destroy")
     mcp_sessions = HasMany("McpSession", foreign_key="account_id", dependent="destroy")
     git_providers = HasMany("Devops::GitProvider", foreign_key="account_id", dependent="destroy")
-    git_provider_credentials = HasMany("Devops::GitProviderCredential", foreign_key="account_id", dependent="destroy")
+    git_provider_credentials = HasMany(
+        "Devops::GitProviderCredential", foreign_key="account_id", dependent="destroy"
+    )
     git_repositories = HasMany("Devops::GitRepository", foreign_key="account_id", dependent="destroy")
     git_webhook_events = HasMany("Devops::GitWebhookEvent", foreign_key="account_id", dependent="destroy")
-    account_git_webhook_configs = HasMany("Devops::AccountGitWebhookConfig", foreign_key="account_id", dependent="destroy")
+    account_git_webhook_configs = HasMany(
+        "Devops::AccountGitWebhookConfig", foreign_key="account_id", dependent="destroy"
+    )
     git_pipelines = HasMany("Devops::GitPipeline", foreign_key="account_id", dependent="destroy")
     git_pipeline_jobs = HasMany("Devops::GitPipelineJob", foreign_key="account_id", dependent="destroy")
-    git_pipeline_approvals = HasMany("Devops::GitPipelineApproval", foreign_key="account_id", dependent="destroy")
-    git_pipeline_schedules = HasMany("Devops::GitPipelineSchedule", foreign_key="account_id", dependent="destroy")
+    git_pipeline_approvals = HasMany(
+        "Devops::GitPipelineApproval", foreign_key="account_id", dependent="destroy"
+    )
+    git_pipeline_schedules = HasMany(
+        "Devops::GitPipelineSchedule", foreign_key="account_id", dependent="destroy"
+    )
     git_runners = HasMany("Devops::GitRunner", foreign_key="account_id", dependent="destroy")
     devops_providers = HasMany("Devops::Provider", foreign_key="account_id", dependent="destroy")
     devops_pipelines = HasMany("Devops::Pipeline", foreign_key="account_id", dependent="destroy")
-    devops_repositories = HasMany("Devops::GitRepository", foreign_key="account_id", dependent="destroy", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
-    devops_integration_templates = HasMany("Devops::IntegrationTemplate", foreign_key="account_id", dependent="destroy")
-    devops_integration_instances = HasMany("Devops::IntegrationInstance", foreign_key="account_id", dependent="destroy")
-    devops_integration_credentials = HasMany("Devops::IntegrationCredential", foreign_key="account_id", dependent="destroy")
+    devops_repositories = HasMany(
+        "Devops::GitRepository", foreign_key="account_id", dependent="destroy", platform_scope=True
+    )  # unfiltered: the platform's scope block is not in the catalog
+    devops_integration_templates = HasMany(
+        "Devops::IntegrationTemplate", foreign_key="account_id", dependent="destroy"
+    )
+    devops_integration_instances = HasMany(
+        "Devops::IntegrationInstance", foreign_key="account_id", dependent="destroy"
+    )
+    devops_integration_credentials = HasMany(
+        "Devops::IntegrationCredential", foreign_key="account_id", dependent="destroy"
+    )
     devops_ai_configs = HasMany("Devops::AiConfig", foreign_key="account_id", dependent="destroy")
-    devops_pipeline_templates = HasMany("Devops::PipelineTemplate", foreign_key="account_id", dependent="destroy")
+    devops_pipeline_templates = HasMany(
+        "Devops::PipelineTemplate", foreign_key="account_id", dependent="destroy"
+    )
     shared_prompt_templates = HasMany("Shared::PromptTemplate", foreign_key="account_id", dependent="destroy")
     file_storages = HasMany("FileManagement::Storage", foreign_key="account_id", dependent="destroy")
     file_objects = HasMany("FileManagement::Object", foreign_key="account_id", dependent="destroy")
@@ -257,21 +298,41 @@ class Account(PowernodeModel):
     chat_sessions = HasMany("Chat::Session", through="chat_channels", source="sessions")
     chat_messages = HasMany("Chat::Message", through="chat_sessions", source="messages")
     chat_blacklists = HasMany("Chat::Blacklist", foreign_key="account_id", dependent="destroy")
-    devops_container_templates = HasMany("Devops::ContainerTemplate", foreign_key="account_id", dependent="destroy")
-    devops_container_instances = HasMany("Devops::ContainerInstance", foreign_key="account_id", dependent="destroy")
+    devops_container_templates = HasMany(
+        "Devops::ContainerTemplate", foreign_key="account_id", dependent="destroy"
+    )
+    devops_container_instances = HasMany(
+        "Devops::ContainerInstance", foreign_key="account_id", dependent="destroy"
+    )
     # not navigable: has_many :devops_secret_references (Devops::SecretReference, dependent: :destroy): the platform defines no class Devops::SecretReference
     devops_resource_quota = HasOne("Devops::ResourceQuota", foreign_key="account_id", dependent="destroy")
     devops_swarm_clusters = HasMany("Devops::SwarmCluster", foreign_key="account_id", dependent="destroy")
     devops_swarm_nodes = HasMany("Devops::SwarmNode", through="devops_swarm_clusters", source="swarm_nodes")
-    devops_swarm_services = HasMany("Devops::SwarmService", through="devops_swarm_clusters", source="swarm_services")
-    devops_swarm_stacks = HasMany("Devops::SwarmStack", through="devops_swarm_clusters", source="swarm_stacks")
-    devops_swarm_deployments = HasMany("Devops::SwarmDeployment", through="devops_swarm_clusters", source="swarm_deployments")
-    devops_swarm_events = HasMany("Devops::SwarmEvent", through="devops_swarm_clusters", source="swarm_events")
+    devops_swarm_services = HasMany(
+        "Devops::SwarmService", through="devops_swarm_clusters", source="swarm_services"
+    )
+    devops_swarm_stacks = HasMany(
+        "Devops::SwarmStack", through="devops_swarm_clusters", source="swarm_stacks"
+    )
+    devops_swarm_deployments = HasMany(
+        "Devops::SwarmDeployment", through="devops_swarm_clusters", source="swarm_deployments"
+    )
+    devops_swarm_events = HasMany(
+        "Devops::SwarmEvent", through="devops_swarm_clusters", source="swarm_events"
+    )
     devops_docker_hosts = HasMany("Devops::DockerHost", foreign_key="account_id", dependent="destroy")
-    devops_docker_containers = HasMany("Devops::DockerContainer", through="devops_docker_hosts", source="docker_containers")
-    devops_docker_images = HasMany("Devops::DockerImage", through="devops_docker_hosts", source="docker_images")
-    devops_docker_events = HasMany("Devops::DockerEvent", through="devops_docker_hosts", source="docker_events")
-    devops_docker_activities = HasMany("Devops::DockerActivity", through="devops_docker_hosts", source="docker_activities")
+    devops_docker_containers = HasMany(
+        "Devops::DockerContainer", through="devops_docker_hosts", source="docker_containers"
+    )
+    devops_docker_images = HasMany(
+        "Devops::DockerImage", through="devops_docker_hosts", source="docker_images"
+    )
+    devops_docker_events = HasMany(
+        "Devops::DockerEvent", through="devops_docker_hosts", source="docker_events"
+    )
+    devops_docker_activities = HasMany(
+        "Devops::DockerActivity", through="devops_docker_hosts", source="docker_activities"
+    )
     community_agents = HasMany("CommunityAgent", foreign_key="owner_account_id", dependent="destroy")
     federation_partners = HasMany("FederationPartner", foreign_key="account_id", dependent="destroy")
     ai_dag_executions = HasMany("Ai::DagExecution", foreign_key="account_id", dependent="destroy")
@@ -304,14 +365,35 @@ class Account(PowernodeModel):
         indexes = [
             Index("index_accounts_on_ai_suspended", ["ai_suspended"], where="(ai_suspended = true)"),
             Index("index_accounts_on_analytics_tier", ["analytics_tier"]),
-            Index("index_accounts_on_paypal_customer_id", ["paypal_customer_id"], unique=True, where="(paypal_customer_id IS NOT NULL)"),
+            Index(
+                "index_accounts_on_paypal_customer_id",
+                ["paypal_customer_id"],
+                unique=True,
+                where="(paypal_customer_id IS NOT NULL)",
+            ),
             Index("index_accounts_on_status", ["status"]),
-            Index("index_accounts_on_stripe_customer_id", ["stripe_customer_id"], unique=True, where="(stripe_customer_id IS NOT NULL)"),
-            Index("index_accounts_on_subdomain", ["subdomain"], unique=True, where="((subdomain IS NOT NULL) AND ((subdomain)::text <> ''::text))"),
+            Index(
+                "index_accounts_on_stripe_customer_id",
+                ["stripe_customer_id"],
+                unique=True,
+                where="(stripe_customer_id IS NOT NULL)",
+            ),
+            Index(
+                "index_accounts_on_subdomain",
+                ["subdomain"],
+                unique=True,
+                where="((subdomain IS NOT NULL) AND ((subdomain)::text <> ''::text))",
+            ),
         ]
         checks = [
-            Check("check_analytics_tier", "analytics_tier::text = ANY (ARRAY['free'::text, 'starter'::text, 'pro'::text, 'business'::text])"),
-            Check("valid_account_status", "status::text = ANY (ARRAY['active'::character varying::text, 'cancelled'::character varying::text, 'suspended'::character varying::text])"),
+            Check(
+                "check_analytics_tier",
+                "analytics_tier::text = ANY (ARRAY['free'::text, 'starter'::text, 'pro'::text, 'business'::text])",
+            ),
+            Check(
+                "valid_account_status",
+                "status::text = ANY (ARRAY['active'::character varying::text, 'cancelled'::character varying::text, 'suspended'::character varying::text])",
+            ),
         ]
 
 
@@ -324,7 +406,12 @@ class AdminSetting(PowernodeModel):
     is_encrypted = BooleanField(null=True, default=False)
     is_public = BooleanField(null=True, default=False)
     key = StringField(255)
-    setting_type = StringField(50, null=True, default="string", choices=Choices("string", "text", "integer", "boolean", "json", "array"))
+    setting_type = StringField(
+        50,
+        null=True,
+        default="string",
+        choices=Choices("string", "text", "integer", "boolean", "json", "array"),
+    )
     sort_order = IntegerField(null=True, default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
     value = TextField(null=True)
@@ -348,7 +435,10 @@ class AdminSetting(PowernodeModel):
             Index("idx_admin_settings_on_sort_order", ["sort_order"]),
         ]
         checks = [
-            Check("valid_admin_setting_type", "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])"),
+            Check(
+                "valid_admin_setting_type",
+                "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])",
+            ),
         ]
 
 
@@ -474,7 +564,446 @@ class AuditLog(PowernodeModel):
     """AuditLog (table `audit_logs`)."""
 
     account = Reference("Account", column_name="account_id")
-    action = StringField(100, choices=Choices("create", "update", "delete", "created", "updated", "deleted", "login", "logout", "payment", "subscription_change", "role_change", "user_created", "user_updated", "user_deleted", "user_login", "user_logout", "user_registration", "login_failed", "password_reset", "login_2fa_required", "account_locked", "account_unlocked", "account_switch", "password_changed", "email_verified", "two_factor_enabled", "two_factor_disabled", "backup_codes_generated", "create_plan", "update_plan", "delete_plan", "toggle_plan_status", "plan_upgraded", "plan_downgraded", "billing_updated", "suspend_account", "activate_account", "admin_settings_update", "impersonation_started", "impersonation_ended", "subscription_created", "subscription_updated", "subscription_cancelled", "subscription_paused", "payment_completed", "payment_failed", "payment_refunded", "payment_disputed", "invoice_generated", "invoice_sent", "invoice_paid", "invoice_overdue", "webhook_received", "webhook_failed", "webhook_retry", "webhook_created", "webhook_updated", "webhook_deleted", "webhook_test", "webhook_test_failed", "webhook_status_changed", "webhook_delivery_retry", "webhook_health_test", "api_key_created", "api_key_updated", "api_key_deleted", "api_key_regenerated", "api_key_revoked", "api_key_status_changed", "api_access_denied", "api_request", "api_request_failed", "integration_connected", "integration_disconnected", "oauth_application_created", "oauth_application_updated", "oauth_application_deleted", "oauth_application_secret_regenerated", "oauth_application_suspended", "oauth_application_activated", "oauth_application_revoked", "oauth_tokens_bulk_revoked", "data_export", "data_import", "security_scan", "compliance_check", "system_maintenance", "system_backup", "system_restore", "audit_log_cleanup", "audit_log_export", "audit_logging_error", "error_occurred", "database_restore_created", "database_restore_status_changed", "scheduled_task_created", "scheduled_task_updated", "scheduled_task_deleted", "task_execution_created", "task_execution_status_changed", "job_enqueue", "notification_send", "billing_operation", "webhook_process", "analytics_request", "report_generation", "health_check", "email_configuration", "security_alert", "fraud_detection", "suspicious_activity", "csrf_token_generated", "gdpr_request", "ccpa_request", "data_deletion", "data_anonymization", "test_email_sent", "test_email_failed", "email_sent", "email_failed", "email_settings_refreshed", "notification_sent", "notification_failed", "ai.agents.read", "ai.agents.create", "ai.agents.update", "ai.agents.delete", "ai.agents.execute", "ai.agents.clone", "ai.agents.pause", "ai.agents.resume", "ai.agents.archive", "ai.agents.test", "ai.agents.validate", "ai.agents.stats", "ai.agents.analytics", "ai.agents.execution.cancel", "ai.agents.execution.delete", "ai.agents.execution.retry", "ai.conversations.create", "ai.conversations.update", "ai.conversations.delete", "ai.conversations.archive", "ai.conversations.complete", "ai.conversations.duplicate", "ai.conversations.export", "ai.conversations.pause", "ai.conversations.resume", "ai.conversations.unarchive", "ai.conversations.message.send", "ai_conversation_channel_subscribed", "ai_conversation_channel_unsubscribed", "ai_conversation_message_sent", "ai_conversation_message_failed", "ai.messages.create", "ai.messages.update", "ai.messages.delete", "ai.messages.edit_content", "ai.messages.rate", "ai.messages.regenerate", "ai_execution_cost", "ai_daily_cost_summary", "ai.analytics.usage_recorded", "ai.analytics.update", "ai.analytics.report_generated", "ai.analytics.cost_analysis", "ai.analytics.dashboard", "ai.analytics.export", "ai.analytics.insights", "ai.analytics.report.cancel", "ai.analytics.report.create", "ai.analytics.report.download", "ai_provider_credential_created", "ai_provider_credential_updated", "ai_provider_credential_deleted", "ai_provider_credential_tested", "ai_provider_credential_made_default", "ai_provider_credential_decrypted", "ai_provider_credential_encryption_rotated", "ai.providers.list", "ai.providers.view", "ai.providers.create", "ai.providers.update", "ai.providers.delete", "ai.providers.read", "ai.providers.test", "ai.providers.sync", "ai.providers.configure", "ai.providers.test_connection", "ai.providers.sync_models", "ai.providers.setup_defaults", "ai.providers.test_all", "ai.providers.credential.create", "ai.providers.credential.update", "ai.providers.credential.delete", "ai.providers.credential.test", "ai.providers.credential.make_default", "ai.providers.credential.rotate", "ai.credentials.read", "ai.credentials.create", "ai.credentials.update", "ai.credentials.delete", "ai.credentials.test", "ai.workflows.list", "ai.workflows.view", "ai.workflows.create", "ai.workflows.update", "ai.workflows.delete", "ai.workflows.read", "ai.workflows.execute", "ai.workflows.pause", "ai.workflows.resume", "ai.workflows.duplicate", "ai.workflows.export", "ai.workflows.validate", "ai.workflows.clone", "ai.workflows.import", "ai.workflows.convert_to_template", "ai.workflows.convert_to_workflow", "ai.workflows.create_from_template", "ai.executions.read", "ai.executions.create", "ai.executions.update", "ai.executions.cancel", "ai.executions.retry", "ai.workflow_runs.read", "ai.workflow_runs.create", "ai.workflow_runs.update", "ai.workflow_runs.cancel", "ai.workflow_runs.retry", "ai.workflow_runs.pause", "ai.workflow_runs.resume", "ai.workflows.run.cancel", "ai.workflows.run.delete", "ai.workflows.run.download", "ai.workflows.run.pause", "ai.workflows.run.resume", "ai.workflows.run.retry", "ai.workflows.runs.bulk_delete", "ai.workflow_validations.auto_fix", "ai.workflow_validations.create", "ai.workflow_validations.read", "ai.workflow_validations.auto_fix_single", "ai.workflow_validations.preview_fixes", "ai.validation_statistics.read", "ai.validation_statistics.health_distribution", "ai.validation_statistics.common_issues", "ai.workflow_git_triggers.create", "ai.workflow_git_triggers.update", "ai.workflow_git_triggers.delete", "ai.prompt_templates.list", "ai.prompt_templates.read", "ai.prompt_templates.create", "ai.prompt_templates.update", "ai.prompt_templates.delete", "ai.prompt_templates.preview", "ai.prompt_templates.duplicate", "ai.marketplace.installation_deleted", "ai.marketplace.template_created", "ai.marketplace.template_created_from_workflow", "ai.marketplace.template_deleted", "ai.marketplace.template_installed", "ai.marketplace.template_published", "ai.marketplace.template_rated", "ai.marketplace.template_updated", "ai.marketplace.workflow_published", "marketplace_listing_resubmitted", "ai.monitoring.alerts_check", "ai.monitoring.alerts_view", "ai.monitoring.circuit_breaker.close", "ai.monitoring.circuit_breaker.open", "ai.monitoring.circuit_breaker.reset", "ai.monitoring.circuit_breakers.category_reset", "ai.monitoring.circuit_breakers.reset_all", "ai.monitoring.dashboard", "ai.monitoring.health_check", "ai.monitoring.start", "ai.monitoring.stop", "ai.roi.dashboard", "ai.roi.calculate", "ai.roi.aggregate", "ai_agent_team.created", "ai_agent_team.updated", "ai_agent_team.deleted", "ai_agent_team.member_added", "ai_agent_team.member_removed", "ai_agent_team.execution_started", "ai_agent_team.execution_completed", "ai_agent_team.execution_failed", "app_created", "app_deleted", "app_updated", "app_published", "app_unpublished", "app_submitted_for_review", "app_feature_created", "app_feature_updated", "app_feature_deleted", "app_feature_duplicated", "app_feature_enabled_by_default", "app_feature_disabled_by_default", "app_plan_created", "app_plan_updated", "app_plan_deleted", "app_plan_activated", "app_plan_deactivated", "app_plans_reordered", "ci_cd.pipelines.list", "ci_cd.pipelines.read", "ci_cd.pipelines.create", "ci_cd.pipelines.update", "ci_cd.pipelines.delete", "ci_cd.pipelines.trigger", "ci_cd.pipelines.duplicate", "ci_cd.pipelines.export_yaml", "ci_cd.pipeline_runs.list", "ci_cd.pipeline_runs.read", "ci_cd.pipeline_runs.cancel", "ci_cd.pipeline_runs.retry", "ci_cd.pipeline_runs.logs", "ci_cd.providers.list", "ci_cd.providers.read", "ci_cd.providers.create", "ci_cd.providers.update", "ci_cd.providers.delete", "ci_cd.providers.test_connection", "ci_cd.providers.sync_repositories", "ci_cd.repositories.list", "ci_cd.repositories.read", "ci_cd.repositories.create", "ci_cd.repositories.update", "ci_cd.repositories.delete", "ci_cd.repositories.sync", "ci_cd.repositories.attach_pipeline", "ci_cd.repositories.detach_pipeline", "ci_cd.schedules.list", "ci_cd.schedules.read", "ci_cd.schedules.create", "ci_cd.schedules.update", "ci_cd.schedules.delete", "ci_cd.schedules.toggle", "ci_cd.prompt_templates.list", "ci_cd.prompt_templates.read", "ci_cd.prompt_templates.create", "ci_cd.prompt_templates.update", "ci_cd.prompt_templates.delete", "ci_cd.prompt_templates.duplicate", "ci_cd.prompt_templates.preview", "mcp.servers.read", "mcp.servers.create", "mcp.servers.update", "mcp.servers.delete", "mcp.servers.connect", "mcp.servers.disconnect", "mcp.servers.health_check", "mcp.servers.discover_tools", "mcp.servers.workflow_builder_read", "mcp.tools.read", "mcp.tools.execute", "mcp.executions.read", "mcp.executions.cancel", "mcp.oauth.authorize_initiated", "mcp.oauth.callback_success", "mcp.oauth.disconnect", "mcp.oauth.status_read", "mcp.oauth.token_refreshed", "invitation.created", "invitation.updated", "invitation.deleted", "invitation.resent", "invitation.cancelled", "invitation.accepted", "create_site_setting", "update_site_setting", "delete_site_setting", "bulk_update_site_settings", "supply_chain.attestations.create", "supply_chain.attestations.delete", "supply_chain.attestations.read", "supply_chain.attestations.record_to_rekor", "supply_chain.attestations.sign", "supply_chain.attestations.update", "supply_chain.attestations.verify", "supply_chain.container_images.create", "supply_chain.container_images.delete", "supply_chain.container_images.evaluate_policies", "supply_chain.container_images.quarantine", "supply_chain.container_images.read", "supply_chain.container_images.scan", "supply_chain.container_images.update", "supply_chain.container_images.verify", "supply_chain.reports.create", "supply_chain.reports.delete", "supply_chain.reports.download", "supply_chain.reports.generate_attribution", "supply_chain.reports.generate_compliance", "supply_chain.reports.generate_sbom", "supply_chain.reports.generate_vendor_risk", "supply_chain.reports.generate_vulnerability", "supply_chain.reports.read", "supply_chain.reports.regenerate", "supply_chain.reports.update", "supply_chain.sboms.calculate_risk", "supply_chain.sboms.correlate_vulnerabilities", "supply_chain.sboms.create", "supply_chain.sboms.delete", "supply_chain.sboms.export", "supply_chain.sboms.read", "supply_chain.sboms.update", "supply_chain.vendors.assess", "supply_chain.vendors.create", "supply_chain.vendors.delete", "supply_chain.vendors.read", "supply_chain.vendors.reassess", "supply_chain.vendors.update", "ai_agents.index", "ai_agents.create", "ai_agents.update", "ai_agents.destroy", "ai_agents.execute", "ai_agents.clone", "ai_agents.pause", "ai_agents.resume", "ai_agents.archive", "ai_agents.stats", "ai_agents.analytics", "ai_conversations.update", "ai_conversations.create", "ai_conversations.destroy", "ai_messages.update", "ai_messages.create", "ai_messages.destroy", "ai_messages.edit_content", "ai_analytics.usage_recorded", "ai_analytics.update"))
+    action = StringField(
+        100,
+        choices=Choices(
+            "create",
+            "update",
+            "delete",
+            "created",
+            "updated",
+            "deleted",
+            "login",
+            "logout",
+            "payment",
+            "subscription_change",
+            "role_change",
+            "user_created",
+            "user_updated",
+            "user_deleted",
+            "user_login",
+            "user_logout",
+            "user_registration",
+            "login_failed",
+            "password_reset",
+            "login_2fa_required",
+            "account_locked",
+            "account_unlocked",
+            "account_switch",
+            "password_changed",
+            "email_verified",
+            "two_factor_enabled",
+            "two_factor_disabled",
+            "backup_codes_generated",
+            "create_plan",
+            "update_plan",
+            "delete_plan",
+            "toggle_plan_status",
+            "plan_upgraded",
+            "plan_downgraded",
+            "billing_updated",
+            "suspend_account",
+            "activate_account",
+            "admin_settings_update",
+            "impersonation_started",
+            "impersonation_ended",
+            "subscription_created",
+            "subscription_updated",
+            "subscription_cancelled",
+            "subscription_paused",
+            "payment_completed",
+            "payment_failed",
+            "payment_refunded",
+            "payment_disputed",
+            "invoice_generated",
+            "invoice_sent",
+            "invoice_paid",
+            "invoice_overdue",
+            "webhook_received",
+            "webhook_failed",
+            "webhook_retry",
+            "webhook_created",
+            "webhook_updated",
+            "webhook_deleted",
+            "webhook_test",
+            "webhook_test_failed",
+            "webhook_status_changed",
+            "webhook_delivery_retry",
+            "webhook_health_test",
+            "api_key_created",
+            "api_key_updated",
+            "api_key_deleted",
+            "api_key_regenerated",
+            "api_key_revoked",
+            "api_key_status_changed",
+            "api_access_denied",
+            "api_request",
+            "api_request_failed",
+            "integration_connected",
+            "integration_disconnected",
+            "oauth_application_created",
+            "oauth_application_updated",
+            "oauth_application_deleted",
+            "oauth_application_secret_regenerated",
+            "oauth_application_suspended",
+            "oauth_application_activated",
+            "oauth_application_revoked",
+            "oauth_tokens_bulk_revoked",
+            "data_export",
+            "data_import",
+            "security_scan",
+            "compliance_check",
+            "system_maintenance",
+            "system_backup",
+            "system_restore",
+            "audit_log_cleanup",
+            "audit_log_export",
+            "audit_logging_error",
+            "error_occurred",
+            "database_restore_created",
+            "database_restore_status_changed",
+            "scheduled_task_created",
+            "scheduled_task_updated",
+            "scheduled_task_deleted",
+            "task_execution_created",
+            "task_execution_status_changed",
+            "job_enqueue",
+            "notification_send",
+            "billing_operation",
+            "webhook_process",
+            "analytics_request",
+            "report_generation",
+            "health_check",
+            "email_configuration",
+            "security_alert",
+            "fraud_detection",
+            "suspicious_activity",
+            "csrf_token_generated",
+            "gdpr_request",
+            "ccpa_request",
+            "data_deletion",
+            "data_anonymization",
+            "test_email_sent",
+            "test_email_failed",
+            "email_sent",
+            "email_failed",
+            "email_settings_refreshed",
+            "notification_sent",
+            "notification_failed",
+            "ai.agents.read",
+            "ai.agents.create",
+            "ai.agents.update",
+            "ai.agents.delete",
+            "ai.agents.execute",
+            "ai.agents.clone",
+            "ai.agents.pause",
+            "ai.agents.resume",
+            "ai.agents.archive",
+            "ai.agents.test",
+            "ai.agents.validate",
+            "ai.agents.stats",
+            "ai.agents.analytics",
+            "ai.agents.execution.cancel",
+            "ai.agents.execution.delete",
+            "ai.agents.execution.retry",
+            "ai.conversations.create",
+            "ai.conversations.update",
+            "ai.conversations.delete",
+            "ai.conversations.archive",
+            "ai.conversations.complete",
+            "ai.conversations.duplicate",
+            "ai.conversations.export",
+            "ai.conversations.pause",
+            "ai.conversations.resume",
+            "ai.conversations.unarchive",
+            "ai.conversations.message.send",
+            "ai_conversation_channel_subscribed",
+            "ai_conversation_channel_unsubscribed",
+            "ai_conversation_message_sent",
+            "ai_conversation_message_failed",
+            "ai.messages.create",
+            "ai.messages.update",
+            "ai.messages.delete",
+            "ai.messages.edit_content",
+            "ai.messages.rate",
+            "ai.messages.regenerate",
+            "ai_execution_cost",
+            "ai_daily_cost_summary",
+            "ai.analytics.usage_recorded",
+            "ai.analytics.update",
+            "ai.analytics.report_generated",
+            "ai.analytics.cost_analysis",
+            "ai.analytics.dashboard",
+            "ai.analytics.export",
+            "ai.analytics.insights",
+            "ai.analytics.report.cancel",
+            "ai.analytics.report.create",
+            "ai.analytics.report.download",
+            "ai_provider_credential_created",
+            "ai_provider_credential_updated",
+            "ai_provider_credential_deleted",
+            "ai_provider_credential_tested",
+            "ai_provider_credential_made_default",
+            "ai_provider_credential_decrypted",
+            "ai_provider_credential_encryption_rotated",
+            "ai.providers.list",
+            "ai.providers.view",
+            "ai.providers.create",
+            "ai.providers.update",
+            "ai.providers.delete",
+            "ai.providers.read",
+            "ai.providers.test",
+            "ai.providers.sync",
+            "ai.providers.configure",
+            "ai.providers.test_connection",
+            "ai.providers.sync_models",
+            "ai.providers.setup_defaults",
+            "ai.providers.test_all",
+            "ai.providers.credential.create",
+            "ai.providers.credential.update",
+            "ai.providers.credential.delete",
+            "ai.providers.credential.test",
+            "ai.providers.credential.make_default",
+            "ai.providers.credential.rotate",
+            "ai.credentials.read",
+            "ai.credentials.create",
+            "ai.credentials.update",
+            "ai.credentials.delete",
+            "ai.credentials.test",
+            "ai.workflows.list",
+            "ai.workflows.view",
+            "ai.workflows.create",
+            "ai.workflows.update",
+            "ai.workflows.delete",
+            "ai.workflows.read",
+            "ai.workflows.execute",
+            "ai.workflows.pause",
+            "ai.workflows.resume",
+            "ai.workflows.duplicate",
+            "ai.workflows.export",
+            "ai.workflows.validate",
+            "ai.workflows.clone",
+            "ai.workflows.import",
+            "ai.workflows.convert_to_template",
+            "ai.workflows.convert_to_workflow",
+            "ai.workflows.create_from_template",
+            "ai.executions.read",
+            "ai.executions.create",
+            "ai.executions.update",
+            "ai.executions.cancel",
+            "ai.executions.retry",
+            "ai.workflow_runs.read",
+            "ai.workflow_runs.create",
+            "ai.workflow_runs.update",
+            "ai.workflow_runs.cancel",
+            "ai.workflow_runs.retry",
+            "ai.workflow_runs.pause",
+            "ai.workflow_runs.resume",
+            "ai.workflows.run.cancel",
+            "ai.workflows.run.delete",
+            "ai.workflows.run.download",
+            "ai.workflows.run.pause",
+            "ai.workflows.run.resume",
+            "ai.workflows.run.retry",
+            "ai.workflows.runs.bulk_delete",
+            "ai.workflow_validations.auto_fix",
+            "ai.workflow_validations.create",
+            "ai.workflow_validations.read",
+            "ai.workflow_validations.auto_fix_single",
+            "ai.workflow_validations.preview_fixes",
+            "ai.validation_statistics.read",
+            "ai.validation_statistics.health_distribution",
+            "ai.validation_statistics.common_issues",
+            "ai.workflow_git_triggers.create",
+            "ai.workflow_git_triggers.update",
+            "ai.workflow_git_triggers.delete",
+            "ai.prompt_templates.list",
+            "ai.prompt_templates.read",
+            "ai.prompt_templates.create",
+            "ai.prompt_templates.update",
+            "ai.prompt_templates.delete",
+            "ai.prompt_templates.preview",
+            "ai.prompt_templates.duplicate",
+            "ai.marketplace.installation_deleted",
+            "ai.marketplace.template_created",
+            "ai.marketplace.template_created_from_workflow",
+            "ai.marketplace.template_deleted",
+            "ai.marketplace.template_installed",
+            "ai.marketplace.template_published",
+            "ai.marketplace.template_rated",
+            "ai.marketplace.template_updated",
+            "ai.marketplace.workflow_published",
+            "marketplace_listing_resubmitted",
+            "ai.monitoring.alerts_check",
+            "ai.monitoring.alerts_view",
+            "ai.monitoring.circuit_breaker.close",
+            "ai.monitoring.circuit_breaker.open",
+            "ai.monitoring.circuit_breaker.reset",
+            "ai.monitoring.circuit_breakers.category_reset",
+            "ai.monitoring.circuit_breakers.reset_all",
+            "ai.monitoring.dashboard",
+            "ai.monitoring.health_check",
+            "ai.monitoring.start",
+            "ai.monitoring.stop",
+            "ai.roi.dashboard",
+            "ai.roi.calculate",
+            "ai.roi.aggregate",
+            "ai_agent_team.created",
+            "ai_agent_team.updated",
+            "ai_agent_team.deleted",
+            "ai_agent_team.member_added",
+            "ai_agent_team.member_removed",
+            "ai_agent_team.execution_started",
+            "ai_agent_team.execution_completed",
+            "ai_agent_team.execution_failed",
+            "app_created",
+            "app_deleted",
+            "app_updated",
+            "app_published",
+            "app_unpublished",
+            "app_submitted_for_review",
+            "app_feature_created",
+            "app_feature_updated",
+            "app_feature_deleted",
+            "app_feature_duplicated",
+            "app_feature_enabled_by_default",
+            "app_feature_disabled_by_default",
+            "app_plan_created",
+            "app_plan_updated",
+            "app_plan_deleted",
+            "app_plan_activated",
+            "app_plan_deactivated",
+            "app_plans_reordered",
+            "ci_cd.pipelines.list",
+            "ci_cd.pipelines.read",
+            "ci_cd.pipelines.create",
+            "ci_cd.pipelines.update",
+            "ci_cd.pipelines.delete",
+            "ci_cd.pipelines.trigger",
+            "ci_cd.pipelines.duplicate",
+            "ci_cd.pipelines.export_yaml",
+            "ci_cd.pipeline_runs.list",
+            "ci_cd.pipeline_runs.read",
+            "ci_cd.pipeline_runs.cancel",
+            "ci_cd.pipeline_runs.retry",
+            "ci_cd.pipeline_runs.logs",
+            "ci_cd.providers.list",
+            "ci_cd.providers.read",
+            "ci_cd.providers.create",
+            "ci_cd.providers.update",
+            "ci_cd.providers.delete",
+            "ci_cd.providers.test_connection",
+            "ci_cd.providers.sync_repositories",
+            "ci_cd.repositories.list",
+            "ci_cd.repositories.read",
+            "ci_cd.repositories.create",
+            "ci_cd.repositories.update",
+            "ci_cd.repositories.delete",
+            "ci_cd.repositories.sync",
+            "ci_cd.repositories.attach_pipeline",
+            "ci_cd.repositories.detach_pipeline",
+            "ci_cd.schedules.list",
+            "ci_cd.schedules.read",
+            "ci_cd.schedules.create",
+            "ci_cd.schedules.update",
+            "ci_cd.schedules.delete",
+            "ci_cd.schedules.toggle",
+            "ci_cd.prompt_templates.list",
+            "ci_cd.prompt_templates.read",
+            "ci_cd.prompt_templates.create",
+            "ci_cd.prompt_templates.update",
+            "ci_cd.prompt_templates.delete",
+            "ci_cd.prompt_templates.duplicate",
+            "ci_cd.prompt_templates.preview",
+            "mcp.servers.read",
+            "mcp.servers.create",
+            "mcp.servers.update",
+            "mcp.servers.delete",
+            "mcp.servers.connect",
+            "mcp.servers.disconnect",
+            "mcp.servers.health_check",
+            "mcp.servers.discover_tools",
+            "mcp.servers.workflow_builder_read",
+            "mcp.tools.read",
+            "mcp.tools.execute",
+            "mcp.executions.read",
+            "mcp.executions.cancel",
+            "mcp.oauth.authorize_initiated",
+            "mcp.oauth.callback_success",
+            "mcp.oauth.disconnect",
+            "mcp.oauth.status_read",
+            "mcp.oauth.token_refreshed",
+            "invitation.created",
+            "invitation.updated",
+            "invitation.deleted",
+            "invitation.resent",
+            "invitation.cancelled",
+            "invitation.accepted",
+            "create_site_setting",
+            "update_site_setting",
+            "delete_site_setting",
+            "bulk_update_site_settings",
+            "supply_chain.attestations.create",
+            "supply_chain.attestations.delete",
+            "supply_chain.attestations.read",
+            "supply_chain.attestations.record_to_rekor",
+            "supply_chain.attestations.sign",
+            "supply_chain.attestations.update",
+            "supply_chain.attestations.verify",
+            "supply_chain.container_images.create",
+            "supply_chain.container_images.delete",
+            "supply_chain.container_images.evaluate_policies",
+            "supply_chain.container_images.quarantine",
+            "supply_chain.container_images.read",
+            "supply_chain.container_images.scan",
+            "supply_chain.container_images.update",
+            "supply_chain.container_images.verify",
+            "supply_chain.reports.create",
+            "supply_chain.reports.delete",
+            "supply_chain.reports.download",
+            "supply_chain.reports.generate_attribution",
+            "supply_chain.reports.generate_compliance",
+            "supply_chain.reports.generate_sbom",
+            "supply_chain.reports.generate_vendor_risk",
+            "supply_chain.reports.generate_vulnerability",
+            "supply_chain.reports.read",
+            "supply_chain.reports.regenerate",
+            "supply_chain.reports.update",
+            "supply_chain.sboms.calculate_risk",
+            "supply_chain.sboms.correlate_vulnerabilities",
+            "supply_chain.sboms.create",
+            "supply_chain.sboms.delete",
+            "supply_chain.sboms.export",
+            "supply_chain.sboms.read",
+            "supply_chain.sboms.update",
+            "supply_chain.vendors.assess",
+            "supply_chain.vendors.create",
+            "supply_chain.vendors.delete",
+            "supply_chain.vendors.read",
+            "supply_chain.vendors.reassess",
+            "supply_chain.vendors.update",
+            "ai_agents.index",
+            "ai_agents.create",
+            "ai_agents.update",
+            "ai_agents.destroy",
+            "ai_agents.execute",
+            "ai_agents.clone",
+            "ai_agents.pause",
+            "ai_agents.resume",
+            "ai_agents.archive",
+            "ai_agents.stats",
+            "ai_agents.analytics",
+            "ai_conversations.update",
+            "ai_conversations.create",
+            "ai_conversations.destroy",
+            "ai_messages.update",
+            "ai_messages.create",
+            "ai_messages.destroy",
+            "ai_messages.edit_content",
+            "ai_analytics.usage_recorded",
+            "ai_analytics.update",
+        ),
+    )
     chain_verified_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     integrity_hash = StringField(null=True)
@@ -489,36 +1018,141 @@ class AuditLog(PowernodeModel):
     risk_level = StringField(default="low", choices=Choices("low", "medium", "high", "critical"))
     sequence_number = BigIntegerField(null=True)
     severity = StringField(default="medium", choices=Choices("low", "medium", "high", "critical"))
-    source = StringField(20, default="web", choices=Choices("web", "api", "system", "webhook", "admin_panel", "mobile_app", "integration", "automation", "scheduler", "worker", "security_system", "compliance_system"))
+    source = StringField(
+        20,
+        default="web",
+        choices=Choices(
+            "web",
+            "api",
+            "system",
+            "webhook",
+            "admin_panel",
+            "mobile_app",
+            "integration",
+            "automation",
+            "scheduler",
+            "worker",
+            "security_system",
+            "compliance_system",
+        ),
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(1000, null=True)
-    user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index="idx_audit_logs_on_user_id")
+    user = Reference(
+        "User", column_name="user_id", null=True, on_delete="nullify", index="idx_audit_logs_on_user_id"
+    )
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
-    admin_events = Scope(lambda m, q: (
-        q.where(m.action.in_(["admin_settings_update", "impersonation_started", "impersonation_ended", "suspend_account", "activate_account", "account_locked", "account_unlocked", "audit_log_cleanup", "system_maintenance", "system_backup", "system_restore", "security_scan", "compliance_check"]))
-    ))
+    admin_events = Scope(
+        lambda m, q: (
+            q.where(
+                m.action.in_(
+                    [
+                        "admin_settings_update",
+                        "impersonation_started",
+                        "impersonation_ended",
+                        "suspend_account",
+                        "activate_account",
+                        "account_locked",
+                        "account_unlocked",
+                        "audit_log_cleanup",
+                        "system_maintenance",
+                        "system_backup",
+                        "system_restore",
+                        "security_scan",
+                        "compliance_check",
+                    ]
+                )
+            )
+        )
+    )
     batch_process = Scope(lambda m, q: q.limit(1000))
     by_day = Scope(lambda m, q: q.group_by(fn.DATE_TRUNC("day", m.created_at)))
     by_hour = Scope(lambda m, q: q.group_by(fn.DATE_TRUNC("hour", m.created_at)))
     by_month = Scope(lambda m, q: q.group_by(fn.DATE_TRUNC("month", m.created_at)))
     by_week = Scope(lambda m, q: q.group_by(fn.DATE_TRUNC("week", m.created_at)))
-    compliance_events = Scope(lambda m, q: (
-        q.where(m.action.in_(["gdpr_request", "ccpa_request", "data_deletion", "data_anonymization", "data_export", "data_import", "compliance_check", "audit_log_export", "security_scan", "privacy_settings_update"]))
-    ))
-    failed_events = Scope(lambda m, q: (
-        q.where(m.action.in_(["login_failed", "payment_failed", "webhook_failed", "notification_failed", "api_access_denied", "subscription_failed", "integration_failed"]))
-    ))
+    compliance_events = Scope(
+        lambda m, q: (
+            q.where(
+                m.action.in_(
+                    [
+                        "gdpr_request",
+                        "ccpa_request",
+                        "data_deletion",
+                        "data_anonymization",
+                        "data_export",
+                        "data_import",
+                        "compliance_check",
+                        "audit_log_export",
+                        "security_scan",
+                        "privacy_settings_update",
+                    ]
+                )
+            )
+        )
+    )
+    failed_events = Scope(
+        lambda m, q: (
+            q.where(
+                m.action.in_(
+                    [
+                        "login_failed",
+                        "payment_failed",
+                        "webhook_failed",
+                        "notification_failed",
+                        "api_access_denied",
+                        "subscription_failed",
+                        "integration_failed",
+                    ]
+                )
+            )
+        )
+    )
     high_risk = Scope(lambda m, q: q.where(m.risk_level.in_(["high", "critical"])))
     last_hour = Scope(lambda m, q: q.where(m.created_at.between(ago(hours=1), now())))
     recent = Scope(lambda m, q: q.order_by(m.created_at.desc()))
     recent_activity = Scope(lambda m, q: q.order_by(m.created_at.desc()).limit(100))
-    security_events = Scope(lambda m, q: (
-        q.where(m.action.in_(["login_failed", "password_reset", "account_locked", "account_unlocked", "two_factor_enabled", "two_factor_disabled", "backup_codes_generated", "api_access_denied", "security_alert", "fraud_detection", "suspicious_activity", "password_changed", "email_verified"]))
-    ))
-    suspicious = Scope(lambda m, q: (
-        q.where(m.action.in_(["login_failed", "api_access_denied", "fraud_detection", "suspicious_activity", "multiple_login_attempts", "unusual_activity_pattern", "security_alert", "account_locked"]))
-    ))
+    security_events = Scope(
+        lambda m, q: (
+            q.where(
+                m.action.in_(
+                    [
+                        "login_failed",
+                        "password_reset",
+                        "account_locked",
+                        "account_unlocked",
+                        "two_factor_enabled",
+                        "two_factor_disabled",
+                        "backup_codes_generated",
+                        "api_access_denied",
+                        "security_alert",
+                        "fraud_detection",
+                        "suspicious_activity",
+                        "password_changed",
+                        "email_verified",
+                    ]
+                )
+            )
+        )
+    )
+    suspicious = Scope(
+        lambda m, q: (
+            q.where(
+                m.action.in_(
+                    [
+                        "login_failed",
+                        "api_access_denied",
+                        "fraud_detection",
+                        "suspicious_activity",
+                        "multiple_login_attempts",
+                        "unusual_activity_pattern",
+                        "security_alert",
+                        "account_locked",
+                    ]
+                )
+            )
+        )
+    )
     this_month = Scope(lambda m, q: q.where(m.created_at.between(beginning_of_month(ago(months=1)), now())))
     this_week = Scope(lambda m, q: q.where(m.created_at.between(beginning_of_week(ago(weeks=1)), now())))
     today = Scope(lambda m, q: q.where(m.created_at.between(beginning_of_day(now()), end_of_day(now()))))
@@ -531,12 +1165,461 @@ class AuditLog(PowernodeModel):
             Presence("updated_at", if_="has_updated_at?"),
             Inclusion(
                 "action",
-                in_=["create", "update", "delete", "created", "updated", "deleted", "login", "logout", "payment", "subscription_change", "role_change", "user_created", "user_updated", "user_deleted", "user_login", "user_logout", "user_registration", "login_failed", "password_reset", "login_2fa_required", "account_locked", "account_unlocked", "account_switch", "password_changed", "email_verified", "two_factor_enabled", "two_factor_disabled", "backup_codes_generated", "create_plan", "update_plan", "delete_plan", "toggle_plan_status", "plan_upgraded", "plan_downgraded", "billing_updated", "suspend_account", "activate_account", "admin_settings_update", "impersonation_started", "impersonation_ended", "subscription_created", "subscription_updated", "subscription_cancelled", "subscription_paused", "payment_completed", "payment_failed", "payment_refunded", "payment_disputed", "invoice_generated", "invoice_sent", "invoice_paid", "invoice_overdue", "webhook_received", "webhook_failed", "webhook_retry", "webhook_created", "webhook_updated", "webhook_deleted", "webhook_test", "webhook_test_failed", "webhook_status_changed", "webhook_delivery_retry", "webhook_health_test", "api_key_created", "api_key_updated", "api_key_deleted", "api_key_regenerated", "api_key_revoked", "api_key_status_changed", "api_access_denied", "api_request", "api_request_failed", "integration_connected", "integration_disconnected", "oauth_application_created", "oauth_application_updated", "oauth_application_deleted", "oauth_application_secret_regenerated", "oauth_application_suspended", "oauth_application_activated", "oauth_application_revoked", "oauth_tokens_bulk_revoked", "data_export", "data_import", "security_scan", "compliance_check", "system_maintenance", "system_backup", "system_restore", "audit_log_cleanup", "audit_log_export", "audit_logging_error", "error_occurred", "database_restore_created", "database_restore_status_changed", "scheduled_task_created", "scheduled_task_updated", "scheduled_task_deleted", "task_execution_created", "task_execution_status_changed", "job_enqueue", "notification_send", "billing_operation", "webhook_process", "analytics_request", "report_generation", "health_check", "email_configuration", "security_alert", "fraud_detection", "suspicious_activity", "csrf_token_generated", "gdpr_request", "ccpa_request", "data_deletion", "data_anonymization", "test_email_sent", "test_email_failed", "email_sent", "email_failed", "email_settings_refreshed", "notification_sent", "notification_failed", "ai.agents.read", "ai.agents.create", "ai.agents.update", "ai.agents.delete", "ai.agents.execute", "ai.agents.clone", "ai.agents.pause", "ai.agents.resume", "ai.agents.archive", "ai.agents.test", "ai.agents.validate", "ai.agents.stats", "ai.agents.analytics", "ai.agents.execution.cancel", "ai.agents.execution.delete", "ai.agents.execution.retry", "ai.conversations.create", "ai.conversations.update", "ai.conversations.delete", "ai.conversations.archive", "ai.conversations.complete", "ai.conversations.duplicate", "ai.conversations.export", "ai.conversations.pause", "ai.conversations.resume", "ai.conversations.unarchive", "ai.conversations.message.send", "ai_conversation_channel_subscribed", "ai_conversation_channel_unsubscribed", "ai_conversation_message_sent", "ai_conversation_message_failed", "ai.messages.create", "ai.messages.update", "ai.messages.delete", "ai.messages.edit_content", "ai.messages.rate", "ai.messages.regenerate", "ai_execution_cost", "ai_daily_cost_summary", "ai.analytics.usage_recorded", "ai.analytics.update", "ai.analytics.report_generated", "ai.analytics.cost_analysis", "ai.analytics.dashboard", "ai.analytics.export", "ai.analytics.insights", "ai.analytics.report.cancel", "ai.analytics.report.create", "ai.analytics.report.download", "ai_provider_credential_created", "ai_provider_credential_updated", "ai_provider_credential_deleted", "ai_provider_credential_tested", "ai_provider_credential_made_default", "ai_provider_credential_decrypted", "ai_provider_credential_encryption_rotated", "ai.providers.list", "ai.providers.view", "ai.providers.create", "ai.providers.update", "ai.providers.delete", "ai.providers.read", "ai.providers.test", "ai.providers.sync", "ai.providers.configure", "ai.providers.test_connection", "ai.providers.sync_models", "ai.providers.setup_defaults", "ai.providers.test_all", "ai.providers.credential.create", "ai.providers.credential.update", "ai.providers.credential.delete", "ai.providers.credential.test", "ai.providers.credential.make_default", "ai.providers.credential.rotate", "ai.credentials.read", "ai.credentials.create", "ai.credentials.update", "ai.credentials.delete", "ai.credentials.test", "ai.workflows.list", "ai.workflows.view", "ai.workflows.create", "ai.workflows.update", "ai.workflows.delete", "ai.workflows.read", "ai.workflows.execute", "ai.workflows.pause", "ai.workflows.resume", "ai.workflows.duplicate", "ai.workflows.export", "ai.workflows.validate", "ai.workflows.clone", "ai.workflows.import", "ai.workflows.convert_to_template", "ai.workflows.convert_to_workflow", "ai.workflows.create_from_template", "ai.executions.read", "ai.executions.create", "ai.executions.update", "ai.executions.cancel", "ai.executions.retry", "ai.workflow_runs.read", "ai.workflow_runs.create", "ai.workflow_runs.update", "ai.workflow_runs.cancel", "ai.workflow_runs.retry", "ai.workflow_runs.pause", "ai.workflow_runs.resume", "ai.workflows.run.cancel", "ai.workflows.run.delete", "ai.workflows.run.download", "ai.workflows.run.pause", "ai.workflows.run.resume", "ai.workflows.run.retry", "ai.workflows.runs.bulk_delete", "ai.workflow_validations.auto_fix", "ai.workflow_validations.create", "ai.workflow_validations.read", "ai.workflow_validations.auto_fix_single", "ai.workflow_validations.preview_fixes", "ai.validation_statistics.read", "ai.validation_statistics.health_distribution", "ai.validation_statistics.common_issues", "ai.workflow_git_triggers.create", "ai.workflow_git_triggers.update", "ai.workflow_git_triggers.delete", "ai.prompt_templates.list", "ai.prompt_templates.read", "ai.prompt_templates.create", "ai.prompt_templates.update", "ai.prompt_templates.delete", "ai.prompt_templates.preview", "ai.prompt_templates.duplicate", "ai.marketplace.installation_deleted", "ai.marketplace.template_created", "ai.marketplace.template_created_from_workflow", "ai.marketplace.template_deleted", "ai.marketplace.template_installed", "ai.marketplace.template_published", "ai.marketplace.template_rated", "ai.marketplace.template_updated", "ai.marketplace.workflow_published", "marketplace_listing_resubmitted", "ai.monitoring.alerts_check", "ai.monitoring.alerts_view", "ai.monitoring.circuit_breaker.close", "ai.monitoring.circuit_breaker.open", "ai.monitoring.circuit_breaker.reset", "ai.monitoring.circuit_breakers.category_reset", "ai.monitoring.circuit_breakers.reset_all", "ai.monitoring.dashboard", "ai.monitoring.health_check", "ai.monitoring.start", "ai.monitoring.stop", "ai.roi.dashboard", "ai.roi.calculate", "ai.roi.aggregate", "ai_agent_team.created", "ai_agent_team.updated", "ai_agent_team.deleted", "ai_agent_team.member_added", "ai_agent_team.member_removed", "ai_agent_team.execution_started", "ai_agent_team.execution_completed", "ai_agent_team.execution_failed", "app_created", "app_deleted", "app_updated", "app_published", "app_unpublished", "app_submitted_for_review", "app_feature_created", "app_feature_updated", "app_feature_deleted", "app_feature_duplicated", "app_feature_enabled_by_default", "app_feature_disabled_by_default", "app_plan_created", "app_plan_updated", "app_plan_deleted", "app_plan_activated", "app_plan_deactivated", "app_plans_reordered", "ci_cd.pipelines.list", "ci_cd.pipelines.read", "ci_cd.pipelines.create", "ci_cd.pipelines.update", "ci_cd.pipelines.delete", "ci_cd.pipelines.trigger", "ci_cd.pipelines.duplicate", "ci_cd.pipelines.export_yaml", "ci_cd.pipeline_runs.list", "ci_cd.pipeline_runs.read", "ci_cd.pipeline_runs.cancel", "ci_cd.pipeline_runs.retry", "ci_cd.pipeline_runs.logs", "ci_cd.providers.list", "ci_cd.providers.read", "ci_cd.providers.create", "ci_cd.providers.update", "ci_cd.providers.delete", "ci_cd.providers.test_connection", "ci_cd.providers.sync_repositories", "ci_cd.repositories.list", "ci_cd.repositories.read", "ci_cd.repositories.create", "ci_cd.repositories.update", "ci_cd.repositories.delete", "ci_cd.repositories.sync", "ci_cd.repositories.attach_pipeline", "ci_cd.repositories.detach_pipeline", "ci_cd.schedules.list", "ci_cd.schedules.read", "ci_cd.schedules.create", "ci_cd.schedules.update", "ci_cd.schedules.delete", "ci_cd.schedules.toggle", "ci_cd.prompt_templates.list", "ci_cd.prompt_templates.read", "ci_cd.prompt_templates.create", "ci_cd.prompt_templates.update", "ci_cd.prompt_templates.delete", "ci_cd.prompt_templates.duplicate", "ci_cd.prompt_templates.preview", "mcp.servers.read", "mcp.servers.create", "mcp.servers.update", "mcp.servers.delete", "mcp.servers.connect", "mcp.servers.disconnect", "mcp.servers.health_check", "mcp.servers.discover_tools", "mcp.servers.workflow_builder_read", "mcp.tools.read", "mcp.tools.execute", "mcp.executions.read", "mcp.executions.cancel", "mcp.oauth.authorize_initiated", "mcp.oauth.callback_success", "mcp.oauth.disconnect", "mcp.oauth.status_read", "mcp.oauth.token_refreshed", "invitation.created", "invitation.updated", "invitation.deleted", "invitation.resent", "invitation.cancelled", "invitation.accepted", "create_site_setting", "update_site_setting", "delete_site_setting", "bulk_update_site_settings", "supply_chain.attestations.create", "supply_chain.attestations.delete", "supply_chain.attestations.read", "supply_chain.attestations.record_to_rekor", "supply_chain.attestations.sign", "supply_chain.attestations.update", "supply_chain.attestations.verify", "supply_chain.container_images.create", "supply_chain.container_images.delete", "supply_chain.container_images.evaluate_policies", "supply_chain.container_images.quarantine", "supply_chain.container_images.read", "supply_chain.container_images.scan", "supply_chain.container_images.update", "supply_chain.container_images.verify", "supply_chain.reports.create", "supply_chain.reports.delete", "supply_chain.reports.download", "supply_chain.reports.generate_attribution", "supply_chain.reports.generate_compliance", "supply_chain.reports.generate_sbom", "supply_chain.reports.generate_vendor_risk", "supply_chain.reports.generate_vulnerability", "supply_chain.reports.read", "supply_chain.reports.regenerate", "supply_chain.reports.update", "supply_chain.sboms.calculate_risk", "supply_chain.sboms.correlate_vulnerabilities", "supply_chain.sboms.create", "supply_chain.sboms.delete", "supply_chain.sboms.export", "supply_chain.sboms.read", "supply_chain.sboms.update", "supply_chain.vendors.assess", "supply_chain.vendors.create", "supply_chain.vendors.delete", "supply_chain.vendors.read", "supply_chain.vendors.reassess", "supply_chain.vendors.update", "ai_agents.index", "ai_agents.create", "ai_agents.update", "ai_agents.destroy", "ai_agents.execute", "ai_agents.clone", "ai_agents.pause", "ai_agents.resume", "ai_agents.archive", "ai_agents.stats", "ai_agents.analytics", "ai_conversations.update", "ai_conversations.create", "ai_conversations.destroy", "ai_messages.update", "ai_messages.create", "ai_messages.destroy", "ai_messages.edit_content", "ai_analytics.usage_recorded", "ai_analytics.update"],
+                in_=[
+                    "create",
+                    "update",
+                    "delete",
+                    "created",
+                    "updated",
+                    "deleted",
+                    "login",
+                    "logout",
+                    "payment",
+                    "subscription_change",
+                    "role_change",
+                    "user_created",
+                    "user_updated",
+                    "user_deleted",
+                    "user_login",
+                    "user_logout",
+                    "user_registration",
+                    "login_failed",
+                    "password_reset",
+                    "login_2fa_required",
+                    "account_locked",
+                    "account_unlocked",
+                    "account_switch",
+                    "password_changed",
+                    "email_verified",
+                    "two_factor_enabled",
+                    "two_factor_disabled",
+                    "backup_codes_generated",
+                    "create_plan",
+                    "update_plan",
+                    "delete_plan",
+                    "toggle_plan_status",
+                    "plan_upgraded",
+                    "plan_downgraded",
+                    "billing_updated",
+                    "suspend_account",
+                    "activate_account",
+                    "admin_settings_update",
+                    "impersonation_started",
+                    "impersonation_ended",
+                    "subscription_created",
+                    "subscription_updated",
+                    "subscription_cancelled",
+                    "subscription_paused",
+                    "payment_completed",
+                    "payment_failed",
+                    "payment_refunded",
+                    "payment_disputed",
+                    "invoice_generated",
+                    "invoice_sent",
+                    "invoice_paid",
+                    "invoice_overdue",
+                    "webhook_received",
+                    "webhook_failed",
+                    "webhook_retry",
+                    "webhook_created",
+                    "webhook_updated",
+                    "webhook_deleted",
+                    "webhook_test",
+                    "webhook_test_failed",
+                    "webhook_status_changed",
+                    "webhook_delivery_retry",
+                    "webhook_health_test",
+                    "api_key_created",
+                    "api_key_updated",
+                    "api_key_deleted",
+                    "api_key_regenerated",
+                    "api_key_revoked",
+                    "api_key_status_changed",
+                    "api_access_denied",
+                    "api_request",
+                    "api_request_failed",
+                    "integration_connected",
+                    "integration_disconnected",
+                    "oauth_application_created",
+                    "oauth_application_updated",
+                    "oauth_application_deleted",
+                    "oauth_application_secret_regenerated",
+                    "oauth_application_suspended",
+                    "oauth_application_activated",
+                    "oauth_application_revoked",
+                    "oauth_tokens_bulk_revoked",
+                    "data_export",
+                    "data_import",
+                    "security_scan",
+                    "compliance_check",
+                    "system_maintenance",
+                    "system_backup",
+                    "system_restore",
+                    "audit_log_cleanup",
+                    "audit_log_export",
+                    "audit_logging_error",
+                    "error_occurred",
+                    "database_restore_created",
+                    "database_restore_status_changed",
+                    "scheduled_task_created",
+                    "scheduled_task_updated",
+                    "scheduled_task_deleted",
+                    "task_execution_created",
+                    "task_execution_status_changed",
+                    "job_enqueue",
+                    "notification_send",
+                    "billing_operation",
+                    "webhook_process",
+                    "analytics_request",
+                    "report_generation",
+                    "health_check",
+                    "email_configuration",
+                    "security_alert",
+                    "fraud_detection",
+                    "suspicious_activity",
+                    "csrf_token_generated",
+                    "gdpr_request",
+                    "ccpa_request",
+                    "data_deletion",
+                    "data_anonymization",
+                    "test_email_sent",
+                    "test_email_failed",
+                    "email_sent",
+                    "email_failed",
+                    "email_settings_refreshed",
+                    "notification_sent",
+                    "notification_failed",
+                    "ai.agents.read",
+                    "ai.agents.create",
+                    "ai.agents.update",
+                    "ai.agents.delete",
+                    "ai.agents.execute",
+                    "ai.agents.clone",
+                    "ai.agents.pause",
+                    "ai.agents.resume",
+                    "ai.agents.archive",
+                    "ai.agents.test",
+                    "ai.agents.validate",
+                    "ai.agents.stats",
+                    "ai.agents.analytics",
+                    "ai.agents.execution.cancel",
+                    "ai.agents.execution.delete",
+                    "ai.agents.execution.retry",
+                    "ai.conversations.create",
+                    "ai.conversations.update",
+                    "ai.conversations.delete",
+                    "ai.conversations.archive",
+                    "ai.conversations.complete",
+                    "ai.conversations.duplicate",
+                    "ai.conversations.export",
+                    "ai.conversations.pause",
+                    "ai.conversations.resume",
+                    "ai.conversations.unarchive",
+                    "ai.conversations.message.send",
+                    "ai_conversation_channel_subscribed",
+                    "ai_conversation_channel_unsubscribed",
+                    "ai_conversation_message_sent",
+                    "ai_conversation_message_failed",
+                    "ai.messages.create",
+                    "ai.messages.update",
+                    "ai.messages.delete",
+                    "ai.messages.edit_content",
+                    "ai.messages.rate",
+                    "ai.messages.regenerate",
+                    "ai_execution_cost",
+                    "ai_daily_cost_summary",
+                    "ai.analytics.usage_recorded",
+                    "ai.analytics.update",
+                    "ai.analytics.report_generated",
+                    "ai.analytics.cost_analysis",
+                    "ai.analytics.dashboard",
+                    "ai.analytics.export",
+                    "ai.analytics.insights",
+                    "ai.analytics.report.cancel",
+                    "ai.analytics.report.create",
+                    "ai.analytics.report.download",
+                    "ai_provider_credential_created",
+                    "ai_provider_credential_updated",
+                    "ai_provider_credential_deleted",
+                    "ai_provider_credential_tested",
+                    "ai_provider_credential_made_default",
+                    "ai_provider_credential_decrypted",
+                    "ai_provider_credential_encryption_rotated",
+                    "ai.providers.list",
+                    "ai.providers.view",
+                    "ai.providers.create",
+                    "ai.providers.update",
+                    "ai.providers.delete",
+                    "ai.providers.read",
+                    "ai.providers.test",
+                    "ai.providers.sync",
+                    "ai.providers.configure",
+                    "ai.providers.test_connection",
+                    "ai.providers.sync_models",
+                    "ai.providers.setup_defaults",
+                    "ai.providers.test_all",
+                    "ai.providers.credential.create",
+                    "ai.providers.credential.update",
+                    "ai.providers.credential.delete",
+                    "ai.providers.credential.test",
+                    "ai.providers.credential.make_default",
+                    "ai.providers.credential.rotate",
+                    "ai.credentials.read",
+                    "ai.credentials.create",
+                    "ai.credentials.update",
+                    "ai.credentials.delete",
+                    "ai.credentials.test",
+                    "ai.workflows.list",
+                    "ai.workflows.view",
+                    "ai.workflows.create",
+                    "ai.workflows.update",
+                    "ai.workflows.delete",
+                    "ai.workflows.read",
+                    "ai.workflows.execute",
+                    "ai.workflows.pause",
+                    "ai.workflows.resume",
+                    "ai.workflows.duplicate",
+                    "ai.workflows.export",
+                    "ai.workflows.validate",
+                    "ai.workflows.clone",
+                    "ai.workflows.import",
+                    "ai.workflows.convert_to_template",
+                    "ai.workflows.convert_to_workflow",
+                    "ai.workflows.create_from_template",
+                    "ai.executions.read",
+                    "ai.executions.create",
+                    "ai.executions.update",
+                    "ai.executions.cancel",
+                    "ai.executions.retry",
+                    "ai.workflow_runs.read",
+                    "ai.workflow_runs.create",
+                    "ai.workflow_runs.update",
+                    "ai.workflow_runs.cancel",
+                    "ai.workflow_runs.retry",
+                    "ai.workflow_runs.pause",
+                    "ai.workflow_runs.resume",
+                    "ai.workflows.run.cancel",
+                    "ai.workflows.run.delete",
+                    "ai.workflows.run.download",
+                    "ai.workflows.run.pause",
+                    "ai.workflows.run.resume",
+                    "ai.workflows.run.retry",
+                    "ai.workflows.runs.bulk_delete",
+                    "ai.workflow_validations.auto_fix",
+                    "ai.workflow_validations.create",
+                    "ai.workflow_validations.read",
+                    "ai.workflow_validations.auto_fix_single",
+                    "ai.workflow_validations.preview_fixes",
+                    "ai.validation_statistics.read",
+                    "ai.validation_statistics.health_distribution",
+                    "ai.validation_statistics.common_issues",
+                    "ai.workflow_git_triggers.create",
+                    "ai.workflow_git_triggers.update",
+                    "ai.workflow_git_triggers.delete",
+                    "ai.prompt_templates.list",
+                    "ai.prompt_templates.read",
+                    "ai.prompt_templates.create",
+                    "ai.prompt_templates.update",
+                    "ai.prompt_templates.delete",
+                    "ai.prompt_templates.preview",
+                    "ai.prompt_templates.duplicate",
+                    "ai.marketplace.installation_deleted",
+                    "ai.marketplace.template_created",
+                    "ai.marketplace.template_created_from_workflow",
+                    "ai.marketplace.template_deleted",
+                    "ai.marketplace.template_installed",
+                    "ai.marketplace.template_published",
+                    "ai.marketplace.template_rated",
+                    "ai.marketplace.template_updated",
+                    "ai.marketplace.workflow_published",
+                    "marketplace_listing_resubmitted",
+                    "ai.monitoring.alerts_check",
+                    "ai.monitoring.alerts_view",
+                    "ai.monitoring.circuit_breaker.close",
+                    "ai.monitoring.circuit_breaker.open",
+                    "ai.monitoring.circuit_breaker.reset",
+                    "ai.monitoring.circuit_breakers.category_reset",
+                    "ai.monitoring.circuit_breakers.reset_all",
+                    "ai.monitoring.dashboard",
+                    "ai.monitoring.health_check",
+                    "ai.monitoring.start",
+                    "ai.monitoring.stop",
+                    "ai.roi.dashboard",
+                    "ai.roi.calculate",
+                    "ai.roi.aggregate",
+                    "ai_agent_team.created",
+                    "ai_agent_team.updated",
+                    "ai_agent_team.deleted",
+                    "ai_agent_team.member_added",
+                    "ai_agent_team.member_removed",
+                    "ai_agent_team.execution_started",
+                    "ai_agent_team.execution_completed",
+                    "ai_agent_team.execution_failed",
+                    "app_created",
+                    "app_deleted",
+                    "app_updated",
+                    "app_published",
+                    "app_unpublished",
+                    "app_submitted_for_review",
+                    "app_feature_created",
+                    "app_feature_updated",
+                    "app_feature_deleted",
+                    "app_feature_duplicated",
+                    "app_feature_enabled_by_default",
+                    "app_feature_disabled_by_default",
+                    "app_plan_created",
+                    "app_plan_updated",
+                    "app_plan_deleted",
+                    "app_plan_activated",
+                    "app_plan_deactivated",
+                    "app_plans_reordered",
+                    "ci_cd.pipelines.list",
+                    "ci_cd.pipelines.read",
+                    "ci_cd.pipelines.create",
+                    "ci_cd.pipelines.update",
+                    "ci_cd.pipelines.delete",
+                    "ci_cd.pipelines.trigger",
+                    "ci_cd.pipelines.duplicate",
+                    "ci_cd.pipelines.export_yaml",
+                    "ci_cd.pipeline_runs.list",
+                    "ci_cd.pipeline_runs.read",
+                    "ci_cd.pipeline_runs.cancel",
+                    "ci_cd.pipeline_runs.retry",
+                    "ci_cd.pipeline_runs.logs",
+                    "ci_cd.providers.list",
+                    "ci_cd.providers.read",
+                    "ci_cd.providers.create",
+                    "ci_cd.providers.update",
+                    "ci_cd.providers.delete",
+                    "ci_cd.providers.test_connection",
+                    "ci_cd.providers.sync_repositories",
+                    "ci_cd.repositories.list",
+                    "ci_cd.repositories.read",
+                    "ci_cd.repositories.create",
+                    "ci_cd.repositories.update",
+                    "ci_cd.repositories.delete",
+                    "ci_cd.repositories.sync",
+                    "ci_cd.repositories.attach_pipeline",
+                    "ci_cd.repositories.detach_pipeline",
+                    "ci_cd.schedules.list",
+                    "ci_cd.schedules.read",
+                    "ci_cd.schedules.create",
+                    "ci_cd.schedules.update",
+                    "ci_cd.schedules.delete",
+                    "ci_cd.schedules.toggle",
+                    "ci_cd.prompt_templates.list",
+                    "ci_cd.prompt_templates.read",
+                    "ci_cd.prompt_templates.create",
+                    "ci_cd.prompt_templates.update",
+                    "ci_cd.prompt_templates.delete",
+                    "ci_cd.prompt_templates.duplicate",
+                    "ci_cd.prompt_templates.preview",
+                    "mcp.servers.read",
+                    "mcp.servers.create",
+                    "mcp.servers.update",
+                    "mcp.servers.delete",
+                    "mcp.servers.connect",
+                    "mcp.servers.disconnect",
+                    "mcp.servers.health_check",
+                    "mcp.servers.discover_tools",
+                    "mcp.servers.workflow_builder_read",
+                    "mcp.tools.read",
+                    "mcp.tools.execute",
+                    "mcp.executions.read",
+                    "mcp.executions.cancel",
+                    "mcp.oauth.authorize_initiated",
+                    "mcp.oauth.callback_success",
+                    "mcp.oauth.disconnect",
+                    "mcp.oauth.status_read",
+                    "mcp.oauth.token_refreshed",
+                    "invitation.created",
+                    "invitation.updated",
+                    "invitation.deleted",
+                    "invitation.resent",
+                    "invitation.cancelled",
+                    "invitation.accepted",
+                    "create_site_setting",
+                    "update_site_setting",
+                    "delete_site_setting",
+                    "bulk_update_site_settings",
+                    "supply_chain.attestations.create",
+                    "supply_chain.attestations.delete",
+                    "supply_chain.attestations.read",
+                    "supply_chain.attestations.record_to_rekor",
+                    "supply_chain.attestations.sign",
+                    "supply_chain.attestations.update",
+                    "supply_chain.attestations.verify",
+                    "supply_chain.container_images.create",
+                    "supply_chain.container_images.delete",
+                    "supply_chain.container_images.evaluate_policies",
+                    "supply_chain.container_images.quarantine",
+                    "supply_chain.container_images.read",
+                    "supply_chain.container_images.scan",
+                    "supply_chain.container_images.update",
+                    "supply_chain.container_images.verify",
+                    "supply_chain.reports.create",
+                    "supply_chain.reports.delete",
+                    "supply_chain.reports.download",
+                    "supply_chain.reports.generate_attribution",
+                    "supply_chain.reports.generate_compliance",
+                    "supply_chain.reports.generate_sbom",
+                    "supply_chain.reports.generate_vendor_risk",
+                    "supply_chain.reports.generate_vulnerability",
+                    "supply_chain.reports.read",
+                    "supply_chain.reports.regenerate",
+                    "supply_chain.reports.update",
+                    "supply_chain.sboms.calculate_risk",
+                    "supply_chain.sboms.correlate_vulnerabilities",
+                    "supply_chain.sboms.create",
+                    "supply_chain.sboms.delete",
+                    "supply_chain.sboms.export",
+                    "supply_chain.sboms.read",
+                    "supply_chain.sboms.update",
+                    "supply_chain.vendors.assess",
+                    "supply_chain.vendors.create",
+                    "supply_chain.vendors.delete",
+                    "supply_chain.vendors.read",
+                    "supply_chain.vendors.reassess",
+                    "supply_chain.vendors.update",
+                    "ai_agents.index",
+                    "ai_agents.create",
+                    "ai_agents.update",
+                    "ai_agents.destroy",
+                    "ai_agents.execute",
+                    "ai_agents.clone",
+                    "ai_agents.pause",
+                    "ai_agents.resume",
+                    "ai_agents.archive",
+                    "ai_agents.stats",
+                    "ai_agents.analytics",
+                    "ai_conversations.update",
+                    "ai_conversations.create",
+                    "ai_conversations.destroy",
+                    "ai_messages.update",
+                    "ai_messages.create",
+                    "ai_messages.destroy",
+                    "ai_messages.edit_content",
+                    "ai_analytics.usage_recorded",
+                    "ai_analytics.update",
+                ],
             ),
             Inclusion("risk_level", "severity", in_=["low", "medium", "high", "critical"]),
             Inclusion(
                 "source",
-                in_=["web", "api", "system", "webhook", "admin_panel", "mobile_app", "integration", "automation", "scheduler", "worker", "security_system", "compliance_system"],
+                in_=[
+                    "web",
+                    "api",
+                    "system",
+                    "webhook",
+                    "admin_panel",
+                    "mobile_app",
+                    "integration",
+                    "automation",
+                    "scheduler",
+                    "worker",
+                    "security_system",
+                    "compliance_system",
+                ],
             ),
         ]
         create_defaults = [
@@ -551,11 +1634,21 @@ class AuditLog(PowernodeModel):
             Index("idx_audit_logs_on_action", ["action"]),
             Index("index_audit_logs_on_chain_verified_at", ["chain_verified_at"]),
             Index("idx_audit_logs_on_created_at", ["created_at"]),
-            Index("index_audit_logs_on_integrity_hash", ["integrity_hash"], unique=True, where="(integrity_hash IS NOT NULL)"),
+            Index(
+                "index_audit_logs_on_integrity_hash",
+                ["integrity_hash"],
+                unique=True,
+                where="(integrity_hash IS NOT NULL)",
+            ),
             Index("index_audit_logs_on_request_id", ["request_id"]),
             Index("idx_audit_logs_on_resource_type_id", ["resource_type", "resource_id"]),
             Index("index_audit_logs_on_risk_level", ["risk_level"]),
-            Index("index_audit_logs_on_sequence_number", ["sequence_number"], unique=True, where="(sequence_number IS NOT NULL)"),
+            Index(
+                "index_audit_logs_on_sequence_number",
+                ["sequence_number"],
+                unique=True,
+                where="(sequence_number IS NOT NULL)",
+            ),
             Index("index_audit_logs_on_severity", ["severity"]),
             Index("index_audit_logs_on_user_id", ["user_id"]),
         ]
@@ -624,7 +1717,10 @@ class BackgroundJob(PowernodeModel):
         checks = [
             Check("valid_job_attempts", "attempts >= 0 AND max_attempts > 0"),
             Check("valid_job_priority", "priority >= 0"),
-            Check("valid_job_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'retrying'::character varying::text])"),
+            Check(
+                "valid_job_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text, 'retrying'::character varying::text])",
+            ),
         ]
 
 
@@ -643,7 +1739,9 @@ class BatchWorkflowRun(PowernodeModel):
     results = JSONBField(null=True, default=list)
     started_at = TimestampField(precision=6, null=True)
     statistics = JSONBField(null=True, default=dict)
-    status = StringField(default="pending", choices=Choices("pending", "processing", "completed", "failed", "cancelled"))
+    status = StringField(
+        default="pending", choices=Choices("pending", "processing", "completed", "failed", "cancelled")
+    )
     successful_workflows = IntegerField(null=True, default=0)
     total_workflows = IntegerField(default=0)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -703,9 +1801,15 @@ class BatchWorkflowRun(PowernodeModel):
             Index("index_batch_workflow_runs_on_status", ["status"]),
         ]
         checks = [
-            Check("batch_workflow_runs_success_failed_check", "(successful_workflows + failed_workflows) <= completed_workflows"),
+            Check(
+                "batch_workflow_runs_success_failed_check",
+                "(successful_workflows + failed_workflows) <= completed_workflows",
+            ),
             Check("batch_workflow_runs_completed_check", "completed_workflows <= total_workflows"),
-            Check("batch_workflow_runs_status_check", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])"),
+            Check(
+                "batch_workflow_runs_status_check",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'cancelled'::character varying::text])",
+            ),
         ]
 
 
@@ -743,7 +1847,9 @@ class BlacklistedToken(PowernodeModel):
 class CommunityAgentRating(PowernodeModel):
     """CommunityAgentRating (table `community_agent_ratings`)."""
 
-    a2a_task = Reference("Ai::A2aTask", column_name="a2a_task_id", null=True, backref="community_agent_ratings")
+    a2a_task = Reference(
+        "Ai::A2aTask", column_name="a2a_task_id", null=True, backref="community_agent_ratings"
+    )
     account = Reference("Account", column_name="account_id", backref="community_agent_ratings")
     community_agent = Reference("CommunityAgent", column_name="community_agent_id")
     created_at = TimestampField(precision=6, default=utcnow)
@@ -777,7 +1883,9 @@ class CommunityAgentRating(PowernodeModel):
         table_name = "community_agent_ratings"
         rails_name = "CommunityAgentRating"
         indexes = [
-            Index("idx_community_ratings_unique_per_account", ["community_agent_id", "account_id"], unique=True),
+            Index(
+                "idx_community_ratings_unique_per_account", ["community_agent_id", "account_id"], unique=True
+            ),
             Index("index_community_agent_ratings_on_rating", ["rating"]),
             Index("index_community_agent_ratings_on_verified_usage", ["verified_usage"]),
         ]
@@ -794,12 +1902,18 @@ class CommunityAgentReport(PowernodeModel):
     description = TextField()
     evidence = JSONBField(null=True, default=dict)
     report_type = StringField(choices=Choices("malicious", "spam", "inappropriate", "copyright", "other"))
-    reported_by_account = Reference("Account", column_name="reported_by_account_id", backref="community_agent_reports")
+    reported_by_account = Reference(
+        "Account", column_name="reported_by_account_id", backref="community_agent_reports"
+    )
     reported_by_user = Reference("User", column_name="reported_by_user_id", backref="community_agent_reports")
     resolution_notes = TextField(null=True)
     resolved_at = TimestampField(precision=6, null=True)
-    resolved_by = Reference("User", column_name="resolved_by_id", null=True, backref="community_agent_reports_by_resolved_by")
-    status = StringField(null=True, default="pending", choices=Choices("pending", "investigating", "resolved", "dismissed"))
+    resolved_by = Reference(
+        "User", column_name="resolved_by_id", null=True, backref="community_agent_reports_by_resolved_by"
+    )
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "investigating", "resolved", "dismissed")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -827,20 +1941,31 @@ class CommunityAgentReport(PowernodeModel):
         table_name = "community_agent_reports"
         rails_name = "CommunityAgentReport"
         indexes = [
-            Index("index_community_agent_reports_on_community_agent_id_and_status", ["community_agent_id", "status"]),
+            Index(
+                "index_community_agent_reports_on_community_agent_id_and_status",
+                ["community_agent_id", "status"],
+            ),
             Index("index_community_agent_reports_on_report_type", ["report_type"]),
             Index("index_community_agent_reports_on_status", ["status"]),
         ]
         checks = [
-            Check("community_reports_type_check", "report_type::text = ANY (ARRAY['malicious'::character varying, 'spam'::character varying, 'inappropriate'::character varying, 'copyright'::character varying, 'other'::character varying]::text[])"),
-            Check("community_reports_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'investigating'::character varying, 'resolved'::character varying, 'dismissed'::character varying]::text[])"),
+            Check(
+                "community_reports_type_check",
+                "report_type::text = ANY (ARRAY['malicious'::character varying, 'spam'::character varying, 'inappropriate'::character varying, 'copyright'::character varying, 'other'::character varying]::text[])",
+            ),
+            Check(
+                "community_reports_status_check",
+                "status::text = ANY (ARRAY['pending'::character varying, 'investigating'::character varying, 'resolved'::character varying, 'dismissed'::character varying]::text[])",
+            ),
         ]
 
 
 class CommunityAgent(PowernodeModel):
     """CommunityAgent (table `community_agents`)."""
 
-    agent_card = Reference("Ai::AgentCard", column_name="agent_card_id", null=True, backref="community_agents")
+    agent_card = Reference(
+        "Ai::AgentCard", column_name="agent_card_id", null=True, backref="community_agents"
+    )
     agent = Reference("Ai::Agent", column_name="agent_id", backref="community_agents")
     authentication = JSONBField(null=True, default=dict)
     avg_rating = DecimalField(max_digits=3, decimal_places=2, null=True, default=Decimal("0.0"))
@@ -864,7 +1989,9 @@ class CommunityAgent(PowernodeModel):
     rating_count = IntegerField(null=True, default=0)
     reputation_score = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
     slug = StringField()
-    status = StringField(null=True, default="pending", choices=Choices("pending", "active", "suspended", "deprecated"))
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "active", "suspended", "deprecated")
+    )
     subscriber_count = IntegerField(null=True, default=0)
     success_count = IntegerField(null=True, default=0)
     tags = JSONBField(null=True, default=list)
@@ -872,7 +1999,9 @@ class CommunityAgent(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
     verified = BooleanField(null=True, default=False)
     verified_at = TimestampField(precision=6, null=True)
-    verified_by = Reference("User", column_name="verified_by_id", null=True, backref="community_agents_by_verified_by")
+    verified_by = Reference(
+        "User", column_name="verified_by_id", null=True, backref="community_agents_by_verified_by"
+    )
     version = StringField(null=True, default="1.0.0")
     visibility = StringField(null=True, default="public", choices=Choices("public", "unlisted", "private"))
 
@@ -913,7 +2042,12 @@ class CommunityAgent(PowernodeModel):
         rails_name = "CommunityAgent"
         indexes = [
             Index("index_community_agents_on_category", ["category"]),
-            Index("index_community_agents_on_federation_key", ["federation_key"], unique=True, where="(federation_key IS NOT NULL)"),
+            Index(
+                "index_community_agents_on_federation_key",
+                ["federation_key"],
+                unique=True,
+                where="(federation_key IS NOT NULL)",
+            ),
             Index("index_community_agents_on_reputation_score", ["reputation_score"]),
             Index("index_community_agents_on_slug", ["slug"], unique=True),
             Index("index_community_agents_on_status", ["status"]),
@@ -923,8 +2057,14 @@ class CommunityAgent(PowernodeModel):
             Index("index_community_agents_on_visibility", ["visibility"]),
         ]
         checks = [
-            Check("community_agents_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'deprecated'::character varying]::text[])"),
-            Check("community_agents_visibility_check", "visibility::text = ANY (ARRAY['public'::character varying, 'unlisted'::character varying, 'private'::character varying]::text[])"),
+            Check(
+                "community_agents_status_check",
+                "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'deprecated'::character varying]::text[])",
+            ),
+            Check(
+                "community_agents_visibility_check",
+                "visibility::text = ANY (ARRAY['public'::character varying, 'unlisted'::character varying, 'private'::character varying]::text[])",
+            ),
         ]
 
 
@@ -969,7 +2109,20 @@ class EmailDelivery(PowernodeModel):
             Presence("updated_at", if_="has_updated_at?"),
             Inclusion(
                 "email_type",
-                in_=["password_reset", "email_verification", "welcome_email", "subscription_created", "subscription_cancelled", "payment_succeeded", "payment_failed", "invoice_generated", "trial_ending", "dunning_notification", "report_generated", "system_notification"],
+                in_=[
+                    "password_reset",
+                    "email_verification",
+                    "welcome_email",
+                    "subscription_created",
+                    "subscription_cancelled",
+                    "payment_succeeded",
+                    "payment_failed",
+                    "invoice_generated",
+                    "trial_ending",
+                    "dunning_notification",
+                    "report_generated",
+                    "system_notification",
+                ],
             ),
             Inclusion("status", in_=["pending", "sent", "failed", "retry"]),
             Format(
@@ -981,7 +2134,8 @@ class EmailDelivery(PowernodeModel):
             FillNil("retry_count", 0, on="create"),
         ]
         state_machine = StateMachine(
-            "status", initial="pending",
+            "status",
+            initial="pending",
             states=["pending", "sent", "failed", "retry"],
             events=[
                 Event("mark_failed", Transition(["pending", "retry", "sent"], "failed")),
@@ -995,15 +2149,26 @@ class EmailDelivery(PowernodeModel):
         rails_name = "EmailDelivery"
         indexes = [
             Index("idx_email_deliveries_on_email_type", ["email_type"]),
-            Index("idx_email_deliveries_on_external_id_unique", ["external_id"], unique=True, where="(external_id IS NOT NULL)"),
+            Index(
+                "idx_email_deliveries_on_external_id_unique",
+                ["external_id"],
+                unique=True,
+                where="(external_id IS NOT NULL)",
+            ),
             Index("idx_email_deliveries_on_recipient_email", ["recipient_email"]),
             Index("idx_email_deliveries_on_sent_at", ["sent_at"]),
             Index("idx_email_deliveries_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_email_type", "email_type::text = ANY (ARRAY['welcome'::character varying::text, 'verification'::character varying::text, 'password_reset'::character varying::text, 'invitation'::character varying::text, 'notification'::character varying::text, 'marketing'::character varying::text, 'transactional'::character varying::text])"),
+            Check(
+                "valid_email_type",
+                "email_type::text = ANY (ARRAY['welcome'::character varying::text, 'verification'::character varying::text, 'password_reset'::character varying::text, 'invitation'::character varying::text, 'notification'::character varying::text, 'marketing'::character varying::text, 'transactional'::character varying::text])",
+            ),
             Check("valid_email_retry_count", "retry_count >= 0"),
-            Check("valid_email_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'sent'::character varying::text, 'delivered'::character varying::text, 'bounced'::character varying::text, 'failed'::character varying::text, 'opened'::character varying::text, 'clicked'::character varying::text])"),
+            Check(
+                "valid_email_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'sent'::character varying::text, 'delivered'::character varying::text, 'bounced'::character varying::text, 'failed'::character varying::text, 'opened'::character varying::text, 'clicked'::character varying::text])",
+            ),
         ]
 
 
@@ -1020,7 +2185,9 @@ class ExternalAgent(PowernodeModel):
     card_cached_at = TimestampField(precision=6, null=True)
     card_version = StringField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
-    created_by = Reference("User", column_name="created_by_id", null=True, on_delete="nullify", backref="external_agents")
+    created_by = Reference(
+        "User", column_name="created_by_id", null=True, on_delete="nullify", backref="external_agents"
+    )
     description = TextField(null=True)
     failure_count = IntegerField(null=True, default=0)
     health_details = JSONBField(null=True, default=dict)
@@ -1042,9 +2209,9 @@ class ExternalAgent(PowernodeModel):
     active = Scope(lambda m, q: q.where(m.status == "active"))
     healthy = Scope(lambda m, q: q.where(m.health_status == "healthy"))
     inactive = Scope(lambda m, q: q.where(m.status == "inactive"))
-    needs_health_check = Scope(lambda m, q: (
-        q.where((m.last_health_check < ago(minutes=5)) | m.last_health_check.is_null())
-    ))
+    needs_health_check = Scope(
+        lambda m, q: (q.where((m.last_health_check < ago(minutes=5)) | m.last_health_check.is_null()))
+    )
 
     class Behaviour:
         validations = [
@@ -1071,7 +2238,10 @@ class ExternalAgent(PowernodeModel):
             Index("index_external_agents_on_status", ["status"]),
         ]
         checks = [
-            Check("external_agents_status_check", "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying, 'error'::character varying, 'unreachable'::character varying]::text[])"),
+            Check(
+                "external_agents_status_check",
+                "status::text = ANY (ARRAY['active'::character varying, 'inactive'::character varying, 'error'::character varying, 'unreachable'::character varying]::text[])",
+            ),
         ]
 
 
@@ -1085,7 +2255,9 @@ class FederationPartner(PowernodeModel):
     approved_by = Reference("User", column_name="approved_by_id", null=True, backref="federation_partners")
     auto_approve_agents = BooleanField(null=True, default=False)
     created_at = TimestampField(precision=6, default=utcnow)
-    created_by = Reference("User", column_name="created_by_id", null=True, backref="federation_partners_by_created_by")
+    created_by = Reference(
+        "User", column_name="created_by_id", null=True, backref="federation_partners_by_created_by"
+    )
     endpoint_url = StringField()
     federation_token_hash = StringField(null=True)
     last_request_at = TimestampField(precision=6, null=True)
@@ -1095,7 +2267,9 @@ class FederationPartner(PowernodeModel):
     organization_id = StringField()
     public_key = TextField(null=True)
     request_count = IntegerField(null=True, default=0)
-    status = StringField(null=True, default="pending", choices=Choices("pending", "active", "suspended", "revoked"))
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "active", "suspended", "revoked")
+    )
     tls_config = JSONBField(null=True, default=dict)
     trust_level = IntegerField(null=True, default=1)
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1134,7 +2308,10 @@ class FederationPartner(PowernodeModel):
             Index("index_federation_partners_on_trust_level", ["trust_level"]),
         ]
         checks = [
-            Check("federation_partners_status_check", "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'revoked'::character varying]::text[])"),
+            Check(
+                "federation_partners_status_check",
+                "status::text = ANY (ARRAY['pending'::character varying, 'active'::character varying, 'suspended'::character varying, 'revoked'::character varying]::text[])",
+            ),
             Check("federation_partners_trust_check", "trust_level >= 1 AND trust_level <= 5"),
         ]
 
@@ -1177,7 +2354,9 @@ class GatewayConnectionJob(PowernodeModel):
     response = JSONBField(null=True, default=dict)
     retry_count = IntegerField(null=True, default=0)
     scheduled_at = TimestampField(precision=6, null=True)
-    status = StringField(null=True, default="pending", choices=Choices("pending", "processing", "completed", "failed"))
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "processing", "completed", "failed")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -1205,7 +2384,10 @@ class GatewayConnectionJob(PowernodeModel):
             Index("idx_gateway_connection_jobs_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_gateway_job_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
+            Check(
+                "valid_gateway_job_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])",
+            ),
         ]
 
 
@@ -1214,8 +2396,12 @@ class ImpersonationSession(PowernodeModel):
 
     created_at = TimestampField(precision=6, default=utcnow)
     ended_at = TimestampField(precision=6, null=True)
-    impersonated_user = Reference("User", column_name="impersonated_user_id", index="index_impersonation_sessions_on_impersonated_user")
-    impersonator = Reference("User", column_name="impersonator_id", index="index_impersonation_sessions_on_impersonator")
+    impersonated_user = Reference(
+        "User", column_name="impersonated_user_id", index="index_impersonation_sessions_on_impersonated_user"
+    )
+    impersonator = Reference(
+        "User", column_name="impersonator_id", index="index_impersonation_sessions_on_impersonator"
+    )
     ip_address = StringField(null=True)
     reason = StringField(null=True)
     session_token = StringField()
@@ -1266,8 +2452,10 @@ class Invitation(PowernodeModel):
     first_name = StringField(null=True)
     inviter = Reference("User", column_name="inviter_id", backref="invitations")
     last_name = StringField(null=True)
-    role_names = JSONBField(null=True, default=lambda: ['member'])
-    status = StringField(null=True, default="pending", choices=Choices("pending", "accepted", "expired", "cancelled"))
+    role_names = JSONBField(null=True, default=lambda: ["member"])
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "accepted", "expired", "cancelled")
+    )
     token = StringField()
     token_digest = StringField()
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -1313,7 +2501,10 @@ class Invitation(PowernodeModel):
             Index("index_invitations_on_token_digest", ["token_digest"], unique=True),
         ]
         checks = [
-            Check("valid_invitation_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'accepted'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])"),
+            Check(
+                "valid_invitation_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'accepted'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])",
+            ),
         ]
 
 
@@ -1323,11 +2514,19 @@ class InvoiceLineItem(PowernodeModel):
     created_at = TimestampField(precision=6, default=utcnow)
     description = StringField()
     invoice = Reference("Invoice", column_name="invoice_id", index="idx_invoice_line_items_on_invoice_id")
-    line_type = StringField(default="subscription", choices=Choices("subscription", "usage", "discount", "tax", "adjustment"))
+    line_type = StringField(
+        default="subscription", choices=Choices("subscription", "usage", "discount", "tax", "adjustment")
+    )
     metadata = JSONBField(null=True, default=dict)
     period_end = TimestampField(precision=6, null=True)
     period_start = TimestampField(precision=6, null=True)
-    plan = Reference("Plan", column_name="plan_id", null=True, index="idx_invoice_line_items_on_plan_id", backref="invoice_line_items")
+    plan = Reference(
+        "Plan",
+        column_name="plan_id",
+        null=True,
+        index="idx_invoice_line_items_on_plan_id",
+        backref="invoice_line_items",
+    )
     quantity = IntegerField(default=1)
     total_amount_cents = IntegerField()
     unit_amount_cents = IntegerField()
@@ -1441,13 +2640,20 @@ class Invoice(PowernodeModel):
             Generated("invoice_number", "token", 15),
         ]
         state_machine = StateMachine(
-            "status", initial="draft",
+            "status",
+            initial="draft",
             states=["draft", "open", "paid", "void", "uncollectible"],
             events=[
-                Event("finalize", Transition("draft", "open"),
-                      after=[PlatformCode("server/app/models/invoice.rb:47")]),
-                Event("mark_paid", Transition(["open", "uncollectible"], "paid"),
-                      before=[PlatformCode("server/app/models/invoice.rb:54")]),
+                Event(
+                    "finalize",
+                    Transition("draft", "open"),
+                    after=[PlatformCode("server/app/models/invoice.rb:47")],
+                ),
+                Event(
+                    "mark_paid",
+                    Transition(["open", "uncollectible"], "paid"),
+                    before=[PlatformCode("server/app/models/invoice.rb:54")],
+                ),
                 Event("mark_uncollectible", Transition("open", "uncollectible")),
                 Event("void", Transition(["draft", "open"], "void")),
             ],
@@ -1461,12 +2667,25 @@ class Invoice(PowernodeModel):
             Index("idx_invoices_on_invoice_number_unique", ["invoice_number"], unique=True),
             Index("idx_invoices_on_issued_at", ["issued_at"]),
             Index("idx_invoices_on_paid_at", ["paid_at"]),
-            Index("idx_invoices_on_paypal_id_unique", ["paypal_invoice_id"], unique=True, where="(paypal_invoice_id IS NOT NULL)"),
+            Index(
+                "idx_invoices_on_paypal_id_unique",
+                ["paypal_invoice_id"],
+                unique=True,
+                where="(paypal_invoice_id IS NOT NULL)",
+            ),
             Index("idx_invoices_on_status", ["status"]),
-            Index("idx_invoices_on_stripe_id_unique", ["stripe_invoice_id"], unique=True, where="(stripe_invoice_id IS NOT NULL)"),
+            Index(
+                "idx_invoices_on_stripe_id_unique",
+                ["stripe_invoice_id"],
+                unique=True,
+                where="(stripe_invoice_id IS NOT NULL)",
+            ),
         ]
         checks = [
-            Check("valid_invoice_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'open'::character varying::text, 'paid'::character varying::text, 'void'::character varying::text, 'uncollectible'::character varying::text])"),
+            Check(
+                "valid_invoice_status",
+                "status::text = ANY (ARRAY['draft'::character varying::text, 'open'::character varying::text, 'paid'::character varying::text, 'void'::character varying::text, 'uncollectible'::character varying::text])",
+            ),
             Check("valid_invoice_amounts", "subtotal_cents >= 0 AND tax_cents >= 0 AND total_cents >= 0"),
             Check("valid_tax_rate", "tax_rate >= 0::numeric AND tax_rate < 1::numeric"),
         ]
@@ -1482,7 +2701,9 @@ class JwtBlacklist(PowernodeModel):
     reason = StringField(100, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
     user_blacklist = BooleanField(default=False)
-    user = Reference("User", column_name="user_id", null=True, on_delete="nullify", index=False, backref="jwt_blacklists")
+    user = Reference(
+        "User", column_name="user_id", null=True, on_delete="nullify", index=False, backref="jwt_blacklists"
+    )
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     active = Scope(lambda m, q: q.where(m.expires_at > now()))
@@ -1518,7 +2739,9 @@ class MarketplaceReview(PowernodeModel):
     content = TextField(null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     helpful_count = IntegerField(default=0)
-    moderation_status = StringField(default="approved", choices=Choices("pending", "approved", "rejected", "flagged"))
+    moderation_status = StringField(
+        default="approved", choices=Choices("pending", "approved", "rejected", "flagged")
+    )
     rating = IntegerField()
     reviewable_id = UUIDField()
     reviewable_type = StringField()
@@ -1560,7 +2783,11 @@ class MarketplaceReview(PowernodeModel):
         table_name = "marketplace_reviews"
         rails_name = "MarketplaceReview"
         indexes = [
-            Index("idx_marketplace_reviews_unique_per_account", ["account_id", "reviewable_type", "reviewable_id"], unique=True),
+            Index(
+                "idx_marketplace_reviews_unique_per_account",
+                ["account_id", "reviewable_type", "reviewable_id"],
+                unique=True,
+            ),
             Index("index_marketplace_reviews_on_moderation_status", ["moderation_status"]),
             Index("index_marketplace_reviews_on_rating", ["rating"]),
             Index("idx_marketplace_reviews_on_reviewable", ["reviewable_type", "reviewable_id"]),
@@ -1596,7 +2823,9 @@ class McpServer(PowernodeModel):
     oauth_token_expires_at = TimestampField(precision=6, null=True)
     oauth_token_type = StringField(null=True, default="Bearer")
     oauth_token_url = StringField(null=True)
-    status = StringField(default="disconnected", choices=Choices("connected", "disconnected", "connecting", "error"))
+    status = StringField(
+        default="disconnected", choices=Choices("connected", "disconnected", "connecting", "error")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
     vault_path = StringField(null=True)
 
@@ -1608,9 +2837,9 @@ class McpServer(PowernodeModel):
     connected = Scope(lambda m, q: q.where(m.status == "connected"))
     disconnected = Scope(lambda m, q: q.where(m.status == "disconnected"))
     inactive = Scope(lambda m, q: q.where(m.status.in_(["disconnected", "error"])))
-    needs_health_check = Scope(lambda m, q: (
-        q.where(m.last_health_check.is_null() | (m.last_health_check < ago(minutes=5)))
-    ))
+    needs_health_check = Scope(
+        lambda m, q: (q.where(m.last_health_check.is_null() | (m.last_health_check < ago(minutes=5))))
+    )
     recently_checked = Scope(lambda m, q: q.where(m.last_health_check > ago(minutes=5)))
 
     class Behaviour:
@@ -1655,10 +2884,20 @@ class McpServer(PowernodeModel):
         indexes = [
             Index("index_mcp_servers_on_account_id_and_status", ["account_id", "status"]),
             Index("index_mcp_servers_on_auth_type", ["auth_type"]),
-            Index("index_mcp_servers_on_oauth_state", ["oauth_state"], unique=True, where="(oauth_state IS NOT NULL)"),
+            Index(
+                "index_mcp_servers_on_oauth_state",
+                ["oauth_state"],
+                unique=True,
+                where="(oauth_state IS NOT NULL)",
+            ),
             Index("index_mcp_servers_on_oauth_token_expires_at", ["oauth_token_expires_at"]),
             Index("index_mcp_servers_on_status", ["status"]),
-            Index("index_mcp_servers_on_vault_path", ["vault_path"], unique=True, where="(vault_path IS NOT NULL)"),
+            Index(
+                "index_mcp_servers_on_vault_path",
+                ["vault_path"],
+                unique=True,
+                where="(vault_path IS NOT NULL)",
+            ),
         ]
 
 
@@ -1674,7 +2913,9 @@ class McpSession(PowernodeModel):
     ip_address = StringField(null=True)
     last_activity_at = TimestampField(precision=6, null=True)
     metadata = JSONBField(null=True, default=dict)
-    oauth_application = Reference("OauthApplication", column_name="oauth_application_id", null=True, backref="mcp_sessions")
+    oauth_application = Reference(
+        "OauthApplication", column_name="oauth_application_id", null=True, backref="mcp_sessions"
+    )
     protocol_version = StringField(null=True)
     revoked_at = TimestampField(precision=6, null=True)
     session_token = StringField()
@@ -1686,9 +2927,9 @@ class McpSession(PowernodeModel):
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     active = Scope(lambda m, q: q.where(m.status == "active", m.expires_at > now()))
     expired = Scope(lambda m, q: q.where((m.status == "expired") | (m.expires_at <= now())))
-    in_grace_period = Scope(lambda m, q: (
-        q.where(m.status == "revoked", m.revoked_at > ago(minutes=10), m.expires_at > now())
-    ))
+    in_grace_period = Scope(
+        lambda m, q: (q.where(m.status == "revoked", m.revoked_at > ago(minutes=10), m.expires_at > now()))
+    )
     revoked = Scope(lambda m, q: q.where(m.status == "revoked"))
     stale = Scope(lambda m, q: q.where(m.last_activity_at < ago(hours=1)))
 
@@ -1771,26 +3012,37 @@ class McpToolExecution(PowernodeModel):
 class McpTool(PowernodeModel):
     """McpTool (table `mcp_tools`)."""
 
-    allowed_scopes = JSONBField(default=dict, help_text="Allowed operation scopes (file_access, network, data, system, ai)")
+    allowed_scopes = JSONBField(
+        default=dict, help_text="Allowed operation scopes (file_access, network, data, system, ai)"
+    )
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     enabled = BooleanField(default=True)
     input_schema = JSONBField(default=dict)
     mcp_server = Reference("McpServer", column_name="mcp_server_id")
     name = StringField()
-    permission_level = StringField(default="public", choices=Choices("public", "account", "admin"), help_text="Permission level: public, account, admin")
-    required_permissions = JSONBField(default=list, help_text="Array of permission strings required to execute this tool")
+    permission_level = StringField(
+        default="public",
+        choices=Choices("public", "account", "admin"),
+        help_text="Permission level: public, account, admin",
+    )
+    required_permissions = JSONBField(
+        default=list, help_text="Array of permission strings required to execute this tool"
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
     mcp_tool_executions = HasMany("McpToolExecution", foreign_key="mcp_tool_id", dependent="destroy")
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
-    recently_used = Scope(lambda m, q, McpToolExecution: (
-        q.distinct()
-        .join(McpToolExecution, on=(McpToolExecution.mcp_tool == m.id))
-        .where(McpToolExecution.created_at > ago(days=1))
-    ), uses=["McpToolExecution"])
+    recently_used = Scope(
+        lambda m, q, McpToolExecution: (
+            q.distinct()
+            .join(McpToolExecution, on=(McpToolExecution.mcp_tool == m.id))
+            .where(McpToolExecution.created_at > ago(days=1))
+        ),
+        uses=["McpToolExecution"],
+    )
 
     class Behaviour:
         validations = [
@@ -1813,7 +3065,10 @@ class McpTool(PowernodeModel):
             Index("index_mcp_tools_on_permission_level", ["permission_level"]),
         ]
         checks = [
-            Check("mcp_tools_permission_level_check", "permission_level::text = ANY (ARRAY['public'::character varying::text, 'account'::character varying::text, 'admin'::character varying::text])"),
+            Check(
+                "mcp_tools_permission_level_check",
+                "permission_level::text = ANY (ARRAY['public'::character varying::text, 'account'::character varying::text, 'admin'::character varying::text])",
+            ),
         ]
 
 
@@ -1829,7 +3084,9 @@ class MissingPaymentLog(PowernodeModel):
     gateway = StringField()
     gateway_created_at = TimestampField(precision=6, null=True)
     gateway_data = JSONBField(null=True, default=dict)
-    status = StringField(null=True, default="pending", choices=Choices("pending", "resolved", "matched", "ignored"))
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "resolved", "matched", "ignored")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -1859,7 +3116,11 @@ class MissingPaymentLog(PowernodeModel):
         rails_name = "MissingPaymentLog"
         indexes = [
             Index("idx_missing_payment_logs_on_detected_at", ["detected_at"]),
-            Index("idx_missing_payment_logs_on_gateway_external_id_unique", ["gateway", "external_payment_id"], unique=True),
+            Index(
+                "idx_missing_payment_logs_on_gateway_external_id_unique",
+                ["gateway", "external_payment_id"],
+                unique=True,
+            ),
             Index("idx_missing_payment_logs_on_status", ["status"]),
         ]
         checks = [
@@ -1889,9 +3150,9 @@ class Notification(PowernodeModel):
     user = Reference("User", column_name="user_id")
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
-    active = Scope(lambda m, q: (
-        q.where(m.dismissed_at.is_null(), m.expires_at.is_null() | (m.expires_at > now()))
-    ))
+    active = Scope(
+        lambda m, q: (q.where(m.dismissed_at.is_null(), m.expires_at.is_null() | (m.expires_at > now())))
+    )
     not_dismissed = Scope(lambda m, q: q.where(m.dismissed_at.is_null()))
     not_expired = Scope(lambda m, q: q.where(m.expires_at.is_null() | (m.expires_at > now())))
     read = Scope(lambda m, q: q.where(m.read_at.is_null(False)))
@@ -1932,7 +3193,9 @@ class OauthApplication(PowernodeModel):
     name = StringField()
     owner_id = UUIDField(null=True)
     owner_type = StringField(null=True)
-    rate_limit_tier = StringField(null=True, default="standard", choices=Choices("standard", "premium", "business", "unlimited"))
+    rate_limit_tier = StringField(
+        null=True, default="standard", choices=Choices("standard", "premium", "business", "unlimited")
+    )
     redirect_uri = TextField(null=True)
     scopes = StringField(default="")
     secret = StringField()
@@ -1942,11 +3205,26 @@ class OauthApplication(PowernodeModel):
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
-    authorized_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    authorized_tokens = HasMany(
+        "Doorkeeper::AccessToken",
+        table="oauth_access_tokens",
+        foreign_key="application_id",
+        platform_scope=True,
+    )  # unfiltered: the platform's scope block is not in the catalog
     # not navigable: has_many :authorized_applications, through: :authorized_tokens (Doorkeeper::Application): its :through association authorized_tokens is not navigable
     owner = BelongsTo(polymorphic=True, foreign_key="owner_id", foreign_type="owner_type")
-    access_tokens = HasMany("Doorkeeper::AccessToken", table="oauth_access_tokens", foreign_key="application_id", dependent="delete_all")
-    access_grants = HasMany("Doorkeeper::AccessGrant", table="oauth_access_grants", foreign_key="application_id", dependent="delete_all")
+    access_tokens = HasMany(
+        "Doorkeeper::AccessToken",
+        table="oauth_access_tokens",
+        foreign_key="application_id",
+        dependent="delete_all",
+    )
+    access_grants = HasMany(
+        "Doorkeeper::AccessGrant",
+        table="oauth_access_grants",
+        foreign_key="application_id",
+        dependent="delete_all",
+    )
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     active = Scope(lambda m, q: q.where(m.status == "active"))
@@ -2012,8 +3290,12 @@ class Page(PowernodeModel):
     word_count = IntegerField(null=True)
 
     # associations, in the platform's declaration order
-    file_objects = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify")
-    images = HasMany("FileManagement::Object", as_="attachable", foreign_key="attachable_id", platform_scope=True)  # unfiltered: the platform's scope block is not in the catalog
+    file_objects = HasMany(
+        "FileManagement::Object", as_="attachable", foreign_key="attachable_id", dependent="nullify"
+    )
+    images = HasMany(
+        "FileManagement::Object", as_="attachable", foreign_key="attachable_id", platform_scope=True
+    )  # unfiltered: the platform's scope block is not in the catalog
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     draft = Scope(lambda m, q: q.where(m.status == "draft"))
@@ -2044,7 +3326,10 @@ class Page(PowernodeModel):
             Index("idx_pages_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_page_status", "status::text = ANY (ARRAY['draft'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text])"),
+            Check(
+                "valid_page_status",
+                "status::text = ANY (ARRAY['draft'::character varying::text, 'published'::character varying::text, 'archived'::character varying::text])",
+            ),
         ]
 
 
@@ -2106,13 +3391,26 @@ class PaymentMethod(PowernodeModel):
         table_name = "payment_methods"
         rails_name = "PaymentMethod"
         indexes = [
-            Index("idx_payment_methods_on_account_default_unique", ["account_id", "is_default"], unique=True, where="(is_default = true)"),
-            Index("idx_payment_methods_on_gateway_external_id_unique", ["gateway", "external_id"], unique=True),
+            Index(
+                "idx_payment_methods_on_account_default_unique",
+                ["account_id", "is_default"],
+                unique=True,
+                where="(is_default = true)",
+            ),
+            Index(
+                "idx_payment_methods_on_gateway_external_id_unique", ["gateway", "external_id"], unique=True
+            ),
             Index("idx_payment_methods_on_is_active", ["is_active"]),
         ]
         checks = [
-            Check("valid_payment_gateway", "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check("valid_payment_type", "payment_type::text = ANY (ARRAY['card'::character varying::text, 'bank'::character varying::text, 'paypal'::character varying::text, 'apple_pay'::character varying::text, 'google_pay'::character varying::text])"),
+            Check(
+                "valid_payment_gateway",
+                "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])",
+            ),
+            Check(
+                "valid_payment_type",
+                "payment_type::text = ANY (ARRAY['card'::character varying::text, 'bank'::character varying::text, 'paypal'::character varying::text, 'apple_pay'::character varying::text, 'google_pay'::character varying::text])",
+            ),
         ]
 
 
@@ -2130,10 +3428,19 @@ class Payment(PowernodeModel):
     gateway_response = JSONBField(null=True, default=dict)
     invoice = Reference("Invoice", column_name="invoice_id", null=True)
     metadata = JSONBField(null=True, default=dict)
-    payment_method = Reference("PaymentMethod", column_name="payment_method_id", null=True, backref="payments")
+    payment_method = Reference(
+        "PaymentMethod", column_name="payment_method_id", null=True, backref="payments"
+    )
     processed_at = TimestampField(precision=6, null=True)
-    status = StringField(50, choices=Choices("pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"))
-    subscription_record = Reference("Subscription", column_name="subscription_id", null=True, backref="payments_by_subscription")
+    status = StringField(
+        50,
+        choices=Choices(
+            "pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"
+        ),
+    )
+    subscription_record = Reference(
+        "Subscription", column_name="subscription_id", null=True, backref="payments_by_subscription"
+    )
     transaction_type = StringField(50, null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -2161,7 +3468,15 @@ class Payment(PowernodeModel):
             Inclusion("gateway", in_=["stripe", "paypal"]),
             Inclusion(
                 "status",
-                in_=["pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"],
+                in_=[
+                    "pending",
+                    "processing",
+                    "succeeded",
+                    "failed",
+                    "canceled",
+                    "refunded",
+                    "partially_refunded",
+                ],
             ),
             Numericality("amount_cents", greater_than=0),
         ]
@@ -2170,17 +3485,32 @@ class Payment(PowernodeModel):
             Default("status", "pending", on="initialize"),
         ]
         state_machine = StateMachine(
-            "status", initial="pending",
-            states=["pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"],
+            "status",
+            initial="pending",
+            states=[
+                "pending",
+                "processing",
+                "succeeded",
+                "failed",
+                "canceled",
+                "refunded",
+                "partially_refunded",
+            ],
             events=[
                 Event("cancel", Transition(["pending", "processing"], "canceled")),
-                Event("fail", Transition(["pending", "processing"], "failed"),
-                      after=[PlatformCode("server/app/models/payment.rb:91")]),
+                Event(
+                    "fail",
+                    Transition(["pending", "processing"], "failed"),
+                    after=[PlatformCode("server/app/models/payment.rb:91")],
+                ),
                 Event("partially_refund", Transition("succeeded", "partially_refunded")),
                 Event("process", Transition("pending", "processing")),
                 Event("refund", Transition("succeeded", "refunded")),
-                Event("succeed", Transition(["pending", "processing"], "succeeded"),
-                      after=[PlatformCode("server/app/models/payment.rb:83")]),
+                Event(
+                    "succeed",
+                    Transition(["pending", "processing"], "succeeded"),
+                    after=[PlatformCode("server/app/models/payment.rb:83")],
+                ),
             ],
         )
 
@@ -2188,15 +3518,26 @@ class Payment(PowernodeModel):
         table_name = "payments"
         rails_name = "Payment"
         indexes = [
-            Index("idx_payments_on_gateway_external_id_unique", ["gateway", "external_id"], unique=True, where="(external_id IS NOT NULL)"),
+            Index(
+                "idx_payments_on_gateway_external_id_unique",
+                ["gateway", "external_id"],
+                unique=True,
+                where="(external_id IS NOT NULL)",
+            ),
             Index("idx_payments_on_processed_at", ["processed_at"]),
             Index("idx_payments_on_status", ["status"]),
             Index("idx_payments_on_transaction_type", ["transaction_type"]),
         ]
         checks = [
             Check("valid_payment_amount", "amount_cents >= 0"),
-            Check("valid_payment_gateway", "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check("valid_payment_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'succeeded'::character varying::text, 'failed'::character varying::text, 'canceled'::character varying::text, 'refunded'::character varying::text, 'partially_refunded'::character varying::text])"),
+            Check(
+                "valid_payment_gateway",
+                "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])",
+            ),
+            Check(
+                "valid_payment_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'succeeded'::character varying::text, 'failed'::character varying::text, 'canceled'::character varying::text, 'refunded'::character varying::text, 'partially_refunded'::character varying::text])",
+            ),
         ]
 
 
@@ -2238,10 +3579,17 @@ class Permission(PowernodeModel):
         indexes = [
             Index("index_permissions_on_category", ["category"]),
             Index("index_permissions_on_name", ["name"], unique=True),
-            Index("idx_permissions_on_resource_action_category_unique", ["resource", "action", "category"], unique=True),
+            Index(
+                "idx_permissions_on_resource_action_category_unique",
+                ["resource", "action", "category"],
+                unique=True,
+            ),
         ]
         checks = [
-            Check("valid_permission_category", "category::text = ANY (ARRAY['resource'::character varying::text, 'admin'::character varying::text, 'system'::character varying::text])"),
+            Check(
+                "valid_permission_category",
+                "category::text = ANY (ARRAY['resource'::character varying::text, 'admin'::character varying::text, 'system'::character varying::text])",
+            ),
         ]
 
 
@@ -2268,7 +3616,9 @@ class Plan(PowernodeModel):
     price_cents = IntegerField(default=0)
     promotional_discount_code = StringField(null=True)
     promotional_discount_end = TimestampField(precision=6, null=True)
-    promotional_discount_percent = DecimalField(max_digits=5, decimal_places=2, null=True, default=Decimal("0.0"))
+    promotional_discount_percent = DecimalField(
+        max_digits=5, decimal_places=2, null=True, default=Decimal("0.0")
+    )
     promotional_discount_start = TimestampField(precision=6, null=True)
     slug = StringField(100)
     status = StringField(20, default="active", choices=Choices("active", "inactive", "archived", "hidden"))
@@ -2318,7 +3668,13 @@ class Plan(PowernodeModel):
         create_defaults = [
             Default(
                 "limits",
-                {"max_api_keys": 5, "max_repositories": 10, "max_users": 2, "max_webhooks": 5, "max_workers": 3},
+                {
+                    "max_api_keys": 5,
+                    "max_repositories": 10,
+                    "max_users": 2,
+                    "max_webhooks": 5,
+                    "max_workers": 3,
+                },
                 on="initialize",
             ),
         ]
@@ -2333,7 +3689,10 @@ class Plan(PowernodeModel):
             Index("idx_plans_on_slug_unique", ["slug"], unique=True),
         ]
         checks = [
-            Check("valid_billing_interval", "billing_interval::text = ANY (ARRAY['monthly'::character varying::text, 'yearly'::character varying::text, 'one_time'::character varying::text])"),
+            Check(
+                "valid_billing_interval",
+                "billing_interval::text = ANY (ARRAY['monthly'::character varying::text, 'yearly'::character varying::text, 'one_time'::character varying::text])",
+            ),
             Check("valid_price", "price_cents >= 0"),
         ]
 
@@ -2344,14 +3703,29 @@ class ReconciliationFlag(PowernodeModel):
     amount_cents = DecimalField(max_digits=15, decimal_places=2, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField()
-    flag_type = StringField(choices=Choices("missing_payment", "duplicate_payment", "amount_mismatch", "status_mismatch", "unknown_transaction"))
+    flag_type = StringField(
+        choices=Choices(
+            "missing_payment",
+            "duplicate_payment",
+            "amount_mismatch",
+            "status_mismatch",
+            "unknown_transaction",
+        )
+    )
     metadata = JSONBField(null=True, default=dict)
-    reconciliation_report = Reference("ReconciliationReport", column_name="reconciliation_report_id", index="idx_reconciliation_flags_on_reconciliation_report_id", backref="reconciliation_flags")
+    reconciliation_report = Reference(
+        "ReconciliationReport",
+        column_name="reconciliation_report_id",
+        index="idx_reconciliation_flags_on_reconciliation_report_id",
+        backref="reconciliation_flags",
+    )
     resolution_notes = TextField(null=True)
     resolved_at = TimestampField(precision=6, null=True)
     resolved_by = Reference("User", column_name="resolved_by_id", null=True, backref="reconciliation_flags")
     severity = StringField(null=True, default="medium", choices=Choices("low", "medium", "high", "critical"))
-    status = StringField(null=True, default="open", choices=Choices("open", "investigating", "resolved", "dismissed"))
+    status = StringField(
+        null=True, default="open", choices=Choices("open", "investigating", "resolved", "dismissed")
+    )
     transaction_id = StringField(null=True)
     updated_at = TimestampField(precision=6, default=utcnow)
 
@@ -2370,18 +3744,31 @@ class ReconciliationFlag(PowernodeModel):
             Presence("updated_at", if_="has_updated_at?"),
             Inclusion(
                 "flag_type",
-                in_=["missing_payment", "duplicate_payment", "amount_mismatch", "status_mismatch", "unknown_transaction"],
+                in_=[
+                    "missing_payment",
+                    "duplicate_payment",
+                    "amount_mismatch",
+                    "status_mismatch",
+                    "unknown_transaction",
+                ],
             ),
             Inclusion("severity", in_=["low", "medium", "high", "critical"], allow_nil=True),
         ]
         state_machine = StateMachine(
-            "status", initial="open",
+            "status",
+            initial="open",
             states=["open", "investigating", "resolved", "dismissed"],
             events=[
-                Event("dismiss", Transition(["open", "investigating"], "dismissed"),
-                      after=[PlatformCode("server/app/models/reconciliation_flag.rb:38")]),
-                Event("resolve", Transition(["open", "investigating"], "resolved"),
-                      after=[PlatformCode("server/app/models/reconciliation_flag.rb:31")]),
+                Event(
+                    "dismiss",
+                    Transition(["open", "investigating"], "dismissed"),
+                    after=[PlatformCode("server/app/models/reconciliation_flag.rb:38")],
+                ),
+                Event(
+                    "resolve",
+                    Transition(["open", "investigating"], "resolved"),
+                    after=[PlatformCode("server/app/models/reconciliation_flag.rb:31")],
+                ),
                 Event("start_investigation", Transition("open", "investigating")),
             ],
         )
@@ -2397,9 +3784,18 @@ class ReconciliationFlag(PowernodeModel):
             Index("idx_reconciliation_flags_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_flag_type", "flag_type::text = ANY (ARRAY['missing_payment'::character varying::text, 'duplicate_payment'::character varying::text, 'amount_mismatch'::character varying::text, 'status_mismatch'::character varying::text, 'unknown_transaction'::character varying::text])"),
-            Check("valid_flag_severity", "severity::text = ANY (ARRAY['low'::character varying::text, 'medium'::character varying::text, 'high'::character varying::text, 'critical'::character varying::text])"),
-            Check("valid_flag_status", "status::text = ANY (ARRAY['open'::character varying::text, 'investigating'::character varying::text, 'resolved'::character varying::text, 'dismissed'::character varying::text])"),
+            Check(
+                "valid_flag_type",
+                "flag_type::text = ANY (ARRAY['missing_payment'::character varying::text, 'duplicate_payment'::character varying::text, 'amount_mismatch'::character varying::text, 'status_mismatch'::character varying::text, 'unknown_transaction'::character varying::text])",
+            ),
+            Check(
+                "valid_flag_severity",
+                "severity::text = ANY (ARRAY['low'::character varying::text, 'medium'::character varying::text, 'high'::character varying::text, 'critical'::character varying::text])",
+            ),
+            Check(
+                "valid_flag_status",
+                "status::text = ANY (ARRAY['open'::character varying::text, 'investigating'::character varying::text, 'resolved'::character varying::text, 'dismissed'::character varying::text])",
+            ),
         ]
 
 
@@ -2409,11 +3805,23 @@ class ReconciliationInvestigation(PowernodeModel):
     completed_at = TimestampField(precision=6, null=True)
     created_at = TimestampField(precision=6, default=utcnow)
     findings = JSONBField(null=True, default=dict)
-    investigator = Reference("User", column_name="investigator_id", index="idx_reconciliation_investigations_on_investigator_id", backref="reconciliation_investigations")
+    investigator = Reference(
+        "User",
+        column_name="investigator_id",
+        index="idx_reconciliation_investigations_on_investigator_id",
+        backref="reconciliation_investigations",
+    )
     notes = TextField(null=True)
-    reconciliation_flag = Reference("ReconciliationFlag", column_name="reconciliation_flag_id", index="idx_reconciliation_investigations_on_reconciliation_flag_id", backref="reconciliation_investigations")
+    reconciliation_flag = Reference(
+        "ReconciliationFlag",
+        column_name="reconciliation_flag_id",
+        index="idx_reconciliation_investigations_on_reconciliation_flag_id",
+        backref="reconciliation_investigations",
+    )
     started_at = TimestampField(precision=6)
-    status = StringField(null=True, default="open", choices=Choices("open", "in_progress", "completed", "escalated"))
+    status = StringField(
+        null=True, default="open", choices=Choices("open", "in_progress", "completed", "escalated")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -2431,11 +3839,15 @@ class ReconciliationInvestigation(PowernodeModel):
             Presence("updated_at", if_="has_updated_at?"),
         ]
         state_machine = StateMachine(
-            "status", initial="open",
+            "status",
+            initial="open",
             states=["open", "in_progress", "completed", "escalated"],
             events=[
-                Event("complete", Transition(["open", "in_progress"], "completed"),
-                      after=[PlatformCode("server/app/models/reconciliation_investigation.rb:29")]),
+                Event(
+                    "complete",
+                    Transition(["open", "in_progress"], "completed"),
+                    after=[PlatformCode("server/app/models/reconciliation_investigation.rb:29")],
+                ),
                 Event("escalate", Transition(["open", "in_progress"], "escalated")),
                 Event("start_work", Transition("open", "in_progress")),
             ],
@@ -2446,12 +3858,17 @@ class ReconciliationInvestigation(PowernodeModel):
         rails_name = "ReconciliationInvestigation"
         indexes = [
             Index("index_reconciliation_investigations_on_investigator_id", ["investigator_id"]),
-            Index("index_reconciliation_investigations_on_reconciliation_flag_id", ["reconciliation_flag_id"]),
+            Index(
+                "index_reconciliation_investigations_on_reconciliation_flag_id", ["reconciliation_flag_id"]
+            ),
             Index("idx_reconciliation_investigations_on_started_at", ["started_at"]),
             Index("idx_reconciliation_investigations_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_investigation_status", "status::text = ANY (ARRAY['open'::character varying::text, 'in_progress'::character varying::text, 'completed'::character varying::text, 'escalated'::character varying::text])"),
+            Check(
+                "valid_investigation_status",
+                "status::text = ANY (ARRAY['open'::character varying::text, 'in_progress'::character varying::text, 'completed'::character varying::text, 'escalated'::character varying::text])",
+            ),
         ]
 
 
@@ -2472,7 +3889,9 @@ class ReconciliationReport(PowernodeModel):
     reconciliation_type = StringField(choices=Choices("daily", "weekly", "monthly", "custom"))
     report_date = DateField()
     report_type = StringField(choices=Choices("daily", "weekly", "monthly", "manual"))
-    status = StringField(null=True, default="pending", choices=Choices("pending", "processing", "completed", "failed"))
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "processing", "completed", "failed")
+    )
     summary = TextField(null=True, serialize=JSON)
     total_amount_cents = DecimalField(max_digits=15, decimal_places=2, null=True, default=Decimal("0.0"))
     total_transactions = IntegerField(null=True, default=0)
@@ -2510,15 +3929,31 @@ class ReconciliationReport(PowernodeModel):
         table_name = "reconciliation_reports"
         rails_name = "ReconciliationReport"
         indexes = [
-            Index("idx_reconciliation_reports_on_gateway_date_type_unique", ["gateway", "report_date", "report_type"], unique=True),
+            Index(
+                "idx_reconciliation_reports_on_gateway_date_type_unique",
+                ["gateway", "report_date", "report_type"],
+                unique=True,
+            ),
             Index("idx_reconciliation_reports_on_report_date", ["report_date"]),
             Index("idx_reconciliation_reports_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_reconciliation_gateway", "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
-            Check("valid_report_type", "report_type::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'manual'::character varying::text])"),
-            Check("valid_reconciliation_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])"),
-            Check("valid_transaction_counts", "total_transactions >= 0 AND matched_transactions >= 0 AND unmatched_transactions >= 0"),
+            Check(
+                "valid_reconciliation_gateway",
+                "gateway::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])",
+            ),
+            Check(
+                "valid_report_type",
+                "report_type::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'manual'::character varying::text])",
+            ),
+            Check(
+                "valid_reconciliation_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text])",
+            ),
+            Check(
+                "valid_transaction_counts",
+                "total_transactions >= 0 AND matched_transactions >= 0 AND unmatched_transactions >= 0",
+            ),
         ]
 
 
@@ -2538,10 +3973,27 @@ class ReportRequest(PowernodeModel):
     format = StringField(20, null=True, default="pdf")
     name = StringField(255, null=True)
     parameters = JSONBField(null=True, default=dict)
-    report_type = StringField(100, choices=Choices("revenue_analytics", "customer_analytics", "churn_analysis", "growth_analytics", "cohort_analysis", "comprehensive_report"))
+    report_type = StringField(
+        100,
+        choices=Choices(
+            "revenue_analytics",
+            "customer_analytics",
+            "churn_analysis",
+            "growth_analytics",
+            "cohort_analysis",
+            "comprehensive_report",
+        ),
+    )
     requested_at = TimestampField(precision=6)
-    user = Reference("User", column_name="requested_by_id", index="idx_report_requests_on_requested_by_id", backref="report_requests")
-    status = StringField(50, default="pending", choices=Choices("pending", "processing", "completed", "failed", "cancelled"))
+    user = Reference(
+        "User",
+        column_name="requested_by_id",
+        index="idx_report_requests_on_requested_by_id",
+        backref="report_requests",
+    )
+    status = StringField(
+        50, default="pending", choices=Choices("pending", "processing", "completed", "failed", "cancelled")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -2559,7 +4011,14 @@ class ReportRequest(PowernodeModel):
             Presence("updated_at", if_="has_updated_at?"),
             Inclusion(
                 "report_type",
-                in_=["revenue_analytics", "customer_analytics", "churn_analysis", "growth_analytics", "cohort_analysis", "comprehensive_report"],
+                in_=[
+                    "revenue_analytics",
+                    "customer_analytics",
+                    "churn_analysis",
+                    "growth_analytics",
+                    "cohort_analysis",
+                    "comprehensive_report",
+                ],
                 message="is not a valid report type",
             ),
             Inclusion(
@@ -2580,7 +4039,10 @@ class ReportRequest(PowernodeModel):
             Index("idx_report_requests_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_report_request_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'generating'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])"),
+            Check(
+                "valid_report_request_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'generating'::character varying::text, 'processing'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'expired'::character varying::text, 'cancelled'::character varying::text])",
+            ),
         ]
 
 
@@ -2676,7 +4138,17 @@ class ScheduledReport(PowernodeModel):
     next_run_at = TimestampField(precision=6, null=True)
     parameters = JSONBField(null=True, default=dict)
     recipients = JSONBField(null=True, default=list)
-    report_type = StringField(100, choices=Choices("revenue_report", "growth_report", "churn_report", "customer_report", "subscription_report", "executive_summary"))
+    report_type = StringField(
+        100,
+        choices=Choices(
+            "revenue_report",
+            "growth_report",
+            "churn_report",
+            "customer_report",
+            "subscription_report",
+            "executive_summary",
+        ),
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -2693,7 +4165,14 @@ class ScheduledReport(PowernodeModel):
             Inclusion("frequency", in_=["daily", "weekly", "monthly"]),
             Inclusion(
                 "report_type",
-                in_=["revenue_report", "growth_report", "churn_report", "customer_report", "subscription_report", "executive_summary"],
+                in_=[
+                    "revenue_report",
+                    "growth_report",
+                    "churn_report",
+                    "customer_report",
+                    "subscription_report",
+                    "executive_summary",
+                ],
             ),
         ]
 
@@ -2707,7 +4186,10 @@ class ScheduledReport(PowernodeModel):
             Index("idx_scheduled_reports_on_next_run_at", ["next_run_at"]),
         ]
         checks = [
-            Check("valid_report_frequency", "frequency::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'quarterly'::character varying::text, 'yearly'::character varying::text])"),
+            Check(
+                "valid_report_frequency",
+                "frequency::text = ANY (ARRAY['daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'quarterly'::character varying::text, 'yearly'::character varying::text])",
+            ),
         ]
 
 
@@ -2726,7 +4208,12 @@ class ScheduledTask(PowernodeModel):
     next_run_at = TimestampField(precision=6, null=True)
     parameters = JSONBField(null=True, default=dict)
     success_count = IntegerField(null=True, default=0)
-    task_type = StringField(100, choices=Choices("database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"))
+    task_type = StringField(
+        100,
+        choices=Choices(
+            "database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"
+        ),
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # associations, in the platform's declaration order
@@ -2746,7 +4233,13 @@ class ScheduledTask(PowernodeModel):
             Inclusion("is_active", in_=[True, False]),
             Inclusion(
                 "task_type",
-                in_=["database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"],
+                in_=[
+                    "database_backup",
+                    "data_cleanup",
+                    "system_health_check",
+                    "report_generation",
+                    "custom_command",
+                ],
             ),
             Uniqueness("name"),
         ]
@@ -2771,7 +4264,9 @@ class SiteSetting(PowernodeModel):
     description = TextField(null=True)
     is_public = BooleanField(null=True, default=True)
     key = StringField(255)
-    setting_type = StringField(50, null=True, default="string", choices=Choices("string", "text", "integer", "boolean", "json"))
+    setting_type = StringField(
+        50, null=True, default="string", choices=Choices("string", "text", "integer", "boolean", "json")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
     value = TextField(null=True)
 
@@ -2798,7 +4293,10 @@ class SiteSetting(PowernodeModel):
             Index("idx_site_settings_on_setting_type", ["setting_type"]),
         ]
         checks = [
-            Check("valid_site_setting_type", "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])"),
+            Check(
+                "valid_site_setting_type",
+                "setting_type::text = ANY (ARRAY['string'::character varying::text, 'text'::character varying::text, 'integer'::character varying::text, 'boolean'::character varying::text, 'json'::character varying::text, 'array'::character varying::text])",
+            ),
         ]
 
 
@@ -2817,7 +4315,20 @@ class Subscription(PowernodeModel):
     paypal_subscription_id = StringField(100, null=True)
     plan = Reference("Plan", column_name="plan_id")
     quantity = IntegerField(default=1)
-    status = StringField(50, choices=Choices("active", "trialing", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused", "suspended"))
+    status = StringField(
+        50,
+        choices=Choices(
+            "active",
+            "trialing",
+            "past_due",
+            "canceled",
+            "unpaid",
+            "incomplete",
+            "incomplete_expired",
+            "paused",
+            "suspended",
+        ),
+    )
     stripe_subscription_id = StringField(100, null=True)
     trial_end = TimestampField(precision=6, null=True)
     trial_start = TimestampField(precision=6, null=True)
@@ -2855,15 +4366,35 @@ class Subscription(PowernodeModel):
             Default("status", "trialing", on="initialize"),
         ]
         state_machine = StateMachine(
-            "status", initial="trialing",
-            states=["trialing", "active", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused", "suspended"],
+            "status",
+            initial="trialing",
+            states=[
+                "trialing",
+                "active",
+                "past_due",
+                "canceled",
+                "unpaid",
+                "incomplete",
+                "incomplete_expired",
+                "paused",
+                "suspended",
+            ],
             events=[
-                Event("activate", Transition(["trialing", "past_due", "unpaid", "paused"], "active"),
-                      after=[PlatformCode("server/app/models/subscription.rb:49")]),
-                Event("cancel", Transition(["trialing", "active", "past_due", "unpaid", "paused"], "canceled"),
-                      after=[PlatformCode("server/app/models/subscription.rb:60")]),
-                Event("expire", Transition(["incomplete", "past_due", "unpaid"], "incomplete_expired"),
-                      after=[PlatformCode("server/app/models/subscription.rb:84")]),
+                Event(
+                    "activate",
+                    Transition(["trialing", "past_due", "unpaid", "paused"], "active"),
+                    after=[PlatformCode("server/app/models/subscription.rb:49")],
+                ),
+                Event(
+                    "cancel",
+                    Transition(["trialing", "active", "past_due", "unpaid", "paused"], "canceled"),
+                    after=[PlatformCode("server/app/models/subscription.rb:60")],
+                ),
+                Event(
+                    "expire",
+                    Transition(["incomplete", "past_due", "unpaid"], "incomplete_expired"),
+                    after=[PlatformCode("server/app/models/subscription.rb:84")],
+                ),
                 Event("mark_past_due", Transition(["active", "trialing"], "past_due")),
                 Event("mark_unpaid", Transition(["active", "past_due"], "unpaid")),
                 Event("pause", Transition(["active", "trialing"], "paused")),
@@ -2877,13 +4408,26 @@ class Subscription(PowernodeModel):
         rails_name = "Subscription"
         indexes = [
             Index("idx_subscriptions_on_current_period_end", ["current_period_end"]),
-            Index("idx_subscriptions_on_paypal_id_unique", ["paypal_subscription_id"], unique=True, where="(paypal_subscription_id IS NOT NULL)"),
+            Index(
+                "idx_subscriptions_on_paypal_id_unique",
+                ["paypal_subscription_id"],
+                unique=True,
+                where="(paypal_subscription_id IS NOT NULL)",
+            ),
             Index("idx_subscriptions_on_status", ["status"]),
-            Index("idx_subscriptions_on_stripe_id_unique", ["stripe_subscription_id"], unique=True, where="(stripe_subscription_id IS NOT NULL)"),
+            Index(
+                "idx_subscriptions_on_stripe_id_unique",
+                ["stripe_subscription_id"],
+                unique=True,
+                where="(stripe_subscription_id IS NOT NULL)",
+            ),
             Index("idx_subscriptions_on_trial_end", ["trial_end"]),
         ]
         checks = [
-            Check("valid_subscription_status", "status::text = ANY (ARRAY['active'::character varying::text, 'trialing'::character varying::text, 'past_due'::character varying::text, 'canceled'::character varying::text, 'unpaid'::character varying::text, 'incomplete'::character varying::text, 'incomplete_expired'::character varying::text, 'paused'::character varying::text, 'suspended'::character varying::text])"),
+            Check(
+                "valid_subscription_status",
+                "status::text = ANY (ARRAY['active'::character varying::text, 'trialing'::character varying::text, 'past_due'::character varying::text, 'canceled'::character varying::text, 'unpaid'::character varying::text, 'incomplete'::character varying::text, 'incomplete_expired'::character varying::text, 'paused'::character varying::text, 'suspended'::character varying::text])",
+            ),
         ]
 
 
@@ -2925,7 +4469,10 @@ class TaskExecution(PowernodeModel):
             Index("idx_task_executions_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_execution_status", "status::text = ANY (ARRAY['running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])"),
+            Check(
+                "valid_execution_status",
+                "status::text = ANY (ARRAY['running'::character varying::text, 'completed'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])",
+            ),
         ]
 
 
@@ -2936,7 +4483,9 @@ class TermsAcceptance(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="terms_acceptances")
     created_at = TimestampField(precision=6, default=utcnow)
     document_hash = StringField(null=True)
-    document_type = StringField(choices=Choices("terms_of_service", "privacy_policy", "dpa", "cookie_policy", "acceptable_use"))
+    document_type = StringField(
+        choices=Choices("terms_of_service", "privacy_policy", "dpa", "cookie_policy", "acceptable_use")
+    )
     document_version = StringField()
     ip_address = StringField(null=True)
     metadata = JSONBField(null=True, default=dict)
@@ -2968,7 +4517,11 @@ class TermsAcceptance(PowernodeModel):
         indexes = [
             Index("index_terms_acceptances_on_document_type", ["document_type"]),
             Index("index_terms_acceptances_on_document_version", ["document_version"]),
-            Index("idx_on_user_id_document_type_document_version_8eb2bf3f3a", ["user_id", "document_type", "document_version"], unique=True),
+            Index(
+                "idx_on_user_id_document_type_document_version_8eb2bf3f3a",
+                ["user_id", "document_type", "document_version"],
+                unique=True,
+            ),
             Index("index_terms_acceptances_on_user_id_and_document_type", ["user_id", "document_type"]),
         ]
 
@@ -3025,7 +4578,10 @@ class UsageEvent(PowernodeModel):
             Index("index_usage_events_on_timestamp", ["timestamp"]),
         ]
         checks = [
-            Check("check_usage_event_source", "source IS NULL OR (source::text = ANY (ARRAY['api'::character varying::text, 'webhook'::character varying::text, 'system'::character varying::text, 'import'::character varying::text, 'internal'::character varying::text]))"),
+            Check(
+                "check_usage_event_source",
+                "source IS NULL OR (source::text = ANY (ARRAY['api'::character varying::text, 'webhook'::character varying::text, 'system'::character varying::text, 'import'::character varying::text, 'internal'::character varying::text]))",
+            ),
         ]
 
 
@@ -3033,14 +4589,18 @@ class UsageMeter(PowernodeModel):
     """UsageMeter (table `usage_meters`)."""
 
     aggregation_type = StringField(default="sum", choices=Choices("sum", "max", "count", "last", "average"))
-    billing_model = StringField(default="tiered", choices=Choices("tiered", "volume", "package", "flat", "per_unit"))
+    billing_model = StringField(
+        default="tiered", choices=Choices("tiered", "volume", "package", "flat", "per_unit")
+    )
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
     is_active = BooleanField(default=True)
     is_billable = BooleanField(default=True)
     name = StringField()
     pricing_tiers = JSONBField(null=True, default=list)
-    reset_period = StringField(default="monthly", choices=Choices("never", "daily", "weekly", "monthly", "yearly", "billing_period"))
+    reset_period = StringField(
+        default="monthly", choices=Choices("never", "daily", "weekly", "monthly", "yearly", "billing_period")
+    )
     slug = StringField()
     unit_name = StringField(default="units")
     updated_at = TimestampField(precision=6, default=utcnow)
@@ -3085,9 +4645,18 @@ class UsageMeter(PowernodeModel):
             Index("index_usage_meters_on_slug", ["slug"], unique=True),
         ]
         checks = [
-            Check("check_aggregation_type", "aggregation_type::text = ANY (ARRAY['sum'::character varying::text, 'max'::character varying::text, 'count'::character varying::text, 'last'::character varying::text, 'average'::character varying::text])"),
-            Check("check_billing_model", "billing_model::text = ANY (ARRAY['tiered'::character varying::text, 'volume'::character varying::text, 'package'::character varying::text, 'flat'::character varying::text, 'per_unit'::character varying::text])"),
-            Check("check_reset_period", "reset_period::text = ANY (ARRAY['never'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'yearly'::character varying::text, 'billing_period'::character varying::text])"),
+            Check(
+                "check_aggregation_type",
+                "aggregation_type::text = ANY (ARRAY['sum'::character varying::text, 'max'::character varying::text, 'count'::character varying::text, 'last'::character varying::text, 'average'::character varying::text])",
+            ),
+            Check(
+                "check_billing_model",
+                "billing_model::text = ANY (ARRAY['tiered'::character varying::text, 'volume'::character varying::text, 'package'::character varying::text, 'flat'::character varying::text, 'per_unit'::character varying::text])",
+            ),
+            Check(
+                "check_reset_period",
+                "reset_period::text = ANY (ARRAY['never'::character varying::text, 'daily'::character varying::text, 'weekly'::character varying::text, 'monthly'::character varying::text, 'yearly'::character varying::text, 'billing_period'::character varying::text])",
+            ),
         ]
 
 
@@ -3135,7 +4704,11 @@ class UsageQuota(PowernodeModel):
         table_name = "usage_quotas"
         rails_name = "UsageQuota"
         indexes = [
-            Index("index_usage_quotas_on_account_id_and_usage_meter_id", ["account_id", "usage_meter_id"], unique=True),
+            Index(
+                "index_usage_quotas_on_account_id_and_usage_meter_id",
+                ["account_id", "usage_meter_id"],
+                unique=True,
+            ),
         ]
 
 
@@ -3154,7 +4727,9 @@ class UsageSummary(PowernodeModel):
     quota_exceeded = BooleanField(default=False)
     quota_limit = DecimalField(max_digits=15, decimal_places=4, null=True)
     quota_used = DecimalField(max_digits=15, decimal_places=4, default=Decimal("0.0"))
-    subscription = Reference("Subscription", column_name="subscription_id", null=True, backref="usage_summaries")
+    subscription = Reference(
+        "Subscription", column_name="subscription_id", null=True, backref="usage_summaries"
+    )
     total_quantity = DecimalField(max_digits=15, decimal_places=4, default=Decimal("0.0"))
     updated_at = TimestampField(precision=6, default=utcnow)
     usage_meter = Reference("UsageMeter", column_name="usage_meter_id")
@@ -3185,7 +4760,11 @@ class UsageSummary(PowernodeModel):
         rails_name = "UsageSummary"
         indexes = [
             Index("index_usage_summaries_on_account_id_and_period_start", ["account_id", "period_start"]),
-            Index("idx_usage_summaries_unique_period", ["account_id", "usage_meter_id", "period_start"], unique=True),
+            Index(
+                "idx_usage_summaries_unique_period",
+                ["account_id", "usage_meter_id", "period_start"],
+                unique=True,
+            ),
             Index("index_usage_summaries_on_is_billed", ["is_billed"]),
         ]
 
@@ -3196,7 +4775,18 @@ class UserConsent(PowernodeModel):
     account = Reference("Account", column_name="account_id", backref="user_consents")
     collection_method = StringField(choices=Choices("explicit", "implicit", "opt_out"))
     consent_text = TextField(null=True)
-    consent_type = StringField(choices=Choices("marketing", "analytics", "cookies", "data_sharing", "third_party", "communications", "newsletter", "promotional"))
+    consent_type = StringField(
+        choices=Choices(
+            "marketing",
+            "analytics",
+            "cookies",
+            "data_sharing",
+            "third_party",
+            "communications",
+            "newsletter",
+            "promotional",
+        )
+    )
     created_at = TimestampField(precision=6, default=utcnow)
     expires_at = TimestampField(precision=6, null=True)
     granted = BooleanField(default=False)
@@ -3224,7 +4814,16 @@ class UserConsent(PowernodeModel):
             Inclusion("collection_method", in_=["explicit", "implicit", "opt_out"]),
             Inclusion(
                 "consent_type",
-                in_=["marketing", "analytics", "cookies", "data_sharing", "third_party", "communications", "newsletter", "promotional"],
+                in_=[
+                    "marketing",
+                    "analytics",
+                    "cookies",
+                    "data_sharing",
+                    "third_party",
+                    "communications",
+                    "newsletter",
+                    "promotional",
+                ],
             ),
         ]
 
@@ -3245,7 +4844,13 @@ class UserRole(PowernodeModel):
 
     id = None
     granted_at = TimestampField(server_default="CURRENT_TIMESTAMP")
-    granted_by_user = Reference("User", column_name="granted_by_id", null=True, index="index_user_roles_on_granted_by", backref="user_roles_by_granted_by")
+    granted_by_user = Reference(
+        "User",
+        column_name="granted_by_id",
+        null=True,
+        index="index_user_roles_on_granted_by",
+        backref="user_roles_by_granted_by",
+    )
     role = Reference("Role", column_name="role_id", index="index_user_roles_on_role")
     user = Reference("User", column_name="user_id")
 
@@ -3283,7 +4888,9 @@ class UserToken(PowernodeModel):
     revoked_reason = StringField(100, null=True)
     scopes = StringField(500, null=True)
     token_digest = StringField(128)
-    token_type = StringField(20, default="access", choices=Choices("access", "refresh", "api_key", "2fa", "impersonation"))
+    token_type = StringField(
+        20, default="access", choices=Choices("access", "refresh", "api_key", "2fa", "impersonation")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
     user_agent = StringField(500, null=True)
     user = Reference("User", column_name="user_id", index="idx_user_tokens_on_user_id")
@@ -3322,7 +4929,10 @@ class UserToken(PowernodeModel):
         checks = [
             Check("valid_expiration", "expires_at > created_at"),
             Check("valid_token_digest_length", "length(token_digest::text) >= 32"),
-            Check("valid_token_type", "token_type::text = ANY (ARRAY['access'::character varying, 'refresh'::character varying, 'api_key'::character varying, '2fa'::character varying, 'impersonation'::character varying, 'mcp'::character varying]::text[])"),
+            Check(
+                "valid_token_type",
+                "token_type::text = ANY (ARRAY['access'::character varying, 'refresh'::character varying, 'api_key'::character varying, '2fa'::character varying, 'impersonation'::character varying, 'mcp'::character varying]::text[])",
+            ),
         ]
 
 
@@ -3362,8 +4972,12 @@ class User(PowernodeModel):
     audit_logs = HasMany("AuditLog", foreign_key="user_id", dependent="nullify")
     password_histories = HasMany("PasswordHistory", foreign_key="user_id", dependent="destroy")
     pages = HasMany("Page", foreign_key="author_id", dependent="destroy")
-    impersonation_sessions_as_impersonator = HasMany("ImpersonationSession", foreign_key="impersonator_id", dependent="destroy")
-    impersonation_sessions_as_target = HasMany("ImpersonationSession", foreign_key="impersonated_user_id", dependent="destroy")
+    impersonation_sessions_as_impersonator = HasMany(
+        "ImpersonationSession", foreign_key="impersonator_id", dependent="destroy"
+    )
+    impersonation_sessions_as_target = HasMany(
+        "ImpersonationSession", foreign_key="impersonated_user_id", dependent="destroy"
+    )
     notifications = HasMany("Notification", foreign_key="user_id", dependent="destroy")
     user_tokens = HasMany("UserToken", foreign_key="user_id", dependent="destroy")
     mcp_sessions = HasMany("McpSession", foreign_key="user_id", dependent="destroy")
@@ -3397,12 +5011,25 @@ class User(PowernodeModel):
         rails_name = "User"
         indexes = [
             Index("index_users_on_email", ["email"], unique=True),
-            Index("index_users_on_email_verification_token", ["email_verification_token"], unique=True, where="(email_verification_token IS NOT NULL)"),
-            Index("index_users_on_reset_token_digest", ["reset_token_digest"], unique=True, where="(reset_token_digest IS NOT NULL)"),
+            Index(
+                "index_users_on_email_verification_token",
+                ["email_verification_token"],
+                unique=True,
+                where="(email_verification_token IS NOT NULL)",
+            ),
+            Index(
+                "index_users_on_reset_token_digest",
+                ["reset_token_digest"],
+                unique=True,
+                where="(reset_token_digest IS NOT NULL)",
+            ),
             Index("index_users_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_user_status", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text, 'pending_verification'::character varying::text])"),
+            Check(
+                "valid_user_status",
+                "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text, 'pending_verification'::character varying::text])",
+            ),
         ]
 
 
@@ -3410,7 +5037,9 @@ class ValidationRule(PowernodeModel):
     """ValidationRule (table `validation_rules`)."""
 
     auto_fixable = BooleanField(null=True, default=False)
-    category = StringField(choices=Choices("structure", "connectivity", "data", "configuration", "performance", "security"))
+    category = StringField(
+        choices=Choices("structure", "connectivity", "data", "configuration", "performance", "security")
+    )
     configuration = JSONBField(null=True, default=dict)
     created_at = TimestampField(precision=6, default=utcnow)
     description = TextField(null=True)
@@ -3473,10 +5102,21 @@ class WebhookDelivery(PowernodeModel):
     response_headers = JSONBField(null=True, default=dict)
     response_status = IntegerField(null=True)
     response_time_ms = IntegerField(null=True, help_text="Response time in milliseconds")
-    status = StringField(null=True, default="pending", choices=Choices("pending", "success", "failed", "timeout"))
+    status = StringField(
+        null=True, default="pending", choices=Choices("pending", "success", "failed", "timeout")
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
-    webhook_endpoint = Reference("WebhookEndpoint", column_name="webhook_endpoint_id", index="idx_webhook_deliveries_on_webhook_endpoint_id")
-    webhook_event = Reference("WebhookEvent", column_name="webhook_event_id", index="idx_webhook_deliveries_on_webhook_event_id", backref="webhook_deliveries")
+    webhook_endpoint = Reference(
+        "WebhookEndpoint",
+        column_name="webhook_endpoint_id",
+        index="idx_webhook_deliveries_on_webhook_endpoint_id",
+    )
+    webhook_event = Reference(
+        "WebhookEvent",
+        column_name="webhook_event_id",
+        index="idx_webhook_deliveries_on_webhook_event_id",
+        backref="webhook_deliveries",
+    )
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     failed = Scope(lambda m, q: q.where(m.status == "failed"))
@@ -3514,7 +5154,10 @@ class WebhookDelivery(PowernodeModel):
         ]
         checks = [
             Check("valid_webhook_attempt_number", "attempt_number > 0"),
-            Check("valid_webhook_delivery_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'success'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])"),
+            Check(
+                "valid_webhook_delivery_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'success'::character varying::text, 'failed'::character varying::text, 'timeout'::character varying::text])",
+            ),
         ]
 
 
@@ -3567,13 +5210,25 @@ class WebhookEndpoint(PowernodeModel):
     """WebhookEndpoint (table `webhook_endpoints`)."""
 
     account = Reference("Account", column_name="account_id", index="idx_webhook_endpoints_on_account_id")
-    circuit_break_threshold = IntegerField(default=5, help_text="Number of consecutive failures before circuit break")
+    circuit_break_threshold = IntegerField(
+        default=5, help_text="Number of consecutive failures before circuit break"
+    )
     circuit_broken_at = TimestampField(precision=6, null=True)
     circuit_cooldown_until = TimestampField(precision=6, null=True)
     consecutive_failures = IntegerField(default=0)
-    content_type = StringField(100, default="application/json", choices=Choices("application/json", "application/x-www-form-urlencoded"))
+    content_type = StringField(
+        100,
+        default="application/json",
+        choices=Choices("application/json", "application/x-www-form-urlencoded"),
+    )
     created_at = TimestampField(precision=6, default=utcnow)
-    created_by = Reference("User", column_name="created_by_id", null=True, index="idx_webhook_endpoints_on_created_by", backref="webhook_endpoints")
+    created_by = Reference(
+        "User",
+        column_name="created_by_id",
+        null=True,
+        index="idx_webhook_endpoints_on_created_by",
+        backref="webhook_endpoints",
+    )
     custom_headers = JSONBField(default=dict)
     daily_count = IntegerField(default=0)
     daily_count_reset_at = TimestampField(precision=6, null=True)
@@ -3586,7 +5241,9 @@ class WebhookEndpoint(PowernodeModel):
     last_delivery_at = TimestampField(null=True)
     max_retries = IntegerField(null=True, default=3)
     metadata = JSONBField(null=True, default=dict)
-    payload_detail_level = StringField(default="full", choices=Choices("full", "minimal", "ids_only"), help_text="full, minimal, or ids_only")
+    payload_detail_level = StringField(
+        default="full", choices=Choices("full", "minimal", "ids_only"), help_text="full, minimal, or ids_only"
+    )
     retry_backoff = StringField(20, default="exponential", choices=Choices("linear", "exponential"))
     retry_limit = IntegerField(default=3)
     secret_key = StringField(null=True)
@@ -3605,12 +5262,38 @@ class WebhookEndpoint(PowernodeModel):
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     active = Scope(lambda m, q: q.where(m.status == "active", m.is_active == True))
-    failing = Scope(lambda m, q: (
-        q.where(Case(None, [(m.success_count + m.failure_count > 0, m.success_count.cast("float") / (m.success_count + m.failure_count) < 0.5)], False))
-    ))
-    high_success_rate = Scope(lambda m, q: (
-        q.where(Case(None, [(m.success_count + m.failure_count > 0, m.success_count.cast("float") / (m.success_count + m.failure_count) > 0.95)], True))
-    ))
+    failing = Scope(
+        lambda m, q: (
+            q.where(
+                Case(
+                    None,
+                    [
+                        (
+                            m.success_count + m.failure_count > 0,
+                            m.success_count.cast("float") / (m.success_count + m.failure_count) < 0.5,
+                        )
+                    ],
+                    False,
+                )
+            )
+        )
+    )
+    high_success_rate = Scope(
+        lambda m, q: (
+            q.where(
+                Case(
+                    None,
+                    [
+                        (
+                            m.success_count + m.failure_count > 0,
+                            m.success_count.cast("float") / (m.success_count + m.failure_count) > 0.95,
+                        )
+                    ],
+                    True,
+                )
+            )
+        )
+    )
     inactive = Scope(lambda m, q: q.where((m.status != "active") | (m.is_active == False)))
     recent_deliveries = Scope(lambda m, q: q.where(m.last_delivery_at.between(ago(days=1), now())))
 
@@ -3655,7 +5338,11 @@ class WebhookEndpoint(PowernodeModel):
         rails_name = "WebhookEndpoint"
         indexes = [
             Index("index_webhook_endpoints_on_account_id", ["account_id"]),
-            Index("index_webhook_endpoints_on_circuit_broken", ["circuit_broken_at"], where="(circuit_broken_at IS NOT NULL)"),
+            Index(
+                "index_webhook_endpoints_on_circuit_broken",
+                ["circuit_broken_at"],
+                where="(circuit_broken_at IS NOT NULL)",
+            ),
             Index("idx_webhook_endpoints_on_content_type", ["content_type"]),
             Index("index_webhook_endpoints_on_created_by_id", ["created_by_id"]),
             Index("idx_webhook_endpoints_on_failure_count", ["failure_count"]),
@@ -3666,14 +5353,28 @@ class WebhookEndpoint(PowernodeModel):
             Index("index_webhook_endpoints_on_tier", ["tier"]),
         ]
         checks = [
-            Check("valid_webhook_content_type", "content_type::text = ANY (ARRAY['application/json'::character varying::text, 'application/x-www-form-urlencoded'::character varying::text])"),
+            Check(
+                "valid_webhook_content_type",
+                "content_type::text = ANY (ARRAY['application/json'::character varying::text, 'application/x-www-form-urlencoded'::character varying::text])",
+            ),
             Check("valid_webhook_failure_count", "failure_count >= 0"),
-            Check("webhook_endpoints_payload_detail_level_check", "payload_detail_level::text = ANY (ARRAY['full'::character varying, 'minimal'::character varying, 'ids_only'::character varying]::text[])"),
-            Check("valid_webhook_retry_backoff", "retry_backoff::text = ANY (ARRAY['linear'::character varying::text, 'exponential'::character varying::text])"),
+            Check(
+                "webhook_endpoints_payload_detail_level_check",
+                "payload_detail_level::text = ANY (ARRAY['full'::character varying, 'minimal'::character varying, 'ids_only'::character varying]::text[])",
+            ),
+            Check(
+                "valid_webhook_retry_backoff",
+                "retry_backoff::text = ANY (ARRAY['linear'::character varying::text, 'exponential'::character varying::text])",
+            ),
             Check("valid_webhook_retry_limit", "retry_limit >= 0 AND retry_limit <= 10"),
-            Check("valid_webhook_status", "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text])"),
+            Check(
+                "valid_webhook_status",
+                "status::text = ANY (ARRAY['active'::character varying::text, 'inactive'::character varying::text, 'suspended'::character varying::text])",
+            ),
             Check("valid_webhook_success_count", "success_count >= 0"),
-            Check("check_webhook_tier", "tier::text = ANY (ARRAY['free'::text, 'pro'::text, 'business'::text])"),
+            Check(
+                "check_webhook_tier", "tier::text = ANY (ARRAY['free'::text, 'pro'::text, 'business'::text])"
+            ),
             Check("valid_webhook_timeout", "timeout_seconds > 0 AND timeout_seconds <= 300"),
         ]
 
@@ -3694,7 +5395,11 @@ class WebhookEvent(PowernodeModel):
     processed_at = TimestampField(precision=6, null=True)
     provider = StringField(choices=Choices("stripe", "paypal"))
     retry_count = IntegerField(default=0)
-    status = StringField(null=True, default="pending", choices=Choices("pending", "processing", "processed", "failed", "skipped"))
+    status = StringField(
+        null=True,
+        default="pending",
+        choices=Choices("pending", "processing", "processed", "failed", "skipped"),
+    )
     updated_at = TimestampField(precision=6, default=utcnow)
 
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
@@ -3715,13 +5420,24 @@ class WebhookEvent(PowernodeModel):
             Uniqueness("external_id"),
         ]
         state_machine = StateMachine(
-            "status", initial="pending",
+            "status",
+            initial="pending",
             states=["pending", "processing", "processed", "failed", "skipped"],
             events=[
-                Event("mark_failed", Transition("processing", "failed",
-                                                after=[PlatformCode("server/app/models/webhook_event.rb:42")])),
-                Event("mark_processed", Transition("processing", "processed",
-                                                   after=[PlatformCode("server/app/models/webhook_event.rb:34")])),
+                Event(
+                    "mark_failed",
+                    Transition(
+                        "processing", "failed", after=[PlatformCode("server/app/models/webhook_event.rb:42")]
+                    ),
+                ),
+                Event(
+                    "mark_processed",
+                    Transition(
+                        "processing",
+                        "processed",
+                        after=[PlatformCode("server/app/models/webhook_event.rb:34")],
+                    ),
+                ),
                 Event("skip", Transition(["pending", "failed"], "skipped")),
                 Event("start_processing", Transition(["pending", "failed"], "processing")),
             ],
@@ -3740,9 +5456,15 @@ class WebhookEvent(PowernodeModel):
             Index("idx_webhook_events_on_status", ["status"]),
         ]
         checks = [
-            Check("valid_webhook_provider", "provider::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])"),
+            Check(
+                "valid_webhook_provider",
+                "provider::text = ANY (ARRAY['stripe'::character varying::text, 'paypal'::character varying::text])",
+            ),
             Check("valid_webhook_retry_count", "retry_count >= 0 AND retry_count <= 10"),
-            Check("valid_webhook_event_status", "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'processed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])"),
+            Check(
+                "valid_webhook_event_status",
+                "status::text = ANY (ARRAY['pending'::character varying::text, 'processing'::character varying::text, 'processed'::character varying::text, 'failed'::character varying::text, 'skipped'::character varying::text])",
+            ),
         ]
 
 
@@ -3778,9 +5500,9 @@ class WorkerActivity(PowernodeModel):
     activity_type_test_completed = Scope(lambda m, q: q.where(m.activity_type == "test_completed"))
     activity_type_token_accessed = Scope(lambda m, q: q.where(m.activity_type == "token_accessed"))
     activity_type_token_regenerated = Scope(lambda m, q: q.where(m.activity_type == "token_regenerated"))
-    activity_type_web_interface_access = Scope(lambda m, q: (
-        q.where(m.activity_type == "web_interface_access")
-    ))
+    activity_type_web_interface_access = Scope(
+        lambda m, q: (q.where(m.activity_type == "web_interface_access"))
+    )
     activity_type_worker_activated = Scope(lambda m, q: q.where(m.activity_type == "worker_activated"))
     activity_type_worker_deleted = Scope(lambda m, q: q.where(m.activity_type == "worker_deleted"))
     activity_type_worker_revoked = Scope(lambda m, q: q.where(m.activity_type == "worker_revoked"))
@@ -3795,9 +5517,9 @@ class WorkerActivity(PowernodeModel):
     not_activity_type_error_occurred = Scope(lambda m, q: q.where(m.activity_type != "error_occurred"))
     not_activity_type_health_check = Scope(lambda m, q: q.where(m.activity_type != "health_check"))
     not_activity_type_job_enqueue = Scope(lambda m, q: q.where(m.activity_type != "job_enqueue"))
-    not_activity_type_job_processing_test = Scope(lambda m, q: (
-        q.where(m.activity_type != "job_processing_test")
-    ))
+    not_activity_type_job_processing_test = Scope(
+        lambda m, q: (q.where(m.activity_type != "job_processing_test"))
+    )
     not_activity_type_ping_test = Scope(lambda m, q: q.where(m.activity_type != "ping_test"))
     not_activity_type_service_activated = Scope(lambda m, q: q.where(m.activity_type != "service_activated"))
     not_activity_type_service_created = Scope(lambda m, q: q.where(m.activity_type != "service_created"))
@@ -3809,9 +5531,9 @@ class WorkerActivity(PowernodeModel):
     not_activity_type_test_completed = Scope(lambda m, q: q.where(m.activity_type != "test_completed"))
     not_activity_type_token_accessed = Scope(lambda m, q: q.where(m.activity_type != "token_accessed"))
     not_activity_type_token_regenerated = Scope(lambda m, q: q.where(m.activity_type != "token_regenerated"))
-    not_activity_type_web_interface_access = Scope(lambda m, q: (
-        q.where(m.activity_type != "web_interface_access")
-    ))
+    not_activity_type_web_interface_access = Scope(
+        lambda m, q: (q.where(m.activity_type != "web_interface_access"))
+    )
     not_activity_type_worker_activated = Scope(lambda m, q: q.where(m.activity_type != "worker_activated"))
     not_activity_type_worker_deleted = Scope(lambda m, q: q.where(m.activity_type != "worker_deleted"))
     not_activity_type_worker_revoked = Scope(lambda m, q: q.where(m.activity_type != "worker_revoked"))
@@ -3822,15 +5544,38 @@ class WorkerActivity(PowernodeModel):
 
     class Behaviour:
         enums = [
-            Enum("activity_type", [
-                "admin_action", "api_request", "authentication", "config_reset", "config_updated",
-                "error_occurred", "health_check", "job_enqueue", "job_processing_test",
-                "ping_test", "service_activated", "service_created", "service_deleted",
-                "service_revoked", "service_setup", "service_suspended", "service_updated",
-                "test_completed", "token_accessed", "token_regenerated", "web_interface_access",
-                "worker_activated", "worker_deleted", "worker_revoked", "worker_suspended",
-                "worker_updated",
-            ], prefix="activity_type"),
+            Enum(
+                "activity_type",
+                [
+                    "admin_action",
+                    "api_request",
+                    "authentication",
+                    "config_reset",
+                    "config_updated",
+                    "error_occurred",
+                    "health_check",
+                    "job_enqueue",
+                    "job_processing_test",
+                    "ping_test",
+                    "service_activated",
+                    "service_created",
+                    "service_deleted",
+                    "service_revoked",
+                    "service_setup",
+                    "service_suspended",
+                    "service_updated",
+                    "test_completed",
+                    "token_accessed",
+                    "token_regenerated",
+                    "web_interface_access",
+                    "worker_activated",
+                    "worker_deleted",
+                    "worker_revoked",
+                    "worker_suspended",
+                    "worker_updated",
+                ],
+                prefix="activity_type",
+            ),
         ]
         validations = [
             Required("worker"),
@@ -3921,15 +5666,25 @@ class Worker(PowernodeModel):
             Generated("token_digest", "hex", 64, on="create"),
         ]
         state_machine = StateMachine(
-            "status", initial="active",
+            "status",
+            initial="active",
             states=["active", "suspended", "revoked"],
             events=[
-                Event("activate", Transition("suspended", "active"),
-                      after=[PlatformCode("server/app/models/worker.rb:48")]),
-                Event("revoke", Transition(["active", "suspended"], "revoked"),
-                      after=[PlatformCode("server/app/models/worker.rb:55")]),
-                Event("suspend", Transition("active", "suspended"),
-                      after=[PlatformCode("server/app/models/worker.rb:41")]),
+                Event(
+                    "activate",
+                    Transition("suspended", "active"),
+                    after=[PlatformCode("server/app/models/worker.rb:48")],
+                ),
+                Event(
+                    "revoke",
+                    Transition(["active", "suspended"], "revoked"),
+                    after=[PlatformCode("server/app/models/worker.rb:55")],
+                ),
+                Event(
+                    "suspend",
+                    Transition("active", "suspended"),
+                    after=[PlatformCode("server/app/models/worker.rb:41")],
+                ),
             ],
         )
 
@@ -3937,7 +5692,9 @@ class Worker(PowernodeModel):
         table_name = "workers"
         rails_name = "Worker"
         indexes = [
-            Index("index_workers_on_is_system_unique", ["is_system"], unique=True, where="(is_system = true)"),
+            Index(
+                "index_workers_on_is_system_unique", ["is_system"], unique=True, where="(is_system = true)"
+            ),
             Index("index_workers_on_name", ["name"], unique=True),
             Index("index_workers_on_permissions", ["permissions"], using="gin"),
             Index("index_workers_on_status", ["status"]),
@@ -3960,10 +5717,9 @@ class WorkflowValidation(PowernodeModel):
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     healthy = Scope(lambda m, q: q.where(m.health_score >= 80))
     invalid = Scope(lambda m, q: q.where(m.overall_status == "invalid"))
-    latest_for_each_workflow = Scope(lambda m, q: (
-        q.distinct(m.workflow)
-        .order_by(m.workflow, m.created_at.desc())
-    ))
+    latest_for_each_workflow = Scope(
+        lambda m, q: (q.distinct(m.workflow).order_by(m.workflow, m.created_at.desc()))
+    )
     recent = Scope(lambda m, q: q.where(m.created_at > ago(days=1)))
     unhealthy = Scope(lambda m, q: q.where(m.health_score < 60))
     valid = Scope(lambda m, q: q.where(m.overall_status == "valid"))

@@ -48,6 +48,8 @@ class Output:
         self.root, self.check, self.stale = Path(root), check, []
 
     def write(self, relative, text):
+        if str(relative).endswith(".py") and not str(relative).startswith("migrations"):
+            text = formatted(text)  # migrations are lists of SQL text: left as written
         path = self.root / relative
         if path.exists() and path.read_text() == text:
             return
@@ -67,6 +69,16 @@ class Output:
             else:
                 path.unlink()
                 print(f"removed {relative}")
+
+
+def formatted(source):
+    """Generated Python laid out by black (pinned in setup.cfg, so the same input gives the same bytes)."""
+    import black
+
+    return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
+
+
+LINE_LENGTH = 110
 
 
 def package_dir(namespace):
