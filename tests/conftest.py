@@ -122,8 +122,12 @@ def server():
     path = Path(tempfile.mkdtemp(prefix="powernode-test-")) / "pgdata"
     embedded.start(path)
     url = embedded.start(path, database="postgres")
+    test_server = Server("pg18", url)
+    for setting in ("fsync", "full_page_writes", "synchronous_commit"):  # a throwaway cluster: no crash safety
+        test_server.admin(f"ALTER SYSTEM SET {setting} = off")
+    test_server.admin("SELECT pg_reload_conf()")
     try:
-        yield Server("pg18", url)
+        yield test_server
     finally:
         embedded.stop(path)
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -173,6 +177,49 @@ def core_db(migrated):
 def every_db(server, migrated):
     """A fresh database with every namespace this server can hold migrated."""
     return migrated(server.selectable)
+
+
+@pytest.fixture(scope="session")
+def shared(server):
+    """`shared(namespaces)`: one session-long copy of that selection's template, connected once.
+
+    For tests whose writes all go through the connection they are given: `core_rows` and `every_rows`
+    hand it over inside a transaction and roll it back, which costs nothing next to a database copy.
+    """
+    copies = {}
+
+    def get(namespaces):
+        selection = powernode.installed.select(namespaces)
+        if selection not in copies:
+            name = server.copy(server.template(selection))
+            copies[selection] = (name, powernode.connect(server.url(name), namespaces=selection))
+        return copies[selection][1]
+
+    yield get
+    for name, db in copies.values():
+        db.close()
+        server.drop_database(name)
+
+
+def _rolled_back(db):
+    """Bind the models to `db` again (a test may have connected elsewhere) and undo the test's writes."""
+    powernode.binding.use(db, db.namespaces, powernode.registry.loaded())
+    powernode.models.select(list(db.namespaces))
+    with db.atomic() as transaction:
+        yield db
+        transaction.rollback()
+
+
+@pytest.fixture
+def core_rows(shared):
+    """The shared core database, inside a transaction rolled back after the test."""
+    yield from _rolled_back(shared([]))
+
+
+@pytest.fixture
+def every_rows(server, shared):
+    """The shared database of every namespace this server can hold, rolled back after the test."""
+    yield from _rolled_back(shared(server.selectable))
 
 
 @pytest.fixture

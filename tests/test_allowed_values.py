@@ -68,10 +68,10 @@ def enum_checks(model, column):
                                                            c["expression"])}
 
 
-def test_the_database_accepts_every_choice(every_db):
+def test_the_database_accepts_every_choice(every_rows):
     """No choice is refused by the column's own check (another, multi-column check may want more)."""
     written = elsewhere = 0
-    for model in powernode.registry.models_of(every_db.namespaces):
+    for model in powernode.registry.models_of(every_rows.namespaces):
         restricted = [f for f in model._meta.sorted_fields if isinstance(f.choices, Choices)]
         if not restricted or not model._meta.primary_key:
             continue
@@ -80,7 +80,7 @@ def test_the_database_accepts_every_choice(every_db):
             own_checks = enum_checks(model, field.column_name)
             for value in field.choices.values:
                 try:
-                    with every_db.atomic() as transaction:
+                    with every_rows.atomic() as transaction:
                         model.update({field: value}).where(model.id == row.id).execute()
                         assert model.select(field).where(model.id == row.id).scalar() == value
                         transaction.rollback()

@@ -15,22 +15,22 @@ from powernode.uuid7 import is_uuid7
 
 
 
-def test_core_only_account_gets_a_uuidv7(core_db):
+def test_core_only_account_gets_a_uuidv7(core_rows):
     account = powernode.models["Account"].create(name="Acme")
     assert isinstance(account.id, uuid.UUID) and is_uuid7(account.id)
     stored = powernode.models["Account"].get_by_id(account.id)
     assert stored.name == "Acme" and stored.status == "active"
 
 
-def test_selection_limits_the_models_mapping(core_db):
-    assert core_db.namespaces == ("core",)
+def test_selection_limits_the_models_mapping(core_rows):
+    assert core_rows.namespaces == ("core",)
     assert "User" in powernode.models
     with pytest.raises(KeyError, match="Ai::Agent"):
         powernode.models["Ai::Agent"]
     assert len(powernode.models) == 64
 
 
-def test_unknown_name_suggests_near_ones(core_db):
+def test_unknown_name_suggests_near_ones(core_rows):
     with pytest.raises(KeyError, match="did you mean.*Account"):
         powernode.models["Acount"]
 
@@ -45,7 +45,7 @@ def test_missing_database_is_a_clear_error(server):
         powernode.connect(server.url("pn_missing_db"), namespaces=[])
 
 
-def test_user_belongs_to_account_both_ways(core_db):
+def test_user_belongs_to_account_both_ways(core_rows):
     Account, User = powernode.models["Account"], powernode.models["User"]
     acme = Account.create(name="Acme")
     ada = User.create(account=acme, email="ada@acme.test", name="Ada", password_digest="x")
@@ -54,7 +54,7 @@ def test_user_belongs_to_account_both_ways(core_db):
     assert [u.email for u in acme.users] == ["ada@acme.test"]
 
 
-def test_timestamps_are_set_on_insert_and_touched_on_save(core_db):
+def test_timestamps_are_set_on_insert_and_touched_on_save(core_rows):
     Account = powernode.models["Account"]
     account = Account.create(name="Acme")
     created, first_update = account.created_at, account.updated_at
@@ -65,14 +65,14 @@ def test_timestamps_are_set_on_insert_and_touched_on_save(core_db):
     assert reloaded.created_at == created and reloaded.updated_at > first_update
 
 
-def test_bulk_update_touches_updated_at(core_db):
+def test_bulk_update_touches_updated_at(core_rows):
     Account = powernode.models["Account"]
     account = Account.create(name="Acme")
     Account.update(name="Acme 3").where(Account.id == account.id).execute()
     assert Account.get_by_id(account.id).updated_at > account.updated_at
 
 
-def test_json_defaults_are_never_shared(core_db):
+def test_json_defaults_are_never_shared(core_rows):
     Account = powernode.models["Account"]
     first, second = Account(name="a"), Account(name="b")
     first.settings["theme"] = "dark"
@@ -84,7 +84,7 @@ def test_json_default_must_be_callable():
         powernode.fields.JSONBField(default={})
 
 
-def test_soft_delete(core_db):
+def test_soft_delete(core_rows):
     class Note(powernode.Discardable, powernode.PowernodeModel):
         account = powernode.Reference("Account", column_name="account_id")
         body = powernode.fields.TextField()
@@ -95,8 +95,8 @@ def test_soft_delete(core_db):
             rails_name = "Test::Note"
 
     with powernode.registry.temporary(Note):  # resolve its reference as a plugin's model would be
-        Note.bind(core_db)
-        core_db.create_tables([Note])
+        Note.bind(core_rows)
+        core_rows.create_tables([Note])
         account = powernode.models["Account"].create(name="Acme")
         kept, gone = Note.create(account=account, body="a"), Note.create(account=account, body="b")
         assert gone.discard() and gone.is_discarded and not gone.discard()
@@ -122,7 +122,7 @@ def test_reference_column_must_end_in_id():
         powernode.Reference("Account", column_name="account")
 
 
-def test_reference_makes_uuid_column_foreign_key_and_one_index(core_db):
+def test_reference_makes_uuid_column_foreign_key_and_one_index(core_rows):
     class Gadget(powernode.PowernodeModel):
         account = powernode.Reference("Account", column_name="account_id", on_delete="cascade")
 
@@ -136,19 +136,19 @@ def test_reference_makes_uuid_column_foreign_key_and_one_index(core_db):
 
     Account = powernode.models["Account"]
     Gadget._meta.fields["account"].resolve(Account)  # what registering the model in a namespace does
-    Gadget.bind(core_db)
-    for statement in table_statements(core_db, Gadget):
-        execute(core_db, statement)
-    add_foreign_keys(core_db, foreign_keys(Gadget))
+    Gadget.bind(core_rows)
+    for statement in table_statements(core_rows, Gadget):
+        execute(core_rows, statement)
+    add_foreign_keys(core_rows, foreign_keys(Gadget))
 
-    catalog = snapshot(core_db, ["gadgets"])
+    catalog = snapshot(core_rows, ["gadgets"])
     assert catalog.columns[("gadgets", "account_id")].type == "uuid"
     assert list(catalog.foreign_keys.values()) == [
         ForeignKey(rails_foreign_key_name("gadgets", "account_id"), "gadgets", "account_id", "accounts", "CASCADE")]
     assert [(index.name, index.columns) for index in catalog.indexes.values()] == [
         ("index_gadgets_on_account_id", ("account_id",))]
 
-    with pytest.raises(peewee.IntegrityError) as orphan, core_db.atomic():
+    with pytest.raises(peewee.IntegrityError) as orphan, core_rows.atomic():
         Gadget.create(account=uuid.uuid4())
     assert orphan.value.constraint_name == rails_foreign_key_name("gadgets", "account_id")
     acme = Account.create(name="Acme")

@@ -15,9 +15,9 @@ GENERATED = ("Account", "User")
 
 
 @pytest.fixture
-def typed_core_db(server, core_db):
-    create_typed_tables(core_db, with_vector=server.has_pgvector)
-    return core_db
+def typed_core_db(server, core_rows):
+    create_typed_tables(core_rows, with_vector=server.has_pgvector)
+    return core_rows
 
 
 def _typed_models(server):

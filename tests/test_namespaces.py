@@ -94,9 +94,9 @@ def test_seed_namespaces_exist_as_plugins():
 
 
 @pytest.fixture
-def everything(every_db):
+def everything(every_rows):
     """Every namespace this server can hold (all of them where pgvector is installed)."""
-    return every_db
+    return every_rows
 
 
 def _needs(everything, *names):

@@ -59,10 +59,10 @@ def test_wrong_credentials_are_one_line(server):
 
 
 
-def test_invalid_uuid_is_our_error_and_the_connection_stays_usable(core_db):
+def test_invalid_uuid_is_our_error_and_the_connection_stays_usable(core_rows):
     Account = powernode.models["Account"]
     account = Account.create(name="Acme")
-    with core_db.atomic():
+    with core_rows.atomic():
         with pytest.raises(InvalidValue, match="Account.id expects a UUID, got 'not-a-uuid'"):
             Account.get_by_id("not-a-uuid")
         with pytest.raises(InvalidValue):
@@ -70,7 +70,7 @@ def test_invalid_uuid_is_our_error_and_the_connection_stays_usable(core_db):
         assert Account.get_by_id(str(account.id)).name == "Acme"  # the transaction was not aborted
 
 
-def test_a_database_error_leaves_the_connection_usable(core_db):
+def test_a_database_error_leaves_the_connection_usable(core_rows):
     Account = powernode.models["Account"]
     with pytest.raises(peewee.IntegrityError):
         Account(name=None).save(validate=False)  # past the platform's validation: the database refuses it
@@ -108,7 +108,7 @@ def test_any_url_opens_or_fails_with_our_error(url):
 
 @FUZZ
 @given(value=st.one_of(st.text(max_size=40), st.integers(), st.uuids(), st.binary(max_size=20), st.none()))
-def test_any_value_in_a_uuid_filter_is_answered_or_refused_cleanly(core_db, value):
+def test_any_value_in_a_uuid_filter_is_answered_or_refused_cleanly(core_rows, value):
     Account = powernode.models["Account"]
     try:
         found = Account.select().where(Account.id == value).count()
@@ -116,12 +116,12 @@ def test_any_value_in_a_uuid_filter_is_answered_or_refused_cleanly(core_db, valu
         pass
     else:
         assert found == 0
-    assert core_db.execute_sql("SELECT 1").fetchone() == (1,)
+    assert core_rows.execute_sql("SELECT 1").fetchone() == (1,)
 
 
 @FUZZ
 @given(text=st.text(max_size=60), settings_doc=st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=10)))
-def test_any_text_and_json_round_trip_or_are_refused(core_db, text, settings_doc):
+def test_any_text_and_json_round_trip_or_are_refused(core_rows, text, settings_doc):
     Account = powernode.models["Account"]
     try:
         account = Account(name=text[:100], settings=settings_doc)

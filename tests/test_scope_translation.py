@@ -124,7 +124,7 @@ def scope_from(sql, table, infos):
     return code, Scope(eval(f"lambda m, q: q{chain}", namespace))  # generator output, from the catalog
 
 
-def test_a_condition_peewee_cannot_say_stays_sql_and_still_reads_the_clock(core_db):
+def test_a_condition_peewee_cannot_say_stays_sql_and_still_reads_the_clock(core_rows):
     sql = ('SELECT "invoices".* FROM "invoices" WHERE "invoices"."status" = \'open\' '
            'AND (-"invoices"."total_cents" < -5 OR due_at > \'2026-01-01 12:00:00\')')
     code, scope = scope_from(sql, "invoices", table_infos())
@@ -136,11 +136,11 @@ def test_a_condition_peewee_cannot_say_stays_sql_and_still_reads_the_clock(core_
         make(Invoice, status=status, total_cents=total, due_at=due)
     with clock.frozen(REFERENCE):
         ours = sorted(row.id for row in scope.query(Invoice))
-    theirs = sorted(row[0] for row in core_db.execute_sql(sql.replace('"invoices".*', '"invoices"."id"')))
+    theirs = sorted(row[0] for row in core_rows.execute_sql(sql.replace('"invoices".*', '"invoices"."id"')))
     assert ours == theirs and len(theirs) == 2
 
 
-def test_a_scope_reached_by_its_rails_name_and_an_unknown_one_named(core_db):
+def test_a_scope_reached_by_its_rails_name_and_an_unknown_one_named(core_rows):
     Role = powernode.models["Role"]
     assert "immutable" in scopes_of(Role) and Role.scope("immutable").sql() == Role.immutable_scope().sql()
     with pytest.raises(KeyError, match="no scope 'nope'"):

@@ -25,8 +25,8 @@ def secret_columns(namespaces):
 
 
 @pytest.fixture
-def db(every_db):
-    return every_db
+def db(every_rows):
+    return every_rows
 
 
 def test_secret_columns_stay_out_of_repr_errors_and_logs(db, caplog):

@@ -37,8 +37,8 @@ def _state(models):
     return {m._meta.table_name: sorted(map(str, m.select().tuples())) for m in models}
 
 
-def test_roles_hold_the_registrys_grants_as_the_platform_stores_them(core_db):
-    assert seed(core_db).ok
+def test_roles_hold_the_registrys_grants_as_the_platform_stores_them(core_rows):
+    assert seed(core_rows).ok
     undefined = {"ai.workflow_executions.update"}  # granted by the registry, defined nowhere: created on the fly
     for name, role in REGISTRY["roles"].items():
         wanted = {SHARED_ROWS.get(p, p) for p in role["permissions"]}
@@ -52,47 +52,47 @@ def test_roles_hold_the_registrys_grants_as_the_platform_stores_them(core_db):
     assert created.description == "Permission for ai.workflow_executions.update"
 
 
-def test_system_roles_are_system_as_on_the_platform(core_db):
-    seed(core_db)
+def test_system_roles_are_system_as_on_the_platform(core_rows):
+    seed(core_rows)
     Role = powernode.models["Role"]
     for name, role in REGISTRY["roles"].items():
         marked = role.get("is_system", False) or role["role_type"] == "system"  # the registry's flag, or the type's
         assert Role.get(Role.name == name).is_system is marked, name
 
 
-def test_seeding_twice_changes_nothing(core_db):
-    tables = [powernode.models[t.model] for t in seed(core_db).tables]
+def test_seeding_twice_changes_nothing(core_rows):
+    tables = [powernode.models[t.model] for t in seed(core_rows).tables]
     before = _state(tables)
-    report = seed(core_db)
+    report = seed(core_rows)
     assert report.changed == 0 and report.ok
     assert _state(tables) == before  # same rows, same updated_at
 
 
-def test_every_section_of_every_namespace_seeds_twice_without_a_change(every_db):
-    report = powernode.seed(every_db, supplementary=True, demo=True)
+def test_every_section_of_every_namespace_seeds_twice_without_a_change(every_rows):
+    report = powernode.seed(every_rows, supplementary=True, demo=True)
     assert report.ok, [name for name, ok in report.checks.items() if not ok]
     assert {t.section for t in report.tables} == {"reference", "supplementary", "demo"}
-    expected = sum(len(seed_files(ns, section)) for ns in every_db.namespaces
+    expected = sum(len(seed_files(ns, section)) for ns in every_rows.namespaces
                    for section in ("reference", "supplementary", "demo"))
     assert len(report.tables) == expected
     models = {powernode.models[t.model] for t in report.tables}
     before = _state(models)
-    again = powernode.seed(every_db, supplementary=True, demo=True)
+    again = powernode.seed(every_rows, supplementary=True, demo=True)
     assert again.changed == 0 and again.ok
     assert _state(models) == before
 
 
-def test_a_plain_seed_keeps_what_supplementary_granted(core_db):
-    seed(core_db, supplementary=True)
+def test_a_plain_seed_keeps_what_supplementary_granted(core_rows):
+    seed(core_rows, supplementary=True)
     granted = _grants("owner")
     assert {"admin.docker.admin", "admin.supply_chain.admin"} <= granted
-    report = seed(core_db)
+    report = seed(core_rows)
     assert report.changed == 0 and report.ok
     assert _grants("owner") == granted
 
 
-def test_seed_repairs_drift_and_touches_only_what_changed(core_db):
-    seed(core_db)
+def test_seed_repairs_drift_and_touches_only_what_changed(core_rows):
+    seed(core_rows)
     Plan, Role, Link, Permission, Setting = (powernode.models[n] for n in
                                             ("Plan", "Role", "RolePermission", "Permission", "SiteSetting"))
     Plan.update(price_cents=1).where(Plan.slug == "professional").execute()
@@ -100,7 +100,7 @@ def test_seed_repairs_drift_and_touches_only_what_changed(core_db):
     member = Role.get(Role.name == "member")
     Link.insert(role=member, permission=Permission.get(Permission.name == "system.admin")).execute()
     Setting.delete().where(Setting.key == "company_address").execute()
-    report = seed(core_db)
+    report = seed(core_rows)
     changes = {t.model: (t.inserted, t.updated, t.deleted) for t in report.tables}
     assert changes["Plan"] == (0, 1, 0) and changes["RolePermission"] == (0, 0, 1)
     assert changes["SiteSetting"] == (1, 0, 0)
@@ -115,8 +115,8 @@ COLUMNS = {"Plan": ["price_cents", "trial_period_days"], "SiteSetting": ["value"
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_any_drift_of_a_reference_row_is_repaired(core_db, data):
-    seed(core_db)
+def test_any_drift_of_a_reference_row_is_repaired(core_rows, data):
+    seed(core_rows)
     model_name = data.draw(st.sampled_from(sorted(COLUMNS)))
     model = powernode.models[model_name]
     column = data.draw(st.sampled_from(COLUMNS[model_name]))
@@ -125,10 +125,10 @@ def test_any_drift_of_a_reference_row_is_repaired(core_db, data):
     field = model._meta.columns[column]
     drifted = data.draw(st.integers(0, 10**6) if column.endswith(("_cents", "_days"))
                         else st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=30))
-    with core_db.atomic() as transaction:
+    with core_rows.atomic() as transaction:
         before = getattr(model.get_by_id(target), field.name)
         model.update({field: drifted}).where(model.id == target).execute()
-        report = seed(core_db)
+        report = seed(core_rows)
         assert report.ok
         assert report.changed == (drifted != before)
         assert getattr(model.get_by_id(target), field.name) == before
@@ -142,13 +142,13 @@ def test_failed_verification_is_a_nonzero_exit(core_db):
     assert code == 1 and "seed verification failed: SiteSetting" in err and "Traceback" not in err
 
 
-def test_the_core_checks_catch_a_missing_critical_grant(core_db):
-    seed(core_db)
+def test_the_core_checks_catch_a_missing_critical_grant(core_rows):
+    seed(core_rows)
     Role, Permission, Link = (powernode.models[n] for n in ("Role", "Permission", "RolePermission"))
 
     def checks():
         found = {}
-        for pairs in powernode.installed.hook.powernode_seed_checks(db=core_db, namespaces=("core",)):
+        for pairs in powernode.installed.hook.powernode_seed_checks(db=core_rows, namespaces=("core",)):
             found.update(pairs)
         return found
 
@@ -159,7 +159,7 @@ def test_the_core_checks_catch_a_missing_critical_grant(core_db):
     assert checks()["system_worker has ai.workflow_executions.update"] is False
 
 
-def test_a_reference_to_a_missing_row_says_what_to_do(core_db):
+def test_a_reference_to_a_missing_row_says_what_to_do(core_rows):
     with pytest.raises(SeedError, match=r"^Role with name='nobody' does not exist: seed what it names first$"):
         Resolver().id_of({"$ref": "Role", "name": "nobody"})
 

@@ -59,7 +59,7 @@ def test_the_catalog_has_the_machines_the_issue_names():
 
 
 @pytest.mark.parametrize("rails_name", sorted(MACHINES))
-def test_every_event_from_every_state(core_db, rails_name):
+def test_every_event_from_every_state(core_rows, rails_name):
     model, machine = powernode.models[rails_name], MACHINES[rails_name]
     column = machine["column"]
     allowed = states_the_database_allows(rails_name, column)
@@ -100,7 +100,7 @@ def test_every_event_from_every_state(core_db, rails_name):
 
 
 @pytest.mark.parametrize("rails_name", sorted(MACHINES))
-def test_persist_false_moves_the_state_in_memory_only(core_db, rails_name):
+def test_persist_false_moves_the_state_in_memory_only(core_rows, rails_name):
     model, machine = powernode.models[rails_name], MACHINES[rails_name]
     column = machine["column"]
     allowed = states_the_database_allows(rails_name, column)
@@ -114,7 +114,7 @@ def test_persist_false_moves_the_state_in_memory_only(core_db, rails_name):
 
 
 @pytest.mark.parametrize("rails_name", sorted(MACHINES))
-def test_a_new_record_starts_in_the_initial_state(core_db, rails_name):
+def test_a_new_record_starts_in_the_initial_state(core_rows, rails_name):
     model, machine = powernode.models[rails_name], MACHINES[rails_name]
     column = machine["column"]
     record = make(model, **{column: None})
@@ -127,7 +127,7 @@ def test_a_new_record_starts_in_the_initial_state(core_db, rails_name):
 
 
 @pytest.mark.parametrize("rails_name", sorted(MACHINES))
-def test_a_value_that_is_no_state_is_refused_by_validation(core_db, rails_name):
+def test_a_value_that_is_no_state_is_refused_by_validation(core_rows, rails_name):
     model, machine = powernode.models[rails_name], MACHINES[rails_name]
     column = machine["column"]
     record = make_sibling(model)
@@ -144,7 +144,7 @@ def test_a_value_that_is_no_state_is_refused_by_validation(core_db, rails_name):
     assert "no_such_state" not in str(raised.value)  # a value that is no state is row data: never echoed
 
 
-def test_a_failed_save_leaves_the_state_where_it_was(core_db):
+def test_a_failed_save_leaves_the_state_where_it_was(core_rows):
     Invoice = powernode.models["Invoice"]
     invoice = make(Invoice)
     invoice.currency = "XXX"  # the platform's inclusion validation refuses it (once the validations apply)
@@ -155,7 +155,7 @@ def test_a_failed_save_leaves_the_state_where_it_was(core_db):
     assert stored_state(Invoice, invoice, "status") == "draft"
 
 
-def test_events_are_reached_by_their_rails_names_and_the_void_scope_yields(core_db):
+def test_events_are_reached_by_their_rails_names_and_the_void_scope_yields(core_rows):
     Invoice = powernode.models["Invoice"]
     invoice = make(Invoice)
     assert invoice.aasm.permitted_events() == ["finalize", "void"]

@@ -50,20 +50,20 @@ def _now_ms(db):
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(count=st.integers(min_value=1, max_value=200))
-def test_database_default_makes_uuidv7(core_db, count):
-    before = _now_ms(core_db)
-    rows = core_db.execute_sql("SELECT uuidv7() FROM generate_series(1, %s)", (count,)).fetchall()
-    after = _now_ms(core_db)
+def test_database_default_makes_uuidv7(core_rows, count):
+    before = _now_ms(core_rows)
+    rows = core_rows.execute_sql("SELECT uuidv7() FROM generate_series(1, %s)", (count,)).fetchall()
+    after = _now_ms(core_rows)
     for (value,) in rows:
         made = uuid.UUID(str(value))
         assert is_uuid7(made) and before <= timestamp_ms(made) <= after
 
 
-def test_raw_insert_copy_and_insert_many_get_uuidv7(core_db):
+def test_raw_insert_copy_and_insert_many_get_uuidv7(core_rows):
     Account = powernode.models["Account"]
-    core_db.execute_sql("INSERT INTO accounts (name, status, created_at, updated_at) "
+    core_rows.execute_sql("INSERT INTO accounts (name, status, created_at, updated_at) "
                         "VALUES ('raw', 'active', now(), now())")
-    with core_db.cursor() as cursor:
+    with core_rows.cursor() as cursor:
         cursor.copy_expert("COPY accounts (name, created_at, updated_at) FROM STDIN",
                            io.StringIO("copied\t2026-01-01\t2026-01-01\n"))
     Account.insert_many([{"name": "many"}]).execute()
@@ -72,7 +72,7 @@ def test_raw_insert_copy_and_insert_many_get_uuidv7(core_db):
     assert all(is_uuid7(i) for i in ids.values())
 
 
-def test_new_and_read_back_ids_are_the_same_type(core_db):
+def test_new_and_read_back_ids_are_the_same_type(core_rows):
     Account = powernode.models["Account"]
     made = Account.create(name="Acme")
     read = Account.get_by_id(made.id)

@@ -37,8 +37,8 @@ def catalog(section):
 
 
 @pytest.fixture
-def db(core_db):
-    return core_db
+def db(core_rows):
+    return core_rows
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def stored(db, table, column, row_id):
 
 # ---- the generated declarations are the catalog's
 
-def test_every_encrypted_and_serialized_column_declares_its_layers(every_db):
+def test_every_encrypted_and_serialized_column_declares_its_layers(every_rows):
     declared = 0
     for name, model in CATALOG.items():
         if name not in powernode.models or not model.get("table_exists", True):
@@ -392,7 +392,8 @@ def test_keys_never_show_in_reprs_or_errors(keys_of):
 
 # ---- check: values the models cannot read
 
-def test_check_notes_unreadable_and_unencrypted_values_from_a_sample(db):
+def test_check_notes_unreadable_and_unencrypted_values_from_a_sample(core_db):
+    db = core_db  # not rolled back: the CLI reads the rows from another process
     from conftest import run_cli
     from powernode.value_check import value_notes
 

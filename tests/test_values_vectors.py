@@ -68,8 +68,8 @@ def clear_text(vector):
 
 
 @pytest.fixture
-def db(core_db):
-    return core_db
+def db(core_rows):
+    return core_rows
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -182,7 +182,7 @@ def test_credential_payload_vectors_round_trip(vector):
         PASSED.add(vector["id"])
 
 
-def test_provider_credential_reads_and_writes_the_platforms_payload(vector_namespaces_ok, every_db):
+def test_provider_credential_reads_and_writes_the_platforms_payload(vector_namespaces_ok, every_rows):
     vector = next(v for v in CREDENTIALS if v["namespace"] == "ai" and v["kind"] == "credential_encryption")
     Credential = powernode.models["Ai::ProviderCredential"]
     row = make(Credential, encrypted_credentials=vector["stored"], encryption_key_id="default")
@@ -190,11 +190,11 @@ def test_provider_credential_reads_and_writes_the_platforms_payload(vector_names
 
     row.credentials = vector["input"]
     row.save(validate=False)
-    stored = stored_of(every_db, Credential, row.id, "encrypted_credentials")
+    stored = stored_of(every_rows, Credential, row.id, "encrypted_credentials")
     key = base64.b64decode(vector["key_base64"])
     data = base64.b64decode(json.loads(base64.b64decode(stored))["encrypted_data"])
     assert json.loads(AESGCM(key).decrypt(data[:12], data[28:] + data[12:28], None)) == vector["input"]
-    assert stored_of(every_db, Credential, row.id, "encryption_key_id") == "default"
+    assert stored_of(every_rows, Credential, row.id, "encryption_key_id") == "default"
     PASSED.add(vector["id"])
 
 
