@@ -162,9 +162,10 @@ class StubWriter:
         me = self.name_of(model)
         if name.startswith("authenticate"):
             return [f"def {name}(self, password: str | None) -> {me} | Literal[False]: ..."]
-        if name.startswith("may_") and params == ["record"]:
+        made_by = function.__qualname__.split(".<locals>")[0]
+        if made_by == "_may_method":  # a state machine event's may_<event>()
             return [f"def {name}(self) -> bool: ..."]
-        if params == ["record", "persist"]:  # a state machine event
+        if made_by == "_fire_method" and params == ["self", "persist"]:  # the event itself
             return [f"def {name}(self, persist: bool = True) -> bool: ..."]
         return [f"def {name}(self, *args: Any, **kwargs: Any) -> Any: ..."]
 
