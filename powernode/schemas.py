@@ -20,7 +20,7 @@ import decimal
 import re
 import uuid
 from functools import lru_cache
-from typing import Any, Dict, List, Literal, Optional, Set, Tuple
+from typing import Annotated, Any, Dict, List, Literal, Optional, Set, Tuple
 
 import peewee
 
@@ -32,6 +32,13 @@ try:
     from playhouse.pydantic_utils import to_pydantic
 except ImportError:  # pragma: no cover - the extra is not installed
     pydantic = None
+else:
+    class SchemaBase(pydantic.BaseModel):
+        """Every schema's base: `bytea` as base64 in JSON (its bytes are not text)."""
+        model_config = pydantic.ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    # psycopg2 reads bytea as a memoryview
+    Bytes = Annotated[bytes, pydantic.BeforeValidator(lambda v: bytes(v) if isinstance(v, memoryview) else v)]
 
 __all__ = ["output", "input", "secret_fields"]
 
@@ -48,7 +55,7 @@ _TYPES = [  # field class -> value type; the first match wins (subclasses before
     (f.PrimaryKeyField, uuid.UUID), (f.UUIDField, uuid.UUID), (f.BooleanField, bool),
     (f.BigIntegerField, int), (f.IntegerField, int), (f.DoubleField, float), (f.DecimalField, decimal.Decimal),
     (f.TimestampField, datetime.datetime), (f.DateField, datetime.date), (f.TimeField, datetime.time),
-    (f.JSONBField, Any), (f.JSONField, Any), (f.BinaryField, bytes), (f.VectorField, List[float]),
+    (f.JSONBField, Any), (f.JSONField, Any), (f.BinaryField, "bytes"), (f.VectorField, List[float]),
     (f.StringField, str), (f.TextField, str), (f.InetField, str), (f.LtreeField, str), (f.TSVectorField, str),
 ]
 
@@ -127,7 +134,8 @@ def _schema(model, kind, secrets):
         exclude |= ({key.name} if key else set()) | {n for n in SERVER_MANAGED if n in model._meta.fields}
     suffix = "Input" if kind == "input" else ("Output" if not secrets else "Record")
     name = f"{model.__name__}{suffix}"
-    base = to_pydantic(model, exclude=exclude or None, exclude_autofield=False, model_name=name + "Base")
+    base = to_pydantic(model, exclude=exclude or None, exclude_autofield=False, model_name=name + "Base",
+                       base_model=SchemaBase)
     overrides = {}
     for field in model._meta.sorted_fields:
         key = field.column_name if isinstance(field, peewee.ForeignKeyField) else field.name
@@ -165,7 +173,7 @@ def _value_type(model, field, target):
         return List[inner]
     for cls, python_type in _TYPES:
         if isinstance(target, cls):
-            return python_type
+            return Bytes if python_type == "bytes" else python_type
     return Any
 
 
