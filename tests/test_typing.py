@@ -1,10 +1,11 @@
-"""mypy --strict on small programs that use the models: the generated stubs give every attribute its type.
+"""mypy --strict (and pyright) on small programs that use the models: the generated stubs give every attribute its type.
 
 The packages are laid out as an install would lay them (site-packages folders named `powernode`
 and `powernode_plugins`, in a throwaway environment), so mypy reads them as a user's program
 does: through py.typed and the .pyi stubs, with errors inside the package not reported.
 """
 import ast
+import json
 import re
 import site
 import subprocess
@@ -61,7 +62,8 @@ def check(user: User, agent: Agent, invoice: Invoice) -> None:
     for role in user.roles:
         assert_type(role, Role)
     assert_type(User.get_or_none(User.email == "x"), User | None)
-    assert_type(User.create(email="x"), User)
+    assert_type(User.create(email="x", account=user.account, password="correct horse", status="active"), User)
+    assert_type(User(email="x", account_id=user.account_id, locked_until=None), User)
     assert_type(KnowledgeGraphNode.nearest([0.0] * 1536, k=3), Query[KnowledgeGraphNode])
     assert_type(user.validate(), dict[str, list[str]])
     total: Decimal = invoice.subtotal.amount if invoice.subtotal else Decimal(0)
@@ -84,6 +86,8 @@ def check(user: User, agent: Agent) -> None:
     for role in user.roles:
         print(role.nmae)
     User.active(Agent.select())
+    User.create(emial="ada@acme.test")
+    User(failed_login_attempts="3")
 '''
 
 # (line in BAD, part of mypy's message)
@@ -97,6 +101,8 @@ EXPECTED = [
     (11, 'Incompatible types in assignment (expression has type "str", variable has type "int")'),
     (13, '"Role" has no attribute "nmae"'),
     (14, 'Argument 1 to "active" of "User" has incompatible type "Query[Agent]"; expected "Query[User] | None"'),
+    (15, 'Unexpected keyword argument "emial" for "create" of "User"'),
+    (16, 'Argument "failed_login_attempts" to "User" has incompatible type "str"; expected "int"'),
 ]
 
 
@@ -112,13 +118,15 @@ def checker(tmp_path_factory):
     (packages / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")  # peewee, typing_extensions
     python = env / "bin" / "python"
 
-    def check(name, source):
+    def check(name, source, tool="mypy"):
         program = base / f"{name}.py"
         program.write_text(textwrap.dedent(source).lstrip("\n"))
-        result = subprocess.run(
-            [sys.executable, "-m", "mypy", "--strict", "--python-executable", str(python), "--cache-dir",
-             str(base / "cache"), "--no-error-summary", "--show-error-codes", str(program)],
-            capture_output=True, text=True, cwd=base)
+        if tool == "pyright":
+            command = [sys.executable, "-m", "pyright", "--pythonpath", str(python), "--outputjson", str(program)]
+        else:
+            command = [sys.executable, "-m", "mypy", "--strict", "--python-executable", str(python), "--cache-dir",
+                       str(base / "cache"), "--no-error-summary", "--show-error-codes", str(program)]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=base)
         return result.returncode, result.stdout + result.stderr
 
     return check
@@ -136,6 +144,15 @@ def test_mistakes_on_the_models_are_errors(checker):
     for line, message in EXPECTED:
         assert any(at == line and message in text for at, text in errors), f"line {line}: {message}\n{output}"
     assert len(errors) == len(EXPECTED), output
+
+
+def test_pyright_reads_the_same_types(checker):
+    code, output = checker("good", GOOD, tool="pyright")
+    assert code == 0 and json.loads(output)["summary"]["errorCount"] == 0, output
+    code, output = checker("bad", BAD, tool="pyright")
+    errors = [d for d in json.loads(output)["generalDiagnostics"] if d["severity"] == "error"]
+    assert sorted(d["range"]["start"]["line"] + 1 for d in errors) == [line for line, _ in EXPECTED], output
+    assert "emial" in errors[0]["message"] and '"Literal[\'x\']" is not assignable to "int"' in errors[1]["message"]
 
 
 def test_the_base_stub_declares_every_public_attribute_of_the_base_classes():

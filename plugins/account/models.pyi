@@ -44,6 +44,29 @@ class Delegation(PowernodeModel):
     role_id: Column[UUID | None]
     status: Column[Literal["active", "inactive", "revoked"] | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        delegated_by: _core.User | UUID = ...,
+        delegated_by_id: UUID = ...,
+        delegated_user: _core.User | UUID = ...,
+        delegated_user_id: UUID = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        notes: str | None = ...,
+        revoked_at: datetime | None = ...,
+        revoked_by: _core.User | UUID | None = ...,
+        revoked_by_id: UUID | None = ...,
+        role: _core.Role | UUID | None = ...,
+        role_id: UUID | None = ...,
+        status: Literal["active", "inactive", "revoked"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., delegated_by: _core.User | UUID = ..., delegated_by_id: UUID = ..., delegated_user: _core.User | UUID = ..., delegated_user_id: UUID = ..., expires_at: datetime | None = ..., id: UUID = ..., notes: str | None = ..., revoked_at: datetime | None = ..., revoked_by: _core.User | UUID | None = ..., revoked_by_id: UUID | None = ..., role: _core.Role | UUID | None = ..., role_id: UUID | None = ..., status: Literal["active", "inactive", "revoked"] | None = ..., updated_at: datetime = ...) -> Delegation: ...  # type: ignore[override]
 
 class DelegationPermission(PowernodeModel):
     """Account::DelegationPermission (table `delegation_permissions`)."""
@@ -55,6 +78,19 @@ class DelegationPermission(PowernodeModel):
     permission: Reference[_core.Permission]
     permission_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account_delegation: Delegation | UUID = ...,
+        account_delegation_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        permission: _core.Permission | UUID = ...,
+        permission_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account_delegation: Delegation | UUID = ..., account_delegation_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., permission: _core.Permission | UUID = ..., permission_id: UUID = ..., updated_at: datetime = ...) -> DelegationPermission: ...  # type: ignore[override]
 
 class Feature(PowernodeModel):
     """Account::Feature (table `account_features`)."""
@@ -71,6 +107,25 @@ class Feature(PowernodeModel):
     source: Column[Literal["plan", "override", "trial", "addon"]]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        enabled: bool = ...,
+        expires_at: datetime | None = ...,
+        feature_key: str = ...,
+        granted_by: _core.User | UUID | None = ...,
+        id: UUID = ...,
+        limits: Any = ...,
+        notes: str | None = ...,
+        source: Literal["plan", "override", "trial", "addon"] = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., enabled: bool = ..., expires_at: datetime | None = ..., feature_key: str = ..., granted_by: _core.User | UUID | None = ..., id: UUID = ..., limits: Any = ..., notes: str | None = ..., source: Literal["plan", "override", "trial", "addon"] = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> Feature: ...  # type: ignore[override]
 
 class Setting(PowernodeModel):
     """Account::Setting (table `account_settings`)."""
@@ -86,6 +141,24 @@ class Setting(PowernodeModel):
     updated_by: Reference[_core.User | None]
     user_id: Column[UUID | None]
     value: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_encrypted: bool = ...,
+        key: str = ...,
+        setting_type: Literal["string", "text", "integer", "boolean", "json", "array"] = ...,
+        updated_at: datetime = ...,
+        updated_by: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        value: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., category: str | None = ..., created_at: datetime = ..., id: UUID = ..., is_encrypted: bool = ..., key: str = ..., setting_type: Literal["string", "text", "integer", "boolean", "json", "array"] = ..., updated_at: datetime = ..., updated_by: _core.User | UUID | None = ..., user_id: UUID | None = ..., value: str | None = ...) -> Setting: ...  # type: ignore[override]
 
 class Termination(PowernodeModel):
     """Account::Termination (table `account_terminations`)."""
@@ -134,3 +207,35 @@ class Termination(PowernodeModel):
     status: Column[Literal["pending", "grace_period", "processing", "completed", "cancelled"]]
     termination_log: Column[Any]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cancellation_reason: str | None = ...,
+        cancelled_at: datetime | None = ...,
+        cancelled_by: _core.User | UUID | None = ...,
+        cancelled_by_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        data_export_request: _data_management.ExportRequest | UUID | None = ...,
+        data_export_request_id: UUID | None = ...,
+        data_export_requested: bool | None = ...,
+        feedback: str | None = ...,
+        feedback_submitted: bool | None = ...,
+        grace_period_ends_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        processed_by: _core.User | UUID | None = ...,
+        processed_by_id: UUID | None = ...,
+        processing_started_at: datetime | None = ...,
+        reason: str | None = ...,
+        requested_at: datetime = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        status: Literal["pending", "grace_period", "processing", "completed", "cancelled"] = ...,
+        termination_log: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cancellation_reason: str | None = ..., cancelled_at: datetime | None = ..., cancelled_by: _core.User | UUID | None = ..., cancelled_by_id: UUID | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., data_export_request: _data_management.ExportRequest | UUID | None = ..., data_export_request_id: UUID | None = ..., data_export_requested: bool | None = ..., feedback: str | None = ..., feedback_submitted: bool | None = ..., grace_period_ends_at: datetime = ..., id: UUID = ..., metadata: Any = ..., processed_by: _core.User | UUID | None = ..., processed_by_id: UUID | None = ..., processing_started_at: datetime | None = ..., reason: str | None = ..., requested_at: datetime = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., status: Literal["pending", "grace_period", "processing", "completed", "cancelled"] = ..., termination_log: Any = ..., updated_at: datetime = ...) -> Termination: ...  # type: ignore[override]

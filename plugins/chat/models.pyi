@@ -42,6 +42,26 @@ class Blacklist(PowernodeModel):
     @classmethod
     def temporary(cls, query: Query[Blacklist] | None = None) -> Query[Blacklist]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        block_type: Literal["temporary", "permanent"] | None = ...,
+        blocked_by: _core.User | UUID | None = ...,
+        blocked_by_id: UUID | None = ...,
+        channel: Channel | UUID | None = ...,
+        channel_id: UUID | None = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        platform_user_id: str = ...,
+        reason: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., block_type: Literal["temporary", "permanent"] | None = ..., blocked_by: _core.User | UUID | None = ..., blocked_by_id: UUID | None = ..., channel: Channel | UUID | None = ..., channel_id: UUID | None = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., platform_user_id: str = ..., reason: str | None = ..., updated_at: datetime = ...) -> Blacklist: ...  # type: ignore[override]
 
 class Channel(PowernodeModel):
     """Chat::Channel (table `chat_channels`)."""
@@ -85,6 +105,36 @@ class Channel(PowernodeModel):
     webhook_token: Column[str]
     @classmethod
     def with_default_agent(cls, query: Query[Channel] | None = None) -> Query[Channel]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_team_channel_id: UUID | None = ...,
+        bridge_direction: str | None = ...,
+        bridge_enabled: bool | None = ...,
+        configuration: Any = ...,
+        connected_at: datetime | None = ...,
+        created_at: datetime = ...,
+        default_agent: _ai_agents.Agent | UUID | None = ...,
+        default_agent_id: UUID | None = ...,
+        id: UUID = ...,
+        last_error: str | None = ...,
+        last_error_at: datetime | None = ...,
+        last_message_at: datetime | None = ...,
+        message_count: int | None = ...,
+        name: str = ...,
+        platform: Literal["whatsapp", "telegram", "discord", "slack", "mattermost"] = ...,
+        rate_limit_per_minute: int | None = ...,
+        session_count: int | None = ...,
+        status: Literal["connected", "disconnected", "connecting", "error"] | None = ...,
+        team_channel: _ai_teams.TeamChannel | UUID | None = ...,
+        updated_at: datetime = ...,
+        vault_path: str | None = ...,
+        webhook_token: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_team_channel_id: UUID | None = ..., bridge_direction: str | None = ..., bridge_enabled: bool | None = ..., configuration: Any = ..., connected_at: datetime | None = ..., created_at: datetime = ..., default_agent: _ai_agents.Agent | UUID | None = ..., default_agent_id: UUID | None = ..., id: UUID = ..., last_error: str | None = ..., last_error_at: datetime | None = ..., last_message_at: datetime | None = ..., message_count: int | None = ..., name: str = ..., platform: Literal["whatsapp", "telegram", "discord", "slack", "mattermost"] = ..., rate_limit_per_minute: int | None = ..., session_count: int | None = ..., status: Literal["connected", "disconnected", "connecting", "error"] | None = ..., team_channel: _ai_teams.TeamChannel | UUID | None = ..., updated_at: datetime = ..., vault_path: str | None = ..., webhook_token: str = ...) -> Channel: ...  # type: ignore[override]
 
 class Message(PowernodeModel):
     """Chat::Message (table `chat_messages`)."""
@@ -128,6 +178,31 @@ class Message(PowernodeModel):
     @classmethod
     def text_messages(cls, query: Query[Message] | None = None) -> Query[Message]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        ai_message: _ai_conversations.Message | UUID | None = ...,
+        ai_message_id: UUID | None = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        delivered_at: datetime | None = ...,
+        delivery_status: Literal["pending", "sent", "delivered", "read", "failed"] | None = ...,
+        direction: Literal["inbound", "outbound"] = ...,
+        id: UUID = ...,
+        message_type: (
+            Literal["text", "image", "audio", "video", "document", "location", "sticker"] | None
+        ) = ...,
+        platform_message_id: str | None = ...,
+        platform_metadata: Any = ...,
+        read_at: datetime | None = ...,
+        sanitized_content: str | None = ...,
+        sent_at: datetime | None = ...,
+        session: Session | UUID = ...,
+        session_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_message: _ai_conversations.Message | UUID | None = ..., ai_message_id: UUID | None = ..., content: str | None = ..., created_at: datetime = ..., delivered_at: datetime | None = ..., delivery_status: Literal["pending", "sent", "delivered", "read", "failed"] | None = ..., direction: Literal["inbound", "outbound"] = ..., id: UUID = ..., message_type: Literal["text", "image", "audio", "video", "document", "location", "sticker"] | None = ..., platform_message_id: str | None = ..., platform_metadata: Any = ..., read_at: datetime | None = ..., sanitized_content: str | None = ..., sent_at: datetime | None = ..., session: Session | UUID = ..., session_id: UUID = ..., updated_at: datetime = ...) -> Message: ...  # type: ignore[override]
 
 class MessageAttachment(PowernodeModel):
     """Chat::MessageAttachment (table `chat_message_attachments`)."""
@@ -168,6 +243,30 @@ class MessageAttachment(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def videos(cls, query: Query[MessageAttachment] | None = None) -> Query[MessageAttachment]: ...
+    def __init__(
+        self,
+        *,
+        attachment_type: Literal["image", "audio", "video", "document"] = ...,
+        created_at: datetime = ...,
+        file_object: _file_management.Object | UUID | None = ...,
+        file_object_id: UUID | None = ...,
+        file_size: int | None = ...,
+        filename: str | None = ...,
+        id: UUID = ...,
+        malware_detected: bool | None = ...,
+        message: Message | UUID = ...,
+        message_id: UUID = ...,
+        metadata: Any = ...,
+        mime_type: str | None = ...,
+        platform_file_id: str | None = ...,
+        scanned_at: datetime | None = ...,
+        scanned_for_malware: bool | None = ...,
+        storage_url: str | None = ...,
+        transcription: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, attachment_type: Literal["image", "audio", "video", "document"] = ..., created_at: datetime = ..., file_object: _file_management.Object | UUID | None = ..., file_object_id: UUID | None = ..., file_size: int | None = ..., filename: str | None = ..., id: UUID = ..., malware_detected: bool | None = ..., message: Message | UUID = ..., message_id: UUID = ..., metadata: Any = ..., mime_type: str | None = ..., platform_file_id: str | None = ..., scanned_at: datetime | None = ..., scanned_for_malware: bool | None = ..., storage_url: str | None = ..., transcription: str | None = ..., updated_at: datetime = ...) -> MessageAttachment: ...  # type: ignore[override]
 
 class Participant(PowernodeModel):
     """Chat::Participant (table `chat_participants`)."""
@@ -189,6 +288,30 @@ class Participant(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        chat_session_id: UUID = ...,
+        created_at: datetime = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        joined_at: datetime = ...,
+        left_at: datetime | None = ...,
+        metadata: Any = ...,
+        participant_type: Literal["platform_user", "ai_agent", "human_agent", "observer"] = ...,
+        platform_user_id: str | None = ...,
+        role: Literal["member", "moderator", "owner"] = ...,
+        session: Session | UUID = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., chat_session_id: UUID = ..., created_at: datetime = ..., display_name: str | None = ..., id: UUID = ..., joined_at: datetime = ..., left_at: datetime | None = ..., metadata: Any = ..., participant_type: Literal["platform_user", "ai_agent", "human_agent", "observer"] = ..., platform_user_id: str | None = ..., role: Literal["member", "moderator", "owner"] = ..., session: Session | UUID = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> Participant: ...  # type: ignore[override]
 
 class Session(PowernodeModel):
     """Chat::Session (table `chat_sessions`)."""
@@ -228,3 +351,27 @@ class Session(PowernodeModel):
     status: Column[Literal["active", "idle", "closed", "blocked"] | None]
     updated_at: Column[datetime]
     user_metadata: Column[Any]
+    def __init__(
+        self,
+        *,
+        agent_handoff_count: int | None = ...,
+        ai_conversation: _ai_conversations.Conversation | UUID | None = ...,
+        ai_conversation_id: UUID | None = ...,
+        assigned_agent: _ai_agents.Agent | UUID | None = ...,
+        assigned_agent_id: UUID | None = ...,
+        channel: Channel | UUID = ...,
+        channel_id: UUID = ...,
+        closed_at: datetime | None = ...,
+        context_window: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        last_activity_at: datetime | None = ...,
+        message_count: int | None = ...,
+        platform_user_id: str = ...,
+        platform_username: str | None = ...,
+        status: Literal["active", "idle", "closed", "blocked"] | None = ...,
+        updated_at: datetime = ...,
+        user_metadata: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, agent_handoff_count: int | None = ..., ai_conversation: _ai_conversations.Conversation | UUID | None = ..., ai_conversation_id: UUID | None = ..., assigned_agent: _ai_agents.Agent | UUID | None = ..., assigned_agent_id: UUID | None = ..., channel: Channel | UUID = ..., channel_id: UUID = ..., closed_at: datetime | None = ..., context_window: Any = ..., created_at: datetime = ..., id: UUID = ..., last_activity_at: datetime | None = ..., message_count: int | None = ..., platform_user_id: str = ..., platform_username: str | None = ..., status: Literal["active", "idle", "closed", "blocked"] | None = ..., updated_at: datetime = ..., user_metadata: Any = ...) -> Session: ...  # type: ignore[override]

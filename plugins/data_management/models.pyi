@@ -57,6 +57,38 @@ class DeletionRequest(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approved_at: datetime | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        data_types_to_delete: Any = ...,
+        data_types_to_retain: Any = ...,
+        deletion_log: Any = ...,
+        deletion_type: Literal["full", "partial", "anonymize"] = ...,
+        error_message: str | None = ...,
+        grace_period_ends_at: datetime | None = ...,
+        grace_period_extended: bool | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        processed_by: _core.User | UUID | None = ...,
+        processed_by_id: UUID | None = ...,
+        processing_started_at: datetime | None = ...,
+        reason: str | None = ...,
+        rejection_reason: str | None = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        retention_log: Any = ...,
+        status: Literal["pending", "approved", "processing", "completed", "rejected", "cancelled"] = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approved_at: datetime | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., data_types_to_delete: Any = ..., data_types_to_retain: Any = ..., deletion_log: Any = ..., deletion_type: Literal["full", "partial", "anonymize"] = ..., error_message: str | None = ..., grace_period_ends_at: datetime | None = ..., grace_period_extended: bool | None = ..., id: UUID = ..., metadata: Any = ..., processed_by: _core.User | UUID | None = ..., processed_by_id: UUID | None = ..., processing_started_at: datetime | None = ..., reason: str | None = ..., rejection_reason: str | None = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., retention_log: Any = ..., status: Literal["pending", "approved", "processing", "completed", "rejected", "cancelled"] = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> DeletionRequest: ...  # type: ignore[override]
 
 class ExportRequest(PowernodeModel):
     """DataManagement::ExportRequest (table `data_export_requests`)."""
@@ -100,6 +132,36 @@ class ExportRequest(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        download_token: str | None = ...,
+        download_token_expires_at: datetime | None = ...,
+        downloaded_at: datetime | None = ...,
+        error_message: str | None = ...,
+        exclude_data_types: Any = ...,
+        expires_at: datetime | None = ...,
+        export_type: Literal["full", "partial"] | None = ...,
+        file_path: str | None = ...,
+        file_size_bytes: int | None = ...,
+        format: Literal["json", "csv", "zip"] = ...,
+        id: UUID = ...,
+        include_data_types: Any = ...,
+        metadata: Any = ...,
+        processing_started_at: datetime | None = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        status: Literal["pending", "processing", "completed", "failed", "expired"] = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., download_token: str | None = ..., download_token_expires_at: datetime | None = ..., downloaded_at: datetime | None = ..., error_message: str | None = ..., exclude_data_types: Any = ..., expires_at: datetime | None = ..., export_type: Literal["full", "partial"] | None = ..., file_path: str | None = ..., file_size_bytes: int | None = ..., format: Literal["json", "csv", "zip"] = ..., id: UUID = ..., include_data_types: Any = ..., metadata: Any = ..., processing_started_at: datetime | None = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., status: Literal["pending", "processing", "completed", "failed", "expired"] = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> ExportRequest: ...  # type: ignore[override]
 
 class RetentionPolicy(PowernodeModel):
     """DataManagement::RetentionPolicy (table `data_retention_policies`)."""
@@ -124,6 +186,26 @@ class RetentionPolicy(PowernodeModel):
     @classmethod
     def system_defaults(cls, query: Query[RetentionPolicy] | None = None) -> Query[RetentionPolicy]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        action: Literal["delete", "anonymize", "archive"] = ...,
+        active: bool | None = ...,
+        created_at: datetime = ...,
+        data_type: str = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        last_enforced_at: datetime | None = ...,
+        legal_basis: str | None = ...,
+        metadata: Any = ...,
+        records_processed_count: int | None = ...,
+        retention_days: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., action: Literal["delete", "anonymize", "archive"] = ..., active: bool | None = ..., created_at: datetime = ..., data_type: str = ..., description: str | None = ..., id: UUID = ..., last_enforced_at: datetime | None = ..., legal_basis: str | None = ..., metadata: Any = ..., records_processed_count: int | None = ..., retention_days: int = ..., updated_at: datetime = ...) -> RetentionPolicy: ...  # type: ignore[override]
 
 class SanitizationRule(PowernodeModel):
     """DataManagement::SanitizationRule (table `data_sanitization_rules`)."""
@@ -143,3 +225,25 @@ class SanitizationRule(PowernodeModel):
     replacement: Column[str | None]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: Literal["mask", "redact", "hash", "tokenize", "remove"] = ...,
+        applies_to: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        data_type: str = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        name: str = ...,
+        pattern: str | None = ...,
+        priority: int = ...,
+        replacement: str | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["mask", "redact", "hash", "tokenize", "remove"] = ..., applies_to: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., data_type: str = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., name: str = ..., pattern: str | None = ..., priority: int = ..., replacement: str | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> SanitizationRule: ...  # type: ignore[override]

@@ -36,6 +36,27 @@ class Backup(PowernodeModel):
     started_at: Column[datetime]
     status: Column[Literal["pending", "running", "completed", "failed"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        backup_type: Literal["full", "incremental", "manual"] = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        description: str | None = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        file_path: str | None = ...,
+        file_size_bytes: int | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        started_at: datetime = ...,
+        status: Literal["pending", "running", "completed", "failed"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, backup_type: Literal["full", "incremental", "manual"] = ..., completed_at: datetime | None = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., description: str | None = ..., duration_seconds: int | None = ..., error_message: str | None = ..., file_path: str | None = ..., file_size_bytes: int | None = ..., id: UUID = ..., metadata: Any = ..., started_at: datetime = ..., status: Literal["pending", "running", "completed", "failed"] = ..., updated_at: datetime = ...) -> Backup: ...  # type: ignore[override]
 
 class Connection(PowernodeModel):
     """Database::Connection (table `database_connections`)."""
@@ -56,6 +77,28 @@ class Connection(PowernodeModel):
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
     username: Column[str]
+    def __init__(
+        self,
+        *,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        database_name: str = ...,
+        encrypted_password: str | None = ...,
+        host: str = ...,
+        id: UUID = ...,
+        is_read_only: bool = ...,
+        last_connected_at: datetime | None = ...,
+        name: str = ...,
+        options: Any = ...,
+        port: int = ...,
+        ssl_mode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = ...,
+        status: Literal["active", "inactive", "error"] = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+        username: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, created_at: datetime = ..., created_by: _core.User | UUID | None = ..., database_name: str = ..., encrypted_password: str | None = ..., host: str = ..., id: UUID = ..., is_read_only: bool = ..., last_connected_at: datetime | None = ..., name: str = ..., options: Any = ..., port: int = ..., ssl_mode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = ..., status: Literal["active", "inactive", "error"] = ..., updated_at: datetime = ..., user_id: UUID | None = ..., username: str = ...) -> Connection: ...  # type: ignore[override]
 
 class QueryHistory(PowernodeModel):
     """Database::QueryHistory (table `database_query_histories`)."""
@@ -72,6 +115,25 @@ class QueryHistory(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        connection: Connection | UUID = ...,
+        created_at: datetime = ...,
+        database_connection_id: UUID = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        executed_at: datetime = ...,
+        id: UUID = ...,
+        query_text: str = ...,
+        rows_affected: int | None = ...,
+        status: Literal["succeeded", "failed", "cancelled"] = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, connection: Connection | UUID = ..., created_at: datetime = ..., database_connection_id: UUID = ..., duration_ms: int | None = ..., error_message: str | None = ..., executed_at: datetime = ..., id: UUID = ..., query_text: str = ..., rows_affected: int | None = ..., status: Literal["succeeded", "failed", "cancelled"] = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> QueryHistory: ...  # type: ignore[override]
 
 class Restore(PowernodeModel):
     """Database::Restore (table `database_restores`)."""
@@ -96,3 +158,23 @@ class Restore(PowernodeModel):
     started_at: Column[datetime]
     status: Column[Literal["pending", "running", "completed", "failed"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        database_backup: Backup | UUID = ...,
+        database_backup_id: UUID = ...,
+        description: str | None = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        initiated_by: _core.User | UUID = ...,
+        initiated_by_id: UUID = ...,
+        metadata: Any = ...,
+        started_at: datetime = ...,
+        status: Literal["pending", "running", "completed", "failed"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., database_backup: Backup | UUID = ..., database_backup_id: UUID = ..., description: str | None = ..., duration_seconds: int | None = ..., error_message: str | None = ..., id: UUID = ..., initiated_by: _core.User | UUID = ..., initiated_by_id: UUID = ..., metadata: Any = ..., started_at: datetime = ..., status: Literal["pending", "running", "completed", "failed"] = ..., updated_at: datetime = ...) -> Restore: ...  # type: ignore[override]

@@ -31,6 +31,29 @@ class FileAuditLog(PowernodeModel):
     user: Reference[_core.User | None]
     user_agent: Column[str | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: Literal[
+            "upload", "view", "download", "update", "share", "unshare", "delete", "restore"
+        ] = ...,
+        created_at: datetime = ...,
+        file_object_id: UUID | None = ...,
+        file_share_id: UUID | None = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        object: Object | UUID | None = ...,
+        share: Share | UUID | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["upload", "view", "download", "update", "share", "unshare", "delete", "restore"] = ..., created_at: datetime = ..., file_object_id: UUID | None = ..., file_share_id: UUID | None = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., object: Object | UUID | None = ..., share: Share | UUID | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ...) -> FileAuditLog: ...  # type: ignore[override]
 
 class FileQuota(PowernodeModel):
     """FileManagement::FileQuota (table `file_quotas`)."""
@@ -49,6 +72,27 @@ class FileQuota(PowernodeModel):
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
     warning_threshold_percent: Column[int]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        enforcement: Literal["hard", "soft"] = ...,
+        file_count: int = ...,
+        id: UUID = ...,
+        last_calculated_at: datetime | None = ...,
+        max_file_count: int | None = ...,
+        max_file_size_bytes: int | None = ...,
+        quota_bytes: int = ...,
+        updated_at: datetime = ...,
+        used_bytes: int = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        warning_threshold_percent: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., enforcement: Literal["hard", "soft"] = ..., file_count: int = ..., id: UUID = ..., last_calculated_at: datetime | None = ..., max_file_count: int | None = ..., max_file_size_bytes: int | None = ..., quota_bytes: int = ..., updated_at: datetime = ..., used_bytes: int = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ..., warning_threshold_percent: int = ...) -> FileQuota: ...  # type: ignore[override]
 
 class Object(PowernodeModel):
     """FileManagement::Object (table `file_objects`)."""
@@ -164,6 +208,68 @@ class Object(PowernodeModel):
     visibility: Column[Literal["private", "public", "shared", "internal"]]
     @classmethod
     def with_tags(cls, query: Query[Object] | None = None) -> Query[Object]: ...
+    def __init__(
+        self,
+        *,
+        access_permissions: Any = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attachable: PowernodeModel | None = ...,
+        attachable_id: UUID | None = ...,
+        attachable_type: str | None = ...,
+        category: (
+            Literal[
+                "user_upload",
+                "workflow_output",
+                "ai_generated",
+                "temp",
+                "system",
+                "import",
+                "page_content",
+                "sbom_export",
+                "attestation_proof",
+                "supply_chain_scan_report",
+                "vendor_compliance",
+                "vendor_assessment",
+                "vendor_certificate",
+            ]
+            | None
+        ) = ...,
+        checksum_md5: str | None = ...,
+        checksum_sha256: str | None = ...,
+        content_type: str = ...,
+        created_at: datetime = ...,
+        deleted_at: datetime | None = ...,
+        deleted_by: _core.User | UUID | None = ...,
+        deleted_by_id: UUID | None = ...,
+        dimensions: Any = ...,
+        download_count: int = ...,
+        exif_data: Any = ...,
+        expires_at: datetime | None = ...,
+        file_size: int = ...,
+        file_storage_id: UUID = ...,
+        file_type: (
+            Literal["image", "document", "video", "audio", "archive", "code", "data", "other"] | None
+        ) = ...,
+        filename: str = ...,
+        id: UUID = ...,
+        is_latest_version: bool = ...,
+        last_accessed_at: datetime | None = ...,
+        metadata: Any = ...,
+        parent_file: Object | UUID | None = ...,
+        parent_file_id: UUID | None = ...,
+        processing_metadata: Any = ...,
+        processing_status: Literal["pending", "processing", "completed", "failed"] | None = ...,
+        storage: Storage | UUID = ...,
+        storage_key: str = ...,
+        updated_at: datetime = ...,
+        uploaded_by: _core.User | UUID = ...,
+        uploaded_by_id: UUID = ...,
+        version: int = ...,
+        visibility: Literal["private", "public", "shared", "internal"] = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_permissions: Any = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., attachable: PowernodeModel | None = ..., attachable_id: UUID | None = ..., attachable_type: str | None = ..., category: Literal["user_upload", "workflow_output", "ai_generated", "temp", "system", "import", "page_content", "sbom_export", "attestation_proof", "supply_chain_scan_report", "vendor_compliance", "vendor_assessment", "vendor_certificate"] | None = ..., checksum_md5: str | None = ..., checksum_sha256: str | None = ..., content_type: str = ..., created_at: datetime = ..., deleted_at: datetime | None = ..., deleted_by: _core.User | UUID | None = ..., deleted_by_id: UUID | None = ..., dimensions: Any = ..., download_count: int = ..., exif_data: Any = ..., expires_at: datetime | None = ..., file_size: int = ..., file_storage_id: UUID = ..., file_type: Literal["image", "document", "video", "audio", "archive", "code", "data", "other"] | None = ..., filename: str = ..., id: UUID = ..., is_latest_version: bool = ..., last_accessed_at: datetime | None = ..., metadata: Any = ..., parent_file: Object | UUID | None = ..., parent_file_id: UUID | None = ..., processing_metadata: Any = ..., processing_status: Literal["pending", "processing", "completed", "failed"] | None = ..., storage: Storage | UUID = ..., storage_key: str = ..., updated_at: datetime = ..., uploaded_by: _core.User | UUID = ..., uploaded_by_id: UUID = ..., version: int = ..., visibility: Literal["private", "public", "shared", "internal"] = ...) -> Object: ...  # type: ignore[override]
 
 class ObjectTag(PowernodeModel):
     """FileManagement::ObjectTag (table `file_object_tags`)."""
@@ -177,6 +283,21 @@ class ObjectTag(PowernodeModel):
     object: Reference[Object]
     tag: Reference[Tag]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        file_object_id: UUID = ...,
+        file_tag_id: UUID = ...,
+        id: UUID = ...,
+        object: Object | UUID = ...,
+        tag: Tag | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., file_object_id: UUID = ..., file_tag_id: UUID = ..., id: UUID = ..., object: Object | UUID = ..., tag: Tag | UUID = ..., updated_at: datetime = ...) -> ObjectTag: ...  # type: ignore[override]
 
 class ProcessingJob(PowernodeModel):
     """FileManagement::ProcessingJob (table `file_processing_jobs`)."""
@@ -234,6 +355,42 @@ class ProcessingJob(PowernodeModel):
     started_at: Column[datetime | None]
     status: Column[Literal["pending", "processing", "completed", "failed", "cancelled"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        file_object_id: UUID = ...,
+        id: UUID = ...,
+        job_parameters: Any = ...,
+        job_type: Literal[
+            "thumbnail",
+            "resize",
+            "convert",
+            "scan",
+            "ocr",
+            "metadata_extract",
+            "compress",
+            "watermark",
+            "transform",
+        ] = ...,
+        max_retries: int = ...,
+        metadata: Any = ...,
+        object: Object | UUID = ...,
+        output_storage_key: str | None = ...,
+        priority: int = ...,
+        result_data: Any = ...,
+        retry_count: int = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., file_object_id: UUID = ..., id: UUID = ..., job_parameters: Any = ..., job_type: Literal["thumbnail", "resize", "convert", "scan", "ocr", "metadata_extract", "compress", "watermark", "transform"] = ..., max_retries: int = ..., metadata: Any = ..., object: Object | UUID = ..., output_storage_key: str | None = ..., priority: int = ..., result_data: Any = ..., retry_count: int = ..., started_at: datetime | None = ..., status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ..., updated_at: datetime = ...) -> ProcessingJob: ...  # type: ignore[override]
 
 class Share(PowernodeModel):
     """FileManagement::Share (table `file_shares`)."""
@@ -276,6 +433,33 @@ class Share(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def user_shares(cls, query: Query[Share] | None = None) -> Query[Share]: ...
+    def __init__(
+        self,
+        *,
+        access_level: Literal["view", "download", "edit", "admin"] = ...,
+        access_log: Any = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        download_count: int = ...,
+        expires_at: datetime | None = ...,
+        file_object_id: UUID = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        max_downloads: int | None = ...,
+        metadata: Any = ...,
+        object: Object | UUID = ...,
+        password_digest: str | None = ...,
+        recipients: Any = ...,
+        share_token: str = ...,
+        share_type: Literal["public_link", "email", "user", "api"] = ...,
+        status: Literal["active", "expired", "revoked", "pending"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_level: Literal["view", "download", "edit", "admin"] = ..., access_log: Any = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., download_count: int = ..., expires_at: datetime | None = ..., file_object_id: UUID = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., max_downloads: int | None = ..., metadata: Any = ..., object: Object | UUID = ..., password_digest: str | None = ..., recipients: Any = ..., share_token: str = ..., share_type: Literal["public_link", "email", "user", "api"] = ..., status: Literal["active", "expired", "revoked", "pending"] = ..., updated_at: datetime = ...) -> Share: ...  # type: ignore[override]
 
 class Storage(PowernodeModel):
     """FileManagement::Storage (table `file_storages`)."""
@@ -319,6 +503,31 @@ class Storage(PowernodeModel):
     versions: Association[Query[Version]]
     @classmethod
     def with_space(cls, query: Query[Storage] | None = None) -> Query[Storage]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        capabilities: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        files_count: int = ...,
+        health_details: Any = ...,
+        health_status: str | None = ...,
+        id: UUID = ...,
+        is_default: bool | None = ...,
+        last_health_check_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        priority: int = ...,
+        provider_type: Literal["local", "s3", "gcs", "azure", "nfs", "smb", "ftp", "webdav", "custom"] = ...,
+        quota_bytes: int | None = ...,
+        status: Literal["active", "inactive", "maintenance", "failed"] = ...,
+        total_size_bytes: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., capabilities: Any = ..., configuration: Any = ..., created_at: datetime = ..., files_count: int = ..., health_details: Any = ..., health_status: str | None = ..., id: UUID = ..., is_default: bool | None = ..., last_health_check_at: datetime | None = ..., metadata: Any = ..., name: str = ..., priority: int = ..., provider_type: Literal["local", "s3", "gcs", "azure", "nfs", "smb", "ftp", "webdav", "custom"] = ..., quota_bytes: int | None = ..., status: Literal["active", "inactive", "maintenance", "failed"] = ..., total_size_bytes: int = ..., updated_at: datetime = ...) -> Storage: ...  # type: ignore[override]
 
 class Tag(PowernodeModel):
     """FileManagement::Tag (table `file_tags`)."""
@@ -344,6 +553,21 @@ class Tag(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_color(cls, query: Query[Tag] | None = None) -> Query[Tag]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        color: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        files_count: int = ...,
+        id: UUID = ...,
+        name: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., color: str | None = ..., created_at: datetime = ..., description: str | None = ..., files_count: int = ..., id: UUID = ..., name: str = ..., updated_at: datetime = ...) -> Tag: ...  # type: ignore[override]
 
 class Version(PowernodeModel):
     """FileManagement::Version (table `file_versions`)."""
@@ -373,6 +597,29 @@ class Version(PowernodeModel):
     storage_key: Column[str]
     updated_at: Column[datetime]
     version_number: Column[int]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        change_description: str | None = ...,
+        change_metadata: Any = ...,
+        checksum_sha256: str | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        deleted_at: datetime | None = ...,
+        file_object_id: UUID = ...,
+        file_size: int = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        object: Object | UUID = ...,
+        storage_key: str = ...,
+        updated_at: datetime = ...,
+        version_number: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., change_description: str | None = ..., change_metadata: Any = ..., checksum_sha256: str | None = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., deleted_at: datetime | None = ..., file_object_id: UUID = ..., file_size: int = ..., id: UUID = ..., metadata: Any = ..., object: Object | UUID = ..., storage_key: str = ..., updated_at: datetime = ..., version_number: int = ...) -> Version: ...  # type: ignore[override]
 
 class VirusScanResult(PowernodeModel):
     """FileManagement::VirusScanResult (table `file_virus_scan_results`)."""
@@ -392,3 +639,25 @@ class VirusScanResult(PowernodeModel):
     status: Column[Literal["clean", "infected", "suspicious", "error"]]
     threat_name: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        engine: str = ...,
+        engine_version: str | None = ...,
+        file_object_id: UUID = ...,
+        file_processing_job_id: UUID | None = ...,
+        id: UUID = ...,
+        object: Object | UUID = ...,
+        processing_job: ProcessingJob | UUID | None = ...,
+        quarantined_at: datetime | None = ...,
+        scanned_at: datetime = ...,
+        status: Literal["clean", "infected", "suspicious", "error"] = ...,
+        threat_name: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., details: Any = ..., engine: str = ..., engine_version: str | None = ..., file_object_id: UUID = ..., file_processing_job_id: UUID | None = ..., id: UUID = ..., object: Object | UUID = ..., processing_job: ProcessingJob | UUID | None = ..., quarantined_at: datetime | None = ..., scanned_at: datetime = ..., status: Literal["clean", "infected", "suspicious", "error"] = ..., threat_name: str | None = ..., updated_at: datetime = ...) -> VirusScanResult: ...  # type: ignore[override]

@@ -62,6 +62,42 @@ class Article(PowernodeModel):
     view_count: Column[int | None]
     views_count: Column[int | None]
     workflows: Association[Query[Workflow]]
+    def __init__(
+        self,
+        *,
+        author: _core.User | UUID = ...,
+        author_id: UUID = ...,
+        category: Category | UUID = ...,
+        category_id: UUID = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        excerpt: str | None = ...,
+        helpful_count: int | None = ...,
+        helpfulness_score: Decimal | None = ...,
+        id: UUID = ...,
+        is_featured: bool | None = ...,
+        is_public: bool | None = ...,
+        last_edited_by: _core.User | UUID | None = ...,
+        last_edited_by_id: UUID | None = ...,
+        last_reviewed_at: datetime | None = ...,
+        likes_count: int | None = ...,
+        meta_description: str | None = ...,
+        meta_title: str | None = ...,
+        metadata: Any = ...,
+        not_helpful_count: int | None = ...,
+        published_at: datetime | None = ...,
+        reading_time_minutes: int | None = ...,
+        search_vector: str | None = ...,
+        slug: str = ...,
+        sort_order: int | None = ...,
+        status: Literal["draft", "review", "published", "archived"] | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        view_count: int | None = ...,
+        views_count: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, author: _core.User | UUID = ..., author_id: UUID = ..., category: Category | UUID = ..., category_id: UUID = ..., content: str = ..., created_at: datetime = ..., excerpt: str | None = ..., helpful_count: int | None = ..., helpfulness_score: Decimal | None = ..., id: UUID = ..., is_featured: bool | None = ..., is_public: bool | None = ..., last_edited_by: _core.User | UUID | None = ..., last_edited_by_id: UUID | None = ..., last_reviewed_at: datetime | None = ..., likes_count: int | None = ..., meta_description: str | None = ..., meta_title: str | None = ..., metadata: Any = ..., not_helpful_count: int | None = ..., published_at: datetime | None = ..., reading_time_minutes: int | None = ..., search_vector: str | None = ..., slug: str = ..., sort_order: int | None = ..., status: Literal["draft", "review", "published", "archived"] | None = ..., title: str = ..., updated_at: datetime = ..., view_count: int | None = ..., views_count: int | None = ...) -> Article: ...  # type: ignore[override]
 
 class ArticleTag(PowernodeModel):
     """KnowledgeBase::ArticleTag (table `knowledge_base_article_tags`)."""
@@ -73,6 +109,19 @@ class ArticleTag(PowernodeModel):
     tag: Reference[Tag]
     tag_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        tag: Tag | UUID = ...,
+        tag_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., tag: Tag | UUID = ..., tag_id: UUID = ..., updated_at: datetime = ...) -> ArticleTag: ...  # type: ignore[override]
 
 class ArticleView(PowernodeModel):
     """KnowledgeBase::ArticleView (table `knowledge_base_article_views`)."""
@@ -102,6 +151,27 @@ class ArticleView(PowernodeModel):
     user_agent: Column[str | None]
     user_id: Column[UUID | None]
     viewed_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        read_to_end: bool | None = ...,
+        reading_time_seconds: int | None = ...,
+        referrer: str | None = ...,
+        session_id: str | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...,
+        viewed_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., read_to_end: bool | None = ..., reading_time_seconds: int | None = ..., referrer: str | None = ..., session_id: str | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ..., viewed_at: datetime = ...) -> ArticleView: ...  # type: ignore[override]
 
 class Attachment(PowernodeModel):
     """KnowledgeBase::Attachment (table `knowledge_base_attachments`)."""
@@ -125,6 +195,25 @@ class Attachment(PowernodeModel):
     updated_at: Column[datetime]
     uploaded_by: Reference[_core.User]
     uploaded_by_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        download_count: int | None = ...,
+        file_path: str | None = ...,
+        file_size: int | None = ...,
+        filename: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        updated_at: datetime = ...,
+        uploaded_by: _core.User | UUID = ...,
+        uploaded_by_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., content_type: str | None = ..., created_at: datetime = ..., download_count: int | None = ..., file_path: str | None = ..., file_size: int | None = ..., filename: str = ..., id: UUID = ..., metadata: Any = ..., updated_at: datetime = ..., uploaded_by: _core.User | UUID = ..., uploaded_by_id: UUID = ...) -> Attachment: ...  # type: ignore[override]
 
 class Category(PowernodeModel):
     """KnowledgeBase::Category (table `knowledge_base_categories`)."""
@@ -151,6 +240,26 @@ class Category(PowernodeModel):
     slug: Column[str]
     sort_order: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        color: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        icon: str | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_public: bool | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent: Category | UUID | None = ...,
+        parent_id: UUID | None = ...,
+        slug: str = ...,
+        sort_order: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, color: str | None = ..., created_at: datetime = ..., description: str | None = ..., icon: str | None = ..., id: UUID = ..., is_active: bool | None = ..., is_public: bool | None = ..., metadata: Any = ..., name: str = ..., parent: Category | UUID | None = ..., parent_id: UUID | None = ..., slug: str = ..., sort_order: int | None = ..., updated_at: datetime = ...) -> Category: ...  # type: ignore[override]
 
 class Comment(PowernodeModel):
     """KnowledgeBase::Comment (table `knowledge_base_comments`)."""
@@ -178,6 +287,26 @@ class Comment(PowernodeModel):
     @classmethod
     def top_level(cls, query: Query[Comment] | None = None) -> Query[Comment]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        author: _core.User | UUID = ...,
+        author_id: UUID = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        helpful_count: int | None = ...,
+        id: UUID = ...,
+        is_helpful_vote: bool | None = ...,
+        metadata: Any = ...,
+        parent: Comment | UUID | None = ...,
+        parent_id: UUID | None = ...,
+        status: Literal["pending", "approved", "rejected", "spam"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., author: _core.User | UUID = ..., author_id: UUID = ..., content: str = ..., created_at: datetime = ..., helpful_count: int | None = ..., id: UUID = ..., is_helpful_vote: bool | None = ..., metadata: Any = ..., parent: Comment | UUID | None = ..., parent_id: UUID | None = ..., status: Literal["pending", "approved", "rejected", "spam"] | None = ..., updated_at: datetime = ...) -> Comment: ...  # type: ignore[override]
 
 class Tag(PowernodeModel):
     """KnowledgeBase::Tag (table `knowledge_base_tags`)."""
@@ -197,6 +326,21 @@ class Tag(PowernodeModel):
     slug: Column[str]
     updated_at: Column[datetime]
     usage_count: Column[int | None]
+    def __init__(
+        self,
+        *,
+        color: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        name: str = ...,
+        slug: str = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, color: str | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_active: bool | None = ..., name: str = ..., slug: str = ..., updated_at: datetime = ..., usage_count: int | None = ...) -> Tag: ...  # type: ignore[override]
 
 class Workflow(PowernodeModel):
     """KnowledgeBase::Workflow (table `knowledge_base_workflows`)."""
@@ -213,3 +357,21 @@ class Workflow(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        action: Literal["create", "edit", "publish", "unpublish", "archive", "delete", "review"] = ...,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        comment: str | None = ...,
+        created_at: datetime = ...,
+        from_status: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        to_status: str | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, action: Literal["create", "edit", "publish", "unpublish", "archive", "delete", "review"] = ..., article: Article | UUID = ..., article_id: UUID = ..., comment: str | None = ..., created_at: datetime = ..., from_status: str | None = ..., id: UUID = ..., metadata: Any = ..., to_status: str | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> Workflow: ...  # type: ignore[override]

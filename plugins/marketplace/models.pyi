@@ -53,3 +53,26 @@ class Subscription(PowernodeModel):
     tier: Column[Literal["free", "standard", "premium", "business"] | None]
     updated_at: Column[datetime]
     usage_metrics: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cancelled_at: datetime | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        next_billing_at: datetime | None = ...,
+        status: Literal["active", "paused", "cancelled", "expired"] = ...,
+        subscribable: PowernodeModel | None = ...,
+        subscribable_id: UUID | None = ...,
+        subscribable_type: str | None = ...,
+        subscribed_at: datetime = ...,
+        subscribed_by_user_id: UUID | None = ...,
+        tier: Literal["free", "standard", "premium", "business"] | None = ...,
+        updated_at: datetime = ...,
+        usage_metrics: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cancelled_at: datetime | None = ..., configuration: Any = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., next_billing_at: datetime | None = ..., status: Literal["active", "paused", "cancelled", "expired"] = ..., subscribable: PowernodeModel | None = ..., subscribable_id: UUID | None = ..., subscribable_type: str | None = ..., subscribed_at: datetime = ..., subscribed_by_user_id: UUID | None = ..., tier: Literal["free", "standard", "premium", "business"] | None = ..., updated_at: datetime = ..., usage_metrics: Any = ...) -> Subscription: ...  # type: ignore[override]

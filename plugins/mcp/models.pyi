@@ -34,3 +34,29 @@ class Principal(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        created_at: datetime = ...,
+        display_name: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_authenticated_at: datetime | None = ...,
+        metadata: Any = ...,
+        oauth_application: _core.OauthApplication | UUID | None = ...,
+        oauth_application_id: UUID | None = ...,
+        principal_type: Literal["user", "agent", "oauth_application", "service"] = ...,
+        revoked_at: datetime | None = ...,
+        scopes: Any = ...,
+        status: Literal["active", "suspended", "revoked"] = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., created_at: datetime = ..., display_name: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_authenticated_at: datetime | None = ..., metadata: Any = ..., oauth_application: _core.OauthApplication | UUID | None = ..., oauth_application_id: UUID | None = ..., principal_type: Literal["user", "agent", "oauth_application", "service"] = ..., revoked_at: datetime | None = ..., scopes: Any = ..., status: Literal["active", "suspended", "revoked"] = ..., token_digest: str = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> Principal: ...  # type: ignore[override]

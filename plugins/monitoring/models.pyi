@@ -45,6 +45,31 @@ class CircuitBreaker(PowernodeModel):
     @classmethod
     def unhealthy(cls, query: Query[CircuitBreaker] | None = None) -> Query[CircuitBreaker]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        failure_count: int | None = ...,
+        failure_threshold: int = ...,
+        half_opened_at: datetime | None = ...,
+        id: UUID = ...,
+        last_failure_at: datetime | None = ...,
+        last_success_at: datetime | None = ...,
+        metrics: Any = ...,
+        name: str = ...,
+        opened_at: datetime | None = ...,
+        provider: str | None = ...,
+        reset_timeout_seconds: int | None = ...,
+        service: str = ...,
+        state: Literal["closed", "open", "half_open"] = ...,
+        success_count: int | None = ...,
+        success_threshold: int = ...,
+        timeout_seconds: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, configuration: Any = ..., created_at: datetime = ..., failure_count: int | None = ..., failure_threshold: int = ..., half_opened_at: datetime | None = ..., id: UUID = ..., last_failure_at: datetime | None = ..., last_success_at: datetime | None = ..., metrics: Any = ..., name: str = ..., opened_at: datetime | None = ..., provider: str | None = ..., reset_timeout_seconds: int | None = ..., service: str = ..., state: Literal["closed", "open", "half_open"] = ..., success_count: int | None = ..., success_threshold: int = ..., timeout_seconds: int | None = ..., updated_at: datetime = ...) -> CircuitBreaker: ...  # type: ignore[override]
 
 class CircuitBreakerEvent(PowernodeModel):
     """Monitoring::CircuitBreakerEvent (table `circuit_breaker_events`)."""
@@ -70,6 +95,23 @@ class CircuitBreakerEvent(PowernodeModel):
     @classmethod
     def timeouts(cls, query: Query[CircuitBreakerEvent] | None = None) -> Query[CircuitBreakerEvent]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        circuit_breaker: CircuitBreaker | UUID = ...,
+        circuit_breaker_id: UUID = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        event_type: Literal["success", "failure", "timeout", "state_change"] = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        new_state: str | None = ...,
+        old_state: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, circuit_breaker: CircuitBreaker | UUID = ..., circuit_breaker_id: UUID = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., event_type: Literal["success", "failure", "timeout", "state_change"] = ..., failure_count: int | None = ..., id: UUID = ..., new_state: str | None = ..., old_state: str | None = ..., updated_at: datetime = ...) -> CircuitBreakerEvent: ...  # type: ignore[override]
 
 class HealthCheck(PowernodeModel):
     """Monitoring::HealthCheck (table `health_checks`)."""
@@ -85,6 +127,24 @@ class HealthCheck(PowernodeModel):
     service_status_id: Column[UUID]
     status: Column[Literal["healthy", "degraded", "unhealthy"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        check_type: Literal["http", "tcp", "database", "redis", "worker", "custom"] = ...,
+        checked_at: datetime = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        endpoint: str | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        response_time_ms: int | None = ...,
+        service_status: ServiceStatus | UUID = ...,
+        service_status_id: UUID = ...,
+        status: Literal["healthy", "degraded", "unhealthy"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, check_type: Literal["http", "tcp", "database", "redis", "worker", "custom"] = ..., checked_at: datetime = ..., created_at: datetime = ..., details: Any = ..., endpoint: str | None = ..., error_message: str | None = ..., id: UUID = ..., response_time_ms: int | None = ..., service_status: ServiceStatus | UUID = ..., service_status_id: UUID = ..., status: Literal["healthy", "degraded", "unhealthy"] = ..., updated_at: datetime = ...) -> HealthCheck: ...  # type: ignore[override]
 
 class ServiceStatus(PowernodeModel):
     """Monitoring::ServiceStatus (table `service_statuses`)."""
@@ -101,3 +161,21 @@ class ServiceStatus(PowernodeModel):
     status: Column[Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"]]
     updated_at: Column[datetime]
     uptime_percentage: Column[Decimal | None]
+    def __init__(
+        self,
+        *,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        last_checked_at: datetime | None = ...,
+        last_status_change_at: datetime | None = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        service: str = ...,
+        status: Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"] = ...,
+        updated_at: datetime = ...,
+        uptime_percentage: Decimal | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, created_at: datetime = ..., description: str | None = ..., display_name: str | None = ..., id: UUID = ..., last_checked_at: datetime | None = ..., last_status_change_at: datetime | None = ..., message: str | None = ..., metadata: Any = ..., service: str = ..., status: Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"] = ..., updated_at: datetime = ..., uptime_percentage: Decimal | None = ...) -> ServiceStatus: ...  # type: ignore[override]

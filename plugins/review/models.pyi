@@ -24,6 +24,22 @@ class HelpfulnessVote(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        helpful: bool = ...,
+        id: UUID = ...,
+        marketplace_review_id: UUID = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., helpful: bool = ..., id: UUID = ..., marketplace_review_id: UUID = ..., review: _core.MarketplaceReview | UUID = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> HelpfulnessVote: ...  # type: ignore[override]
 
 class MediaAttachment(PowernodeModel):
     """Review::MediaAttachment (table `review_media_attachments`)."""
@@ -42,6 +58,27 @@ class MediaAttachment(PowernodeModel):
     review: Reference[_core.MarketplaceReview]
     updated_at: Column[datetime]
     url: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        caption: str | None = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        file_object: _file_management.Object | UUID | None = ...,
+        file_object_id: UUID | None = ...,
+        file_size: int | None = ...,
+        id: UUID = ...,
+        marketplace_review_id: UUID = ...,
+        media_type: Literal["image", "video"] = ...,
+        position: int = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        updated_at: datetime = ...,
+        url: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., caption: str | None = ..., content_type: str | None = ..., created_at: datetime = ..., file_object: _file_management.Object | UUID | None = ..., file_object_id: UUID | None = ..., file_size: int | None = ..., id: UUID = ..., marketplace_review_id: UUID = ..., media_type: Literal["image", "video"] = ..., position: int = ..., review: _core.MarketplaceReview | UUID = ..., updated_at: datetime = ..., url: str | None = ...) -> MediaAttachment: ...  # type: ignore[override]
 
 class ModerationAction(PowernodeModel):
     """Review::ModerationAction (table `review_moderation_actions`)."""
@@ -60,6 +97,27 @@ class ModerationAction(PowernodeModel):
     to_status: Column[str | None]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: Literal["approve", "reject", "hide", "unhide", "flag", "remove"] = ...,
+        created_at: datetime = ...,
+        from_status: str | None = ...,
+        id: UUID = ...,
+        is_automated: bool = ...,
+        marketplace_review_id: UUID = ...,
+        metadata: Any = ...,
+        moderator: _core.User | UUID | None = ...,
+        reason: str | None = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        to_status: str | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["approve", "reject", "hide", "unhide", "flag", "remove"] = ..., created_at: datetime = ..., from_status: str | None = ..., id: UUID = ..., is_automated: bool = ..., marketplace_review_id: UUID = ..., metadata: Any = ..., moderator: _core.User | UUID | None = ..., reason: str | None = ..., review: _core.MarketplaceReview | UUID = ..., to_status: str | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> ModerationAction: ...  # type: ignore[override]
 
 class Notification(PowernodeModel):
     """Review::Notification (table `review_notifications`)."""
@@ -78,6 +136,26 @@ class Notification(PowernodeModel):
     title: Column[str]
     updated_at: Column[datetime]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        marketplace_review_id: UUID = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        notification_type: Literal["new_review", "review_response", "helpful_vote"] = ...,
+        read_at: datetime | None = ...,
+        recipient: _core.User | UUID = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., marketplace_review_id: UUID = ..., message: str | None = ..., metadata: Any = ..., notification_type: Literal["new_review", "review_response", "helpful_vote"] = ..., read_at: datetime | None = ..., recipient: _core.User | UUID = ..., review: _core.MarketplaceReview | UUID = ..., title: str = ..., updated_at: datetime = ..., user_id: UUID = ...) -> Notification: ...  # type: ignore[override]
 
 class NotificationDelivery(PowernodeModel):
     """Review::NotificationDelivery (table `review_notification_deliveries`)."""
@@ -95,6 +173,26 @@ class NotificationDelivery(PowernodeModel):
     sent_at: Column[datetime | None]
     status: Column[Literal["pending", "sent", "failed"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attempts: int = ...,
+        channel: Literal["in_app", "email", "push", "webhook"] = ...,
+        created_at: datetime = ...,
+        delivered_at: datetime | None = ...,
+        error_message: str | None = ...,
+        external_id: str | None = ...,
+        id: UUID = ...,
+        review_notification: Notification | UUID = ...,
+        review_notification_id: UUID = ...,
+        sent_at: datetime | None = ...,
+        status: Literal["pending", "sent", "failed"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attempts: int = ..., channel: Literal["in_app", "email", "push", "webhook"] = ..., created_at: datetime = ..., delivered_at: datetime | None = ..., error_message: str | None = ..., external_id: str | None = ..., id: UUID = ..., review_notification: Notification | UUID = ..., review_notification_id: UUID = ..., sent_at: datetime | None = ..., status: Literal["pending", "sent", "failed"] = ..., updated_at: datetime = ...) -> NotificationDelivery: ...  # type: ignore[override]
 
 class NotificationPreference(PowernodeModel):
     """Review::NotificationPreference (table `review_notification_preferences`)."""
@@ -112,6 +210,26 @@ class NotificationPreference(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        digest_frequency: Literal["immediate", "daily", "weekly", "never"] = ...,
+        email_enabled: bool = ...,
+        id: UUID = ...,
+        in_app_enabled: bool = ...,
+        notify_on_helpful_vote: bool = ...,
+        notify_on_moderation: bool = ...,
+        notify_on_response: bool = ...,
+        push_enabled: bool = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., digest_frequency: Literal["immediate", "daily", "weekly", "never"] = ..., email_enabled: bool = ..., id: UUID = ..., in_app_enabled: bool = ..., notify_on_helpful_vote: bool = ..., notify_on_moderation: bool = ..., notify_on_response: bool = ..., push_enabled: bool = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> NotificationPreference: ...  # type: ignore[override]
 
 class Response(Discardable, PowernodeModel):
     """Review::Response (table `review_responses`)."""
@@ -129,3 +247,23 @@ class Response(Discardable, PowernodeModel):
     review: Reference[_core.MarketplaceReview]
     updated_at: Column[datetime]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        discarded_at: datetime | None = ...,
+        edited_at: datetime | None = ...,
+        id: UUID = ...,
+        is_official: bool = ...,
+        marketplace_review_id: UUID = ...,
+        moderation_status: Literal["pending", "approved", "rejected", "hidden"] = ...,
+        responder: _core.User | UUID = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        updated_at: datetime = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., content: str = ..., created_at: datetime = ..., discarded_at: datetime | None = ..., edited_at: datetime | None = ..., id: UUID = ..., is_official: bool = ..., marketplace_review_id: UUID = ..., moderation_status: Literal["pending", "approved", "rejected", "hidden"] = ..., responder: _core.User | UUID = ..., review: _core.MarketplaceReview | UUID = ..., updated_at: datetime = ..., user_id: UUID = ...) -> Response: ...  # type: ignore[override]

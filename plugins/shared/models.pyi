@@ -24,6 +24,21 @@ class FeatureGate(PowernodeModel):
     gate_type: Column[Literal["boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"]]
     updated_at: Column[datetime]
     value: Column[str | None]
+    def __init__(
+        self,
+        *,
+        conditions: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        enabled: bool = ...,
+        feature_key: str = ...,
+        gate_type: Literal["boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"] = ...,
+        id: UUID = ...,
+        updated_at: datetime = ...,
+        value: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, conditions: Any = ..., created_at: datetime = ..., description: str | None = ..., enabled: bool = ..., feature_key: str = ..., gate_type: Literal["boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"] = ..., id: UUID = ..., updated_at: datetime = ..., value: str | None = ...) -> FeatureGate: ...  # type: ignore[override]
 
 class PromptTemplate(PowernodeModel):
     """Shared::PromptTemplate (table `shared_prompt_templates`)."""
@@ -74,3 +89,38 @@ class PromptTemplate(PowernodeModel):
     variables: Column[Any]
     version: Column[int]
     versions: Association[Query[PromptTemplate]]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        category: Literal[
+            "review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"
+        ] = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        domain: Literal["ai_workflow", "cicd", "general"] = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_marketplace_published: bool | None = ...,
+        is_system: bool = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent_template: PromptTemplate | UUID | None = ...,
+        parent_template_id: UUID | None = ...,
+        rating: Decimal | None = ...,
+        rating_count: int | None = ...,
+        slug: str = ...,
+        updated_at: datetime = ...,
+        variables: Any = ...,
+        version: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., category: Literal["review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"] = ..., content: str = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., domain: Literal["ai_workflow", "cicd", "general"] = ..., id: UUID = ..., is_active: bool = ..., is_marketplace_published: bool | None = ..., is_system: bool = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., parent_template: PromptTemplate | UUID | None = ..., parent_template_id: UUID | None = ..., rating: Decimal | None = ..., rating_count: int | None = ..., slug: str = ..., updated_at: datetime = ..., variables: Any = ..., version: int = ...) -> PromptTemplate: ...  # type: ignore[override]

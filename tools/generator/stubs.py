@@ -97,7 +97,41 @@ class StubWriter:
             if name.startswith("_") or name in self.base_names:
                 continue
             lines += ["    " + line for line in self.member(model, name)]
+        lines += ["    " + line for line in self.constructors(model)]
         return "\n".join(lines) + "\n"
+
+    def constructors(self, model):
+        """`__init__` and `create`, taking what may be assigned by keyword (a misspelt one is an error)."""
+        params = ", ".join(f"{name}: {kind} = ..." for name, kind in self.assignable(model))
+        me = self.name_of(model)
+        return [f"def __init__(self, *, {params}) -> None: ...", "@classmethod",
+                f"def create(cls, *, {params}) -> {me}: ...  # type: ignore[override]"]
+
+    def assignable(self, model):
+        """(keyword, type) for what `Model(**values)` sets: columns, keys, and the behaviour's setters."""
+        from peewee import ObjectIdAccessor
+
+        from powernode.behaviour.associations import BelongsTo
+        from powernode.references import Reference
+
+        found = []
+        fields = model._meta.fields
+        for name in sorted(dir(model)):
+            if name.startswith("_") or (name in self.base_names and name != "id"):
+                continue
+            raw = inspect.getattr_static(model, name)
+            if isinstance(raw, ObjectIdAccessor):
+                found.append((name, optional("UUID", raw.field.null)))
+            elif name in fields and isinstance(fields[name], Reference):
+                field = fields[name]
+                found.append((name, optional(f"{self.name_of(field.rel_model)} | UUID", field.null)))
+            elif name in fields:
+                found.append((name, optional(value_type(fields[name]), fields[name].null)))
+            elif isinstance(raw, property) and raw.fset is not None:
+                found.append((name, self.property_stub(name, raw)[0].split(": ", 1)[1]))
+            elif isinstance(raw, BelongsTo) and raw.polymorphic:
+                found.append((name, "PowernodeModel | None"))
+        return found
 
     def member(self, model, name):
         from peewee import FieldAccessor, ObjectIdAccessor

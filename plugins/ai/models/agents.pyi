@@ -116,6 +116,68 @@ class A2aTask(PowernodeModel):
     tokens_used: Column[int | None]
     updated_at: Column[datetime]
     workflow_run: Reference[_ai_workflows.WorkflowRun | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_workflow_run_id: UUID | None = ...,
+        artifacts: Any = ...,
+        chat_message: _chat.Message | UUID | None = ...,
+        chat_message_id: UUID | None = ...,
+        chat_session: _chat.Session | UUID | None = ...,
+        chat_session_id: UUID | None = ...,
+        community_agent: _core.CommunityAgent | UUID | None = ...,
+        community_agent_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        container_instance: _devops_templates.ContainerInstance | UUID | None = ...,
+        container_instance_id: UUID | None = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        dag_dependencies: Any = ...,
+        dag_dependents: Any = ...,
+        dag_execution_id: UUID | None = ...,
+        dag_node_id: str | None = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        execution_order: int | None = ...,
+        external_authentication: Any = ...,
+        external_endpoint_url: str | None = ...,
+        federation_partner: _core.FederationPartner | UUID | None = ...,
+        federation_partner_id: UUID | None = ...,
+        federation_task_id: str | None = ...,
+        from_agent: Agent | UUID | None = ...,
+        from_agent_card: AgentCard | UUID | None = ...,
+        from_agent_card_id: UUID | None = ...,
+        from_agent_id: UUID | None = ...,
+        history: Any = ...,
+        id: UUID = ...,
+        input: Any = ...,
+        is_external: bool = ...,
+        max_retries: int = ...,
+        message: Any = ...,
+        metadata: Any = ...,
+        output: Any = ...,
+        parent_task: A2aTask | UUID | None = ...,
+        parent_task_id: UUID | None = ...,
+        push_notification_config: Any = ...,
+        retry_count: int = ...,
+        sequence_number: int | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "active", "completed", "failed", "cancelled", "input_required"] = ...,
+        task_id: str = ...,
+        to_agent: Agent | UUID | None = ...,
+        to_agent_card: AgentCard | UUID | None = ...,
+        to_agent_card_id: UUID | None = ...,
+        to_agent_id: UUID | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_workflow_run_id: UUID | None = ..., artifacts: Any = ..., chat_message: _chat.Message | UUID | None = ..., chat_message_id: UUID | None = ..., chat_session: _chat.Session | UUID | None = ..., chat_session_id: UUID | None = ..., community_agent: _core.CommunityAgent | UUID | None = ..., community_agent_id: UUID | None = ..., completed_at: datetime | None = ..., container_instance: _devops_templates.ContainerInstance | UUID | None = ..., container_instance_id: UUID | None = ..., cost: Decimal | None = ..., created_at: datetime = ..., dag_dependencies: Any = ..., dag_dependents: Any = ..., dag_execution_id: UUID | None = ..., dag_node_id: str | None = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., execution_order: int | None = ..., external_authentication: Any = ..., external_endpoint_url: str | None = ..., federation_partner: _core.FederationPartner | UUID | None = ..., federation_partner_id: UUID | None = ..., federation_task_id: str | None = ..., from_agent: Agent | UUID | None = ..., from_agent_card: AgentCard | UUID | None = ..., from_agent_card_id: UUID | None = ..., from_agent_id: UUID | None = ..., history: Any = ..., id: UUID = ..., input: Any = ..., is_external: bool = ..., max_retries: int = ..., message: Any = ..., metadata: Any = ..., output: Any = ..., parent_task: A2aTask | UUID | None = ..., parent_task_id: UUID | None = ..., push_notification_config: Any = ..., retry_count: int = ..., sequence_number: int | None = ..., started_at: datetime | None = ..., status: Literal["pending", "active", "completed", "failed", "cancelled", "input_required"] = ..., task_id: str = ..., to_agent: Agent | UUID | None = ..., to_agent_card: AgentCard | UUID | None = ..., to_agent_card_id: UUID | None = ..., to_agent_id: UUID | None = ..., tokens_used: int | None = ..., updated_at: datetime = ..., workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...) -> A2aTask: ...  # type: ignore[override]
 
 class A2aTaskEvent(PowernodeModel):
     """Ai::A2aTaskEvent (table `ai_a2a_task_events`)."""
@@ -153,6 +215,31 @@ class A2aTaskEvent(PowernodeModel):
     @classmethod
     def status_changes(cls, query: Query[A2aTaskEvent] | None = None) -> Query[A2aTaskEvent]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        a2a_task: A2aTask | UUID = ...,
+        ai_a2a_task_id: UUID = ...,
+        artifact_id: str | None = ...,
+        artifact_mime_type: str | None = ...,
+        artifact_name: str | None = ...,
+        created_at: datetime = ...,
+        data: Any = ...,
+        event_id: str | None = ...,
+        event_type: Literal[
+            "status_change", "artifact_added", "message", "progress", "error", "cancelled"
+        ] = ...,
+        id: UUID = ...,
+        message: str | None = ...,
+        new_status: str | None = ...,
+        previous_status: str | None = ...,
+        progress_current: int | None = ...,
+        progress_message: str | None = ...,
+        progress_total: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, a2a_task: A2aTask | UUID = ..., ai_a2a_task_id: UUID = ..., artifact_id: str | None = ..., artifact_mime_type: str | None = ..., artifact_name: str | None = ..., created_at: datetime = ..., data: Any = ..., event_id: str | None = ..., event_type: Literal["status_change", "artifact_added", "message", "progress", "error", "cancelled"] = ..., id: UUID = ..., message: str | None = ..., new_status: str | None = ..., previous_status: str | None = ..., progress_current: int | None = ..., progress_message: str | None = ..., progress_total: int | None = ..., updated_at: datetime = ...) -> A2aTaskEvent: ...  # type: ignore[override]
 
 class Agent(PowernodeModel):
     """Ai::Agent (table `ai_agents`)."""
@@ -297,6 +384,56 @@ class Agent(PowernodeModel):
     trust_score: Association[_ai_autonomy.AgentTrustScore | None]
     updated_at: Column[datetime]
     version: Column[str]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_type: Literal[
+            "assistant",
+            "code_assistant",
+            "data_analyst",
+            "content_generator",
+            "image_generator",
+            "workflow_optimizer",
+            "workflow_operations",
+            "monitor",
+            "mcp_client",
+        ] = ...,
+        ai_provider_id: UUID = ...,
+        autonomy_config: Any = ...,
+        conversation_profile: Any = ...,
+        created_at: datetime = ...,
+        creator: _core.User | UUID = ...,
+        creator_id: UUID = ...,
+        description: str | None = ...,
+        execution_stats: Any = ...,
+        governance_scope: Any = ...,
+        id: UUID = ...,
+        is_concierge: bool = ...,
+        is_governance: bool = ...,
+        is_public: bool | None = ...,
+        last_executed_at: datetime | None = ...,
+        max_spawn_depth: int | None = ...,
+        mcp_input_schema: Any = ...,
+        mcp_metadata: Any = ...,
+        mcp_output_schema: Any = ...,
+        mcp_registered_at: datetime | None = ...,
+        mcp_tool_manifest: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent_agent: Agent | UUID | None = ...,
+        parent_agent_id: UUID | None = ...,
+        provider: _ai_providers.Provider | UUID = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "paused", "error", "archived"] = ...,
+        termination_policy: str | None = ...,
+        trust_level: str | None = ...,
+        updated_at: datetime = ...,
+        version: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_type: Literal["assistant", "code_assistant", "data_analyst", "content_generator", "image_generator", "workflow_optimizer", "workflow_operations", "monitor", "mcp_client"] = ..., ai_provider_id: UUID = ..., autonomy_config: Any = ..., conversation_profile: Any = ..., created_at: datetime = ..., creator: _core.User | UUID = ..., creator_id: UUID = ..., description: str | None = ..., execution_stats: Any = ..., governance_scope: Any = ..., id: UUID = ..., is_concierge: bool = ..., is_governance: bool = ..., is_public: bool | None = ..., last_executed_at: datetime | None = ..., max_spawn_depth: int | None = ..., mcp_input_schema: Any = ..., mcp_metadata: Any = ..., mcp_output_schema: Any = ..., mcp_registered_at: datetime | None = ..., mcp_tool_manifest: Any = ..., metadata: Any = ..., name: str = ..., parent_agent: Agent | UUID | None = ..., parent_agent_id: UUID | None = ..., provider: _ai_providers.Provider | UUID = ..., slug: str = ..., status: Literal["active", "inactive", "paused", "error", "archived"] = ..., termination_policy: str | None = ..., trust_level: str | None = ..., updated_at: datetime = ..., version: str = ...) -> Agent: ...  # type: ignore[override]
 
 class AgentBudget(PowernodeModel):
     """Ai::AgentBudget (table `ai_agent_budgets`)."""
@@ -329,6 +466,29 @@ class AgentBudget(PowernodeModel):
     spent_cents: Column[int | None]
     total_budget_cents: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        created_at: datetime = ...,
+        currency: Literal["USD", "EUR", "GBP"] | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        parent_budget: AgentBudget | UUID | None = ...,
+        parent_budget_id: UUID | None = ...,
+        period_end: datetime | None = ...,
+        period_start: datetime | None = ...,
+        period_type: Literal["daily", "weekly", "monthly", "total"] | None = ...,
+        reserved_cents: int | None = ...,
+        spent_cents: int | None = ...,
+        total_budget_cents: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., created_at: datetime = ..., currency: Literal["USD", "EUR", "GBP"] | None = ..., id: UUID = ..., metadata: Any = ..., parent_budget: AgentBudget | UUID | None = ..., parent_budget_id: UUID | None = ..., period_end: datetime | None = ..., period_start: datetime | None = ..., period_type: Literal["daily", "weekly", "monthly", "total"] | None = ..., reserved_cents: int | None = ..., spent_cents: int | None = ..., total_budget_cents: int = ..., updated_at: datetime = ...) -> AgentBudget: ...  # type: ignore[override]
 
 class AgentCapability(PowernodeModel):
     """Ai::AgentCapability (table `ai_agent_capabilities`)."""
@@ -347,6 +507,27 @@ class AgentCapability(PowernodeModel):
     proficiency_score: Column[Decimal | None]
     source: Column[Literal["declared", "learned", "inherited", "verified"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        capability_key: str = ...,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_enabled: bool = ...,
+        last_verified_at: datetime | None = ...,
+        metadata: Any = ...,
+        proficiency_score: Decimal | None = ...,
+        source: Literal["declared", "learned", "inherited", "verified"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., capability_key: str = ..., category: str | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_enabled: bool = ..., last_verified_at: datetime | None = ..., metadata: Any = ..., proficiency_score: Decimal | None = ..., source: Literal["declared", "learned", "inherited", "verified"] = ..., updated_at: datetime = ...) -> AgentCapability: ...  # type: ignore[override]
 
 class AgentCard(PowernodeModel):
     """Ai::AgentCard (table `ai_agent_cards`)."""
@@ -400,6 +581,44 @@ class AgentCard(PowernodeModel):
     task_count: Column[int]
     updated_at: Column[datetime]
     visibility: Column[Literal["private", "internal", "public"]]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        authentication: Any = ...,
+        avg_response_time_ms: Decimal | None = ...,
+        capabilities: Any = ...,
+        card_version: str = ...,
+        chat_gateway_enabled: bool | None = ...,
+        community_published: bool | None = ...,
+        container_execution: bool | None = ...,
+        created_at: datetime = ...,
+        default_input_modes: Any = ...,
+        default_output_modes: Any = ...,
+        deprecated_at: datetime | None = ...,
+        description: str | None = ...,
+        documentation_url: str | None = ...,
+        endpoint_url: str | None = ...,
+        failure_count: int = ...,
+        federation_enabled: bool | None = ...,
+        id: UUID = ...,
+        name: str = ...,
+        protocol_version: Literal["0.1", "0.2", "0.3"] = ...,
+        provider_name: str | None = ...,
+        provider_url: str | None = ...,
+        published_at: datetime | None = ...,
+        status: Literal["active", "inactive", "deprecated"] = ...,
+        success_count: int = ...,
+        tags: Any = ...,
+        task_count: int = ...,
+        updated_at: datetime = ...,
+        visibility: Literal["private", "internal", "public"] = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., authentication: Any = ..., avg_response_time_ms: Decimal | None = ..., capabilities: Any = ..., card_version: str = ..., chat_gateway_enabled: bool | None = ..., community_published: bool | None = ..., container_execution: bool | None = ..., created_at: datetime = ..., default_input_modes: Any = ..., default_output_modes: Any = ..., deprecated_at: datetime | None = ..., description: str | None = ..., documentation_url: str | None = ..., endpoint_url: str | None = ..., failure_count: int = ..., federation_enabled: bool | None = ..., id: UUID = ..., name: str = ..., protocol_version: Literal["0.1", "0.2", "0.3"] = ..., provider_name: str | None = ..., provider_url: str | None = ..., published_at: datetime | None = ..., status: Literal["active", "inactive", "deprecated"] = ..., success_count: int = ..., tags: Any = ..., task_count: int = ..., updated_at: datetime = ..., visibility: Literal["private", "internal", "public"] = ...) -> AgentCard: ...  # type: ignore[override]
 
 class AgentConfiguration(PowernodeModel):
     """Ai::AgentConfiguration (table `ai_agent_configurations`)."""
@@ -420,6 +639,29 @@ class AgentConfiguration(PowernodeModel):
     updated_by: Reference[_core.User | None]
     user_id: Column[UUID | None]
     version: Column[int]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        max_tokens: int | None = ...,
+        model_name: str | None = ...,
+        parameters: Any = ...,
+        system_prompt: str | None = ...,
+        temperature: Decimal | None = ...,
+        timeout_seconds: int | None = ...,
+        tool_policy: Any = ...,
+        updated_at: datetime = ...,
+        updated_by: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        version: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., max_tokens: int | None = ..., model_name: str | None = ..., parameters: Any = ..., system_prompt: str | None = ..., temperature: Decimal | None = ..., timeout_seconds: int | None = ..., tool_policy: Any = ..., updated_at: datetime = ..., updated_by: _core.User | UUID | None = ..., user_id: UUID | None = ..., version: int = ...) -> AgentConfiguration: ...  # type: ignore[override]
 
 class AgentExecution(PowernodeModel):
     """Ai::AgentExecution (table `ai_agent_executions`)."""
@@ -488,6 +730,43 @@ class AgentExecution(PowernodeModel):
     webhook_url: Column[str | None]
     @classmethod
     def with_webhooks(cls, query: Query[AgentExecution] | None = None) -> Query[AgentExecution]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        ai_provider_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        execution_context: Any = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_parameters: Any = ...,
+        output_data: Any = ...,
+        parent_execution: AgentExecution | UUID | None = ...,
+        parent_execution_id: UUID | None = ...,
+        performance_metrics: Any = ...,
+        provider: _ai_providers.Provider | UUID = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+        webhook_attempts: int | None = ...,
+        webhook_data: Any = ...,
+        webhook_last_attempt_at: datetime | None = ...,
+        webhook_status: str | None = ...,
+        webhook_url: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., ai_provider_id: UUID = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., error_message: str | None = ..., execution_context: Any = ..., execution_id: str = ..., id: UUID = ..., input_parameters: Any = ..., output_data: Any = ..., parent_execution: AgentExecution | UUID | None = ..., parent_execution_id: UUID | None = ..., performance_metrics: Any = ..., provider: _ai_providers.Provider | UUID = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., tokens_used: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ..., webhook_attempts: int | None = ..., webhook_data: Any = ..., webhook_last_attempt_at: datetime | None = ..., webhook_status: str | None = ..., webhook_url: str | None = ...) -> AgentExecution: ...  # type: ignore[override]
 
 class AgentExecutionStep(PowernodeModel):
     """Ai::AgentExecutionStep (table `ai_agent_execution_steps`)."""
@@ -511,6 +790,32 @@ class AgentExecutionStep(PowernodeModel):
     ]
     tokens_used: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_execution: AgentExecution | UUID = ...,
+        ai_agent_execution_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        output_data: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "skipped"] = ...,
+        step_number: int = ...,
+        step_type: Literal[
+            "llm_call", "tool_call", "reasoning", "delegation", "retrieval", "guardrail_check"
+        ] = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_execution: AgentExecution | UUID = ..., ai_agent_execution_id: UUID = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., id: UUID = ..., input_data: Any = ..., output_data: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "skipped"] = ..., step_number: int = ..., step_type: Literal["llm_call", "tool_call", "reasoning", "delegation", "retrieval", "guardrail_check"] = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> AgentExecutionStep: ...  # type: ignore[override]
 
 class AgentInstallation(PowernodeModel):
     """Ai::AgentInstallation (table `ai_agent_installations`)."""
@@ -545,6 +850,33 @@ class AgentInstallation(PowernodeModel):
     def with_valid_license(
         cls, query: Query[AgentInstallation] | None = None
     ) -> Query[AgentInstallation]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_template: AgentTemplate | UUID = ...,
+        agent_template_id: UUID = ...,
+        created_at: datetime = ...,
+        custom_config: Any = ...,
+        executions_count: int | None = ...,
+        id: UUID = ...,
+        installed_agent: Agent | UUID | None = ...,
+        installed_agent_id: UUID | None = ...,
+        installed_by: _core.User | UUID | None = ...,
+        installed_by_id: UUID | None = ...,
+        installed_version: str | None = ...,
+        last_updated_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        license_expires_at: datetime | None = ...,
+        license_type: Literal["standard", "business", "trial"] = ...,
+        status: Literal["active", "paused", "expired", "cancelled", "pending_update"] = ...,
+        total_cost_usd: Decimal | None = ...,
+        updated_at: datetime = ...,
+        usage_stats: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_template: AgentTemplate | UUID = ..., agent_template_id: UUID = ..., created_at: datetime = ..., custom_config: Any = ..., executions_count: int | None = ..., id: UUID = ..., installed_agent: Agent | UUID | None = ..., installed_agent_id: UUID | None = ..., installed_by: _core.User | UUID | None = ..., installed_by_id: UUID | None = ..., installed_version: str | None = ..., last_updated_at: datetime | None = ..., last_used_at: datetime | None = ..., license_expires_at: datetime | None = ..., license_type: Literal["standard", "business", "trial"] = ..., status: Literal["active", "paused", "expired", "cancelled", "pending_update"] = ..., total_cost_usd: Decimal | None = ..., updated_at: datetime = ..., usage_stats: Any = ...) -> AgentInstallation: ...  # type: ignore[override]
 
 class AgentLineage(PowernodeModel):
     """Ai::AgentLineage (table `ai_agent_lineages`)."""
@@ -569,6 +901,26 @@ class AgentLineage(PowernodeModel):
     terminated_at: Column[datetime | None]
     termination_reason: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        child_agent: Agent | UUID = ...,
+        child_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        parent_agent: Agent | UUID = ...,
+        parent_agent_id: UUID = ...,
+        spawn_reason: str | None = ...,
+        spawned_at: datetime | None = ...,
+        terminated_at: datetime | None = ...,
+        termination_reason: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., child_agent: Agent | UUID = ..., child_agent_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., parent_agent: Agent | UUID = ..., parent_agent_id: UUID = ..., spawn_reason: str | None = ..., spawned_at: datetime | None = ..., terminated_at: datetime | None = ..., termination_reason: str | None = ..., updated_at: datetime = ...) -> AgentLineage: ...  # type: ignore[override]
 
 class AgentReview(PowernodeModel):
     """Ai::AgentReview (table `ai_agent_reviews`)."""
@@ -605,6 +957,34 @@ class AgentReview(PowernodeModel):
     @classmethod
     def verified(cls, query: Query[AgentReview] | None = None) -> Query[AgentReview]: ...
     verified_at: Column[datetime | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_template: AgentTemplate | UUID = ...,
+        agent_template_id: UUID = ...,
+        cons: Any = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        helpful_count: int | None = ...,
+        id: UUID = ...,
+        installation: AgentInstallation | UUID | None = ...,
+        installation_id: UUID | None = ...,
+        is_verified_purchase: bool = ...,
+        metadata: Any = ...,
+        pros: Any = ...,
+        rating: int = ...,
+        report_count: int | None = ...,
+        status: Literal["pending", "published", "hidden", "flagged", "removed"] = ...,
+        title: str | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+        verified_at: datetime | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_template: AgentTemplate | UUID = ..., agent_template_id: UUID = ..., cons: Any = ..., content: str | None = ..., created_at: datetime = ..., helpful_count: int | None = ..., id: UUID = ..., installation: AgentInstallation | UUID | None = ..., installation_id: UUID | None = ..., is_verified_purchase: bool = ..., metadata: Any = ..., pros: Any = ..., rating: int = ..., report_count: int | None = ..., status: Literal["pending", "published", "hidden", "flagged", "removed"] = ..., title: str | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ..., verified_at: datetime | None = ...) -> AgentReview: ...  # type: ignore[override]
 
 class AgentTemplate(PowernodeModel):
     """Ai::AgentTemplate (table `ai_agent_templates`)."""
@@ -667,6 +1047,51 @@ class AgentTemplate(PowernodeModel):
     version: Column[str]
     vertical: Column[str | None]
     visibility: Column[Literal["private", "unlisted", "public", "business"]]
+    def __init__(
+        self,
+        *,
+        active_installations: int | None = ...,
+        agent_config: Any = ...,
+        average_rating: float | None = ...,
+        category: str | None = ...,
+        changelog: str | None = ...,
+        created_at: datetime = ...,
+        default_settings: Any = ...,
+        description: str | None = ...,
+        featured_at: datetime | None = ...,
+        features: Any = ...,
+        id: UUID = ...,
+        installation_count: int | None = ...,
+        is_featured: bool = ...,
+        is_verified: bool = ...,
+        last_updated_at: datetime | None = ...,
+        limitations: Any = ...,
+        long_description: str | None = ...,
+        monthly_price_usd: Decimal | None = ...,
+        name: str = ...,
+        price_usd: Decimal | None = ...,
+        pricing_type: Literal["free", "one_time", "subscription", "usage_based", "freemium"] = ...,
+        published_at: datetime | None = ...,
+        publisher_id: UUID = ...,
+        required_credentials: Any = ...,
+        required_tools: Any = ...,
+        review_count: int | None = ...,
+        sample_prompts: Any = ...,
+        screenshots: Any = ...,
+        setup_instructions: str | None = ...,
+        slug: str = ...,
+        source_agent: Agent | UUID | None = ...,
+        source_agent_id: UUID | None = ...,
+        status: Literal["draft", "pending_review", "published", "rejected", "archived", "suspended"] = ...,
+        supported_providers: Any = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+        vertical: str | None = ...,
+        visibility: Literal["private", "unlisted", "public", "business"] = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, active_installations: int | None = ..., agent_config: Any = ..., average_rating: float | None = ..., category: str | None = ..., changelog: str | None = ..., created_at: datetime = ..., default_settings: Any = ..., description: str | None = ..., featured_at: datetime | None = ..., features: Any = ..., id: UUID = ..., installation_count: int | None = ..., is_featured: bool = ..., is_verified: bool = ..., last_updated_at: datetime | None = ..., limitations: Any = ..., long_description: str | None = ..., monthly_price_usd: Decimal | None = ..., name: str = ..., price_usd: Decimal | None = ..., pricing_type: Literal["free", "one_time", "subscription", "usage_based", "freemium"] = ..., published_at: datetime | None = ..., publisher_id: UUID = ..., required_credentials: Any = ..., required_tools: Any = ..., review_count: int | None = ..., sample_prompts: Any = ..., screenshots: Any = ..., setup_instructions: str | None = ..., slug: str = ..., source_agent: Agent | UUID | None = ..., source_agent_id: UUID | None = ..., status: Literal["draft", "pending_review", "published", "rejected", "archived", "suspended"] = ..., supported_providers: Any = ..., tags: Any = ..., updated_at: datetime = ..., version: str = ..., vertical: str | None = ..., visibility: Literal["private", "unlisted", "public", "business"] = ...) -> AgentTemplate: ...  # type: ignore[override]
 
 class BudgetTransaction(PowernodeModel):
     """Ai::BudgetTransaction (table `ai_budget_transactions`)."""
@@ -698,6 +1123,27 @@ class BudgetTransaction(PowernodeModel):
     running_balance_cents: Column[int]
     transaction_type: Column[Literal["debit", "credit", "reservation", "release", "rollover", "adjustment"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_budget: AgentBudget | UUID = ...,
+        agent_execution: AgentExecution | UUID | None = ...,
+        ai_agent_budget_id: UUID = ...,
+        ai_agent_execution_id: UUID | None = ...,
+        amount_cents: int = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        running_balance_cents: int = ...,
+        transaction_type: Literal[
+            "debit", "credit", "reservation", "release", "rollover", "adjustment"
+        ] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_budget: AgentBudget | UUID = ..., agent_execution: AgentExecution | UUID | None = ..., ai_agent_budget_id: UUID = ..., ai_agent_execution_id: UUID | None = ..., amount_cents: int = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., running_balance_cents: int = ..., transaction_type: Literal["debit", "credit", "reservation", "release", "rollover", "adjustment"] = ..., updated_at: datetime = ...) -> BudgetTransaction: ...  # type: ignore[override]
 
 class CircuitBreaker(PowernodeModel):
     """Ai::CircuitBreaker (table `ai_circuit_breakers`)."""
@@ -725,6 +1171,31 @@ class CircuitBreaker(PowernodeModel):
     @classmethod
     def tripped(cls, query: Query[CircuitBreaker] | None = None) -> Query[CircuitBreaker]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_type: str = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        cooldown_seconds: int = ...,
+        created_at: datetime = ...,
+        failure_count: int = ...,
+        failure_threshold: int = ...,
+        half_opened_at: datetime | None = ...,
+        history: Any = ...,
+        id: UUID = ...,
+        last_failure_at: datetime | None = ...,
+        last_success_at: datetime | None = ...,
+        opened_at: datetime | None = ...,
+        state: Literal["closed", "open", "half_open"] = ...,
+        success_count: int = ...,
+        success_threshold: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_type: str = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., cooldown_seconds: int = ..., created_at: datetime = ..., failure_count: int = ..., failure_threshold: int = ..., half_opened_at: datetime | None = ..., history: Any = ..., id: UUID = ..., last_failure_at: datetime | None = ..., last_success_at: datetime | None = ..., opened_at: datetime | None = ..., state: Literal["closed", "open", "half_open"] = ..., success_count: int = ..., success_threshold: int = ..., updated_at: datetime = ...) -> CircuitBreaker: ...  # type: ignore[override]
 
 class CodeReviewComment(PowernodeModel):
     """Ai::CodeReviewComment (table `ai_code_review_comments`)."""
@@ -760,6 +1231,31 @@ class CodeReviewComment(PowernodeModel):
     @classmethod
     def unresolved(cls, query: Query[CodeReviewComment] | None = None) -> Query[CodeReviewComment]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        agent: Agent | UUID | None = ...,
+        agent_id: UUID | None = ...,
+        category: str | None = ...,
+        comment_type: Literal["suggestion", "issue", "praise", "question"] | None = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        file_path: str | None = ...,
+        id: UUID = ...,
+        line_end: int | None = ...,
+        line_start: int | None = ...,
+        metadata: Any = ...,
+        resolved: bool | None = ...,
+        severity: Literal["critical", "warning", "info"] | None = ...,
+        suggested_fix: str | None = ...,
+        task_review: TaskReview | UUID | None = ...,
+        task_review_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., agent: Agent | UUID | None = ..., agent_id: UUID | None = ..., category: str | None = ..., comment_type: Literal["suggestion", "issue", "praise", "question"] | None = ..., content: str | None = ..., created_at: datetime = ..., file_path: str | None = ..., id: UUID = ..., line_end: int | None = ..., line_start: int | None = ..., metadata: Any = ..., resolved: bool | None = ..., severity: Literal["critical", "warning", "info"] | None = ..., suggested_fix: str | None = ..., task_review: TaskReview | UUID | None = ..., task_review_id: UUID | None = ..., updated_at: datetime = ...) -> CodeReviewComment: ...  # type: ignore[override]
 
 class ContextAccessLog(PowernodeModel):
     """Ai::ContextAccessLog (table `ai_context_access_logs`)."""
@@ -806,6 +1302,38 @@ class ContextAccessLog(PowernodeModel):
     user_id: Column[UUID | None]
     @classmethod
     def writes(cls, query: Query[ContextAccessLog] | None = None) -> Query[ContextAccessLog]: ...
+    def __init__(
+        self,
+        *,
+        access_type: Literal["user", "agent", "workflow", "api", "system"] | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: Literal[
+            "read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"
+        ] = ...,
+        agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_context_entry_id: UUID | None = ...,
+        ai_persistent_context_id: UUID = ...,
+        changes_summary: Any = ...,
+        context_entry: _ai_memory.ContextEntry | UUID | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        new_value: Any = ...,
+        persistent_context: _ai_memory.PersistentContext | UUID = ...,
+        previous_value: Any = ...,
+        request_id: str | None = ...,
+        success: bool | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_type: Literal["user", "agent", "workflow", "api", "system"] | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"] = ..., agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_context_entry_id: UUID | None = ..., ai_persistent_context_id: UUID = ..., changes_summary: Any = ..., context_entry: _ai_memory.ContextEntry | UUID | None = ..., created_at: datetime = ..., error_message: str | None = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., new_value: Any = ..., persistent_context: _ai_memory.PersistentContext | UUID = ..., previous_value: Any = ..., request_id: str | None = ..., success: bool | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ...) -> ContextAccessLog: ...  # type: ignore[override]
 
 class EvaluationResult(PowernodeModel):
     """Ai::EvaluationResult (table `ai_evaluation_results`)."""
@@ -823,6 +1351,23 @@ class EvaluationResult(PowernodeModel):
     def recent(cls, query: Query[EvaluationResult] | None = None) -> Query[EvaluationResult]: ...
     scores: Column[Any]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        created_at: datetime = ...,
+        evaluator_model: str = ...,
+        execution_id: UUID = ...,
+        feedback: str | None = ...,
+        id: UUID = ...,
+        scores: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., created_at: datetime = ..., evaluator_model: str = ..., execution_id: UUID = ..., feedback: str | None = ..., id: UUID = ..., scores: Any = ..., updated_at: datetime = ...) -> EvaluationResult: ...  # type: ignore[override]
 
 class ExperienceReplay(VectorSearch, PowernodeModel):
     """Ai::ExperienceReplay (table `ai_experience_replays`)."""
@@ -862,6 +1407,37 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_embedding(cls, query: Query[ExperienceReplay] | None = None) -> Query[ExperienceReplay]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        compressed_example: str = ...,
+        created_at: datetime = ...,
+        effectiveness_score: Decimal = ...,
+        embedding: list[float] | None = ...,
+        id: UUID = ...,
+        injection_count: int = ...,
+        last_injected_at: datetime | None = ...,
+        metadata: Any = ...,
+        negative_outcome_count: int = ...,
+        positive_outcome_count: int = ...,
+        quality_score: Decimal = ...,
+        source_execution: AgentExecution | UUID | None = ...,
+        source_execution_id: UUID | None = ...,
+        source_trajectory: Trajectory | UUID | None = ...,
+        source_trajectory_id: UUID | None = ...,
+        status: Literal["active", "archived", "expired"] = ...,
+        tags: Any = ...,
+        task_description: str | None = ...,
+        task_type: str | None = ...,
+        token_count: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., compressed_example: str = ..., created_at: datetime = ..., effectiveness_score: Decimal = ..., embedding: list[float] | None = ..., id: UUID = ..., injection_count: int = ..., last_injected_at: datetime | None = ..., metadata: Any = ..., negative_outcome_count: int = ..., positive_outcome_count: int = ..., quality_score: Decimal = ..., source_execution: AgentExecution | UUID | None = ..., source_execution_id: UUID | None = ..., source_trajectory: Trajectory | UUID | None = ..., source_trajectory_id: UUID | None = ..., status: Literal["active", "archived", "expired"] = ..., tags: Any = ..., task_description: str | None = ..., task_type: str | None = ..., token_count: int = ..., updated_at: datetime = ...) -> ExperienceReplay: ...  # type: ignore[override]
 
 class GoalPlan(PowernodeModel):
     """Ai::GoalPlan (table `ai_goal_plans`)."""
@@ -893,6 +1469,34 @@ class GoalPlan(PowernodeModel):
     updated_at: Column[datetime]
     validation_result: Column[Any]
     version: Column[int]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        approved_at: datetime | None = ...,
+        approved_by: _core.User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        estimated_cost_usd: Decimal | None = ...,
+        estimated_duration_minutes: int | None = ...,
+        goal: _ai_autonomy.AgentGoal | UUID = ...,
+        goal_id: UUID = ...,
+        id: UUID = ...,
+        plan_data: Any = ...,
+        risk_assessment: Any = ...,
+        status: Literal[
+            "draft", "validated", "approved", "executing", "completed", "failed", "rejected"
+        ] = ...,
+        updated_at: datetime = ...,
+        validation_result: Any = ...,
+        version: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., approved_at: datetime | None = ..., approved_by: _core.User | UUID | None = ..., approved_by_id: UUID | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., estimated_cost_usd: Decimal | None = ..., estimated_duration_minutes: int | None = ..., goal: _ai_autonomy.AgentGoal | UUID = ..., goal_id: UUID = ..., id: UUID = ..., plan_data: Any = ..., risk_assessment: Any = ..., status: Literal["draft", "validated", "approved", "executing", "completed", "failed", "rejected"] = ..., updated_at: datetime = ..., validation_result: Any = ..., version: int = ...) -> GoalPlan: ...  # type: ignore[override]
 
 class GovernanceReport(PowernodeModel):
     """Ai::GovernanceReport (table `ai_governance_reports`)."""
@@ -932,6 +1536,37 @@ class GovernanceReport(PowernodeModel):
     @classmethod
     def unresolved(cls, query: Query[GovernanceReport] | None = None) -> Query[GovernanceReport]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_remediated: bool = ...,
+        confidence_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        evidence: Any = ...,
+        id: UUID = ...,
+        monitor_agent: Agent | UUID | None = ...,
+        monitor_agent_id: UUID | None = ...,
+        recommended_actions: Any = ...,
+        report_type: Literal[
+            "policy_violation",
+            "anomaly",
+            "resource_abuse",
+            "collusion_suspicion",
+            "pattern_drift",
+            "safety_concern",
+        ] = ...,
+        severity: Literal["info", "warning", "critical"] = ...,
+        status: Literal["open", "investigating", "confirmed", "dismissed", "remediated"] = ...,
+        subject_agent: Agent | UUID | None = ...,
+        subject_agent_id: UUID | None = ...,
+        subject_team: _ai_teams.AgentTeam | UUID | None = ...,
+        subject_team_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_remediated: bool = ..., confidence_score: Decimal | None = ..., created_at: datetime = ..., evidence: Any = ..., id: UUID = ..., monitor_agent: Agent | UUID | None = ..., monitor_agent_id: UUID | None = ..., recommended_actions: Any = ..., report_type: Literal["policy_violation", "anomaly", "resource_abuse", "collusion_suspicion", "pattern_drift", "safety_concern"] = ..., severity: Literal["info", "warning", "critical"] = ..., status: Literal["open", "investigating", "confirmed", "dismissed", "remediated"] = ..., subject_agent: Agent | UUID | None = ..., subject_agent_id: UUID | None = ..., subject_team: _ai_teams.AgentTeam | UUID | None = ..., subject_team_id: UUID | None = ..., updated_at: datetime = ...) -> GovernanceReport: ...  # type: ignore[override]
 
 class PerformanceBenchmark(PowernodeModel):
     """Ai::PerformanceBenchmark (table `ai_performance_benchmarks`)."""
@@ -968,6 +1603,38 @@ class PerformanceBenchmark(PowernodeModel):
     thresholds: Column[Any]
     trend: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        baseline_metrics: Any = ...,
+        benchmark_id: str = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        last_run_at: datetime | None = ...,
+        latest_results: Any = ...,
+        latest_score: float | None = ...,
+        name: str = ...,
+        run_count: int | None = ...,
+        sample_size: int | None = ...,
+        sandbox: _ai_other.Sandbox | UUID | None = ...,
+        sandbox_id: UUID | None = ...,
+        status: Literal["active", "paused", "archived"] = ...,
+        target_agent: Agent | UUID | None = ...,
+        target_agent_id: UUID | None = ...,
+        target_workflow: _ai_workflows.Workflow | UUID | None = ...,
+        target_workflow_id: UUID | None = ...,
+        test_config: Any = ...,
+        thresholds: Any = ...,
+        trend: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., baseline_metrics: Any = ..., benchmark_id: str = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., last_run_at: datetime | None = ..., latest_results: Any = ..., latest_score: float | None = ..., name: str = ..., run_count: int | None = ..., sample_size: int | None = ..., sandbox: _ai_other.Sandbox | UUID | None = ..., sandbox_id: UUID | None = ..., status: Literal["active", "paused", "archived"] = ..., target_agent: Agent | UUID | None = ..., target_agent_id: UUID | None = ..., target_workflow: _ai_workflows.Workflow | UUID | None = ..., target_workflow_id: UUID | None = ..., test_config: Any = ..., thresholds: Any = ..., trend: str | None = ..., updated_at: datetime = ...) -> PerformanceBenchmark: ...  # type: ignore[override]
 
 class RoutingDecision(PowernodeModel):
     """Ai::RoutingDecision (table `ai_routing_decisions`)."""
@@ -1026,6 +1693,55 @@ class RoutingDecision(PowernodeModel):
     def with_savings(cls, query: Query[RoutingDecision] | None = None) -> Query[RoutingDecision]: ...
     workflow_run: Reference[_ai_workflows.WorkflowRun | None]
     workflow_run_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actual_cost_usd: Decimal | None = ...,
+        actual_latency_ms: int | None = ...,
+        actual_tokens_used: int | None = ...,
+        agent_execution: AgentExecution | UUID | None = ...,
+        agent_execution_id: UUID | None = ...,
+        alternative_cost_usd: Decimal | None = ...,
+        cached_tokens: int | None = ...,
+        candidates_evaluated: Any = ...,
+        complexity_assessment: TaskComplexityAssessment | UUID | None = ...,
+        complexity_assessment_id: UUID | None = ...,
+        created_at: datetime = ...,
+        decision_reason: str | None = ...,
+        estimated_cost_usd: Decimal | None = ...,
+        estimated_tokens: int | None = ...,
+        id: UUID = ...,
+        model_tier: str | None = ...,
+        outcome: Literal["succeeded", "failed", "timeout", "fallback", "rate_limited", "error"] | None = ...,
+        quality_score: Decimal | None = ...,
+        request_metadata: Any = ...,
+        request_type: str = ...,
+        routing_rule: _ai_providers.ModelRoutingRule | UUID | None = ...,
+        routing_rule_id: UUID | None = ...,
+        savings_usd: Decimal | None = ...,
+        scoring_breakdown: Any = ...,
+        selected_provider: _ai_providers.Provider | UUID | None = ...,
+        selected_provider_id: UUID | None = ...,
+        strategy_used: Literal[
+            "round_robin",
+            "weighted",
+            "cost_optimized",
+            "latency_optimized",
+            "quality_optimized",
+            "hybrid",
+            "ml_based",
+            "fallback",
+        ] = ...,
+        updated_at: datetime = ...,
+        was_cached: bool | None = ...,
+        was_compressed: bool | None = ...,
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
+        workflow_run_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actual_cost_usd: Decimal | None = ..., actual_latency_ms: int | None = ..., actual_tokens_used: int | None = ..., agent_execution: AgentExecution | UUID | None = ..., agent_execution_id: UUID | None = ..., alternative_cost_usd: Decimal | None = ..., cached_tokens: int | None = ..., candidates_evaluated: Any = ..., complexity_assessment: TaskComplexityAssessment | UUID | None = ..., complexity_assessment_id: UUID | None = ..., created_at: datetime = ..., decision_reason: str | None = ..., estimated_cost_usd: Decimal | None = ..., estimated_tokens: int | None = ..., id: UUID = ..., model_tier: str | None = ..., outcome: Literal["succeeded", "failed", "timeout", "fallback", "rate_limited", "error"] | None = ..., quality_score: Decimal | None = ..., request_metadata: Any = ..., request_type: str = ..., routing_rule: _ai_providers.ModelRoutingRule | UUID | None = ..., routing_rule_id: UUID | None = ..., savings_usd: Decimal | None = ..., scoring_breakdown: Any = ..., selected_provider: _ai_providers.Provider | UUID | None = ..., selected_provider_id: UUID | None = ..., strategy_used: Literal["round_robin", "weighted", "cost_optimized", "latency_optimized", "quality_optimized", "hybrid", "ml_based", "fallback"] = ..., updated_at: datetime = ..., was_cached: bool | None = ..., was_compressed: bool | None = ..., workflow_run: _ai_workflows.WorkflowRun | UUID | None = ..., workflow_run_id: UUID | None = ...) -> RoutingDecision: ...  # type: ignore[override]
 
 class ShadowExecution(PowernodeModel):
     """Ai::ShadowExecution (table `ai_shadow_executions`)."""
@@ -1049,6 +1765,25 @@ class ShadowExecution(PowernodeModel):
     shadow_input: Column[Any]
     shadow_output: Column[Any]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_type: str = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        agreed: bool = ...,
+        agreement_score: float = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        reference_output: Any = ...,
+        shadow_input: Any = ...,
+        shadow_output: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_type: str = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., agreed: bool = ..., agreement_score: float = ..., created_at: datetime = ..., id: UUID = ..., reference_output: Any = ..., shadow_input: Any = ..., shadow_output: Any = ..., updated_at: datetime = ...) -> ShadowExecution: ...  # type: ignore[override]
 
 class SkillProposal(PowernodeModel):
     """Ai::SkillProposal (table `ai_skill_proposals`)."""
@@ -1115,6 +1850,69 @@ class SkillProposal(PowernodeModel):
     tags: Column[Any]
     trust_tier_at_proposal: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_approved: bool | None = ...,
+        category: (
+            Literal[
+                "productivity",
+                "sales",
+                "customer_support",
+                "product_management",
+                "marketing",
+                "legal",
+                "finance",
+                "data",
+                "business_search",
+                "bio_research",
+                "skill_management",
+                "code_intelligence",
+                "testing_qa",
+                "devops",
+                "security",
+                "sre_observability",
+                "database_ops",
+                "release_management",
+                "research",
+                "documentation",
+            ]
+            | None
+        ) = ...,
+        commands: Any = ...,
+        confidence_score: float | None = ...,
+        created_at: datetime = ...,
+        created_skill: _ai_skills.Skill | UUID | None = ...,
+        created_skill_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        overlap_analysis: Any = ...,
+        parent_proposal: SkillProposal | UUID | None = ...,
+        parent_proposal_id: UUID | None = ...,
+        proposed_at: datetime | None = ...,
+        proposed_by_agent: Agent | UUID | None = ...,
+        proposed_by_agent_id: UUID | None = ...,
+        proposed_by_user: _core.User | UUID | None = ...,
+        proposed_by_user_id: UUID | None = ...,
+        rejection_reason: str | None = ...,
+        research_report: Any = ...,
+        reviewed_at: datetime | None = ...,
+        reviewed_by: _core.User | UUID | None = ...,
+        reviewed_by_id: UUID | None = ...,
+        slug: str | None = ...,
+        status: Literal["draft", "proposed", "approved", "created", "rejected"] = ...,
+        suggested_dependencies: Any = ...,
+        system_prompt: str | None = ...,
+        tags: Any = ...,
+        trust_tier_at_proposal: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_approved: bool | None = ..., category: Literal["productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"] | None = ..., commands: Any = ..., confidence_score: float | None = ..., created_at: datetime = ..., created_skill: _ai_skills.Skill | UUID | None = ..., created_skill_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., metadata: Any = ..., name: str = ..., overlap_analysis: Any = ..., parent_proposal: SkillProposal | UUID | None = ..., parent_proposal_id: UUID | None = ..., proposed_at: datetime | None = ..., proposed_by_agent: Agent | UUID | None = ..., proposed_by_agent_id: UUID | None = ..., proposed_by_user: _core.User | UUID | None = ..., proposed_by_user_id: UUID | None = ..., rejection_reason: str | None = ..., research_report: Any = ..., reviewed_at: datetime | None = ..., reviewed_by: _core.User | UUID | None = ..., reviewed_by_id: UUID | None = ..., slug: str | None = ..., status: Literal["draft", "proposed", "approved", "created", "rejected"] = ..., suggested_dependencies: Any = ..., system_prompt: str | None = ..., tags: Any = ..., trust_tier_at_proposal: str | None = ..., updated_at: datetime = ...) -> SkillProposal: ...  # type: ignore[override]
 
 class SkillVersion(PowernodeModel):
     """Ai::SkillVersion (table `ai_skill_versions`)."""
@@ -1151,6 +1949,37 @@ class SkillVersion(PowernodeModel):
     updated_at: Column[datetime]
     usage_count: Column[int | None]
     version: Column[str]
+    def __init__(
+        self,
+        *,
+        ab_traffic_pct: float | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_skill: _ai_skills.Skill | UUID = ...,
+        ai_skill_id: UUID = ...,
+        change_reason: str | None = ...,
+        change_type: Literal["manual", "evolution", "consolidation", "ab_test"] | None = ...,
+        commands: Any = ...,
+        created_at: datetime = ...,
+        created_by_agent: Agent | UUID | None = ...,
+        created_by_agent_id: UUID | None = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        effectiveness_score: float | None = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        is_ab_variant: bool | None = ...,
+        is_active: bool | None = ...,
+        metadata: Any = ...,
+        success_count: int | None = ...,
+        system_prompt: str | None = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        version: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ab_traffic_pct: float | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_skill: _ai_skills.Skill | UUID = ..., ai_skill_id: UUID = ..., change_reason: str | None = ..., change_type: Literal["manual", "evolution", "consolidation", "ab_test"] | None = ..., commands: Any = ..., created_at: datetime = ..., created_by_agent: Agent | UUID | None = ..., created_by_agent_id: UUID | None = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., effectiveness_score: float | None = ..., failure_count: int | None = ..., id: UUID = ..., is_ab_variant: bool | None = ..., is_active: bool | None = ..., metadata: Any = ..., success_count: int | None = ..., system_prompt: str | None = ..., tags: Any = ..., updated_at: datetime = ..., usage_count: int | None = ..., version: str = ...) -> SkillVersion: ...  # type: ignore[override]
 
 class StigmergicSignal(PowernodeModel):
     """Ai::StigmergicSignal (table `ai_stigmergic_signals`)."""
@@ -1179,6 +2008,30 @@ class StigmergicSignal(PowernodeModel):
     @classmethod
     def strongest(cls, query: Query[StigmergicSignal] | None = None) -> Query[StigmergicSignal]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal = ...,
+        emitter_agent: Agent | UUID | None = ...,
+        emitter_agent_id: UUID | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        memory_pool: _ai_memory.MemoryPool | UUID | None = ...,
+        memory_pool_id: UUID | None = ...,
+        payload: Any = ...,
+        perceive_count: int = ...,
+        reinforce_count: int = ...,
+        reinforcements: Any = ...,
+        signal_key: str = ...,
+        signal_type: Literal["pheromone", "pressure", "beacon", "warning", "discovery"] = ...,
+        strength: Decimal = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., decay_rate: Decimal = ..., emitter_agent: Agent | UUID | None = ..., emitter_agent_id: UUID | None = ..., expires_at: datetime | None = ..., id: UUID = ..., memory_pool: _ai_memory.MemoryPool | UUID | None = ..., memory_pool_id: UUID | None = ..., payload: Any = ..., perceive_count: int = ..., reinforce_count: int = ..., reinforcements: Any = ..., signal_key: str = ..., signal_type: Literal["pheromone", "pressure", "beacon", "warning", "discovery"] = ..., strength: Decimal = ..., updated_at: datetime = ...) -> StigmergicSignal: ...  # type: ignore[override]
 
 class TaskComplexityAssessment(PowernodeModel):
     """Ai::TaskComplexityAssessment (table `ai_task_complexity_assessments`)."""
@@ -1209,6 +2062,29 @@ class TaskComplexityAssessment(PowernodeModel):
     def with_routing(
         cls, query: Query[TaskComplexityAssessment] | None = None
     ) -> Query[TaskComplexityAssessment]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actual_tier_used: str | None = ...,
+        classifier_version: str = ...,
+        complexity_level: Literal["trivial", "simple", "moderate", "complex", "expert"] = ...,
+        complexity_score: Decimal = ...,
+        complexity_signals: Any = ...,
+        conversation_depth: int | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_token_count: int | None = ...,
+        recommended_tier: Literal["economy", "standard", "premium"] = ...,
+        routing_decision: RoutingDecision | UUID | None = ...,
+        routing_decision_id: UUID | None = ...,
+        task_type: str = ...,
+        tool_count: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actual_tier_used: str | None = ..., classifier_version: str = ..., complexity_level: Literal["trivial", "simple", "moderate", "complex", "expert"] = ..., complexity_score: Decimal = ..., complexity_signals: Any = ..., conversation_depth: int | None = ..., created_at: datetime = ..., id: UUID = ..., input_token_count: int | None = ..., recommended_tier: Literal["economy", "standard", "premium"] = ..., routing_decision: RoutingDecision | UUID | None = ..., routing_decision_id: UUID | None = ..., task_type: str = ..., tool_count: int | None = ..., updated_at: datetime = ...) -> TaskComplexityAssessment: ...  # type: ignore[override]
 
 class TaskReview(PowernodeModel):
     """Ai::TaskReview (table `ai_task_reviews`)."""
@@ -1256,6 +2132,40 @@ class TaskReview(PowernodeModel):
     team_task: Reference[TeamTask]
     team_task_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approval_notes: str | None = ...,
+        code_suggestions: Any = ...,
+        commit_sha: str | None = ...,
+        completeness_checks: Any = ...,
+        created_at: datetime = ...,
+        diff_analysis: Any = ...,
+        file_comments: Any = ...,
+        findings: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pull_request_number: int | None = ...,
+        quality_score: float | None = ...,
+        rejection_reason: str | None = ...,
+        repository_url: str | None = ...,
+        review_duration_ms: int | None = ...,
+        review_id: str = ...,
+        review_mode: Literal["blocking", "shadow"] = ...,
+        reviewer_agent: Agent | UUID | None = ...,
+        reviewer_agent_id: UUID | None = ...,
+        reviewer_role: TeamRole | UUID | None = ...,
+        reviewer_role_id: UUID | None = ...,
+        revision_count: int | None = ...,
+        status: Literal["pending", "in_progress", "approved", "rejected", "revision_requested"] = ...,
+        team_task: TeamTask | UUID = ...,
+        team_task_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approval_notes: str | None = ..., code_suggestions: Any = ..., commit_sha: str | None = ..., completeness_checks: Any = ..., created_at: datetime = ..., diff_analysis: Any = ..., file_comments: Any = ..., findings: Any = ..., id: UUID = ..., metadata: Any = ..., pull_request_number: int | None = ..., quality_score: float | None = ..., rejection_reason: str | None = ..., repository_url: str | None = ..., review_duration_ms: int | None = ..., review_id: str = ..., review_mode: Literal["blocking", "shadow"] = ..., reviewer_agent: Agent | UUID | None = ..., reviewer_agent_id: UUID | None = ..., reviewer_role: TeamRole | UUID | None = ..., reviewer_role_id: UUID | None = ..., revision_count: int | None = ..., status: Literal["pending", "in_progress", "approved", "rejected", "revision_requested"] = ..., team_task: TeamTask | UUID = ..., team_task_id: UUID = ..., updated_at: datetime = ...) -> TaskReview: ...  # type: ignore[override]
 
 class TeamRestructureEvent(PowernodeModel):
     """Ai::TeamRestructureEvent (table `ai_team_restructure_events`)."""
@@ -1278,6 +2188,28 @@ class TeamRestructureEvent(PowernodeModel):
     def recent(cls, query: Query[TeamRestructureEvent] | None = None) -> Query[TeamRestructureEvent]: ...
     team: Reference[_ai_teams.AgentTeam]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_agent_team_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: Literal[
+            "role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"
+        ] = ...,
+        id: UUID = ...,
+        metrics_snapshot: Any = ...,
+        new_state: Any = ...,
+        previous_state: Any = ...,
+        rationale: Any = ...,
+        team: _ai_teams.AgentTeam | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_agent_team_id: UUID = ..., created_at: datetime = ..., event_type: Literal["role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"] = ..., id: UUID = ..., metrics_snapshot: Any = ..., new_state: Any = ..., previous_state: Any = ..., rationale: Any = ..., team: _ai_teams.AgentTeam | UUID = ..., updated_at: datetime = ...) -> TeamRestructureEvent: ...  # type: ignore[override]
 
 class TeamRole(PowernodeModel):
     """Ai::TeamRole (table `ai_team_roles`)."""
@@ -1321,6 +2253,35 @@ class TeamRole(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def workers(cls, query: Query[TeamRole] | None = None) -> Query[TeamRole]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_team: _ai_teams.AgentTeam | UUID = ...,
+        agent_team_id: UUID = ...,
+        ai_agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        can_delegate: bool = ...,
+        can_escalate: bool = ...,
+        capabilities: Any = ...,
+        constraints: Any = ...,
+        context_access: Any = ...,
+        created_at: datetime = ...,
+        goals: str | None = ...,
+        id: UUID = ...,
+        max_concurrent_tasks: int | None = ...,
+        metadata: Any = ...,
+        priority_order: int | None = ...,
+        responsibilities: str | None = ...,
+        role_description: str | None = ...,
+        role_name: str = ...,
+        role_type: Literal["manager", "coordinator", "worker", "specialist", "reviewer", "validator"] = ...,
+        tools_allowed: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_team: _ai_teams.AgentTeam | UUID = ..., agent_team_id: UUID = ..., ai_agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., can_delegate: bool = ..., can_escalate: bool = ..., capabilities: Any = ..., constraints: Any = ..., context_access: Any = ..., created_at: datetime = ..., goals: str | None = ..., id: UUID = ..., max_concurrent_tasks: int | None = ..., metadata: Any = ..., priority_order: int | None = ..., responsibilities: str | None = ..., role_description: str | None = ..., role_name: str = ..., role_type: Literal["manager", "coordinator", "worker", "specialist", "reviewer", "validator"] = ..., tools_allowed: Any = ..., updated_at: datetime = ...) -> TeamRole: ...  # type: ignore[override]
 
 class TeamTask(PowernodeModel):
     """Ai::TeamTask (table `ai_team_tasks`)."""
@@ -1380,6 +2341,48 @@ class TeamTask(PowernodeModel):
     tokens_used: Column[int | None]
     tools_used: Column[Any]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        assigned_agent: Agent | UUID | None = ...,
+        assigned_agent_id: UUID | None = ...,
+        assigned_at: datetime | None = ...,
+        assigned_role: TeamRole | UUID | None = ...,
+        assigned_role_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        delegated_from: TeamTask | UUID | None = ...,
+        delegated_from_task_id: UUID | None = ...,
+        description: str = ...,
+        duration_ms: int | None = ...,
+        expected_output: str | None = ...,
+        failure_reason: str | None = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        max_retries: int | None = ...,
+        metadata: Any = ...,
+        output_data: Any = ...,
+        parent_task: TeamTask | UUID | None = ...,
+        parent_task_id: UUID | None = ...,
+        priority: int | None = ...,
+        retry_count: int | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"
+        ] = ...,
+        task_id: str = ...,
+        task_type: Literal[
+            "execution", "review", "validation", "coordination", "escalation", "human_input"
+        ] = ...,
+        team_execution: _ai_teams.TeamExecution | UUID = ...,
+        team_execution_id: UUID = ...,
+        tokens_used: int | None = ...,
+        tools_used: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, assigned_agent: Agent | UUID | None = ..., assigned_agent_id: UUID | None = ..., assigned_at: datetime | None = ..., assigned_role: TeamRole | UUID | None = ..., assigned_role_id: UUID | None = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., delegated_from: TeamTask | UUID | None = ..., delegated_from_task_id: UUID | None = ..., description: str = ..., duration_ms: int | None = ..., expected_output: str | None = ..., failure_reason: str | None = ..., id: UUID = ..., input_data: Any = ..., max_retries: int | None = ..., metadata: Any = ..., output_data: Any = ..., parent_task: TeamTask | UUID | None = ..., parent_task_id: UUID | None = ..., priority: int | None = ..., retry_count: int | None = ..., started_at: datetime | None = ..., status: Literal["pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"] = ..., task_id: str = ..., task_type: Literal["execution", "review", "validation", "coordination", "escalation", "human_input"] = ..., team_execution: _ai_teams.TeamExecution | UUID = ..., team_execution_id: UUID = ..., tokens_used: int | None = ..., tools_used: Any = ..., updated_at: datetime = ...) -> TeamTask: ...  # type: ignore[override]
 
 class TelemetryEvent(PowernodeModel):
     """Ai::TelemetryEvent (table `ai_telemetry_events`)."""
@@ -1404,6 +2407,27 @@ class TelemetryEvent(PowernodeModel):
     def recent(cls, query: Query[TelemetryEvent] | None = None) -> Query[TelemetryEvent]: ...
     sequence_number: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        correlation_id: str = ...,
+        created_at: datetime = ...,
+        event_category: Literal["action", "trust", "budget", "delegation", "security", "lifecycle"] = ...,
+        event_data: Any = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        outcome: str | None = ...,
+        parent_event: TelemetryEvent | UUID | None = ...,
+        parent_event_id: UUID | None = ...,
+        sequence_number: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., correlation_id: str = ..., created_at: datetime = ..., event_category: Literal["action", "trust", "budget", "delegation", "security", "lifecycle"] = ..., event_data: Any = ..., event_type: str = ..., id: UUID = ..., outcome: str | None = ..., parent_event: TelemetryEvent | UUID | None = ..., parent_event_id: UUID | None = ..., sequence_number: int = ..., updated_at: datetime = ...) -> TelemetryEvent: ...  # type: ignore[override]
 
 class TemplateUsageMetric(PowernodeModel):
     """Ai::TemplateUsageMetric (table `ai_template_usage_metrics`)."""
@@ -1432,6 +2456,32 @@ class TemplateUsageMetric(PowernodeModel):
     uninstallations: Column[int]
     unique_visitors: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        active_installations: int = ...,
+        agent_template: AgentTemplate | UUID = ...,
+        agent_template_id: UUID = ...,
+        average_rating: Decimal | None = ...,
+        conversion_rate: Decimal | None = ...,
+        created_at: datetime = ...,
+        gross_revenue: Decimal = ...,
+        id: UUID = ...,
+        metric_date: date = ...,
+        new_installations: int = ...,
+        new_reviews: int = ...,
+        page_views: int = ...,
+        platform_commission: Decimal = ...,
+        publisher_revenue: Decimal = ...,
+        total_executions: int = ...,
+        total_installations: int = ...,
+        total_reviews: int = ...,
+        uninstallations: int = ...,
+        unique_visitors: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, active_installations: int = ..., agent_template: AgentTemplate | UUID = ..., agent_template_id: UUID = ..., average_rating: Decimal | None = ..., conversion_rate: Decimal | None = ..., created_at: datetime = ..., gross_revenue: Decimal = ..., id: UUID = ..., metric_date: date = ..., new_installations: int = ..., new_reviews: int = ..., page_views: int = ..., platform_commission: Decimal = ..., publisher_revenue: Decimal = ..., total_executions: int = ..., total_installations: int = ..., total_reviews: int = ..., uninstallations: int = ..., unique_visitors: int = ..., updated_at: datetime = ...) -> TemplateUsageMetric: ...  # type: ignore[override]
 
 class TestResult(PowernodeModel):
     """Ai::TestResult (table `ai_test_results`)."""
@@ -1469,6 +2519,33 @@ class TestResult(PowernodeModel):
     def timeouts(cls, query: Query[TestResult] | None = None) -> Query[TestResult]: ...
     tokens_used: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        actual_output: Any = ...,
+        assertion_results: Any = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        id: UUID = ...,
+        input_used: Any = ...,
+        logs: Any = ...,
+        metrics: Any = ...,
+        result_id: str = ...,
+        retry_attempt: int | None = ...,
+        scenario: TestScenario | UUID = ...,
+        scenario_id: UUID = ...,
+        started_at: datetime | None = ...,
+        status: Literal["passed", "failed", "skipped", "error", "timeout"] = ...,
+        test_run: _ai_other.TestRun | UUID = ...,
+        test_run_id: UUID = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, actual_output: Any = ..., assertion_results: Any = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., id: UUID = ..., input_used: Any = ..., logs: Any = ..., metrics: Any = ..., result_id: str = ..., retry_attempt: int | None = ..., scenario: TestScenario | UUID = ..., scenario_id: UUID = ..., started_at: datetime | None = ..., status: Literal["passed", "failed", "skipped", "error", "timeout"] = ..., test_run: _ai_other.TestRun | UUID = ..., test_run_id: UUID = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> TestResult: ...  # type: ignore[override]
 
 class TestScenario(PowernodeModel):
     """Ai::TestScenario (table `ai_test_scenarios`)."""
@@ -1512,6 +2589,46 @@ class TestScenario(PowernodeModel):
     test_results: Association[Query[TestResult]]
     timeout_seconds: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        assertions: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        expected_output: Any = ...,
+        fail_count: int | None = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        last_run_at: datetime | None = ...,
+        max_retries: int | None = ...,
+        mock_responses: Any = ...,
+        name: str = ...,
+        pass_count: int | None = ...,
+        pass_rate: float | None = ...,
+        retry_count: int | None = ...,
+        run_count: int | None = ...,
+        sandbox: _ai_other.Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        scenario_type: Literal[
+            "unit", "integration", "regression", "performance", "security", "chaos", "custom"
+        ] = ...,
+        setup_steps: Any = ...,
+        status: Literal["draft", "active", "disabled", "archived"] = ...,
+        tags: Any = ...,
+        target_agent: Agent | UUID | None = ...,
+        target_agent_id: UUID | None = ...,
+        target_workflow: _ai_workflows.Workflow | UUID | None = ...,
+        target_workflow_id: UUID | None = ...,
+        teardown_steps: Any = ...,
+        timeout_seconds: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., assertions: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., expected_output: Any = ..., fail_count: int | None = ..., id: UUID = ..., input_data: Any = ..., last_run_at: datetime | None = ..., max_retries: int | None = ..., mock_responses: Any = ..., name: str = ..., pass_count: int | None = ..., pass_rate: float | None = ..., retry_count: int | None = ..., run_count: int | None = ..., sandbox: _ai_other.Sandbox | UUID = ..., sandbox_id: UUID = ..., scenario_type: Literal["unit", "integration", "regression", "performance", "security", "chaos", "custom"] = ..., setup_steps: Any = ..., status: Literal["draft", "active", "disabled", "archived"] = ..., tags: Any = ..., target_agent: Agent | UUID | None = ..., target_agent_id: UUID | None = ..., target_workflow: _ai_workflows.Workflow | UUID | None = ..., target_workflow_id: UUID | None = ..., teardown_steps: Any = ..., timeout_seconds: int | None = ..., updated_at: datetime = ...) -> TestScenario: ...  # type: ignore[override]
 
 class Trajectory(PowernodeModel):
     """Ai::Trajectory (table `ai_trajectories`)."""
@@ -1550,6 +2667,34 @@ class Trajectory(PowernodeModel):
     ]
     updated_at: Column[datetime]
     workflow_run_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        access_count: int | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        chapter_count: int | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        outcome_summary: Any = ...,
+        quality_score: float | None = ...,
+        status: Literal["building", "completed", "archived"] = ...,
+        summary: str | None = ...,
+        tags: Any = ...,
+        team_execution_id: UUID | None = ...,
+        title: str = ...,
+        trajectory_id: str = ...,
+        trajectory_type: Literal[
+            "task_completion", "workflow_run", "investigation", "implementation", "self_challenge"
+        ] = ...,
+        updated_at: datetime = ...,
+        workflow_run_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_count: int | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., chapter_count: int | None = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., outcome_summary: Any = ..., quality_score: float | None = ..., status: Literal["building", "completed", "archived"] = ..., summary: str | None = ..., tags: Any = ..., team_execution_id: UUID | None = ..., title: str = ..., trajectory_id: str = ..., trajectory_type: Literal["task_completion", "workflow_run", "investigation", "implementation", "self_challenge"] = ..., updated_at: datetime = ..., workflow_run_id: UUID | None = ...) -> Trajectory: ...  # type: ignore[override]
 
 class TrajectoryChapter(PowernodeModel):
     """Ai::TrajectoryChapter (table `ai_trajectory_chapters`)."""
@@ -1581,3 +2726,32 @@ class TrajectoryChapter(PowernodeModel):
     trajectory: Reference[Trajectory]
     trajectory_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        artifacts: Any = ...,
+        chapter_number: int = ...,
+        chapter_type: Literal[
+            "understanding",
+            "investigation",
+            "planning",
+            "implementation",
+            "testing",
+            "reflection",
+            "lessons_learned",
+        ] = ...,
+        content: str = ...,
+        context_references: Any = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        id: UUID = ...,
+        key_decisions: Any = ...,
+        metadata: Any = ...,
+        reasoning: str | None = ...,
+        title: str = ...,
+        trajectory: Trajectory | UUID = ...,
+        trajectory_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, artifacts: Any = ..., chapter_number: int = ..., chapter_type: Literal["understanding", "investigation", "planning", "implementation", "testing", "reflection", "lessons_learned"] = ..., content: str = ..., context_references: Any = ..., created_at: datetime = ..., duration_ms: int | None = ..., id: UUID = ..., key_decisions: Any = ..., metadata: Any = ..., reasoning: str | None = ..., title: str = ..., trajectory: Trajectory | UUID = ..., trajectory_id: UUID = ..., updated_at: datetime = ...) -> TrajectoryChapter: ...  # type: ignore[override]

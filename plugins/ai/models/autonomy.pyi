@@ -47,6 +47,34 @@ class AgentEscalation(PowernodeModel):
     @classmethod
     def unacknowledged(cls, query: Query[AgentEscalation] | None = None) -> Query[AgentEscalation]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        acknowledged_at: datetime | None = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        context: Any = ...,
+        created_at: datetime = ...,
+        current_level: int = ...,
+        escalated_to_user: _core.User | UUID | None = ...,
+        escalated_to_user_id: UUID | None = ...,
+        escalation_chain: Any = ...,
+        escalation_type: Literal[
+            "stuck", "error", "budget_exceeded", "approval_timeout", "quality_concern", "security_issue"
+        ] = ...,
+        id: UUID = ...,
+        next_escalation_at: datetime | None = ...,
+        resolved_at: datetime | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] = ...,
+        status: Literal["open", "acknowledged", "in_progress", "resolved", "auto_resolved"] = ...,
+        timeout_hours: int | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., acknowledged_at: datetime | None = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., context: Any = ..., created_at: datetime = ..., current_level: int = ..., escalated_to_user: _core.User | UUID | None = ..., escalated_to_user_id: UUID | None = ..., escalation_chain: Any = ..., escalation_type: Literal["stuck", "error", "budget_exceeded", "approval_timeout", "quality_concern", "security_issue"] = ..., id: UUID = ..., next_escalation_at: datetime | None = ..., resolved_at: datetime | None = ..., severity: Literal["low", "medium", "high", "critical"] = ..., status: Literal["open", "acknowledged", "in_progress", "resolved", "auto_resolved"] = ..., timeout_hours: int | None = ..., title: str = ..., updated_at: datetime = ...) -> AgentEscalation: ...  # type: ignore[override]
 
 class AgentFeedback(PowernodeModel):
     """Ai::AgentFeedback (table `ai_agent_feedbacks`)."""
@@ -70,6 +98,27 @@ class AgentFeedback(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        applied_to_trust: bool = ...,
+        comment: str | None = ...,
+        context_id: UUID | None = ...,
+        context_type: str | None = ...,
+        created_at: datetime = ...,
+        feedback_type: Literal["execution_quality", "proposal_quality", "communication_quality"] = ...,
+        id: UUID = ...,
+        rating: int = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., applied_to_trust: bool = ..., comment: str | None = ..., context_id: UUID | None = ..., context_type: str | None = ..., created_at: datetime = ..., feedback_type: Literal["execution_quality", "proposal_quality", "communication_quality"] = ..., id: UUID = ..., rating: int = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> AgentFeedback: ...  # type: ignore[override]
 
 class AgentGoal(PowernodeModel):
     """Ai::AgentGoal (table `ai_agent_goals`)."""
@@ -113,6 +162,35 @@ class AgentGoal(PowernodeModel):
     @classmethod
     def top_level(cls, query: Query[AgentGoal] | None = None) -> Query[AgentGoal]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: PowernodeModel | None = ...,
+        created_by_id: UUID | None = ...,
+        created_by_type: str | None = ...,
+        deadline: datetime | None = ...,
+        description: str | None = ...,
+        goal_type: Literal[
+            "maintenance", "improvement", "creation", "monitoring", "feature_suggestion", "reaction"
+        ] = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        parent_goal: AgentGoal | UUID | None = ...,
+        parent_goal_id: UUID | None = ...,
+        priority: int = ...,
+        progress: Decimal | None = ...,
+        status: Literal["pending", "active", "paused", "achieved", "abandoned", "failed"] = ...,
+        success_criteria: Any = ...,
+        title: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., created_at: datetime = ..., created_by: PowernodeModel | None = ..., created_by_id: UUID | None = ..., created_by_type: str | None = ..., deadline: datetime | None = ..., description: str | None = ..., goal_type: Literal["maintenance", "improvement", "creation", "monitoring", "feature_suggestion", "reaction"] = ..., id: UUID = ..., metadata: Any = ..., parent_goal: AgentGoal | UUID | None = ..., parent_goal_id: UUID | None = ..., priority: int = ..., progress: Decimal | None = ..., status: Literal["pending", "active", "paused", "achieved", "abandoned", "failed"] = ..., success_criteria: Any = ..., title: str = ..., updated_at: datetime = ...) -> AgentGoal: ...  # type: ignore[override]
 
 class AgentObservation(PowernodeModel):
     """Ai::AgentObservation (table `ai_agent_observations`)."""
@@ -161,6 +239,42 @@ class AgentObservation(PowernodeModel):
     @classmethod
     def unprocessed(cls, query: Query[AgentObservation] | None = None) -> Query[AgentObservation]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        data: Any = ...,
+        expires_at: datetime | None = ...,
+        goal: AgentGoal | UUID | None = ...,
+        goal_id: UUID | None = ...,
+        id: UUID = ...,
+        observation_type: Literal[
+            "anomaly", "degradation", "opportunity", "recommendation", "request", "alert"
+        ] = ...,
+        processed: bool = ...,
+        requires_action: bool = ...,
+        sensor_type: Literal[
+            "knowledge_health",
+            "platform_health",
+            "recommendation",
+            "peer_agent",
+            "workspace",
+            "code_change",
+            "budget",
+            "goal_progress",
+            "stigmergic_signal",
+            "governance",
+        ] = ...,
+        severity: Literal["info", "warning", "critical"] = ...,
+        title: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., created_at: datetime = ..., data: Any = ..., expires_at: datetime | None = ..., goal: AgentGoal | UUID | None = ..., goal_id: UUID | None = ..., id: UUID = ..., observation_type: Literal["anomaly", "degradation", "opportunity", "recommendation", "request", "alert"] = ..., processed: bool = ..., requires_action: bool = ..., sensor_type: Literal["knowledge_health", "platform_health", "recommendation", "peer_agent", "workspace", "code_change", "budget", "goal_progress", "stigmergic_signal", "governance"] = ..., severity: Literal["info", "warning", "critical"] = ..., title: str = ..., updated_at: datetime = ...) -> AgentObservation: ...  # type: ignore[override]
 
 class AgentPrivilegePolicy(PowernodeModel):
     """Ai::AgentPrivilegePolicy (table `ai_agent_privilege_policies`)."""
@@ -196,6 +310,31 @@ class AgentPrivilegePolicy(PowernodeModel):
     ) -> Query[AgentPrivilegePolicy]: ...
     trust_tier: Column[Literal["supervised", "monitored", "trusted", "autonomous"] | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        active: bool = ...,
+        agent_id: UUID | None = ...,
+        allowed_actions: Any = ...,
+        allowed_resources: Any = ...,
+        allowed_tools: Any = ...,
+        communication_rules: Any = ...,
+        created_at: datetime = ...,
+        denied_actions: Any = ...,
+        denied_resources: Any = ...,
+        denied_tools: Any = ...,
+        escalation_rules: Any = ...,
+        id: UUID = ...,
+        policy_name: str = ...,
+        policy_type: Literal["system", "trust_tier", "custom"] = ...,
+        priority: int | None = ...,
+        trust_tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., active: bool = ..., agent_id: UUID | None = ..., allowed_actions: Any = ..., allowed_resources: Any = ..., allowed_tools: Any = ..., communication_rules: Any = ..., created_at: datetime = ..., denied_actions: Any = ..., denied_resources: Any = ..., denied_tools: Any = ..., escalation_rules: Any = ..., id: UUID = ..., policy_name: str = ..., policy_type: Literal["system", "trust_tier", "custom"] = ..., priority: int | None = ..., trust_tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ..., updated_at: datetime = ...) -> AgentPrivilegePolicy: ...  # type: ignore[override]
 
 class AgentProposal(PowernodeModel):
     """Ai::AgentProposal (table `ai_agent_proposals`)."""
@@ -241,6 +380,43 @@ class AgentProposal(PowernodeModel):
     target_user_id: Column[UUID | None]
     title: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        conversation: _ai_conversations.Conversation | UUID | None = ...,
+        conversation_id: UUID | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        impact_assessment: Any = ...,
+        priority: Literal["low", "medium", "high", "critical"] = ...,
+        proposal_type: Literal[
+            "feature",
+            "knowledge_update",
+            "code_change",
+            "architecture",
+            "process_improvement",
+            "configuration",
+            "sweep_execution",
+        ] = ...,
+        proposed_changes: Any = ...,
+        rationale: str | None = ...,
+        review_deadline: datetime | None = ...,
+        reviewed_at: datetime | None = ...,
+        reviewed_by: _core.User | UUID | None = ...,
+        reviewed_by_id: UUID | None = ...,
+        status: Literal["pending_review", "approved", "rejected", "implemented", "withdrawn"] = ...,
+        target_user: _core.User | UUID | None = ...,
+        target_user_id: UUID | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., conversation: _ai_conversations.Conversation | UUID | None = ..., conversation_id: UUID | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., impact_assessment: Any = ..., priority: Literal["low", "medium", "high", "critical"] = ..., proposal_type: Literal["feature", "knowledge_update", "code_change", "architecture", "process_improvement", "configuration", "sweep_execution"] = ..., proposed_changes: Any = ..., rationale: str | None = ..., review_deadline: datetime | None = ..., reviewed_at: datetime | None = ..., reviewed_by: _core.User | UUID | None = ..., reviewed_by_id: UUID | None = ..., status: Literal["pending_review", "approved", "rejected", "implemented", "withdrawn"] = ..., target_user: _core.User | UUID | None = ..., target_user_id: UUID | None = ..., title: str = ..., updated_at: datetime = ...) -> AgentProposal: ...  # type: ignore[override]
 
 class AgentTrustScore(PowernodeModel):
     """Ai::AgentTrustScore (table `ai_agent_trust_scores`)."""
@@ -266,6 +442,29 @@ class AgentTrustScore(PowernodeModel):
     speed: Column[Decimal | None]
     tier: Column[Literal["supervised", "monitored", "trusted", "autonomous"] | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        cost_efficiency: Decimal | None = ...,
+        created_at: datetime = ...,
+        evaluation_count: int | None = ...,
+        evaluation_history: Any = ...,
+        id: UUID = ...,
+        last_evaluated_at: datetime | None = ...,
+        overall_score: Decimal | None = ...,
+        quality: Decimal | None = ...,
+        reliability: Decimal | None = ...,
+        safety: Decimal | None = ...,
+        speed: Decimal | None = ...,
+        tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., cost_efficiency: Decimal | None = ..., created_at: datetime = ..., evaluation_count: int | None = ..., evaluation_history: Any = ..., id: UUID = ..., last_evaluated_at: datetime | None = ..., overall_score: Decimal | None = ..., quality: Decimal | None = ..., reliability: Decimal | None = ..., safety: Decimal | None = ..., speed: Decimal | None = ..., tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ..., updated_at: datetime = ...) -> AgentTrustScore: ...  # type: ignore[override]
 
 class BehavioralFingerprint(PowernodeModel):
     """Ai::BehavioralFingerprint (table `ai_behavioral_fingerprints`)."""
@@ -286,6 +485,28 @@ class BehavioralFingerprint(PowernodeModel):
     recent_observations: Column[Any]
     rolling_window_days: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        anomaly_count: int = ...,
+        baseline_mean: float = ...,
+        baseline_stddev: float = ...,
+        created_at: datetime = ...,
+        deviation_threshold: float = ...,
+        id: UUID = ...,
+        last_observation_at: datetime | None = ...,
+        metric_name: str = ...,
+        observation_count: int = ...,
+        recent_observations: Any = ...,
+        rolling_window_days: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., anomaly_count: int = ..., baseline_mean: float = ..., baseline_stddev: float = ..., created_at: datetime = ..., deviation_threshold: float = ..., id: UUID = ..., last_observation_at: datetime | None = ..., metric_name: str = ..., observation_count: int = ..., recent_observations: Any = ..., rolling_window_days: int = ..., updated_at: datetime = ...) -> BehavioralFingerprint: ...  # type: ignore[override]
 
 class DelegationPolicy(PowernodeModel):
     """Ai::DelegationPolicy (table `ai_delegation_policies`)."""
@@ -302,6 +523,24 @@ class DelegationPolicy(PowernodeModel):
     inheritance_policy: Column[Literal["conservative", "moderate", "permissive"]]
     max_depth: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        allowed_delegate_types: Any = ...,
+        budget_delegation_pct: float = ...,
+        created_at: datetime = ...,
+        delegatable_actions: Any = ...,
+        id: UUID = ...,
+        inheritance_policy: Literal["conservative", "moderate", "permissive"] = ...,
+        max_depth: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., allowed_delegate_types: Any = ..., budget_delegation_pct: float = ..., created_at: datetime = ..., delegatable_actions: Any = ..., id: UUID = ..., inheritance_policy: Literal["conservative", "moderate", "permissive"] = ..., max_depth: int = ..., updated_at: datetime = ...) -> DelegationPolicy: ...  # type: ignore[override]
 
 class InterventionPolicy(PowernodeModel):
     """Ai::InterventionPolicy (table `ai_intervention_policies`)."""
@@ -326,6 +565,28 @@ class InterventionPolicy(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_category: str = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        conditions: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        policy: Literal["auto_approve", "notify_and_proceed", "require_approval", "silent", "block"] = ...,
+        preferred_channels: Any = ...,
+        priority: int = ...,
+        scope_: Literal["global", "agent", "action_type"] = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_category: str = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., conditions: Any = ..., created_at: datetime = ..., id: UUID = ..., is_active: bool = ..., policy: Literal["auto_approve", "notify_and_proceed", "require_approval", "silent", "block"] = ..., preferred_channels: Any = ..., priority: int = ..., scope_: Literal["global", "agent", "action_type"] = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> InterventionPolicy: ...  # type: ignore[override]
 
 class KillSwitchEvent(PowernodeModel):
     """Ai::KillSwitchEvent (table `ai_kill_switch_events`)."""
@@ -346,3 +607,19 @@ class KillSwitchEvent(PowernodeModel):
     triggered_by: Reference[_core.User]
     triggered_by_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: Literal["halt", "resume"] = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        reason: str | None = ...,
+        triggered_by: _core.User | UUID = ...,
+        triggered_by_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., event_type: Literal["halt", "resume"] = ..., id: UUID = ..., metadata: Any = ..., reason: str | None = ..., triggered_by: _core.User | UUID = ..., triggered_by_id: UUID = ..., updated_at: datetime = ...) -> KillSwitchEvent: ...  # type: ignore[override]

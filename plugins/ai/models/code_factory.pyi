@@ -49,6 +49,27 @@ class CodeFactoryEvidenceManifest(PowernodeModel):
         cls, query: Query[CodeFactoryEvidenceManifest] | None = None
     ) -> Query[CodeFactoryEvidenceManifest]: ...
     verified_at: Column[datetime | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        artifacts: Any = ...,
+        assertions: Any = ...,
+        captured_at: datetime | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        manifest_type: Literal["browser_test", "screenshot", "video", "assertion", "combined"] = ...,
+        metadata: Any = ...,
+        review_state: CodeFactoryReviewState | UUID = ...,
+        review_state_id: UUID = ...,
+        status: Literal["pending", "captured", "verified", "failed"] | None = ...,
+        updated_at: datetime = ...,
+        verification_result: Any = ...,
+        verified_at: datetime | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., artifacts: Any = ..., assertions: Any = ..., captured_at: datetime | None = ..., created_at: datetime = ..., id: UUID = ..., manifest_type: Literal["browser_test", "screenshot", "video", "assertion", "combined"] = ..., metadata: Any = ..., review_state: CodeFactoryReviewState | UUID = ..., review_state_id: UUID = ..., status: Literal["pending", "captured", "verified", "failed"] | None = ..., updated_at: datetime = ..., verification_result: Any = ..., verified_at: datetime | None = ...) -> CodeFactoryEvidenceManifest: ...  # type: ignore[override]
 
 class CodeFactoryHarnessGap(PowernodeModel):
     """Ai::CodeFactory::HarnessGap (table `ai_code_factory_harness_gaps`)."""
@@ -82,6 +103,31 @@ class CodeFactoryHarnessGap(PowernodeModel):
     test_case_added: Column[bool | None]
     test_case_reference: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str = ...,
+        id: UUID = ...,
+        incident_id: str = ...,
+        incident_source: Literal["production_regression", "test_failure", "review_finding", "manual"] = ...,
+        metadata: Any = ...,
+        resolution_notes: str | None = ...,
+        resolved_at: datetime | None = ...,
+        risk_contract: CodeFactoryRiskContract | UUID | None = ...,
+        risk_contract_id: UUID | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] | None = ...,
+        sla_deadline: datetime | None = ...,
+        sla_met: bool | None = ...,
+        status: Literal["open", "in_progress", "case_added", "verified", "closed"] | None = ...,
+        test_case_added: bool | None = ...,
+        test_case_reference: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., description: str = ..., id: UUID = ..., incident_id: str = ..., incident_source: Literal["production_regression", "test_failure", "review_finding", "manual"] = ..., metadata: Any = ..., resolution_notes: str | None = ..., resolved_at: datetime | None = ..., risk_contract: CodeFactoryRiskContract | UUID | None = ..., risk_contract_id: UUID | None = ..., severity: Literal["low", "medium", "high", "critical"] | None = ..., sla_deadline: datetime | None = ..., sla_met: bool | None = ..., status: Literal["open", "in_progress", "case_added", "verified", "closed"] | None = ..., test_case_added: bool | None = ..., test_case_reference: str | None = ..., updated_at: datetime = ...) -> CodeFactoryHarnessGap: ...  # type: ignore[override]
 
 class CodeFactoryReviewState(PowernodeModel):
     """Ai::CodeFactory::ReviewState (table `ai_code_factory_review_states`)."""
@@ -126,6 +172,38 @@ class CodeFactoryReviewState(PowernodeModel):
     stale_reason: Column[str | None]
     status: Column[Literal["pending", "reviewing", "clean", "dirty", "stale"] | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        all_checks_passed: bool | None = ...,
+        bot_threads_resolved: int | None = ...,
+        completed_checks: Any = ...,
+        created_at: datetime = ...,
+        critical_findings_count: int | None = ...,
+        evidence_verified: bool | None = ...,
+        head_sha: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        mission: _ai_missions.Mission | UUID | None = ...,
+        mission_id: UUID | None = ...,
+        pr_number: int = ...,
+        remediation_attempts: int | None = ...,
+        repository: _devops_git.GitRepository | UUID | None = ...,
+        repository_id: UUID | None = ...,
+        required_checks: Any = ...,
+        review_findings_count: int | None = ...,
+        reviewed_at: datetime | None = ...,
+        risk_contract: CodeFactoryRiskContract | UUID = ...,
+        risk_contract_id: UUID = ...,
+        risk_tier: str | None = ...,
+        stale_reason: str | None = ...,
+        status: Literal["pending", "reviewing", "clean", "dirty", "stale"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., all_checks_passed: bool | None = ..., bot_threads_resolved: int | None = ..., completed_checks: Any = ..., created_at: datetime = ..., critical_findings_count: int | None = ..., evidence_verified: bool | None = ..., head_sha: str = ..., id: UUID = ..., metadata: Any = ..., mission: _ai_missions.Mission | UUID | None = ..., mission_id: UUID | None = ..., pr_number: int = ..., remediation_attempts: int | None = ..., repository: _devops_git.GitRepository | UUID | None = ..., repository_id: UUID | None = ..., required_checks: Any = ..., review_findings_count: int | None = ..., reviewed_at: datetime | None = ..., risk_contract: CodeFactoryRiskContract | UUID = ..., risk_contract_id: UUID = ..., risk_tier: str | None = ..., stale_reason: str | None = ..., status: Literal["pending", "reviewing", "clean", "dirty", "stale"] | None = ..., updated_at: datetime = ...) -> CodeFactoryReviewState: ...  # type: ignore[override]
 
 class CodeFactoryRiskContract(PowernodeModel):
     """Ai::CodeFactory::RiskContract (table `ai_code_factory_risk_contracts`)."""
@@ -163,6 +241,32 @@ class CodeFactoryRiskContract(PowernodeModel):
     status: Column[Literal["draft", "active", "archived"] | None]
     updated_at: Column[datetime]
     version: Column[int | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        activated_at: datetime | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        docs_drift_rules: Any = ...,
+        evidence_requirements: Any = ...,
+        id: UUID = ...,
+        merge_policy: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        preflight_config: Any = ...,
+        remediation_config: Any = ...,
+        repository: _devops_git.GitRepository | UUID | None = ...,
+        repository_id: UUID | None = ...,
+        risk_tiers: Any = ...,
+        status: Literal["draft", "active", "archived"] | None = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., activated_at: datetime | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., docs_drift_rules: Any = ..., evidence_requirements: Any = ..., id: UUID = ..., merge_policy: Any = ..., metadata: Any = ..., name: str = ..., preflight_config: Any = ..., remediation_config: Any = ..., repository: _devops_git.GitRepository | UUID | None = ..., repository_id: UUID | None = ..., risk_tiers: Any = ..., status: Literal["draft", "active", "archived"] | None = ..., updated_at: datetime = ..., version: int | None = ...) -> CodeFactoryRiskContract: ...  # type: ignore[override]
 
 class CodeFactoryRun(PowernodeModel):
     """Ai::CodeFactoryRun (table `ai_code_factory_runs`)."""
@@ -187,6 +291,32 @@ class CodeFactoryRun(PowernodeModel):
     triggered_by: Reference[_core.User | None]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_code_factory_risk_contract_id: UUID = ...,
+        ai_ralph_loop_id: UUID | None = ...,
+        branch_name: str | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        head_sha: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pr_number: int | None = ...,
+        ralph_loop: _ai_ralph.RalphLoop | UUID | None = ...,
+        risk_contract: CodeFactoryRiskContract | UUID = ...,
+        risk_tier: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "awaiting_review", "merged", "failed", "cancelled"] = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_code_factory_risk_contract_id: UUID = ..., ai_ralph_loop_id: UUID | None = ..., branch_name: str | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., error_message: str | None = ..., head_sha: str | None = ..., id: UUID = ..., metadata: Any = ..., pr_number: int | None = ..., ralph_loop: _ai_ralph.RalphLoop | UUID | None = ..., risk_contract: CodeFactoryRiskContract | UUID = ..., risk_tier: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "awaiting_review", "merged", "failed", "cancelled"] = ..., triggered_by: _core.User | UUID | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> CodeFactoryRun: ...  # type: ignore[override]
 
 class CodeFactoryTask(PowernodeModel):
     """Ai::CodeFactoryTask (table `ai_code_factory_tasks`)."""
@@ -207,3 +337,26 @@ class CodeFactoryTask(PowernodeModel):
     status: Column[Literal["pending", "in_progress", "completed", "failed", "skipped"]]
     title: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        acceptance_criteria: str | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_code_factory_run_id: UUID = ...,
+        assigned_agent: _ai_agents.Agent | UUID | None = ...,
+        code_factory_run: CodeFactoryRun | UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        position: int = ...,
+        result: Any = ...,
+        risk_tier: str | None = ...,
+        status: Literal["pending", "in_progress", "completed", "failed", "skipped"] = ...,
+        title: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, acceptance_criteria: str | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent_id: UUID | None = ..., ai_code_factory_run_id: UUID = ..., assigned_agent: _ai_agents.Agent | UUID | None = ..., code_factory_run: CodeFactoryRun | UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., position: int = ..., result: Any = ..., risk_tier: str | None = ..., status: Literal["pending", "in_progress", "completed", "failed", "skipped"] = ..., title: str = ..., updated_at: datetime = ...) -> CodeFactoryTask: ...  # type: ignore[override]

@@ -54,6 +54,42 @@ class DataConnector(PowernodeModel):
     sync_errors: Column[int | None]
     sync_frequency: Column[Literal["manual", "hourly", "daily", "weekly", "monthly"] | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        connection_config: Any = ...,
+        connector_type: Literal[
+            "notion",
+            "confluence",
+            "google_drive",
+            "dropbox",
+            "github",
+            "s3",
+            "database",
+            "api",
+            "web_scraper",
+        ] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        documents_synced: int | None = ...,
+        id: UUID = ...,
+        knowledge_base: KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        last_sync_at: datetime | None = ...,
+        last_sync_result: Any = ...,
+        name: str = ...,
+        next_sync_at: datetime | None = ...,
+        status: Literal["active", "paused", "error", "disconnected"] = ...,
+        sync_config: Any = ...,
+        sync_errors: int | None = ...,
+        sync_frequency: Literal["manual", "hourly", "daily", "weekly", "monthly"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., connection_config: Any = ..., connector_type: Literal["notion", "confluence", "google_drive", "dropbox", "github", "s3", "database", "api", "web_scraper"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., documents_synced: int | None = ..., id: UUID = ..., knowledge_base: KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., last_sync_at: datetime | None = ..., last_sync_result: Any = ..., name: str = ..., next_sync_at: datetime | None = ..., status: Literal["active", "paused", "error", "disconnected"] = ..., sync_config: Any = ..., sync_errors: int | None = ..., sync_frequency: Literal["manual", "hourly", "daily", "weekly", "monthly"] | None = ..., updated_at: datetime = ...) -> DataConnector: ...  # type: ignore[override]
 
 class DataSourceCredential(PowernodeModel):
     """Ai::DataSourceCredential (table `ai_data_source_credentials`)."""
@@ -73,6 +109,28 @@ class DataSourceCredential(PowernodeModel):
     scopes: Column[Any]
     updated_at: Column[datetime]
     vault_path: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_data_connector_id: UUID = ...,
+        created_at: datetime = ...,
+        credential_type: Literal["api_key", "oauth", "basic", "service_account", "token"] = ...,
+        data_source: DataConnector | UUID = ...,
+        encrypted_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_used_at: datetime | None = ...,
+        name: str = ...,
+        scopes: Any = ...,
+        updated_at: datetime = ...,
+        vault_path: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_data_connector_id: UUID = ..., created_at: datetime = ..., credential_type: Literal["api_key", "oauth", "basic", "service_account", "token"] = ..., data_source: DataConnector | UUID = ..., encrypted_credentials: str | None = ..., encryption_key_id: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., is_active: bool = ..., last_used_at: datetime | None = ..., name: str = ..., scopes: Any = ..., updated_at: datetime = ..., vault_path: str | None = ...) -> DataSourceCredential: ...  # type: ignore[override]
 
 class KnowledgeBase(PowernodeModel):
     """Ai::KnowledgeBase (table `ai_knowledge_bases`)."""
@@ -112,3 +170,34 @@ class KnowledgeBase(PowernodeModel):
     storage_bytes: Column[int | None]
     total_tokens: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        chunk_count: int | None = ...,
+        chunk_overlap: int | None = ...,
+        chunk_size: int | None = ...,
+        chunking_strategy: Literal["recursive", "semantic", "fixed", "sentence", "paragraph", "custom"] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        document_count: int | None = ...,
+        embedding_dimensions: int | None = ...,
+        embedding_model: str = ...,
+        embedding_provider: str = ...,
+        id: UUID = ...,
+        is_public: bool = ...,
+        last_indexed_at: datetime | None = ...,
+        last_queried_at: datetime | None = ...,
+        metadata_schema: Any = ...,
+        name: str = ...,
+        settings: Any = ...,
+        status: Literal["active", "indexing", "paused", "archived", "error"] = ...,
+        storage_bytes: int | None = ...,
+        total_tokens: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., chunk_count: int | None = ..., chunk_overlap: int | None = ..., chunk_size: int | None = ..., chunking_strategy: Literal["recursive", "semantic", "fixed", "sentence", "paragraph", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., document_count: int | None = ..., embedding_dimensions: int | None = ..., embedding_model: str = ..., embedding_provider: str = ..., id: UUID = ..., is_public: bool = ..., last_indexed_at: datetime | None = ..., last_queried_at: datetime | None = ..., metadata_schema: Any = ..., name: str = ..., settings: Any = ..., status: Literal["active", "indexing", "paused", "archived", "error"] = ..., storage_bytes: int | None = ..., total_tokens: int | None = ..., updated_at: datetime = ...) -> KnowledgeBase: ...  # type: ignore[override]

@@ -83,6 +83,63 @@ class DevopsTemplate(PowernodeModel):
     version: Column[str]
     visibility: Column[Literal["private", "team", "public", "marketplace"]]
     workflow_definition: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        average_rating: float | None = ...,
+        category: Literal[
+            "code_quality",
+            "deployment",
+            "documentation",
+            "testing",
+            "security",
+            "monitoring",
+            "release",
+            "custom",
+        ] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        installation_count: int | None = ...,
+        integrations_required: Any = ...,
+        is_featured: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        output_schema: Any = ...,
+        price_usd: Decimal | None = ...,
+        published_at: datetime | None = ...,
+        review_count: int | None = ...,
+        secrets_required: Any = ...,
+        slug: str = ...,
+        status: Literal["draft", "pending_review", "published", "archived", "deprecated"] = ...,
+        tags: Any = ...,
+        template_type: Literal[
+            "code_review",
+            "security_scan",
+            "test_generation",
+            "deployment_validation",
+            "release_notes",
+            "changelog",
+            "api_docs",
+            "coverage_analysis",
+            "performance_check",
+            "custom",
+        ] = ...,
+        trigger_config: Any = ...,
+        updated_at: datetime = ...,
+        usage_guide: str | None = ...,
+        variables: Any = ...,
+        version: str = ...,
+        visibility: Literal["private", "team", "public", "marketplace"] = ...,
+        workflow_definition: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., average_rating: float | None = ..., category: Literal["code_quality", "deployment", "documentation", "testing", "security", "monitoring", "release", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., input_schema: Any = ..., installation_count: int | None = ..., integrations_required: Any = ..., is_featured: bool = ..., is_system: bool = ..., name: str = ..., output_schema: Any = ..., price_usd: Decimal | None = ..., published_at: datetime | None = ..., review_count: int | None = ..., secrets_required: Any = ..., slug: str = ..., status: Literal["draft", "pending_review", "published", "archived", "deprecated"] = ..., tags: Any = ..., template_type: Literal["code_review", "security_scan", "test_generation", "deployment_validation", "release_notes", "changelog", "api_docs", "coverage_analysis", "performance_check", "custom"] = ..., trigger_config: Any = ..., updated_at: datetime = ..., usage_guide: str | None = ..., variables: Any = ..., version: str = ..., visibility: Literal["private", "team", "public", "marketplace"] = ..., workflow_definition: Any = ...) -> DevopsTemplate: ...  # type: ignore[override]
 
 class DevopsTemplateInstallation(PowernodeModel):
     """Ai::DevopsTemplateInstallation (table `ai_devops_template_installations`)."""
@@ -115,3 +172,28 @@ class DevopsTemplateInstallation(PowernodeModel):
     success_count: Column[int | None]
     updated_at: Column[datetime]
     variable_values: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_workflow: _ai_workflows.Workflow | UUID | None = ...,
+        created_workflow_id: UUID | None = ...,
+        custom_config: Any = ...,
+        devops_template: DevopsTemplate | UUID = ...,
+        devops_template_id: UUID = ...,
+        execution_count: int | None = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        installed_by: _core.User | UUID | None = ...,
+        installed_by_id: UUID | None = ...,
+        installed_version: str | None = ...,
+        last_executed_at: datetime | None = ...,
+        status: Literal["active", "paused", "disabled", "pending_update"] = ...,
+        success_count: int | None = ...,
+        updated_at: datetime = ...,
+        variable_values: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_workflow: _ai_workflows.Workflow | UUID | None = ..., created_workflow_id: UUID | None = ..., custom_config: Any = ..., devops_template: DevopsTemplate | UUID = ..., devops_template_id: UUID = ..., execution_count: int | None = ..., failure_count: int | None = ..., id: UUID = ..., installed_by: _core.User | UUID | None = ..., installed_by_id: UUID | None = ..., installed_version: str | None = ..., last_executed_at: datetime | None = ..., status: Literal["active", "paused", "disabled", "pending_update"] = ..., success_count: int | None = ..., updated_at: datetime = ..., variable_values: Any = ...) -> DevopsTemplateInstallation: ...  # type: ignore[override]

@@ -62,6 +62,39 @@ class DagExecution(PowernodeModel):
     updated_at: Column[datetime]
     workflow: Reference[_ai_workflows.Workflow | None]
     workflow_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        checkpoint_data: Any = ...,
+        completed_at: datetime | None = ...,
+        completed_nodes: int | None = ...,
+        created_at: datetime = ...,
+        dag_definition: Any = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        execution_plan: Any = ...,
+        failed_nodes: int | None = ...,
+        final_outputs: Any = ...,
+        id: UUID = ...,
+        last_checkpoint_at: datetime | None = ...,
+        name: str | None = ...,
+        node_states: Any = ...,
+        resumable: bool | None = ...,
+        running_nodes: int | None = ...,
+        shared_context: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] | None = ...,
+        total_nodes: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow: _ai_workflows.Workflow | UUID | None = ...,
+        workflow_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., checkpoint_data: Any = ..., completed_at: datetime | None = ..., completed_nodes: int | None = ..., created_at: datetime = ..., dag_definition: Any = ..., duration_ms: int | None = ..., error_message: str | None = ..., execution_plan: Any = ..., failed_nodes: int | None = ..., final_outputs: Any = ..., id: UUID = ..., last_checkpoint_at: datetime | None = ..., name: str | None = ..., node_states: Any = ..., resumable: bool | None = ..., running_nodes: int | None = ..., shared_context: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] | None = ..., total_nodes: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ..., workflow: _ai_workflows.Workflow | UUID | None = ..., workflow_id: UUID | None = ...) -> DagExecution: ...  # type: ignore[override]
 
 class ExecutionEvent(PowernodeModel):
     """Ai::ExecutionEvent (table `ai_execution_events`)."""
@@ -84,6 +117,26 @@ class ExecutionEvent(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_errors(cls, query: Query[ExecutionEvent] | None = None) -> Query[ExecutionEvent]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_class: str | None = ...,
+        error_message: str | None = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        source_id: UUID = ...,
+        source_type: str = ...,
+        status: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_class: str | None = ..., error_message: str | None = ..., event_type: str = ..., id: UUID = ..., metadata: Any = ..., source_id: UUID = ..., source_type: str = ..., status: str = ..., updated_at: datetime = ...) -> ExecutionEvent: ...  # type: ignore[override]
 
 class ExecutionTrace(PowernodeModel):
     """Ai::ExecutionTrace (table `ai_execution_traces`)."""
@@ -117,6 +170,30 @@ class ExecutionTrace(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_errors(cls, query: Query[ExecutionTrace] | None = None) -> Query[ExecutionTrace]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output: Any = ...,
+        root_span_id: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        total_cost: Decimal | None = ...,
+        total_tokens: int | None = ...,
+        trace_id: str = ...,
+        trace_type: Literal["agent", "workflow", "conversation", "tool", "mcp", "batch"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error: str | None = ..., id: UUID = ..., metadata: Any = ..., name: str = ..., output: Any = ..., root_span_id: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., total_cost: Decimal | None = ..., total_tokens: int | None = ..., trace_id: str = ..., trace_type: Literal["agent", "workflow", "conversation", "tool", "mcp", "batch"] = ..., updated_at: datetime = ...) -> ExecutionTrace: ...  # type: ignore[override]
 
 class ExecutionTraceSpan(PowernodeModel):
     """Ai::ExecutionTraceSpan (table `ai_execution_trace_spans`)."""
@@ -178,3 +255,42 @@ class ExecutionTraceSpan(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_errors(cls, query: Query[ExecutionTraceSpan] | None = None) -> Query[ExecutionTraceSpan]: ...
+    def __init__(
+        self,
+        *,
+        completed_at: datetime | None = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error: str | None = ...,
+        events: Any = ...,
+        execution_trace: ExecutionTrace | UUID = ...,
+        execution_trace_id: UUID = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output_data: Any = ...,
+        parent_span_id: str | None = ...,
+        span_id: str = ...,
+        span_type: Literal[
+            "root",
+            "llm_call",
+            "tool_execution",
+            "retrieval",
+            "generic",
+            "agent",
+            "workflow",
+            "mcp",
+            "reasoning",
+            "reflection",
+            "planning",
+            "evaluation",
+        ] = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        tokens: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, completed_at: datetime | None = ..., cost: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error: str | None = ..., events: Any = ..., execution_trace: ExecutionTrace | UUID = ..., execution_trace_id: UUID = ..., id: UUID = ..., input_data: Any = ..., metadata: Any = ..., name: str = ..., output_data: Any = ..., parent_span_id: str | None = ..., span_id: str = ..., span_type: Literal["root", "llm_call", "tool_execution", "retrieval", "generic", "agent", "workflow", "mcp", "reasoning", "reflection", "planning", "evaluation"] = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., tokens: Any = ..., updated_at: datetime = ...) -> ExecutionTraceSpan: ...  # type: ignore[override]

@@ -96,6 +96,66 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     verified_by_id: Column[UUID | None]
     @classmethod
     def with_embedding(cls, query: Query[CompoundLearning] | None = None) -> Query[CompoundLearning]: ...
+    def __init__(
+        self,
+        *,
+        access_count: int = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent_team: _ai_teams.AgentTeam | UUID | None = ...,
+        ai_agent_team_id: UUID | None = ...,
+        applicable_domains: Any = ...,
+        category: Literal[
+            "pattern",
+            "anti_pattern",
+            "best_practice",
+            "discovery",
+            "fact",
+            "failure_mode",
+            "review_finding",
+            "performance_insight",
+            "reflexion",
+        ] = ...,
+        confidence_score: Decimal = ...,
+        content: str = ...,
+        contradiction_note: str | None = ...,
+        contradiction_resolved_at: datetime | None = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal | None = ...,
+        disproven_at: datetime | None = ...,
+        disproven_by: _core.User | UUID | None = ...,
+        disproven_by_id: UUID | None = ...,
+        effectiveness_score: Decimal | None = ...,
+        embedding: list[float] | None = ...,
+        expires_at: datetime | None = ...,
+        extraction_method: str | None = ...,
+        id: UUID = ...,
+        importance_score: Decimal = ...,
+        injection_count: int = ...,
+        last_event_processed_at: datetime | None = ...,
+        last_injected_at: datetime | None = ...,
+        metadata: Any = ...,
+        negative_outcome_count: int = ...,
+        positive_outcome_count: int = ...,
+        promoted_at: datetime | None = ...,
+        scope_: Literal["team", "global"] = ...,
+        source_agent: _ai_agents.Agent | UUID | None = ...,
+        source_agent_id: UUID | None = ...,
+        source_execution: _ai_teams.TeamExecution | UUID | None = ...,
+        source_execution_id: UUID | None = ...,
+        source_execution_successful: bool | None = ...,
+        status: Literal["active", "deprecated", "superseded", "verified", "disproven"] = ...,
+        superseded_by: CompoundLearning | UUID | None = ...,
+        superseded_by_id: UUID | None = ...,
+        tags: Any = ...,
+        title: str | None = ...,
+        updated_at: datetime = ...,
+        verified_at: datetime | None = ...,
+        verified_by: _core.User | UUID | None = ...,
+        verified_by_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_count: int = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent_team: _ai_teams.AgentTeam | UUID | None = ..., ai_agent_team_id: UUID | None = ..., applicable_domains: Any = ..., category: Literal["pattern", "anti_pattern", "best_practice", "discovery", "fact", "failure_mode", "review_finding", "performance_insight", "reflexion"] = ..., confidence_score: Decimal = ..., content: str = ..., contradiction_note: str | None = ..., contradiction_resolved_at: datetime | None = ..., created_at: datetime = ..., decay_rate: Decimal | None = ..., disproven_at: datetime | None = ..., disproven_by: _core.User | UUID | None = ..., disproven_by_id: UUID | None = ..., effectiveness_score: Decimal | None = ..., embedding: list[float] | None = ..., expires_at: datetime | None = ..., extraction_method: str | None = ..., id: UUID = ..., importance_score: Decimal = ..., injection_count: int = ..., last_event_processed_at: datetime | None = ..., last_injected_at: datetime | None = ..., metadata: Any = ..., negative_outcome_count: int = ..., positive_outcome_count: int = ..., promoted_at: datetime | None = ..., scope_: Literal["team", "global"] = ..., source_agent: _ai_agents.Agent | UUID | None = ..., source_agent_id: UUID | None = ..., source_execution: _ai_teams.TeamExecution | UUID | None = ..., source_execution_id: UUID | None = ..., source_execution_successful: bool | None = ..., status: Literal["active", "deprecated", "superseded", "verified", "disproven"] = ..., superseded_by: CompoundLearning | UUID | None = ..., superseded_by_id: UUID | None = ..., tags: Any = ..., title: str | None = ..., updated_at: datetime = ..., verified_at: datetime | None = ..., verified_by: _core.User | UUID | None = ..., verified_by_id: UUID | None = ...) -> CompoundLearning: ...  # type: ignore[override]
 
 class Document(PowernodeModel):
     """Ai::Document (table `ai_documents`)."""
@@ -134,6 +194,35 @@ class Document(PowernodeModel):
     updated_at: Column[datetime]
     uploaded_by: Reference[_core.User | None]
     uploaded_by_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        checksum: str | None = ...,
+        chunk_count: int | None = ...,
+        content: str | None = ...,
+        content_size_bytes: int | None = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        extraction_config: Any = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        last_refreshed_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        processed_at: datetime | None = ...,
+        processing_errors: Any = ...,
+        source_type: Literal["upload", "url", "api", "database", "cloud_storage", "git"] = ...,
+        source_url: str | None = ...,
+        status: Literal["pending", "processing", "indexed", "failed", "archived"] = ...,
+        token_count: int | None = ...,
+        updated_at: datetime = ...,
+        uploaded_by: _core.User | UUID | None = ...,
+        uploaded_by_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, checksum: str | None = ..., chunk_count: int | None = ..., content: str | None = ..., content_size_bytes: int | None = ..., content_type: str | None = ..., created_at: datetime = ..., expires_at: datetime | None = ..., extraction_config: Any = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., last_refreshed_at: datetime | None = ..., metadata: Any = ..., name: str = ..., processed_at: datetime | None = ..., processing_errors: Any = ..., source_type: Literal["upload", "url", "api", "database", "cloud_storage", "git"] = ..., source_url: str | None = ..., status: Literal["pending", "processing", "indexed", "failed", "archived"] = ..., token_count: int | None = ..., updated_at: datetime = ..., uploaded_by: _core.User | UUID | None = ..., uploaded_by_id: UUID | None = ...) -> Document: ...  # type: ignore[override]
 
 class KnowledgeGraphEdge(PowernodeModel):
     """Ai::KnowledgeGraphEdge (table `ai_knowledge_graph_edges`)."""
@@ -186,6 +275,50 @@ class KnowledgeGraphEdge(PowernodeModel):
     target_node_id: Column[UUID]
     updated_at: Column[datetime]
     weight: Column[Decimal | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        bidirectional: bool | None = ...,
+        confidence: Decimal | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        label: str | None = ...,
+        metadata: Any = ...,
+        properties: Any = ...,
+        relation_type: Literal[
+            "is_a",
+            "has_a",
+            "part_of",
+            "related_to",
+            "depends_on",
+            "created_by",
+            "used_by",
+            "located_in",
+            "similar_to",
+            "causes",
+            "precedes",
+            "follows",
+            "custom",
+            "requires",
+            "enhances",
+            "composes",
+            "succeeds",
+            "uses",
+        ] = ...,
+        source_document: Document | UUID | None = ...,
+        source_document_id: UUID | None = ...,
+        source_node: KnowledgeGraphNode | UUID = ...,
+        source_node_id: UUID = ...,
+        status: str | None = ...,
+        target_node: KnowledgeGraphNode | UUID = ...,
+        target_node_id: UUID = ...,
+        updated_at: datetime = ...,
+        weight: Decimal | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., bidirectional: bool | None = ..., confidence: Decimal | None = ..., created_at: datetime = ..., id: UUID = ..., label: str | None = ..., metadata: Any = ..., properties: Any = ..., relation_type: Literal["is_a", "has_a", "part_of", "related_to", "depends_on", "created_by", "used_by", "located_in", "similar_to", "causes", "precedes", "follows", "custom", "requires", "enhances", "composes", "succeeds", "uses"] = ..., source_document: Document | UUID | None = ..., source_document_id: UUID | None = ..., source_node: KnowledgeGraphNode | UUID = ..., source_node_id: UUID = ..., status: str | None = ..., target_node: KnowledgeGraphNode | UUID = ..., target_node_id: UUID = ..., updated_at: datetime = ..., weight: Decimal | None = ...) -> KnowledgeGraphEdge: ...  # type: ignore[override]
 
 class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     """Ai::KnowledgeGraphNode (table `ai_knowledge_graph_nodes`)."""
@@ -233,6 +366,54 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_embeddings(cls, query: Query[KnowledgeGraphNode] | None = None) -> Query[KnowledgeGraphNode]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_skill_id: UUID | None = ...,
+        confidence: Decimal | None = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal | None = ...,
+        description: str | None = ...,
+        embedding: list[float] | None = ...,
+        entity_type: (
+            Literal[
+                "person",
+                "organization",
+                "technology",
+                "event",
+                "location",
+                "skill",
+                "agent",
+                "team",
+                "custom",
+            ]
+            | None
+        ) = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ...,
+        knowledge_base_id: UUID | None = ...,
+        last_event_processed_at: datetime | None = ...,
+        last_quality_recalc_at: datetime | None = ...,
+        last_seen_at: datetime | None = ...,
+        mention_count: int | None = ...,
+        merged_into: KnowledgeGraphNode | UUID | None = ...,
+        merged_into_id: UUID | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        node_type: Literal["entity", "concept", "relation", "attribute"] = ...,
+        path: str | None = ...,
+        properties: Any = ...,
+        quality_score: Decimal | None = ...,
+        skill: _ai_skills.Skill | UUID | None = ...,
+        source_document: Document | UUID | None = ...,
+        source_document_id: UUID | None = ...,
+        status: Literal["active", "merged", "archived"] | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_skill_id: UUID | None = ..., confidence: Decimal | None = ..., created_at: datetime = ..., decay_rate: Decimal | None = ..., description: str | None = ..., embedding: list[float] | None = ..., entity_type: Literal["person", "organization", "technology", "event", "location", "skill", "agent", "team", "custom"] | None = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ..., knowledge_base_id: UUID | None = ..., last_event_processed_at: datetime | None = ..., last_quality_recalc_at: datetime | None = ..., last_seen_at: datetime | None = ..., mention_count: int | None = ..., merged_into: KnowledgeGraphNode | UUID | None = ..., merged_into_id: UUID | None = ..., metadata: Any = ..., name: str = ..., node_type: Literal["entity", "concept", "relation", "attribute"] = ..., path: str | None = ..., properties: Any = ..., quality_score: Decimal | None = ..., skill: _ai_skills.Skill | UUID | None = ..., source_document: Document | UUID | None = ..., source_document_id: UUID | None = ..., status: Literal["active", "merged", "archived"] | None = ..., updated_at: datetime = ...) -> KnowledgeGraphNode: ...  # type: ignore[override]
 
 class SharedKnowledge(VectorSearch, PowernodeModel):
     """Ai::SharedKnowledge (table `ai_shared_knowledges`)."""
@@ -271,3 +452,35 @@ class SharedKnowledge(VectorSearch, PowernodeModel):
     usage_count: Column[int | None]
     @classmethod
     def with_embedding(cls, query: Query[SharedKnowledge] | None = None) -> Query[SharedKnowledge]: ...
+    def __init__(
+        self,
+        *,
+        access_level: Literal["private", "team", "account", "global"] | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str = ...,
+        content_type: (
+            Literal["text", "markdown", "code", "snippet", "procedure", "fact", "definition"] | None
+        ) = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        embedding: list[float] | None = ...,
+        id: UUID = ...,
+        integrity_hash: str | None = ...,
+        last_event_processed_at: datetime | None = ...,
+        last_quality_recalc_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        provenance: Any = ...,
+        quality_score: Decimal | None = ...,
+        rating_count: int = ...,
+        rating_sum: int = ...,
+        source_id: UUID | None = ...,
+        source_type: str | None = ...,
+        tags: list[str] | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_level: Literal["private", "team", "account", "global"] | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., content: str = ..., content_type: Literal["text", "markdown", "code", "snippet", "procedure", "fact", "definition"] | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., embedding: list[float] | None = ..., id: UUID = ..., integrity_hash: str | None = ..., last_event_processed_at: datetime | None = ..., last_quality_recalc_at: datetime | None = ..., last_used_at: datetime | None = ..., provenance: Any = ..., quality_score: Decimal | None = ..., rating_count: int = ..., rating_sum: int = ..., source_id: UUID | None = ..., source_type: str | None = ..., tags: list[str] | None = ..., title: str = ..., updated_at: datetime = ..., usage_count: int | None = ...) -> SharedKnowledge: ...  # type: ignore[override]

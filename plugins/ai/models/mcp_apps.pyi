@@ -55,6 +55,34 @@ class AguiSession(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_id: UUID | None = ...,
+        capabilities: Any = ...,
+        completed_at: datetime | None = ...,
+        context: Any = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_event_at: datetime | None = ...,
+        messages: Any = ...,
+        parent_run_id: str | None = ...,
+        run_id: str | None = ...,
+        sequence_number: int = ...,
+        started_at: datetime | None = ...,
+        state: Any = ...,
+        status: Literal["idle", "running", "completed", "error", "cancelled"] = ...,
+        thread_id: str = ...,
+        tools: Any = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_id: UUID | None = ..., capabilities: Any = ..., completed_at: datetime | None = ..., context: Any = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., last_event_at: datetime | None = ..., messages: Any = ..., parent_run_id: str | None = ..., run_id: str | None = ..., sequence_number: int = ..., started_at: datetime | None = ..., state: Any = ..., status: Literal["idle", "running", "completed", "error", "cancelled"] = ..., thread_id: str = ..., tools: Any = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> AguiSession: ...  # type: ignore[override]
 
 class McpApp(PowernodeModel):
     """Ai::McpApp (table `ai_mcp_apps`)."""
@@ -93,6 +121,29 @@ class McpApp(PowernodeModel):
     def templates(cls, query: Query[McpApp] | None = None) -> Query[McpApp]: ...
     updated_at: Column[datetime]
     version: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        app_type: Literal["custom", "template", "system"] = ...,
+        created_at: datetime = ...,
+        created_by_id: UUID | None = ...,
+        csp_policy: Any = ...,
+        description: str | None = ...,
+        html_content: str | None = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output_schema: Any = ...,
+        sandbox_config: Any = ...,
+        status: Literal["draft", "published", "archived"] = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., app_type: Literal["custom", "template", "system"] = ..., created_at: datetime = ..., created_by_id: UUID | None = ..., csp_policy: Any = ..., description: str | None = ..., html_content: str | None = ..., id: UUID = ..., input_schema: Any = ..., metadata: Any = ..., name: str = ..., output_schema: Any = ..., sandbox_config: Any = ..., status: Literal["draft", "published", "archived"] = ..., updated_at: datetime = ..., version: str | None = ...) -> McpApp: ...  # type: ignore[override]
 
 class McpAppInstance(PowernodeModel):
     """Ai::McpAppInstance (table `ai_mcp_app_instances`)."""
@@ -124,3 +175,24 @@ class McpAppInstance(PowernodeModel):
     state: Column[Any]
     status: Column[Literal["created", "running", "completed", "error"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        mcp_app: McpApp | UUID = ...,
+        mcp_app_id: UUID = ...,
+        output_data: Any = ...,
+        session: AguiSession | UUID | None = ...,
+        session_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        state: Any = ...,
+        status: Literal["created", "running", "completed", "error"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., id: UUID = ..., input_data: Any = ..., mcp_app: McpApp | UUID = ..., mcp_app_id: UUID = ..., output_data: Any = ..., session: AguiSession | UUID | None = ..., session_id: UUID | None = ..., started_at: datetime | None = ..., state: Any = ..., status: Literal["created", "running", "completed", "error"] = ..., updated_at: datetime = ...) -> McpAppInstance: ...  # type: ignore[override]

@@ -43,6 +43,30 @@ class AgentShortTermMemory(PowernodeModel):
     session_id: Column[str]
     ttl_seconds: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        access_count: int | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        last_event_processed_at: datetime | None = ...,
+        memory_key: str = ...,
+        memory_type: (
+            Literal["general", "conversation", "tool_result", "observation", "plan", "state"] | None
+        ) = ...,
+        memory_value: Any = ...,
+        session_id: str = ...,
+        ttl_seconds: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_count: int | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., last_event_processed_at: datetime | None = ..., memory_key: str = ..., memory_type: Literal["general", "conversation", "tool_result", "observation", "plan", "state"] | None = ..., memory_value: Any = ..., session_id: str = ..., ttl_seconds: int | None = ..., updated_at: datetime = ...) -> AgentShortTermMemory: ...  # type: ignore[override]
 
 class ContextEntry(VectorSearch, PowernodeModel):
     """Ai::ContextEntry (table `ai_context_entries`)."""
@@ -114,6 +138,50 @@ class ContextEntry(VectorSearch, PowernodeModel):
     def with_embedding(cls, query: Query[ContextEntry] | None = None) -> Query[ContextEntry]: ...
     @classmethod
     def working(cls, query: Query[ContextEntry] | None = None) -> Query[ContextEntry]: ...
+    def __init__(
+        self,
+        *,
+        access_count: int | None = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_persistent_context_id: UUID = ...,
+        archived_at: datetime | None = ...,
+        confidence_score: Decimal | None = ...,
+        content: Any = ...,
+        content_text: str | None = ...,
+        context_tags: Any = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        decay_rate: Decimal | None = ...,
+        embedding: list[float] | None = ...,
+        entry_key: str = ...,
+        entry_type: (
+            Literal["fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"]
+            | None
+        ) = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        importance_score: Decimal | None = ...,
+        last_accessed_at: datetime | None = ...,
+        last_relevance_update: datetime | None = ...,
+        memory_type: Literal["factual", "experiential", "working"] | None = ...,
+        metadata: Any = ...,
+        outcome_success: bool | None = ...,
+        persistent_context: PersistentContext | UUID = ...,
+        previous_version: ContextEntry | UUID | None = ...,
+        previous_version_id: UUID | None = ...,
+        relevance_decay_rate: Decimal | None = ...,
+        source_id: str | None = ...,
+        source_type: (
+            Literal["user_input", "agent_output", "workflow", "import", "api", "system"] | None
+        ) = ...,
+        task_context: Any = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_count: int | None = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_persistent_context_id: UUID = ..., archived_at: datetime | None = ..., confidence_score: Decimal | None = ..., content: Any = ..., content_text: str | None = ..., context_tags: Any = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., decay_rate: Decimal | None = ..., embedding: list[float] | None = ..., entry_key: str = ..., entry_type: Literal["fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"] | None = ..., expires_at: datetime | None = ..., id: UUID = ..., importance_score: Decimal | None = ..., last_accessed_at: datetime | None = ..., last_relevance_update: datetime | None = ..., memory_type: Literal["factual", "experiential", "working"] | None = ..., metadata: Any = ..., outcome_success: bool | None = ..., persistent_context: PersistentContext | UUID = ..., previous_version: ContextEntry | UUID | None = ..., previous_version_id: UUID | None = ..., relevance_decay_rate: Decimal | None = ..., source_id: str | None = ..., source_type: Literal["user_input", "agent_output", "workflow", "import", "api", "system"] | None = ..., task_context: Any = ..., updated_at: datetime = ..., version: int | None = ...) -> ContextEntry: ...  # type: ignore[override]
 
 class MemoryEntry(PowernodeModel):
     """Ai::MemoryEntry (table `ai_memory_entries`)."""
@@ -134,6 +202,29 @@ class MemoryEntry(PowernodeModel):
     metadata: Column[Any]
     updated_at: Column[datetime]
     value: Column[Any]
+    def __init__(
+        self,
+        *,
+        access_count: int = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_memory_pool_id: UUID = ...,
+        created_at: datetime = ...,
+        entry_key: str = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        importance_score: Decimal | None = ...,
+        last_accessed_at: datetime | None = ...,
+        memory_pool: MemoryPool | UUID = ...,
+        memory_type: Literal["factual", "experiential", "working"] = ...,
+        metadata: Any = ...,
+        updated_at: datetime = ...,
+        value: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_count: int = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_memory_pool_id: UUID = ..., created_at: datetime = ..., entry_key: str = ..., expires_at: datetime | None = ..., id: UUID = ..., importance_score: Decimal | None = ..., last_accessed_at: datetime | None = ..., memory_pool: MemoryPool | UUID = ..., memory_type: Literal["factual", "experiential", "working"] = ..., metadata: Any = ..., updated_at: datetime = ..., value: Any = ...) -> MemoryEntry: ...  # type: ignore[override]
 
 class MemoryPool(PowernodeModel):
     """Ai::MemoryPool (table `ai_memory_pools`)."""
@@ -177,6 +268,33 @@ class MemoryPool(PowernodeModel):
     def team_shared(cls, query: Query[MemoryPool] | None = None) -> Query[MemoryPool]: ...
     updated_at: Column[datetime]
     version: Column[int | None]
+    def __init__(
+        self,
+        *,
+        access_control: Any = ...,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        created_at: datetime = ...,
+        data: Any = ...,
+        data_size_bytes: int | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str | None = ...,
+        owner_agent_id: UUID | None = ...,
+        persist_across_executions: bool | None = ...,
+        pool_id: str | None = ...,
+        pool_type: Literal["shared", "agent_private", "team_shared", "task_scoped", "global"] | None = ...,
+        retention_policy: Any = ...,
+        scope_: Literal["execution", "persistent", "session"] | None = ...,
+        task_execution_id: UUID | None = ...,
+        team_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_control: Any = ..., account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., created_at: datetime = ..., data: Any = ..., data_size_bytes: int | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., metadata: Any = ..., name: str | None = ..., owner_agent_id: UUID | None = ..., persist_across_executions: bool | None = ..., pool_id: str | None = ..., pool_type: Literal["shared", "agent_private", "team_shared", "task_scoped", "global"] | None = ..., retention_policy: Any = ..., scope_: Literal["execution", "persistent", "session"] | None = ..., task_execution_id: UUID | None = ..., team_id: UUID | None = ..., updated_at: datetime = ..., version: int | None = ...) -> MemoryPool: ...  # type: ignore[override]
 
 class PersistentContext(PowernodeModel):
     """Ai::PersistentContext (table `ai_persistent_contexts`)."""
@@ -225,3 +343,35 @@ class PersistentContext(PowernodeModel):
     def shared_contexts(cls, query: Query[PersistentContext] | None = None) -> Query[PersistentContext]: ...
     updated_at: Column[datetime]
     version: Column[int | None]
+    def __init__(
+        self,
+        *,
+        access_control: Any = ...,
+        access_count: int | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        archived_at: datetime | None = ...,
+        context_data: Any = ...,
+        context_id: str = ...,
+        context_type: Literal["agent_memory", "knowledge_base", "shared_context"] = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        data_size_bytes: int | None = ...,
+        description: str | None = ...,
+        entry_count: int | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        last_modified_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        retention_policy: Any = ...,
+        scope_: Literal["account", "agent", "team", "workflow"] = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_control: Any = ..., access_count: int | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., archived_at: datetime | None = ..., context_data: Any = ..., context_id: str = ..., context_type: Literal["agent_memory", "knowledge_base", "shared_context"] = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., data_size_bytes: int | None = ..., description: str | None = ..., entry_count: int | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., last_modified_at: datetime | None = ..., metadata: Any = ..., name: str = ..., retention_policy: Any = ..., scope_: Literal["account", "agent", "team", "workflow"] = ..., updated_at: datetime = ..., version: int | None = ...) -> PersistentContext: ...  # type: ignore[override]

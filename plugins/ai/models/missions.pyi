@@ -98,6 +98,62 @@ class Mission(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_deployment(cls, query: Query[Mission] | None = None) -> Query[Mission]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        analysis_result: Any = ...,
+        base_branch: str | None = ...,
+        branch_name: str | None = ...,
+        completed_at: datetime | None = ...,
+        configuration: Any = ...,
+        conversation: _ai_conversations.Conversation | UUID | None = ...,
+        conversation_id: UUID | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        current_phase: str | None = ...,
+        custom_phases: Any = ...,
+        deployed_container_id: str | None = ...,
+        deployed_port: int | None = ...,
+        deployed_url: str | None = ...,
+        description: str | None = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        feature_suggestions: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        mission_template: MissionTemplate | UUID | None = ...,
+        mission_template_id: UUID | None = ...,
+        mission_type: Literal["development", "research", "operations", "custom"] = ...,
+        name: str = ...,
+        objective: str | None = ...,
+        phase_config: Any = ...,
+        phase_history: Any = ...,
+        pr_number: int | None = ...,
+        pr_url: str | None = ...,
+        prd_json: Any = ...,
+        ralph_loop: _ai_ralph.RalphLoop | UUID | None = ...,
+        ralph_loop_id: UUID | None = ...,
+        repository: _devops_git.GitRepository | UUID | None = ...,
+        repository_id: UUID | None = ...,
+        review_result: Any = ...,
+        review_state: _ai_code_factory.CodeFactoryReviewState | UUID | None = ...,
+        review_state_id: UUID | None = ...,
+        risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ...,
+        risk_contract_id: UUID | None = ...,
+        selected_feature: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["draft", "active", "paused", "completed", "failed", "cancelled"] = ...,
+        team: _ai_teams.AgentTeam | UUID | None = ...,
+        team_id: UUID | None = ...,
+        test_result: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., analysis_result: Any = ..., base_branch: str | None = ..., branch_name: str | None = ..., completed_at: datetime | None = ..., configuration: Any = ..., conversation: _ai_conversations.Conversation | UUID | None = ..., conversation_id: UUID | None = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., current_phase: str | None = ..., custom_phases: Any = ..., deployed_container_id: str | None = ..., deployed_port: int | None = ..., deployed_url: str | None = ..., description: str | None = ..., duration_ms: int | None = ..., error_details: Any = ..., error_message: str | None = ..., feature_suggestions: Any = ..., id: UUID = ..., metadata: Any = ..., mission_template: MissionTemplate | UUID | None = ..., mission_template_id: UUID | None = ..., mission_type: Literal["development", "research", "operations", "custom"] = ..., name: str = ..., objective: str | None = ..., phase_config: Any = ..., phase_history: Any = ..., pr_number: int | None = ..., pr_url: str | None = ..., prd_json: Any = ..., ralph_loop: _ai_ralph.RalphLoop | UUID | None = ..., ralph_loop_id: UUID | None = ..., repository: _devops_git.GitRepository | UUID | None = ..., repository_id: UUID | None = ..., review_result: Any = ..., review_state: _ai_code_factory.CodeFactoryReviewState | UUID | None = ..., review_state_id: UUID | None = ..., risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ..., risk_contract_id: UUID | None = ..., selected_feature: Any = ..., started_at: datetime | None = ..., status: Literal["draft", "active", "paused", "completed", "failed", "cancelled"] = ..., team: _ai_teams.AgentTeam | UUID | None = ..., team_id: UUID | None = ..., test_result: Any = ..., updated_at: datetime = ...) -> Mission: ...  # type: ignore[override]
 
 class MissionApproval(PowernodeModel):
     """Ai::MissionApproval (table `ai_mission_approvals`)."""
@@ -121,6 +177,25 @@ class MissionApproval(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        comment: str | None = ...,
+        created_at: datetime = ...,
+        decision: Literal["approved", "rejected"] = ...,
+        gate: Literal["feature_selection", "prd_review", "code_review", "merge_approval"] = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        mission: Mission | UUID = ...,
+        mission_id: UUID = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., comment: str | None = ..., created_at: datetime = ..., decision: Literal["approved", "rejected"] = ..., gate: Literal["feature_selection", "prd_review", "code_review", "merge_approval"] = ..., id: UUID = ..., metadata: Any = ..., mission: Mission | UUID = ..., mission_id: UUID = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> MissionApproval: ...  # type: ignore[override]
 
 class MissionTemplate(PowernodeModel):
     """Ai::MissionTemplate (table `ai_mission_templates`)."""
@@ -149,6 +224,29 @@ class MissionTemplate(PowernodeModel):
     template_type: Column[Literal["system", "account", "community"]]
     updated_at: Column[datetime]
     version: Column[int | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        approval_gates: Any = ...,
+        created_at: datetime = ...,
+        default_configuration: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_default: bool | None = ...,
+        mission_type: Literal["development", "research", "operations", "custom"] = ...,
+        name: str = ...,
+        phases: Any = ...,
+        rejection_mappings: Any = ...,
+        skill_compositions: Any = ...,
+        status: Literal["active", "archived"] | None = ...,
+        template_type: Literal["system", "account", "community"] = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., approval_gates: Any = ..., created_at: datetime = ..., default_configuration: Any = ..., description: str | None = ..., id: UUID = ..., is_default: bool | None = ..., mission_type: Literal["development", "research", "operations", "custom"] = ..., name: str = ..., phases: Any = ..., rejection_mappings: Any = ..., skill_compositions: Any = ..., status: Literal["active", "archived"] | None = ..., template_type: Literal["system", "account", "community"] = ..., updated_at: datetime = ..., version: int | None = ...) -> MissionTemplate: ...  # type: ignore[override]
 
 class RunnerDispatch(PowernodeModel):
     """Ai::RunnerDispatch (table `ai_runner_dispatches`)."""
@@ -192,3 +290,34 @@ class RunnerDispatch(PowernodeModel):
     worktree_id: Column[UUID | None]
     worktree_session: Reference[_ai_worktree.WorktreeSession | None]
     worktree_session_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        dispatched_at: datetime | None = ...,
+        duration_ms: int | None = ...,
+        git_repository: _devops_git.GitRepository | UUID | None = ...,
+        git_repository_id: UUID | None = ...,
+        git_runner: _devops_git.GitRunner | UUID | None = ...,
+        git_runner_id: UUID | None = ...,
+        id: UUID = ...,
+        input_params: Any = ...,
+        logs: str | None = ...,
+        mission: Mission | UUID | None = ...,
+        mission_id: UUID | None = ...,
+        output_result: Any = ...,
+        runner_labels: Any = ...,
+        status: Literal["pending", "dispatched", "running", "completed", "failed"] | None = ...,
+        updated_at: datetime = ...,
+        workflow_run_id: str | None = ...,
+        workflow_url: str | None = ...,
+        worktree: _ai_worktree.Worktree | UUID | None = ...,
+        worktree_id: UUID | None = ...,
+        worktree_session: _ai_worktree.WorktreeSession | UUID | None = ...,
+        worktree_session_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., dispatched_at: datetime | None = ..., duration_ms: int | None = ..., git_repository: _devops_git.GitRepository | UUID | None = ..., git_repository_id: UUID | None = ..., git_runner: _devops_git.GitRunner | UUID | None = ..., git_runner_id: UUID | None = ..., id: UUID = ..., input_params: Any = ..., logs: str | None = ..., mission: Mission | UUID | None = ..., mission_id: UUID | None = ..., output_result: Any = ..., runner_labels: Any = ..., status: Literal["pending", "dispatched", "running", "completed", "failed"] | None = ..., updated_at: datetime = ..., workflow_run_id: str | None = ..., workflow_url: str | None = ..., worktree: _ai_worktree.Worktree | UUID | None = ..., worktree_id: UUID | None = ..., worktree_session: _ai_worktree.WorktreeSession | UUID | None = ..., worktree_session_id: UUID | None = ...) -> RunnerDispatch: ...  # type: ignore[override]

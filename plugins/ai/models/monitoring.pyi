@@ -32,6 +32,29 @@ class BudgetAlert(PowernodeModel):
     triggered_at: Column[datetime]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        agent_budget: _ai_agents.AgentBudget | UUID = ...,
+        ai_agent_budget_id: UUID = ...,
+        alert_type: Literal["threshold", "exceeded", "forecast"] = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        spent_cents: int = ...,
+        status: Literal["open", "acknowledged", "resolved"] = ...,
+        threshold_percent: int = ...,
+        triggered_at: datetime = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., agent_budget: _ai_agents.AgentBudget | UUID = ..., ai_agent_budget_id: UUID = ..., alert_type: Literal["threshold", "exceeded", "forecast"] = ..., created_at: datetime = ..., id: UUID = ..., message: str | None = ..., metadata: Any = ..., spent_cents: int = ..., status: Literal["open", "acknowledged", "resolved"] = ..., threshold_percent: int = ..., triggered_at: datetime = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> BudgetAlert: ...  # type: ignore[override]
 
 class CostAttribution(PowernodeModel):
     """Ai::CostAttribution (table `ai_cost_attributions`)."""
@@ -76,6 +99,44 @@ class CostAttribution(PowernodeModel):
     storage_gb: Column[Decimal | None]
     tokens_used: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        amount_usd: Decimal = ...,
+        api_calls: int | None = ...,
+        attribution_date: date = ...,
+        compute_minutes: int | None = ...,
+        cost_category: Literal[
+            "ai_inference",
+            "ai_training",
+            "embedding",
+            "storage",
+            "compute",
+            "api_calls",
+            "bandwidth",
+            "other",
+        ] = ...,
+        cost_per_token: Decimal | None = ...,
+        created_at: datetime = ...,
+        currency: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        model_name: str | None = ...,
+        provider: _ai_providers.Provider | UUID | None = ...,
+        provider_id: UUID | None = ...,
+        roi_metric: RoiMetric | UUID | None = ...,
+        roi_metric_id: UUID | None = ...,
+        source_id: UUID | None = ...,
+        source_name: str | None = ...,
+        source_type: Literal["workflow", "agent", "provider", "team", "execution"] = ...,
+        storage_gb: Decimal | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., amount_usd: Decimal = ..., api_calls: int | None = ..., attribution_date: date = ..., compute_minutes: int | None = ..., cost_category: Literal["ai_inference", "ai_training", "embedding", "storage", "compute", "api_calls", "bandwidth", "other"] = ..., cost_per_token: Decimal | None = ..., created_at: datetime = ..., currency: str = ..., id: UUID = ..., metadata: Any = ..., model_name: str | None = ..., provider: _ai_providers.Provider | UUID | None = ..., provider_id: UUID | None = ..., roi_metric: RoiMetric | UUID | None = ..., roi_metric_id: UUID | None = ..., source_id: UUID | None = ..., source_name: str | None = ..., source_type: Literal["workflow", "agent", "provider", "team", "execution"] = ..., storage_gb: Decimal | None = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> CostAttribution: ...  # type: ignore[override]
 
 class RoiMetric(PowernodeModel):
     """Ai::RoiMetric (table `ai_roi_metrics`)."""
@@ -126,6 +187,45 @@ class RoiMetric(PowernodeModel):
     def weekly(cls, query: Query[RoiMetric] | None = None) -> Query[RoiMetric]: ...
     @classmethod
     def with_positive_roi(cls, query: Query[RoiMetric] | None = None) -> Query[RoiMetric]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        accuracy_rate: Decimal | None = ...,
+        ai_cost_usd: Decimal = ...,
+        attributable: PowernodeModel | None = ...,
+        attributable_id: UUID | None = ...,
+        attributable_type: str | None = ...,
+        baseline_cost_usd: Decimal | None = ...,
+        baseline_time_hours: Decimal | None = ...,
+        cost_per_task_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        customer_satisfaction_score: Decimal | None = ...,
+        efficiency_gain_percentage: Decimal | None = ...,
+        error_reduction_value_usd: Decimal = ...,
+        errors_prevented: int = ...,
+        id: UUID = ...,
+        infrastructure_cost_usd: Decimal = ...,
+        manual_interventions: int = ...,
+        metadata: Any = ...,
+        metric_type: Literal["workflow", "agent", "provider", "team", "account_total", "department"] = ...,
+        net_benefit_usd: Decimal | None = ...,
+        period_date: date = ...,
+        period_type: Literal["daily", "weekly", "monthly", "quarterly", "yearly"] = ...,
+        roi_percentage: Decimal | None = ...,
+        tasks_automated: int = ...,
+        tasks_completed: int = ...,
+        throughput_value_usd: Decimal = ...,
+        time_saved_hours: Decimal = ...,
+        time_saved_value_usd: Decimal = ...,
+        total_cost_usd: Decimal = ...,
+        total_value_usd: Decimal = ...,
+        updated_at: datetime = ...,
+        value_per_task_usd: Decimal | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., accuracy_rate: Decimal | None = ..., ai_cost_usd: Decimal = ..., attributable: PowernodeModel | None = ..., attributable_id: UUID | None = ..., attributable_type: str | None = ..., baseline_cost_usd: Decimal | None = ..., baseline_time_hours: Decimal | None = ..., cost_per_task_usd: Decimal | None = ..., created_at: datetime = ..., customer_satisfaction_score: Decimal | None = ..., efficiency_gain_percentage: Decimal | None = ..., error_reduction_value_usd: Decimal = ..., errors_prevented: int = ..., id: UUID = ..., infrastructure_cost_usd: Decimal = ..., manual_interventions: int = ..., metadata: Any = ..., metric_type: Literal["workflow", "agent", "provider", "team", "account_total", "department"] = ..., net_benefit_usd: Decimal | None = ..., period_date: date = ..., period_type: Literal["daily", "weekly", "monthly", "quarterly", "yearly"] = ..., roi_percentage: Decimal | None = ..., tasks_automated: int = ..., tasks_completed: int = ..., throughput_value_usd: Decimal = ..., time_saved_hours: Decimal = ..., time_saved_value_usd: Decimal = ..., total_cost_usd: Decimal = ..., total_value_usd: Decimal = ..., updated_at: datetime = ..., value_per_task_usd: Decimal | None = ...) -> RoiMetric: ...  # type: ignore[override]
 
 class UsageMetric(PowernodeModel):
     """Ai::UsageMetric (table `ai_usage_metrics`)."""
@@ -146,3 +246,26 @@ class UsageMetric(PowernodeModel):
     provider: Reference[_ai_providers.Provider | None]
     request_count: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_provider_id: UUID | None = ...,
+        cost_usd: Decimal = ...,
+        created_at: datetime = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        input_tokens: int = ...,
+        model_name: str | None = ...,
+        output_tokens: int = ...,
+        period_start: datetime = ...,
+        period_type: Literal["hourly", "daily", "weekly", "monthly"] = ...,
+        provider: _ai_providers.Provider | UUID | None = ...,
+        request_count: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_provider_id: UUID | None = ..., cost_usd: Decimal = ..., created_at: datetime = ..., execution_count: int = ..., id: UUID = ..., input_tokens: int = ..., model_name: str | None = ..., output_tokens: int = ..., period_start: datetime = ..., period_type: Literal["hourly", "daily", "weekly", "monthly"] = ..., provider: _ai_providers.Provider | UUID | None = ..., request_count: int = ..., updated_at: datetime = ...) -> UsageMetric: ...  # type: ignore[override]

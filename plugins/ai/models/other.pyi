@@ -52,6 +52,35 @@ class AbTest(PowernodeModel):
     updated_at: Column[datetime]
     variants: Column[Any]
     winning_variant: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        ended_at: datetime | None = ...,
+        id: UUID = ...,
+        name: str = ...,
+        results: Any = ...,
+        started_at: datetime | None = ...,
+        statistical_significance: float | None = ...,
+        status: Literal["draft", "running", "paused", "completed", "cancelled"] = ...,
+        success_metrics: Any = ...,
+        target_id: UUID = ...,
+        target_type: Literal["workflow", "agent", "prompt", "model", "provider"] = ...,
+        test_id: str = ...,
+        total_conversions: int | None = ...,
+        total_impressions: int | None = ...,
+        traffic_allocation: Any = ...,
+        updated_at: datetime = ...,
+        variants: Any = ...,
+        winning_variant: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., ended_at: datetime | None = ..., id: UUID = ..., name: str = ..., results: Any = ..., started_at: datetime | None = ..., statistical_significance: float | None = ..., status: Literal["draft", "running", "paused", "completed", "cancelled"] = ..., success_metrics: Any = ..., target_id: UUID = ..., target_type: Literal["workflow", "agent", "prompt", "model", "provider"] = ..., test_id: str = ..., total_conversions: int | None = ..., total_impressions: int | None = ..., traffic_allocation: Any = ..., updated_at: datetime = ..., variants: Any = ..., winning_variant: str | None = ...) -> AbTest: ...  # type: ignore[override]
 
 class AgentConnection(PowernodeModel):
     """Ai::AgentConnection (table `ai_agent_connections`)."""
@@ -91,6 +120,31 @@ class AgentConnection(PowernodeModel):
     @classmethod
     def team_memberships(cls, query: Query[AgentConnection] | None = None) -> Query[AgentConnection]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        connection_type: (
+            Literal[
+                "team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"
+            ]
+            | None
+        ) = ...,
+        created_at: datetime = ...,
+        discovered_by: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        source_id: UUID | None = ...,
+        source_type: str | None = ...,
+        status: Literal["active", "inactive", "discovered"] | None = ...,
+        strength: float | None = ...,
+        target_id: UUID | None = ...,
+        target_type: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., connection_type: Literal["team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"] | None = ..., created_at: datetime = ..., discovered_by: str | None = ..., id: UUID = ..., metadata: Any = ..., source_id: UUID | None = ..., source_type: str | None = ..., status: Literal["active", "inactive", "discovered"] | None = ..., strength: float | None = ..., target_id: UUID | None = ..., target_type: str | None = ..., updated_at: datetime = ...) -> AgentConnection: ...  # type: ignore[override]
 
 class AgentIdentity(PowernodeModel):
     """Ai::AgentIdentity (table `ai_agent_identities`)."""
@@ -124,6 +178,31 @@ class AgentIdentity(PowernodeModel):
     rotation_overlap_until: Column[datetime | None]
     status: Column[Literal["active", "rotated", "revoked"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_id: UUID = ...,
+        agent_uri: str | None = ...,
+        algorithm: Literal["ed25519"] = ...,
+        attestation_claims: Any = ...,
+        capabilities: Any = ...,
+        created_at: datetime = ...,
+        encrypted_private_key: str = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        key_fingerprint: str = ...,
+        public_key: str = ...,
+        revocation_reason: str | None = ...,
+        revoked_at: datetime | None = ...,
+        rotated_at: datetime | None = ...,
+        rotation_overlap_until: datetime | None = ...,
+        status: Literal["active", "rotated", "revoked"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_id: UUID = ..., agent_uri: str | None = ..., algorithm: Literal["ed25519"] = ..., attestation_claims: Any = ..., capabilities: Any = ..., created_at: datetime = ..., encrypted_private_key: str = ..., expires_at: datetime | None = ..., id: UUID = ..., key_fingerprint: str = ..., public_key: str = ..., revocation_reason: str | None = ..., revoked_at: datetime | None = ..., rotated_at: datetime | None = ..., rotation_overlap_until: datetime | None = ..., status: Literal["active", "rotated", "revoked"] = ..., updated_at: datetime = ...) -> AgentIdentity: ...  # type: ignore[override]
 
 class AguiEvent(PowernodeModel):
     """Ai::AguiEvent (table `ai_agui_events`)."""
@@ -181,6 +260,49 @@ class AguiEvent(PowernodeModel):
     @classmethod
     def tool_events(cls, query: Query[AguiEvent] | None = None) -> Query[AguiEvent]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        delta: Any = ...,
+        event_type: Literal[
+            "TEXT_MESSAGE_START",
+            "TEXT_MESSAGE_CONTENT",
+            "TEXT_MESSAGE_END",
+            "TOOL_CALL_START",
+            "TOOL_CALL_ARGS",
+            "TOOL_CALL_END",
+            "TOOL_CALL_RESULT",
+            "STATE_SNAPSHOT",
+            "STATE_DELTA",
+            "MESSAGES_SNAPSHOT",
+            "ACTIVITY_SNAPSHOT",
+            "ACTIVITY_DELTA",
+            "RUN_STARTED",
+            "RUN_FINISHED",
+            "RUN_ERROR",
+            "STEP_STARTED",
+            "STEP_FINISHED",
+            "CUSTOM",
+            "RAW",
+        ] = ...,
+        id: UUID = ...,
+        message_id: str | None = ...,
+        metadata: Any = ...,
+        role: str | None = ...,
+        run_id: str | None = ...,
+        sequence_number: int = ...,
+        session: _ai_mcp_apps.AguiSession | UUID = ...,
+        session_id: UUID = ...,
+        step_id: str | None = ...,
+        tool_call_id: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., content: str | None = ..., created_at: datetime = ..., delta: Any = ..., event_type: Literal["TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_RESULT", "STATE_SNAPSHOT", "STATE_DELTA", "MESSAGES_SNAPSHOT", "ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA", "RUN_STARTED", "RUN_FINISHED", "RUN_ERROR", "STEP_STARTED", "STEP_FINISHED", "CUSTOM", "RAW"] = ..., id: UUID = ..., message_id: str | None = ..., metadata: Any = ..., role: str | None = ..., run_id: str | None = ..., sequence_number: int = ..., session: _ai_mcp_apps.AguiSession | UUID = ..., session_id: UUID = ..., step_id: str | None = ..., tool_call_id: str | None = ..., updated_at: datetime = ...) -> AguiEvent: ...  # type: ignore[override]
 
 class CollusionIndicator(PowernodeModel):
     """Ai::CollusionIndicator (table `ai_collusion_indicators`)."""
@@ -202,6 +324,23 @@ class CollusionIndicator(PowernodeModel):
     @classmethod
     def recent(cls, query: Query[CollusionIndicator] | None = None) -> Query[CollusionIndicator]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_cluster: Any = ...,
+        correlation_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        evidence_summary: Any = ...,
+        id: UUID = ...,
+        indicator_type: Literal[
+            "synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"
+        ] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_cluster: Any = ..., correlation_score: Decimal | None = ..., created_at: datetime = ..., evidence_summary: Any = ..., id: UUID = ..., indicator_type: Literal["synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"] = ..., updated_at: datetime = ...) -> CollusionIndicator: ...  # type: ignore[override]
 
 class CostOptimizationLog(PowernodeModel):
     """Ai::CostOptimizationLog (table `ai_cost_optimization_logs`)."""
@@ -252,6 +391,44 @@ class CostOptimizationLog(PowernodeModel):
     @classmethod
     def validated(cls, query: Query[CostOptimizationLog] | None = None) -> Query[CostOptimizationLog]: ...
     validated_at: Column[datetime | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actual_savings_usd: Decimal | None = ...,
+        after_state: Any = ...,
+        analysis_period_end: date | None = ...,
+        analysis_period_start: date | None = ...,
+        applied_at: datetime | None = ...,
+        before_state: Any = ...,
+        created_at: datetime = ...,
+        current_cost_usd: Decimal | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        identified_at: datetime | None = ...,
+        optimization_type: Literal[
+            "provider_switch",
+            "model_downgrade",
+            "caching",
+            "batching",
+            "rate_optimization",
+            "usage_reduction",
+        ] = ...,
+        optimized_cost_usd: Decimal | None = ...,
+        potential_savings_usd: Decimal | None = ...,
+        recommendation: Any = ...,
+        resource_id: UUID | None = ...,
+        resource_type: str | None = ...,
+        savings_percentage: Decimal | None = ...,
+        status: Literal[
+            "identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"
+        ] = ...,
+        updated_at: datetime = ...,
+        validated_at: datetime | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actual_savings_usd: Decimal | None = ..., after_state: Any = ..., analysis_period_end: date | None = ..., analysis_period_start: date | None = ..., applied_at: datetime | None = ..., before_state: Any = ..., created_at: datetime = ..., current_cost_usd: Decimal | None = ..., description: str | None = ..., id: UUID = ..., identified_at: datetime | None = ..., optimization_type: Literal["provider_switch", "model_downgrade", "caching", "batching", "rate_optimization", "usage_reduction"] = ..., optimized_cost_usd: Decimal | None = ..., potential_savings_usd: Decimal | None = ..., recommendation: Any = ..., resource_id: UUID | None = ..., resource_type: str | None = ..., savings_percentage: Decimal | None = ..., status: Literal["identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"] = ..., updated_at: datetime = ..., validated_at: datetime | None = ...) -> CostOptimizationLog: ...  # type: ignore[override]
 
 class DiscoveryResult(PowernodeModel):
     """Ai::DiscoveryResult (table `ai_discovery_results`)."""
@@ -284,6 +461,32 @@ class DiscoveryResult(PowernodeModel):
     status: Column[Literal["pending", "scanning", "completed", "failed"] | None]
     tools_found: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        agents_found: int | None = ...,
+        completed_at: datetime | None = ...,
+        connections_found: int | None = ...,
+        created_at: datetime = ...,
+        discovered_agents: Any = ...,
+        discovered_connections: Any = ...,
+        discovered_tools: Any = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        recommendations: Any = ...,
+        scan_id: str | None = ...,
+        scan_type: (
+            Literal["mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"] | None
+        ) = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "scanning", "completed", "failed"] | None = ...,
+        tools_found: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., agents_found: int | None = ..., completed_at: datetime | None = ..., connections_found: int | None = ..., created_at: datetime = ..., discovered_agents: Any = ..., discovered_connections: Any = ..., discovered_tools: Any = ..., error_message: str | None = ..., id: UUID = ..., recommendations: Any = ..., scan_id: str | None = ..., scan_type: Literal["mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"] | None = ..., started_at: datetime | None = ..., status: Literal["pending", "scanning", "completed", "failed"] | None = ..., tools_found: int | None = ..., updated_at: datetime = ...) -> DiscoveryResult: ...  # type: ignore[override]
 
 class DocumentChunk(VectorSearch, PowernodeModel):
     """Ai::DocumentChunk (table `ai_document_chunks`)."""
@@ -311,6 +514,29 @@ class DocumentChunk(VectorSearch, PowernodeModel):
     def with_embeddings(cls, query: Query[DocumentChunk] | None = None) -> Query[DocumentChunk]: ...
     @classmethod
     def without_embeddings(cls, query: Query[DocumentChunk] | None = None) -> Query[DocumentChunk]: ...
+    def __init__(
+        self,
+        *,
+        content: str = ...,
+        created_at: datetime = ...,
+        document: _ai_knowledge.Document | UUID = ...,
+        document_id: UUID = ...,
+        embedded_at: datetime | None = ...,
+        embedding: list[float] | None = ...,
+        embedding_model: str | None = ...,
+        end_offset: int | None = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        metadata: Any = ...,
+        relevance_score: float | None = ...,
+        sequence_number: int = ...,
+        start_offset: int | None = ...,
+        token_count: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, content: str = ..., created_at: datetime = ..., document: _ai_knowledge.Document | UUID = ..., document_id: UUID = ..., embedded_at: datetime | None = ..., embedding: list[float] | None = ..., embedding_model: str | None = ..., end_offset: int | None = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., metadata: Any = ..., relevance_score: float | None = ..., sequence_number: int = ..., start_offset: int | None = ..., token_count: int | None = ..., updated_at: datetime = ...) -> DocumentChunk: ...  # type: ignore[override]
 
 class EncryptedMessage(PowernodeModel):
     """Ai::EncryptedMessage (table `ai_encrypted_messages`)."""
@@ -340,6 +566,29 @@ class EncryptedMessage(PowernodeModel):
     task_id: Column[UUID | None]
     to_agent_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        aad: str | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auth_tag: bytes | memoryview = ...,
+        ciphertext: bytes | memoryview = ...,
+        created_at: datetime = ...,
+        ephemeral_public_key: str | None = ...,
+        from_agent_id: UUID = ...,
+        id: UUID = ...,
+        nonce: bytes | memoryview = ...,
+        sequence_number: int = ...,
+        session_id: str | None = ...,
+        signature: str | None = ...,
+        status: Literal["delivered", "read", "expired"] | None = ...,
+        task_id: UUID | None = ...,
+        to_agent_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, aad: str | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., auth_tag: bytes | memoryview = ..., ciphertext: bytes | memoryview = ..., created_at: datetime = ..., ephemeral_public_key: str | None = ..., from_agent_id: UUID = ..., id: UUID = ..., nonce: bytes | memoryview = ..., sequence_number: int = ..., session_id: str | None = ..., signature: str | None = ..., status: Literal["delivered", "read", "expired"] | None = ..., task_id: UUID | None = ..., to_agent_id: UUID = ..., updated_at: datetime = ...) -> EncryptedMessage: ...  # type: ignore[override]
 
 class HybridSearchResult(PowernodeModel):
     """Ai::HybridSearchResult (table `ai_hybrid_search_results`)."""
@@ -367,6 +616,31 @@ class HybridSearchResult(PowernodeModel):
     total_latency_ms: Column[int | None]
     vector_results: Column[Any]
     vector_score: Column[Decimal | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        fusion_method: Literal["rrf", "weighted", "cascade"] | None = ...,
+        graph_results: Any = ...,
+        graph_score: Decimal | None = ...,
+        id: UUID = ...,
+        keyword_results: Any = ...,
+        keyword_score: Decimal | None = ...,
+        merged_results: Any = ...,
+        metadata: Any = ...,
+        query_text: str = ...,
+        rerank_model: str | None = ...,
+        reranked: bool | None = ...,
+        result_count: int | None = ...,
+        search_mode: Literal["vector", "keyword", "hybrid", "graph"] = ...,
+        total_latency_ms: int | None = ...,
+        vector_results: Any = ...,
+        vector_score: Decimal | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., fusion_method: Literal["rrf", "weighted", "cascade"] | None = ..., graph_results: Any = ..., graph_score: Decimal | None = ..., id: UUID = ..., keyword_results: Any = ..., keyword_score: Decimal | None = ..., merged_results: Any = ..., metadata: Any = ..., query_text: str = ..., rerank_model: str | None = ..., reranked: bool | None = ..., result_count: int | None = ..., search_mode: Literal["vector", "keyword", "hybrid", "graph"] = ..., total_latency_ms: int | None = ..., vector_results: Any = ..., vector_score: Decimal | None = ...) -> HybridSearchResult: ...  # type: ignore[override]
 
 class ImprovementRecommendation(PowernodeModel):
     """Ai::ImprovementRecommendation (table `ai_improvement_recommendations`)."""
@@ -423,6 +697,38 @@ class ImprovementRecommendation(PowernodeModel):
     target_id: Column[UUID]
     target_type: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        applied_at: datetime | None = ...,
+        approved_by: _core.User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        confidence_score: Decimal = ...,
+        created_at: datetime = ...,
+        current_config: Any = ...,
+        evidence: Any = ...,
+        id: UUID = ...,
+        recommendation_type: Literal[
+            "provider_switch",
+            "team_composition",
+            "timeout_adjustment",
+            "model_upgrade",
+            "cost_optimization",
+            "skill_consolidation",
+            "skill_connection",
+            "prompt_refinement",
+            "skill_creation",
+        ] = ...,
+        recommended_config: Any = ...,
+        status: Literal["pending", "approved", "applied", "dismissed"] = ...,
+        target_id: UUID = ...,
+        target_type: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., applied_at: datetime | None = ..., approved_by: _core.User | UUID | None = ..., approved_by_id: UUID | None = ..., confidence_score: Decimal = ..., created_at: datetime = ..., current_config: Any = ..., evidence: Any = ..., id: UUID = ..., recommendation_type: Literal["provider_switch", "team_composition", "timeout_adjustment", "model_upgrade", "cost_optimization", "skill_consolidation", "skill_connection", "prompt_refinement", "skill_creation"] = ..., recommended_config: Any = ..., status: Literal["pending", "approved", "applied", "dismissed"] = ..., target_id: UUID = ..., target_type: str = ..., updated_at: datetime = ...) -> ImprovementRecommendation: ...  # type: ignore[override]
 
 class MockResponse(PowernodeModel):
     """Ai::MockResponse (table `ai_mock_responses`)."""
@@ -455,6 +761,36 @@ class MockResponse(PowernodeModel):
     sandbox: Reference[Sandbox]
     sandbox_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        endpoint: str | None = ...,
+        error_message: str | None = ...,
+        error_rate: float | None = ...,
+        error_type: str | None = ...,
+        hit_count: int | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_hit_at: datetime | None = ...,
+        latency_ms: int | None = ...,
+        match_criteria: Any = ...,
+        match_type: Literal["exact", "contains", "regex", "semantic", "always"] = ...,
+        model_name: str | None = ...,
+        name: str = ...,
+        priority: int | None = ...,
+        provider_type: str = ...,
+        response_data: Any = ...,
+        sandbox: Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., endpoint: str | None = ..., error_message: str | None = ..., error_rate: float | None = ..., error_type: str | None = ..., hit_count: int | None = ..., id: UUID = ..., is_active: bool = ..., last_hit_at: datetime | None = ..., latency_ms: int | None = ..., match_criteria: Any = ..., match_type: Literal["exact", "contains", "regex", "semantic", "always"] = ..., model_name: str | None = ..., name: str = ..., priority: int | None = ..., provider_type: str = ..., response_data: Any = ..., sandbox: Sandbox | UUID = ..., sandbox_id: UUID = ..., updated_at: datetime = ...) -> MockResponse: ...  # type: ignore[override]
 
 class ModelPricing(PowernodeModel):
     """Ai::ModelPricing (table `ai_model_pricings`)."""
@@ -477,6 +813,24 @@ class ModelPricing(PowernodeModel):
     def stale(cls, query: Query[ModelPricing] | None = None) -> Query[ModelPricing]: ...
     tier: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        cached_input_per_1k: Decimal | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_per_1k: Decimal = ...,
+        last_synced_at: datetime | None = ...,
+        metadata: Any = ...,
+        model_id: str = ...,
+        output_per_1k: Decimal = ...,
+        provider_type: str = ...,
+        source: str = ...,
+        tier: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, cached_input_per_1k: Decimal | None = ..., created_at: datetime = ..., id: UUID = ..., input_per_1k: Decimal = ..., last_synced_at: datetime | None = ..., metadata: Any = ..., model_id: str = ..., output_per_1k: Decimal = ..., provider_type: str = ..., source: str = ..., tier: str | None = ..., updated_at: datetime = ...) -> ModelPricing: ...  # type: ignore[override]
 
 class PressureField(PowernodeModel):
     """Ai::PressureField (table `ai_pressure_fields`)."""
@@ -512,6 +866,35 @@ class PressureField(PowernodeModel):
     def recently_measured(cls, query: Query[PressureField] | None = None) -> Query[PressureField]: ...
     threshold: Column[Decimal]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        address_count: int = ...,
+        artifact_ref: str = ...,
+        artifact_type: str | None = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal = ...,
+        dimensions: Any = ...,
+        field_type: Literal[
+            "code_quality",
+            "test_coverage",
+            "doc_readability",
+            "security_posture",
+            "performance",
+            "dependency_health",
+        ] = ...,
+        id: UUID = ...,
+        last_addressed_at: datetime | None = ...,
+        last_addressed_by_id: UUID | None = ...,
+        last_measured_at: datetime | None = ...,
+        pressure_value: Decimal = ...,
+        threshold: Decimal = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., address_count: int = ..., artifact_ref: str = ..., artifact_type: str | None = ..., created_at: datetime = ..., decay_rate: Decimal = ..., dimensions: Any = ..., field_type: Literal["code_quality", "test_coverage", "doc_readability", "security_posture", "performance", "dependency_health"] = ..., id: UUID = ..., last_addressed_at: datetime | None = ..., last_addressed_by_id: UUID | None = ..., last_measured_at: datetime | None = ..., pressure_value: Decimal = ..., threshold: Decimal = ..., updated_at: datetime = ...) -> PressureField: ...  # type: ignore[override]
 
 class QuarantineRecord(PowernodeModel):
     """Ai::QuarantineRecord (table `ai_quarantine_records`)."""
@@ -553,6 +936,33 @@ class QuarantineRecord(PowernodeModel):
         Literal["anomaly_detection", "manual", "policy_violation", "budget_exceeded"] | None
     ]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_id: UUID = ...,
+        approved_by_id: UUID | None = ...,
+        cooldown_minutes: int | None = ...,
+        created_at: datetime = ...,
+        escalated_from_id: UUID | None = ...,
+        forensic_snapshot: Any = ...,
+        id: UUID = ...,
+        previous_capabilities: Any = ...,
+        restoration_notes: str | None = ...,
+        restored_at: datetime | None = ...,
+        restrictions_applied: Any = ...,
+        scheduled_restore_at: datetime | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] = ...,
+        status: Literal["active", "escalated", "restored", "expired"] = ...,
+        trigger_reason: str = ...,
+        trigger_source: (
+            Literal["anomaly_detection", "manual", "policy_violation", "budget_exceeded"] | None
+        ) = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_id: UUID = ..., approved_by_id: UUID | None = ..., cooldown_minutes: int | None = ..., created_at: datetime = ..., escalated_from_id: UUID | None = ..., forensic_snapshot: Any = ..., id: UUID = ..., previous_capabilities: Any = ..., restoration_notes: str | None = ..., restored_at: datetime | None = ..., restrictions_applied: Any = ..., scheduled_restore_at: datetime | None = ..., severity: Literal["low", "medium", "high", "critical"] = ..., status: Literal["active", "escalated", "restored", "expired"] = ..., trigger_reason: str = ..., trigger_source: Literal["anomaly_detection", "manual", "policy_violation", "budget_exceeded"] | None = ..., updated_at: datetime = ...) -> QuarantineRecord: ...  # type: ignore[override]
 
 class RagQuery(VectorSearch, PowernodeModel):
     """Ai::RagQuery (table `ai_rag_queries`)."""
@@ -590,6 +1000,39 @@ class RagQuery(VectorSearch, PowernodeModel):
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
     workflow_run_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_execution_id: UUID | None = ...,
+        avg_similarity_score: float | None = ...,
+        chunks_retrieved: int | None = ...,
+        created_at: datetime = ...,
+        enable_reranking: bool | None = ...,
+        filters: Any = ...,
+        graph_depth: int | None = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        metadata: Any = ...,
+        query_embedding: list[float] | None = ...,
+        query_latency_ms: float | None = ...,
+        query_text: str = ...,
+        retrieval_strategy: Literal["similarity", "hybrid", "rerank", "keyword"] | None = ...,
+        retrieved_chunks: Any = ...,
+        search_mode: str | None = ...,
+        similarity_threshold: float | None = ...,
+        status: Literal["pending", "processing", "completed", "failed"] = ...,
+        tokens_used: int | None = ...,
+        top_k: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        workflow_run_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_execution_id: UUID | None = ..., avg_similarity_score: float | None = ..., chunks_retrieved: int | None = ..., created_at: datetime = ..., enable_reranking: bool | None = ..., filters: Any = ..., graph_depth: int | None = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., metadata: Any = ..., query_embedding: list[float] | None = ..., query_latency_ms: float | None = ..., query_text: str = ..., retrieval_strategy: Literal["similarity", "hybrid", "rerank", "keyword"] | None = ..., retrieved_chunks: Any = ..., search_mode: str | None = ..., similarity_threshold: float | None = ..., status: Literal["pending", "processing", "completed", "failed"] = ..., tokens_used: int | None = ..., top_k: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ..., workflow_run_id: UUID | None = ...) -> RagQuery: ...  # type: ignore[override]
 
 class RemediationLog(PowernodeModel):
     """Ai::RemediationLog (table `ai_remediation_logs`)."""
@@ -616,6 +1059,26 @@ class RemediationLog(PowernodeModel):
     trigger_event: Column[str]
     trigger_source: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_config: Any = ...,
+        action_type: Literal["provider_failover", "workflow_retry", "alert_escalation"] = ...,
+        after_state: Any = ...,
+        before_state: Any = ...,
+        created_at: datetime = ...,
+        executed_at: datetime = ...,
+        id: UUID = ...,
+        result: Literal["success", "failure", "skipped", "rate_limited"] = ...,
+        result_message: str | None = ...,
+        trigger_event: str = ...,
+        trigger_source: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_config: Any = ..., action_type: Literal["provider_failover", "workflow_retry", "alert_escalation"] = ..., after_state: Any = ..., before_state: Any = ..., created_at: datetime = ..., executed_at: datetime = ..., id: UUID = ..., result: Literal["success", "failure", "skipped", "rate_limited"] = ..., result_message: str | None = ..., trigger_event: str = ..., trigger_source: str = ..., updated_at: datetime = ...) -> RemediationLog: ...  # type: ignore[override]
 
 class RoleProfile(PowernodeModel):
     """Ai::RoleProfile (table `ai_role_profiles`)."""
@@ -642,6 +1105,32 @@ class RoleProfile(PowernodeModel):
     def system_profiles(cls, query: Query[RoleProfile] | None = None) -> Query[RoleProfile]: ...
     system_prompt_template: Column[str | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        communication_style: Any = ...,
+        created_at: datetime = ...,
+        delegation_rules: Any = ...,
+        description: str | None = ...,
+        escalation_rules: Any = ...,
+        expected_output_schema: Any = ...,
+        id: UUID = ...,
+        is_system: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        quality_checks: Any = ...,
+        review_criteria: Any = ...,
+        role_type: Literal[
+            "lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"
+        ] = ...,
+        slug: str = ...,
+        system_prompt_template: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., communication_style: Any = ..., created_at: datetime = ..., delegation_rules: Any = ..., description: str | None = ..., escalation_rules: Any = ..., expected_output_schema: Any = ..., id: UUID = ..., is_system: bool = ..., metadata: Any = ..., name: str = ..., quality_checks: Any = ..., review_criteria: Any = ..., role_type: Literal["lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"] = ..., slug: str = ..., system_prompt_template: str | None = ..., updated_at: datetime = ...) -> RoleProfile: ...  # type: ignore[override]
 
 class Sandbox(PowernodeModel):
     """Ai::Sandbox (table `ai_sandboxes`)."""
@@ -682,6 +1171,33 @@ class Sandbox(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_recording(cls, query: Query[Sandbox] | None = None) -> Query[Sandbox]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        environment_variables: Any = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_isolated: bool = ...,
+        last_used_at: datetime | None = ...,
+        mock_providers: Any = ...,
+        name: str = ...,
+        recording_enabled: bool = ...,
+        resource_limits: Any = ...,
+        sandbox_type: Literal["standard", "isolated", "production_mirror", "performance", "security"] = ...,
+        status: Literal["inactive", "active", "paused", "expired", "deleted"] = ...,
+        test_runs_count: int | None = ...,
+        total_executions: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., environment_variables: Any = ..., expires_at: datetime | None = ..., id: UUID = ..., is_isolated: bool = ..., last_used_at: datetime | None = ..., mock_providers: Any = ..., name: str = ..., recording_enabled: bool = ..., resource_limits: Any = ..., sandbox_type: Literal["standard", "isolated", "production_mirror", "performance", "security"] = ..., status: Literal["inactive", "active", "paused", "expired", "deleted"] = ..., test_runs_count: int | None = ..., total_executions: int | None = ..., updated_at: datetime = ...) -> Sandbox: ...  # type: ignore[override]
 
 class SecurityAuditTrail(PowernodeModel):
     """Ai::SecurityAuditTrail (table `ai_security_audit_trails`)."""
@@ -720,6 +1236,34 @@ class SecurityAuditTrail(PowernodeModel):
     source_service: Column[str | None]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: str = ...,
+        agent_id: UUID | None = ...,
+        asi_reference: (
+            Literal["ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"]
+            | None
+        ) = ...,
+        context: Any = ...,
+        created_at: datetime = ...,
+        csa_pillar: (
+            Literal["identity", "behavior", "data_governance", "segmentation", "incident_response"] | None
+        ) = ...,
+        details: Any = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        outcome: Literal["allowed", "denied", "blocked", "quarantined", "escalated"] = ...,
+        risk_score: Decimal | None = ...,
+        severity: Literal["info", "warning", "critical"] | None = ...,
+        source_service: str | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: str = ..., agent_id: UUID | None = ..., asi_reference: Literal["ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"] | None = ..., context: Any = ..., created_at: datetime = ..., csa_pillar: Literal["identity", "behavior", "data_governance", "segmentation", "incident_response"] | None = ..., details: Any = ..., id: UUID = ..., ip_address: str | None = ..., outcome: Literal["allowed", "denied", "blocked", "quarantined", "escalated"] = ..., risk_score: Decimal | None = ..., severity: Literal["info", "warning", "critical"] | None = ..., source_service: str | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> SecurityAuditTrail: ...  # type: ignore[override]
 
 class TeamTemplate(PowernodeModel):
     """Ai::TeamTemplate (table `ai_team_templates`)."""
@@ -758,6 +1302,34 @@ class TeamTemplate(PowernodeModel):
     @classmethod
     def user_templates(cls, query: Query[TeamTemplate] | None = None) -> Query[TeamTemplate]: ...
     workflow_pattern: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        average_rating: float | None = ...,
+        category: str | None = ...,
+        channel_definitions: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        default_config: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_public: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        published_at: datetime | None = ...,
+        role_definitions: Any = ...,
+        slug: str = ...,
+        tags: Any = ...,
+        team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        workflow_pattern: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., average_rating: float | None = ..., category: str | None = ..., channel_definitions: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., default_config: Any = ..., description: str | None = ..., id: UUID = ..., is_public: bool = ..., is_system: bool = ..., name: str = ..., published_at: datetime | None = ..., role_definitions: Any = ..., slug: str = ..., tags: Any = ..., team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] = ..., updated_at: datetime = ..., usage_count: int | None = ..., workflow_pattern: Any = ...) -> TeamTemplate: ...  # type: ignore[override]
 
 class TestRun(PowernodeModel):
     """Ai::TestRun (table `ai_test_runs`)."""
@@ -798,3 +1370,34 @@ class TestRun(PowernodeModel):
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        environment: Any = ...,
+        failed_assertions: int | None = ...,
+        failed_scenarios: int | None = ...,
+        id: UUID = ...,
+        passed_assertions: int | None = ...,
+        passed_scenarios: int | None = ...,
+        run_id: str = ...,
+        run_type: Literal["manual", "scheduled", "ci_triggered", "regression", "smoke"] = ...,
+        sandbox: Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        scenario_ids: Any = ...,
+        skipped_scenarios: int | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ...,
+        summary: Any = ...,
+        total_assertions: int | None = ...,
+        total_scenarios: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., environment: Any = ..., failed_assertions: int | None = ..., failed_scenarios: int | None = ..., id: UUID = ..., passed_assertions: int | None = ..., passed_scenarios: int | None = ..., run_id: str = ..., run_type: Literal["manual", "scheduled", "ci_triggered", "regression", "smoke"] = ..., sandbox: Sandbox | UUID = ..., sandbox_id: UUID = ..., scenario_ids: Any = ..., skipped_scenarios: int | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ..., summary: Any = ..., total_assertions: int | None = ..., total_scenarios: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> TestRun: ...  # type: ignore[override]

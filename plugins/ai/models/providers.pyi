@@ -50,6 +50,33 @@ class ModelRoutingRule(PowernodeModel):
     times_matched: Column[int]
     times_succeeded: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        conditions: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_matched_at: datetime | None = ...,
+        max_cost_per_1k_tokens: Decimal | None = ...,
+        max_latency_ms: Decimal | None = ...,
+        min_quality_score: Decimal | None = ...,
+        name: str = ...,
+        priority: int = ...,
+        rule_type: Literal[
+            "capability_based", "cost_based", "latency_based", "quality_based", "custom", "ml_optimized"
+        ] = ...,
+        target: Any = ...,
+        times_failed: int = ...,
+        times_matched: int = ...,
+        times_succeeded: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., conditions: Any = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., last_matched_at: datetime | None = ..., max_cost_per_1k_tokens: Decimal | None = ..., max_latency_ms: Decimal | None = ..., min_quality_score: Decimal | None = ..., name: str = ..., priority: int = ..., rule_type: Literal["capability_based", "cost_based", "latency_based", "quality_based", "custom", "ml_optimized"] = ..., target: Any = ..., times_failed: int = ..., times_matched: int = ..., times_succeeded: int = ..., updated_at: datetime = ...) -> ModelRoutingRule: ...  # type: ignore[override]
 
 class Provider(PowernodeModel):
     """Ai::Provider (table `ai_providers`)."""
@@ -134,6 +161,58 @@ class Provider(PowernodeModel):
     def with_streaming(cls, query: Query[Provider] | None = None) -> Query[Provider]: ...
     @classmethod
     def with_vision(cls, query: Query[Provider] | None = None) -> Query[Provider]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        api_base_url: str | None = ...,
+        api_endpoint: str | None = ...,
+        capabilities: Any = ...,
+        configuration_schema: Any = ...,
+        created_at: datetime = ...,
+        default_parameters: Any = ...,
+        description: str | None = ...,
+        documentation_url: str | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        pricing_info: Any = ...,
+        priority_order: int | None = ...,
+        provider_identifier: str | None = ...,
+        provider_type: (
+            Literal[
+                "openai",
+                "anthropic",
+                "google",
+                "azure",
+                "huggingface",
+                "custom",
+                "ollama",
+                "local",
+                "api_gateway",
+                "mistral",
+                "groq",
+                "grok",
+                "cohere",
+                "embedding",
+            ]
+            | None
+        ) = ...,
+        rate_limits: Any = ...,
+        requires_auth: bool | None = ...,
+        slug: str = ...,
+        status_url: str | None = ...,
+        supported_models: Any = ...,
+        supports_code_execution: bool | None = ...,
+        supports_functions: bool | None = ...,
+        supports_streaming: bool | None = ...,
+        supports_vision: bool | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., api_base_url: str | None = ..., api_endpoint: str | None = ..., capabilities: Any = ..., configuration_schema: Any = ..., created_at: datetime = ..., default_parameters: Any = ..., description: str | None = ..., documentation_url: str | None = ..., id: UUID = ..., is_active: bool | None = ..., metadata: Any = ..., name: str = ..., pricing_info: Any = ..., priority_order: int | None = ..., provider_identifier: str | None = ..., provider_type: Literal["openai", "anthropic", "google", "azure", "huggingface", "custom", "ollama", "local", "api_gateway", "mistral", "groq", "grok", "cohere", "embedding"] | None = ..., rate_limits: Any = ..., requires_auth: bool | None = ..., slug: str = ..., status_url: str | None = ..., supported_models: Any = ..., supports_code_execution: bool | None = ..., supports_functions: bool | None = ..., supports_streaming: bool | None = ..., supports_vision: bool | None = ..., updated_at: datetime = ...) -> Provider: ...  # type: ignore[override]
 
 class ProviderCredential(PowernodeModel):
     """Ai::ProviderCredential (table `ai_provider_credentials`)."""
@@ -183,6 +262,38 @@ class ProviderCredential(PowernodeModel):
     updated_at: Column[datetime]
     usage_stats: Column[Any]
     vault_path: Column[str | None]
+    def __init__(
+        self,
+        *,
+        access_scopes: Any = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_provider_id: UUID = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        credentials: dict[str, Any] = ...,
+        encrypted_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        failure_count: int = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_default: bool | None = ...,
+        last_error: str | None = ...,
+        last_test_at: datetime | None = ...,
+        last_test_status: str | None = ...,
+        last_used_at: datetime | None = ...,
+        migrated_to_vault_at: datetime | None = ...,
+        name: str = ...,
+        provider: Provider | UUID = ...,
+        rate_limits: Any = ...,
+        success_count: int = ...,
+        updated_at: datetime = ...,
+        usage_stats: Any = ...,
+        vault_path: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_scopes: Any = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_provider_id: UUID = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., credentials: dict[str, Any] = ..., encrypted_credentials: str | None = ..., encryption_key_id: str | None = ..., expires_at: datetime | None = ..., failure_count: int = ..., id: UUID = ..., is_active: bool | None = ..., is_default: bool | None = ..., last_error: str | None = ..., last_test_at: datetime | None = ..., last_test_status: str | None = ..., last_used_at: datetime | None = ..., migrated_to_vault_at: datetime | None = ..., name: str = ..., provider: Provider | UUID = ..., rate_limits: Any = ..., success_count: int = ..., updated_at: datetime = ..., usage_stats: Any = ..., vault_path: str | None = ...) -> ProviderCredential: ...  # type: ignore[override]
 
 class ProviderHealthCheck(PowernodeModel):
     """Ai::ProviderHealthCheck (table `ai_provider_health_checks`)."""
@@ -201,6 +312,27 @@ class ProviderHealthCheck(PowernodeModel):
     provider_credential: Reference[ProviderCredential | None]
     status: Column[Literal["healthy", "degraded", "unhealthy", "unknown"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_provider_credential_id: UUID | None = ...,
+        ai_provider_id: UUID = ...,
+        checked_at: datetime = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        latency_ms: int | None = ...,
+        model_id: str | None = ...,
+        provider: Provider | UUID = ...,
+        provider_credential: ProviderCredential | UUID | None = ...,
+        status: Literal["healthy", "degraded", "unhealthy", "unknown"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_provider_credential_id: UUID | None = ..., ai_provider_id: UUID = ..., checked_at: datetime = ..., created_at: datetime = ..., details: Any = ..., error_message: str | None = ..., id: UUID = ..., latency_ms: int | None = ..., model_id: str | None = ..., provider: Provider | UUID = ..., provider_credential: ProviderCredential | UUID | None = ..., status: Literal["healthy", "degraded", "unhealthy", "unknown"] = ..., updated_at: datetime = ...) -> ProviderHealthCheck: ...  # type: ignore[override]
 
 class ProviderMetric(PowernodeModel):
     """Ai::ProviderMetric (table `ai_provider_metrics`)."""
@@ -254,6 +386,47 @@ class ProviderMetric(PowernodeModel):
     def with_errors(cls, query: Query[ProviderMetric] | None = None) -> Query[ProviderMetric]: ...
     @classmethod
     def with_rate_limits(cls, query: Query[ProviderMetric] | None = None) -> Query[ProviderMetric]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        avg_cost_per_request: Decimal | None = ...,
+        avg_latency_ms: Decimal | None = ...,
+        cache_write_cost_per_1k: Decimal | None = ...,
+        cached_input_cost_per_1k: Decimal | None = ...,
+        circuit_state: str | None = ...,
+        consecutive_failures: int = ...,
+        cost_per_1k_tokens: Decimal | None = ...,
+        created_at: datetime = ...,
+        error_breakdown: Any = ...,
+        error_rate: Decimal | None = ...,
+        failure_count: int = ...,
+        granularity: Literal["minute", "hour", "day", "week", "month"] = ...,
+        id: UUID = ...,
+        max_latency_ms: Decimal | None = ...,
+        min_latency_ms: Decimal | None = ...,
+        model_breakdown: Any = ...,
+        model_tier: str | None = ...,
+        p50_latency_ms: Decimal | None = ...,
+        p95_latency_ms: Decimal | None = ...,
+        p99_latency_ms: Decimal | None = ...,
+        provider: Provider | UUID = ...,
+        provider_id: UUID = ...,
+        rate_limit_count: int = ...,
+        recorded_at: datetime = ...,
+        request_count: int = ...,
+        success_count: int = ...,
+        success_rate: Decimal | None = ...,
+        timeout_count: int = ...,
+        total_cost_usd: Decimal = ...,
+        total_input_tokens: int = ...,
+        total_output_tokens: int = ...,
+        total_tokens: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., avg_cost_per_request: Decimal | None = ..., avg_latency_ms: Decimal | None = ..., cache_write_cost_per_1k: Decimal | None = ..., cached_input_cost_per_1k: Decimal | None = ..., circuit_state: str | None = ..., consecutive_failures: int = ..., cost_per_1k_tokens: Decimal | None = ..., created_at: datetime = ..., error_breakdown: Any = ..., error_rate: Decimal | None = ..., failure_count: int = ..., granularity: Literal["minute", "hour", "day", "week", "month"] = ..., id: UUID = ..., max_latency_ms: Decimal | None = ..., min_latency_ms: Decimal | None = ..., model_breakdown: Any = ..., model_tier: str | None = ..., p50_latency_ms: Decimal | None = ..., p95_latency_ms: Decimal | None = ..., p99_latency_ms: Decimal | None = ..., provider: Provider | UUID = ..., provider_id: UUID = ..., rate_limit_count: int = ..., recorded_at: datetime = ..., request_count: int = ..., success_count: int = ..., success_rate: Decimal | None = ..., timeout_count: int = ..., total_cost_usd: Decimal = ..., total_input_tokens: int = ..., total_output_tokens: int = ..., total_tokens: int = ..., updated_at: datetime = ...) -> ProviderMetric: ...  # type: ignore[override]
 
 class ProviderModel(PowernodeModel):
     """Ai::ProviderModel (table `ai_provider_models`)."""
@@ -272,3 +445,24 @@ class ProviderModel(PowernodeModel):
     output_cost_per_1k: Column[Decimal | None]
     provider: Reference[Provider]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        ai_provider_id: UUID = ...,
+        capabilities: Any = ...,
+        context_window: int | None = ...,
+        created_at: datetime = ...,
+        deprecated_at: datetime | None = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        input_cost_per_1k: Decimal | None = ...,
+        is_active: bool = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Any = ...,
+        model_id: str = ...,
+        output_cost_per_1k: Decimal | None = ...,
+        provider: Provider | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_provider_id: UUID = ..., capabilities: Any = ..., context_window: int | None = ..., created_at: datetime = ..., deprecated_at: datetime | None = ..., display_name: str | None = ..., id: UUID = ..., input_cost_per_1k: Decimal | None = ..., is_active: bool = ..., max_output_tokens: int | None = ..., metadata: Any = ..., model_id: str = ..., output_cost_per_1k: Decimal | None = ..., provider: Provider | UUID = ..., updated_at: datetime = ...) -> ProviderModel: ...  # type: ignore[override]

@@ -48,6 +48,34 @@ class GoalPlanStep(PowernodeModel):
     sub_goal: Reference[_ai_autonomy.AgentGoal | None]
     sub_goal_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        dependencies_: Any = ...,
+        description: str | None = ...,
+        estimated_cost_usd: Decimal | None = ...,
+        estimated_duration_minutes: int | None = ...,
+        execution_config: Any = ...,
+        id: UUID = ...,
+        plan: _ai_agents.GoalPlan | UUID = ...,
+        plan_id: UUID = ...,
+        ralph_task: RalphTask | UUID | None = ...,
+        ralph_task_id: UUID | None = ...,
+        result_summary: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "executing", "completed", "failed", "skipped"] = ...,
+        step_number: int = ...,
+        step_type: Literal[
+            "agent_execution", "workflow_run", "observation", "human_review", "sub_goal"
+        ] = ...,
+        sub_goal: _ai_autonomy.AgentGoal | UUID | None = ...,
+        sub_goal_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., dependencies_: Any = ..., description: str | None = ..., estimated_cost_usd: Decimal | None = ..., estimated_duration_minutes: int | None = ..., execution_config: Any = ..., id: UUID = ..., plan: _ai_agents.GoalPlan | UUID = ..., plan_id: UUID = ..., ralph_task: RalphTask | UUID | None = ..., ralph_task_id: UUID | None = ..., result_summary: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "executing", "completed", "failed", "skipped"] = ..., step_number: int = ..., step_type: Literal["agent_execution", "workflow_run", "observation", "human_review", "sub_goal"] = ..., sub_goal: _ai_autonomy.AgentGoal | UUID | None = ..., sub_goal_id: UUID | None = ..., updated_at: datetime = ...) -> GoalPlanStep: ...  # type: ignore[override]
 
 class RalphIteration(PowernodeModel):
     """Ai::RalphIteration (table `ai_ralph_iterations`)."""
@@ -97,6 +125,38 @@ class RalphIteration(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_commits(cls, query: Query[RalphIteration] | None = None) -> Query[RalphIteration]: ...
+    def __init__(
+        self,
+        *,
+        ai_output: str | None = ...,
+        ai_prompt: str | None = ...,
+        ai_response_metadata: Any = ...,
+        check_results: Any = ...,
+        checks_passed: bool | None = ...,
+        completed_at: datetime | None = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        git_branch: str | None = ...,
+        git_commit_sha: str | None = ...,
+        id: UUID = ...,
+        iteration_number: int = ...,
+        learning_extracted: str | None = ...,
+        ralph_loop: RalphLoop | UUID = ...,
+        ralph_loop_id: UUID = ...,
+        ralph_task: RalphTask | UUID | None = ...,
+        ralph_task_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "skipped"] = ...,
+        tokens_input: int | None = ...,
+        tokens_output: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_output: str | None = ..., ai_prompt: str | None = ..., ai_response_metadata: Any = ..., check_results: Any = ..., checks_passed: bool | None = ..., completed_at: datetime | None = ..., cost: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., git_branch: str | None = ..., git_commit_sha: str | None = ..., id: UUID = ..., iteration_number: int = ..., learning_extracted: str | None = ..., ralph_loop: RalphLoop | UUID = ..., ralph_loop_id: UUID = ..., ralph_task: RalphTask | UUID | None = ..., ralph_task_id: UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "skipped"] = ..., tokens_input: int | None = ..., tokens_output: int | None = ..., updated_at: datetime = ...) -> RalphIteration: ...  # type: ignore[override]
 
 class RalphLearning(PowernodeModel):
     """Ai::RalphLearning (table `ai_ralph_learnings`)."""
@@ -118,6 +178,30 @@ class RalphLearning(PowernodeModel):
     ralph_loop: Reference[RalphLoop]
     status: Column[Literal["active", "promoted", "archived"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_compound_learning_id: UUID | None = ...,
+        ai_ralph_iteration_id: UUID | None = ...,
+        ai_ralph_loop_id: UUID = ...,
+        applied_count: int = ...,
+        category: str | None = ...,
+        compound_learning: _ai_knowledge.CompoundLearning | UUID | None = ...,
+        confidence_score: Decimal = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        promoted_at: datetime | None = ...,
+        ralph_iteration: RalphIteration | UUID | None = ...,
+        ralph_loop: RalphLoop | UUID = ...,
+        status: Literal["active", "promoted", "archived"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_compound_learning_id: UUID | None = ..., ai_ralph_iteration_id: UUID | None = ..., ai_ralph_loop_id: UUID = ..., applied_count: int = ..., category: str | None = ..., compound_learning: _ai_knowledge.CompoundLearning | UUID | None = ..., confidence_score: Decimal = ..., content: str = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., promoted_at: datetime | None = ..., ralph_iteration: RalphIteration | UUID | None = ..., ralph_loop: RalphLoop | UUID = ..., status: Literal["active", "promoted", "archived"] = ..., updated_at: datetime = ...) -> RalphLearning: ...  # type: ignore[override]
 
 class RalphLoop(PowernodeModel):
     """Ai::RalphLoop (table `ai_ralph_loops`)."""
@@ -199,6 +283,60 @@ class RalphLoop(PowernodeModel):
     total_tasks: Column[int | None]
     updated_at: Column[datetime]
     webhook_token: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_tool: Literal["amp", "claude_code", "ollama"] | None = ...,
+        branch: str | None = ...,
+        code_factory_mode: bool | None = ...,
+        completed_at: datetime | None = ...,
+        completed_tasks: int | None = ...,
+        configuration: Any = ...,
+        container_instance: _devops_templates.ContainerInstance | UUID | None = ...,
+        container_instance_id: UUID | None = ...,
+        created_at: datetime = ...,
+        current_iteration: int | None = ...,
+        daily_iteration_count: int | None = ...,
+        daily_iteration_reset_at: date | None = ...,
+        default_agent: _ai_agents.Agent | UUID | None = ...,
+        default_agent_id: UUID | None = ...,
+        description: str | None = ...,
+        duration_ms: int | None = ...,
+        duty_cycle_config: Any = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        failed_tasks: int | None = ...,
+        id: UUID = ...,
+        last_scheduled_at: datetime | None = ...,
+        learnings: Any = ...,
+        max_iterations: int | None = ...,
+        mission: _ai_missions.Mission | UUID | None = ...,
+        mission_id: UUID | None = ...,
+        name: str = ...,
+        next_scheduled_at: datetime | None = ...,
+        prd_json: Any = ...,
+        progress_text: str | None = ...,
+        repository_url: str | None = ...,
+        risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ...,
+        risk_contract_id: UUID | None = ...,
+        schedule_config: Any = ...,
+        schedule_paused: bool | None = ...,
+        schedule_paused_at: datetime | None = ...,
+        schedule_paused_reason: str | None = ...,
+        scheduling_mode: (
+            Literal["manual", "scheduled", "continuous", "event_triggered", "autonomous"] | None
+        ) = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "paused", "completed", "failed", "cancelled"] = ...,
+        total_tasks: int | None = ...,
+        updated_at: datetime = ...,
+        webhook_token: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_tool: Literal["amp", "claude_code", "ollama"] | None = ..., branch: str | None = ..., code_factory_mode: bool | None = ..., completed_at: datetime | None = ..., completed_tasks: int | None = ..., configuration: Any = ..., container_instance: _devops_templates.ContainerInstance | UUID | None = ..., container_instance_id: UUID | None = ..., created_at: datetime = ..., current_iteration: int | None = ..., daily_iteration_count: int | None = ..., daily_iteration_reset_at: date | None = ..., default_agent: _ai_agents.Agent | UUID | None = ..., default_agent_id: UUID | None = ..., description: str | None = ..., duration_ms: int | None = ..., duty_cycle_config: Any = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., failed_tasks: int | None = ..., id: UUID = ..., last_scheduled_at: datetime | None = ..., learnings: Any = ..., max_iterations: int | None = ..., mission: _ai_missions.Mission | UUID | None = ..., mission_id: UUID | None = ..., name: str = ..., next_scheduled_at: datetime | None = ..., prd_json: Any = ..., progress_text: str | None = ..., repository_url: str | None = ..., risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ..., risk_contract_id: UUID | None = ..., schedule_config: Any = ..., schedule_paused: bool | None = ..., schedule_paused_at: datetime | None = ..., schedule_paused_reason: str | None = ..., scheduling_mode: Literal["manual", "scheduled", "continuous", "event_triggered", "autonomous"] | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "paused", "completed", "failed", "cancelled"] = ..., total_tasks: int | None = ..., updated_at: datetime = ..., webhook_token: str | None = ...) -> RalphLoop: ...  # type: ignore[override]
 
 class RalphTask(PowernodeModel):
     """Ai::RalphTask (table `ai_ralph_tasks`)."""
@@ -256,3 +394,40 @@ class RalphTask(PowernodeModel):
     @classmethod
     def terminal(cls, query: Query[RalphTask] | None = None) -> Query[RalphTask]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        acceptance_criteria: str | None = ...,
+        capability_match_strategy: Literal["all", "any", "weighted"] | None = ...,
+        completed_in_iteration: int | None = ...,
+        created_at: datetime = ...,
+        delegation_config: Any = ...,
+        dependencies_: Any = ...,
+        description: str | None = ...,
+        error_code: str | None = ...,
+        error_message: str | None = ...,
+        execution_attempts: int | None = ...,
+        execution_type: (
+            Literal["agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"] | None
+        ) = ...,
+        executor: PowernodeModel | None = ...,
+        executor_id: UUID | None = ...,
+        executor_type: str | None = ...,
+        id: UUID = ...,
+        iteration_completed_at: datetime | None = ...,
+        last_executor: PowernodeModel | None = ...,
+        last_executor_id: UUID | None = ...,
+        last_executor_type: str | None = ...,
+        metadata: Any = ...,
+        position: int | None = ...,
+        priority: int | None = ...,
+        ralph_loop: RalphLoop | UUID = ...,
+        ralph_loop_id: UUID = ...,
+        repeating: bool = ...,
+        required_capabilities: Any = ...,
+        status: Literal["pending", "in_progress", "passed", "failed", "blocked", "skipped"] = ...,
+        task_key: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, acceptance_criteria: str | None = ..., capability_match_strategy: Literal["all", "any", "weighted"] | None = ..., completed_in_iteration: int | None = ..., created_at: datetime = ..., delegation_config: Any = ..., dependencies_: Any = ..., description: str | None = ..., error_code: str | None = ..., error_message: str | None = ..., execution_attempts: int | None = ..., execution_type: Literal["agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"] | None = ..., executor: PowernodeModel | None = ..., executor_id: UUID | None = ..., executor_type: str | None = ..., id: UUID = ..., iteration_completed_at: datetime | None = ..., last_executor: PowernodeModel | None = ..., last_executor_id: UUID | None = ..., last_executor_type: str | None = ..., metadata: Any = ..., position: int | None = ..., priority: int | None = ..., ralph_loop: RalphLoop | UUID = ..., ralph_loop_id: UUID = ..., repeating: bool = ..., required_capabilities: Any = ..., status: Literal["pending", "in_progress", "passed", "failed", "blocked", "skipped"] = ..., task_key: str = ..., updated_at: datetime = ...) -> RalphTask: ...  # type: ignore[override]

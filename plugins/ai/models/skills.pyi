@@ -30,6 +30,21 @@ class AgentSkill(PowernodeModel):
     priority: Column[int | None]
     skill: Reference[Skill]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        ai_skill_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        priority: int | None = ...,
+        skill: Skill | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., ai_skill_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., is_active: bool = ..., priority: int | None = ..., skill: Skill | UUID = ..., updated_at: datetime = ...) -> AgentSkill: ...  # type: ignore[override]
 
 class SelfChallenge(PowernodeModel):
     """Ai::SelfChallenge (table `ai_self_challenges`)."""
@@ -63,6 +78,35 @@ class SelfChallenge(PowernodeModel):
     validation_result: Column[Any]
     validator_agent: Reference[_ai_agents.Agent | None]
     validator_agent_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_skill_id: UUID | None = ...,
+        challenge_id: str = ...,
+        challenge_prompt: str | None = ...,
+        challenger_agent: _ai_agents.Agent | UUID = ...,
+        challenger_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        difficulty: Literal["easy", "medium", "hard", "expert"] = ...,
+        execution_result: str | None = ...,
+        executor_agent: _ai_agents.Agent | UUID | None = ...,
+        executor_agent_id: UUID | None = ...,
+        expected_criteria: Any = ...,
+        id: UUID = ...,
+        quality_score: Decimal | None = ...,
+        skill: Skill | UUID | None = ...,
+        status: Literal[
+            "pending", "generating", "executing", "validating", "completed", "failed", "abandoned"
+        ] = ...,
+        updated_at: datetime = ...,
+        validation_result: Any = ...,
+        validator_agent: _ai_agents.Agent | UUID | None = ...,
+        validator_agent_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_skill_id: UUID | None = ..., challenge_id: str = ..., challenge_prompt: str | None = ..., challenger_agent: _ai_agents.Agent | UUID = ..., challenger_agent_id: UUID = ..., created_at: datetime = ..., difficulty: Literal["easy", "medium", "hard", "expert"] = ..., execution_result: str | None = ..., executor_agent: _ai_agents.Agent | UUID | None = ..., executor_agent_id: UUID | None = ..., expected_criteria: Any = ..., id: UUID = ..., quality_score: Decimal | None = ..., skill: Skill | UUID | None = ..., status: Literal["pending", "generating", "executing", "validating", "completed", "failed", "abandoned"] = ..., updated_at: datetime = ..., validation_result: Any = ..., validator_agent: _ai_agents.Agent | UUID | None = ..., validator_agent_id: UUID | None = ...) -> SelfChallenge: ...  # type: ignore[override]
 
 class Skill(PowernodeModel):
     """Ai::Skill (table `ai_skills`)."""
@@ -141,6 +185,63 @@ class Skill(PowernodeModel):
     usage_records: Association[Query[SkillUsageRecord]]
     version: Column[str | None]
     versions: Association[Query[_ai_agents.SkillVersion]]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        activation_rules: Any = ...,
+        ai_knowledge_base_id: UUID | None = ...,
+        category: Literal[
+            "productivity",
+            "sales",
+            "customer_support",
+            "product_management",
+            "marketing",
+            "legal",
+            "finance",
+            "data",
+            "business_search",
+            "bio_research",
+            "skill_management",
+            "code_intelligence",
+            "testing_qa",
+            "devops",
+            "security",
+            "sre_observability",
+            "database_ops",
+            "release_management",
+            "research",
+            "documentation",
+        ] = ...,
+        commands: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        effectiveness_score: Decimal | None = ...,
+        id: UUID = ...,
+        is_composite: bool = ...,
+        is_enabled: bool = ...,
+        is_system: bool = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ...,
+        last_optimized_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        lifecycle_metadata: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        negative_usage_count: int | None = ...,
+        parent_skill: Skill | UUID | None = ...,
+        parent_skill_id: UUID | None = ...,
+        positive_usage_count: int | None = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "draft"] | None = ...,
+        system_prompt: str | None = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int = ...,
+        version: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., activation_rules: Any = ..., ai_knowledge_base_id: UUID | None = ..., category: Literal["productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"] = ..., commands: Any = ..., created_at: datetime = ..., description: str | None = ..., effectiveness_score: Decimal | None = ..., id: UUID = ..., is_composite: bool = ..., is_enabled: bool = ..., is_system: bool = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ..., last_optimized_at: datetime | None = ..., last_used_at: datetime | None = ..., lifecycle_metadata: Any = ..., metadata: Any = ..., name: str = ..., negative_usage_count: int | None = ..., parent_skill: Skill | UUID | None = ..., parent_skill_id: UUID | None = ..., positive_usage_count: int | None = ..., slug: str = ..., status: Literal["active", "inactive", "draft"] | None = ..., system_prompt: str | None = ..., tags: Any = ..., updated_at: datetime = ..., usage_count: int = ..., version: str | None = ...) -> Skill: ...  # type: ignore[override]
 
 class SkillComposition(PowernodeModel):
     """Ai::SkillComposition (table `ai_skill_compositions`)."""
@@ -159,6 +260,24 @@ class SkillComposition(PowernodeModel):
     input_mapping: Column[Any]
     output_mapping: Column[Any]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        component_skill: Skill | UUID = ...,
+        component_skill_id: UUID = ...,
+        composite_skill: Skill | UUID = ...,
+        composite_skill_id: UUID = ...,
+        composition_type: Literal["sequential", "parallel", "conditional"] = ...,
+        condition: Any = ...,
+        created_at: datetime = ...,
+        execution_order: int = ...,
+        id: UUID = ...,
+        input_mapping: Any = ...,
+        output_mapping: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, component_skill: Skill | UUID = ..., component_skill_id: UUID = ..., composite_skill: Skill | UUID = ..., composite_skill_id: UUID = ..., composition_type: Literal["sequential", "parallel", "conditional"] = ..., condition: Any = ..., created_at: datetime = ..., execution_order: int = ..., id: UUID = ..., input_mapping: Any = ..., output_mapping: Any = ..., updated_at: datetime = ...) -> SkillComposition: ...  # type: ignore[override]
 
 class SkillConflict(PowernodeModel):
     """Ai::SkillConflict (table `ai_skill_conflicts`)."""
@@ -197,6 +316,38 @@ class SkillConflict(PowernodeModel):
     @classmethod
     def unresolved(cls, query: Query[SkillConflict] | None = None) -> Query[SkillConflict]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_resolvable: bool | None = ...,
+        conflict_type: Literal[
+            "duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"
+        ] = ...,
+        created_at: datetime = ...,
+        detected_at: datetime | None = ...,
+        edge_id: UUID | None = ...,
+        id: UUID = ...,
+        node_a_id: UUID | None = ...,
+        node_b_id: UUID | None = ...,
+        priority_score: float | None = ...,
+        resolution_details: Any = ...,
+        resolution_strategy: str | None = ...,
+        resolved_at: datetime | None = ...,
+        resolved_by: _core.User | UUID | None = ...,
+        resolved_by_id: UUID | None = ...,
+        severity: Literal["critical", "high", "medium", "low"] = ...,
+        similarity_score: float | None = ...,
+        skill_a: Skill | UUID = ...,
+        skill_a_id: UUID = ...,
+        skill_b: Skill | UUID | None = ...,
+        skill_b_id: UUID | None = ...,
+        status: Literal["detected", "reviewing", "auto_resolved", "resolved", "dismissed"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_resolvable: bool | None = ..., conflict_type: Literal["duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"] = ..., created_at: datetime = ..., detected_at: datetime | None = ..., edge_id: UUID | None = ..., id: UUID = ..., node_a_id: UUID | None = ..., node_b_id: UUID | None = ..., priority_score: float | None = ..., resolution_details: Any = ..., resolution_strategy: str | None = ..., resolved_at: datetime | None = ..., resolved_by: _core.User | UUID | None = ..., resolved_by_id: UUID | None = ..., severity: Literal["critical", "high", "medium", "low"] = ..., similarity_score: float | None = ..., skill_a: Skill | UUID = ..., skill_a_id: UUID = ..., skill_b: Skill | UUID | None = ..., skill_b_id: UUID | None = ..., status: Literal["detected", "reviewing", "auto_resolved", "resolved", "dismissed"] = ..., updated_at: datetime = ...) -> SkillConflict: ...  # type: ignore[override]
 
 class SkillMutation(PowernodeModel):
     """Ai::SkillMutation (table `ai_skill_mutations`)."""
@@ -220,6 +371,32 @@ class SkillMutation(PowernodeModel):
     skill: Reference[Skill]
     status: Column[Literal["proposed", "evaluating", "accepted", "rejected", "rolled_back"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_skill_id: UUID = ...,
+        ai_skill_version_id: UUID | None = ...,
+        base_version: str | None = ...,
+        created_at: datetime = ...,
+        diff: Any = ...,
+        fitness_after: Decimal | None = ...,
+        fitness_before: Decimal | None = ...,
+        id: UUID = ...,
+        mutation_type: Literal[
+            "prompt_rewrite", "command_add", "command_remove", "parameter_tune", "crossover"
+        ] = ...,
+        proposed_by_agent: _ai_agents.Agent | UUID | None = ...,
+        rationale: str | None = ...,
+        resulting_version: _ai_agents.SkillVersion | UUID | None = ...,
+        skill: Skill | UUID = ...,
+        status: Literal["proposed", "evaluating", "accepted", "rejected", "rolled_back"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent_id: UUID | None = ..., ai_skill_id: UUID = ..., ai_skill_version_id: UUID | None = ..., base_version: str | None = ..., created_at: datetime = ..., diff: Any = ..., fitness_after: Decimal | None = ..., fitness_before: Decimal | None = ..., id: UUID = ..., mutation_type: Literal["prompt_rewrite", "command_add", "command_remove", "parameter_tune", "crossover"] = ..., proposed_by_agent: _ai_agents.Agent | UUID | None = ..., rationale: str | None = ..., resulting_version: _ai_agents.SkillVersion | UUID | None = ..., skill: Skill | UUID = ..., status: Literal["proposed", "evaluating", "accepted", "rejected", "rolled_back"] = ..., updated_at: datetime = ...) -> SkillMutation: ...  # type: ignore[override]
 
 class SkillUsageRecord(PowernodeModel):
     """Ai::SkillUsageRecord (table `ai_skill_usage_records`)."""
@@ -246,3 +423,25 @@ class SkillUsageRecord(PowernodeModel):
     @classmethod
     def successful(cls, query: Query[SkillUsageRecord] | None = None) -> Query[SkillUsageRecord]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_skill: Skill | UUID = ...,
+        ai_skill_id: UUID = ...,
+        confidence_delta: float | None = ...,
+        context_summary: str | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        execution_id: UUID | None = ...,
+        execution_type: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        outcome: Literal["success", "failure", "partial"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_skill: Skill | UUID = ..., ai_skill_id: UUID = ..., confidence_delta: float | None = ..., context_summary: str | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., execution_id: UUID | None = ..., execution_type: str | None = ..., id: UUID = ..., metadata: Any = ..., outcome: Literal["success", "failure", "partial"] = ..., updated_at: datetime = ...) -> SkillUsageRecord: ...  # type: ignore[override]

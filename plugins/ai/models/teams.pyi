@@ -72,6 +72,39 @@ class AgentTeam(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def workspaces(cls, query: Query[AgentTeam] | None = None) -> Query[AgentTeam]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        communication_pattern: (
+            Literal["hub_spoke", "peer_to_peer", "broadcast", "sequential", "event_driven"] | None
+        ) = ...,
+        coordination_strategy: Literal[
+            "manager_led", "consensus", "auction", "round_robin", "priority_based"
+        ] = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        escalation_policy: Any = ...,
+        goal_description: str | None = ...,
+        human_checkpoint_config: Any = ...,
+        id: UUID = ...,
+        max_parallel_tasks: int | None = ...,
+        name: str = ...,
+        parallel_mode: Literal["standard", "worktree"] | None = ...,
+        review_config: Any = ...,
+        shared_memory_config: Any = ...,
+        skill_graph_config: Any = ...,
+        status: Literal["active", "inactive", "archived"] = ...,
+        task_timeout_seconds: int | None = ...,
+        team_config: Any = ...,
+        team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] | None = ...,
+        team_type: Literal["hierarchical", "mesh", "sequential", "parallel", "workspace"] = ...,
+        template_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., communication_pattern: Literal["hub_spoke", "peer_to_peer", "broadcast", "sequential", "event_driven"] | None = ..., coordination_strategy: Literal["manager_led", "consensus", "auction", "round_robin", "priority_based"] = ..., created_at: datetime = ..., description: str | None = ..., escalation_policy: Any = ..., goal_description: str | None = ..., human_checkpoint_config: Any = ..., id: UUID = ..., max_parallel_tasks: int | None = ..., name: str = ..., parallel_mode: Literal["standard", "worktree"] | None = ..., review_config: Any = ..., shared_memory_config: Any = ..., skill_graph_config: Any = ..., status: Literal["active", "inactive", "archived"] = ..., task_timeout_seconds: int | None = ..., team_config: Any = ..., team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] | None = ..., team_type: Literal["hierarchical", "mesh", "sequential", "parallel", "workspace"] = ..., template_id: UUID | None = ..., updated_at: datetime = ...) -> AgentTeam: ...  # type: ignore[override]
 
 class AgentTeamMember(PowernodeModel):
     """Ai::AgentTeamMember (table `ai_agent_team_members`)."""
@@ -105,6 +138,27 @@ class AgentTeamMember(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def writers(cls, query: Query[AgentTeamMember] | None = None) -> Query[AgentTeamMember]: ...
+    def __init__(
+        self,
+        *,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        ai_agent_team_id: UUID = ...,
+        capabilities: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_dynamic: bool = ...,
+        is_lead: bool = ...,
+        member_config: Any = ...,
+        priority_order: int = ...,
+        recruited_at: datetime | None = ...,
+        released_at: datetime | None = ...,
+        role: str = ...,
+        team: AgentTeam | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., ai_agent_team_id: UUID = ..., capabilities: Any = ..., created_at: datetime = ..., id: UUID = ..., is_dynamic: bool = ..., is_lead: bool = ..., member_config: Any = ..., priority_order: int = ..., recruited_at: datetime | None = ..., released_at: datetime | None = ..., role: str = ..., team: AgentTeam | UUID = ..., updated_at: datetime = ...) -> AgentTeamMember: ...  # type: ignore[override]
 
 class TeamChannel(PowernodeModel):
     """Ai::TeamChannel (table `ai_team_channels`)."""
@@ -137,6 +191,26 @@ class TeamChannel(PowernodeModel):
     @classmethod
     def topic_channels(cls, query: Query[TeamChannel] | None = None) -> Query[TeamChannel]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        agent_team: AgentTeam | UUID = ...,
+        agent_team_id: UUID = ...,
+        channel_type: Literal["broadcast", "direct", "topic", "task", "escalation"] = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_persistent: bool = ...,
+        message_retention_hours: int | None = ...,
+        message_schema: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        participant_roles: Any = ...,
+        routing_rules: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, agent_team: AgentTeam | UUID = ..., agent_team_id: UUID = ..., channel_type: Literal["broadcast", "direct", "topic", "task", "escalation"] = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_persistent: bool = ..., message_retention_hours: int | None = ..., message_schema: Any = ..., metadata: Any = ..., name: str = ..., participant_roles: Any = ..., routing_rules: Any = ..., updated_at: datetime = ...) -> TeamChannel: ...  # type: ignore[override]
 
 class TeamExecution(PowernodeModel):
     """Ai::TeamExecution (table `ai_team_executions`)."""
@@ -199,6 +273,53 @@ class TeamExecution(PowernodeModel):
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
     workflow_run_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_team: AgentTeam | UUID = ...,
+        agent_team_id: UUID = ...,
+        ai_conversation_id: UUID | None = ...,
+        approval_decided_at: datetime | None = ...,
+        approval_decided_by: _core.User | UUID | None = ...,
+        approval_decided_by_id: UUID | None = ...,
+        approval_decision: str | None = ...,
+        approval_feedback: str | None = ...,
+        completed_at: datetime | None = ...,
+        control_signal: str | None = ...,
+        conversation: _ai_conversations.Conversation | UUID | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_context: Any = ...,
+        messages_exchanged: int | None = ...,
+        metadata: Any = ...,
+        objective: str | None = ...,
+        output_result: Any = ...,
+        paused_at: datetime | None = ...,
+        performance_metrics: Any = ...,
+        redirect_instructions: Any = ...,
+        resume_count: int | None = ...,
+        shared_memory: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"
+        ] = ...,
+        tasks_completed: int | None = ...,
+        tasks_failed: int | None = ...,
+        tasks_total: int | None = ...,
+        termination_reason: str | None = ...,
+        total_cost_usd: Decimal | None = ...,
+        total_tokens_used: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow_run_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_team: AgentTeam | UUID = ..., agent_team_id: UUID = ..., ai_conversation_id: UUID | None = ..., approval_decided_at: datetime | None = ..., approval_decided_by: _core.User | UUID | None = ..., approval_decided_by_id: UUID | None = ..., approval_decision: str | None = ..., approval_feedback: str | None = ..., completed_at: datetime | None = ..., control_signal: str | None = ..., conversation: _ai_conversations.Conversation | UUID | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., execution_id: str = ..., id: UUID = ..., input_context: Any = ..., messages_exchanged: int | None = ..., metadata: Any = ..., objective: str | None = ..., output_result: Any = ..., paused_at: datetime | None = ..., performance_metrics: Any = ..., redirect_instructions: Any = ..., resume_count: int | None = ..., shared_memory: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"] = ..., tasks_completed: int | None = ..., tasks_failed: int | None = ..., tasks_total: int | None = ..., termination_reason: str | None = ..., total_cost_usd: Decimal | None = ..., total_tokens_used: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ..., workflow_run_id: UUID | None = ...) -> TeamExecution: ...  # type: ignore[override]
 
 class TeamMessage(PowernodeModel):
     """Ai::TeamMessage (table `ai_team_messages`)."""
@@ -262,3 +383,47 @@ class TeamMessage(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        attachments: Any = ...,
+        channel: TeamChannel | UUID | None = ...,
+        channel_id: UUID | None = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        from_role: _ai_agents.TeamRole | UUID | None = ...,
+        from_role_id: UUID | None = ...,
+        id: UUID = ...,
+        in_reply_to: TeamMessage | UUID | None = ...,
+        in_reply_to_id: UUID | None = ...,
+        message_type: Literal[
+            "task_assignment",
+            "task_update",
+            "task_result",
+            "work_plan",
+            "synthesis",
+            "question",
+            "answer",
+            "escalation",
+            "coordination",
+            "broadcast",
+            "human_input",
+        ] = ...,
+        metadata: Any = ...,
+        priority: Literal["low", "normal", "high", "urgent"] | None = ...,
+        read_at: datetime | None = ...,
+        requires_response: bool = ...,
+        responded_at: datetime | None = ...,
+        sequence_number: int | None = ...,
+        structured_content: Any = ...,
+        task_id: UUID | None = ...,
+        team_execution: TeamExecution | UUID | None = ...,
+        team_execution_id: UUID | None = ...,
+        to_role: _ai_agents.TeamRole | UUID | None = ...,
+        to_role_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, attachments: Any = ..., channel: TeamChannel | UUID | None = ..., channel_id: UUID | None = ..., content: str = ..., created_at: datetime = ..., from_role: _ai_agents.TeamRole | UUID | None = ..., from_role_id: UUID | None = ..., id: UUID = ..., in_reply_to: TeamMessage | UUID | None = ..., in_reply_to_id: UUID | None = ..., message_type: Literal["task_assignment", "task_update", "task_result", "work_plan", "synthesis", "question", "answer", "escalation", "coordination", "broadcast", "human_input"] = ..., metadata: Any = ..., priority: Literal["low", "normal", "high", "urgent"] | None = ..., read_at: datetime | None = ..., requires_response: bool = ..., responded_at: datetime | None = ..., sequence_number: int | None = ..., structured_content: Any = ..., task_id: UUID | None = ..., team_execution: TeamExecution | UUID | None = ..., team_execution_id: UUID | None = ..., to_role: _ai_agents.TeamRole | UUID | None = ..., to_role_id: UUID | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> TeamMessage: ...  # type: ignore[override]

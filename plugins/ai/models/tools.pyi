@@ -23,3 +23,20 @@ class ToolCategory(PowernodeModel):
     slug: Column[str]
     tool_patterns: Column[Any]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        icon: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        position: int = ...,
+        slug: str = ...,
+        tool_patterns: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, created_at: datetime = ..., description: str | None = ..., icon: str | None = ..., id: UUID = ..., is_active: bool = ..., metadata: Any = ..., name: str = ..., position: int = ..., slug: str = ..., tool_patterns: Any = ..., updated_at: datetime = ...) -> ToolCategory: ...  # type: ignore[override]

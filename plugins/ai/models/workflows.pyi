@@ -64,6 +64,43 @@ class CodeReview(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def with_critical_issues(cls, query: Query[CodeReview] | None = None) -> Query[CodeReview]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        base_branch: str | None = ...,
+        commit_sha: str | None = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        critical_issues: int | None = ...,
+        file_analyses: Any = ...,
+        files_reviewed: int | None = ...,
+        head_branch: str | None = ...,
+        id: UUID = ...,
+        issues: Any = ...,
+        issues_found: int | None = ...,
+        lines_added: int | None = ...,
+        lines_removed: int | None = ...,
+        overall_rating: str | None = ...,
+        pipeline_execution: PipelineExecution | UUID | None = ...,
+        pipeline_execution_id: UUID | None = ...,
+        pull_request_number: str | None = ...,
+        quality_metrics: Any = ...,
+        repository_id: UUID | None = ...,
+        review_id: str = ...,
+        security_findings: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "analyzing", "completed", "failed", "partial"] = ...,
+        suggestions: Any = ...,
+        suggestions_count: int | None = ...,
+        summary: str | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., base_branch: str | None = ..., commit_sha: str | None = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., critical_issues: int | None = ..., file_analyses: Any = ..., files_reviewed: int | None = ..., head_branch: str | None = ..., id: UUID = ..., issues: Any = ..., issues_found: int | None = ..., lines_added: int | None = ..., lines_removed: int | None = ..., overall_rating: str | None = ..., pipeline_execution: PipelineExecution | UUID | None = ..., pipeline_execution_id: UUID | None = ..., pull_request_number: str | None = ..., quality_metrics: Any = ..., repository_id: UUID | None = ..., review_id: str = ..., security_findings: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "analyzing", "completed", "failed", "partial"] = ..., suggestions: Any = ..., suggestions_count: int | None = ..., summary: str | None = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> CodeReview: ...  # type: ignore[override]
 
 class DeploymentRisk(PowernodeModel):
     """Ai::DeploymentRisk (table `ai_deployment_risks`)."""
@@ -109,6 +146,39 @@ class DeploymentRisk(PowernodeModel):
     summary: Column[str | None]
     target_environment: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approval_request_id: UUID | None = ...,
+        assessed_at: datetime | None = ...,
+        assessed_by: _core.User | UUID | None = ...,
+        assessed_by_id: UUID | None = ...,
+        assessment_id: str = ...,
+        change_analysis: Any = ...,
+        created_at: datetime = ...,
+        decision: Literal["proceed", "proceed_with_caution", "delay", "abort"] | None = ...,
+        decision_at: datetime | None = ...,
+        decision_rationale: str | None = ...,
+        deployment_type: str = ...,
+        id: UUID = ...,
+        impact_analysis: Any = ...,
+        mitigations: Any = ...,
+        pipeline_execution: PipelineExecution | UUID | None = ...,
+        pipeline_execution_id: UUID | None = ...,
+        recommendations: Any = ...,
+        requires_approval: bool = ...,
+        risk_factors: Any = ...,
+        risk_level: Literal["low", "medium", "high", "critical"] = ...,
+        risk_score: int | None = ...,
+        status: Literal["pending", "assessed", "approved", "rejected", "overridden"] = ...,
+        summary: str | None = ...,
+        target_environment: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approval_request_id: UUID | None = ..., assessed_at: datetime | None = ..., assessed_by: _core.User | UUID | None = ..., assessed_by_id: UUID | None = ..., assessment_id: str = ..., change_analysis: Any = ..., created_at: datetime = ..., decision: Literal["proceed", "proceed_with_caution", "delay", "abort"] | None = ..., decision_at: datetime | None = ..., decision_rationale: str | None = ..., deployment_type: str = ..., id: UUID = ..., impact_analysis: Any = ..., mitigations: Any = ..., pipeline_execution: PipelineExecution | UUID | None = ..., pipeline_execution_id: UUID | None = ..., recommendations: Any = ..., requires_approval: bool = ..., risk_factors: Any = ..., risk_level: Literal["low", "medium", "high", "critical"] = ..., risk_score: int | None = ..., status: Literal["pending", "assessed", "approved", "rejected", "overridden"] = ..., summary: str | None = ..., target_environment: str = ..., updated_at: datetime = ...) -> DeploymentRisk: ...  # type: ignore[override]
 
 class PipelineExecution(PowernodeModel):
     """Ai::PipelineExecution (table `ai_pipeline_executions`)."""
@@ -154,6 +224,41 @@ class PipelineExecution(PowernodeModel):
     updated_at: Column[datetime]
     workflow_run: Reference[WorkflowRun | None]
     workflow_run_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_analysis: Any = ...,
+        branch: str | None = ...,
+        commit_sha: str | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        devops_installation: _ai_devops_templates.DevopsTemplateInstallation | UUID | None = ...,
+        devops_installation_id: UUID | None = ...,
+        duration_ms: int | None = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        metrics: Any = ...,
+        output_data: Any = ...,
+        pipeline_type: Literal[
+            "pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"
+        ] = ...,
+        pull_request_number: str | None = ...,
+        repository_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ...,
+        trigger_event: str | None = ...,
+        trigger_source: str | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID | None = ...,
+        workflow_run_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_analysis: Any = ..., branch: str | None = ..., commit_sha: str | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., devops_installation: _ai_devops_templates.DevopsTemplateInstallation | UUID | None = ..., devops_installation_id: UUID | None = ..., duration_ms: int | None = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., metrics: Any = ..., output_data: Any = ..., pipeline_type: Literal["pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"] = ..., pull_request_number: str | None = ..., repository_id: UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ..., trigger_event: str | None = ..., trigger_source: str | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID | None = ..., workflow_run_id: UUID | None = ...) -> PipelineExecution: ...  # type: ignore[override]
 
 class RecordedInteraction(PowernodeModel):
     """Ai::RecordedInteraction (table `ai_recorded_interactions`)."""
@@ -184,6 +289,36 @@ class RecordedInteraction(PowernodeModel):
     tokens_input: Column[int | None]
     tokens_output: Column[int | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        interaction_type: Literal[
+            "llm_request", "tool_call", "api_call", "workflow_step", "agent_action"
+        ] = ...,
+        latency_ms: int | None = ...,
+        metadata: Any = ...,
+        model_name: str | None = ...,
+        provider_type: str | None = ...,
+        recorded_at: datetime | None = ...,
+        recording_id: str = ...,
+        request_data: Any = ...,
+        response_data: Any = ...,
+        sandbox: _ai_other.Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        sequence_number: int | None = ...,
+        source_workflow_run: WorkflowRun | UUID | None = ...,
+        source_workflow_run_id: UUID | None = ...,
+        tokens_input: int | None = ...,
+        tokens_output: int | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., id: UUID = ..., interaction_type: Literal["llm_request", "tool_call", "api_call", "workflow_step", "agent_action"] = ..., latency_ms: int | None = ..., metadata: Any = ..., model_name: str | None = ..., provider_type: str | None = ..., recorded_at: datetime | None = ..., recording_id: str = ..., request_data: Any = ..., response_data: Any = ..., sandbox: _ai_other.Sandbox | UUID = ..., sandbox_id: UUID = ..., sequence_number: int | None = ..., source_workflow_run: WorkflowRun | UUID | None = ..., source_workflow_run_id: UUID | None = ..., tokens_input: int | None = ..., tokens_output: int | None = ..., updated_at: datetime = ...) -> RecordedInteraction: ...  # type: ignore[override]
 
 class SharedContextPool(PowernodeModel):
     """Ai::SharedContextPool (table `ai_shared_context_pools`)."""
@@ -214,6 +349,30 @@ class SharedContextPool(PowernodeModel):
     updated_at: Column[datetime]
     version: Column[int]
     workflow_run: Reference[WorkflowRun]
+    def __init__(
+        self,
+        *,
+        access_control: Any = ...,
+        ai_workflow_run_id: UUID = ...,
+        context_data: Any = ...,
+        created_at: datetime = ...,
+        created_by_agent_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        metadata: Any = ...,
+        owner_agent_id: str | None = ...,
+        pool_id: str = ...,
+        pool_type: Literal[
+            "shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"
+        ] = ...,
+        scope_: Literal["workflow", "agent_group", "global", "temporary"] = ...,
+        updated_at: datetime = ...,
+        version: int = ...,
+        workflow_run: WorkflowRun | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_control: Any = ..., ai_workflow_run_id: UUID = ..., context_data: Any = ..., created_at: datetime = ..., created_by_agent_id: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., metadata: Any = ..., owner_agent_id: str | None = ..., pool_id: str = ..., pool_type: Literal["shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"] = ..., scope_: Literal["workflow", "agent_group", "global", "temporary"] = ..., updated_at: datetime = ..., version: int = ..., workflow_run: WorkflowRun | UUID = ...) -> SharedContextPool: ...  # type: ignore[override]
 
 class Workflow(PowernodeModel):
     """Ai::Workflow (table `ai_workflows`)."""
@@ -300,6 +459,42 @@ class Workflow(PowernodeModel):
     workflow_variables: Association[Query[WorkflowVariable]]
     @classmethod
     def workflows(cls, query: Query[Workflow] | None = None) -> Query[Workflow]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        change_summary: str | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        creator: _core.User | UUID = ...,
+        creator_id: UUID = ...,
+        description: str | None = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_template: bool = ...,
+        last_executed_at: datetime | None = ...,
+        mcp_input_schema: Any = ...,
+        mcp_orchestration_config: Any = ...,
+        mcp_output_schema: Any = ...,
+        mcp_tool_requirements: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent_version: Workflow | UUID | None = ...,
+        parent_version_id: UUID | None = ...,
+        published_at: datetime | None = ...,
+        slug: str = ...,
+        status: Literal["draft", "active", "paused", "inactive", "archived"] = ...,
+        template_category: str | None = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+        version_metadata: Any = ...,
+        visibility: Literal["private", "account", "public"] = ...,
+        workflow_type: Literal["ai", "cicd"] = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., change_summary: str | None = ..., configuration: Any = ..., created_at: datetime = ..., creator: _core.User | UUID = ..., creator_id: UUID = ..., description: str | None = ..., execution_count: int = ..., id: UUID = ..., is_active: bool = ..., is_template: bool = ..., last_executed_at: datetime | None = ..., mcp_input_schema: Any = ..., mcp_orchestration_config: Any = ..., mcp_output_schema: Any = ..., mcp_tool_requirements: Any = ..., metadata: Any = ..., name: str = ..., parent_version: Workflow | UUID | None = ..., parent_version_id: UUID | None = ..., published_at: datetime | None = ..., slug: str = ..., status: Literal["draft", "active", "paused", "inactive", "archived"] = ..., template_category: str | None = ..., updated_at: datetime = ..., version: str = ..., version_metadata: Any = ..., visibility: Literal["private", "account", "public"] = ..., workflow_type: Literal["ai", "cicd"] = ...) -> Workflow: ...  # type: ignore[override]
 
 class WorkflowApprovalToken(PowernodeModel):
     """Ai::WorkflowApprovalToken (table `ai_workflow_approval_tokens`)."""
@@ -328,6 +523,28 @@ class WorkflowApprovalToken(PowernodeModel):
     status: Column[Literal["pending", "approved", "rejected", "expired"]]
     token_digest: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        ai_workflow_node_execution_id: UUID = ...,
+        created_at: datetime = ...,
+        email_sent_at: datetime | None = ...,
+        expires_at: datetime = ...,
+        id: UUID = ...,
+        node_execution: WorkflowNodeExecution | UUID = ...,
+        recipient_email: str = ...,
+        recipient_user: _core.User | UUID | None = ...,
+        recipient_user_id: UUID | None = ...,
+        responded_at: datetime | None = ...,
+        responded_by: _core.User | UUID | None = ...,
+        responded_by_id: UUID | None = ...,
+        response_comment: str | None = ...,
+        status: Literal["pending", "approved", "rejected", "expired"] = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_node_execution_id: UUID = ..., created_at: datetime = ..., email_sent_at: datetime | None = ..., expires_at: datetime = ..., id: UUID = ..., node_execution: WorkflowNodeExecution | UUID = ..., recipient_email: str = ..., recipient_user: _core.User | UUID | None = ..., recipient_user_id: UUID | None = ..., responded_at: datetime | None = ..., responded_by: _core.User | UUID | None = ..., responded_by_id: UUID | None = ..., response_comment: str | None = ..., status: Literal["pending", "approved", "rejected", "expired"] = ..., token_digest: str = ..., updated_at: datetime = ...) -> WorkflowApprovalToken: ...  # type: ignore[override]
 
 class WorkflowCheckpoint(PowernodeModel):
     """Ai::WorkflowCheckpoint (table `ai_workflow_checkpoints`)."""
@@ -358,6 +575,28 @@ class WorkflowCheckpoint(PowernodeModel):
     variable_snapshot: Column[Any]
     workflow_run: Reference[WorkflowRun]
     workflow_state: Column[Any]
+    def __init__(
+        self,
+        *,
+        ai_workflow_run_id: UUID = ...,
+        checkpoint_id: str = ...,
+        checkpoint_type: Literal[
+            "node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"
+        ] = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        execution_context: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        node_id: str = ...,
+        sequence_number: int = ...,
+        updated_at: datetime = ...,
+        variable_snapshot: Any = ...,
+        workflow_run: WorkflowRun | UUID = ...,
+        workflow_state: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_run_id: UUID = ..., checkpoint_id: str = ..., checkpoint_type: Literal["node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"] = ..., created_at: datetime = ..., description: str | None = ..., execution_context: Any = ..., id: UUID = ..., metadata: Any = ..., node_id: str = ..., sequence_number: int = ..., updated_at: datetime = ..., variable_snapshot: Any = ..., workflow_run: WorkflowRun | UUID = ..., workflow_state: Any = ...) -> WorkflowCheckpoint: ...  # type: ignore[override]
 
 class WorkflowCompensation(PowernodeModel):
     """Ai::WorkflowCompensation (table `ai_workflow_compensations`)."""
@@ -400,6 +639,32 @@ class WorkflowCompensation(PowernodeModel):
     trigger_reason: Column[str]
     updated_at: Column[datetime]
     workflow_run: Reference[WorkflowRun]
+    def __init__(
+        self,
+        *,
+        ai_workflow_node_execution_id: UUID = ...,
+        ai_workflow_run_id: UUID = ...,
+        compensation_action: Any = ...,
+        compensation_id: str = ...,
+        compensation_result: Any = ...,
+        compensation_type: Literal["rollback", "undo", "compensate", "revert", "cancel"] = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        executed_at: datetime | None = ...,
+        failed_at: datetime | None = ...,
+        id: UUID = ...,
+        max_retries: int | None = ...,
+        metadata: Any = ...,
+        node_execution: WorkflowNodeExecution | UUID = ...,
+        original_action: Any = ...,
+        retry_count: int | None = ...,
+        status: Literal["pending", "executing", "completed", "failed", "skipped"] = ...,
+        trigger_reason: str = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_node_execution_id: UUID = ..., ai_workflow_run_id: UUID = ..., compensation_action: Any = ..., compensation_id: str = ..., compensation_result: Any = ..., compensation_type: Literal["rollback", "undo", "compensate", "revert", "cancel"] = ..., completed_at: datetime | None = ..., created_at: datetime = ..., executed_at: datetime | None = ..., failed_at: datetime | None = ..., id: UUID = ..., max_retries: int | None = ..., metadata: Any = ..., node_execution: WorkflowNodeExecution | UUID = ..., original_action: Any = ..., retry_count: int | None = ..., status: Literal["pending", "executing", "completed", "failed", "skipped"] = ..., trigger_reason: str = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID = ...) -> WorkflowCompensation: ...  # type: ignore[override]
 
 class WorkflowEdge(PowernodeModel):
     """Ai::WorkflowEdge (table `ai_workflow_edges`)."""
@@ -449,6 +714,39 @@ class WorkflowEdge(PowernodeModel):
     target_node_id: Column[str]
     updated_at: Column[datetime]
     workflow: Reference[Workflow]
+    def __init__(
+        self,
+        *,
+        ai_workflow_id: UUID = ...,
+        condition: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        edge_id: str = ...,
+        edge_type: Literal[
+            "default",
+            "success",
+            "error",
+            "conditional",
+            "retry",
+            "timeout",
+            "skip",
+            "fallback",
+            "compensation",
+            "loop",
+        ] = ...,
+        id: UUID = ...,
+        is_conditional: bool = ...,
+        metadata: Any = ...,
+        priority: int = ...,
+        source_handle: str | None = ...,
+        source_node_id: str = ...,
+        target_handle: str | None = ...,
+        target_node_id: str = ...,
+        updated_at: datetime = ...,
+        workflow: Workflow | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_id: UUID = ..., condition: Any = ..., configuration: Any = ..., created_at: datetime = ..., edge_id: str = ..., edge_type: Literal["default", "success", "error", "conditional", "retry", "timeout", "skip", "fallback", "compensation", "loop"] = ..., id: UUID = ..., is_conditional: bool = ..., metadata: Any = ..., priority: int = ..., source_handle: str | None = ..., source_node_id: str = ..., target_handle: str | None = ..., target_node_id: str = ..., updated_at: datetime = ..., workflow: Workflow | UUID = ...) -> WorkflowEdge: ...  # type: ignore[override]
 
 class WorkflowNode(PowernodeModel):
     """Ai::WorkflowNode (table `ai_workflow_nodes`)."""
@@ -532,6 +830,78 @@ class WorkflowNode(PowernodeModel):
     updated_at: Column[datetime]
     validation_rules: Column[Any]
     workflow: Reference[Workflow]
+    def __init__(
+        self,
+        *,
+        ai_workflow_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        error_node_id: str | None = ...,
+        id: UUID = ...,
+        is_end_node: bool = ...,
+        is_error_handler: bool = ...,
+        is_start_node: bool = ...,
+        mcp_tool_config: Any = ...,
+        mcp_tool_id: str | None = ...,
+        mcp_tool_version: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        node_id: str = ...,
+        node_type: Literal[
+            "start",
+            "end",
+            "trigger",
+            "ai_agent",
+            "prompt_template",
+            "data_processor",
+            "transform",
+            "condition",
+            "loop",
+            "delay",
+            "merge",
+            "split",
+            "database",
+            "file",
+            "validator",
+            "email",
+            "notification",
+            "api_call",
+            "webhook",
+            "scheduler",
+            "human_approval",
+            "sub_workflow",
+            "kb_article",
+            "page",
+            "mcp_operation",
+            "ci_trigger",
+            "ci_wait_status",
+            "ci_get_logs",
+            "ci_cancel",
+            "git_commit_status",
+            "git_create_check",
+            "integration_execute",
+            "git_checkout",
+            "git_branch",
+            "git_pull_request",
+            "git_comment",
+            "deploy",
+            "run_tests",
+            "shell_command",
+            "ralph_loop",
+        ] = ...,
+        plugin_id: UUID | None = ...,
+        position: Any = ...,
+        retry_count: int | None = ...,
+        shared_prompt_template: _shared.PromptTemplate | UUID | None = ...,
+        shared_prompt_template_id: UUID | None = ...,
+        timeout_seconds: int | None = ...,
+        updated_at: datetime = ...,
+        validation_rules: Any = ...,
+        workflow: Workflow | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., description: str | None = ..., error_node_id: str | None = ..., id: UUID = ..., is_end_node: bool = ..., is_error_handler: bool = ..., is_start_node: bool = ..., mcp_tool_config: Any = ..., mcp_tool_id: str | None = ..., mcp_tool_version: str | None = ..., metadata: Any = ..., name: str = ..., node_id: str = ..., node_type: Literal["start", "end", "trigger", "ai_agent", "prompt_template", "data_processor", "transform", "condition", "loop", "delay", "merge", "split", "database", "file", "validator", "email", "notification", "api_call", "webhook", "scheduler", "human_approval", "sub_workflow", "kb_article", "page", "mcp_operation", "ci_trigger", "ci_wait_status", "ci_get_logs", "ci_cancel", "git_commit_status", "git_create_check", "integration_execute", "git_checkout", "git_branch", "git_pull_request", "git_comment", "deploy", "run_tests", "shell_command", "ralph_loop"] = ..., plugin_id: UUID | None = ..., position: Any = ..., retry_count: int | None = ..., shared_prompt_template: _shared.PromptTemplate | UUID | None = ..., shared_prompt_template_id: UUID | None = ..., timeout_seconds: int | None = ..., updated_at: datetime = ..., validation_rules: Any = ..., workflow: Workflow | UUID = ...) -> WorkflowNode: ...  # type: ignore[override]
 
 class WorkflowNodeExecution(PowernodeModel):
     """Ai::WorkflowNodeExecution (table `ai_workflow_node_executions`)."""
@@ -594,6 +964,39 @@ class WorkflowNodeExecution(PowernodeModel):
     @classmethod
     def with_cost(cls, query: Query[WorkflowNodeExecution] | None = None) -> Query[WorkflowNodeExecution]: ...
     workflow_run: Reference[WorkflowRun]
+    def __init__(
+        self,
+        *,
+        agent_execution: _ai_agents.AgentExecution | UUID | None = ...,
+        ai_agent_execution_id: UUID | None = ...,
+        ai_workflow_node_id: UUID = ...,
+        ai_workflow_run_id: UUID = ...,
+        cancelled_at: datetime | None = ...,
+        completed_at: datetime | None = ...,
+        configuration_snapshot: Any = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        max_retries: int = ...,
+        metadata: Any = ...,
+        node: WorkflowNode | UUID = ...,
+        node_id: str = ...,
+        node_type: str = ...,
+        output_data: Any = ...,
+        retry_count: int = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"
+        ] = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, agent_execution: _ai_agents.AgentExecution | UUID | None = ..., ai_agent_execution_id: UUID | None = ..., ai_workflow_node_id: UUID = ..., ai_workflow_run_id: UUID = ..., cancelled_at: datetime | None = ..., completed_at: datetime | None = ..., configuration_snapshot: Any = ..., cost: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., max_retries: int = ..., metadata: Any = ..., node: WorkflowNode | UUID = ..., node_id: str = ..., node_type: str = ..., output_data: Any = ..., retry_count: int = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"] = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID = ...) -> WorkflowNodeExecution: ...  # type: ignore[override]
 
 class WorkflowRun(PowernodeModel):
     """Ai::WorkflowRun (table `ai_workflow_runs`)."""
@@ -659,6 +1062,47 @@ class WorkflowRun(PowernodeModel):
     @classmethod
     def with_cost(cls, query: Query[WorkflowRun] | None = None) -> Query[WorkflowRun]: ...
     workflow: Reference[Workflow]
+    def __init__(
+        self,
+        *,
+        a2a_artifacts: Any = ...,
+        a2a_context_id: UUID | None = ...,
+        a2a_task: _ai_agents.A2aTask | UUID | None = ...,
+        a2a_task_id: UUID | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_workflow_id: UUID = ...,
+        ai_workflow_trigger_id: UUID | None = ...,
+        cancelled_at: datetime | None = ...,
+        completed_at: datetime | None = ...,
+        completed_nodes: int = ...,
+        created_at: datetime = ...,
+        current_node_id: str | None = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        failed_nodes: int = ...,
+        id: UUID = ...,
+        input_variables: Any = ...,
+        mcp_execution_context: Any = ...,
+        metadata: Any = ...,
+        output_variables: Any = ...,
+        run_id: str = ...,
+        runtime_context: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "initializing", "running", "completed", "failed", "cancelled", "waiting_approval"
+        ] = ...,
+        total_cost: Decimal | None = ...,
+        total_nodes: int = ...,
+        trigger: WorkflowTrigger | UUID | None = ...,
+        trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ...,
+        triggered_by_user: _core.User | UUID | None = ...,
+        triggered_by_user_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow: Workflow | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, a2a_artifacts: Any = ..., a2a_context_id: UUID | None = ..., a2a_task: _ai_agents.A2aTask | UUID | None = ..., a2a_task_id: UUID | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_workflow_id: UUID = ..., ai_workflow_trigger_id: UUID | None = ..., cancelled_at: datetime | None = ..., completed_at: datetime | None = ..., completed_nodes: int = ..., created_at: datetime = ..., current_node_id: str | None = ..., duration_ms: int | None = ..., error_details: Any = ..., failed_nodes: int = ..., id: UUID = ..., input_variables: Any = ..., mcp_execution_context: Any = ..., metadata: Any = ..., output_variables: Any = ..., run_id: str = ..., runtime_context: Any = ..., started_at: datetime | None = ..., status: Literal["initializing", "running", "completed", "failed", "cancelled", "waiting_approval"] = ..., total_cost: Decimal | None = ..., total_nodes: int = ..., trigger: WorkflowTrigger | UUID | None = ..., trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ..., triggered_by_user: _core.User | UUID | None = ..., triggered_by_user_id: UUID | None = ..., updated_at: datetime = ..., workflow: Workflow | UUID = ...) -> WorkflowRun: ...  # type: ignore[override]
 
 class WorkflowRunLog(PowernodeModel):
     """Ai::WorkflowRunLog (table `ai_workflow_run_logs`)."""
@@ -753,6 +1197,86 @@ class WorkflowRunLog(PowernodeModel):
     @classmethod
     def with_errors(cls, query: Query[WorkflowRunLog] | None = None) -> Query[WorkflowRunLog]: ...
     workflow_run: Reference[WorkflowRun]
+    def __init__(
+        self,
+        *,
+        ai_workflow_node_execution_id: UUID | None = ...,
+        ai_workflow_run_id: UUID = ...,
+        context_data: Any = ...,
+        created_at: datetime = ...,
+        event_type: Literal[
+            "workflow_started",
+            "workflow_completed",
+            "workflow_failed",
+            "workflow_cancelled",
+            "node_started",
+            "node_completed",
+            "node_failed",
+            "node_cancelled",
+            "node_skipped",
+            "variable_updated",
+            "condition_evaluated",
+            "error_handled",
+            "retry_attempted",
+            "approval_requested",
+            "approval_granted",
+            "approval_denied",
+            "webhook_sent",
+            "api_called",
+            "data_transformed",
+            "cost_added",
+            "timeout_detected",
+            "ai_agent_execution_queued",
+            "api_call_queued",
+            "webhook_queued",
+            "condition_evaluation_queued",
+            "loop_execution_queued",
+            "transform_execution_queued",
+            "sub_workflow_queued",
+            "merge_execution_queued",
+            "split_execution_queued",
+            "delay_scheduled",
+            "node_retry_scheduled",
+            "webhook_started",
+            "webhook_sending",
+            "webhook_response_received",
+            "webhook_completed",
+            "webhook_failed",
+            "condition_evaluation_started",
+            "condition_evaluation_completed",
+            "condition_evaluation_error",
+            "node_execution_error",
+            "delay_execution_started",
+            "delay_execution_completed",
+            "approval_notification_sent",
+            "merge_execution_started",
+            "merge_execution_completed",
+            "split_execution_started",
+            "split_execution_completed",
+            "api_call_started",
+            "api_request_sent",
+            "api_response_received",
+            "api_call_completed",
+            "api_call_failed",
+            "human_approval_started",
+            "human_approval_initiated",
+            "approval_request_created",
+            "approval_email_sent",
+            "approval_in_app_sent",
+        ] = ...,
+        id: UUID = ...,
+        log_level: Literal["debug", "info", "warn", "error", "fatal"] = ...,
+        logged_at: datetime = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        node_execution: WorkflowNodeExecution | UUID | None = ...,
+        node_id: str | None = ...,
+        source: str | None = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_node_execution_id: UUID | None = ..., ai_workflow_run_id: UUID = ..., context_data: Any = ..., created_at: datetime = ..., event_type: Literal["workflow_started", "workflow_completed", "workflow_failed", "workflow_cancelled", "node_started", "node_completed", "node_failed", "node_cancelled", "node_skipped", "variable_updated", "condition_evaluated", "error_handled", "retry_attempted", "approval_requested", "approval_granted", "approval_denied", "webhook_sent", "api_called", "data_transformed", "cost_added", "timeout_detected", "ai_agent_execution_queued", "api_call_queued", "webhook_queued", "condition_evaluation_queued", "loop_execution_queued", "transform_execution_queued", "sub_workflow_queued", "merge_execution_queued", "split_execution_queued", "delay_scheduled", "node_retry_scheduled", "webhook_started", "webhook_sending", "webhook_response_received", "webhook_completed", "webhook_failed", "condition_evaluation_started", "condition_evaluation_completed", "condition_evaluation_error", "node_execution_error", "delay_execution_started", "delay_execution_completed", "approval_notification_sent", "merge_execution_started", "merge_execution_completed", "split_execution_started", "split_execution_completed", "api_call_started", "api_request_sent", "api_response_received", "api_call_completed", "api_call_failed", "human_approval_started", "human_approval_initiated", "approval_request_created", "approval_email_sent", "approval_in_app_sent"] = ..., id: UUID = ..., log_level: Literal["debug", "info", "warn", "error", "fatal"] = ..., logged_at: datetime = ..., message: str = ..., metadata: Any = ..., node_execution: WorkflowNodeExecution | UUID | None = ..., node_id: str | None = ..., source: str | None = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID = ...) -> WorkflowRunLog: ...  # type: ignore[override]
 
 class WorkflowSchedule(PowernodeModel):
     """Ai::WorkflowSchedule (table `ai_workflow_schedules`)."""
@@ -789,6 +1313,34 @@ class WorkflowSchedule(PowernodeModel):
     timezone: Column[str]
     updated_at: Column[datetime]
     workflow: Reference[Workflow]
+    def __init__(
+        self,
+        *,
+        ai_workflow_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        cron_expression: str = ...,
+        description: str | None = ...,
+        ends_at: datetime | None = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        input_variables: Any = ...,
+        is_active: bool = ...,
+        last_execution_at: datetime | None = ...,
+        max_executions: int | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_execution_at: datetime | None = ...,
+        starts_at: datetime | None = ...,
+        status: Literal["active", "paused", "disabled", "expired"] = ...,
+        timezone: str = ...,
+        updated_at: datetime = ...,
+        workflow: Workflow | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., cron_expression: str = ..., description: str | None = ..., ends_at: datetime | None = ..., execution_count: int = ..., id: UUID = ..., input_variables: Any = ..., is_active: bool = ..., last_execution_at: datetime | None = ..., max_executions: int | None = ..., metadata: Any = ..., name: str = ..., next_execution_at: datetime | None = ..., starts_at: datetime | None = ..., status: Literal["active", "paused", "disabled", "expired"] = ..., timezone: str = ..., updated_at: datetime = ..., workflow: Workflow | UUID = ...) -> WorkflowSchedule: ...  # type: ignore[override]
 
 class WorkflowTemplate(PowernodeModel):
     """Ai::WorkflowTemplate (table `ai_workflow_templates`)."""
@@ -838,6 +1390,45 @@ class WorkflowTemplate(PowernodeModel):
     usage_count: Column[int]
     version: Column[str]
     workflow_definition: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        author_email: str | None = ...,
+        author_name: str | None = ...,
+        author_url: str | None = ...,
+        category: str = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        default_variables: Any = ...,
+        description: str = ...,
+        difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] = ...,
+        id: UUID = ...,
+        is_featured: bool = ...,
+        is_marketplace_published: bool | None = ...,
+        is_public: bool = ...,
+        license: str | None = ...,
+        long_description: str | None = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        published_at: datetime | None = ...,
+        rating: Decimal | None = ...,
+        rating_count: int = ...,
+        slug: str = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int = ...,
+        version: str = ...,
+        workflow_definition: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., author_email: str | None = ..., author_name: str | None = ..., author_url: str | None = ..., category: str = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., default_variables: Any = ..., description: str = ..., difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] = ..., id: UUID = ..., is_featured: bool = ..., is_marketplace_published: bool | None = ..., is_public: bool = ..., license: str | None = ..., long_description: str | None = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., published_at: datetime | None = ..., rating: Decimal | None = ..., rating_count: int = ..., slug: str = ..., tags: Any = ..., updated_at: datetime = ..., usage_count: int = ..., version: str = ..., workflow_definition: Any = ...) -> WorkflowTemplate: ...  # type: ignore[override]
 
 class WorkflowTrigger(PowernodeModel):
     """Ai::WorkflowTrigger (table `ai_workflow_triggers`)."""
@@ -878,6 +1469,30 @@ class WorkflowTrigger(PowernodeModel):
     webhook_url: Column[str | None]
     workflow: Reference[Workflow]
     workflow_runs: Association[Query[WorkflowRun]]
+    def __init__(
+        self,
+        *,
+        ai_workflow_id: UUID = ...,
+        conditions: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_triggered_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_execution_at: datetime | None = ...,
+        schedule_cron: str | None = ...,
+        status: Literal["active", "paused", "disabled", "error"] = ...,
+        trigger_count: int = ...,
+        trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ...,
+        updated_at: datetime = ...,
+        webhook_secret: str | None = ...,
+        webhook_url: str | None = ...,
+        workflow: Workflow | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_id: UUID = ..., conditions: Any = ..., configuration: Any = ..., created_at: datetime = ..., id: UUID = ..., is_active: bool = ..., last_triggered_at: datetime | None = ..., metadata: Any = ..., name: str = ..., next_execution_at: datetime | None = ..., schedule_cron: str | None = ..., status: Literal["active", "paused", "disabled", "error"] = ..., trigger_count: int = ..., trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ..., updated_at: datetime = ..., webhook_secret: str | None = ..., webhook_url: str | None = ..., workflow: Workflow | UUID = ...) -> WorkflowTrigger: ...  # type: ignore[override]
 
 class WorkflowVariable(PowernodeModel):
     """Ai::WorkflowVariable (table `ai_workflow_variables`)."""
@@ -914,3 +1529,27 @@ class WorkflowVariable(PowernodeModel):
     workflow: Reference[Workflow]
     @classmethod
     def workflow_scoped(cls, query: Query[WorkflowVariable] | None = None) -> Query[WorkflowVariable]: ...
+    def __init__(
+        self,
+        *,
+        ai_workflow_id: UUID = ...,
+        created_at: datetime = ...,
+        default_value: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_input: bool = ...,
+        is_output: bool = ...,
+        is_required: bool = ...,
+        is_secret: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        scope_: Literal["workflow", "node", "global"] = ...,
+        updated_at: datetime = ...,
+        validation_rules: Any = ...,
+        variable_type: Literal[
+            "string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"
+        ] = ...,
+        workflow: Workflow | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_id: UUID = ..., created_at: datetime = ..., default_value: Any = ..., description: str | None = ..., id: UUID = ..., is_input: bool = ..., is_output: bool = ..., is_required: bool = ..., is_secret: bool = ..., metadata: Any = ..., name: str = ..., scope_: Literal["workflow", "node", "global"] = ..., updated_at: datetime = ..., validation_rules: Any = ..., variable_type: Literal["string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"] = ..., workflow: Workflow | UUID = ...) -> WorkflowVariable: ...  # type: ignore[override]

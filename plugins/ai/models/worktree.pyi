@@ -33,6 +33,25 @@ class FileLock(PowernodeModel):
     worktree_id: Column[UUID | None]
     worktree_session: Reference[WorktreeSession | None]
     worktree_session_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        acquired_at: datetime | None = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        file_path: str = ...,
+        id: UUID = ...,
+        lock_type: Literal["exclusive", "shared"] = ...,
+        updated_at: datetime = ...,
+        worktree: Worktree | UUID | None = ...,
+        worktree_id: UUID | None = ...,
+        worktree_session: WorktreeSession | UUID | None = ...,
+        worktree_session_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., acquired_at: datetime | None = ..., created_at: datetime = ..., expires_at: datetime | None = ..., file_path: str = ..., id: UUID = ..., lock_type: Literal["exclusive", "shared"] = ..., updated_at: datetime = ..., worktree: Worktree | UUID | None = ..., worktree_id: UUID | None = ..., worktree_session: WorktreeSession | UUID | None = ..., worktree_session_id: UUID | None = ...) -> FileLock: ...  # type: ignore[override]
 
 class MergeOperation(PowernodeModel):
     """Ai::MergeOperation (table `ai_merge_operations`)."""
@@ -74,6 +93,43 @@ class MergeOperation(PowernodeModel):
     worktree_id: Column[UUID]
     worktree_session: Reference[WorktreeSession]
     worktree_session_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        conflict_details: str | None = ...,
+        conflict_files: Any = ...,
+        conflict_resolution: str | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_message: str | None = ...,
+        has_conflicts: bool = ...,
+        id: UUID = ...,
+        merge_commit_sha: str | None = ...,
+        merge_order: int | None = ...,
+        metadata: Any = ...,
+        pull_request_id: str | None = ...,
+        pull_request_status: str | None = ...,
+        pull_request_url: str | None = ...,
+        rollback_commit_sha: str | None = ...,
+        rolled_back: bool = ...,
+        rolled_back_at: datetime | None = ...,
+        source_branch: str = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "in_progress", "completed", "conflict", "failed", "rolled_back"] = ...,
+        strategy: Literal["merge", "rebase", "squash", "cherry_pick"] = ...,
+        target_branch: str = ...,
+        updated_at: datetime = ...,
+        worktree: Worktree | UUID = ...,
+        worktree_id: UUID = ...,
+        worktree_session: WorktreeSession | UUID = ...,
+        worktree_session_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., conflict_details: str | None = ..., conflict_files: Any = ..., conflict_resolution: str | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_message: str | None = ..., has_conflicts: bool = ..., id: UUID = ..., merge_commit_sha: str | None = ..., merge_order: int | None = ..., metadata: Any = ..., pull_request_id: str | None = ..., pull_request_status: str | None = ..., pull_request_url: str | None = ..., rollback_commit_sha: str | None = ..., rolled_back: bool = ..., rolled_back_at: datetime | None = ..., source_branch: str = ..., started_at: datetime | None = ..., status: Literal["pending", "in_progress", "completed", "conflict", "failed", "rolled_back"] = ..., strategy: Literal["merge", "rebase", "squash", "cherry_pick"] = ..., target_branch: str = ..., updated_at: datetime = ..., worktree: Worktree | UUID = ..., worktree_id: UUID = ..., worktree_session: WorktreeSession | UUID = ..., worktree_session_id: UUID = ...) -> MergeOperation: ...  # type: ignore[override]
 
 class Worktree(PowernodeModel):
     """Ai::Worktree (table `ai_worktrees`)."""
@@ -129,6 +185,53 @@ class Worktree(PowernodeModel):
     worktree_path: Column[str]
     worktree_session: Reference[WorktreeSession]
     worktree_session_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        assignee: PowernodeModel | None = ...,
+        assignee_id: UUID | None = ...,
+        assignee_type: str | None = ...,
+        base_commit_sha: str | None = ...,
+        branch_name: str = ...,
+        commit_count: int = ...,
+        completed_at: datetime | None = ...,
+        copied_config_files: Any = ...,
+        created_at: datetime = ...,
+        disk_usage_bytes: int | None = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_message: str | None = ...,
+        estimated_cost_cents: int | None = ...,
+        files_changed: int = ...,
+        head_commit_sha: str | None = ...,
+        health_message: str | None = ...,
+        healthy: bool = ...,
+        id: UUID = ...,
+        last_health_check_at: datetime | None = ...,
+        lines_added: int = ...,
+        lines_removed: int = ...,
+        lock_reason: str | None = ...,
+        locked: bool = ...,
+        locked_at: datetime | None = ...,
+        metadata: Any = ...,
+        ready_at: datetime | None = ...,
+        status: Literal[
+            "pending", "creating", "ready", "in_use", "testing", "completed", "merged", "cleaned_up", "failed"
+        ] = ...,
+        test_status: Literal["pending", "running", "passed", "failed", "skipped"] | None = ...,
+        timeout_at: datetime | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+        worktree_path: str = ...,
+        worktree_session: WorktreeSession | UUID = ...,
+        worktree_session_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., assignee: PowernodeModel | None = ..., assignee_id: UUID | None = ..., assignee_type: str | None = ..., base_commit_sha: str | None = ..., branch_name: str = ..., commit_count: int = ..., completed_at: datetime | None = ..., copied_config_files: Any = ..., created_at: datetime = ..., disk_usage_bytes: int | None = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_message: str | None = ..., estimated_cost_cents: int | None = ..., files_changed: int = ..., head_commit_sha: str | None = ..., health_message: str | None = ..., healthy: bool = ..., id: UUID = ..., last_health_check_at: datetime | None = ..., lines_added: int = ..., lines_removed: int = ..., lock_reason: str | None = ..., locked: bool = ..., locked_at: datetime | None = ..., metadata: Any = ..., ready_at: datetime | None = ..., status: Literal["pending", "creating", "ready", "in_use", "testing", "completed", "merged", "cleaned_up", "failed"] = ..., test_status: Literal["pending", "running", "passed", "failed", "skipped"] | None = ..., timeout_at: datetime | None = ..., tokens_used: int | None = ..., updated_at: datetime = ..., worktree_path: str = ..., worktree_session: WorktreeSession | UUID = ..., worktree_session_id: UUID = ...) -> Worktree: ...  # type: ignore[override]
 
 class WorktreeEvent(PowernodeModel):
     """Ai::WorktreeEvent (table `ai_worktree_events`)."""
@@ -159,6 +262,37 @@ class WorktreeEvent(PowernodeModel):
     updated_at: Column[datetime]
     worktree: Reference[Worktree | None]
     worktree_session: Reference[WorktreeSession]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_worktree_id: UUID | None = ...,
+        ai_worktree_session_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: Literal[
+            "created",
+            "ready",
+            "locked",
+            "unlocked",
+            "committed",
+            "tests_run",
+            "merged",
+            "conflict",
+            "failed",
+            "cleaned_up",
+        ] = ...,
+        id: UUID = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        occurred_at: datetime = ...,
+        severity: Literal["info", "warning", "error"] = ...,
+        updated_at: datetime = ...,
+        worktree: Worktree | UUID | None = ...,
+        worktree_session: WorktreeSession | UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_worktree_id: UUID | None = ..., ai_worktree_session_id: UUID = ..., created_at: datetime = ..., event_type: Literal["created", "ready", "locked", "unlocked", "committed", "tests_run", "merged", "conflict", "failed", "cleaned_up"] = ..., id: UUID = ..., message: str | None = ..., metadata: Any = ..., occurred_at: datetime = ..., severity: Literal["info", "warning", "error"] = ..., updated_at: datetime = ..., worktree: Worktree | UUID | None = ..., worktree_session: WorktreeSession | UUID = ...) -> WorktreeEvent: ...  # type: ignore[override]
 
 class WorktreeSession(PowernodeModel):
     """Ai::WorktreeSession (table `ai_worktree_sessions`)."""
@@ -208,3 +342,43 @@ class WorktreeSession(PowernodeModel):
     total_worktrees: Column[int]
     updated_at: Column[datetime]
     worktrees: Association[Query[Worktree]]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_cleanup: bool = ...,
+        base_branch: str = ...,
+        completed_at: datetime | None = ...,
+        completed_worktrees: int = ...,
+        configuration: Any = ...,
+        conflict_matrix: Any = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        execution_mode: Literal["complementary", "competitive"] | None = ...,
+        failed_worktrees: int = ...,
+        id: UUID = ...,
+        initiated_by: _core.User | UUID | None = ...,
+        initiated_by_id: UUID | None = ...,
+        integration_branch: str | None = ...,
+        max_duration_seconds: int | None = ...,
+        max_parallel: int = ...,
+        merge_config: Any = ...,
+        merge_strategy: Literal["sequential", "integration_branch", "manual"] = ...,
+        metadata: Any = ...,
+        repository_path: str = ...,
+        source: PowernodeModel | None = ...,
+        source_id: UUID | None = ...,
+        source_type: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "pending", "provisioning", "active", "merging", "completed", "failed", "cancelled"
+        ] = ...,
+        total_worktrees: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_cleanup: bool = ..., base_branch: str = ..., completed_at: datetime | None = ..., completed_worktrees: int = ..., configuration: Any = ..., conflict_matrix: Any = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., execution_mode: Literal["complementary", "competitive"] | None = ..., failed_worktrees: int = ..., id: UUID = ..., initiated_by: _core.User | UUID | None = ..., initiated_by_id: UUID | None = ..., integration_branch: str | None = ..., max_duration_seconds: int | None = ..., max_parallel: int = ..., merge_config: Any = ..., merge_strategy: Literal["sequential", "integration_branch", "manual"] = ..., metadata: Any = ..., repository_path: str = ..., source: PowernodeModel | None = ..., source_id: UUID | None = ..., source_type: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "provisioning", "active", "merging", "completed", "failed", "cancelled"] = ..., total_worktrees: int = ..., updated_at: datetime = ...) -> WorktreeSession: ...  # type: ignore[override]

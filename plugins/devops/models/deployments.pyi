@@ -36,6 +36,33 @@ class Deployment(PowernodeModel):
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
     version: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        deployed_by: _core.User | UUID | None = ...,
+        devops_deployment_environment_id: UUID = ...,
+        devops_deployment_target_id: UUID = ...,
+        devops_pipeline_run_id: UUID | None = ...,
+        environment: DeploymentEnvironment | UUID = ...,
+        error_message: str | None = ...,
+        git_sha: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "in_progress", "succeeded", "failed", "rolled_back", "cancelled"] = ...,
+        strategy: Literal["rolling", "blue_green", "canary", "recreate"] = ...,
+        target: DeploymentTarget | UUID = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+        version: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., deployed_by: _core.User | UUID | None = ..., devops_deployment_environment_id: UUID = ..., devops_deployment_target_id: UUID = ..., devops_pipeline_run_id: UUID | None = ..., environment: DeploymentEnvironment | UUID = ..., error_message: str | None = ..., git_sha: str | None = ..., id: UUID = ..., metadata: Any = ..., pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "in_progress", "succeeded", "failed", "rolled_back", "cancelled"] = ..., strategy: Literal["rolling", "blue_green", "canary", "recreate"] = ..., target: DeploymentTarget | UUID = ..., updated_at: datetime = ..., user_id: UUID | None = ..., version: str | None = ...) -> Deployment: ...  # type: ignore[override]
 
 class DeploymentEnvironment(Discardable, PowernodeModel):
     """Devops::DeploymentEnvironment (table `devops_deployment_environments`)."""
@@ -54,6 +81,26 @@ class DeploymentEnvironment(Discardable, PowernodeModel):
     slug: Column[str]
     updated_at: Column[datetime]
     variables: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        discarded_at: datetime | None = ...,
+        environment_type: Literal["development", "staging", "production", "custom"] = ...,
+        id: UUID = ...,
+        is_protected: bool = ...,
+        name: str = ...,
+        position: int = ...,
+        requires_approval: bool = ...,
+        slug: str = ...,
+        updated_at: datetime = ...,
+        variables: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., description: str | None = ..., discarded_at: datetime | None = ..., environment_type: Literal["development", "staging", "production", "custom"] = ..., id: UUID = ..., is_protected: bool = ..., name: str = ..., position: int = ..., requires_approval: bool = ..., slug: str = ..., updated_at: datetime = ..., variables: Any = ...) -> DeploymentEnvironment: ...  # type: ignore[override]
 
 class DeploymentTarget(Discardable, PowernodeModel):
     """Devops::DeploymentTarget (table `devops_deployment_targets`)."""
@@ -73,3 +120,24 @@ class DeploymentTarget(Discardable, PowernodeModel):
     swarm_cluster: Reference[_devops_docker.SwarmCluster | None]
     target_type: Column[Literal["docker_host", "swarm_cluster", "kubernetes", "ssh", "external"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        devops_docker_host_id: UUID | None = ...,
+        devops_swarm_cluster_id: UUID | None = ...,
+        discarded_at: datetime | None = ...,
+        docker_host: _devops_docker.DockerHost | UUID | None = ...,
+        id: UUID = ...,
+        last_deployed_at: datetime | None = ...,
+        name: str = ...,
+        status: Literal["active", "inactive", "unreachable"] = ...,
+        swarm_cluster: _devops_docker.SwarmCluster | UUID | None = ...,
+        target_type: Literal["docker_host", "swarm_cluster", "kubernetes", "ssh", "external"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., devops_docker_host_id: UUID | None = ..., devops_swarm_cluster_id: UUID | None = ..., discarded_at: datetime | None = ..., docker_host: _devops_docker.DockerHost | UUID | None = ..., id: UUID = ..., last_deployed_at: datetime | None = ..., name: str = ..., status: Literal["active", "inactive", "unreachable"] = ..., swarm_cluster: _devops_docker.SwarmCluster | UUID | None = ..., target_type: Literal["docker_host", "swarm_cluster", "kubernetes", "ssh", "external"] = ..., updated_at: datetime = ...) -> DeploymentTarget: ...  # type: ignore[override]

@@ -51,6 +51,33 @@ class DockerActivity(PowernodeModel):
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        activity_type: Literal[
+            "create", "start", "stop", "restart", "remove", "pull", "image_remove", "image_tag"
+        ] = ...,
+        completed_at: datetime | None = ...,
+        container: DockerContainer | UUID | None = ...,
+        container_id: UUID | None = ...,
+        created_at: datetime = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        duration_ms: int | None = ...,
+        id: UUID = ...,
+        image: DockerImage | UUID | None = ...,
+        image_id: UUID | None = ...,
+        params: Any = ...,
+        result: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed"] = ...,
+        trigger_source: str | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, activity_type: Literal["create", "start", "stop", "restart", "remove", "pull", "image_remove", "image_tag"] = ..., completed_at: datetime | None = ..., container: DockerContainer | UUID | None = ..., container_id: UUID | None = ..., created_at: datetime = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., duration_ms: int | None = ..., id: UUID = ..., image: DockerImage | UUID | None = ..., image_id: UUID | None = ..., params: Any = ..., result: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed"] = ..., trigger_source: str | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> DockerActivity: ...  # type: ignore[override]
 
 class DockerContainer(PowernodeModel):
     """Devops::DockerContainer (table `devops_docker_containers`)."""
@@ -85,6 +112,35 @@ class DockerContainer(PowernodeModel):
     @classmethod
     def stopped(cls, query: Query[DockerContainer] | None = None) -> Query[DockerContainer]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        command: str | None = ...,
+        created_at: datetime = ...,
+        docker_container_id: str = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        environment: Any = ...,
+        finished_at: datetime | None = ...,
+        id: UUID = ...,
+        image: str = ...,
+        image_id: str | None = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        mounts: Any = ...,
+        name: str = ...,
+        networks: Any = ...,
+        ports: Any = ...,
+        restart_count: int | None = ...,
+        restart_policy: str | None = ...,
+        size_rw: int | None = ...,
+        started_at: datetime | None = ...,
+        state: Literal["created", "running", "paused", "restarting", "exited", "removing", "dead"] = ...,
+        status_text: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, command: str | None = ..., created_at: datetime = ..., docker_container_id: str = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., environment: Any = ..., finished_at: datetime | None = ..., id: UUID = ..., image: str = ..., image_id: str | None = ..., labels: Any = ..., last_seen_at: datetime | None = ..., mounts: Any = ..., name: str = ..., networks: Any = ..., ports: Any = ..., restart_count: int | None = ..., restart_policy: str | None = ..., size_rw: int | None = ..., started_at: datetime | None = ..., state: Literal["created", "running", "paused", "restarting", "exited", "removing", "dead"] = ..., status_text: str | None = ..., updated_at: datetime = ...) -> DockerContainer: ...  # type: ignore[override]
 
 class DockerEvent(PowernodeModel):
     """Devops::DockerEvent (table `devops_docker_events`)."""
@@ -111,6 +167,28 @@ class DockerEvent(PowernodeModel):
     @classmethod
     def unacknowledged(cls, query: Query[DockerEvent] | None = None) -> Query[DockerEvent]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        acknowledged: bool | None = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        acknowledged_by_id: UUID | None = ...,
+        created_at: datetime = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        severity: Literal["info", "warning", "error", "critical"] = ...,
+        source_id: str | None = ...,
+        source_name: str | None = ...,
+        source_type: Literal["host", "container", "image", "network", "volume"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, acknowledged: bool | None = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., acknowledged_by_id: UUID | None = ..., created_at: datetime = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., event_type: str = ..., id: UUID = ..., message: str = ..., metadata: Any = ..., severity: Literal["info", "warning", "error", "critical"] = ..., source_id: str | None = ..., source_name: str | None = ..., source_type: Literal["host", "container", "image", "network", "volume"] = ..., updated_at: datetime = ...) -> DockerEvent: ...  # type: ignore[override]
 
 class DockerHost(PowernodeModel):
     """Devops::DockerHost (table `devops_docker_hosts`)."""
@@ -153,6 +231,41 @@ class DockerHost(PowernodeModel):
     sync_interval_seconds: Column[int | None]
     tls_verify: Column[bool]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_endpoint: str = ...,
+        api_version: str | None = ...,
+        architecture: str | None = ...,
+        auto_sync: bool | None = ...,
+        consecutive_failures: int | None = ...,
+        container_count: int | None = ...,
+        cpu_count: int | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        docker_version: str | None = ...,
+        encrypted_tls_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        environment: Literal["staging", "production", "development", "custom"] = ...,
+        id: UUID = ...,
+        image_count: int | None = ...,
+        kernel_version: str | None = ...,
+        last_synced_at: datetime | None = ...,
+        memory_bytes: int | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        os_type: str | None = ...,
+        slug: str = ...,
+        status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ...,
+        storage_bytes: int | None = ...,
+        sync_interval_seconds: int | None = ...,
+        tls_verify: bool = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_endpoint: str = ..., api_version: str | None = ..., architecture: str | None = ..., auto_sync: bool | None = ..., consecutive_failures: int | None = ..., container_count: int | None = ..., cpu_count: int | None = ..., created_at: datetime = ..., description: str | None = ..., docker_version: str | None = ..., encrypted_tls_credentials: str | None = ..., encryption_key_id: str | None = ..., environment: Literal["staging", "production", "development", "custom"] = ..., id: UUID = ..., image_count: int | None = ..., kernel_version: str | None = ..., last_synced_at: datetime | None = ..., memory_bytes: int | None = ..., metadata: Any = ..., name: str = ..., os_type: str | None = ..., slug: str = ..., status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ..., storage_bytes: int | None = ..., sync_interval_seconds: int | None = ..., tls_verify: bool = ..., updated_at: datetime = ...) -> DockerHost: ...  # type: ignore[override]
 
 class DockerImage(PowernodeModel):
     """Devops::DockerImage (table `devops_docker_images`)."""
@@ -180,6 +293,28 @@ class DockerImage(PowernodeModel):
     def tagged(cls, query: Query[DockerImage] | None = None) -> Query[DockerImage]: ...
     updated_at: Column[datetime]
     virtual_size: Column[int | None]
+    def __init__(
+        self,
+        *,
+        architecture: str | None = ...,
+        container_count: int | None = ...,
+        created_at: datetime = ...,
+        docker_created_at: datetime | None = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        docker_image_id: str = ...,
+        id: UUID = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        os: str | None = ...,
+        repo_digests: Any = ...,
+        repo_tags: Any = ...,
+        size_bytes: int | None = ...,
+        updated_at: datetime = ...,
+        virtual_size: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, architecture: str | None = ..., container_count: int | None = ..., created_at: datetime = ..., docker_created_at: datetime | None = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., docker_image_id: str = ..., id: UUID = ..., labels: Any = ..., last_seen_at: datetime | None = ..., os: str | None = ..., repo_digests: Any = ..., repo_tags: Any = ..., size_bytes: int | None = ..., updated_at: datetime = ..., virtual_size: int | None = ...) -> DockerImage: ...  # type: ignore[override]
 
 class SwarmCluster(PowernodeModel):
     """Devops::SwarmCluster (table `devops_swarm_clusters`)."""
@@ -217,6 +352,35 @@ class SwarmCluster(PowernodeModel):
     sync_interval_seconds: Column[int | None]
     tls_verify: Column[bool]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_endpoint: str = ...,
+        api_version: str | None = ...,
+        auto_sync: bool | None = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        encrypted_tls_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        environment: Literal["staging", "production", "development", "custom"] = ...,
+        id: UUID = ...,
+        last_synced_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        node_count: int | None = ...,
+        service_count: int | None = ...,
+        slug: str = ...,
+        status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ...,
+        swarm_id: str | None = ...,
+        sync_interval_seconds: int | None = ...,
+        tls_verify: bool = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_endpoint: str = ..., api_version: str | None = ..., auto_sync: bool | None = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., description: str | None = ..., encrypted_tls_credentials: str | None = ..., encryption_key_id: str | None = ..., environment: Literal["staging", "production", "development", "custom"] = ..., id: UUID = ..., last_synced_at: datetime | None = ..., metadata: Any = ..., name: str = ..., node_count: int | None = ..., service_count: int | None = ..., slug: str = ..., status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ..., swarm_id: str | None = ..., sync_interval_seconds: int | None = ..., tls_verify: bool = ..., updated_at: datetime = ...) -> SwarmCluster: ...  # type: ignore[override]
 
 class SwarmDeployment(PowernodeModel):
     """Devops::SwarmDeployment (table `devops_swarm_deployments`)."""
@@ -260,6 +424,35 @@ class SwarmDeployment(PowernodeModel):
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        cluster: SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        deployment_type: Literal[
+            "deploy", "update", "scale", "rollback", "remove", "stack_deploy", "stack_remove"
+        ] = ...,
+        desired_state: Any = ...,
+        duration_ms: int | None = ...,
+        git_sha: str | None = ...,
+        id: UUID = ...,
+        previous_state: Any = ...,
+        result: Any = ...,
+        service: SwarmService | UUID | None = ...,
+        service_id: UUID | None = ...,
+        stack: SwarmStack | UUID | None = ...,
+        stack_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        trigger_source: str | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, cluster: SwarmCluster | UUID = ..., cluster_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., deployment_type: Literal["deploy", "update", "scale", "rollback", "remove", "stack_deploy", "stack_remove"] = ..., desired_state: Any = ..., duration_ms: int | None = ..., git_sha: str | None = ..., id: UUID = ..., previous_state: Any = ..., result: Any = ..., service: SwarmService | UUID | None = ..., service_id: UUID | None = ..., stack: SwarmStack | UUID | None = ..., stack_id: UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., trigger_source: str | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> SwarmDeployment: ...  # type: ignore[override]
 
 class SwarmService(PowernodeModel):
     """Devops::SwarmService (table `devops_swarm_services`)."""
@@ -293,6 +486,34 @@ class SwarmService(PowernodeModel):
     update_config: Column[Any]
     updated_at: Column[datetime]
     version: Column[int | None]
+    def __init__(
+        self,
+        *,
+        cluster: SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        constraints: Any = ...,
+        created_at: datetime = ...,
+        desired_replicas: int | None = ...,
+        docker_service_id: str = ...,
+        environment: Any = ...,
+        id: UUID = ...,
+        image: str = ...,
+        labels: Any = ...,
+        mode: Literal["replicated", "global"] = ...,
+        ports: Any = ...,
+        resource_limits: Any = ...,
+        resource_reservations: Any = ...,
+        rollback_config: Any = ...,
+        running_replicas: int | None = ...,
+        service_name: str = ...,
+        stack: SwarmStack | UUID | None = ...,
+        stack_id: UUID | None = ...,
+        update_config: Any = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, cluster: SwarmCluster | UUID = ..., cluster_id: UUID = ..., constraints: Any = ..., created_at: datetime = ..., desired_replicas: int | None = ..., docker_service_id: str = ..., environment: Any = ..., id: UUID = ..., image: str = ..., labels: Any = ..., mode: Literal["replicated", "global"] = ..., ports: Any = ..., resource_limits: Any = ..., resource_reservations: Any = ..., rollback_config: Any = ..., running_replicas: int | None = ..., service_name: str = ..., stack: SwarmStack | UUID | None = ..., stack_id: UUID | None = ..., update_config: Any = ..., updated_at: datetime = ..., version: int | None = ...) -> SwarmService: ...  # type: ignore[override]
 
 class SwarmStack(PowernodeModel):
     """Devops::SwarmStack (table `devops_swarm_stacks`)."""
@@ -321,3 +542,23 @@ class SwarmStack(PowernodeModel):
     source: Column[Literal["platform", "discovered"]]
     status: Column[Literal["draft", "deploying", "deployed", "failed", "removing", "removed"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        cluster: SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        compose_file: str | None = ...,
+        compose_variables: Any = ...,
+        created_at: datetime = ...,
+        deploy_count: int | None = ...,
+        id: UUID = ...,
+        last_deployed_at: datetime | None = ...,
+        name: str = ...,
+        service_count: int | None = ...,
+        slug: str = ...,
+        source: Literal["platform", "discovered"] = ...,
+        status: Literal["draft", "deploying", "deployed", "failed", "removing", "removed"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, cluster: SwarmCluster | UUID = ..., cluster_id: UUID = ..., compose_file: str | None = ..., compose_variables: Any = ..., created_at: datetime = ..., deploy_count: int | None = ..., id: UUID = ..., last_deployed_at: datetime | None = ..., name: str = ..., service_count: int | None = ..., slug: str = ..., source: Literal["platform", "discovered"] = ..., status: Literal["draft", "deploying", "deployed", "failed", "removing", "removed"] = ..., updated_at: datetime = ...) -> SwarmStack: ...  # type: ignore[override]

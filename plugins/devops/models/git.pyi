@@ -88,6 +88,57 @@ class GitPipeline(PowernodeModel):
     updated_at: Column[datetime]
     web_url: Column[str | None]
     workflow_config: Column[Any]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actor_id: str | None = ...,
+        actor_username: str | None = ...,
+        completed_at: datetime | None = ...,
+        completed_jobs: int | None = ...,
+        conclusion: (
+            Literal[
+                "success",
+                "failure",
+                "cancelled",
+                "skipped",
+                "timed_out",
+                "action_required",
+                "neutral",
+                "stale",
+            ]
+            | None
+        ) = ...,
+        created_at: datetime = ...,
+        duration_seconds: int | None = ...,
+        external_id: str = ...,
+        failed_jobs: int | None = ...,
+        git_repository_id: UUID = ...,
+        head_sha: str | None = ...,
+        id: UUID = ...,
+        logs_url: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        ref: str | None = ...,
+        repository: GitRepository | UUID = ...,
+        run_attempt: int | None = ...,
+        run_number: int | None = ...,
+        sha: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"
+        ] = ...,
+        total_jobs: int | None = ...,
+        trigger_event: (
+            Literal["push", "pull_request", "schedule", "workflow_dispatch", "api", "manual"] | None
+        ) = ...,
+        updated_at: datetime = ...,
+        web_url: str | None = ...,
+        workflow_config: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actor_id: str | None = ..., actor_username: str | None = ..., completed_at: datetime | None = ..., completed_jobs: int | None = ..., conclusion: Literal["success", "failure", "cancelled", "skipped", "timed_out", "action_required", "neutral", "stale"] | None = ..., created_at: datetime = ..., duration_seconds: int | None = ..., external_id: str = ..., failed_jobs: int | None = ..., git_repository_id: UUID = ..., head_sha: str | None = ..., id: UUID = ..., logs_url: str | None = ..., metadata: Any = ..., name: str = ..., ref: str | None = ..., repository: GitRepository | UUID = ..., run_attempt: int | None = ..., run_number: int | None = ..., sha: str | None = ..., started_at: datetime | None = ..., status: Literal["queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"] = ..., total_jobs: int | None = ..., trigger_event: Literal["push", "pull_request", "schedule", "workflow_dispatch", "api", "manual"] | None = ..., updated_at: datetime = ..., web_url: str | None = ..., workflow_config: Any = ...) -> GitPipeline: ...  # type: ignore[override]
 
 class GitPipelineApproval(PowernodeModel):
     """Devops::GitPipelineApproval (table `git_pipeline_approvals`)."""
@@ -129,6 +180,32 @@ class GitPipelineApproval(PowernodeModel):
     response_comment: Column[str | None]
     status: Column[Literal["pending", "approved", "rejected", "expired", "cancelled"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        environment: str | None = ...,
+        expires_at: datetime | None = ...,
+        gate_name: str = ...,
+        git_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pipeline: GitPipeline | UUID = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        required_approvers: Any = ...,
+        responded_at: datetime | None = ...,
+        responded_by: _core.User | UUID | None = ...,
+        responded_by_id: UUID | None = ...,
+        response_comment: str | None = ...,
+        status: Literal["pending", "approved", "rejected", "expired", "cancelled"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., description: str | None = ..., environment: str | None = ..., expires_at: datetime | None = ..., gate_name: str = ..., git_pipeline_id: UUID = ..., id: UUID = ..., metadata: Any = ..., pipeline: GitPipeline | UUID = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., required_approvers: Any = ..., responded_at: datetime | None = ..., responded_by: _core.User | UUID | None = ..., responded_by_id: UUID | None = ..., response_comment: str | None = ..., status: Literal["pending", "approved", "rejected", "expired", "cancelled"] = ..., updated_at: datetime = ...) -> GitPipelineApproval: ...  # type: ignore[override]
 
 class GitPipelineJob(PowernodeModel):
     """Devops::GitPipelineJob (table `git_pipeline_jobs`)."""
@@ -183,6 +260,37 @@ class GitPipelineJob(PowernodeModel):
     @classmethod
     def unsuccessful(cls, query: Query[GitPipelineJob] | None = None) -> Query[GitPipelineJob]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        conclusion: Literal["success", "failure", "cancelled", "skipped"] | None = ...,
+        created_at: datetime = ...,
+        duration_seconds: int | None = ...,
+        external_id: str = ...,
+        git_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        logs_content: str | None = ...,
+        logs_url: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        outputs: Any = ...,
+        pipeline: GitPipeline | UUID = ...,
+        runner_id: str | None = ...,
+        runner_name: str | None = ...,
+        runner_os: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal[
+            "queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"
+        ] = ...,
+        step_number: int | None = ...,
+        steps: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., conclusion: Literal["success", "failure", "cancelled", "skipped"] | None = ..., created_at: datetime = ..., duration_seconds: int | None = ..., external_id: str = ..., git_pipeline_id: UUID = ..., id: UUID = ..., logs_content: str | None = ..., logs_url: str | None = ..., metadata: Any = ..., name: str = ..., outputs: Any = ..., pipeline: GitPipeline | UUID = ..., runner_id: str | None = ..., runner_name: str | None = ..., runner_os: str | None = ..., started_at: datetime | None = ..., status: Literal["queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"] = ..., step_number: int | None = ..., steps: Any = ..., updated_at: datetime = ...) -> GitPipelineJob: ...  # type: ignore[override]
 
 class GitPipelineSchedule(PowernodeModel):
     """Devops::GitPipelineSchedule (table `git_pipeline_schedules`)."""
@@ -231,6 +339,38 @@ class GitPipelineSchedule(PowernodeModel):
     def upcoming(cls, query: Query[GitPipelineSchedule] | None = None) -> Query[GitPipelineSchedule]: ...
     updated_at: Column[datetime]
     workflow_file: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        consecutive_failures: int = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        cron_expression: str = ...,
+        description: str | None = ...,
+        failure_count: int = ...,
+        git_repository_id: UUID = ...,
+        id: UUID = ...,
+        inputs: Any = ...,
+        is_active: bool = ...,
+        last_pipeline: GitPipeline | UUID | None = ...,
+        last_pipeline_id: UUID | None = ...,
+        last_run_at: datetime | None = ...,
+        last_run_status: str | None = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        ref: str = ...,
+        repository: GitRepository | UUID = ...,
+        run_count: int = ...,
+        success_count: int = ...,
+        timezone: str = ...,
+        updated_at: datetime = ...,
+        workflow_file: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., consecutive_failures: int = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., cron_expression: str = ..., description: str | None = ..., failure_count: int = ..., git_repository_id: UUID = ..., id: UUID = ..., inputs: Any = ..., is_active: bool = ..., last_pipeline: GitPipeline | UUID | None = ..., last_pipeline_id: UUID | None = ..., last_run_at: datetime | None = ..., last_run_status: str | None = ..., name: str = ..., next_run_at: datetime | None = ..., ref: str = ..., repository: GitRepository | UUID = ..., run_count: int = ..., success_count: int = ..., timezone: str = ..., updated_at: datetime = ..., workflow_file: str | None = ...) -> GitPipelineSchedule: ...  # type: ignore[override]
 
 class GitProvider(PowernodeModel):
     """Devops::GitProvider (table `git_providers`)."""
@@ -273,6 +413,34 @@ class GitProvider(PowernodeModel):
     def with_pat(cls, query: Query[GitProvider] | None = None) -> Query[GitProvider]: ...
     @classmethod
     def with_webhooks(cls, query: Query[GitProvider] | None = None) -> Query[GitProvider]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_base_url: str | None = ...,
+        capabilities: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        devops_config: Any = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        oauth_config: Any = ...,
+        priority_order: int | None = ...,
+        provider_type: Literal["github", "gitlab", "gitea", "bitbucket"] = ...,
+        slug: str = ...,
+        supports_devops: bool | None = ...,
+        supports_oauth: bool | None = ...,
+        supports_pat: bool | None = ...,
+        supports_webhooks: bool | None = ...,
+        updated_at: datetime = ...,
+        web_base_url: str | None = ...,
+        webhook_config: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_base_url: str | None = ..., capabilities: Any = ..., created_at: datetime = ..., description: str | None = ..., devops_config: Any = ..., id: UUID = ..., is_active: bool | None = ..., metadata: Any = ..., name: str = ..., oauth_config: Any = ..., priority_order: int | None = ..., provider_type: Literal["github", "gitlab", "gitea", "bitbucket"] = ..., slug: str = ..., supports_devops: bool | None = ..., supports_oauth: bool | None = ..., supports_pat: bool | None = ..., supports_webhooks: bool | None = ..., updated_at: datetime = ..., web_base_url: str | None = ..., webhook_config: Any = ...) -> GitProvider: ...  # type: ignore[override]
 
 class GitProviderCredential(PowernodeModel):
     """Devops::GitProviderCredential (table `git_provider_credentials`)."""
@@ -336,6 +504,41 @@ class GitProviderCredential(PowernodeModel):
     updated_at: Column[datetime]
     user: Reference[_core.User | None]
     user_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auth_type: Literal["oauth", "personal_access_token"] = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        credentials: dict[str, Any] = ...,
+        encrypted_credentials: str = ...,
+        encryption_key_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        external_avatar_url: str | None = ...,
+        external_user_id: str | None = ...,
+        external_username: str | None = ...,
+        failure_count: int | None = ...,
+        git_provider_id: UUID = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_default: bool | None = ...,
+        last_error: str | None = ...,
+        last_test_at: datetime | None = ...,
+        last_test_status: str | None = ...,
+        last_used_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        provider: GitProvider | UUID = ...,
+        scopes: Any = ...,
+        success_count: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auth_type: Literal["oauth", "personal_access_token"] = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., credentials: dict[str, Any] = ..., encrypted_credentials: str = ..., encryption_key_id: str | None = ..., expires_at: datetime | None = ..., external_avatar_url: str | None = ..., external_user_id: str | None = ..., external_username: str | None = ..., failure_count: int | None = ..., git_provider_id: UUID = ..., id: UUID = ..., is_active: bool | None = ..., is_default: bool | None = ..., last_error: str | None = ..., last_test_at: datetime | None = ..., last_test_status: str | None = ..., last_used_at: datetime | None = ..., metadata: Any = ..., name: str = ..., provider: GitProvider | UUID = ..., scopes: Any = ..., success_count: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> GitProviderCredential: ...  # type: ignore[override]
 
 class GitRepository(PowernodeModel):
     """Devops::GitRepository (table `git_repositories`)."""
@@ -421,6 +624,55 @@ class GitRepository(PowernodeModel):
     def with_webhooks(cls, query: Query[GitRepository] | None = None) -> Query[GitRepository]: ...
     @classmethod
     def without_webhook(cls, query: Query[GitRepository] | None = None) -> Query[GitRepository]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        branch_filter: str | None = ...,
+        branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ...,
+        clone_url: str | None = ...,
+        created_at: datetime = ...,
+        credential: GitProviderCredential | UUID | None = ...,
+        default_branch: str | None = ...,
+        description: str | None = ...,
+        devops_provider_id: UUID | None = ...,
+        external_id: str = ...,
+        forks_count: int | None = ...,
+        full_name: str = ...,
+        git_provider_credential_id: UUID | None = ...,
+        has_issues: bool | None = ...,
+        has_pull_requests: bool | None = ...,
+        has_wiki: bool | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_archived: bool | None = ...,
+        is_fork: bool | None = ...,
+        is_private: bool | None = ...,
+        languages: Any = ...,
+        last_commit_at: datetime | None = ...,
+        last_synced_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        open_issues_count: int | None = ...,
+        open_prs_count: int | None = ...,
+        origin: Literal["git", "devops"] = ...,
+        owner: str = ...,
+        provider: _devops_pipelines.Provider | UUID | None = ...,
+        provider_created_at: datetime | None = ...,
+        provider_updated_at: datetime | None = ...,
+        ssh_url: str | None = ...,
+        stars_count: int | None = ...,
+        sync_settings: Any = ...,
+        topics: Any = ...,
+        updated_at: datetime = ...,
+        web_url: str | None = ...,
+        webhook_configured: bool | None = ...,
+        webhook_id: str | None = ...,
+        webhook_secret: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., branch_filter: str | None = ..., branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ..., clone_url: str | None = ..., created_at: datetime = ..., credential: GitProviderCredential | UUID | None = ..., default_branch: str | None = ..., description: str | None = ..., devops_provider_id: UUID | None = ..., external_id: str = ..., forks_count: int | None = ..., full_name: str = ..., git_provider_credential_id: UUID | None = ..., has_issues: bool | None = ..., has_pull_requests: bool | None = ..., has_wiki: bool | None = ..., id: UUID = ..., is_active: bool = ..., is_archived: bool | None = ..., is_fork: bool | None = ..., is_private: bool | None = ..., languages: Any = ..., last_commit_at: datetime | None = ..., last_synced_at: datetime | None = ..., metadata: Any = ..., name: str = ..., open_issues_count: int | None = ..., open_prs_count: int | None = ..., origin: Literal["git", "devops"] = ..., owner: str = ..., provider: _devops_pipelines.Provider | UUID | None = ..., provider_created_at: datetime | None = ..., provider_updated_at: datetime | None = ..., ssh_url: str | None = ..., stars_count: int | None = ..., sync_settings: Any = ..., topics: Any = ..., updated_at: datetime = ..., web_url: str | None = ..., webhook_configured: bool | None = ..., webhook_id: str | None = ..., webhook_secret: str | None = ...) -> GitRepository: ...  # type: ignore[override]
 
 class GitRunner(PowernodeModel):
     """Devops::GitRunner (table `git_runners`)."""
@@ -467,6 +719,34 @@ class GitRunner(PowernodeModel):
     total_jobs_run: Column[int]
     updated_at: Column[datetime]
     version: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        architecture: str | None = ...,
+        busy: bool = ...,
+        created_at: datetime = ...,
+        credential: GitProviderCredential | UUID = ...,
+        external_id: str = ...,
+        failed_jobs: int = ...,
+        git_provider_credential_id: UUID = ...,
+        git_repository_id: UUID | None = ...,
+        id: UUID = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        name: str = ...,
+        os: str | None = ...,
+        repository: GitRepository | UUID | None = ...,
+        runner_scope: Literal["repository", "organization", "enterprise"] = ...,
+        status: Literal["online", "offline", "busy"] = ...,
+        successful_jobs: int = ...,
+        total_jobs_run: int = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., architecture: str | None = ..., busy: bool = ..., created_at: datetime = ..., credential: GitProviderCredential | UUID = ..., external_id: str = ..., failed_jobs: int = ..., git_provider_credential_id: UUID = ..., git_repository_id: UUID | None = ..., id: UUID = ..., labels: Any = ..., last_seen_at: datetime | None = ..., name: str = ..., os: str | None = ..., repository: GitRepository | UUID | None = ..., runner_scope: Literal["repository", "organization", "enterprise"] = ..., status: Literal["online", "offline", "busy"] = ..., successful_jobs: int = ..., total_jobs_run: int = ..., updated_at: datetime = ..., version: str | None = ...) -> GitRunner: ...  # type: ignore[override]
 
 class GitWebhookEvent(PowernodeModel):
     """Devops::GitWebhookEvent (table `git_webhook_events`)."""
@@ -531,6 +811,56 @@ class GitWebhookEvent(PowernodeModel):
     @classmethod
     def unprocessed(cls, query: Query[GitWebhookEvent] | None = None) -> Query[GitWebhookEvent]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: str | None = ...,
+        created_at: datetime = ...,
+        delivery_id: str | None = ...,
+        error_message: str | None = ...,
+        event_type: Literal[
+            "push",
+            "pull_request",
+            "pull_request_review",
+            "pull_request_review_comment",
+            "merge_request",
+            "issues",
+            "issue_comment",
+            "create",
+            "delete",
+            "fork",
+            "release",
+            "workflow_run",
+            "workflow_job",
+            "deployment",
+            "deployment_status",
+            "check_run",
+            "check_suite",
+            "status",
+            "ping",
+        ] = ...,
+        git_provider: GitProvider | UUID = ...,
+        git_provider_id: UUID = ...,
+        git_repository_id: UUID | None = ...,
+        headers: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        payload: Any = ...,
+        processed_at: datetime | None = ...,
+        processing_result: Any = ...,
+        ref: str | None = ...,
+        repository: GitRepository | UUID | None = ...,
+        retry_count: int | None = ...,
+        sender_id: str | None = ...,
+        sender_username: str | None = ...,
+        sha: str | None = ...,
+        status: Literal["pending", "processing", "processed", "failed", "queued_failed"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: str | None = ..., created_at: datetime = ..., delivery_id: str | None = ..., error_message: str | None = ..., event_type: Literal["push", "pull_request", "pull_request_review", "pull_request_review_comment", "merge_request", "issues", "issue_comment", "create", "delete", "fork", "release", "workflow_run", "workflow_job", "deployment", "deployment_status", "check_run", "check_suite", "status", "ping"] = ..., git_provider: GitProvider | UUID = ..., git_provider_id: UUID = ..., git_repository_id: UUID | None = ..., headers: Any = ..., id: UUID = ..., metadata: Any = ..., payload: Any = ..., processed_at: datetime | None = ..., processing_result: Any = ..., ref: str | None = ..., repository: GitRepository | UUID | None = ..., retry_count: int | None = ..., sender_id: str | None = ..., sender_username: str | None = ..., sha: str | None = ..., status: Literal["pending", "processing", "processed", "failed", "queued_failed"] = ..., updated_at: datetime = ...) -> GitWebhookEvent: ...  # type: ignore[override]
 
 class GitWorkflowTrigger(PowernodeModel):
     """Devops::GitWorkflowTrigger (table `git_workflow_triggers`)."""
@@ -578,3 +908,46 @@ class GitWorkflowTrigger(PowernodeModel):
     status: Column[Literal["active", "paused", "disabled", "error"]]
     trigger_count: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        ai_workflow_trigger: _ai_workflows.WorkflowTrigger | UUID = ...,
+        ai_workflow_trigger_id: UUID = ...,
+        branch_pattern: str | None = ...,
+        created_at: datetime = ...,
+        event_filters: Any = ...,
+        event_type: Literal[
+            "push",
+            "pull_request",
+            "pull_request_review",
+            "pull_request_comment",
+            "issue",
+            "issue_comment",
+            "commit_comment",
+            "create",
+            "delete",
+            "fork",
+            "release",
+            "tag",
+            "workflow_run",
+            "check_run",
+            "check_suite",
+            "deployment",
+            "deployment_status",
+            "status",
+            "merge_group",
+        ] = ...,
+        git_repository_id: UUID | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_triggered_at: datetime | None = ...,
+        metadata: Any = ...,
+        path_pattern: str | None = ...,
+        payload_mapping: Any = ...,
+        repository: GitRepository | UUID | None = ...,
+        status: Literal["active", "paused", "disabled", "error"] = ...,
+        trigger_count: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, ai_workflow_trigger: _ai_workflows.WorkflowTrigger | UUID = ..., ai_workflow_trigger_id: UUID = ..., branch_pattern: str | None = ..., created_at: datetime = ..., event_filters: Any = ..., event_type: Literal["push", "pull_request", "pull_request_review", "pull_request_comment", "issue", "issue_comment", "commit_comment", "create", "delete", "fork", "release", "tag", "workflow_run", "check_run", "check_suite", "deployment", "deployment_status", "status", "merge_group"] = ..., git_repository_id: UUID | None = ..., id: UUID = ..., is_active: bool = ..., last_triggered_at: datetime | None = ..., metadata: Any = ..., path_pattern: str | None = ..., payload_mapping: Any = ..., repository: GitRepository | UUID | None = ..., status: Literal["active", "paused", "disabled", "error"] = ..., trigger_count: int = ..., updated_at: datetime = ...) -> GitWorkflowTrigger: ...  # type: ignore[override]

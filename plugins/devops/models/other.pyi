@@ -49,6 +49,37 @@ class AccountGitWebhookConfig(PowernodeModel):
     timeout_seconds: Column[int]
     updated_at: Column[datetime]
     url: Column[str]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        branch_filter: str | None = ...,
+        branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ...,
+        content_type: Literal["application/json", "application/x-www-form-urlencoded"] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        custom_headers: Any = ...,
+        description: str | None = ...,
+        event_types: Any = ...,
+        failure_count: int = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_delivery_at: datetime | None = ...,
+        name: str = ...,
+        retry_backoff: Literal["linear", "exponential"] = ...,
+        retry_limit: int = ...,
+        secret_key: str = ...,
+        signature_secret: str | None = ...,
+        status: Literal["active", "inactive"] = ...,
+        success_count: int = ...,
+        timeout_seconds: int = ...,
+        updated_at: datetime = ...,
+        url: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., branch_filter: str | None = ..., branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ..., content_type: Literal["application/json", "application/x-www-form-urlencoded"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., custom_headers: Any = ..., description: str | None = ..., event_types: Any = ..., failure_count: int = ..., id: UUID = ..., is_active: bool = ..., last_delivery_at: datetime | None = ..., name: str = ..., retry_backoff: Literal["linear", "exponential"] = ..., retry_limit: int = ..., secret_key: str = ..., signature_secret: str | None = ..., status: Literal["active", "inactive"] = ..., success_count: int = ..., timeout_seconds: int = ..., updated_at: datetime = ..., url: str = ...) -> AccountGitWebhookConfig: ...  # type: ignore[override]
 
 class AiConfig(PowernodeModel):
     """Devops::AiConfig (table `devops_ai_configs`)."""
@@ -93,6 +124,42 @@ class AiConfig(PowernodeModel):
     total_requests: Column[int]
     total_tokens: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        config_type: Literal[
+            "chat", "completion", "embedding", "code_review", "code_generation", "custom"
+        ] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        frequency_penalty: Decimal | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_default: bool = ...,
+        last_used_at: datetime | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Any = ...,
+        model: str = ...,
+        name: str = ...,
+        presence_penalty: Decimal | None = ...,
+        provider: str = ...,
+        rate_limits: Any = ...,
+        settings: Any = ...,
+        status: Literal["active", "inactive", "archived"] = ...,
+        system_prompt: Any = ...,
+        temperature: Decimal | None = ...,
+        timeout_seconds: int | None = ...,
+        top_p: Decimal | None = ...,
+        total_requests: int = ...,
+        total_tokens: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., config_type: Literal["chat", "completion", "embedding", "code_review", "code_generation", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., frequency_penalty: Decimal | None = ..., id: UUID = ..., is_active: bool = ..., is_default: bool = ..., last_used_at: datetime | None = ..., max_tokens: int | None = ..., metadata: Any = ..., model: str = ..., name: str = ..., presence_penalty: Decimal | None = ..., provider: str = ..., rate_limits: Any = ..., settings: Any = ..., status: Literal["active", "inactive", "archived"] = ..., system_prompt: Any = ..., temperature: Decimal | None = ..., timeout_seconds: int | None = ..., top_p: Decimal | None = ..., total_requests: int = ..., total_tokens: int = ..., updated_at: datetime = ...) -> AiConfig: ...  # type: ignore[override]
 
 class IntegrationCredential(PowernodeModel):
     """Devops::IntegrationCredential (table `devops_integration_credentials`)."""
@@ -147,6 +214,39 @@ class IntegrationCredential(PowernodeModel):
     ) -> Query[IntegrationCredential]: ...
     validation_status: Column[Literal["valid", "invalid", "expired", "unknown"] | None]
     vault_path: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        credential_type: Literal["github_app", "oauth2", "api_key", "bearer_token", "basic_auth"] = ...,
+        credentials: dict[str, Any] = ...,
+        encrypted_credentials: str | None = ...,
+        encrypted_refresh_token: str | None = ...,
+        encryption_key_id: str = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        last_error: str | None = ...,
+        last_used_at: datetime | None = ...,
+        last_validated_at: datetime | None = ...,
+        metadata: Any = ...,
+        migrated_to_vault_at: datetime | None = ...,
+        name: str = ...,
+        rotated_at: datetime | None = ...,
+        rotated_from_id: UUID | None = ...,
+        scopes: Any = ...,
+        token_expires_at: datetime | None = ...,
+        updated_at: datetime = ...,
+        validation_status: Literal["valid", "invalid", "expired", "unknown"] | None = ...,
+        vault_path: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., credential_type: Literal["github_app", "oauth2", "api_key", "bearer_token", "basic_auth"] = ..., credentials: dict[str, Any] = ..., encrypted_credentials: str | None = ..., encrypted_refresh_token: str | None = ..., encryption_key_id: str = ..., expires_at: datetime | None = ..., id: UUID = ..., is_active: bool | None = ..., last_error: str | None = ..., last_used_at: datetime | None = ..., last_validated_at: datetime | None = ..., metadata: Any = ..., migrated_to_vault_at: datetime | None = ..., name: str = ..., rotated_at: datetime | None = ..., rotated_from_id: UUID | None = ..., scopes: Any = ..., token_expires_at: datetime | None = ..., updated_at: datetime = ..., validation_status: Literal["valid", "invalid", "expired", "unknown"] | None = ..., vault_path: str | None = ...) -> IntegrationCredential: ...  # type: ignore[override]
 
 class PortAllocation(PowernodeModel):
     """Devops::PortAllocation (table `devops_port_allocations`)."""
@@ -172,6 +272,27 @@ class PortAllocation(PowernodeModel):
     released_at: Column[datetime | None]
     status: Column[Literal["active", "released"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        allocatable: PowernodeModel | None = ...,
+        allocatable_id: UUID = ...,
+        allocatable_type: str = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        host_identifier: str = ...,
+        id: UUID = ...,
+        port: int = ...,
+        protocol: Literal["tcp", "udp"] = ...,
+        purpose: str | None = ...,
+        released_at: datetime | None = ...,
+        status: Literal["active", "released"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., allocatable: PowernodeModel | None = ..., allocatable_id: UUID = ..., allocatable_type: str = ..., created_at: datetime = ..., expires_at: datetime | None = ..., host_identifier: str = ..., id: UUID = ..., port: int = ..., protocol: Literal["tcp", "udp"] = ..., purpose: str | None = ..., released_at: datetime | None = ..., status: Literal["active", "released"] = ..., updated_at: datetime = ...) -> PortAllocation: ...  # type: ignore[override]
 
 class ResourceQuota(PowernodeModel):
     """Devops::ResourceQuota (table `devops_resource_quotas`)."""
@@ -198,6 +319,32 @@ class ResourceQuota(PowernodeModel):
     usage_reset_at: Column[datetime | None]
     @classmethod
     def with_overage(cls, query: Query[ResourceQuota] | None = None) -> Query[ResourceQuota]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        allow_network_access: bool | None = ...,
+        allow_overage: bool | None = ...,
+        allowed_egress_domains: Any = ...,
+        containers_used_this_hour: int | None = ...,
+        containers_used_today: int | None = ...,
+        created_at: datetime = ...,
+        current_running_containers: int | None = ...,
+        id: UUID = ...,
+        max_concurrent_containers: int | None = ...,
+        max_containers_per_day: int | None = ...,
+        max_containers_per_hour: int | None = ...,
+        max_cpu_millicores: int | None = ...,
+        max_execution_time_seconds: int | None = ...,
+        max_memory_mb: int | None = ...,
+        max_storage_bytes: int | None = ...,
+        overage_rate_per_container: Decimal | None = ...,
+        updated_at: datetime = ...,
+        usage_reset_at: datetime | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., allow_network_access: bool | None = ..., allow_overage: bool | None = ..., allowed_egress_domains: Any = ..., containers_used_this_hour: int | None = ..., containers_used_today: int | None = ..., created_at: datetime = ..., current_running_containers: int | None = ..., id: UUID = ..., max_concurrent_containers: int | None = ..., max_containers_per_day: int | None = ..., max_containers_per_hour: int | None = ..., max_cpu_millicores: int | None = ..., max_execution_time_seconds: int | None = ..., max_memory_mb: int | None = ..., max_storage_bytes: int | None = ..., overage_rate_per_container: Decimal | None = ..., updated_at: datetime = ..., usage_reset_at: datetime | None = ...) -> ResourceQuota: ...  # type: ignore[override]
 
 class SwarmEvent(PowernodeModel):
     """Devops::SwarmEvent (table `devops_swarm_events`)."""
@@ -224,6 +371,28 @@ class SwarmEvent(PowernodeModel):
     @classmethod
     def unacknowledged(cls, query: Query[SwarmEvent] | None = None) -> Query[SwarmEvent]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        acknowledged: bool | None = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        acknowledged_by_id: UUID | None = ...,
+        cluster: _devops_docker.SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        severity: Literal["info", "warning", "error", "critical"] = ...,
+        source_id: str | None = ...,
+        source_name: str | None = ...,
+        source_type: Literal["node", "service", "task", "cluster", "stack"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, acknowledged: bool | None = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., acknowledged_by_id: UUID | None = ..., cluster: _devops_docker.SwarmCluster | UUID = ..., cluster_id: UUID = ..., created_at: datetime = ..., event_type: str = ..., id: UUID = ..., message: str = ..., metadata: Any = ..., severity: Literal["info", "warning", "error", "critical"] = ..., source_id: str | None = ..., source_name: str | None = ..., source_type: Literal["node", "service", "task", "cluster", "stack"] = ..., updated_at: datetime = ...) -> SwarmEvent: ...  # type: ignore[override]
 
 class SwarmNode(PowernodeModel):
     """Devops::SwarmNode (table `devops_swarm_nodes`)."""
@@ -257,3 +426,28 @@ class SwarmNode(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def workers(cls, query: Query[SwarmNode] | None = None) -> Query[SwarmNode]: ...
+    def __init__(
+        self,
+        *,
+        architecture: str | None = ...,
+        availability: Literal["active", "pause", "drain"] = ...,
+        cluster: _devops_docker.SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        cpu_count: int | None = ...,
+        created_at: datetime = ...,
+        docker_node_id: str = ...,
+        engine_version: str | None = ...,
+        hostname: str = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        manager_status: str | None = ...,
+        memory_bytes: int | None = ...,
+        os: str | None = ...,
+        role: Literal["manager", "worker"] = ...,
+        status: Literal["ready", "down", "disconnected", "unknown"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, architecture: str | None = ..., availability: Literal["active", "pause", "drain"] = ..., cluster: _devops_docker.SwarmCluster | UUID = ..., cluster_id: UUID = ..., cpu_count: int | None = ..., created_at: datetime = ..., docker_node_id: str = ..., engine_version: str | None = ..., hostname: str = ..., id: UUID = ..., ip_address: str | None = ..., labels: Any = ..., last_seen_at: datetime | None = ..., manager_status: str | None = ..., memory_bytes: int | None = ..., os: str | None = ..., role: Literal["manager", "worker"] = ..., status: Literal["ready", "down", "disconnected", "unknown"] = ..., updated_at: datetime = ...) -> SwarmNode: ...  # type: ignore[override]

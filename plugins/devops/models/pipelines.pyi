@@ -60,6 +60,40 @@ class Pipeline(PowernodeModel):
     triggers: Column[Any]
     updated_at: Column[datetime]
     version: Column[int]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_provider: _ai_providers.Provider | UUID | None = ...,
+        ai_provider_id: UUID | None = ...,
+        allow_concurrent: bool = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        devops_provider_id: UUID | None = ...,
+        environment: Any = ...,
+        features: Any = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        notification_recipients: Any = ...,
+        notification_settings: Any = ...,
+        pipeline_type: Literal["review", "implement", "security", "deploy", "custom"] = ...,
+        provider: Provider | UUID | None = ...,
+        runner_labels: list[str] | None = ...,
+        secret_refs: Any = ...,
+        slug: str = ...,
+        steps: Any = ...,
+        timeout_minutes: int | None = ...,
+        triggers: Any = ...,
+        updated_at: datetime = ...,
+        version: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_provider: _ai_providers.Provider | UUID | None = ..., ai_provider_id: UUID | None = ..., allow_concurrent: bool = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., devops_provider_id: UUID | None = ..., environment: Any = ..., features: Any = ..., id: UUID = ..., is_active: bool = ..., is_system: bool = ..., name: str = ..., notification_recipients: Any = ..., notification_settings: Any = ..., pipeline_type: Literal["review", "implement", "security", "deploy", "custom"] = ..., provider: Provider | UUID | None = ..., runner_labels: list[str] | None = ..., secret_refs: Any = ..., slug: str = ..., steps: Any = ..., timeout_minutes: int | None = ..., triggers: Any = ..., updated_at: datetime = ..., version: int = ...) -> Pipeline: ...  # type: ignore[override]
 
 class PipelineRepository(PowernodeModel):
     """Devops::PipelineRepository (table `devops_pipeline_repositories`)."""
@@ -72,6 +106,20 @@ class PipelineRepository(PowernodeModel):
     pipeline: Reference[Pipeline]
     repository: Reference[_devops_git.GitRepository]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        created_at: datetime = ...,
+        devops_pipeline_id: UUID = ...,
+        git_repository_id: UUID = ...,
+        id: UUID = ...,
+        overrides: Any = ...,
+        pipeline: Pipeline | UUID = ...,
+        repository: _devops_git.GitRepository | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, created_at: datetime = ..., devops_pipeline_id: UUID = ..., git_repository_id: UUID = ..., id: UUID = ..., overrides: Any = ..., pipeline: Pipeline | UUID = ..., repository: _devops_git.GitRepository | UUID = ..., updated_at: datetime = ...) -> PipelineRepository: ...  # type: ignore[override]
 
 class PipelineRun(PowernodeModel):
     """Devops::PipelineRun (table `devops_pipeline_runs`)."""
@@ -135,6 +183,41 @@ class PipelineRun(PowernodeModel):
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        artifacts: Any = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        devops_pipeline_id: UUID = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        external_run_id: str | None = ...,
+        external_run_url: str | None = ...,
+        id: UUID = ...,
+        outputs: Any = ...,
+        pipeline: Pipeline | UUID = ...,
+        run_number: str = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "queued", "running", "success", "failure", "cancelled"] = ...,
+        trigger_context: Any = ...,
+        trigger_type: Literal[
+            "manual",
+            "pull_request",
+            "issue",
+            "issue_comment",
+            "push",
+            "release",
+            "schedule",
+            "webhook",
+            "workflow_dispatch",
+        ] = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, artifacts: Any = ..., completed_at: datetime | None = ..., created_at: datetime = ..., devops_pipeline_id: UUID = ..., duration_seconds: int | None = ..., error_message: str | None = ..., external_run_id: str | None = ..., external_run_url: str | None = ..., id: UUID = ..., outputs: Any = ..., pipeline: Pipeline | UUID = ..., run_number: str = ..., started_at: datetime | None = ..., status: Literal["pending", "queued", "running", "success", "failure", "cancelled"] = ..., trigger_context: Any = ..., trigger_type: Literal["manual", "pull_request", "issue", "issue_comment", "push", "release", "schedule", "webhook", "workflow_dispatch"] = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> PipelineRun: ...  # type: ignore[override]
 
 class PipelineStep(PowernodeModel):
     """Devops::PipelineStep (table `devops_pipeline_steps`)."""
@@ -162,6 +245,30 @@ class PipelineStep(PowernodeModel):
     shared_prompt_template_id: Column[UUID | None]
     step_type: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        approval_settings: Any = ...,
+        condition: str | None = ...,
+        configuration: Any = ...,
+        continue_on_error: bool = ...,
+        created_at: datetime = ...,
+        devops_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        inputs: Any = ...,
+        is_active: bool = ...,
+        name: str = ...,
+        outputs: Any = ...,
+        pipeline: Pipeline | UUID = ...,
+        position: int = ...,
+        requires_approval: bool = ...,
+        shared_prompt_template: _shared.PromptTemplate | UUID | None = ...,
+        shared_prompt_template_id: UUID | None = ...,
+        step_type: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, approval_settings: Any = ..., condition: str | None = ..., configuration: Any = ..., continue_on_error: bool = ..., created_at: datetime = ..., devops_pipeline_id: UUID = ..., id: UUID = ..., inputs: Any = ..., is_active: bool = ..., name: str = ..., outputs: Any = ..., pipeline: Pipeline | UUID = ..., position: int = ..., requires_approval: bool = ..., shared_prompt_template: _shared.PromptTemplate | UUID | None = ..., shared_prompt_template_id: UUID | None = ..., step_type: str = ..., updated_at: datetime = ...) -> PipelineStep: ...  # type: ignore[override]
 
 class PipelineTemplate(PowernodeModel):
     """Devops::PipelineTemplate (table `devops_pipeline_templates`)."""
@@ -222,6 +329,48 @@ class PipelineTemplate(PowernodeModel):
     @classmethod
     def user_templates(cls, query: Query[PipelineTemplate] | None = None) -> Query[PipelineTemplate]: ...
     version: Column[str]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        category: Literal["review", "implement", "security", "deploy", "docs", "custom"] | None = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        default_variables: Any = ...,
+        description: str | None = ...,
+        difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] | None = ...,
+        icon_url: str | None = ...,
+        id: UUID = ...,
+        install_count: int | None = ...,
+        is_featured: bool | None = ...,
+        is_marketplace_published: bool | None = ...,
+        is_public: bool | None = ...,
+        is_system: bool | None = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        pipeline_definition: Any = ...,
+        published_at: datetime | None = ...,
+        rating: Decimal | None = ...,
+        rating_count: int | None = ...,
+        slug: str = ...,
+        source_pipeline: Pipeline | UUID | None = ...,
+        source_pipeline_id: UUID | None = ...,
+        status: Literal["draft", "published", "archived"] | None = ...,
+        tags: Any = ...,
+        timeout_minutes: int | None = ...,
+        triggers: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        version: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., category: Literal["review", "implement", "security", "deploy", "docs", "custom"] | None = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., default_variables: Any = ..., description: str | None = ..., difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] | None = ..., icon_url: str | None = ..., id: UUID = ..., install_count: int | None = ..., is_featured: bool | None = ..., is_marketplace_published: bool | None = ..., is_public: bool | None = ..., is_system: bool | None = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., pipeline_definition: Any = ..., published_at: datetime | None = ..., rating: Decimal | None = ..., rating_count: int | None = ..., slug: str = ..., source_pipeline: Pipeline | UUID | None = ..., source_pipeline_id: UUID | None = ..., status: Literal["draft", "published", "archived"] | None = ..., tags: Any = ..., timeout_minutes: int | None = ..., triggers: Any = ..., updated_at: datetime = ..., usage_count: int | None = ..., version: str = ...) -> PipelineTemplate: ...  # type: ignore[override]
 
 class Provider(PowernodeModel):
     """Devops::Provider (table `devops_providers`)."""
@@ -252,6 +401,30 @@ class Provider(PowernodeModel):
     provider_type: Column[Literal["gitea", "github", "gitlab", "jenkins"]]
     repositories: Association[Query[_devops_git.GitRepository]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_version: str | None = ...,
+        base_url: str = ...,
+        capabilities: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        credential_key: str | None = ...,
+        health_status: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_default: bool = ...,
+        last_health_check_at: datetime | None = ...,
+        name: str = ...,
+        provider_type: Literal["gitea", "github", "gitlab", "jenkins"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_version: str | None = ..., base_url: str = ..., capabilities: Any = ..., configuration: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., credential_key: str | None = ..., health_status: str | None = ..., id: UUID = ..., is_active: bool = ..., is_default: bool = ..., last_health_check_at: datetime | None = ..., name: str = ..., provider_type: Literal["gitea", "github", "gitlab", "jenkins"] = ..., updated_at: datetime = ...) -> Provider: ...  # type: ignore[override]
 
 class Schedule(PowernodeModel):
     """Devops::Schedule (table `devops_schedules`)."""
@@ -278,6 +451,26 @@ class Schedule(PowernodeModel):
     @classmethod
     def upcoming(cls, query: Query[Schedule] | None = None) -> Query[Schedule]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        cron_expression: str = ...,
+        devops_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        inputs: Any = ...,
+        is_active: bool = ...,
+        last_run_at: datetime | None = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        pipeline: Pipeline | UUID = ...,
+        timezone: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., cron_expression: str = ..., devops_pipeline_id: UUID = ..., id: UUID = ..., inputs: Any = ..., is_active: bool = ..., last_run_at: datetime | None = ..., name: str = ..., next_run_at: datetime | None = ..., pipeline: Pipeline | UUID = ..., timezone: str | None = ..., updated_at: datetime = ...) -> Schedule: ...  # type: ignore[override]
 
 class StepApprovalToken(PowernodeModel):
     """Devops::StepApprovalToken (table `devops_step_approval_tokens`)."""
@@ -304,6 +497,28 @@ class StepApprovalToken(PowernodeModel):
     step_execution_id: Column[UUID]
     token_digest: Column[str]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        created_at: datetime = ...,
+        email_sent_at: datetime | None = ...,
+        expires_at: datetime = ...,
+        id: UUID = ...,
+        recipient_email: str = ...,
+        recipient_user: _core.User | UUID | None = ...,
+        recipient_user_id: UUID | None = ...,
+        responded_at: datetime | None = ...,
+        responded_by: _core.User | UUID | None = ...,
+        responded_by_id: UUID | None = ...,
+        response_comment: str | None = ...,
+        status: Literal["pending", "approved", "rejected", "expired"] = ...,
+        step_execution: StepExecution | UUID = ...,
+        step_execution_id: UUID = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, created_at: datetime = ..., email_sent_at: datetime | None = ..., expires_at: datetime = ..., id: UUID = ..., recipient_email: str = ..., recipient_user: _core.User | UUID | None = ..., recipient_user_id: UUID | None = ..., responded_at: datetime | None = ..., responded_by: _core.User | UUID | None = ..., responded_by_id: UUID | None = ..., response_comment: str | None = ..., status: Literal["pending", "approved", "rejected", "expired"] = ..., step_execution: StepExecution | UUID = ..., step_execution_id: UUID = ..., token_digest: str = ..., updated_at: datetime = ...) -> StepApprovalToken: ...  # type: ignore[override]
 
 class StepExecution(PowernodeModel):
     """Devops::StepExecution (table `devops_step_executions`)."""
@@ -349,3 +564,23 @@ class StepExecution(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def waiting_approval(cls, query: Query[StepExecution] | None = None) -> Query[StepExecution]: ...
+    def __init__(
+        self,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        devops_pipeline_run_id: UUID = ...,
+        devops_pipeline_step_id: UUID = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        logs: str | None = ...,
+        outputs: Any = ...,
+        pipeline_run: PipelineRun | UUID = ...,
+        pipeline_step: PipelineStep | UUID = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "waiting_approval", "success", "failure", "skipped"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., devops_pipeline_run_id: UUID = ..., devops_pipeline_step_id: UUID = ..., duration_seconds: int | None = ..., error_message: str | None = ..., id: UUID = ..., logs: str | None = ..., outputs: Any = ..., pipeline_run: PipelineRun | UUID = ..., pipeline_step: PipelineStep | UUID = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "waiting_approval", "success", "failure", "skipped"] = ..., updated_at: datetime = ...) -> StepExecution: ...  # type: ignore[override]

@@ -46,6 +46,30 @@ class ContainerImageBuild(PowernodeModel):
     triggered_by_build: Reference[ContainerImageBuild | None]
     triggered_by_build_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        build_log: str | None = ...,
+        completed_at: datetime | None = ...,
+        container_template: ContainerTemplate | UUID = ...,
+        container_template_id: UUID = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        git_sha: str | None = ...,
+        gitea_workflow_run_id: str | None = ...,
+        id: UUID = ...,
+        image_tag: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "building", "completed", "failed"] | None = ...,
+        trigger_type: Literal["push", "cascade", "manual"] = ...,
+        triggered_by_build: ContainerImageBuild | UUID | None = ...,
+        triggered_by_build_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., build_log: str | None = ..., completed_at: datetime | None = ..., container_template: ContainerTemplate | UUID = ..., container_template_id: UUID = ..., created_at: datetime = ..., duration_ms: int | None = ..., git_sha: str | None = ..., gitea_workflow_run_id: str | None = ..., id: UUID = ..., image_tag: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "building", "completed", "failed"] | None = ..., trigger_type: Literal["push", "cascade", "manual"] = ..., triggered_by_build: ContainerImageBuild | UUID | None = ..., triggered_by_build_id: UUID | None = ..., updated_at: datetime = ...) -> ContainerImageBuild: ...  # type: ignore[override]
 
 class ContainerInstance(PowernodeModel):
     """Devops::ContainerInstance (table `devops_container_instances`)."""
@@ -141,6 +165,60 @@ class ContainerInstance(PowernodeModel):
     trust_level: Column[str | None]
     updated_at: Column[datetime]
     vault_token_id: Column[str | None]
+    def __init__(
+        self,
+        *,
+        a2a_task: _ai_agents.A2aTask | UUID | None = ...,
+        a2a_task_id: UUID | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        artifacts: Any = ...,
+        completed_at: datetime | None = ...,
+        cpu_used_millicores: float | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        environment_variables: Any = ...,
+        error_message: str | None = ...,
+        execution_id: str = ...,
+        exit_code: str | None = ...,
+        gitea_job_id: str | None = ...,
+        gitea_workflow_run_id: str | None = ...,
+        id: UUID = ...,
+        image_name: str = ...,
+        image_tag: str | None = ...,
+        input_parameters: Any = ...,
+        logs: str | None = ...,
+        mcp_bridge_port: int | None = ...,
+        memory_used_mb: int | None = ...,
+        network_bytes_in: int | None = ...,
+        network_bytes_out: int | None = ...,
+        oauth_application: _core.OauthApplication | UUID | None = ...,
+        oauth_application_id: UUID | None = ...,
+        output_data: Any = ...,
+        queued_at: datetime | None = ...,
+        runner_labels: Any = ...,
+        runner_name: str | None = ...,
+        sandbox_enabled: bool | None = ...,
+        sandbox_mode: bool | None = ...,
+        security_violations: Any = ...,
+        started_at: datetime | None = ...,
+        status: (
+            Literal["pending", "provisioning", "running", "completed", "failed", "cancelled", "timeout"]
+            | None
+        ) = ...,
+        storage_mounts: Any = ...,
+        storage_used_bytes: int | None = ...,
+        template: ContainerTemplate | UUID | None = ...,
+        template_id: UUID | None = ...,
+        timeout_seconds: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        trust_level: str | None = ...,
+        updated_at: datetime = ...,
+        vault_token_id: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, a2a_task: _ai_agents.A2aTask | UUID | None = ..., a2a_task_id: UUID | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., artifacts: Any = ..., completed_at: datetime | None = ..., cpu_used_millicores: float | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., environment_variables: Any = ..., error_message: str | None = ..., execution_id: str = ..., exit_code: str | None = ..., gitea_job_id: str | None = ..., gitea_workflow_run_id: str | None = ..., id: UUID = ..., image_name: str = ..., image_tag: str | None = ..., input_parameters: Any = ..., logs: str | None = ..., mcp_bridge_port: int | None = ..., memory_used_mb: int | None = ..., network_bytes_in: int | None = ..., network_bytes_out: int | None = ..., oauth_application: _core.OauthApplication | UUID | None = ..., oauth_application_id: UUID | None = ..., output_data: Any = ..., queued_at: datetime | None = ..., runner_labels: Any = ..., runner_name: str | None = ..., sandbox_enabled: bool | None = ..., sandbox_mode: bool | None = ..., security_violations: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "provisioning", "running", "completed", "failed", "cancelled", "timeout"] | None = ..., storage_mounts: Any = ..., storage_used_bytes: int | None = ..., template: ContainerTemplate | UUID | None = ..., template_id: UUID | None = ..., timeout_seconds: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., trust_level: str | None = ..., updated_at: datetime = ..., vault_token_id: str | None = ...) -> ContainerInstance: ...  # type: ignore[override]
 
 class ContainerTemplate(PowernodeModel):
     """Devops::ContainerTemplate (table `devops_container_templates`)."""
@@ -222,6 +300,74 @@ class ContainerTemplate(PowernodeModel):
     webhook_secret: Column[str | None]
     @classmethod
     def with_gitea_repo(cls, query: Query[ContainerTemplate] | None = None) -> Query[ContainerTemplate]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        allowed_egress_domains: Any = ...,
+        auto_update: bool | None = ...,
+        category: (
+            Literal[
+                "ci-cd",
+                "testing",
+                "security",
+                "devops",
+                "ai-agent",
+                "data-processing",
+                "monitoring",
+                "utility",
+                "mcp-server",
+            ]
+            | None
+        ) = ...,
+        command_args: Any = ...,
+        cpu_millicores: int | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        entrypoint: str | None = ...,
+        environment_variables: Any = ...,
+        execution_count: int | None = ...,
+        failure_count: int | None = ...,
+        featured: bool | None = ...,
+        gitea_repo_full_name: str | None = ...,
+        id: UUID = ...,
+        image_name: str = ...,
+        image_tag: str | None = ...,
+        input_schema: Any = ...,
+        labels: Any = ...,
+        last_build_sha: str | None = ...,
+        last_built_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        max_retries: int | None = ...,
+        mcp_bridge_config: Any = ...,
+        memory_mb: int | None = ...,
+        name: str = ...,
+        network_access: bool | None = ...,
+        output_schema: Any = ...,
+        parent_template: ContainerTemplate | UUID | None = ...,
+        parent_template_id: UUID | None = ...,
+        privileged: bool | None = ...,
+        read_only_root: bool | None = ...,
+        registry_url: str | None = ...,
+        resource_limits: Any = ...,
+        sandbox_mode: bool | None = ...,
+        security_options: Any = ...,
+        slug: str = ...,
+        status: Literal["active", "deprecated", "archived"] | None = ...,
+        storage_mounts: Any = ...,
+        success_count: int | None = ...,
+        timeout_seconds: int | None = ...,
+        trust_level_required: str | None = ...,
+        updated_at: datetime = ...,
+        vault_secret_paths: Any = ...,
+        visibility: Literal["private", "account", "public"] | None = ...,
+        webhook_secret: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., allowed_egress_domains: Any = ..., auto_update: bool | None = ..., category: Literal["ci-cd", "testing", "security", "devops", "ai-agent", "data-processing", "monitoring", "utility", "mcp-server"] | None = ..., command_args: Any = ..., cpu_millicores: int | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., entrypoint: str | None = ..., environment_variables: Any = ..., execution_count: int | None = ..., failure_count: int | None = ..., featured: bool | None = ..., gitea_repo_full_name: str | None = ..., id: UUID = ..., image_name: str = ..., image_tag: str | None = ..., input_schema: Any = ..., labels: Any = ..., last_build_sha: str | None = ..., last_built_at: datetime | None = ..., last_used_at: datetime | None = ..., max_retries: int | None = ..., mcp_bridge_config: Any = ..., memory_mb: int | None = ..., name: str = ..., network_access: bool | None = ..., output_schema: Any = ..., parent_template: ContainerTemplate | UUID | None = ..., parent_template_id: UUID | None = ..., privileged: bool | None = ..., read_only_root: bool | None = ..., registry_url: str | None = ..., resource_limits: Any = ..., sandbox_mode: bool | None = ..., security_options: Any = ..., slug: str = ..., status: Literal["active", "deprecated", "archived"] | None = ..., storage_mounts: Any = ..., success_count: int | None = ..., timeout_seconds: int | None = ..., trust_level_required: str | None = ..., updated_at: datetime = ..., vault_secret_paths: Any = ..., visibility: Literal["private", "account", "public"] | None = ..., webhook_secret: str | None = ...) -> ContainerTemplate: ...  # type: ignore[override]
 
 class IntegrationExecution(PowernodeModel):
     """Devops::IntegrationExecution (table `devops_integration_executions`)."""
@@ -296,6 +442,39 @@ class IntegrationExecution(PowernodeModel):
     triggered_by_user: Reference[_core.User | None]
     triggered_by_user_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attempt_number: int | None = ...,
+        completed_at: datetime | None = ...,
+        cost_estimate: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        instance: IntegrationInstance | UUID = ...,
+        integration_instance_id: UUID = ...,
+        max_attempts: int | None = ...,
+        next_retry_at: datetime | None = ...,
+        output_data: Any = ...,
+        parent_execution: IntegrationExecution | UUID | None = ...,
+        parent_execution_id: UUID | None = ...,
+        resource_usage: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        trigger_metadata: Any = ...,
+        trigger_source: str | None = ...,
+        trigger_type: Literal["manual", "webhook", "scheduled", "workflow", "api"] | None = ...,
+        triggered_by_user: _core.User | UUID | None = ...,
+        triggered_by_user_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attempt_number: int | None = ..., completed_at: datetime | None = ..., cost_estimate: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., instance: IntegrationInstance | UUID = ..., integration_instance_id: UUID = ..., max_attempts: int | None = ..., next_retry_at: datetime | None = ..., output_data: Any = ..., parent_execution: IntegrationExecution | UUID | None = ..., parent_execution_id: UUID | None = ..., resource_usage: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., trigger_metadata: Any = ..., trigger_source: str | None = ..., trigger_type: Literal["manual", "webhook", "scheduled", "workflow", "api"] | None = ..., triggered_by_user: _core.User | UUID | None = ..., triggered_by_user_id: UUID | None = ..., updated_at: datetime = ...) -> IntegrationExecution: ...  # type: ignore[override]
 
 class IntegrationInstance(PowernodeModel):
     """Devops::IntegrationInstance (table `devops_integration_instances`)."""
@@ -346,6 +525,41 @@ class IntegrationInstance(PowernodeModel):
     @classmethod
     def unhealthy(cls, query: Query[IntegrationInstance] | None = None) -> Query[IntegrationInstance]: ...
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        average_duration_ms: Decimal | None = ...,
+        configuration: Any = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        credential: _devops_other.IntegrationCredential | UUID | None = ...,
+        description: str | None = ...,
+        execution_count: int | None = ...,
+        failure_count: int | None = ...,
+        health_metrics: Any = ...,
+        health_status: Literal["healthy", "degraded", "unhealthy", "unknown"] | None = ...,
+        id: UUID = ...,
+        integration_credential_id: UUID | None = ...,
+        integration_template_id: UUID = ...,
+        last_error: str | None = ...,
+        last_executed_at: datetime | None = ...,
+        last_failure_at: datetime | None = ...,
+        last_health_check_at: datetime | None = ...,
+        last_success_at: datetime | None = ...,
+        name: str = ...,
+        runtime_state: Any = ...,
+        slug: str = ...,
+        status: Literal["pending", "active", "paused", "error", "disabled"] | None = ...,
+        success_count: int | None = ...,
+        template: IntegrationTemplate | UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., average_duration_ms: Decimal | None = ..., configuration: Any = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., credential: _devops_other.IntegrationCredential | UUID | None = ..., description: str | None = ..., execution_count: int | None = ..., failure_count: int | None = ..., health_metrics: Any = ..., health_status: Literal["healthy", "degraded", "unhealthy", "unknown"] | None = ..., id: UUID = ..., integration_credential_id: UUID | None = ..., integration_template_id: UUID = ..., last_error: str | None = ..., last_executed_at: datetime | None = ..., last_failure_at: datetime | None = ..., last_health_check_at: datetime | None = ..., last_success_at: datetime | None = ..., name: str = ..., runtime_state: Any = ..., slug: str = ..., status: Literal["pending", "active", "paused", "error", "disabled"] | None = ..., success_count: int | None = ..., template: IntegrationTemplate | UUID = ..., updated_at: datetime = ...) -> IntegrationInstance: ...  # type: ignore[override]
 
 class IntegrationTemplate(PowernodeModel):
     """Devops::IntegrationTemplate (table `devops_integration_templates`)."""
@@ -401,3 +615,43 @@ class IntegrationTemplate(PowernodeModel):
     updated_at: Column[datetime]
     usage_count: Column[int | None]
     version: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        capabilities: Any = ...,
+        category: (
+            Literal["ci_cd", "notifications", "monitoring", "deployment", "security", "analytics", "testing"]
+            | None
+        ) = ...,
+        configuration_schema: Any = ...,
+        created_at: datetime = ...,
+        credential_requirements: Any = ...,
+        default_configuration: Any = ...,
+        description: str | None = ...,
+        documentation_url: str | None = ...,
+        icon_url: str | None = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        install_count: int | None = ...,
+        integration_type: Literal["github_action", "webhook", "mcp_server", "rest_api", "custom"] = ...,
+        is_active: bool | None = ...,
+        is_featured: bool | None = ...,
+        is_marketplace_published: bool | None = ...,
+        is_public: bool | None = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output_schema: Any = ...,
+        slug: str = ...,
+        supported_providers: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        version: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., capabilities: Any = ..., category: Literal["ci_cd", "notifications", "monitoring", "deployment", "security", "analytics", "testing"] | None = ..., configuration_schema: Any = ..., created_at: datetime = ..., credential_requirements: Any = ..., default_configuration: Any = ..., description: str | None = ..., documentation_url: str | None = ..., icon_url: str | None = ..., id: UUID = ..., input_schema: Any = ..., install_count: int | None = ..., integration_type: Literal["github_action", "webhook", "mcp_server", "rest_api", "custom"] = ..., is_active: bool | None = ..., is_featured: bool | None = ..., is_marketplace_published: bool | None = ..., is_public: bool | None = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., output_schema: Any = ..., slug: str = ..., supported_providers: Any = ..., updated_at: datetime = ..., usage_count: int | None = ..., version: str | None = ...) -> IntegrationTemplate: ...  # type: ignore[override]

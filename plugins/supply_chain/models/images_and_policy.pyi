@@ -76,6 +76,43 @@ class ContainerImage(PowernodeModel):
     def with_critical_vulns(cls, query: Query[ContainerImage] | None = None) -> Query[ContainerImage]: ...
     @classmethod
     def with_high_vulns(cls, query: Query[ContainerImage] | None = None) -> Query[ContainerImage]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        architecture: str | None = ...,
+        attestation: _supply_chain_provenance_and_signing.Attestation | UUID | None = ...,
+        attestation_id: UUID | None = ...,
+        base_image: ContainerImage | UUID | None = ...,
+        base_image_id: UUID | None = ...,
+        created_at: datetime = ...,
+        critical_vuln_count: int = ...,
+        deployment_contexts: Any = ...,
+        digest: str = ...,
+        high_vuln_count: int = ...,
+        id: UUID = ...,
+        is_deployed: bool = ...,
+        is_signed: bool = ...,
+        labels: Any = ...,
+        last_scanned_at: datetime | None = ...,
+        layers: Any = ...,
+        low_vuln_count: int = ...,
+        medium_vuln_count: int = ...,
+        metadata: Any = ...,
+        os: str | None = ...,
+        pushed_at: datetime | None = ...,
+        registry: str = ...,
+        repository: str = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
+        sbom_id: UUID | None = ...,
+        size_bytes: int | None = ...,
+        status: Literal["unverified", "verified", "quarantined", "approved", "rejected"] = ...,
+        tag: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., architecture: str | None = ..., attestation: _supply_chain_provenance_and_signing.Attestation | UUID | None = ..., attestation_id: UUID | None = ..., base_image: ContainerImage | UUID | None = ..., base_image_id: UUID | None = ..., created_at: datetime = ..., critical_vuln_count: int = ..., deployment_contexts: Any = ..., digest: str = ..., high_vuln_count: int = ..., id: UUID = ..., is_deployed: bool = ..., is_signed: bool = ..., labels: Any = ..., last_scanned_at: datetime | None = ..., layers: Any = ..., low_vuln_count: int = ..., medium_vuln_count: int = ..., metadata: Any = ..., os: str | None = ..., pushed_at: datetime | None = ..., registry: str = ..., repository: str = ..., sbom: _supply_chain_sbom.Sbom | UUID | None = ..., sbom_id: UUID | None = ..., size_bytes: int | None = ..., status: Literal["unverified", "verified", "quarantined", "approved", "rejected"] = ..., tag: str | None = ..., updated_at: datetime = ...) -> ContainerImage: ...  # type: ignore[override]
 
 class ImagePolicy(PowernodeModel):
     """SupplyChain::ImagePolicy (table `supply_chain_image_policies`)."""
@@ -116,6 +153,34 @@ class ImagePolicy(PowernodeModel):
     def vuln_policies(cls, query: Query[ImagePolicy] | None = None) -> Query[ImagePolicy]: ...
     @classmethod
     def warning(cls, query: Query[ImagePolicy] | None = None) -> Query[ImagePolicy]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        enforcement_level: Literal["log", "warn", "block"] = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        match_rules: Any = ...,
+        max_critical_vulns: int | None = ...,
+        max_high_vulns: int | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        policy_type: Literal[
+            "registry_allowlist", "signature_required", "vulnerability_threshold", "custom"
+        ] = ...,
+        priority: int = ...,
+        require_sbom: bool = ...,
+        require_signature: bool = ...,
+        rules: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., enforcement_level: Literal["log", "warn", "block"] = ..., id: UUID = ..., is_active: bool = ..., match_rules: Any = ..., max_critical_vulns: int | None = ..., max_high_vulns: int | None = ..., metadata: Any = ..., name: str = ..., policy_type: Literal["registry_allowlist", "signature_required", "vulnerability_threshold", "custom"] = ..., priority: int = ..., require_sbom: bool = ..., require_signature: bool = ..., rules: Any = ..., updated_at: datetime = ...) -> ImagePolicy: ...  # type: ignore[override]
 
 class License(PowernodeModel):
     """SupplyChain::License (table `supply_chain_licenses`)."""
@@ -164,6 +229,31 @@ class License(PowernodeModel):
     url: Column[str | None]
     @classmethod
     def weak_copyleft(cls, query: Query[License] | None = None) -> Query[License]: ...
+    def __init__(
+        self,
+        *,
+        category: Literal[
+            "permissive", "copyleft", "weak_copyleft", "public_domain", "proprietary", "unknown"
+        ] = ...,
+        compatibility: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        detection_patterns: Any = ...,
+        id: UUID = ...,
+        is_copyleft: bool = ...,
+        is_deprecated: bool = ...,
+        is_network_copyleft: bool = ...,
+        is_osi_approved: bool = ...,
+        is_strong_copyleft: bool = ...,
+        license_text: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        spdx_id: str = ...,
+        updated_at: datetime = ...,
+        url: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, category: Literal["permissive", "copyleft", "weak_copyleft", "public_domain", "proprietary", "unknown"] = ..., compatibility: Any = ..., created_at: datetime = ..., description: str | None = ..., detection_patterns: Any = ..., id: UUID = ..., is_copyleft: bool = ..., is_deprecated: bool = ..., is_network_copyleft: bool = ..., is_osi_approved: bool = ..., is_strong_copyleft: bool = ..., license_text: str | None = ..., metadata: Any = ..., name: str = ..., spdx_id: str = ..., updated_at: datetime = ..., url: str | None = ...) -> License: ...  # type: ignore[override]
 
 class LicenseDetection(PowernodeModel):
     """SupplyChain::LicenseDetection (table `supply_chain_license_detections`)."""
@@ -207,6 +297,31 @@ class LicenseDetection(PowernodeModel):
     sbom_component: Reference[_supply_chain_sbom.SbomComponent]
     sbom_component_id: Column[UUID]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_interpretation: Any = ...,
+        confidence_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        detected_license_id: str | None = ...,
+        detected_license_name: str | None = ...,
+        detection_source: Literal["manifest", "file", "api", "ai", "manual"] = ...,
+        file_path: str | None = ...,
+        id: UUID = ...,
+        is_primary: bool = ...,
+        license: License | UUID | None = ...,
+        license_id: UUID | None = ...,
+        license_text_snippet: str | None = ...,
+        metadata: Any = ...,
+        requires_review: bool = ...,
+        sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
+        sbom_component_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_interpretation: Any = ..., confidence_score: Decimal | None = ..., created_at: datetime = ..., detected_license_id: str | None = ..., detected_license_name: str | None = ..., detection_source: Literal["manifest", "file", "api", "ai", "manual"] = ..., file_path: str | None = ..., id: UUID = ..., is_primary: bool = ..., license: License | UUID | None = ..., license_id: UUID | None = ..., license_text_snippet: str | None = ..., metadata: Any = ..., requires_review: bool = ..., sbom_component: _supply_chain_sbom.SbomComponent | UUID = ..., sbom_component_id: UUID = ..., updated_at: datetime = ...) -> LicenseDetection: ...  # type: ignore[override]
 
 class LicensePolicy(PowernodeModel):
     """SupplyChain::LicensePolicy (table `supply_chain_license_policies`)."""
@@ -245,6 +360,33 @@ class LicensePolicy(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def warning(cls, query: Query[LicensePolicy] | None = None) -> Query[LicensePolicy]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        allowed_licenses: Any = ...,
+        block_copyleft: bool = ...,
+        block_strong_copyleft: bool = ...,
+        block_unknown: bool = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        denied_licenses: Any = ...,
+        description: str | None = ...,
+        enforcement_level: Literal["log", "warn", "block"] = ...,
+        exception_packages: Any = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_default: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        policy_type: Literal["allowlist", "denylist", "hybrid"] = ...,
+        priority: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., allowed_licenses: Any = ..., block_copyleft: bool = ..., block_strong_copyleft: bool = ..., block_unknown: bool = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., denied_licenses: Any = ..., description: str | None = ..., enforcement_level: Literal["log", "warn", "block"] = ..., exception_packages: Any = ..., id: UUID = ..., is_active: bool = ..., is_default: bool = ..., metadata: Any = ..., name: str = ..., policy_type: Literal["allowlist", "denylist", "hybrid"] = ..., priority: int = ..., updated_at: datetime = ...) -> LicensePolicy: ...  # type: ignore[override]
 
 class LicenseViolation(PowernodeModel):
     """SupplyChain::LicenseViolation (table `supply_chain_license_violations`)."""
@@ -299,3 +441,35 @@ class LicenseViolation(PowernodeModel):
     def with_exception_requested(
         cls, query: Query[LicenseViolation] | None = None
     ) -> Query[LicenseViolation]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_remediation: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        exception_approved_at: datetime | None = ...,
+        exception_approved_by: _core.User | UUID | None = ...,
+        exception_approved_by_id: UUID | None = ...,
+        exception_expires_at: datetime | None = ...,
+        exception_reason: str | None = ...,
+        exception_requested: bool = ...,
+        exception_status: Literal["pending", "approved", "rejected", "expired"] | None = ...,
+        id: UUID = ...,
+        license: License | UUID | None = ...,
+        license_id: UUID | None = ...,
+        license_policy: LicensePolicy | UUID = ...,
+        license_policy_id: UUID = ...,
+        metadata: Any = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID = ...,
+        sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
+        sbom_component_id: UUID = ...,
+        sbom_id: UUID = ...,
+        severity: Literal["critical", "high", "medium", "low"] = ...,
+        status: Literal["open", "reviewing", "resolved", "exception_granted", "wont_fix"] = ...,
+        updated_at: datetime = ...,
+        violation_type: Literal["denied", "copyleft", "incompatible", "unknown", "expired"] = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_remediation: Any = ..., created_at: datetime = ..., description: str | None = ..., exception_approved_at: datetime | None = ..., exception_approved_by: _core.User | UUID | None = ..., exception_approved_by_id: UUID | None = ..., exception_expires_at: datetime | None = ..., exception_reason: str | None = ..., exception_requested: bool = ..., exception_status: Literal["pending", "approved", "rejected", "expired"] | None = ..., id: UUID = ..., license: License | UUID | None = ..., license_id: UUID | None = ..., license_policy: LicensePolicy | UUID = ..., license_policy_id: UUID = ..., metadata: Any = ..., sbom: _supply_chain_sbom.Sbom | UUID = ..., sbom_component: _supply_chain_sbom.SbomComponent | UUID = ..., sbom_component_id: UUID = ..., sbom_id: UUID = ..., severity: Literal["critical", "high", "medium", "low"] = ..., status: Literal["open", "reviewing", "resolved", "exception_granted", "wont_fix"] = ..., updated_at: datetime = ..., violation_type: Literal["denied", "copyleft", "incompatible", "unknown", "expired"] = ...) -> LicenseViolation: ...  # type: ignore[override]

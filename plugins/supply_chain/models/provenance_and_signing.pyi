@@ -69,6 +69,43 @@ class Attestation(PowernodeModel):
     verified_at: Column[datetime | None]
     @classmethod
     def with_rekor(cls, query: Query[Attestation] | None = None) -> Query[Attestation]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attestation_id: str = ...,
+        attestation_type: Literal["slsa_provenance", "sbom", "vuln_scan", "custom"] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
+        pipeline_run_id: UUID | None = ...,
+        predicate: Any = ...,
+        predicate_type: str = ...,
+        rekor_log_id: str | None = ...,
+        rekor_log_url: str | None = ...,
+        rekor_logged_at: datetime | None = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
+        sbom_id: UUID | None = ...,
+        signature: str | None = ...,
+        signature_algorithm: str | None = ...,
+        signature_format: str | None = ...,
+        signing_key: SigningKey | UUID | None = ...,
+        signing_key_id: UUID | None = ...,
+        slsa_level: Literal[0, 1, 2, 3] | None = ...,
+        subject_digest: str = ...,
+        subject_digest_algorithm: Literal["sha256", "sha384", "sha512"] = ...,
+        subject_name: str = ...,
+        updated_at: datetime = ...,
+        verification_results: Any = ...,
+        verification_status: Literal["unverified", "verified", "failed", "expired"] = ...,
+        verified_at: datetime | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attestation_id: str = ..., attestation_type: Literal["slsa_provenance", "sbom", "vuln_scan", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., id: UUID = ..., metadata: Any = ..., pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ..., pipeline_run_id: UUID | None = ..., predicate: Any = ..., predicate_type: str = ..., rekor_log_id: str | None = ..., rekor_log_url: str | None = ..., rekor_logged_at: datetime | None = ..., sbom: _supply_chain_sbom.Sbom | UUID | None = ..., sbom_id: UUID | None = ..., signature: str | None = ..., signature_algorithm: str | None = ..., signature_format: str | None = ..., signing_key: SigningKey | UUID | None = ..., signing_key_id: UUID | None = ..., slsa_level: Literal[0, 1, 2, 3] | None = ..., subject_digest: str = ..., subject_digest_algorithm: Literal["sha256", "sha384", "sha512"] = ..., subject_name: str = ..., updated_at: datetime = ..., verification_results: Any = ..., verification_status: Literal["unverified", "verified", "failed", "expired"] = ..., verified_at: datetime | None = ...) -> Attestation: ...  # type: ignore[override]
 
 class Attribution(PowernodeModel):
     """SupplyChain::Attribution (table `supply_chain_attributions`)."""
@@ -105,6 +142,32 @@ class Attribution(PowernodeModel):
     def with_license_text(cls, query: Query[Attribution] | None = None) -> Query[Attribution]: ...
     @classmethod
     def with_notice_text(cls, query: Query[Attribution] | None = None) -> Query[Attribution]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attribution_url: str | None = ...,
+        copyright_holder: str | None = ...,
+        copyright_year: int | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        license: _supply_chain_images_and_policy.License | UUID | None = ...,
+        license_id: UUID | None = ...,
+        license_text: str | None = ...,
+        metadata: Any = ...,
+        notice_text: str | None = ...,
+        package_name: str = ...,
+        package_version: str | None = ...,
+        requires_attribution: bool = ...,
+        requires_license_copy: bool = ...,
+        requires_source_disclosure: bool = ...,
+        sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
+        sbom_component_id: UUID = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attribution_url: str | None = ..., copyright_holder: str | None = ..., copyright_year: int | None = ..., created_at: datetime = ..., id: UUID = ..., license: _supply_chain_images_and_policy.License | UUID | None = ..., license_id: UUID | None = ..., license_text: str | None = ..., metadata: Any = ..., notice_text: str | None = ..., package_name: str = ..., package_version: str | None = ..., requires_attribution: bool = ..., requires_license_copy: bool = ..., requires_source_disclosure: bool = ..., sbom_component: _supply_chain_sbom.SbomComponent | UUID = ..., sbom_component_id: UUID = ..., updated_at: datetime = ...) -> Attribution: ...  # type: ignore[override]
 
 class BuildProvenance(PowernodeModel):
     """SupplyChain::BuildProvenance (table `supply_chain_build_provenances`)."""
@@ -138,6 +201,35 @@ class BuildProvenance(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def verified_reproducible(cls, query: Query[BuildProvenance] | None = None) -> Query[BuildProvenance]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attestation: Attestation | UUID = ...,
+        attestation_id: UUID = ...,
+        build_config: Any = ...,
+        build_duration_ms: int | None = ...,
+        build_finished_at: datetime | None = ...,
+        build_started_at: datetime | None = ...,
+        builder_id: str = ...,
+        builder_version: str | None = ...,
+        created_at: datetime = ...,
+        environment: Any = ...,
+        id: UUID = ...,
+        invocation: Any = ...,
+        materials: Any = ...,
+        metadata: Any = ...,
+        reproducibility_hash: str | None = ...,
+        reproducibility_verified_at: datetime | None = ...,
+        reproducible: bool = ...,
+        source_branch: str | None = ...,
+        source_commit: str | None = ...,
+        source_repository: str | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attestation: Attestation | UUID = ..., attestation_id: UUID = ..., build_config: Any = ..., build_duration_ms: int | None = ..., build_finished_at: datetime | None = ..., build_started_at: datetime | None = ..., builder_id: str = ..., builder_version: str | None = ..., created_at: datetime = ..., environment: Any = ..., id: UUID = ..., invocation: Any = ..., materials: Any = ..., metadata: Any = ..., reproducibility_hash: str | None = ..., reproducibility_verified_at: datetime | None = ..., reproducible: bool = ..., source_branch: str | None = ..., source_commit: str | None = ..., source_repository: str | None = ..., updated_at: datetime = ...) -> BuildProvenance: ...  # type: ignore[override]
 
 class SigningKey(PowernodeModel):
     """SupplyChain::SigningKey (table `supply_chain_signing_keys`)."""
@@ -181,6 +273,35 @@ class SigningKey(PowernodeModel):
     rotated_to: Association[Query[SigningKey]]
     status: Column[Literal["active", "rotating", "rotated", "revoked", "expired"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        encrypted_private_key: str | None = ...,
+        expires_at: datetime | None = ...,
+        fingerprint: str = ...,
+        id: UUID = ...,
+        key_id: str = ...,
+        key_type: Literal["cosign", "oidc_identity", "kms_reference", "gpg"] = ...,
+        kms_key_uri: str | None = ...,
+        kms_provider: Literal["aws_kms", "gcp_kms", "azure_keyvault", "hashicorp_vault"] | None = ...,
+        kms_region: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        public_key: str = ...,
+        rotated_at: datetime | None = ...,
+        rotated_from: SigningKey | UUID | None = ...,
+        rotated_from_id: UUID | None = ...,
+        status: Literal["active", "rotating", "rotated", "revoked", "expired"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., encrypted_private_key: str | None = ..., expires_at: datetime | None = ..., fingerprint: str = ..., id: UUID = ..., key_id: str = ..., key_type: Literal["cosign", "oidc_identity", "kms_reference", "gpg"] = ..., kms_key_uri: str | None = ..., kms_provider: Literal["aws_kms", "gcp_kms", "azure_keyvault", "hashicorp_vault"] | None = ..., kms_region: str | None = ..., metadata: Any = ..., name: str = ..., public_key: str = ..., rotated_at: datetime | None = ..., rotated_from: SigningKey | UUID | None = ..., rotated_from_id: UUID | None = ..., status: Literal["active", "rotating", "rotated", "revoked", "expired"] = ..., updated_at: datetime = ...) -> SigningKey: ...  # type: ignore[override]
 
 class VerificationLog(PowernodeModel):
     """SupplyChain::VerificationLog (table `supply_chain_verification_logs`)."""
@@ -209,3 +330,25 @@ class VerificationLog(PowernodeModel):
     verification_type: Column[Literal["full", "signature", "rekor", "predicate", "chain"]]
     verified_by: Reference[_core.User | None]
     verified_by_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attestation: Attestation | UUID = ...,
+        attestation_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        log_hash: str = ...,
+        metadata: Any = ...,
+        previous_log_hash: str | None = ...,
+        result: Literal["passed", "failed", "skipped"] = ...,
+        result_message: str | None = ...,
+        updated_at: datetime = ...,
+        verification_details: Any = ...,
+        verification_type: Literal["full", "signature", "rekor", "predicate", "chain"] = ...,
+        verified_by: _core.User | UUID | None = ...,
+        verified_by_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attestation: Attestation | UUID = ..., attestation_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., log_hash: str = ..., metadata: Any = ..., previous_log_hash: str | None = ..., result: Literal["passed", "failed", "skipped"] = ..., result_message: str | None = ..., updated_at: datetime = ..., verification_details: Any = ..., verification_type: Literal["full", "signature", "rekor", "predicate", "chain"] = ..., verified_by: _core.User | UUID | None = ..., verified_by_id: UUID | None = ...) -> VerificationLog: ...  # type: ignore[override]

@@ -72,6 +72,39 @@ class QuestionnaireResponse(PowernodeModel):
     updated_at: Column[datetime]
     vendor: Reference[_supply_chain_vendor_and_risk.Vendor]
     vendor_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        access_token: str = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        overall_score: Decimal | None = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        responses: Any = ...,
+        review_notes: str | None = ...,
+        reviewed_at: datetime | None = ...,
+        reviewed_by: _core.User | UUID | None = ...,
+        reviewed_by_id: UUID | None = ...,
+        risk_assessment: _supply_chain_vendor_and_risk.RiskAssessment | UUID | None = ...,
+        risk_assessment_id: UUID | None = ...,
+        section_scores: Any = ...,
+        sent_at: datetime | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "in_progress", "submitted", "reviewed", "expired"] = ...,
+        submitted_at: datetime | None = ...,
+        template: QuestionnaireTemplate | UUID = ...,
+        template_id: UUID = ...,
+        updated_at: datetime = ...,
+        vendor: _supply_chain_vendor_and_risk.Vendor | UUID = ...,
+        vendor_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, access_token: str = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., overall_score: Decimal | None = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., responses: Any = ..., review_notes: str | None = ..., reviewed_at: datetime | None = ..., reviewed_by: _core.User | UUID | None = ..., reviewed_by_id: UUID | None = ..., risk_assessment: _supply_chain_vendor_and_risk.RiskAssessment | UUID | None = ..., risk_assessment_id: UUID | None = ..., section_scores: Any = ..., sent_at: datetime | None = ..., started_at: datetime | None = ..., status: Literal["pending", "in_progress", "submitted", "reviewed", "expired"] = ..., submitted_at: datetime | None = ..., template: QuestionnaireTemplate | UUID = ..., template_id: UUID = ..., updated_at: datetime = ..., vendor: _supply_chain_vendor_and_risk.Vendor | UUID = ..., vendor_id: UUID = ...) -> QuestionnaireResponse: ...  # type: ignore[override]
 
 class QuestionnaireTemplate(PowernodeModel):
     """SupplyChain::QuestionnaireTemplate (table `supply_chain_questionnaire_templates`)."""
@@ -107,3 +140,25 @@ class QuestionnaireTemplate(PowernodeModel):
     template_type: Column[Literal["soc2", "iso27001", "gdpr", "hipaa", "pci_dss", "custom"]]
     updated_at: Column[datetime]
     version: Column[str]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_system: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        questions: Any = ...,
+        sections: Any = ...,
+        template_type: Literal["soc2", "iso27001", "gdpr", "hipaa", "pci_dss", "custom"] = ...,
+        updated_at: datetime = ...,
+        version: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., is_system: bool = ..., metadata: Any = ..., name: str = ..., questions: Any = ..., sections: Any = ..., template_type: Literal["soc2", "iso27001", "gdpr", "hipaa", "pci_dss", "custom"] = ..., updated_at: datetime = ..., version: str = ...) -> QuestionnaireTemplate: ...  # type: ignore[override]

@@ -71,6 +71,39 @@ class Sbom(PowernodeModel):
     vulnerability_count: Column[int]
     @classmethod
     def with_vulnerabilities(cls, query: Query[Sbom] | None = None) -> Query[Sbom]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        branch: str | None = ...,
+        commit_sha: str | None = ...,
+        component_count: int = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        document: Any = ...,
+        document_hash: str | None = ...,
+        format: Literal["spdx_2_3", "cyclonedx_1_4", "cyclonedx_1_5", "cyclonedx_1_6"] = ...,
+        git_repository: _devops_git.GitRepository | UUID | None = ...,
+        git_repository_id: UUID | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str | None = ...,
+        ntia_minimum_compliant: bool = ...,
+        pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
+        pipeline_run_id: UUID | None = ...,
+        risk_score: Decimal | None = ...,
+        sbom_id: str = ...,
+        signature: str | None = ...,
+        signature_algorithm: str | None = ...,
+        status: Literal["draft", "generating", "completed", "failed", "archived"] = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...,
+        vulnerability_count: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., branch: str | None = ..., commit_sha: str | None = ..., component_count: int = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., document: Any = ..., document_hash: str | None = ..., format: Literal["spdx_2_3", "cyclonedx_1_4", "cyclonedx_1_5", "cyclonedx_1_6"] = ..., git_repository: _devops_git.GitRepository | UUID | None = ..., git_repository_id: UUID | None = ..., id: UUID = ..., metadata: Any = ..., name: str | None = ..., ntia_minimum_compliant: bool = ..., pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ..., pipeline_run_id: UUID | None = ..., risk_score: Decimal | None = ..., sbom_id: str = ..., signature: str | None = ..., signature_algorithm: str | None = ..., status: Literal["draft", "generating", "completed", "failed", "archived"] = ..., updated_at: datetime = ..., version: str | None = ..., vulnerability_count: int = ...) -> Sbom: ...  # type: ignore[override]
 
 class SbomComponent(PowernodeModel):
     """SupplyChain::SbomComponent (table `supply_chain_sbom_components`)."""
@@ -138,6 +171,51 @@ class SbomComponent(PowernodeModel):
     vulnerabilities: Association[Query[SbomVulnerability]]
     @classmethod
     def vulnerable(cls, query: Query[SbomComponent] | None = None) -> Query[SbomComponent]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        dependency_type: Literal["direct", "transitive", "dev", "optional", "peer"] = ...,
+        depth: int = ...,
+        ecosystem: Literal[
+            "npm",
+            "gem",
+            "pip",
+            "maven",
+            "gradle",
+            "go",
+            "cargo",
+            "nuget",
+            "composer",
+            "hex",
+            "pub",
+            "cocoapods",
+            "swift",
+            "other",
+        ] = ...,
+        has_known_vulnerabilities: bool = ...,
+        id: UUID = ...,
+        is_outdated: bool = ...,
+        latest_version: str | None = ...,
+        license_compliance_status: str | None = ...,
+        license_name: str | None = ...,
+        license_spdx_id: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        namespace: str | None = ...,
+        properties: Any = ...,
+        purl: str = ...,
+        risk_score: Decimal | None = ...,
+        sbom: Sbom | UUID = ...,
+        sbom_id: UUID = ...,
+        scope_: str | None = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., dependency_type: Literal["direct", "transitive", "dev", "optional", "peer"] = ..., depth: int = ..., ecosystem: Literal["npm", "gem", "pip", "maven", "gradle", "go", "cargo", "nuget", "composer", "hex", "pub", "cocoapods", "swift", "other"] = ..., has_known_vulnerabilities: bool = ..., id: UUID = ..., is_outdated: bool = ..., latest_version: str | None = ..., license_compliance_status: str | None = ..., license_name: str | None = ..., license_spdx_id: str | None = ..., metadata: Any = ..., name: str = ..., namespace: str | None = ..., properties: Any = ..., purl: str = ..., risk_score: Decimal | None = ..., sbom: Sbom | UUID = ..., sbom_id: UUID = ..., scope_: str | None = ..., updated_at: datetime = ..., version: str | None = ...) -> SbomComponent: ...  # type: ignore[override]
 
 class SbomDiff(PowernodeModel):
     """SupplyChain::SbomDiff (table `supply_chain_sbom_diffs`)."""
@@ -171,6 +249,31 @@ class SbomDiff(PowernodeModel):
     def with_changes(cls, query: Query[SbomDiff] | None = None) -> Query[SbomDiff]: ...
     @classmethod
     def with_new_vulnerabilities(cls, query: Query[SbomDiff] | None = None) -> Query[SbomDiff]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        added_components: Any = ...,
+        added_count: int = ...,
+        base_sbom: Sbom | UUID = ...,
+        base_sbom_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        new_vulnerabilities: Any = ...,
+        removed_components: Any = ...,
+        removed_count: int = ...,
+        resolved_vulnerabilities: Any = ...,
+        risk_delta: Decimal | None = ...,
+        target_sbom: Sbom | UUID = ...,
+        target_sbom_id: UUID = ...,
+        updated_at: datetime = ...,
+        updated_components: Any = ...,
+        updated_count: int = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., added_components: Any = ..., added_count: int = ..., base_sbom: Sbom | UUID = ..., base_sbom_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., new_vulnerabilities: Any = ..., removed_components: Any = ..., removed_count: int = ..., resolved_vulnerabilities: Any = ..., risk_delta: Decimal | None = ..., target_sbom: Sbom | UUID = ..., target_sbom_id: UUID = ..., updated_at: datetime = ..., updated_components: Any = ..., updated_count: int = ...) -> SbomDiff: ...  # type: ignore[override]
 
 class SbomVulnerability(PowernodeModel):
     """SupplyChain::SbomVulnerability (table `supply_chain_sbom_vulnerabilities`)."""
@@ -237,3 +340,37 @@ class SbomVulnerability(PowernodeModel):
     def with_fix_available(
         cls, query: Query[SbomVulnerability] | None = None
     ) -> Query[SbomVulnerability]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        component: SbomComponent | UUID = ...,
+        component_id: UUID = ...,
+        context_factors: Any = ...,
+        contextual_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        cvss_score: Decimal | None = ...,
+        cvss_vector: str | None = ...,
+        cvss_version: int | None = ...,
+        description: str | None = ...,
+        dismissal_reason: str | None = ...,
+        dismissed_at: datetime | None = ...,
+        dismissed_by: _core.User | UUID | None = ...,
+        dismissed_by_id: UUID | None = ...,
+        fixed_version: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        modified_at: datetime | None = ...,
+        published_at: datetime | None = ...,
+        references: Any = ...,
+        remediation_status: Literal["open", "in_progress", "fixed", "dismissed", "wont_fix"] = ...,
+        sbom: Sbom | UUID = ...,
+        sbom_id: UUID = ...,
+        severity: Literal["critical", "high", "medium", "low", "none", "unknown"] = ...,
+        source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ...,
+        updated_at: datetime = ...,
+        vulnerability_id: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., component: SbomComponent | UUID = ..., component_id: UUID = ..., context_factors: Any = ..., contextual_score: Decimal | None = ..., created_at: datetime = ..., cvss_score: Decimal | None = ..., cvss_vector: str | None = ..., cvss_version: int | None = ..., description: str | None = ..., dismissal_reason: str | None = ..., dismissed_at: datetime | None = ..., dismissed_by: _core.User | UUID | None = ..., dismissed_by_id: UUID | None = ..., fixed_version: str | None = ..., id: UUID = ..., metadata: Any = ..., modified_at: datetime | None = ..., published_at: datetime | None = ..., references: Any = ..., remediation_status: Literal["open", "in_progress", "fixed", "dismissed", "wont_fix"] = ..., sbom: Sbom | UUID = ..., sbom_id: UUID = ..., severity: Literal["critical", "high", "medium", "low", "none", "unknown"] = ..., source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ..., updated_at: datetime = ..., vulnerability_id: str = ...) -> SbomVulnerability: ...  # type: ignore[override]

@@ -67,6 +67,32 @@ class ScanExecution(PowernodeModel):
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        logs: str | None = ...,
+        metadata: Any = ...,
+        output_data: Any = ...,
+        scan_instance: ScanInstance | UUID = ...,
+        scan_instance_id: UUID = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        trigger_type: Literal["manual", "scheduled", "webhook", "pipeline", "api"] = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., logs: str | None = ..., metadata: Any = ..., output_data: Any = ..., scan_instance: ScanInstance | UUID = ..., scan_instance_id: UUID = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., trigger_type: Literal["manual", "scheduled", "webhook", "pipeline", "api"] = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> ScanExecution: ...  # type: ignore[override]
 
 class ScanInstance(PowernodeModel):
     """SupplyChain::ScanInstance (table `supply_chain_scan_instances`)."""
@@ -104,6 +130,32 @@ class ScanInstance(PowernodeModel):
     status: Column[Literal["active", "paused", "disabled"]]
     success_count: Column[int]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        execution_count: int = ...,
+        failure_count: int = ...,
+        id: UUID = ...,
+        installed_by: _core.User | UUID | None = ...,
+        installed_by_id: UUID | None = ...,
+        last_execution_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_execution_at: datetime | None = ...,
+        scan_template: ScanTemplate | UUID = ...,
+        scan_template_id: UUID = ...,
+        schedule_cron: str | None = ...,
+        status: Literal["active", "paused", "disabled"] = ...,
+        success_count: int = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., description: str | None = ..., execution_count: int = ..., failure_count: int = ..., id: UUID = ..., installed_by: _core.User | UUID | None = ..., installed_by_id: UUID | None = ..., last_execution_at: datetime | None = ..., metadata: Any = ..., name: str = ..., next_execution_at: datetime | None = ..., scan_template: ScanTemplate | UUID = ..., scan_template_id: UUID = ..., schedule_cron: str | None = ..., status: Literal["active", "paused", "disabled"] = ..., success_count: int = ..., updated_at: datetime = ...) -> ScanInstance: ...  # type: ignore[override]
 
 class ScanTemplate(PowernodeModel):
     """SupplyChain::ScanTemplate (table `supply_chain_scan_templates`)."""
@@ -156,6 +208,33 @@ class ScanTemplate(PowernodeModel):
     def top_rated(cls, query: Query[ScanTemplate] | None = None) -> Query[ScanTemplate]: ...
     updated_at: Column[datetime]
     version: Column[str]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        average_rating: Decimal | None = ...,
+        category: Literal["security", "compliance", "license", "quality", "custom"] = ...,
+        configuration_schema: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        default_configuration: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        install_count: int = ...,
+        is_public: bool = ...,
+        is_system: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        slug: str = ...,
+        status: Literal["draft", "published", "archived", "deprecated"] = ...,
+        supported_ecosystems: Any = ...,
+        updated_at: datetime = ...,
+        version: str = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., average_rating: Decimal | None = ..., category: Literal["security", "compliance", "license", "quality", "custom"] = ..., configuration_schema: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., default_configuration: Any = ..., description: str | None = ..., id: UUID = ..., install_count: int = ..., is_public: bool = ..., is_system: bool = ..., metadata: Any = ..., name: str = ..., slug: str = ..., status: Literal["draft", "published", "archived", "deprecated"] = ..., supported_ecosystems: Any = ..., updated_at: datetime = ..., version: str = ...) -> ScanTemplate: ...  # type: ignore[override]
 
 class VulnerabilityFeed(PowernodeModel):
     """SupplyChain::VulnerabilityFeed (table `supply_chain_vulnerability_feeds`)."""
@@ -188,6 +267,28 @@ class VulnerabilityFeed(PowernodeModel):
     def syncing(cls, query: Query[VulnerabilityFeed] | None = None) -> Query[VulnerabilityFeed]: ...
     updated_at: Column[datetime]
     url: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_key_encrypted: str | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        entry_count: int = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_sync_at: datetime | None = ...,
+        last_sync_error: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ...,
+        sync_status: Literal["pending", "syncing", "completed", "failed"] = ...,
+        updated_at: datetime = ...,
+        url: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_key_encrypted: str | None = ..., configuration: Any = ..., created_at: datetime = ..., entry_count: int = ..., id: UUID = ..., is_active: bool = ..., last_sync_at: datetime | None = ..., last_sync_error: str | None = ..., metadata: Any = ..., name: str = ..., source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ..., sync_status: Literal["pending", "syncing", "completed", "failed"] = ..., updated_at: datetime = ..., url: str | None = ...) -> VulnerabilityFeed: ...  # type: ignore[override]
 
 class VulnerabilityScan(PowernodeModel):
     """SupplyChain::VulnerabilityScan (table `supply_chain_vulnerability_scans`)."""
@@ -257,3 +358,34 @@ class VulnerabilityScan(PowernodeModel):
     def with_critical(cls, query: Query[VulnerabilityScan] | None = None) -> Query[VulnerabilityScan]: ...
     @classmethod
     def with_high(cls, query: Query[VulnerabilityScan] | None = None) -> Query[VulnerabilityScan]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        container_image: _supply_chain_images_and_policy.ContainerImage | UUID = ...,
+        container_image_id: UUID = ...,
+        created_at: datetime = ...,
+        critical_count: int = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        high_count: int = ...,
+        id: UUID = ...,
+        layer_vulnerabilities: Any = ...,
+        low_count: int = ...,
+        medium_count: int = ...,
+        metadata: Any = ...,
+        sbom: Any = ...,
+        scanner_name: Literal["trivy", "grype", "clair", "snyk", "custom"] = ...,
+        scanner_version: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        unknown_count: int = ...,
+        updated_at: datetime = ...,
+        vulnerabilities: Any = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., container_image: _supply_chain_images_and_policy.ContainerImage | UUID = ..., container_image_id: UUID = ..., created_at: datetime = ..., critical_count: int = ..., duration_ms: int | None = ..., error_message: str | None = ..., high_count: int = ..., id: UUID = ..., layer_vulnerabilities: Any = ..., low_count: int = ..., medium_count: int = ..., metadata: Any = ..., sbom: Any = ..., scanner_name: Literal["trivy", "grype", "clair", "snyk", "custom"] = ..., scanner_version: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., unknown_count: int = ..., updated_at: datetime = ..., vulnerabilities: Any = ...) -> VulnerabilityScan: ...  # type: ignore[override]

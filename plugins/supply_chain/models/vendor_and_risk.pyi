@@ -51,6 +51,31 @@ class CveMonitor(PowernodeModel):
     scope_id: Column[UUID | None]
     scope_type: Column[Literal["image", "repository", "account_wide"]]
     updated_at: Column[datetime]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        filters: Any = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_run_at: datetime | None = ...,
+        metadata: Any = ...,
+        min_severity: Literal["critical", "high", "medium", "low"] = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        notification_channels: Any = ...,
+        schedule_cron: str | None = ...,
+        scope_id: UUID | None = ...,
+        scope_type: Literal["image", "repository", "account_wide"] = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., filters: Any = ..., id: UUID = ..., is_active: bool = ..., last_run_at: datetime | None = ..., metadata: Any = ..., min_severity: Literal["critical", "high", "medium", "low"] = ..., name: str = ..., next_run_at: datetime | None = ..., notification_channels: Any = ..., schedule_cron: str | None = ..., scope_id: UUID | None = ..., scope_type: Literal["image", "repository", "account_wide"] = ..., updated_at: datetime = ...) -> CveMonitor: ...  # type: ignore[override]
 
 class RemediationPlan(PowernodeModel):
     """SupplyChain::RemediationPlan (table `supply_chain_remediation_plans`)."""
@@ -106,6 +131,39 @@ class RemediationPlan(PowernodeModel):
     upgrade_recommendations: Column[Any]
     workflow_run: Reference[_ai_workflows.WorkflowRun | None]
     workflow_run_id: Column[UUID | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approval_status: str | None = ...,
+        approved_at: datetime | None = ...,
+        approved_by: _core.User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        auto_executable: bool = ...,
+        breaking_changes: Any = ...,
+        confidence_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        generated_pr_url: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        plan_type: Literal["manual", "ai_generated", "auto_fix"] = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID = ...,
+        sbom_id: UUID = ...,
+        status: Literal[
+            "draft", "pending_review", "approved", "rejected", "executing", "completed", "failed"
+        ] = ...,
+        summary: str | None = ...,
+        target_vulnerabilities: Any = ...,
+        updated_at: datetime = ...,
+        upgrade_recommendations: Any = ...,
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
+        workflow_run_id: UUID | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approval_status: str | None = ..., approved_at: datetime | None = ..., approved_by: _core.User | UUID | None = ..., approved_by_id: UUID | None = ..., auto_executable: bool = ..., breaking_changes: Any = ..., confidence_score: Decimal | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., generated_pr_url: str | None = ..., id: UUID = ..., metadata: Any = ..., plan_type: Literal["manual", "ai_generated", "auto_fix"] = ..., sbom: _supply_chain_sbom.Sbom | UUID = ..., sbom_id: UUID = ..., status: Literal["draft", "pending_review", "approved", "rejected", "executing", "completed", "failed"] = ..., summary: str | None = ..., target_vulnerabilities: Any = ..., updated_at: datetime = ..., upgrade_recommendations: Any = ..., workflow_run: _ai_workflows.WorkflowRun | UUID | None = ..., workflow_run_id: UUID | None = ...) -> RemediationPlan: ...  # type: ignore[override]
 
 class Report(PowernodeModel):
     """SupplyChain::Report (table `supply_chain_reports`)."""
@@ -171,6 +229,45 @@ class Report(PowernodeModel):
     updated_at: Column[datetime]
     @classmethod
     def vulnerability_reports(cls, query: Query[Report] | None = None) -> Query[Report]: ...
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        expires_at: datetime | None = ...,
+        file_path: str | None = ...,
+        file_size_bytes: int | None = ...,
+        file_url: str | None = ...,
+        format: Literal["pdf", "json", "csv", "html", "xml", "spdx", "cyclonedx"] = ...,
+        generated_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parameters: Any = ...,
+        report_type: Literal[
+            "sbom_export",
+            "vulnerability",
+            "vulnerability_report",
+            "license_report",
+            "attribution",
+            "compliance",
+            "compliance_summary",
+            "vendor_risk",
+            "vendor_assessment",
+            "custom",
+        ] = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
+        sbom_id: UUID | None = ...,
+        status: Literal["pending", "generating", "completed", "failed", "expired"] = ...,
+        summary: Any = ...,
+        updated_at: datetime = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., expires_at: datetime | None = ..., file_path: str | None = ..., file_size_bytes: int | None = ..., file_url: str | None = ..., format: Literal["pdf", "json", "csv", "html", "xml", "spdx", "cyclonedx"] = ..., generated_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., name: str = ..., parameters: Any = ..., report_type: Literal["sbom_export", "vulnerability", "vulnerability_report", "license_report", "attribution", "compliance", "compliance_summary", "vendor_risk", "vendor_assessment", "custom"] = ..., sbom: _supply_chain_sbom.Sbom | UUID | None = ..., sbom_id: UUID | None = ..., status: Literal["pending", "generating", "completed", "failed", "expired"] = ..., summary: Any = ..., updated_at: datetime = ...) -> Report: ...  # type: ignore[override]
 
 class RiskAssessment(PowernodeModel):
     """SupplyChain::RiskAssessment (table `supply_chain_risk_assessments`)."""
@@ -219,6 +316,35 @@ class RiskAssessment(PowernodeModel):
     valid_until: Column[datetime | None]
     vendor: Reference[Vendor]
     vendor_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        assessment_date: datetime | None = ...,
+        assessment_type: Literal["initial", "periodic", "incident", "renewal"] = ...,
+        assessor: _core.User | UUID | None = ...,
+        assessor_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        compliance_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        evidence: Any = ...,
+        findings: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        operational_score: Decimal | None = ...,
+        overall_score: Decimal | None = ...,
+        recommendations: Any = ...,
+        security_score: Decimal | None = ...,
+        status: Literal["draft", "in_progress", "pending_review", "completed", "expired"] = ...,
+        summary: str | None = ...,
+        updated_at: datetime = ...,
+        valid_until: datetime | None = ...,
+        vendor: Vendor | UUID = ...,
+        vendor_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., assessment_date: datetime | None = ..., assessment_type: Literal["initial", "periodic", "incident", "renewal"] = ..., assessor: _core.User | UUID | None = ..., assessor_id: UUID | None = ..., completed_at: datetime | None = ..., compliance_score: Decimal | None = ..., created_at: datetime = ..., evidence: Any = ..., findings: Any = ..., id: UUID = ..., metadata: Any = ..., operational_score: Decimal | None = ..., overall_score: Decimal | None = ..., recommendations: Any = ..., security_score: Decimal | None = ..., status: Literal["draft", "in_progress", "pending_review", "completed", "expired"] = ..., summary: str | None = ..., updated_at: datetime = ..., valid_until: datetime | None = ..., vendor: Vendor | UUID = ..., vendor_id: UUID = ...) -> RiskAssessment: ...  # type: ignore[override]
 
 class Vendor(PowernodeModel):
     """SupplyChain::Vendor (table `supply_chain_vendors`)."""
@@ -275,6 +401,42 @@ class Vendor(PowernodeModel):
         Literal["saas", "api", "library", "infrastructure", "hardware", "consulting", "other"]
     ]
     website: Column[str | None]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        certifications: Any = ...,
+        contact_email: str | None = ...,
+        contract_end_date: datetime | None = ...,
+        contract_start_date: datetime | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        handles_pci: bool = ...,
+        handles_phi: bool = ...,
+        handles_pii: bool = ...,
+        has_baa: bool = ...,
+        has_dpa: bool = ...,
+        id: UUID = ...,
+        last_assessment_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_assessment_due: datetime | None = ...,
+        risk_score: Decimal | None = ...,
+        risk_tier: Literal["critical", "high", "medium", "low"] = ...,
+        security_contacts: Any = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "under_review", "terminated"] = ...,
+        updated_at: datetime = ...,
+        vendor_type: Literal[
+            "saas", "api", "library", "infrastructure", "hardware", "consulting", "other"
+        ] = ...,
+        website: str | None = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., certifications: Any = ..., contact_email: str | None = ..., contract_end_date: datetime | None = ..., contract_start_date: datetime | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., handles_pci: bool = ..., handles_phi: bool = ..., handles_pii: bool = ..., has_baa: bool = ..., has_dpa: bool = ..., id: UUID = ..., last_assessment_at: datetime | None = ..., metadata: Any = ..., name: str = ..., next_assessment_due: datetime | None = ..., risk_score: Decimal | None = ..., risk_tier: Literal["critical", "high", "medium", "low"] = ..., security_contacts: Any = ..., slug: str = ..., status: Literal["active", "inactive", "under_review", "terminated"] = ..., updated_at: datetime = ..., vendor_type: Literal["saas", "api", "library", "infrastructure", "hardware", "consulting", "other"] = ..., website: str | None = ...) -> Vendor: ...  # type: ignore[override]
 
 class VendorMonitoringEvent(PowernodeModel):
     """SupplyChain::VendorMonitoringEvent (table `supply_chain_vendor_monitoring_events`)."""
@@ -345,3 +507,39 @@ class VendorMonitoringEvent(PowernodeModel):
     updated_at: Column[datetime]
     vendor: Reference[Vendor]
     vendor_id: Column[UUID]
+    def __init__(
+        self,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        acknowledged_by_id: UUID | None = ...,
+        affected_services: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        detected_at: datetime = ...,
+        event_type: Literal[
+            "security_incident",
+            "breach",
+            "certification_expiry",
+            "contract_renewal",
+            "service_degradation",
+            "compliance_update",
+            "news_alert",
+        ] = ...,
+        external_url: str | None = ...,
+        id: UUID = ...,
+        is_acknowledged: bool = ...,
+        metadata: Any = ...,
+        recommended_actions: Any = ...,
+        resolved_at: datetime | None = ...,
+        severity: Literal["critical", "high", "medium", "low", "info"] = ...,
+        source: Literal["internal", "external", "automated", "manual"] = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        vendor: Vendor | UUID = ...,
+        vendor_id: UUID = ...
+    ) -> None: ...
+    @classmethod
+    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., acknowledged_by_id: UUID | None = ..., affected_services: Any = ..., created_at: datetime = ..., description: str | None = ..., detected_at: datetime = ..., event_type: Literal["security_incident", "breach", "certification_expiry", "contract_renewal", "service_degradation", "compliance_update", "news_alert"] = ..., external_url: str | None = ..., id: UUID = ..., is_acknowledged: bool = ..., metadata: Any = ..., recommended_actions: Any = ..., resolved_at: datetime | None = ..., severity: Literal["critical", "high", "medium", "low", "info"] = ..., source: Literal["internal", "external", "automated", "manual"] = ..., title: str = ..., updated_at: datetime = ..., vendor: Vendor | UUID = ..., vendor_id: UUID = ...) -> VendorMonitoringEvent: ...  # type: ignore[override]
