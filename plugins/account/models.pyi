@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,7 +14,6 @@ import powernode_plugins.data_management.models as _data_management
 
 class Delegation(PowernodeModel):
     """Account::Delegation (table `account_delegations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -63,14 +62,34 @@ class Delegation(PowernodeModel):
         role: _core.Role | UUID | None = ...,
         role_id: UUID | None = ...,
         status: Literal["active", "inactive", "revoked"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., delegated_by: _core.User | UUID = ..., delegated_by_id: UUID = ..., delegated_user: _core.User | UUID = ..., delegated_user_id: UUID = ..., expires_at: datetime | None = ..., id: UUID = ..., notes: str | None = ..., revoked_at: datetime | None = ..., revoked_by: _core.User | UUID | None = ..., revoked_by_id: UUID | None = ..., role: _core.Role | UUID | None = ..., role_id: UUID | None = ..., status: Literal["active", "inactive", "revoked"] | None = ..., updated_at: datetime = ...) -> Delegation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        delegated_by: _core.User | UUID = ...,
+        delegated_by_id: UUID = ...,
+        delegated_user: _core.User | UUID = ...,
+        delegated_user_id: UUID = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        notes: str | None = ...,
+        revoked_at: datetime | None = ...,
+        revoked_by: _core.User | UUID | None = ...,
+        revoked_by_id: UUID | None = ...,
+        role: _core.Role | UUID | None = ...,
+        role_id: UUID | None = ...,
+        status: Literal["active", "inactive", "revoked"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> Delegation: ...
+
 
 class DelegationPermission(PowernodeModel):
     """Account::DelegationPermission (table `delegation_permissions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account_delegation: Reference[Delegation]
     account_delegation_id: Column[UUID]
@@ -87,14 +106,24 @@ class DelegationPermission(PowernodeModel):
         id: UUID = ...,
         permission: _core.Permission | UUID = ...,
         permission_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account_delegation: Delegation | UUID = ..., account_delegation_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., permission: _core.Permission | UUID = ..., permission_id: UUID = ..., updated_at: datetime = ...) -> DelegationPermission: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account_delegation: Delegation | UUID = ...,
+        account_delegation_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        permission: _core.Permission | UUID = ...,
+        permission_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> DelegationPermission: ...
+
 
 class Feature(PowernodeModel):
     """Account::Feature (table `account_features`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -122,21 +151,45 @@ class Feature(PowernodeModel):
         notes: str | None = ...,
         source: Literal["plan", "override", "trial", "addon"] = ...,
         updated_at: datetime = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., enabled: bool = ..., expires_at: datetime | None = ..., feature_key: str = ..., granted_by: _core.User | UUID | None = ..., id: UUID = ..., limits: Any = ..., notes: str | None = ..., source: Literal["plan", "override", "trial", "addon"] = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> Feature: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        enabled: bool = ...,
+        expires_at: datetime | None = ...,
+        feature_key: str = ...,
+        granted_by: _core.User | UUID | None = ...,
+        id: UUID = ...,
+        limits: Any = ...,
+        notes: str | None = ...,
+        source: Literal["plan", "override", "trial", "addon"] = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+    ) -> Feature: ...
 
+
+_Setting_setting_type: TypeAlias = Literal[
+    "string",
+    "text",
+    "integer",
+    "boolean",
+    "json",
+    "array",
+]
 class Setting(PowernodeModel):
     """Account::Setting (table `account_settings`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     category: Column[str | None]
     created_at: Column[datetime]
     is_encrypted: Column[bool]
     key: Column[str]
-    setting_type: Column[Literal["string", "text", "integer", "boolean", "json", "array"]]
+    setting_type: Column[_Setting_setting_type]
     updated_at: Column[datetime]
     updated_by: Reference[_core.User | None]
     user_id: Column[UUID | None]
@@ -151,18 +204,40 @@ class Setting(PowernodeModel):
         id: UUID = ...,
         is_encrypted: bool = ...,
         key: str = ...,
-        setting_type: Literal["string", "text", "integer", "boolean", "json", "array"] = ...,
+        setting_type: _Setting_setting_type = ...,
         updated_at: datetime = ...,
         updated_by: _core.User | UUID | None = ...,
         user_id: UUID | None = ...,
-        value: str | None = ...
+        value: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., category: str | None = ..., created_at: datetime = ..., id: UUID = ..., is_encrypted: bool = ..., key: str = ..., setting_type: Literal["string", "text", "integer", "boolean", "json", "array"] = ..., updated_at: datetime = ..., updated_by: _core.User | UUID | None = ..., user_id: UUID | None = ..., value: str | None = ...) -> Setting: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_encrypted: bool = ...,
+        key: str = ...,
+        setting_type: _Setting_setting_type = ...,
+        updated_at: datetime = ...,
+        updated_by: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        value: str | None = ...,
+    ) -> Setting: ...
 
+
+_Termination_status: TypeAlias = Literal[
+    "pending",
+    "grace_period",
+    "processing",
+    "completed",
+    "cancelled",
+]
 class Termination(PowernodeModel):
     """Account::Termination (table `account_terminations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -204,7 +279,7 @@ class Termination(PowernodeModel):
     requested_at: Column[datetime]
     requested_by: Reference[_core.User | None]
     requested_by_id: Column[UUID | None]
-    status: Column[Literal["pending", "grace_period", "processing", "completed", "cancelled"]]
+    status: Column[_Termination_status]
     termination_log: Column[Any]
     updated_at: Column[datetime]
     def __init__(
@@ -233,9 +308,38 @@ class Termination(PowernodeModel):
         requested_at: datetime = ...,
         requested_by: _core.User | UUID | None = ...,
         requested_by_id: UUID | None = ...,
-        status: Literal["pending", "grace_period", "processing", "completed", "cancelled"] = ...,
+        status: _Termination_status = ...,
         termination_log: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cancellation_reason: str | None = ..., cancelled_at: datetime | None = ..., cancelled_by: _core.User | UUID | None = ..., cancelled_by_id: UUID | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., data_export_request: _data_management.ExportRequest | UUID | None = ..., data_export_request_id: UUID | None = ..., data_export_requested: bool | None = ..., feedback: str | None = ..., feedback_submitted: bool | None = ..., grace_period_ends_at: datetime = ..., id: UUID = ..., metadata: Any = ..., processed_by: _core.User | UUID | None = ..., processed_by_id: UUID | None = ..., processing_started_at: datetime | None = ..., reason: str | None = ..., requested_at: datetime = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., status: Literal["pending", "grace_period", "processing", "completed", "cancelled"] = ..., termination_log: Any = ..., updated_at: datetime = ...) -> Termination: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cancellation_reason: str | None = ...,
+        cancelled_at: datetime | None = ...,
+        cancelled_by: _core.User | UUID | None = ...,
+        cancelled_by_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        data_export_request: _data_management.ExportRequest | UUID | None = ...,
+        data_export_request_id: UUID | None = ...,
+        data_export_requested: bool | None = ...,
+        feedback: str | None = ...,
+        feedback_submitted: bool | None = ...,
+        grace_period_ends_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        processed_by: _core.User | UUID | None = ...,
+        processed_by_id: UUID | None = ...,
+        processing_started_at: datetime | None = ...,
+        reason: str | None = ...,
+        requested_at: datetime = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        status: _Termination_status = ...,
+        termination_log: Any = ...,
+        updated_at: datetime = ...,
+    ) -> Termination: ...

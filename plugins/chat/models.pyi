@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,7 +17,6 @@ import powernode_plugins.file_management.models as _file_management
 
 class Blacklist(PowernodeModel):
     """Chat::Blacklist (table `chat_blacklists`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -58,14 +57,38 @@ class Blacklist(PowernodeModel):
         metadata: Any = ...,
         platform_user_id: str = ...,
         reason: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., block_type: Literal["temporary", "permanent"] | None = ..., blocked_by: _core.User | UUID | None = ..., blocked_by_id: UUID | None = ..., channel: Channel | UUID | None = ..., channel_id: UUID | None = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., platform_user_id: str = ..., reason: str | None = ..., updated_at: datetime = ...) -> Blacklist: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        block_type: Literal["temporary", "permanent"] | None = ...,
+        blocked_by: _core.User | UUID | None = ...,
+        blocked_by_id: UUID | None = ...,
+        channel: Channel | UUID | None = ...,
+        channel_id: UUID | None = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        platform_user_id: str = ...,
+        reason: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> Blacklist: ...
 
+
+_Channel_platform: TypeAlias = Literal[
+    "whatsapp",
+    "telegram",
+    "discord",
+    "slack",
+    "mattermost",
+]
 class Channel(PowernodeModel):
     """Chat::Channel (table `chat_channels`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -92,7 +115,7 @@ class Channel(PowernodeModel):
     @classmethod
     def migrated_to_vault(cls, query: Query[Channel] | None = None) -> Query[Channel]: ...
     name: Column[str]
-    platform: Column[Literal["whatsapp", "telegram", "discord", "slack", "mattermost"]]
+    platform: Column[_Channel_platform]
     rate_limit_per_minute: Column[int | None]
     @classmethod
     def recently_active(cls, query: Query[Channel] | None = None) -> Query[Channel]: ...
@@ -124,21 +147,57 @@ class Channel(PowernodeModel):
         last_message_at: datetime | None = ...,
         message_count: int | None = ...,
         name: str = ...,
-        platform: Literal["whatsapp", "telegram", "discord", "slack", "mattermost"] = ...,
+        platform: _Channel_platform = ...,
         rate_limit_per_minute: int | None = ...,
         session_count: int | None = ...,
         status: Literal["connected", "disconnected", "connecting", "error"] | None = ...,
         team_channel: _ai_teams.TeamChannel | UUID | None = ...,
         updated_at: datetime = ...,
         vault_path: str | None = ...,
-        webhook_token: str = ...
+        webhook_token: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_team_channel_id: UUID | None = ..., bridge_direction: str | None = ..., bridge_enabled: bool | None = ..., configuration: Any = ..., connected_at: datetime | None = ..., created_at: datetime = ..., default_agent: _ai_agents.Agent | UUID | None = ..., default_agent_id: UUID | None = ..., id: UUID = ..., last_error: str | None = ..., last_error_at: datetime | None = ..., last_message_at: datetime | None = ..., message_count: int | None = ..., name: str = ..., platform: Literal["whatsapp", "telegram", "discord", "slack", "mattermost"] = ..., rate_limit_per_minute: int | None = ..., session_count: int | None = ..., status: Literal["connected", "disconnected", "connecting", "error"] | None = ..., team_channel: _ai_teams.TeamChannel | UUID | None = ..., updated_at: datetime = ..., vault_path: str | None = ..., webhook_token: str = ...) -> Channel: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_team_channel_id: UUID | None = ...,
+        bridge_direction: str | None = ...,
+        bridge_enabled: bool | None = ...,
+        configuration: Any = ...,
+        connected_at: datetime | None = ...,
+        created_at: datetime = ...,
+        default_agent: _ai_agents.Agent | UUID | None = ...,
+        default_agent_id: UUID | None = ...,
+        id: UUID = ...,
+        last_error: str | None = ...,
+        last_error_at: datetime | None = ...,
+        last_message_at: datetime | None = ...,
+        message_count: int | None = ...,
+        name: str = ...,
+        platform: _Channel_platform = ...,
+        rate_limit_per_minute: int | None = ...,
+        session_count: int | None = ...,
+        status: Literal["connected", "disconnected", "connecting", "error"] | None = ...,
+        team_channel: _ai_teams.TeamChannel | UUID | None = ...,
+        updated_at: datetime = ...,
+        vault_path: str | None = ...,
+        webhook_token: str = ...,
+    ) -> Channel: ...
 
+
+_Message_message_type: TypeAlias = Literal[
+    "text",
+    "image",
+    "audio",
+    "video",
+    "document",
+    "location",
+    "sticker",
+]
 class Message(PowernodeModel):
     """Chat::Message (table `chat_messages`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_task: Association[_ai_agents.A2aTask | None]
     ai_message: Reference[_ai_conversations.Message | None]
@@ -159,7 +218,7 @@ class Message(PowernodeModel):
     def inbound(cls, query: Query[Message] | None = None) -> Query[Message]: ...
     @classmethod
     def media_messages(cls, query: Query[Message] | None = None) -> Query[Message]: ...
-    message_type: Column[Literal["text", "image", "audio", "video", "document", "location", "sticker"] | None]
+    message_type: Column[_Message_message_type | None]
     @classmethod
     def outbound(cls, query: Query[Message] | None = None) -> Query[Message]: ...
     @classmethod
@@ -189,9 +248,7 @@ class Message(PowernodeModel):
         delivery_status: Literal["pending", "sent", "delivered", "read", "failed"] | None = ...,
         direction: Literal["inbound", "outbound"] = ...,
         id: UUID = ...,
-        message_type: (
-            Literal["text", "image", "audio", "video", "document", "location", "sticker"] | None
-        ) = ...,
+        message_type: _Message_message_type | None = ...,
         platform_message_id: str | None = ...,
         platform_metadata: Any = ...,
         read_at: datetime | None = ...,
@@ -199,14 +256,34 @@ class Message(PowernodeModel):
         sent_at: datetime | None = ...,
         session: Session | UUID = ...,
         session_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_message: _ai_conversations.Message | UUID | None = ..., ai_message_id: UUID | None = ..., content: str | None = ..., created_at: datetime = ..., delivered_at: datetime | None = ..., delivery_status: Literal["pending", "sent", "delivered", "read", "failed"] | None = ..., direction: Literal["inbound", "outbound"] = ..., id: UUID = ..., message_type: Literal["text", "image", "audio", "video", "document", "location", "sticker"] | None = ..., platform_message_id: str | None = ..., platform_metadata: Any = ..., read_at: datetime | None = ..., sanitized_content: str | None = ..., sent_at: datetime | None = ..., session: Session | UUID = ..., session_id: UUID = ..., updated_at: datetime = ...) -> Message: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_message: _ai_conversations.Message | UUID | None = ...,
+        ai_message_id: UUID | None = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        delivered_at: datetime | None = ...,
+        delivery_status: Literal["pending", "sent", "delivered", "read", "failed"] | None = ...,
+        direction: Literal["inbound", "outbound"] = ...,
+        id: UUID = ...,
+        message_type: _Message_message_type | None = ...,
+        platform_message_id: str | None = ...,
+        platform_metadata: Any = ...,
+        read_at: datetime | None = ...,
+        sanitized_content: str | None = ...,
+        sent_at: datetime | None = ...,
+        session: Session | UUID = ...,
+        session_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> Message: ...
+
 
 class MessageAttachment(PowernodeModel):
     """Chat::MessageAttachment (table `chat_message_attachments`)."""
-
     Behaviour: ClassVar[type[Any]]
     attachment_type: Column[Literal["image", "audio", "video", "document"]]
     @classmethod
@@ -263,14 +340,41 @@ class MessageAttachment(PowernodeModel):
         scanned_for_malware: bool | None = ...,
         storage_url: str | None = ...,
         transcription: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, attachment_type: Literal["image", "audio", "video", "document"] = ..., created_at: datetime = ..., file_object: _file_management.Object | UUID | None = ..., file_object_id: UUID | None = ..., file_size: int | None = ..., filename: str | None = ..., id: UUID = ..., malware_detected: bool | None = ..., message: Message | UUID = ..., message_id: UUID = ..., metadata: Any = ..., mime_type: str | None = ..., platform_file_id: str | None = ..., scanned_at: datetime | None = ..., scanned_for_malware: bool | None = ..., storage_url: str | None = ..., transcription: str | None = ..., updated_at: datetime = ...) -> MessageAttachment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        attachment_type: Literal["image", "audio", "video", "document"] = ...,
+        created_at: datetime = ...,
+        file_object: _file_management.Object | UUID | None = ...,
+        file_object_id: UUID | None = ...,
+        file_size: int | None = ...,
+        filename: str | None = ...,
+        id: UUID = ...,
+        malware_detected: bool | None = ...,
+        message: Message | UUID = ...,
+        message_id: UUID = ...,
+        metadata: Any = ...,
+        mime_type: str | None = ...,
+        platform_file_id: str | None = ...,
+        scanned_at: datetime | None = ...,
+        scanned_for_malware: bool | None = ...,
+        storage_url: str | None = ...,
+        transcription: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> MessageAttachment: ...
 
+
+_Participant_participant_type: TypeAlias = Literal[
+    "platform_user",
+    "ai_agent",
+    "human_agent",
+    "observer",
+]
 class Participant(PowernodeModel):
     """Chat::Participant (table `chat_participants`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     agent: Reference[_ai_agents.Agent | None]
@@ -281,7 +385,7 @@ class Participant(PowernodeModel):
     joined_at: Column[datetime]
     left_at: Column[datetime | None]
     metadata: Column[Any]
-    participant_type: Column[Literal["platform_user", "ai_agent", "human_agent", "observer"]]
+    participant_type: Column[_Participant_participant_type]
     platform_user_id: Column[str | None]
     role: Column[Literal["member", "moderator", "owner"]]
     session: Reference[Session]
@@ -302,20 +406,41 @@ class Participant(PowernodeModel):
         joined_at: datetime = ...,
         left_at: datetime | None = ...,
         metadata: Any = ...,
-        participant_type: Literal["platform_user", "ai_agent", "human_agent", "observer"] = ...,
+        participant_type: _Participant_participant_type = ...,
         platform_user_id: str | None = ...,
         role: Literal["member", "moderator", "owner"] = ...,
         session: Session | UUID = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., chat_session_id: UUID = ..., created_at: datetime = ..., display_name: str | None = ..., id: UUID = ..., joined_at: datetime = ..., left_at: datetime | None = ..., metadata: Any = ..., participant_type: Literal["platform_user", "ai_agent", "human_agent", "observer"] = ..., platform_user_id: str | None = ..., role: Literal["member", "moderator", "owner"] = ..., session: Session | UUID = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> Participant: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        chat_session_id: UUID = ...,
+        created_at: datetime = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        joined_at: datetime = ...,
+        left_at: datetime | None = ...,
+        metadata: Any = ...,
+        participant_type: _Participant_participant_type = ...,
+        platform_user_id: str | None = ...,
+        role: Literal["member", "moderator", "owner"] = ...,
+        session: Session | UUID = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> Participant: ...
+
 
 class Session(PowernodeModel):
     """Chat::Session (table `chat_sessions`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_tasks: Association[Query[_ai_agents.A2aTask]]
     @classmethod
@@ -371,7 +496,28 @@ class Session(PowernodeModel):
         platform_username: str | None = ...,
         status: Literal["active", "idle", "closed", "blocked"] | None = ...,
         updated_at: datetime = ...,
-        user_metadata: Any = ...
+        user_metadata: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent_handoff_count: int | None = ..., ai_conversation: _ai_conversations.Conversation | UUID | None = ..., ai_conversation_id: UUID | None = ..., assigned_agent: _ai_agents.Agent | UUID | None = ..., assigned_agent_id: UUID | None = ..., channel: Channel | UUID = ..., channel_id: UUID = ..., closed_at: datetime | None = ..., context_window: Any = ..., created_at: datetime = ..., id: UUID = ..., last_activity_at: datetime | None = ..., message_count: int | None = ..., platform_user_id: str = ..., platform_username: str | None = ..., status: Literal["active", "idle", "closed", "blocked"] | None = ..., updated_at: datetime = ..., user_metadata: Any = ...) -> Session: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent_handoff_count: int | None = ...,
+        ai_conversation: _ai_conversations.Conversation | UUID | None = ...,
+        ai_conversation_id: UUID | None = ...,
+        assigned_agent: _ai_agents.Agent | UUID | None = ...,
+        assigned_agent_id: UUID | None = ...,
+        channel: Channel | UUID = ...,
+        channel_id: UUID = ...,
+        closed_at: datetime | None = ...,
+        context_window: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        last_activity_at: datetime | None = ...,
+        message_count: int | None = ...,
+        platform_user_id: str = ...,
+        platform_username: str | None = ...,
+        status: Literal["active", "idle", "closed", "blocked"] | None = ...,
+        updated_at: datetime = ...,
+        user_metadata: Any = ...,
+    ) -> Session: ...

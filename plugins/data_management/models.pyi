@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,9 +12,16 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.account.models as _account
 
+_DeletionRequest_status: TypeAlias = Literal[
+    "pending",
+    "approved",
+    "processing",
+    "completed",
+    "rejected",
+    "cancelled",
+]
 class DeletionRequest(PowernodeModel):
     """DataManagement::DeletionRequest (table `data_deletion_requests`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -53,7 +60,7 @@ class DeletionRequest(PowernodeModel):
     requested_by: Reference[_core.User | None]
     requested_by_id: Column[UUID | None]
     retention_log: Column[Any]
-    status: Column[Literal["pending", "approved", "processing", "completed", "rejected", "cancelled"]]
+    status: Column[_DeletionRequest_status]
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
@@ -82,17 +89,53 @@ class DeletionRequest(PowernodeModel):
         requested_by: _core.User | UUID | None = ...,
         requested_by_id: UUID | None = ...,
         retention_log: Any = ...,
-        status: Literal["pending", "approved", "processing", "completed", "rejected", "cancelled"] = ...,
+        status: _DeletionRequest_status = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approved_at: datetime | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., data_types_to_delete: Any = ..., data_types_to_retain: Any = ..., deletion_log: Any = ..., deletion_type: Literal["full", "partial", "anonymize"] = ..., error_message: str | None = ..., grace_period_ends_at: datetime | None = ..., grace_period_extended: bool | None = ..., id: UUID = ..., metadata: Any = ..., processed_by: _core.User | UUID | None = ..., processed_by_id: UUID | None = ..., processing_started_at: datetime | None = ..., reason: str | None = ..., rejection_reason: str | None = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., retention_log: Any = ..., status: Literal["pending", "approved", "processing", "completed", "rejected", "cancelled"] = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> DeletionRequest: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approved_at: datetime | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        data_types_to_delete: Any = ...,
+        data_types_to_retain: Any = ...,
+        deletion_log: Any = ...,
+        deletion_type: Literal["full", "partial", "anonymize"] = ...,
+        error_message: str | None = ...,
+        grace_period_ends_at: datetime | None = ...,
+        grace_period_extended: bool | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        processed_by: _core.User | UUID | None = ...,
+        processed_by_id: UUID | None = ...,
+        processing_started_at: datetime | None = ...,
+        reason: str | None = ...,
+        rejection_reason: str | None = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        retention_log: Any = ...,
+        status: _DeletionRequest_status = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> DeletionRequest: ...
 
+
+_ExportRequest_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "expired",
+]
 class ExportRequest(PowernodeModel):
     """DataManagement::ExportRequest (table `data_export_requests`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -128,7 +171,7 @@ class ExportRequest(PowernodeModel):
     def recent(cls, query: Query[ExportRequest] | None = None) -> Query[ExportRequest]: ...
     requested_by: Reference[_core.User | None]
     requested_by_id: Column[UUID | None]
-    status: Column[Literal["pending", "processing", "completed", "failed", "expired"]]
+    status: Column[_ExportRequest_status]
     updated_at: Column[datetime]
     user: Reference[_core.User]
     user_id: Column[UUID]
@@ -155,17 +198,44 @@ class ExportRequest(PowernodeModel):
         processing_started_at: datetime | None = ...,
         requested_by: _core.User | UUID | None = ...,
         requested_by_id: UUID | None = ...,
-        status: Literal["pending", "processing", "completed", "failed", "expired"] = ...,
+        status: _ExportRequest_status = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., download_token: str | None = ..., download_token_expires_at: datetime | None = ..., downloaded_at: datetime | None = ..., error_message: str | None = ..., exclude_data_types: Any = ..., expires_at: datetime | None = ..., export_type: Literal["full", "partial"] | None = ..., file_path: str | None = ..., file_size_bytes: int | None = ..., format: Literal["json", "csv", "zip"] = ..., id: UUID = ..., include_data_types: Any = ..., metadata: Any = ..., processing_started_at: datetime | None = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., status: Literal["pending", "processing", "completed", "failed", "expired"] = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> ExportRequest: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        download_token: str | None = ...,
+        download_token_expires_at: datetime | None = ...,
+        downloaded_at: datetime | None = ...,
+        error_message: str | None = ...,
+        exclude_data_types: Any = ...,
+        expires_at: datetime | None = ...,
+        export_type: Literal["full", "partial"] | None = ...,
+        file_path: str | None = ...,
+        file_size_bytes: int | None = ...,
+        format: Literal["json", "csv", "zip"] = ...,
+        id: UUID = ...,
+        include_data_types: Any = ...,
+        metadata: Any = ...,
+        processing_started_at: datetime | None = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        status: _ExportRequest_status = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> ExportRequest: ...
+
 
 class RetentionPolicy(PowernodeModel):
     """DataManagement::RetentionPolicy (table `data_retention_policies`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -202,14 +272,31 @@ class RetentionPolicy(PowernodeModel):
         metadata: Any = ...,
         records_processed_count: int | None = ...,
         retention_days: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., action: Literal["delete", "anonymize", "archive"] = ..., active: bool | None = ..., created_at: datetime = ..., data_type: str = ..., description: str | None = ..., id: UUID = ..., last_enforced_at: datetime | None = ..., legal_basis: str | None = ..., metadata: Any = ..., records_processed_count: int | None = ..., retention_days: int = ..., updated_at: datetime = ...) -> RetentionPolicy: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        action: Literal["delete", "anonymize", "archive"] = ...,
+        active: bool | None = ...,
+        created_at: datetime = ...,
+        data_type: str = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        last_enforced_at: datetime | None = ...,
+        legal_basis: str | None = ...,
+        metadata: Any = ...,
+        records_processed_count: int | None = ...,
+        retention_days: int = ...,
+        updated_at: datetime = ...,
+    ) -> RetentionPolicy: ...
+
 
 class SanitizationRule(PowernodeModel):
     """DataManagement::SanitizationRule (table `data_sanitization_rules`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     action: Column[Literal["mask", "redact", "hash", "tokenize", "remove"]]
@@ -243,7 +330,26 @@ class SanitizationRule(PowernodeModel):
         priority: int = ...,
         replacement: str | None = ...,
         updated_at: datetime = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["mask", "redact", "hash", "tokenize", "remove"] = ..., applies_to: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., data_type: str = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., name: str = ..., pattern: str | None = ..., priority: int = ..., replacement: str | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> SanitizationRule: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: Literal["mask", "redact", "hash", "tokenize", "remove"] = ...,
+        applies_to: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        data_type: str = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        name: str = ...,
+        pattern: str | None = ...,
+        priority: int = ...,
+        replacement: str | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+    ) -> SanitizationRule: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,7 +13,6 @@ import powernode.core.models as _core
 
 class Backup(PowernodeModel):
     """Database::Backup (table `database_backups`)."""
-
     Behaviour: ClassVar[type[Any]]
     backup_type: Column[Literal["full", "incremental", "manual"]]
     @classmethod
@@ -53,14 +52,40 @@ class Backup(PowernodeModel):
         metadata: Any = ...,
         started_at: datetime = ...,
         status: Literal["pending", "running", "completed", "failed"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, backup_type: Literal["full", "incremental", "manual"] = ..., completed_at: datetime | None = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., description: str | None = ..., duration_seconds: int | None = ..., error_message: str | None = ..., file_path: str | None = ..., file_size_bytes: int | None = ..., id: UUID = ..., metadata: Any = ..., started_at: datetime = ..., status: Literal["pending", "running", "completed", "failed"] = ..., updated_at: datetime = ...) -> Backup: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        backup_type: Literal["full", "incremental", "manual"] = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        description: str | None = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        file_path: str | None = ...,
+        file_size_bytes: int | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        started_at: datetime = ...,
+        status: Literal["pending", "running", "completed", "failed"] = ...,
+        updated_at: datetime = ...,
+    ) -> Backup: ...
 
+
+_Connection_ssl_mode: TypeAlias = Literal[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+]
 class Connection(PowernodeModel):
     """Database::Connection (table `database_connections`)."""
-
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     database_name: Column[str]
@@ -72,7 +97,7 @@ class Connection(PowernodeModel):
     name: Column[str]
     options: Column[Any]
     port: Column[int]
-    ssl_mode: Column[Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]]
+    ssl_mode: Column[_Connection_ssl_mode]
     status: Column[Literal["active", "inactive", "error"]]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
@@ -91,18 +116,37 @@ class Connection(PowernodeModel):
         name: str = ...,
         options: Any = ...,
         port: int = ...,
-        ssl_mode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = ...,
+        ssl_mode: _Connection_ssl_mode = ...,
         status: Literal["active", "inactive", "error"] = ...,
         updated_at: datetime = ...,
         user_id: UUID | None = ...,
-        username: str = ...
+        username: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., created_by: _core.User | UUID | None = ..., database_name: str = ..., encrypted_password: str | None = ..., host: str = ..., id: UUID = ..., is_read_only: bool = ..., last_connected_at: datetime | None = ..., name: str = ..., options: Any = ..., port: int = ..., ssl_mode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = ..., status: Literal["active", "inactive", "error"] = ..., updated_at: datetime = ..., user_id: UUID | None = ..., username: str = ...) -> Connection: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        database_name: str = ...,
+        encrypted_password: str | None = ...,
+        host: str = ...,
+        id: UUID = ...,
+        is_read_only: bool = ...,
+        last_connected_at: datetime | None = ...,
+        name: str = ...,
+        options: Any = ...,
+        port: int = ...,
+        ssl_mode: _Connection_ssl_mode = ...,
+        status: Literal["active", "inactive", "error"] = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+        username: str = ...,
+    ) -> Connection: ...
+
 
 class QueryHistory(PowernodeModel):
     """Database::QueryHistory (table `database_query_histories`)."""
-
     connection: Reference[Connection]
     created_at: Column[datetime]
     database_connection_id: Column[UUID]
@@ -130,14 +174,30 @@ class QueryHistory(PowernodeModel):
         status: Literal["succeeded", "failed", "cancelled"] = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, connection: Connection | UUID = ..., created_at: datetime = ..., database_connection_id: UUID = ..., duration_ms: int | None = ..., error_message: str | None = ..., executed_at: datetime = ..., id: UUID = ..., query_text: str = ..., rows_affected: int | None = ..., status: Literal["succeeded", "failed", "cancelled"] = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> QueryHistory: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        connection: Connection | UUID = ...,
+        created_at: datetime = ...,
+        database_connection_id: UUID = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        executed_at: datetime = ...,
+        id: UUID = ...,
+        query_text: str = ...,
+        rows_affected: int | None = ...,
+        status: Literal["succeeded", "failed", "cancelled"] = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> QueryHistory: ...
+
 
 class Restore(PowernodeModel):
     """Database::Restore (table `database_restores`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def completed(cls, query: Query[Restore] | None = None) -> Query[Restore]: ...
@@ -174,7 +234,24 @@ class Restore(PowernodeModel):
         metadata: Any = ...,
         started_at: datetime = ...,
         status: Literal["pending", "running", "completed", "failed"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., database_backup: Backup | UUID = ..., database_backup_id: UUID = ..., description: str | None = ..., duration_seconds: int | None = ..., error_message: str | None = ..., id: UUID = ..., initiated_by: _core.User | UUID = ..., initiated_by_id: UUID = ..., metadata: Any = ..., started_at: datetime = ..., status: Literal["pending", "running", "completed", "failed"] = ..., updated_at: datetime = ...) -> Restore: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        database_backup: Backup | UUID = ...,
+        database_backup_id: UUID = ...,
+        description: str | None = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        initiated_by: _core.User | UUID = ...,
+        initiated_by_id: UUID = ...,
+        metadata: Any = ...,
+        started_at: datetime = ...,
+        status: Literal["pending", "running", "completed", "failed"] = ...,
+        updated_at: datetime = ...,
+    ) -> Restore: ...

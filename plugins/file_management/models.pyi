@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,12 +14,21 @@ import powernode_plugins.ai.models.conversations as _ai_conversations
 import powernode_plugins.chat.models as _chat
 import powernode_plugins.review.models as _review
 
+_FileAuditLog_action: TypeAlias = Literal[
+    "upload",
+    "view",
+    "download",
+    "update",
+    "share",
+    "unshare",
+    "delete",
+    "restore",
+]
 class FileAuditLog(PowernodeModel):
     """FileManagement::FileAuditLog (table `file_audit_logs`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
-    action: Column[Literal["upload", "view", "download", "update", "share", "unshare", "delete", "restore"]]
+    action: Column[_FileAuditLog_action]
     created_at: Column[datetime]
     file_object_id: Column[UUID | None]
     file_share_id: Column[UUID | None]
@@ -36,9 +45,7 @@ class FileAuditLog(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        action: Literal[
-            "upload", "view", "download", "update", "share", "unshare", "delete", "restore"
-        ] = ...,
+        action: _FileAuditLog_action = ...,
         created_at: datetime = ...,
         file_object_id: UUID | None = ...,
         file_share_id: UUID | None = ...,
@@ -50,14 +57,32 @@ class FileAuditLog(PowernodeModel):
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
         user_agent: str | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["upload", "view", "download", "update", "share", "unshare", "delete", "restore"] = ..., created_at: datetime = ..., file_object_id: UUID | None = ..., file_share_id: UUID | None = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., object: Object | UUID | None = ..., share: Share | UUID | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ...) -> FileAuditLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: _FileAuditLog_action = ...,
+        created_at: datetime = ...,
+        file_object_id: UUID | None = ...,
+        file_share_id: UUID | None = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        object: Object | UUID | None = ...,
+        share: Share | UUID | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...,
+    ) -> FileAuditLog: ...
+
 
 class FileQuota(PowernodeModel):
     """FileManagement::FileQuota (table `file_quotas`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -89,14 +114,57 @@ class FileQuota(PowernodeModel):
         used_bytes: int = ...,
         user: _core.User | UUID | None = ...,
         user_id: UUID | None = ...,
-        warning_threshold_percent: int = ...
+        warning_threshold_percent: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., enforcement: Literal["hard", "soft"] = ..., file_count: int = ..., id: UUID = ..., last_calculated_at: datetime | None = ..., max_file_count: int | None = ..., max_file_size_bytes: int | None = ..., quota_bytes: int = ..., updated_at: datetime = ..., used_bytes: int = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ..., warning_threshold_percent: int = ...) -> FileQuota: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        enforcement: Literal["hard", "soft"] = ...,
+        file_count: int = ...,
+        id: UUID = ...,
+        last_calculated_at: datetime | None = ...,
+        max_file_count: int | None = ...,
+        max_file_size_bytes: int | None = ...,
+        quota_bytes: int = ...,
+        updated_at: datetime = ...,
+        used_bytes: int = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        warning_threshold_percent: int = ...,
+    ) -> FileQuota: ...
 
+
+_Object_category: TypeAlias = Literal[
+    "user_upload",
+    "workflow_output",
+    "ai_generated",
+    "temp",
+    "system",
+    "import",
+    "page_content",
+    "sbom_export",
+    "attestation_proof",
+    "supply_chain_scan_report",
+    "vendor_compliance",
+    "vendor_assessment",
+    "vendor_certificate",
+]
+_Object_file_type: TypeAlias = Literal[
+    "image",
+    "document",
+    "video",
+    "audio",
+    "archive",
+    "code",
+    "data",
+    "other",
+]
 class Object(PowernodeModel):
     """FileManagement::Object (table `file_objects`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_permissions: Column[Any]
     account: Reference[_core.Account]
@@ -112,24 +180,7 @@ class Object(PowernodeModel):
     attachable_type: Column[str | None]
     @classmethod
     def audio_files(cls, query: Query[Object] | None = None) -> Query[Object]: ...
-    category: Column[
-        Literal[
-            "user_upload",
-            "workflow_output",
-            "ai_generated",
-            "temp",
-            "system",
-            "import",
-            "page_content",
-            "sbom_export",
-            "attestation_proof",
-            "supply_chain_scan_report",
-            "vendor_compliance",
-            "vendor_assessment",
-            "vendor_certificate",
-        ]
-        | None
-    ]
+    category: Column[_Object_category | None]
     chat_message_attachments: Association[Query[_chat.MessageAttachment]]
     checksum_md5: Column[str | None]
     checksum_sha256: Column[str | None]
@@ -152,9 +203,7 @@ class Object(PowernodeModel):
     file_audit_logs: Association[Query[FileAuditLog]]
     file_size: Column[int]
     file_storage_id: Column[UUID]
-    file_type: Column[
-        Literal["image", "document", "video", "audio", "archive", "code", "data", "other"] | None
-    ]
+    file_type: Column[_Object_file_type | None]
     file_virus_scan_results: Association[Query[VirusScanResult]]
     filename: Column[str]
     @classmethod
@@ -217,24 +266,7 @@ class Object(PowernodeModel):
         attachable: PowernodeModel | None = ...,
         attachable_id: UUID | None = ...,
         attachable_type: str | None = ...,
-        category: (
-            Literal[
-                "user_upload",
-                "workflow_output",
-                "ai_generated",
-                "temp",
-                "system",
-                "import",
-                "page_content",
-                "sbom_export",
-                "attestation_proof",
-                "supply_chain_scan_report",
-                "vendor_compliance",
-                "vendor_assessment",
-                "vendor_certificate",
-            ]
-            | None
-        ) = ...,
+        category: _Object_category | None = ...,
         checksum_md5: str | None = ...,
         checksum_sha256: str | None = ...,
         content_type: str = ...,
@@ -248,9 +280,7 @@ class Object(PowernodeModel):
         expires_at: datetime | None = ...,
         file_size: int = ...,
         file_storage_id: UUID = ...,
-        file_type: (
-            Literal["image", "document", "video", "audio", "archive", "code", "data", "other"] | None
-        ) = ...,
+        file_type: _Object_file_type | None = ...,
         filename: str = ...,
         id: UUID = ...,
         is_latest_version: bool = ...,
@@ -266,14 +296,54 @@ class Object(PowernodeModel):
         uploaded_by: _core.User | UUID = ...,
         uploaded_by_id: UUID = ...,
         version: int = ...,
-        visibility: Literal["private", "public", "shared", "internal"] = ...
+        visibility: Literal["private", "public", "shared", "internal"] = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_permissions: Any = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., attachable: PowernodeModel | None = ..., attachable_id: UUID | None = ..., attachable_type: str | None = ..., category: Literal["user_upload", "workflow_output", "ai_generated", "temp", "system", "import", "page_content", "sbom_export", "attestation_proof", "supply_chain_scan_report", "vendor_compliance", "vendor_assessment", "vendor_certificate"] | None = ..., checksum_md5: str | None = ..., checksum_sha256: str | None = ..., content_type: str = ..., created_at: datetime = ..., deleted_at: datetime | None = ..., deleted_by: _core.User | UUID | None = ..., deleted_by_id: UUID | None = ..., dimensions: Any = ..., download_count: int = ..., exif_data: Any = ..., expires_at: datetime | None = ..., file_size: int = ..., file_storage_id: UUID = ..., file_type: Literal["image", "document", "video", "audio", "archive", "code", "data", "other"] | None = ..., filename: str = ..., id: UUID = ..., is_latest_version: bool = ..., last_accessed_at: datetime | None = ..., metadata: Any = ..., parent_file: Object | UUID | None = ..., parent_file_id: UUID | None = ..., processing_metadata: Any = ..., processing_status: Literal["pending", "processing", "completed", "failed"] | None = ..., storage: Storage | UUID = ..., storage_key: str = ..., updated_at: datetime = ..., uploaded_by: _core.User | UUID = ..., uploaded_by_id: UUID = ..., version: int = ..., visibility: Literal["private", "public", "shared", "internal"] = ...) -> Object: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_permissions: Any = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attachable: PowernodeModel | None = ...,
+        attachable_id: UUID | None = ...,
+        attachable_type: str | None = ...,
+        category: _Object_category | None = ...,
+        checksum_md5: str | None = ...,
+        checksum_sha256: str | None = ...,
+        content_type: str = ...,
+        created_at: datetime = ...,
+        deleted_at: datetime | None = ...,
+        deleted_by: _core.User | UUID | None = ...,
+        deleted_by_id: UUID | None = ...,
+        dimensions: Any = ...,
+        download_count: int = ...,
+        exif_data: Any = ...,
+        expires_at: datetime | None = ...,
+        file_size: int = ...,
+        file_storage_id: UUID = ...,
+        file_type: _Object_file_type | None = ...,
+        filename: str = ...,
+        id: UUID = ...,
+        is_latest_version: bool = ...,
+        last_accessed_at: datetime | None = ...,
+        metadata: Any = ...,
+        parent_file: Object | UUID | None = ...,
+        parent_file_id: UUID | None = ...,
+        processing_metadata: Any = ...,
+        processing_status: Literal["pending", "processing", "completed", "failed"] | None = ...,
+        storage: Storage | UUID = ...,
+        storage_key: str = ...,
+        updated_at: datetime = ...,
+        uploaded_by: _core.User | UUID = ...,
+        uploaded_by_id: UUID = ...,
+        version: int = ...,
+        visibility: Literal["private", "public", "shared", "internal"] = ...,
+    ) -> Object: ...
+
 
 class ObjectTag(PowernodeModel):
     """FileManagement::ObjectTag (table `file_object_tags`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -294,14 +364,44 @@ class ObjectTag(PowernodeModel):
         id: UUID = ...,
         object: Object | UUID = ...,
         tag: Tag | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., file_object_id: UUID = ..., file_tag_id: UUID = ..., id: UUID = ..., object: Object | UUID = ..., tag: Tag | UUID = ..., updated_at: datetime = ...) -> ObjectTag: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        file_object_id: UUID = ...,
+        file_tag_id: UUID = ...,
+        id: UUID = ...,
+        object: Object | UUID = ...,
+        tag: Tag | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> ObjectTag: ...
 
+
+_ProcessingJob_job_type: TypeAlias = Literal[
+    "thumbnail",
+    "resize",
+    "convert",
+    "scan",
+    "ocr",
+    "metadata_extract",
+    "compress",
+    "watermark",
+    "transform",
+]
+_ProcessingJob_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class ProcessingJob(PowernodeModel):
     """FileManagement::ProcessingJob (table `file_processing_jobs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -324,19 +424,7 @@ class ProcessingJob(PowernodeModel):
     @classmethod
     def finished(cls, query: Query[ProcessingJob] | None = None) -> Query[ProcessingJob]: ...
     job_parameters: Column[Any]
-    job_type: Column[
-        Literal[
-            "thumbnail",
-            "resize",
-            "convert",
-            "scan",
-            "ocr",
-            "metadata_extract",
-            "compress",
-            "watermark",
-            "transform",
-        ]
-    ]
+    job_type: Column[_ProcessingJob_job_type]
     max_retries: Column[int]
     metadata: Column[Any]
     object: Reference[Object]
@@ -353,7 +441,7 @@ class ProcessingJob(PowernodeModel):
     def retriable(cls, query: Query[ProcessingJob] | None = None) -> Query[ProcessingJob]: ...
     retry_count: Column[int]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "processing", "completed", "failed", "cancelled"]]
+    status: Column[_ProcessingJob_status]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -367,17 +455,7 @@ class ProcessingJob(PowernodeModel):
         file_object_id: UUID = ...,
         id: UUID = ...,
         job_parameters: Any = ...,
-        job_type: Literal[
-            "thumbnail",
-            "resize",
-            "convert",
-            "scan",
-            "ocr",
-            "metadata_extract",
-            "compress",
-            "watermark",
-            "transform",
-        ] = ...,
+        job_type: _ProcessingJob_job_type = ...,
         max_retries: int = ...,
         metadata: Any = ...,
         object: Object | UUID = ...,
@@ -386,15 +464,38 @@ class ProcessingJob(PowernodeModel):
         result_data: Any = ...,
         retry_count: int = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ...,
-        updated_at: datetime = ...
+        status: _ProcessingJob_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., file_object_id: UUID = ..., id: UUID = ..., job_parameters: Any = ..., job_type: Literal["thumbnail", "resize", "convert", "scan", "ocr", "metadata_extract", "compress", "watermark", "transform"] = ..., max_retries: int = ..., metadata: Any = ..., object: Object | UUID = ..., output_storage_key: str | None = ..., priority: int = ..., result_data: Any = ..., retry_count: int = ..., started_at: datetime | None = ..., status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ..., updated_at: datetime = ...) -> ProcessingJob: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        file_object_id: UUID = ...,
+        id: UUID = ...,
+        job_parameters: Any = ...,
+        job_type: _ProcessingJob_job_type = ...,
+        max_retries: int = ...,
+        metadata: Any = ...,
+        object: Object | UUID = ...,
+        output_storage_key: str | None = ...,
+        priority: int = ...,
+        result_data: Any = ...,
+        retry_count: int = ...,
+        started_at: datetime | None = ...,
+        status: _ProcessingJob_status = ...,
+        updated_at: datetime = ...,
+    ) -> ProcessingJob: ...
+
 
 class Share(PowernodeModel):
     """FileManagement::Share (table `file_shares`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_level: Column[Literal["view", "download", "edit", "admin"]]
     access_log: Column[Any]
@@ -456,14 +557,49 @@ class Share(PowernodeModel):
         share_token: str = ...,
         share_type: Literal["public_link", "email", "user", "api"] = ...,
         status: Literal["active", "expired", "revoked", "pending"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_level: Literal["view", "download", "edit", "admin"] = ..., access_log: Any = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., download_count: int = ..., expires_at: datetime | None = ..., file_object_id: UUID = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., max_downloads: int | None = ..., metadata: Any = ..., object: Object | UUID = ..., password_digest: str | None = ..., recipients: Any = ..., share_token: str = ..., share_type: Literal["public_link", "email", "user", "api"] = ..., status: Literal["active", "expired", "revoked", "pending"] = ..., updated_at: datetime = ...) -> Share: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_level: Literal["view", "download", "edit", "admin"] = ...,
+        access_log: Any = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        download_count: int = ...,
+        expires_at: datetime | None = ...,
+        file_object_id: UUID = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        max_downloads: int | None = ...,
+        metadata: Any = ...,
+        object: Object | UUID = ...,
+        password_digest: str | None = ...,
+        recipients: Any = ...,
+        share_token: str = ...,
+        share_type: Literal["public_link", "email", "user", "api"] = ...,
+        status: Literal["active", "expired", "revoked", "pending"] = ...,
+        updated_at: datetime = ...,
+    ) -> Share: ...
 
+
+_Storage_provider_type: TypeAlias = Literal[
+    "local",
+    "s3",
+    "gcs",
+    "azure",
+    "nfs",
+    "smb",
+    "ftp",
+    "webdav",
+    "custom",
+]
 class Storage(PowernodeModel):
     """FileManagement::Storage (table `file_storages`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -495,7 +631,7 @@ class Storage(PowernodeModel):
     name: Column[str]
     objects: Association[Query[Object]]
     priority: Column[int]
-    provider_type: Column[Literal["local", "s3", "gcs", "azure", "nfs", "smb", "ftp", "webdav", "custom"]]
+    provider_type: Column[_Storage_provider_type]
     quota_bytes: Column[int | None]
     status: Column[Literal["active", "inactive", "maintenance", "failed"]]
     total_size_bytes: Column[int]
@@ -520,18 +656,40 @@ class Storage(PowernodeModel):
         metadata: Any = ...,
         name: str = ...,
         priority: int = ...,
-        provider_type: Literal["local", "s3", "gcs", "azure", "nfs", "smb", "ftp", "webdav", "custom"] = ...,
+        provider_type: _Storage_provider_type = ...,
         quota_bytes: int | None = ...,
         status: Literal["active", "inactive", "maintenance", "failed"] = ...,
         total_size_bytes: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., capabilities: Any = ..., configuration: Any = ..., created_at: datetime = ..., files_count: int = ..., health_details: Any = ..., health_status: str | None = ..., id: UUID = ..., is_default: bool | None = ..., last_health_check_at: datetime | None = ..., metadata: Any = ..., name: str = ..., priority: int = ..., provider_type: Literal["local", "s3", "gcs", "azure", "nfs", "smb", "ftp", "webdav", "custom"] = ..., quota_bytes: int | None = ..., status: Literal["active", "inactive", "maintenance", "failed"] = ..., total_size_bytes: int = ..., updated_at: datetime = ...) -> Storage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        capabilities: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        files_count: int = ...,
+        health_details: Any = ...,
+        health_status: str | None = ...,
+        id: UUID = ...,
+        is_default: bool | None = ...,
+        last_health_check_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        priority: int = ...,
+        provider_type: _Storage_provider_type = ...,
+        quota_bytes: int | None = ...,
+        status: Literal["active", "inactive", "maintenance", "failed"] = ...,
+        total_size_bytes: int = ...,
+        updated_at: datetime = ...,
+    ) -> Storage: ...
+
 
 class Tag(PowernodeModel):
     """FileManagement::Tag (table `file_tags`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -564,14 +722,26 @@ class Tag(PowernodeModel):
         files_count: int = ...,
         id: UUID = ...,
         name: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., color: str | None = ..., created_at: datetime = ..., description: str | None = ..., files_count: int = ..., id: UUID = ..., name: str = ..., updated_at: datetime = ...) -> Tag: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        color: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        files_count: int = ...,
+        id: UUID = ...,
+        name: str = ...,
+        updated_at: datetime = ...,
+    ) -> Tag: ...
+
 
 class Version(PowernodeModel):
     """FileManagement::Version (table `file_versions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -616,14 +786,34 @@ class Version(PowernodeModel):
         object: Object | UUID = ...,
         storage_key: str = ...,
         updated_at: datetime = ...,
-        version_number: int = ...
+        version_number: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., change_description: str | None = ..., change_metadata: Any = ..., checksum_sha256: str | None = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., deleted_at: datetime | None = ..., file_object_id: UUID = ..., file_size: int = ..., id: UUID = ..., metadata: Any = ..., object: Object | UUID = ..., storage_key: str = ..., updated_at: datetime = ..., version_number: int = ...) -> Version: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        change_description: str | None = ...,
+        change_metadata: Any = ...,
+        checksum_sha256: str | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        deleted_at: datetime | None = ...,
+        file_object_id: UUID = ...,
+        file_size: int = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        object: Object | UUID = ...,
+        storage_key: str = ...,
+        updated_at: datetime = ...,
+        version_number: int = ...,
+    ) -> Version: ...
+
 
 class VirusScanResult(PowernodeModel):
     """FileManagement::VirusScanResult (table `file_virus_scan_results`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -657,7 +847,26 @@ class VirusScanResult(PowernodeModel):
         scanned_at: datetime = ...,
         status: Literal["clean", "infected", "suspicious", "error"] = ...,
         threat_name: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., details: Any = ..., engine: str = ..., engine_version: str | None = ..., file_object_id: UUID = ..., file_processing_job_id: UUID | None = ..., id: UUID = ..., object: Object | UUID = ..., processing_job: ProcessingJob | UUID | None = ..., quarantined_at: datetime | None = ..., scanned_at: datetime = ..., status: Literal["clean", "infected", "suspicious", "error"] = ..., threat_name: str | None = ..., updated_at: datetime = ...) -> VirusScanResult: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        engine: str = ...,
+        engine_version: str | None = ...,
+        file_object_id: UUID = ...,
+        file_processing_job_id: UUID | None = ...,
+        id: UUID = ...,
+        object: Object | UUID = ...,
+        processing_job: ProcessingJob | UUID | None = ...,
+        quarantined_at: datetime | None = ...,
+        scanned_at: datetime = ...,
+        status: Literal["clean", "infected", "suspicious", "error"] = ...,
+        threat_name: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> VirusScanResult: ...

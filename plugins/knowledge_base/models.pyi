@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,7 +13,6 @@ import powernode.core.models as _core
 
 class Article(PowernodeModel):
     """KnowledgeBase::Article (table `knowledge_base_articles`)."""
-
     Behaviour: ClassVar[type[Any]]
     article_tags: Association[Query[ArticleTag]]
     article_views: Association[Query[ArticleView]]
@@ -94,14 +93,47 @@ class Article(PowernodeModel):
         title: str = ...,
         updated_at: datetime = ...,
         view_count: int | None = ...,
-        views_count: int | None = ...
+        views_count: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, author: _core.User | UUID = ..., author_id: UUID = ..., category: Category | UUID = ..., category_id: UUID = ..., content: str = ..., created_at: datetime = ..., excerpt: str | None = ..., helpful_count: int | None = ..., helpfulness_score: Decimal | None = ..., id: UUID = ..., is_featured: bool | None = ..., is_public: bool | None = ..., last_edited_by: _core.User | UUID | None = ..., last_edited_by_id: UUID | None = ..., last_reviewed_at: datetime | None = ..., likes_count: int | None = ..., meta_description: str | None = ..., meta_title: str | None = ..., metadata: Any = ..., not_helpful_count: int | None = ..., published_at: datetime | None = ..., reading_time_minutes: int | None = ..., search_vector: str | None = ..., slug: str = ..., sort_order: int | None = ..., status: Literal["draft", "review", "published", "archived"] | None = ..., title: str = ..., updated_at: datetime = ..., view_count: int | None = ..., views_count: int | None = ...) -> Article: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        author: _core.User | UUID = ...,
+        author_id: UUID = ...,
+        category: Category | UUID = ...,
+        category_id: UUID = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        excerpt: str | None = ...,
+        helpful_count: int | None = ...,
+        helpfulness_score: Decimal | None = ...,
+        id: UUID = ...,
+        is_featured: bool | None = ...,
+        is_public: bool | None = ...,
+        last_edited_by: _core.User | UUID | None = ...,
+        last_edited_by_id: UUID | None = ...,
+        last_reviewed_at: datetime | None = ...,
+        likes_count: int | None = ...,
+        meta_description: str | None = ...,
+        meta_title: str | None = ...,
+        metadata: Any = ...,
+        not_helpful_count: int | None = ...,
+        published_at: datetime | None = ...,
+        reading_time_minutes: int | None = ...,
+        search_vector: str | None = ...,
+        slug: str = ...,
+        sort_order: int | None = ...,
+        status: Literal["draft", "review", "published", "archived"] | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        view_count: int | None = ...,
+        views_count: int | None = ...,
+    ) -> Article: ...
+
 
 class ArticleTag(PowernodeModel):
     """KnowledgeBase::ArticleTag (table `knowledge_base_article_tags`)."""
-
     Behaviour: ClassVar[type[Any]]
     article: Reference[Article]
     article_id: Column[UUID]
@@ -118,14 +150,24 @@ class ArticleTag(PowernodeModel):
         id: UUID = ...,
         tag: Tag | UUID = ...,
         tag_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., tag: Tag | UUID = ..., tag_id: UUID = ..., updated_at: datetime = ...) -> ArticleTag: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        tag: Tag | UUID = ...,
+        tag_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> ArticleTag: ...
+
 
 class ArticleView(PowernodeModel):
     """KnowledgeBase::ArticleView (table `knowledge_base_article_views`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def anonymous(cls, query: Query[ArticleView] | None = None) -> Query[ArticleView]: ...
@@ -168,14 +210,32 @@ class ArticleView(PowernodeModel):
         user: _core.User | UUID | None = ...,
         user_agent: str | None = ...,
         user_id: UUID | None = ...,
-        viewed_at: datetime = ...
+        viewed_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., read_to_end: bool | None = ..., reading_time_seconds: int | None = ..., referrer: str | None = ..., session_id: str | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ..., viewed_at: datetime = ...) -> ArticleView: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        read_to_end: bool | None = ...,
+        reading_time_seconds: int | None = ...,
+        referrer: str | None = ...,
+        session_id: str | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...,
+        viewed_at: datetime = ...,
+    ) -> ArticleView: ...
+
 
 class Attachment(PowernodeModel):
     """KnowledgeBase::Attachment (table `knowledge_base_attachments`)."""
-
     Behaviour: ClassVar[type[Any]]
     article: Reference[Article]
     article_id: Column[UUID]
@@ -210,14 +270,30 @@ class Attachment(PowernodeModel):
         metadata: Any = ...,
         updated_at: datetime = ...,
         uploaded_by: _core.User | UUID = ...,
-        uploaded_by_id: UUID = ...
+        uploaded_by_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., content_type: str | None = ..., created_at: datetime = ..., download_count: int | None = ..., file_path: str | None = ..., file_size: int | None = ..., filename: str = ..., id: UUID = ..., metadata: Any = ..., updated_at: datetime = ..., uploaded_by: _core.User | UUID = ..., uploaded_by_id: UUID = ...) -> Attachment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        download_count: int | None = ...,
+        file_path: str | None = ...,
+        file_size: int | None = ...,
+        filename: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        updated_at: datetime = ...,
+        uploaded_by: _core.User | UUID = ...,
+        uploaded_by_id: UUID = ...,
+    ) -> Attachment: ...
+
 
 class Category(PowernodeModel):
     """KnowledgeBase::Category (table `knowledge_base_categories`)."""
-
     Behaviour: ClassVar[type[Any]]
     articles: Association[Query[Article]]
     children: Association[Query[Category]]
@@ -256,14 +332,31 @@ class Category(PowernodeModel):
         parent_id: UUID | None = ...,
         slug: str = ...,
         sort_order: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, color: str | None = ..., created_at: datetime = ..., description: str | None = ..., icon: str | None = ..., id: UUID = ..., is_active: bool | None = ..., is_public: bool | None = ..., metadata: Any = ..., name: str = ..., parent: Category | UUID | None = ..., parent_id: UUID | None = ..., slug: str = ..., sort_order: int | None = ..., updated_at: datetime = ...) -> Category: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        color: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        icon: str | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_public: bool | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent: Category | UUID | None = ...,
+        parent_id: UUID | None = ...,
+        slug: str = ...,
+        sort_order: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> Category: ...
+
 
 class Comment(PowernodeModel):
     """KnowledgeBase::Comment (table `knowledge_base_comments`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def approved(cls, query: Query[Comment] | None = None) -> Query[Comment]: ...
@@ -303,14 +396,31 @@ class Comment(PowernodeModel):
         parent: Comment | UUID | None = ...,
         parent_id: UUID | None = ...,
         status: Literal["pending", "approved", "rejected", "spam"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, article: Article | UUID = ..., article_id: UUID = ..., author: _core.User | UUID = ..., author_id: UUID = ..., content: str = ..., created_at: datetime = ..., helpful_count: int | None = ..., id: UUID = ..., is_helpful_vote: bool | None = ..., metadata: Any = ..., parent: Comment | UUID | None = ..., parent_id: UUID | None = ..., status: Literal["pending", "approved", "rejected", "spam"] | None = ..., updated_at: datetime = ...) -> Comment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        author: _core.User | UUID = ...,
+        author_id: UUID = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        helpful_count: int | None = ...,
+        id: UUID = ...,
+        is_helpful_vote: bool | None = ...,
+        metadata: Any = ...,
+        parent: Comment | UUID | None = ...,
+        parent_id: UUID | None = ...,
+        status: Literal["pending", "approved", "rejected", "spam"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> Comment: ...
+
 
 class Tag(PowernodeModel):
     """KnowledgeBase::Tag (table `knowledge_base_tags`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def alphabetical(cls, query: Query[Tag] | None = None) -> Query[Tag]: ...
@@ -337,16 +447,37 @@ class Tag(PowernodeModel):
         name: str = ...,
         slug: str = ...,
         updated_at: datetime = ...,
-        usage_count: int | None = ...
+        usage_count: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, color: str | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_active: bool | None = ..., name: str = ..., slug: str = ..., updated_at: datetime = ..., usage_count: int | None = ...) -> Tag: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        color: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        name: str = ...,
+        slug: str = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+    ) -> Tag: ...
 
+
+_Workflow_action: TypeAlias = Literal[
+    "create",
+    "edit",
+    "publish",
+    "unpublish",
+    "archive",
+    "delete",
+    "review",
+]
 class Workflow(PowernodeModel):
     """KnowledgeBase::Workflow (table `knowledge_base_workflows`)."""
-
     Behaviour: ClassVar[type[Any]]
-    action: Column[Literal["create", "edit", "publish", "unpublish", "archive", "delete", "review"]]
+    action: Column[_Workflow_action]
     article: Reference[Article]
     article_id: Column[UUID]
     comment: Column[str | None]
@@ -360,7 +491,7 @@ class Workflow(PowernodeModel):
     def __init__(
         self,
         *,
-        action: Literal["create", "edit", "publish", "unpublish", "archive", "delete", "review"] = ...,
+        action: _Workflow_action = ...,
         article: Article | UUID = ...,
         article_id: UUID = ...,
         comment: str | None = ...,
@@ -371,7 +502,22 @@ class Workflow(PowernodeModel):
         to_status: str | None = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, action: Literal["create", "edit", "publish", "unpublish", "archive", "delete", "review"] = ..., article: Article | UUID = ..., article_id: UUID = ..., comment: str | None = ..., created_at: datetime = ..., from_status: str | None = ..., id: UUID = ..., metadata: Any = ..., to_status: str | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> Workflow: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        action: _Workflow_action = ...,
+        article: Article | UUID = ...,
+        article_id: UUID = ...,
+        comment: str | None = ...,
+        created_at: datetime = ...,
+        from_status: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        to_status: str | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> Workflow: ...

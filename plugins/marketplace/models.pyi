@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,7 +13,6 @@ import powernode.core.models as _core
 
 class Subscription(PowernodeModel):
     """Marketplace::Subscription (table `marketplace_subscriptions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -72,7 +71,27 @@ class Subscription(PowernodeModel):
         subscribed_by_user_id: UUID | None = ...,
         tier: Literal["free", "standard", "premium", "business"] | None = ...,
         updated_at: datetime = ...,
-        usage_metrics: Any = ...
+        usage_metrics: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cancelled_at: datetime | None = ..., configuration: Any = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., next_billing_at: datetime | None = ..., status: Literal["active", "paused", "cancelled", "expired"] = ..., subscribable: PowernodeModel | None = ..., subscribable_id: UUID | None = ..., subscribable_type: str | None = ..., subscribed_at: datetime = ..., subscribed_by_user_id: UUID | None = ..., tier: Literal["free", "standard", "premium", "business"] | None = ..., updated_at: datetime = ..., usage_metrics: Any = ...) -> Subscription: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cancelled_at: datetime | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        next_billing_at: datetime | None = ...,
+        status: Literal["active", "paused", "cancelled", "expired"] = ...,
+        subscribable: PowernodeModel | None = ...,
+        subscribable_id: UUID | None = ...,
+        subscribable_type: str | None = ...,
+        subscribed_at: datetime = ...,
+        subscribed_by_user_id: UUID | None = ...,
+        tier: Literal["free", "standard", "premium", "business"] | None = ...,
+        updated_at: datetime = ...,
+        usage_metrics: Any = ...,
+    ) -> Subscription: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,7 +14,6 @@ import powernode_plugins.ai.models.agents as _ai_agents
 
 class Principal(PowernodeModel):
     """Mcp::Principal (table `mcp_principals`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     agent: Reference[_ai_agents.Agent | None]
@@ -56,7 +55,30 @@ class Principal(PowernodeModel):
         token_digest: str = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., created_at: datetime = ..., display_name: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_authenticated_at: datetime | None = ..., metadata: Any = ..., oauth_application: _core.OauthApplication | UUID | None = ..., oauth_application_id: UUID | None = ..., principal_type: Literal["user", "agent", "oauth_application", "service"] = ..., revoked_at: datetime | None = ..., scopes: Any = ..., status: Literal["active", "suspended", "revoked"] = ..., token_digest: str = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> Principal: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        created_at: datetime = ...,
+        display_name: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_authenticated_at: datetime | None = ...,
+        metadata: Any = ...,
+        oauth_application: _core.OauthApplication | UUID | None = ...,
+        oauth_application_id: UUID | None = ...,
+        principal_type: Literal["user", "agent", "oauth_application", "service"] = ...,
+        revoked_at: datetime | None = ...,
+        scopes: Any = ...,
+        status: Literal["active", "suspended", "revoked"] = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> Principal: ...

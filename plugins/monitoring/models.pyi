@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,7 +12,6 @@ from powernode.typed import Association, Column, Query, Reference
 
 class CircuitBreaker(PowernodeModel):
     """Monitoring::CircuitBreaker (table `circuit_breakers`)."""
-
     Behaviour: ClassVar[type[Any]]
     circuit_breaker_events: Association[Query[CircuitBreakerEvent]]
     @classmethod
@@ -66,14 +65,36 @@ class CircuitBreaker(PowernodeModel):
         success_count: int | None = ...,
         success_threshold: int = ...,
         timeout_seconds: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, configuration: Any = ..., created_at: datetime = ..., failure_count: int | None = ..., failure_threshold: int = ..., half_opened_at: datetime | None = ..., id: UUID = ..., last_failure_at: datetime | None = ..., last_success_at: datetime | None = ..., metrics: Any = ..., name: str = ..., opened_at: datetime | None = ..., provider: str | None = ..., reset_timeout_seconds: int | None = ..., service: str = ..., state: Literal["closed", "open", "half_open"] = ..., success_count: int | None = ..., success_threshold: int = ..., timeout_seconds: int | None = ..., updated_at: datetime = ...) -> CircuitBreaker: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        failure_count: int | None = ...,
+        failure_threshold: int = ...,
+        half_opened_at: datetime | None = ...,
+        id: UUID = ...,
+        last_failure_at: datetime | None = ...,
+        last_success_at: datetime | None = ...,
+        metrics: Any = ...,
+        name: str = ...,
+        opened_at: datetime | None = ...,
+        provider: str | None = ...,
+        reset_timeout_seconds: int | None = ...,
+        service: str = ...,
+        state: Literal["closed", "open", "half_open"] = ...,
+        success_count: int | None = ...,
+        success_threshold: int = ...,
+        timeout_seconds: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> CircuitBreaker: ...
+
 
 class CircuitBreakerEvent(PowernodeModel):
     """Monitoring::CircuitBreakerEvent (table `circuit_breaker_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     circuit_breaker: Reference[CircuitBreaker]
     circuit_breaker_id: Column[UUID]
@@ -108,15 +129,37 @@ class CircuitBreakerEvent(PowernodeModel):
         id: UUID = ...,
         new_state: str | None = ...,
         old_state: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, circuit_breaker: CircuitBreaker | UUID = ..., circuit_breaker_id: UUID = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., event_type: Literal["success", "failure", "timeout", "state_change"] = ..., failure_count: int | None = ..., id: UUID = ..., new_state: str | None = ..., old_state: str | None = ..., updated_at: datetime = ...) -> CircuitBreakerEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        circuit_breaker: CircuitBreaker | UUID = ...,
+        circuit_breaker_id: UUID = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        event_type: Literal["success", "failure", "timeout", "state_change"] = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        new_state: str | None = ...,
+        old_state: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> CircuitBreakerEvent: ...
 
+
+_HealthCheck_check_type: TypeAlias = Literal[
+    "http",
+    "tcp",
+    "database",
+    "redis",
+    "worker",
+    "custom",
+]
 class HealthCheck(PowernodeModel):
     """Monitoring::HealthCheck (table `health_checks`)."""
-
-    check_type: Column[Literal["http", "tcp", "database", "redis", "worker", "custom"]]
+    check_type: Column[_HealthCheck_check_type]
     checked_at: Column[datetime]
     created_at: Column[datetime]
     details: Column[Any]
@@ -130,7 +173,7 @@ class HealthCheck(PowernodeModel):
     def __init__(
         self,
         *,
-        check_type: Literal["http", "tcp", "database", "redis", "worker", "custom"] = ...,
+        check_type: _HealthCheck_check_type = ...,
         checked_at: datetime = ...,
         created_at: datetime = ...,
         details: Any = ...,
@@ -141,14 +184,36 @@ class HealthCheck(PowernodeModel):
         service_status: ServiceStatus | UUID = ...,
         service_status_id: UUID = ...,
         status: Literal["healthy", "degraded", "unhealthy"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, check_type: Literal["http", "tcp", "database", "redis", "worker", "custom"] = ..., checked_at: datetime = ..., created_at: datetime = ..., details: Any = ..., endpoint: str | None = ..., error_message: str | None = ..., id: UUID = ..., response_time_ms: int | None = ..., service_status: ServiceStatus | UUID = ..., service_status_id: UUID = ..., status: Literal["healthy", "degraded", "unhealthy"] = ..., updated_at: datetime = ...) -> HealthCheck: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        check_type: _HealthCheck_check_type = ...,
+        checked_at: datetime = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        endpoint: str | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        response_time_ms: int | None = ...,
+        service_status: ServiceStatus | UUID = ...,
+        service_status_id: UUID = ...,
+        status: Literal["healthy", "degraded", "unhealthy"] = ...,
+        updated_at: datetime = ...,
+    ) -> HealthCheck: ...
 
+
+_ServiceStatus_status: TypeAlias = Literal[
+    "operational",
+    "degraded",
+    "partial_outage",
+    "major_outage",
+    "maintenance",
+]
 class ServiceStatus(PowernodeModel):
     """Monitoring::ServiceStatus (table `service_statuses`)."""
-
     created_at: Column[datetime]
     description: Column[str | None]
     display_name: Column[str | None]
@@ -158,7 +223,7 @@ class ServiceStatus(PowernodeModel):
     message: Column[str | None]
     metadata: Column[Any]
     service: Column[str]
-    status: Column[Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"]]
+    status: Column[_ServiceStatus_status]
     updated_at: Column[datetime]
     uptime_percentage: Column[Decimal | None]
     def __init__(
@@ -173,9 +238,24 @@ class ServiceStatus(PowernodeModel):
         message: str | None = ...,
         metadata: Any = ...,
         service: str = ...,
-        status: Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"] = ...,
+        status: _ServiceStatus_status = ...,
         updated_at: datetime = ...,
-        uptime_percentage: Decimal | None = ...
+        uptime_percentage: Decimal | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., description: str | None = ..., display_name: str | None = ..., id: UUID = ..., last_checked_at: datetime | None = ..., last_status_change_at: datetime | None = ..., message: str | None = ..., metadata: Any = ..., service: str = ..., status: Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"] = ..., updated_at: datetime = ..., uptime_percentage: Decimal | None = ...) -> ServiceStatus: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        last_checked_at: datetime | None = ...,
+        last_status_change_at: datetime | None = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        service: str = ...,
+        status: _ServiceStatus_status = ...,
+        updated_at: datetime = ...,
+        uptime_percentage: Decimal | None = ...,
+    ) -> ServiceStatus: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,7 +14,6 @@ import powernode_plugins.file_management.models as _file_management
 
 class HelpfulnessVote(PowernodeModel):
     """Review::HelpfulnessVote (table `review_helpfulness_votes`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -36,14 +35,27 @@ class HelpfulnessVote(PowernodeModel):
         review: _core.MarketplaceReview | UUID = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., helpful: bool = ..., id: UUID = ..., marketplace_review_id: UUID = ..., review: _core.MarketplaceReview | UUID = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> HelpfulnessVote: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        helpful: bool = ...,
+        id: UUID = ...,
+        marketplace_review_id: UUID = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> HelpfulnessVote: ...
+
 
 class MediaAttachment(PowernodeModel):
     """Review::MediaAttachment (table `review_media_attachments`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     caption: Column[str | None]
@@ -75,17 +87,43 @@ class MediaAttachment(PowernodeModel):
         position: int = ...,
         review: _core.MarketplaceReview | UUID = ...,
         updated_at: datetime = ...,
-        url: str | None = ...
+        url: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., caption: str | None = ..., content_type: str | None = ..., created_at: datetime = ..., file_object: _file_management.Object | UUID | None = ..., file_object_id: UUID | None = ..., file_size: int | None = ..., id: UUID = ..., marketplace_review_id: UUID = ..., media_type: Literal["image", "video"] = ..., position: int = ..., review: _core.MarketplaceReview | UUID = ..., updated_at: datetime = ..., url: str | None = ...) -> MediaAttachment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        caption: str | None = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        file_object: _file_management.Object | UUID | None = ...,
+        file_object_id: UUID | None = ...,
+        file_size: int | None = ...,
+        id: UUID = ...,
+        marketplace_review_id: UUID = ...,
+        media_type: Literal["image", "video"] = ...,
+        position: int = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        updated_at: datetime = ...,
+        url: str | None = ...,
+    ) -> MediaAttachment: ...
 
+
+_ModerationAction_action: TypeAlias = Literal[
+    "approve",
+    "reject",
+    "hide",
+    "unhide",
+    "flag",
+    "remove",
+]
 class ModerationAction(PowernodeModel):
     """Review::ModerationAction (table `review_moderation_actions`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
-    action: Column[Literal["approve", "reject", "hide", "unhide", "flag", "remove"]]
+    action: Column[_ModerationAction_action]
     created_at: Column[datetime]
     from_status: Column[str | None]
     is_automated: Column[bool]
@@ -102,7 +140,7 @@ class ModerationAction(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        action: Literal["approve", "reject", "hide", "unhide", "flag", "remove"] = ...,
+        action: _ModerationAction_action = ...,
         created_at: datetime = ...,
         from_status: str | None = ...,
         id: UUID = ...,
@@ -114,14 +152,32 @@ class ModerationAction(PowernodeModel):
         review: _core.MarketplaceReview | UUID = ...,
         to_status: str | None = ...,
         updated_at: datetime = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["approve", "reject", "hide", "unhide", "flag", "remove"] = ..., created_at: datetime = ..., from_status: str | None = ..., id: UUID = ..., is_automated: bool = ..., marketplace_review_id: UUID = ..., metadata: Any = ..., moderator: _core.User | UUID | None = ..., reason: str | None = ..., review: _core.MarketplaceReview | UUID = ..., to_status: str | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> ModerationAction: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: _ModerationAction_action = ...,
+        created_at: datetime = ...,
+        from_status: str | None = ...,
+        id: UUID = ...,
+        is_automated: bool = ...,
+        marketplace_review_id: UUID = ...,
+        metadata: Any = ...,
+        moderator: _core.User | UUID | None = ...,
+        reason: str | None = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        to_status: str | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+    ) -> ModerationAction: ...
+
 
 class Notification(PowernodeModel):
     """Review::Notification (table `review_notifications`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -152,14 +208,31 @@ class Notification(PowernodeModel):
         review: _core.MarketplaceReview | UUID = ...,
         title: str = ...,
         updated_at: datetime = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., marketplace_review_id: UUID = ..., message: str | None = ..., metadata: Any = ..., notification_type: Literal["new_review", "review_response", "helpful_vote"] = ..., read_at: datetime | None = ..., recipient: _core.User | UUID = ..., review: _core.MarketplaceReview | UUID = ..., title: str = ..., updated_at: datetime = ..., user_id: UUID = ...) -> Notification: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        marketplace_review_id: UUID = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        notification_type: Literal["new_review", "review_response", "helpful_vote"] = ...,
+        read_at: datetime | None = ...,
+        recipient: _core.User | UUID = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        user_id: UUID = ...,
+    ) -> Notification: ...
+
 
 class NotificationDelivery(PowernodeModel):
     """Review::NotificationDelivery (table `review_notification_deliveries`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     attempts: Column[int]
@@ -189,14 +262,31 @@ class NotificationDelivery(PowernodeModel):
         review_notification_id: UUID = ...,
         sent_at: datetime | None = ...,
         status: Literal["pending", "sent", "failed"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attempts: int = ..., channel: Literal["in_app", "email", "push", "webhook"] = ..., created_at: datetime = ..., delivered_at: datetime | None = ..., error_message: str | None = ..., external_id: str | None = ..., id: UUID = ..., review_notification: Notification | UUID = ..., review_notification_id: UUID = ..., sent_at: datetime | None = ..., status: Literal["pending", "sent", "failed"] = ..., updated_at: datetime = ...) -> NotificationDelivery: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attempts: int = ...,
+        channel: Literal["in_app", "email", "push", "webhook"] = ...,
+        created_at: datetime = ...,
+        delivered_at: datetime | None = ...,
+        error_message: str | None = ...,
+        external_id: str | None = ...,
+        id: UUID = ...,
+        review_notification: Notification | UUID = ...,
+        review_notification_id: UUID = ...,
+        sent_at: datetime | None = ...,
+        status: Literal["pending", "sent", "failed"] = ...,
+        updated_at: datetime = ...,
+    ) -> NotificationDelivery: ...
+
 
 class NotificationPreference(PowernodeModel):
     """Review::NotificationPreference (table `review_notification_preferences`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -226,14 +316,31 @@ class NotificationPreference(PowernodeModel):
         push_enabled: bool = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., digest_frequency: Literal["immediate", "daily", "weekly", "never"] = ..., email_enabled: bool = ..., id: UUID = ..., in_app_enabled: bool = ..., notify_on_helpful_vote: bool = ..., notify_on_moderation: bool = ..., notify_on_response: bool = ..., push_enabled: bool = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> NotificationPreference: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        digest_frequency: Literal["immediate", "daily", "weekly", "never"] = ...,
+        email_enabled: bool = ...,
+        id: UUID = ...,
+        in_app_enabled: bool = ...,
+        notify_on_helpful_vote: bool = ...,
+        notify_on_moderation: bool = ...,
+        notify_on_response: bool = ...,
+        push_enabled: bool = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> NotificationPreference: ...
+
 
 class Response(Discardable, PowernodeModel):
     """Review::Response (table `review_responses`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     content: Column[str]
@@ -263,7 +370,24 @@ class Response(Discardable, PowernodeModel):
         responder: _core.User | UUID = ...,
         review: _core.MarketplaceReview | UUID = ...,
         updated_at: datetime = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., content: str = ..., created_at: datetime = ..., discarded_at: datetime | None = ..., edited_at: datetime | None = ..., id: UUID = ..., is_official: bool = ..., marketplace_review_id: UUID = ..., moderation_status: Literal["pending", "approved", "rejected", "hidden"] = ..., responder: _core.User | UUID = ..., review: _core.MarketplaceReview | UUID = ..., updated_at: datetime = ..., user_id: UUID = ...) -> Response: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        discarded_at: datetime | None = ...,
+        edited_at: datetime | None = ...,
+        id: UUID = ...,
+        is_official: bool = ...,
+        marketplace_review_id: UUID = ...,
+        moderation_status: Literal["pending", "approved", "rejected", "hidden"] = ...,
+        responder: _core.User | UUID = ...,
+        review: _core.MarketplaceReview | UUID = ...,
+        updated_at: datetime = ...,
+        user_id: UUID = ...,
+    ) -> Response: ...

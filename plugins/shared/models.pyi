@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,15 +13,21 @@ import powernode.core.models as _core
 import powernode_plugins.ai.models.workflows as _ai_workflows
 import powernode_plugins.devops.models.pipelines as _devops_pipelines
 
+_FeatureGate_gate_type: TypeAlias = Literal[
+    "boolean",
+    "actor",
+    "group",
+    "percentage_of_actors",
+    "percentage_of_time",
+]
 class FeatureGate(PowernodeModel):
     """Shared::FeatureGate (table `shared_feature_gates`)."""
-
     conditions: Column[Any]
     created_at: Column[datetime]
     description: Column[str | None]
     enabled: Column[bool]
     feature_key: Column[str]
-    gate_type: Column[Literal["boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"]]
+    gate_type: Column[_FeatureGate_gate_type]
     updated_at: Column[datetime]
     value: Column[str | None]
     def __init__(
@@ -32,26 +38,47 @@ class FeatureGate(PowernodeModel):
         description: str | None = ...,
         enabled: bool = ...,
         feature_key: str = ...,
-        gate_type: Literal["boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"] = ...,
+        gate_type: _FeatureGate_gate_type = ...,
         id: UUID = ...,
         updated_at: datetime = ...,
-        value: str | None = ...
+        value: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, conditions: Any = ..., created_at: datetime = ..., description: str | None = ..., enabled: bool = ..., feature_key: str = ..., gate_type: Literal["boolean", "actor", "group", "percentage_of_actors", "percentage_of_time"] = ..., id: UUID = ..., updated_at: datetime = ..., value: str | None = ...) -> FeatureGate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        conditions: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        enabled: bool = ...,
+        feature_key: str = ...,
+        gate_type: _FeatureGate_gate_type = ...,
+        id: UUID = ...,
+        updated_at: datetime = ...,
+        value: str | None = ...,
+    ) -> FeatureGate: ...
 
+
+_PromptTemplate_category: TypeAlias = Literal[
+    "review",
+    "implement",
+    "security",
+    "deploy",
+    "docs",
+    "custom",
+    "general",
+    "agent",
+    "workflow",
+]
 class PromptTemplate(PowernodeModel):
     """Shared::PromptTemplate (table `shared_prompt_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     @classmethod
     def active(cls, query: Query[PromptTemplate] | None = None) -> Query[PromptTemplate]: ...
     ai_workflow_nodes: Association[Query[_ai_workflows.WorkflowNode]]
-    category: Column[
-        Literal["review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"]
-    ]
+    category: Column[_PromptTemplate_category]
     content: Column[str]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
@@ -94,9 +121,7 @@ class PromptTemplate(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        category: Literal[
-            "review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"
-        ] = ...,
+        category: _PromptTemplate_category = ...,
         content: str = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
@@ -120,7 +145,37 @@ class PromptTemplate(PowernodeModel):
         slug: str = ...,
         updated_at: datetime = ...,
         variables: Any = ...,
-        version: int = ...
+        version: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., category: Literal["review", "implement", "security", "deploy", "docs", "custom", "general", "agent", "workflow"] = ..., content: str = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., domain: Literal["ai_workflow", "cicd", "general"] = ..., id: UUID = ..., is_active: bool = ..., is_marketplace_published: bool | None = ..., is_system: bool = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., parent_template: PromptTemplate | UUID | None = ..., parent_template_id: UUID | None = ..., rating: Decimal | None = ..., rating_count: int | None = ..., slug: str = ..., updated_at: datetime = ..., variables: Any = ..., version: int = ...) -> PromptTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        category: _PromptTemplate_category = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        domain: Literal["ai_workflow", "cicd", "general"] = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_marketplace_published: bool | None = ...,
+        is_system: bool = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent_template: PromptTemplate | UUID | None = ...,
+        parent_template_id: UUID | None = ...,
+        rating: Decimal | None = ...,
+        rating_count: int | None = ...,
+        slug: str = ...,
+        updated_at: datetime = ...,
+        variables: Any = ...,
+        version: int = ...,
+    ) -> PromptTemplate: ...

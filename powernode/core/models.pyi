@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -54,7 +54,6 @@ import powernode_plugins.supply_chain.models.vendor_and_risk as _supply_chain_ve
 
 class Account(PowernodeModel):
     """Account (table `accounts`)."""
-
     Behaviour: ClassVar[type[Any]]
     account_delegations: Association[Query[_account.Delegation]]
     account_features: Association[Query[_account.Feature]]
@@ -361,14 +360,43 @@ class Account(PowernodeModel):
         stripe_customer_id: str | None = ...,
         subdomain: str | None = ...,
         tax_id: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_suspended: bool = ..., ai_suspended_at: datetime | None = ..., analytics_tier: Literal["free", "starter", "pro", "business"] = ..., billing_email: str | None = ..., created_at: datetime = ..., id: UUID = ..., name: str = ..., paypal_customer_id: str | None = ..., publisher_bio: str | None = ..., publisher_display_name: str | None = ..., publisher_logo_url: str | None = ..., publisher_website: str | None = ..., settings: Any = ..., status: Literal["active", "cancelled", "suspended"] = ..., stripe_customer_id: str | None = ..., subdomain: str | None = ..., tax_id: str | None = ..., updated_at: datetime = ...) -> Account: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_suspended: bool = ...,
+        ai_suspended_at: datetime | None = ...,
+        analytics_tier: Literal["free", "starter", "pro", "business"] = ...,
+        billing_email: str | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        name: str = ...,
+        paypal_customer_id: str | None = ...,
+        publisher_bio: str | None = ...,
+        publisher_display_name: str | None = ...,
+        publisher_logo_url: str | None = ...,
+        publisher_website: str | None = ...,
+        settings: Any = ...,
+        status: Literal["active", "cancelled", "suspended"] = ...,
+        stripe_customer_id: str | None = ...,
+        subdomain: str | None = ...,
+        tax_id: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> Account: ...
 
+
+_AdminSetting_setting_type: TypeAlias = Literal[
+    "string",
+    "text",
+    "integer",
+    "boolean",
+    "json",
+    "array",
+]
 class AdminSetting(PowernodeModel):
     """AdminSetting (table `admin_settings`)."""
-
     Behaviour: ClassVar[type[Any]]
     category: Column[str | None]
     created_at: Column[datetime]
@@ -376,7 +404,7 @@ class AdminSetting(PowernodeModel):
     is_encrypted: Column[bool | None]
     is_public: Column[bool | None]
     key: Column[str]
-    setting_type: Column[Literal["string", "text", "integer", "boolean", "json", "array"] | None]
+    setting_type: Column[_AdminSetting_setting_type | None]
     sort_order: Column[int | None]
     updated_at: Column[datetime]
     value: Column[str | None]
@@ -390,17 +418,31 @@ class AdminSetting(PowernodeModel):
         is_encrypted: bool | None = ...,
         is_public: bool | None = ...,
         key: str = ...,
-        setting_type: Literal["string", "text", "integer", "boolean", "json", "array"] | None = ...,
+        setting_type: _AdminSetting_setting_type | None = ...,
         sort_order: int | None = ...,
         updated_at: datetime = ...,
-        value: str | None = ...
+        value: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, category: str | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_encrypted: bool | None = ..., is_public: bool | None = ..., key: str = ..., setting_type: Literal["string", "text", "integer", "boolean", "json", "array"] | None = ..., sort_order: int | None = ..., updated_at: datetime = ..., value: str | None = ...) -> AdminSetting: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_encrypted: bool | None = ...,
+        is_public: bool | None = ...,
+        key: str = ...,
+        setting_type: _AdminSetting_setting_type | None = ...,
+        sort_order: int | None = ...,
+        updated_at: datetime = ...,
+        value: str | None = ...,
+    ) -> AdminSetting: ...
+
 
 class ApiKey(PowernodeModel):
     """ApiKey (table `api_keys`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -460,14 +502,41 @@ class ApiKey(PowernodeModel):
         rate_limits: Any = ...,
         scopes: Any = ...,
         updated_at: datetime = ...,
-        usage_count: int | None = ...
+        usage_count: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., allowed_ips: Any = ..., created_at: datetime = ..., created_by: User | UUID | None = ..., created_by_id: UUID | None = ..., expires_at: datetime | None = ..., id: UUID = ..., is_active: bool | None = ..., key_digest: str = ..., key_prefix: str | None = ..., key_suffix: str | None = ..., last_used_at: datetime | None = ..., last_used_ip: str | None = ..., metadata: Any = ..., name: str = ..., permissions: Any = ..., prefix: str = ..., rate_limit_per_day: int | None = ..., rate_limit_per_hour: int | None = ..., rate_limits: Any = ..., scopes: Any = ..., updated_at: datetime = ..., usage_count: int | None = ...) -> ApiKey: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        allowed_ips: Any = ...,
+        created_at: datetime = ...,
+        created_by: User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        key_digest: str = ...,
+        key_prefix: str | None = ...,
+        key_suffix: str | None = ...,
+        last_used_at: datetime | None = ...,
+        last_used_ip: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        permissions: Any = ...,
+        prefix: str = ...,
+        rate_limit_per_day: int | None = ...,
+        rate_limit_per_hour: int | None = ...,
+        rate_limits: Any = ...,
+        scopes: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+    ) -> ApiKey: ...
+
 
 class ApiKeyUsage(PowernodeModel):
     """ApiKeyUsage (table `api_key_usages`)."""
-
     Behaviour: ClassVar[type[Any]]
     api_key: Reference[ApiKey]
     api_key_id: Column[UUID]
@@ -500,456 +569,486 @@ class ApiKeyUsage(PowernodeModel):
         response_time_ms: int | None = ...,
         updated_at: datetime = ...,
         used_at: datetime = ...,
-        user_agent: str | None = ...
+        user_agent: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, api_key: ApiKey | UUID = ..., api_key_id: UUID = ..., created_at: datetime = ..., endpoint: str = ..., id: UUID = ..., ip_address: str | None = ..., method: str = ..., request_count: int = ..., request_params: Any = ..., response_status: int = ..., response_time_ms: int | None = ..., updated_at: datetime = ..., used_at: datetime = ..., user_agent: str | None = ...) -> ApiKeyUsage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        api_key: ApiKey | UUID = ...,
+        api_key_id: UUID = ...,
+        created_at: datetime = ...,
+        endpoint: str = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        method: str = ...,
+        request_count: int = ...,
+        request_params: Any = ...,
+        response_status: int = ...,
+        response_time_ms: int | None = ...,
+        updated_at: datetime = ...,
+        used_at: datetime = ...,
+        user_agent: str | None = ...,
+    ) -> ApiKeyUsage: ...
 
+
+_AuditLog_action: TypeAlias = Literal[
+    "create",
+    "update",
+    "delete",
+    "created",
+    "updated",
+    "deleted",
+    "login",
+    "logout",
+    "payment",
+    "subscription_change",
+    "role_change",
+    "user_created",
+    "user_updated",
+    "user_deleted",
+    "user_login",
+    "user_logout",
+    "user_registration",
+    "login_failed",
+    "password_reset",
+    "login_2fa_required",
+    "account_locked",
+    "account_unlocked",
+    "account_switch",
+    "password_changed",
+    "email_verified",
+    "two_factor_enabled",
+    "two_factor_disabled",
+    "backup_codes_generated",
+    "create_plan",
+    "update_plan",
+    "delete_plan",
+    "toggle_plan_status",
+    "plan_upgraded",
+    "plan_downgraded",
+    "billing_updated",
+    "suspend_account",
+    "activate_account",
+    "admin_settings_update",
+    "impersonation_started",
+    "impersonation_ended",
+    "subscription_created",
+    "subscription_updated",
+    "subscription_cancelled",
+    "subscription_paused",
+    "payment_completed",
+    "payment_failed",
+    "payment_refunded",
+    "payment_disputed",
+    "invoice_generated",
+    "invoice_sent",
+    "invoice_paid",
+    "invoice_overdue",
+    "webhook_received",
+    "webhook_failed",
+    "webhook_retry",
+    "webhook_created",
+    "webhook_updated",
+    "webhook_deleted",
+    "webhook_test",
+    "webhook_test_failed",
+    "webhook_status_changed",
+    "webhook_delivery_retry",
+    "webhook_health_test",
+    "api_key_created",
+    "api_key_updated",
+    "api_key_deleted",
+    "api_key_regenerated",
+    "api_key_revoked",
+    "api_key_status_changed",
+    "api_access_denied",
+    "api_request",
+    "api_request_failed",
+    "integration_connected",
+    "integration_disconnected",
+    "oauth_application_created",
+    "oauth_application_updated",
+    "oauth_application_deleted",
+    "oauth_application_secret_regenerated",
+    "oauth_application_suspended",
+    "oauth_application_activated",
+    "oauth_application_revoked",
+    "oauth_tokens_bulk_revoked",
+    "data_export",
+    "data_import",
+    "security_scan",
+    "compliance_check",
+    "system_maintenance",
+    "system_backup",
+    "system_restore",
+    "audit_log_cleanup",
+    "audit_log_export",
+    "audit_logging_error",
+    "error_occurred",
+    "database_restore_created",
+    "database_restore_status_changed",
+    "scheduled_task_created",
+    "scheduled_task_updated",
+    "scheduled_task_deleted",
+    "task_execution_created",
+    "task_execution_status_changed",
+    "job_enqueue",
+    "notification_send",
+    "billing_operation",
+    "webhook_process",
+    "analytics_request",
+    "report_generation",
+    "health_check",
+    "email_configuration",
+    "security_alert",
+    "fraud_detection",
+    "suspicious_activity",
+    "csrf_token_generated",
+    "gdpr_request",
+    "ccpa_request",
+    "data_deletion",
+    "data_anonymization",
+    "test_email_sent",
+    "test_email_failed",
+    "email_sent",
+    "email_failed",
+    "email_settings_refreshed",
+    "notification_sent",
+    "notification_failed",
+    "ai.agents.read",
+    "ai.agents.create",
+    "ai.agents.update",
+    "ai.agents.delete",
+    "ai.agents.execute",
+    "ai.agents.clone",
+    "ai.agents.pause",
+    "ai.agents.resume",
+    "ai.agents.archive",
+    "ai.agents.test",
+    "ai.agents.validate",
+    "ai.agents.stats",
+    "ai.agents.analytics",
+    "ai.agents.execution.cancel",
+    "ai.agents.execution.delete",
+    "ai.agents.execution.retry",
+    "ai.conversations.create",
+    "ai.conversations.update",
+    "ai.conversations.delete",
+    "ai.conversations.archive",
+    "ai.conversations.complete",
+    "ai.conversations.duplicate",
+    "ai.conversations.export",
+    "ai.conversations.pause",
+    "ai.conversations.resume",
+    "ai.conversations.unarchive",
+    "ai.conversations.message.send",
+    "ai_conversation_channel_subscribed",
+    "ai_conversation_channel_unsubscribed",
+    "ai_conversation_message_sent",
+    "ai_conversation_message_failed",
+    "ai.messages.create",
+    "ai.messages.update",
+    "ai.messages.delete",
+    "ai.messages.edit_content",
+    "ai.messages.rate",
+    "ai.messages.regenerate",
+    "ai_execution_cost",
+    "ai_daily_cost_summary",
+    "ai.analytics.usage_recorded",
+    "ai.analytics.update",
+    "ai.analytics.report_generated",
+    "ai.analytics.cost_analysis",
+    "ai.analytics.dashboard",
+    "ai.analytics.export",
+    "ai.analytics.insights",
+    "ai.analytics.report.cancel",
+    "ai.analytics.report.create",
+    "ai.analytics.report.download",
+    "ai_provider_credential_created",
+    "ai_provider_credential_updated",
+    "ai_provider_credential_deleted",
+    "ai_provider_credential_tested",
+    "ai_provider_credential_made_default",
+    "ai_provider_credential_decrypted",
+    "ai_provider_credential_encryption_rotated",
+    "ai.providers.list",
+    "ai.providers.view",
+    "ai.providers.create",
+    "ai.providers.update",
+    "ai.providers.delete",
+    "ai.providers.read",
+    "ai.providers.test",
+    "ai.providers.sync",
+    "ai.providers.configure",
+    "ai.providers.test_connection",
+    "ai.providers.sync_models",
+    "ai.providers.setup_defaults",
+    "ai.providers.test_all",
+    "ai.providers.credential.create",
+    "ai.providers.credential.update",
+    "ai.providers.credential.delete",
+    "ai.providers.credential.test",
+    "ai.providers.credential.make_default",
+    "ai.providers.credential.rotate",
+    "ai.credentials.read",
+    "ai.credentials.create",
+    "ai.credentials.update",
+    "ai.credentials.delete",
+    "ai.credentials.test",
+    "ai.workflows.list",
+    "ai.workflows.view",
+    "ai.workflows.create",
+    "ai.workflows.update",
+    "ai.workflows.delete",
+    "ai.workflows.read",
+    "ai.workflows.execute",
+    "ai.workflows.pause",
+    "ai.workflows.resume",
+    "ai.workflows.duplicate",
+    "ai.workflows.export",
+    "ai.workflows.validate",
+    "ai.workflows.clone",
+    "ai.workflows.import",
+    "ai.workflows.convert_to_template",
+    "ai.workflows.convert_to_workflow",
+    "ai.workflows.create_from_template",
+    "ai.executions.read",
+    "ai.executions.create",
+    "ai.executions.update",
+    "ai.executions.cancel",
+    "ai.executions.retry",
+    "ai.workflow_runs.read",
+    "ai.workflow_runs.create",
+    "ai.workflow_runs.update",
+    "ai.workflow_runs.cancel",
+    "ai.workflow_runs.retry",
+    "ai.workflow_runs.pause",
+    "ai.workflow_runs.resume",
+    "ai.workflows.run.cancel",
+    "ai.workflows.run.delete",
+    "ai.workflows.run.download",
+    "ai.workflows.run.pause",
+    "ai.workflows.run.resume",
+    "ai.workflows.run.retry",
+    "ai.workflows.runs.bulk_delete",
+    "ai.workflow_validations.auto_fix",
+    "ai.workflow_validations.create",
+    "ai.workflow_validations.read",
+    "ai.workflow_validations.auto_fix_single",
+    "ai.workflow_validations.preview_fixes",
+    "ai.validation_statistics.read",
+    "ai.validation_statistics.health_distribution",
+    "ai.validation_statistics.common_issues",
+    "ai.workflow_git_triggers.create",
+    "ai.workflow_git_triggers.update",
+    "ai.workflow_git_triggers.delete",
+    "ai.prompt_templates.list",
+    "ai.prompt_templates.read",
+    "ai.prompt_templates.create",
+    "ai.prompt_templates.update",
+    "ai.prompt_templates.delete",
+    "ai.prompt_templates.preview",
+    "ai.prompt_templates.duplicate",
+    "ai.marketplace.installation_deleted",
+    "ai.marketplace.template_created",
+    "ai.marketplace.template_created_from_workflow",
+    "ai.marketplace.template_deleted",
+    "ai.marketplace.template_installed",
+    "ai.marketplace.template_published",
+    "ai.marketplace.template_rated",
+    "ai.marketplace.template_updated",
+    "ai.marketplace.workflow_published",
+    "marketplace_listing_resubmitted",
+    "ai.monitoring.alerts_check",
+    "ai.monitoring.alerts_view",
+    "ai.monitoring.circuit_breaker.close",
+    "ai.monitoring.circuit_breaker.open",
+    "ai.monitoring.circuit_breaker.reset",
+    "ai.monitoring.circuit_breakers.category_reset",
+    "ai.monitoring.circuit_breakers.reset_all",
+    "ai.monitoring.dashboard",
+    "ai.monitoring.health_check",
+    "ai.monitoring.start",
+    "ai.monitoring.stop",
+    "ai.roi.dashboard",
+    "ai.roi.calculate",
+    "ai.roi.aggregate",
+    "ai_agent_team.created",
+    "ai_agent_team.updated",
+    "ai_agent_team.deleted",
+    "ai_agent_team.member_added",
+    "ai_agent_team.member_removed",
+    "ai_agent_team.execution_started",
+    "ai_agent_team.execution_completed",
+    "ai_agent_team.execution_failed",
+    "app_created",
+    "app_deleted",
+    "app_updated",
+    "app_published",
+    "app_unpublished",
+    "app_submitted_for_review",
+    "app_feature_created",
+    "app_feature_updated",
+    "app_feature_deleted",
+    "app_feature_duplicated",
+    "app_feature_enabled_by_default",
+    "app_feature_disabled_by_default",
+    "app_plan_created",
+    "app_plan_updated",
+    "app_plan_deleted",
+    "app_plan_activated",
+    "app_plan_deactivated",
+    "app_plans_reordered",
+    "ci_cd.pipelines.list",
+    "ci_cd.pipelines.read",
+    "ci_cd.pipelines.create",
+    "ci_cd.pipelines.update",
+    "ci_cd.pipelines.delete",
+    "ci_cd.pipelines.trigger",
+    "ci_cd.pipelines.duplicate",
+    "ci_cd.pipelines.export_yaml",
+    "ci_cd.pipeline_runs.list",
+    "ci_cd.pipeline_runs.read",
+    "ci_cd.pipeline_runs.cancel",
+    "ci_cd.pipeline_runs.retry",
+    "ci_cd.pipeline_runs.logs",
+    "ci_cd.providers.list",
+    "ci_cd.providers.read",
+    "ci_cd.providers.create",
+    "ci_cd.providers.update",
+    "ci_cd.providers.delete",
+    "ci_cd.providers.test_connection",
+    "ci_cd.providers.sync_repositories",
+    "ci_cd.repositories.list",
+    "ci_cd.repositories.read",
+    "ci_cd.repositories.create",
+    "ci_cd.repositories.update",
+    "ci_cd.repositories.delete",
+    "ci_cd.repositories.sync",
+    "ci_cd.repositories.attach_pipeline",
+    "ci_cd.repositories.detach_pipeline",
+    "ci_cd.schedules.list",
+    "ci_cd.schedules.read",
+    "ci_cd.schedules.create",
+    "ci_cd.schedules.update",
+    "ci_cd.schedules.delete",
+    "ci_cd.schedules.toggle",
+    "ci_cd.prompt_templates.list",
+    "ci_cd.prompt_templates.read",
+    "ci_cd.prompt_templates.create",
+    "ci_cd.prompt_templates.update",
+    "ci_cd.prompt_templates.delete",
+    "ci_cd.prompt_templates.duplicate",
+    "ci_cd.prompt_templates.preview",
+    "mcp.servers.read",
+    "mcp.servers.create",
+    "mcp.servers.update",
+    "mcp.servers.delete",
+    "mcp.servers.connect",
+    "mcp.servers.disconnect",
+    "mcp.servers.health_check",
+    "mcp.servers.discover_tools",
+    "mcp.servers.workflow_builder_read",
+    "mcp.tools.read",
+    "mcp.tools.execute",
+    "mcp.executions.read",
+    "mcp.executions.cancel",
+    "mcp.oauth.authorize_initiated",
+    "mcp.oauth.callback_success",
+    "mcp.oauth.disconnect",
+    "mcp.oauth.status_read",
+    "mcp.oauth.token_refreshed",
+    "invitation.created",
+    "invitation.updated",
+    "invitation.deleted",
+    "invitation.resent",
+    "invitation.cancelled",
+    "invitation.accepted",
+    "create_site_setting",
+    "update_site_setting",
+    "delete_site_setting",
+    "bulk_update_site_settings",
+    "supply_chain.attestations.create",
+    "supply_chain.attestations.delete",
+    "supply_chain.attestations.read",
+    "supply_chain.attestations.record_to_rekor",
+    "supply_chain.attestations.sign",
+    "supply_chain.attestations.update",
+    "supply_chain.attestations.verify",
+    "supply_chain.container_images.create",
+    "supply_chain.container_images.delete",
+    "supply_chain.container_images.evaluate_policies",
+    "supply_chain.container_images.quarantine",
+    "supply_chain.container_images.read",
+    "supply_chain.container_images.scan",
+    "supply_chain.container_images.update",
+    "supply_chain.container_images.verify",
+    "supply_chain.reports.create",
+    "supply_chain.reports.delete",
+    "supply_chain.reports.download",
+    "supply_chain.reports.generate_attribution",
+    "supply_chain.reports.generate_compliance",
+    "supply_chain.reports.generate_sbom",
+    "supply_chain.reports.generate_vendor_risk",
+    "supply_chain.reports.generate_vulnerability",
+    "supply_chain.reports.read",
+    "supply_chain.reports.regenerate",
+    "supply_chain.reports.update",
+    "supply_chain.sboms.calculate_risk",
+    "supply_chain.sboms.correlate_vulnerabilities",
+    "supply_chain.sboms.create",
+    "supply_chain.sboms.delete",
+    "supply_chain.sboms.export",
+    "supply_chain.sboms.read",
+    "supply_chain.sboms.update",
+    "supply_chain.vendors.assess",
+    "supply_chain.vendors.create",
+    "supply_chain.vendors.delete",
+    "supply_chain.vendors.read",
+    "supply_chain.vendors.reassess",
+    "supply_chain.vendors.update",
+    "ai_agents.index",
+    "ai_agents.create",
+    "ai_agents.update",
+    "ai_agents.destroy",
+    "ai_agents.execute",
+    "ai_agents.clone",
+    "ai_agents.pause",
+    "ai_agents.resume",
+    "ai_agents.archive",
+    "ai_agents.stats",
+    "ai_agents.analytics",
+    "ai_conversations.update",
+    "ai_conversations.create",
+    "ai_conversations.destroy",
+    "ai_messages.update",
+    "ai_messages.create",
+    "ai_messages.destroy",
+    "ai_messages.edit_content",
+    "ai_analytics.usage_recorded",
+    "ai_analytics.update",
+]
+_AuditLog_source: TypeAlias = Literal[
+    "web",
+    "api",
+    "system",
+    "webhook",
+    "admin_panel",
+    "mobile_app",
+    "integration",
+    "automation",
+    "scheduler",
+    "worker",
+    "security_system",
+    "compliance_system",
+]
 class AuditLog(PowernodeModel):
     """AuditLog (table `audit_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
-    action: Column[
-        Literal[
-            "create",
-            "update",
-            "delete",
-            "created",
-            "updated",
-            "deleted",
-            "login",
-            "logout",
-            "payment",
-            "subscription_change",
-            "role_change",
-            "user_created",
-            "user_updated",
-            "user_deleted",
-            "user_login",
-            "user_logout",
-            "user_registration",
-            "login_failed",
-            "password_reset",
-            "login_2fa_required",
-            "account_locked",
-            "account_unlocked",
-            "account_switch",
-            "password_changed",
-            "email_verified",
-            "two_factor_enabled",
-            "two_factor_disabled",
-            "backup_codes_generated",
-            "create_plan",
-            "update_plan",
-            "delete_plan",
-            "toggle_plan_status",
-            "plan_upgraded",
-            "plan_downgraded",
-            "billing_updated",
-            "suspend_account",
-            "activate_account",
-            "admin_settings_update",
-            "impersonation_started",
-            "impersonation_ended",
-            "subscription_created",
-            "subscription_updated",
-            "subscription_cancelled",
-            "subscription_paused",
-            "payment_completed",
-            "payment_failed",
-            "payment_refunded",
-            "payment_disputed",
-            "invoice_generated",
-            "invoice_sent",
-            "invoice_paid",
-            "invoice_overdue",
-            "webhook_received",
-            "webhook_failed",
-            "webhook_retry",
-            "webhook_created",
-            "webhook_updated",
-            "webhook_deleted",
-            "webhook_test",
-            "webhook_test_failed",
-            "webhook_status_changed",
-            "webhook_delivery_retry",
-            "webhook_health_test",
-            "api_key_created",
-            "api_key_updated",
-            "api_key_deleted",
-            "api_key_regenerated",
-            "api_key_revoked",
-            "api_key_status_changed",
-            "api_access_denied",
-            "api_request",
-            "api_request_failed",
-            "integration_connected",
-            "integration_disconnected",
-            "oauth_application_created",
-            "oauth_application_updated",
-            "oauth_application_deleted",
-            "oauth_application_secret_regenerated",
-            "oauth_application_suspended",
-            "oauth_application_activated",
-            "oauth_application_revoked",
-            "oauth_tokens_bulk_revoked",
-            "data_export",
-            "data_import",
-            "security_scan",
-            "compliance_check",
-            "system_maintenance",
-            "system_backup",
-            "system_restore",
-            "audit_log_cleanup",
-            "audit_log_export",
-            "audit_logging_error",
-            "error_occurred",
-            "database_restore_created",
-            "database_restore_status_changed",
-            "scheduled_task_created",
-            "scheduled_task_updated",
-            "scheduled_task_deleted",
-            "task_execution_created",
-            "task_execution_status_changed",
-            "job_enqueue",
-            "notification_send",
-            "billing_operation",
-            "webhook_process",
-            "analytics_request",
-            "report_generation",
-            "health_check",
-            "email_configuration",
-            "security_alert",
-            "fraud_detection",
-            "suspicious_activity",
-            "csrf_token_generated",
-            "gdpr_request",
-            "ccpa_request",
-            "data_deletion",
-            "data_anonymization",
-            "test_email_sent",
-            "test_email_failed",
-            "email_sent",
-            "email_failed",
-            "email_settings_refreshed",
-            "notification_sent",
-            "notification_failed",
-            "ai.agents.read",
-            "ai.agents.create",
-            "ai.agents.update",
-            "ai.agents.delete",
-            "ai.agents.execute",
-            "ai.agents.clone",
-            "ai.agents.pause",
-            "ai.agents.resume",
-            "ai.agents.archive",
-            "ai.agents.test",
-            "ai.agents.validate",
-            "ai.agents.stats",
-            "ai.agents.analytics",
-            "ai.agents.execution.cancel",
-            "ai.agents.execution.delete",
-            "ai.agents.execution.retry",
-            "ai.conversations.create",
-            "ai.conversations.update",
-            "ai.conversations.delete",
-            "ai.conversations.archive",
-            "ai.conversations.complete",
-            "ai.conversations.duplicate",
-            "ai.conversations.export",
-            "ai.conversations.pause",
-            "ai.conversations.resume",
-            "ai.conversations.unarchive",
-            "ai.conversations.message.send",
-            "ai_conversation_channel_subscribed",
-            "ai_conversation_channel_unsubscribed",
-            "ai_conversation_message_sent",
-            "ai_conversation_message_failed",
-            "ai.messages.create",
-            "ai.messages.update",
-            "ai.messages.delete",
-            "ai.messages.edit_content",
-            "ai.messages.rate",
-            "ai.messages.regenerate",
-            "ai_execution_cost",
-            "ai_daily_cost_summary",
-            "ai.analytics.usage_recorded",
-            "ai.analytics.update",
-            "ai.analytics.report_generated",
-            "ai.analytics.cost_analysis",
-            "ai.analytics.dashboard",
-            "ai.analytics.export",
-            "ai.analytics.insights",
-            "ai.analytics.report.cancel",
-            "ai.analytics.report.create",
-            "ai.analytics.report.download",
-            "ai_provider_credential_created",
-            "ai_provider_credential_updated",
-            "ai_provider_credential_deleted",
-            "ai_provider_credential_tested",
-            "ai_provider_credential_made_default",
-            "ai_provider_credential_decrypted",
-            "ai_provider_credential_encryption_rotated",
-            "ai.providers.list",
-            "ai.providers.view",
-            "ai.providers.create",
-            "ai.providers.update",
-            "ai.providers.delete",
-            "ai.providers.read",
-            "ai.providers.test",
-            "ai.providers.sync",
-            "ai.providers.configure",
-            "ai.providers.test_connection",
-            "ai.providers.sync_models",
-            "ai.providers.setup_defaults",
-            "ai.providers.test_all",
-            "ai.providers.credential.create",
-            "ai.providers.credential.update",
-            "ai.providers.credential.delete",
-            "ai.providers.credential.test",
-            "ai.providers.credential.make_default",
-            "ai.providers.credential.rotate",
-            "ai.credentials.read",
-            "ai.credentials.create",
-            "ai.credentials.update",
-            "ai.credentials.delete",
-            "ai.credentials.test",
-            "ai.workflows.list",
-            "ai.workflows.view",
-            "ai.workflows.create",
-            "ai.workflows.update",
-            "ai.workflows.delete",
-            "ai.workflows.read",
-            "ai.workflows.execute",
-            "ai.workflows.pause",
-            "ai.workflows.resume",
-            "ai.workflows.duplicate",
-            "ai.workflows.export",
-            "ai.workflows.validate",
-            "ai.workflows.clone",
-            "ai.workflows.import",
-            "ai.workflows.convert_to_template",
-            "ai.workflows.convert_to_workflow",
-            "ai.workflows.create_from_template",
-            "ai.executions.read",
-            "ai.executions.create",
-            "ai.executions.update",
-            "ai.executions.cancel",
-            "ai.executions.retry",
-            "ai.workflow_runs.read",
-            "ai.workflow_runs.create",
-            "ai.workflow_runs.update",
-            "ai.workflow_runs.cancel",
-            "ai.workflow_runs.retry",
-            "ai.workflow_runs.pause",
-            "ai.workflow_runs.resume",
-            "ai.workflows.run.cancel",
-            "ai.workflows.run.delete",
-            "ai.workflows.run.download",
-            "ai.workflows.run.pause",
-            "ai.workflows.run.resume",
-            "ai.workflows.run.retry",
-            "ai.workflows.runs.bulk_delete",
-            "ai.workflow_validations.auto_fix",
-            "ai.workflow_validations.create",
-            "ai.workflow_validations.read",
-            "ai.workflow_validations.auto_fix_single",
-            "ai.workflow_validations.preview_fixes",
-            "ai.validation_statistics.read",
-            "ai.validation_statistics.health_distribution",
-            "ai.validation_statistics.common_issues",
-            "ai.workflow_git_triggers.create",
-            "ai.workflow_git_triggers.update",
-            "ai.workflow_git_triggers.delete",
-            "ai.prompt_templates.list",
-            "ai.prompt_templates.read",
-            "ai.prompt_templates.create",
-            "ai.prompt_templates.update",
-            "ai.prompt_templates.delete",
-            "ai.prompt_templates.preview",
-            "ai.prompt_templates.duplicate",
-            "ai.marketplace.installation_deleted",
-            "ai.marketplace.template_created",
-            "ai.marketplace.template_created_from_workflow",
-            "ai.marketplace.template_deleted",
-            "ai.marketplace.template_installed",
-            "ai.marketplace.template_published",
-            "ai.marketplace.template_rated",
-            "ai.marketplace.template_updated",
-            "ai.marketplace.workflow_published",
-            "marketplace_listing_resubmitted",
-            "ai.monitoring.alerts_check",
-            "ai.monitoring.alerts_view",
-            "ai.monitoring.circuit_breaker.close",
-            "ai.monitoring.circuit_breaker.open",
-            "ai.monitoring.circuit_breaker.reset",
-            "ai.monitoring.circuit_breakers.category_reset",
-            "ai.monitoring.circuit_breakers.reset_all",
-            "ai.monitoring.dashboard",
-            "ai.monitoring.health_check",
-            "ai.monitoring.start",
-            "ai.monitoring.stop",
-            "ai.roi.dashboard",
-            "ai.roi.calculate",
-            "ai.roi.aggregate",
-            "ai_agent_team.created",
-            "ai_agent_team.updated",
-            "ai_agent_team.deleted",
-            "ai_agent_team.member_added",
-            "ai_agent_team.member_removed",
-            "ai_agent_team.execution_started",
-            "ai_agent_team.execution_completed",
-            "ai_agent_team.execution_failed",
-            "app_created",
-            "app_deleted",
-            "app_updated",
-            "app_published",
-            "app_unpublished",
-            "app_submitted_for_review",
-            "app_feature_created",
-            "app_feature_updated",
-            "app_feature_deleted",
-            "app_feature_duplicated",
-            "app_feature_enabled_by_default",
-            "app_feature_disabled_by_default",
-            "app_plan_created",
-            "app_plan_updated",
-            "app_plan_deleted",
-            "app_plan_activated",
-            "app_plan_deactivated",
-            "app_plans_reordered",
-            "ci_cd.pipelines.list",
-            "ci_cd.pipelines.read",
-            "ci_cd.pipelines.create",
-            "ci_cd.pipelines.update",
-            "ci_cd.pipelines.delete",
-            "ci_cd.pipelines.trigger",
-            "ci_cd.pipelines.duplicate",
-            "ci_cd.pipelines.export_yaml",
-            "ci_cd.pipeline_runs.list",
-            "ci_cd.pipeline_runs.read",
-            "ci_cd.pipeline_runs.cancel",
-            "ci_cd.pipeline_runs.retry",
-            "ci_cd.pipeline_runs.logs",
-            "ci_cd.providers.list",
-            "ci_cd.providers.read",
-            "ci_cd.providers.create",
-            "ci_cd.providers.update",
-            "ci_cd.providers.delete",
-            "ci_cd.providers.test_connection",
-            "ci_cd.providers.sync_repositories",
-            "ci_cd.repositories.list",
-            "ci_cd.repositories.read",
-            "ci_cd.repositories.create",
-            "ci_cd.repositories.update",
-            "ci_cd.repositories.delete",
-            "ci_cd.repositories.sync",
-            "ci_cd.repositories.attach_pipeline",
-            "ci_cd.repositories.detach_pipeline",
-            "ci_cd.schedules.list",
-            "ci_cd.schedules.read",
-            "ci_cd.schedules.create",
-            "ci_cd.schedules.update",
-            "ci_cd.schedules.delete",
-            "ci_cd.schedules.toggle",
-            "ci_cd.prompt_templates.list",
-            "ci_cd.prompt_templates.read",
-            "ci_cd.prompt_templates.create",
-            "ci_cd.prompt_templates.update",
-            "ci_cd.prompt_templates.delete",
-            "ci_cd.prompt_templates.duplicate",
-            "ci_cd.prompt_templates.preview",
-            "mcp.servers.read",
-            "mcp.servers.create",
-            "mcp.servers.update",
-            "mcp.servers.delete",
-            "mcp.servers.connect",
-            "mcp.servers.disconnect",
-            "mcp.servers.health_check",
-            "mcp.servers.discover_tools",
-            "mcp.servers.workflow_builder_read",
-            "mcp.tools.read",
-            "mcp.tools.execute",
-            "mcp.executions.read",
-            "mcp.executions.cancel",
-            "mcp.oauth.authorize_initiated",
-            "mcp.oauth.callback_success",
-            "mcp.oauth.disconnect",
-            "mcp.oauth.status_read",
-            "mcp.oauth.token_refreshed",
-            "invitation.created",
-            "invitation.updated",
-            "invitation.deleted",
-            "invitation.resent",
-            "invitation.cancelled",
-            "invitation.accepted",
-            "create_site_setting",
-            "update_site_setting",
-            "delete_site_setting",
-            "bulk_update_site_settings",
-            "supply_chain.attestations.create",
-            "supply_chain.attestations.delete",
-            "supply_chain.attestations.read",
-            "supply_chain.attestations.record_to_rekor",
-            "supply_chain.attestations.sign",
-            "supply_chain.attestations.update",
-            "supply_chain.attestations.verify",
-            "supply_chain.container_images.create",
-            "supply_chain.container_images.delete",
-            "supply_chain.container_images.evaluate_policies",
-            "supply_chain.container_images.quarantine",
-            "supply_chain.container_images.read",
-            "supply_chain.container_images.scan",
-            "supply_chain.container_images.update",
-            "supply_chain.container_images.verify",
-            "supply_chain.reports.create",
-            "supply_chain.reports.delete",
-            "supply_chain.reports.download",
-            "supply_chain.reports.generate_attribution",
-            "supply_chain.reports.generate_compliance",
-            "supply_chain.reports.generate_sbom",
-            "supply_chain.reports.generate_vendor_risk",
-            "supply_chain.reports.generate_vulnerability",
-            "supply_chain.reports.read",
-            "supply_chain.reports.regenerate",
-            "supply_chain.reports.update",
-            "supply_chain.sboms.calculate_risk",
-            "supply_chain.sboms.correlate_vulnerabilities",
-            "supply_chain.sboms.create",
-            "supply_chain.sboms.delete",
-            "supply_chain.sboms.export",
-            "supply_chain.sboms.read",
-            "supply_chain.sboms.update",
-            "supply_chain.vendors.assess",
-            "supply_chain.vendors.create",
-            "supply_chain.vendors.delete",
-            "supply_chain.vendors.read",
-            "supply_chain.vendors.reassess",
-            "supply_chain.vendors.update",
-            "ai_agents.index",
-            "ai_agents.create",
-            "ai_agents.update",
-            "ai_agents.destroy",
-            "ai_agents.execute",
-            "ai_agents.clone",
-            "ai_agents.pause",
-            "ai_agents.resume",
-            "ai_agents.archive",
-            "ai_agents.stats",
-            "ai_agents.analytics",
-            "ai_conversations.update",
-            "ai_conversations.create",
-            "ai_conversations.destroy",
-            "ai_messages.update",
-            "ai_messages.create",
-            "ai_messages.destroy",
-            "ai_messages.edit_content",
-            "ai_analytics.usage_recorded",
-            "ai_analytics.update",
-        ]
-    ]
+    action: Column[_AuditLog_action]
     @classmethod
     def admin_events(cls, query: Query[AuditLog] | None = None) -> Query[AuditLog]: ...
     @classmethod
@@ -990,22 +1089,7 @@ class AuditLog(PowernodeModel):
     def security_events(cls, query: Query[AuditLog] | None = None) -> Query[AuditLog]: ...
     sequence_number: Column[int | None]
     severity: Column[Literal["low", "medium", "high", "critical"]]
-    source: Column[
-        Literal[
-            "web",
-            "api",
-            "system",
-            "webhook",
-            "admin_panel",
-            "mobile_app",
-            "integration",
-            "automation",
-            "scheduler",
-            "worker",
-            "security_system",
-            "compliance_system",
-        ]
-    ]
+    source: Column[_AuditLog_source]
     @classmethod
     def suspicious(cls, query: Query[AuditLog] | None = None) -> Query[AuditLog]: ...
     @classmethod
@@ -1023,443 +1107,7 @@ class AuditLog(PowernodeModel):
         *,
         account: Account | UUID = ...,
         account_id: UUID = ...,
-        action: Literal[
-            "create",
-            "update",
-            "delete",
-            "created",
-            "updated",
-            "deleted",
-            "login",
-            "logout",
-            "payment",
-            "subscription_change",
-            "role_change",
-            "user_created",
-            "user_updated",
-            "user_deleted",
-            "user_login",
-            "user_logout",
-            "user_registration",
-            "login_failed",
-            "password_reset",
-            "login_2fa_required",
-            "account_locked",
-            "account_unlocked",
-            "account_switch",
-            "password_changed",
-            "email_verified",
-            "two_factor_enabled",
-            "two_factor_disabled",
-            "backup_codes_generated",
-            "create_plan",
-            "update_plan",
-            "delete_plan",
-            "toggle_plan_status",
-            "plan_upgraded",
-            "plan_downgraded",
-            "billing_updated",
-            "suspend_account",
-            "activate_account",
-            "admin_settings_update",
-            "impersonation_started",
-            "impersonation_ended",
-            "subscription_created",
-            "subscription_updated",
-            "subscription_cancelled",
-            "subscription_paused",
-            "payment_completed",
-            "payment_failed",
-            "payment_refunded",
-            "payment_disputed",
-            "invoice_generated",
-            "invoice_sent",
-            "invoice_paid",
-            "invoice_overdue",
-            "webhook_received",
-            "webhook_failed",
-            "webhook_retry",
-            "webhook_created",
-            "webhook_updated",
-            "webhook_deleted",
-            "webhook_test",
-            "webhook_test_failed",
-            "webhook_status_changed",
-            "webhook_delivery_retry",
-            "webhook_health_test",
-            "api_key_created",
-            "api_key_updated",
-            "api_key_deleted",
-            "api_key_regenerated",
-            "api_key_revoked",
-            "api_key_status_changed",
-            "api_access_denied",
-            "api_request",
-            "api_request_failed",
-            "integration_connected",
-            "integration_disconnected",
-            "oauth_application_created",
-            "oauth_application_updated",
-            "oauth_application_deleted",
-            "oauth_application_secret_regenerated",
-            "oauth_application_suspended",
-            "oauth_application_activated",
-            "oauth_application_revoked",
-            "oauth_tokens_bulk_revoked",
-            "data_export",
-            "data_import",
-            "security_scan",
-            "compliance_check",
-            "system_maintenance",
-            "system_backup",
-            "system_restore",
-            "audit_log_cleanup",
-            "audit_log_export",
-            "audit_logging_error",
-            "error_occurred",
-            "database_restore_created",
-            "database_restore_status_changed",
-            "scheduled_task_created",
-            "scheduled_task_updated",
-            "scheduled_task_deleted",
-            "task_execution_created",
-            "task_execution_status_changed",
-            "job_enqueue",
-            "notification_send",
-            "billing_operation",
-            "webhook_process",
-            "analytics_request",
-            "report_generation",
-            "health_check",
-            "email_configuration",
-            "security_alert",
-            "fraud_detection",
-            "suspicious_activity",
-            "csrf_token_generated",
-            "gdpr_request",
-            "ccpa_request",
-            "data_deletion",
-            "data_anonymization",
-            "test_email_sent",
-            "test_email_failed",
-            "email_sent",
-            "email_failed",
-            "email_settings_refreshed",
-            "notification_sent",
-            "notification_failed",
-            "ai.agents.read",
-            "ai.agents.create",
-            "ai.agents.update",
-            "ai.agents.delete",
-            "ai.agents.execute",
-            "ai.agents.clone",
-            "ai.agents.pause",
-            "ai.agents.resume",
-            "ai.agents.archive",
-            "ai.agents.test",
-            "ai.agents.validate",
-            "ai.agents.stats",
-            "ai.agents.analytics",
-            "ai.agents.execution.cancel",
-            "ai.agents.execution.delete",
-            "ai.agents.execution.retry",
-            "ai.conversations.create",
-            "ai.conversations.update",
-            "ai.conversations.delete",
-            "ai.conversations.archive",
-            "ai.conversations.complete",
-            "ai.conversations.duplicate",
-            "ai.conversations.export",
-            "ai.conversations.pause",
-            "ai.conversations.resume",
-            "ai.conversations.unarchive",
-            "ai.conversations.message.send",
-            "ai_conversation_channel_subscribed",
-            "ai_conversation_channel_unsubscribed",
-            "ai_conversation_message_sent",
-            "ai_conversation_message_failed",
-            "ai.messages.create",
-            "ai.messages.update",
-            "ai.messages.delete",
-            "ai.messages.edit_content",
-            "ai.messages.rate",
-            "ai.messages.regenerate",
-            "ai_execution_cost",
-            "ai_daily_cost_summary",
-            "ai.analytics.usage_recorded",
-            "ai.analytics.update",
-            "ai.analytics.report_generated",
-            "ai.analytics.cost_analysis",
-            "ai.analytics.dashboard",
-            "ai.analytics.export",
-            "ai.analytics.insights",
-            "ai.analytics.report.cancel",
-            "ai.analytics.report.create",
-            "ai.analytics.report.download",
-            "ai_provider_credential_created",
-            "ai_provider_credential_updated",
-            "ai_provider_credential_deleted",
-            "ai_provider_credential_tested",
-            "ai_provider_credential_made_default",
-            "ai_provider_credential_decrypted",
-            "ai_provider_credential_encryption_rotated",
-            "ai.providers.list",
-            "ai.providers.view",
-            "ai.providers.create",
-            "ai.providers.update",
-            "ai.providers.delete",
-            "ai.providers.read",
-            "ai.providers.test",
-            "ai.providers.sync",
-            "ai.providers.configure",
-            "ai.providers.test_connection",
-            "ai.providers.sync_models",
-            "ai.providers.setup_defaults",
-            "ai.providers.test_all",
-            "ai.providers.credential.create",
-            "ai.providers.credential.update",
-            "ai.providers.credential.delete",
-            "ai.providers.credential.test",
-            "ai.providers.credential.make_default",
-            "ai.providers.credential.rotate",
-            "ai.credentials.read",
-            "ai.credentials.create",
-            "ai.credentials.update",
-            "ai.credentials.delete",
-            "ai.credentials.test",
-            "ai.workflows.list",
-            "ai.workflows.view",
-            "ai.workflows.create",
-            "ai.workflows.update",
-            "ai.workflows.delete",
-            "ai.workflows.read",
-            "ai.workflows.execute",
-            "ai.workflows.pause",
-            "ai.workflows.resume",
-            "ai.workflows.duplicate",
-            "ai.workflows.export",
-            "ai.workflows.validate",
-            "ai.workflows.clone",
-            "ai.workflows.import",
-            "ai.workflows.convert_to_template",
-            "ai.workflows.convert_to_workflow",
-            "ai.workflows.create_from_template",
-            "ai.executions.read",
-            "ai.executions.create",
-            "ai.executions.update",
-            "ai.executions.cancel",
-            "ai.executions.retry",
-            "ai.workflow_runs.read",
-            "ai.workflow_runs.create",
-            "ai.workflow_runs.update",
-            "ai.workflow_runs.cancel",
-            "ai.workflow_runs.retry",
-            "ai.workflow_runs.pause",
-            "ai.workflow_runs.resume",
-            "ai.workflows.run.cancel",
-            "ai.workflows.run.delete",
-            "ai.workflows.run.download",
-            "ai.workflows.run.pause",
-            "ai.workflows.run.resume",
-            "ai.workflows.run.retry",
-            "ai.workflows.runs.bulk_delete",
-            "ai.workflow_validations.auto_fix",
-            "ai.workflow_validations.create",
-            "ai.workflow_validations.read",
-            "ai.workflow_validations.auto_fix_single",
-            "ai.workflow_validations.preview_fixes",
-            "ai.validation_statistics.read",
-            "ai.validation_statistics.health_distribution",
-            "ai.validation_statistics.common_issues",
-            "ai.workflow_git_triggers.create",
-            "ai.workflow_git_triggers.update",
-            "ai.workflow_git_triggers.delete",
-            "ai.prompt_templates.list",
-            "ai.prompt_templates.read",
-            "ai.prompt_templates.create",
-            "ai.prompt_templates.update",
-            "ai.prompt_templates.delete",
-            "ai.prompt_templates.preview",
-            "ai.prompt_templates.duplicate",
-            "ai.marketplace.installation_deleted",
-            "ai.marketplace.template_created",
-            "ai.marketplace.template_created_from_workflow",
-            "ai.marketplace.template_deleted",
-            "ai.marketplace.template_installed",
-            "ai.marketplace.template_published",
-            "ai.marketplace.template_rated",
-            "ai.marketplace.template_updated",
-            "ai.marketplace.workflow_published",
-            "marketplace_listing_resubmitted",
-            "ai.monitoring.alerts_check",
-            "ai.monitoring.alerts_view",
-            "ai.monitoring.circuit_breaker.close",
-            "ai.monitoring.circuit_breaker.open",
-            "ai.monitoring.circuit_breaker.reset",
-            "ai.monitoring.circuit_breakers.category_reset",
-            "ai.monitoring.circuit_breakers.reset_all",
-            "ai.monitoring.dashboard",
-            "ai.monitoring.health_check",
-            "ai.monitoring.start",
-            "ai.monitoring.stop",
-            "ai.roi.dashboard",
-            "ai.roi.calculate",
-            "ai.roi.aggregate",
-            "ai_agent_team.created",
-            "ai_agent_team.updated",
-            "ai_agent_team.deleted",
-            "ai_agent_team.member_added",
-            "ai_agent_team.member_removed",
-            "ai_agent_team.execution_started",
-            "ai_agent_team.execution_completed",
-            "ai_agent_team.execution_failed",
-            "app_created",
-            "app_deleted",
-            "app_updated",
-            "app_published",
-            "app_unpublished",
-            "app_submitted_for_review",
-            "app_feature_created",
-            "app_feature_updated",
-            "app_feature_deleted",
-            "app_feature_duplicated",
-            "app_feature_enabled_by_default",
-            "app_feature_disabled_by_default",
-            "app_plan_created",
-            "app_plan_updated",
-            "app_plan_deleted",
-            "app_plan_activated",
-            "app_plan_deactivated",
-            "app_plans_reordered",
-            "ci_cd.pipelines.list",
-            "ci_cd.pipelines.read",
-            "ci_cd.pipelines.create",
-            "ci_cd.pipelines.update",
-            "ci_cd.pipelines.delete",
-            "ci_cd.pipelines.trigger",
-            "ci_cd.pipelines.duplicate",
-            "ci_cd.pipelines.export_yaml",
-            "ci_cd.pipeline_runs.list",
-            "ci_cd.pipeline_runs.read",
-            "ci_cd.pipeline_runs.cancel",
-            "ci_cd.pipeline_runs.retry",
-            "ci_cd.pipeline_runs.logs",
-            "ci_cd.providers.list",
-            "ci_cd.providers.read",
-            "ci_cd.providers.create",
-            "ci_cd.providers.update",
-            "ci_cd.providers.delete",
-            "ci_cd.providers.test_connection",
-            "ci_cd.providers.sync_repositories",
-            "ci_cd.repositories.list",
-            "ci_cd.repositories.read",
-            "ci_cd.repositories.create",
-            "ci_cd.repositories.update",
-            "ci_cd.repositories.delete",
-            "ci_cd.repositories.sync",
-            "ci_cd.repositories.attach_pipeline",
-            "ci_cd.repositories.detach_pipeline",
-            "ci_cd.schedules.list",
-            "ci_cd.schedules.read",
-            "ci_cd.schedules.create",
-            "ci_cd.schedules.update",
-            "ci_cd.schedules.delete",
-            "ci_cd.schedules.toggle",
-            "ci_cd.prompt_templates.list",
-            "ci_cd.prompt_templates.read",
-            "ci_cd.prompt_templates.create",
-            "ci_cd.prompt_templates.update",
-            "ci_cd.prompt_templates.delete",
-            "ci_cd.prompt_templates.duplicate",
-            "ci_cd.prompt_templates.preview",
-            "mcp.servers.read",
-            "mcp.servers.create",
-            "mcp.servers.update",
-            "mcp.servers.delete",
-            "mcp.servers.connect",
-            "mcp.servers.disconnect",
-            "mcp.servers.health_check",
-            "mcp.servers.discover_tools",
-            "mcp.servers.workflow_builder_read",
-            "mcp.tools.read",
-            "mcp.tools.execute",
-            "mcp.executions.read",
-            "mcp.executions.cancel",
-            "mcp.oauth.authorize_initiated",
-            "mcp.oauth.callback_success",
-            "mcp.oauth.disconnect",
-            "mcp.oauth.status_read",
-            "mcp.oauth.token_refreshed",
-            "invitation.created",
-            "invitation.updated",
-            "invitation.deleted",
-            "invitation.resent",
-            "invitation.cancelled",
-            "invitation.accepted",
-            "create_site_setting",
-            "update_site_setting",
-            "delete_site_setting",
-            "bulk_update_site_settings",
-            "supply_chain.attestations.create",
-            "supply_chain.attestations.delete",
-            "supply_chain.attestations.read",
-            "supply_chain.attestations.record_to_rekor",
-            "supply_chain.attestations.sign",
-            "supply_chain.attestations.update",
-            "supply_chain.attestations.verify",
-            "supply_chain.container_images.create",
-            "supply_chain.container_images.delete",
-            "supply_chain.container_images.evaluate_policies",
-            "supply_chain.container_images.quarantine",
-            "supply_chain.container_images.read",
-            "supply_chain.container_images.scan",
-            "supply_chain.container_images.update",
-            "supply_chain.container_images.verify",
-            "supply_chain.reports.create",
-            "supply_chain.reports.delete",
-            "supply_chain.reports.download",
-            "supply_chain.reports.generate_attribution",
-            "supply_chain.reports.generate_compliance",
-            "supply_chain.reports.generate_sbom",
-            "supply_chain.reports.generate_vendor_risk",
-            "supply_chain.reports.generate_vulnerability",
-            "supply_chain.reports.read",
-            "supply_chain.reports.regenerate",
-            "supply_chain.reports.update",
-            "supply_chain.sboms.calculate_risk",
-            "supply_chain.sboms.correlate_vulnerabilities",
-            "supply_chain.sboms.create",
-            "supply_chain.sboms.delete",
-            "supply_chain.sboms.export",
-            "supply_chain.sboms.read",
-            "supply_chain.sboms.update",
-            "supply_chain.vendors.assess",
-            "supply_chain.vendors.create",
-            "supply_chain.vendors.delete",
-            "supply_chain.vendors.read",
-            "supply_chain.vendors.reassess",
-            "supply_chain.vendors.update",
-            "ai_agents.index",
-            "ai_agents.create",
-            "ai_agents.update",
-            "ai_agents.destroy",
-            "ai_agents.execute",
-            "ai_agents.clone",
-            "ai_agents.pause",
-            "ai_agents.resume",
-            "ai_agents.archive",
-            "ai_agents.stats",
-            "ai_agents.analytics",
-            "ai_conversations.update",
-            "ai_conversations.create",
-            "ai_conversations.destroy",
-            "ai_messages.update",
-            "ai_messages.create",
-            "ai_messages.destroy",
-            "ai_messages.edit_content",
-            "ai_analytics.usage_recorded",
-            "ai_analytics.update",
-        ] = ...,
+        action: _AuditLog_action = ...,
         chain_verified_at: datetime | None = ...,
         created_at: datetime = ...,
         id: UUID = ...,
@@ -1475,31 +1123,44 @@ class AuditLog(PowernodeModel):
         risk_level: Literal["low", "medium", "high", "critical"] = ...,
         sequence_number: int | None = ...,
         severity: Literal["low", "medium", "high", "critical"] = ...,
-        source: Literal[
-            "web",
-            "api",
-            "system",
-            "webhook",
-            "admin_panel",
-            "mobile_app",
-            "integration",
-            "automation",
-            "scheduler",
-            "worker",
-            "security_system",
-            "compliance_system",
-        ] = ...,
+        source: _AuditLog_source = ...,
         updated_at: datetime = ...,
         user: User | UUID | None = ...,
         user_agent: str | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., action: Literal["create", "update", "delete", "created", "updated", "deleted", "login", "logout", "payment", "subscription_change", "role_change", "user_created", "user_updated", "user_deleted", "user_login", "user_logout", "user_registration", "login_failed", "password_reset", "login_2fa_required", "account_locked", "account_unlocked", "account_switch", "password_changed", "email_verified", "two_factor_enabled", "two_factor_disabled", "backup_codes_generated", "create_plan", "update_plan", "delete_plan", "toggle_plan_status", "plan_upgraded", "plan_downgraded", "billing_updated", "suspend_account", "activate_account", "admin_settings_update", "impersonation_started", "impersonation_ended", "subscription_created", "subscription_updated", "subscription_cancelled", "subscription_paused", "payment_completed", "payment_failed", "payment_refunded", "payment_disputed", "invoice_generated", "invoice_sent", "invoice_paid", "invoice_overdue", "webhook_received", "webhook_failed", "webhook_retry", "webhook_created", "webhook_updated", "webhook_deleted", "webhook_test", "webhook_test_failed", "webhook_status_changed", "webhook_delivery_retry", "webhook_health_test", "api_key_created", "api_key_updated", "api_key_deleted", "api_key_regenerated", "api_key_revoked", "api_key_status_changed", "api_access_denied", "api_request", "api_request_failed", "integration_connected", "integration_disconnected", "oauth_application_created", "oauth_application_updated", "oauth_application_deleted", "oauth_application_secret_regenerated", "oauth_application_suspended", "oauth_application_activated", "oauth_application_revoked", "oauth_tokens_bulk_revoked", "data_export", "data_import", "security_scan", "compliance_check", "system_maintenance", "system_backup", "system_restore", "audit_log_cleanup", "audit_log_export", "audit_logging_error", "error_occurred", "database_restore_created", "database_restore_status_changed", "scheduled_task_created", "scheduled_task_updated", "scheduled_task_deleted", "task_execution_created", "task_execution_status_changed", "job_enqueue", "notification_send", "billing_operation", "webhook_process", "analytics_request", "report_generation", "health_check", "email_configuration", "security_alert", "fraud_detection", "suspicious_activity", "csrf_token_generated", "gdpr_request", "ccpa_request", "data_deletion", "data_anonymization", "test_email_sent", "test_email_failed", "email_sent", "email_failed", "email_settings_refreshed", "notification_sent", "notification_failed", "ai.agents.read", "ai.agents.create", "ai.agents.update", "ai.agents.delete", "ai.agents.execute", "ai.agents.clone", "ai.agents.pause", "ai.agents.resume", "ai.agents.archive", "ai.agents.test", "ai.agents.validate", "ai.agents.stats", "ai.agents.analytics", "ai.agents.execution.cancel", "ai.agents.execution.delete", "ai.agents.execution.retry", "ai.conversations.create", "ai.conversations.update", "ai.conversations.delete", "ai.conversations.archive", "ai.conversations.complete", "ai.conversations.duplicate", "ai.conversations.export", "ai.conversations.pause", "ai.conversations.resume", "ai.conversations.unarchive", "ai.conversations.message.send", "ai_conversation_channel_subscribed", "ai_conversation_channel_unsubscribed", "ai_conversation_message_sent", "ai_conversation_message_failed", "ai.messages.create", "ai.messages.update", "ai.messages.delete", "ai.messages.edit_content", "ai.messages.rate", "ai.messages.regenerate", "ai_execution_cost", "ai_daily_cost_summary", "ai.analytics.usage_recorded", "ai.analytics.update", "ai.analytics.report_generated", "ai.analytics.cost_analysis", "ai.analytics.dashboard", "ai.analytics.export", "ai.analytics.insights", "ai.analytics.report.cancel", "ai.analytics.report.create", "ai.analytics.report.download", "ai_provider_credential_created", "ai_provider_credential_updated", "ai_provider_credential_deleted", "ai_provider_credential_tested", "ai_provider_credential_made_default", "ai_provider_credential_decrypted", "ai_provider_credential_encryption_rotated", "ai.providers.list", "ai.providers.view", "ai.providers.create", "ai.providers.update", "ai.providers.delete", "ai.providers.read", "ai.providers.test", "ai.providers.sync", "ai.providers.configure", "ai.providers.test_connection", "ai.providers.sync_models", "ai.providers.setup_defaults", "ai.providers.test_all", "ai.providers.credential.create", "ai.providers.credential.update", "ai.providers.credential.delete", "ai.providers.credential.test", "ai.providers.credential.make_default", "ai.providers.credential.rotate", "ai.credentials.read", "ai.credentials.create", "ai.credentials.update", "ai.credentials.delete", "ai.credentials.test", "ai.workflows.list", "ai.workflows.view", "ai.workflows.create", "ai.workflows.update", "ai.workflows.delete", "ai.workflows.read", "ai.workflows.execute", "ai.workflows.pause", "ai.workflows.resume", "ai.workflows.duplicate", "ai.workflows.export", "ai.workflows.validate", "ai.workflows.clone", "ai.workflows.import", "ai.workflows.convert_to_template", "ai.workflows.convert_to_workflow", "ai.workflows.create_from_template", "ai.executions.read", "ai.executions.create", "ai.executions.update", "ai.executions.cancel", "ai.executions.retry", "ai.workflow_runs.read", "ai.workflow_runs.create", "ai.workflow_runs.update", "ai.workflow_runs.cancel", "ai.workflow_runs.retry", "ai.workflow_runs.pause", "ai.workflow_runs.resume", "ai.workflows.run.cancel", "ai.workflows.run.delete", "ai.workflows.run.download", "ai.workflows.run.pause", "ai.workflows.run.resume", "ai.workflows.run.retry", "ai.workflows.runs.bulk_delete", "ai.workflow_validations.auto_fix", "ai.workflow_validations.create", "ai.workflow_validations.read", "ai.workflow_validations.auto_fix_single", "ai.workflow_validations.preview_fixes", "ai.validation_statistics.read", "ai.validation_statistics.health_distribution", "ai.validation_statistics.common_issues", "ai.workflow_git_triggers.create", "ai.workflow_git_triggers.update", "ai.workflow_git_triggers.delete", "ai.prompt_templates.list", "ai.prompt_templates.read", "ai.prompt_templates.create", "ai.prompt_templates.update", "ai.prompt_templates.delete", "ai.prompt_templates.preview", "ai.prompt_templates.duplicate", "ai.marketplace.installation_deleted", "ai.marketplace.template_created", "ai.marketplace.template_created_from_workflow", "ai.marketplace.template_deleted", "ai.marketplace.template_installed", "ai.marketplace.template_published", "ai.marketplace.template_rated", "ai.marketplace.template_updated", "ai.marketplace.workflow_published", "marketplace_listing_resubmitted", "ai.monitoring.alerts_check", "ai.monitoring.alerts_view", "ai.monitoring.circuit_breaker.close", "ai.monitoring.circuit_breaker.open", "ai.monitoring.circuit_breaker.reset", "ai.monitoring.circuit_breakers.category_reset", "ai.monitoring.circuit_breakers.reset_all", "ai.monitoring.dashboard", "ai.monitoring.health_check", "ai.monitoring.start", "ai.monitoring.stop", "ai.roi.dashboard", "ai.roi.calculate", "ai.roi.aggregate", "ai_agent_team.created", "ai_agent_team.updated", "ai_agent_team.deleted", "ai_agent_team.member_added", "ai_agent_team.member_removed", "ai_agent_team.execution_started", "ai_agent_team.execution_completed", "ai_agent_team.execution_failed", "app_created", "app_deleted", "app_updated", "app_published", "app_unpublished", "app_submitted_for_review", "app_feature_created", "app_feature_updated", "app_feature_deleted", "app_feature_duplicated", "app_feature_enabled_by_default", "app_feature_disabled_by_default", "app_plan_created", "app_plan_updated", "app_plan_deleted", "app_plan_activated", "app_plan_deactivated", "app_plans_reordered", "ci_cd.pipelines.list", "ci_cd.pipelines.read", "ci_cd.pipelines.create", "ci_cd.pipelines.update", "ci_cd.pipelines.delete", "ci_cd.pipelines.trigger", "ci_cd.pipelines.duplicate", "ci_cd.pipelines.export_yaml", "ci_cd.pipeline_runs.list", "ci_cd.pipeline_runs.read", "ci_cd.pipeline_runs.cancel", "ci_cd.pipeline_runs.retry", "ci_cd.pipeline_runs.logs", "ci_cd.providers.list", "ci_cd.providers.read", "ci_cd.providers.create", "ci_cd.providers.update", "ci_cd.providers.delete", "ci_cd.providers.test_connection", "ci_cd.providers.sync_repositories", "ci_cd.repositories.list", "ci_cd.repositories.read", "ci_cd.repositories.create", "ci_cd.repositories.update", "ci_cd.repositories.delete", "ci_cd.repositories.sync", "ci_cd.repositories.attach_pipeline", "ci_cd.repositories.detach_pipeline", "ci_cd.schedules.list", "ci_cd.schedules.read", "ci_cd.schedules.create", "ci_cd.schedules.update", "ci_cd.schedules.delete", "ci_cd.schedules.toggle", "ci_cd.prompt_templates.list", "ci_cd.prompt_templates.read", "ci_cd.prompt_templates.create", "ci_cd.prompt_templates.update", "ci_cd.prompt_templates.delete", "ci_cd.prompt_templates.duplicate", "ci_cd.prompt_templates.preview", "mcp.servers.read", "mcp.servers.create", "mcp.servers.update", "mcp.servers.delete", "mcp.servers.connect", "mcp.servers.disconnect", "mcp.servers.health_check", "mcp.servers.discover_tools", "mcp.servers.workflow_builder_read", "mcp.tools.read", "mcp.tools.execute", "mcp.executions.read", "mcp.executions.cancel", "mcp.oauth.authorize_initiated", "mcp.oauth.callback_success", "mcp.oauth.disconnect", "mcp.oauth.status_read", "mcp.oauth.token_refreshed", "invitation.created", "invitation.updated", "invitation.deleted", "invitation.resent", "invitation.cancelled", "invitation.accepted", "create_site_setting", "update_site_setting", "delete_site_setting", "bulk_update_site_settings", "supply_chain.attestations.create", "supply_chain.attestations.delete", "supply_chain.attestations.read", "supply_chain.attestations.record_to_rekor", "supply_chain.attestations.sign", "supply_chain.attestations.update", "supply_chain.attestations.verify", "supply_chain.container_images.create", "supply_chain.container_images.delete", "supply_chain.container_images.evaluate_policies", "supply_chain.container_images.quarantine", "supply_chain.container_images.read", "supply_chain.container_images.scan", "supply_chain.container_images.update", "supply_chain.container_images.verify", "supply_chain.reports.create", "supply_chain.reports.delete", "supply_chain.reports.download", "supply_chain.reports.generate_attribution", "supply_chain.reports.generate_compliance", "supply_chain.reports.generate_sbom", "supply_chain.reports.generate_vendor_risk", "supply_chain.reports.generate_vulnerability", "supply_chain.reports.read", "supply_chain.reports.regenerate", "supply_chain.reports.update", "supply_chain.sboms.calculate_risk", "supply_chain.sboms.correlate_vulnerabilities", "supply_chain.sboms.create", "supply_chain.sboms.delete", "supply_chain.sboms.export", "supply_chain.sboms.read", "supply_chain.sboms.update", "supply_chain.vendors.assess", "supply_chain.vendors.create", "supply_chain.vendors.delete", "supply_chain.vendors.read", "supply_chain.vendors.reassess", "supply_chain.vendors.update", "ai_agents.index", "ai_agents.create", "ai_agents.update", "ai_agents.destroy", "ai_agents.execute", "ai_agents.clone", "ai_agents.pause", "ai_agents.resume", "ai_agents.archive", "ai_agents.stats", "ai_agents.analytics", "ai_conversations.update", "ai_conversations.create", "ai_conversations.destroy", "ai_messages.update", "ai_messages.create", "ai_messages.destroy", "ai_messages.edit_content", "ai_analytics.usage_recorded", "ai_analytics.update"] = ..., chain_verified_at: datetime | None = ..., created_at: datetime = ..., id: UUID = ..., integrity_hash: str | None = ..., ip_address: str | None = ..., metadata: Any = ..., new_values: Any = ..., old_values: Any = ..., previous_hash: str | None = ..., request_id: str | None = ..., resource_id: str | None = ..., resource_type: str = ..., risk_level: Literal["low", "medium", "high", "critical"] = ..., sequence_number: int | None = ..., severity: Literal["low", "medium", "high", "critical"] = ..., source: Literal["web", "api", "system", "webhook", "admin_panel", "mobile_app", "integration", "automation", "scheduler", "worker", "security_system", "compliance_system"] = ..., updated_at: datetime = ..., user: User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ...) -> AuditLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        action: _AuditLog_action = ...,
+        chain_verified_at: datetime | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        integrity_hash: str | None = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        new_values: Any = ...,
+        old_values: Any = ...,
+        previous_hash: str | None = ...,
+        request_id: str | None = ...,
+        resource_id: str | None = ...,
+        resource_type: str = ...,
+        risk_level: Literal["low", "medium", "high", "critical"] = ...,
+        sequence_number: int | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] = ...,
+        source: _AuditLog_source = ...,
+        updated_at: datetime = ...,
+        user: User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...,
+    ) -> AuditLog: ...
+
 
 class BackgroundJob(PowernodeModel):
     """BackgroundJob (table `background_jobs`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[BackgroundJob] | None = None) -> Query[BackgroundJob]: ...
@@ -1571,14 +1232,40 @@ class BackgroundJob(PowernodeModel):
         scheduled_at: datetime | None = ...,
         started_at: datetime | None = ...,
         status: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, arguments: Any = ..., attempts: int | None = ..., backtrace: str | None = ..., created_at: datetime = ..., error_message: str | None = ..., failed_at: datetime | None = ..., finished_at: datetime | None = ..., id: UUID = ..., job_id: str = ..., job_type: str = ..., max_attempts: int | None = ..., priority: int | None = ..., scheduled_at: datetime | None = ..., started_at: datetime | None = ..., status: str | None = ..., updated_at: datetime = ...) -> BackgroundJob: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        arguments: Any = ...,
+        attempts: int | None = ...,
+        backtrace: str | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        failed_at: datetime | None = ...,
+        finished_at: datetime | None = ...,
+        id: UUID = ...,
+        job_id: str = ...,
+        job_type: str = ...,
+        max_attempts: int | None = ...,
+        priority: int | None = ...,
+        scheduled_at: datetime | None = ...,
+        started_at: datetime | None = ...,
+        status: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> BackgroundJob: ...
 
+
+_BatchWorkflowRun_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class BatchWorkflowRun(PowernodeModel):
     """BatchWorkflowRun (table `batch_workflow_runs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -1601,7 +1288,7 @@ class BatchWorkflowRun(PowernodeModel):
     results: Column[Any]
     started_at: Column[datetime | None]
     statistics: Column[Any]
-    status: Column[Literal["pending", "processing", "completed", "failed", "cancelled"]]
+    status: Column[_BatchWorkflowRun_status]
     @classmethod
     def successful(cls, query: Query[BatchWorkflowRun] | None = None) -> Query[BatchWorkflowRun]: ...
     successful_workflows: Column[int | None]
@@ -1628,19 +1315,42 @@ class BatchWorkflowRun(PowernodeModel):
         results: Any = ...,
         started_at: datetime | None = ...,
         statistics: Any = ...,
-        status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ...,
+        status: _BatchWorkflowRun_status = ...,
         successful_workflows: int | None = ...,
         total_workflows: int = ...,
         updated_at: datetime = ...,
         user: User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., batch_id: str = ..., completed_at: datetime | None = ..., completed_workflows: int | None = ..., configuration: Any = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., failed_workflows: int | None = ..., id: UUID = ..., results: Any = ..., started_at: datetime | None = ..., statistics: Any = ..., status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ..., successful_workflows: int | None = ..., total_workflows: int = ..., updated_at: datetime = ..., user: User | UUID | None = ..., user_id: UUID | None = ...) -> BatchWorkflowRun: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        batch_id: str = ...,
+        completed_at: datetime | None = ...,
+        completed_workflows: int | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        failed_workflows: int | None = ...,
+        id: UUID = ...,
+        results: Any = ...,
+        started_at: datetime | None = ...,
+        statistics: Any = ...,
+        status: _BatchWorkflowRun_status = ...,
+        successful_workflows: int | None = ...,
+        total_workflows: int = ...,
+        updated_at: datetime = ...,
+        user: User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> BatchWorkflowRun: ...
+
 
 class BlacklistedToken(PowernodeModel):
     """BlacklistedToken (table `blacklisted_tokens`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     @classmethod
@@ -1661,14 +1371,24 @@ class BlacklistedToken(PowernodeModel):
         reason: str | None = ...,
         token: str = ...,
         user: User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., expires_at: datetime = ..., id: UUID = ..., reason: str | None = ..., token: str = ..., user: User | UUID = ..., user_id: UUID = ...) -> BlacklistedToken: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        expires_at: datetime = ...,
+        id: UUID = ...,
+        reason: str | None = ...,
+        token: str = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> BlacklistedToken: ...
+
 
 class CommunityAgent(PowernodeModel):
     """CommunityAgent (table `community_agents`)."""
-
     Behaviour: ClassVar[type[Any]]
     agent: Reference[_ai_agents.Agent]
     agent_card: Reference[_ai_agents.AgentCard | None]
@@ -1770,14 +1490,58 @@ class CommunityAgent(PowernodeModel):
         verified_by: User | UUID | None = ...,
         verified_by_id: UUID | None = ...,
         version: str | None = ...,
-        visibility: Literal["public", "unlisted", "private"] | None = ...
+        visibility: Literal["public", "unlisted", "private"] | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent: _ai_agents.Agent | UUID = ..., agent_card: _ai_agents.AgentCard | UUID | None = ..., agent_card_id: UUID | None = ..., agent_id: UUID = ..., authentication: Any = ..., avg_rating: Decimal | None = ..., avg_response_time_ms: Decimal | None = ..., capabilities: Any = ..., category: Literal["automation", "analysis", "integration", "custom"] | None = ..., changelog: str | None = ..., created_at: datetime = ..., description: str | None = ..., endpoint_url: str | None = ..., failure_count: int | None = ..., federated: bool | None = ..., federation_key: str | None = ..., id: UUID = ..., last_updated_at: datetime | None = ..., long_description: str | None = ..., name: str = ..., owner_account: Account | UUID = ..., owner_account_id: UUID = ..., protocol_version: str | None = ..., published_at: datetime | None = ..., published_by: User | UUID | None = ..., published_by_id: UUID | None = ..., rating_count: int | None = ..., reputation_score: Decimal | None = ..., slug: str = ..., status: Literal["pending", "active", "suspended", "deprecated"] | None = ..., subscriber_count: int | None = ..., success_count: int | None = ..., tags: Any = ..., task_count: int | None = ..., updated_at: datetime = ..., verified: bool | None = ..., verified_at: datetime | None = ..., verified_by: User | UUID | None = ..., verified_by_id: UUID | None = ..., version: str | None = ..., visibility: Literal["public", "unlisted", "private"] | None = ...) -> CommunityAgent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_card: _ai_agents.AgentCard | UUID | None = ...,
+        agent_card_id: UUID | None = ...,
+        agent_id: UUID = ...,
+        authentication: Any = ...,
+        avg_rating: Decimal | None = ...,
+        avg_response_time_ms: Decimal | None = ...,
+        capabilities: Any = ...,
+        category: Literal["automation", "analysis", "integration", "custom"] | None = ...,
+        changelog: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        endpoint_url: str | None = ...,
+        failure_count: int | None = ...,
+        federated: bool | None = ...,
+        federation_key: str | None = ...,
+        id: UUID = ...,
+        last_updated_at: datetime | None = ...,
+        long_description: str | None = ...,
+        name: str = ...,
+        owner_account: Account | UUID = ...,
+        owner_account_id: UUID = ...,
+        protocol_version: str | None = ...,
+        published_at: datetime | None = ...,
+        published_by: User | UUID | None = ...,
+        published_by_id: UUID | None = ...,
+        rating_count: int | None = ...,
+        reputation_score: Decimal | None = ...,
+        slug: str = ...,
+        status: Literal["pending", "active", "suspended", "deprecated"] | None = ...,
+        subscriber_count: int | None = ...,
+        success_count: int | None = ...,
+        tags: Any = ...,
+        task_count: int | None = ...,
+        updated_at: datetime = ...,
+        verified: bool | None = ...,
+        verified_at: datetime | None = ...,
+        verified_by: User | UUID | None = ...,
+        verified_by_id: UUID | None = ...,
+        version: str | None = ...,
+        visibility: Literal["public", "unlisted", "private"] | None = ...,
+    ) -> CommunityAgent: ...
+
 
 class CommunityAgentRating(PowernodeModel):
     """CommunityAgentRating (table `community_agent_ratings`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_task: Reference[_ai_agents.A2aTask | None]
     a2a_task_id: Column[UUID | None]
@@ -1824,14 +1588,42 @@ class CommunityAgentRating(PowernodeModel):
         updated_at: datetime = ...,
         user: User | UUID = ...,
         user_id: UUID = ...,
-        verified_usage: bool | None = ...
+        verified_usage: bool | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, a2a_task: _ai_agents.A2aTask | UUID | None = ..., a2a_task_id: UUID | None = ..., account: Account | UUID = ..., account_id: UUID = ..., community_agent: CommunityAgent | UUID = ..., community_agent_id: UUID = ..., created_at: datetime = ..., edited_at: datetime | None = ..., hidden: bool | None = ..., id: UUID = ..., moderation_reason: str | None = ..., rating: int = ..., rating_dimensions: Any = ..., review: str | None = ..., updated_at: datetime = ..., user: User | UUID = ..., user_id: UUID = ..., verified_usage: bool | None = ...) -> CommunityAgentRating: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        a2a_task: _ai_agents.A2aTask | UUID | None = ...,
+        a2a_task_id: UUID | None = ...,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        community_agent: CommunityAgent | UUID = ...,
+        community_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        edited_at: datetime | None = ...,
+        hidden: bool | None = ...,
+        id: UUID = ...,
+        moderation_reason: str | None = ...,
+        rating: int = ...,
+        rating_dimensions: Any = ...,
+        review: str | None = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+        verified_usage: bool | None = ...,
+    ) -> CommunityAgentRating: ...
 
+
+_CommunityAgentReport_report_type: TypeAlias = Literal[
+    "malicious",
+    "spam",
+    "inappropriate",
+    "copyright",
+    "other",
+]
 class CommunityAgentReport(PowernodeModel):
     """CommunityAgentReport (table `community_agent_reports`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def closed(cls, query: Query[CommunityAgentReport] | None = None) -> Query[CommunityAgentReport]: ...
@@ -1850,7 +1642,7 @@ class CommunityAgentReport(PowernodeModel):
     def pending(cls, query: Query[CommunityAgentReport] | None = None) -> Query[CommunityAgentReport]: ...
     @classmethod
     def recent(cls, query: Query[CommunityAgentReport] | None = None) -> Query[CommunityAgentReport]: ...
-    report_type: Column[Literal["malicious", "spam", "inappropriate", "copyright", "other"]]
+    report_type: Column[_CommunityAgentReport_report_type]
     reported_by_account: Reference[Account]
     reported_by_account_id: Column[UUID]
     reported_by_user: Reference[User]
@@ -1870,7 +1662,7 @@ class CommunityAgentReport(PowernodeModel):
         description: str = ...,
         evidence: Any = ...,
         id: UUID = ...,
-        report_type: Literal["malicious", "spam", "inappropriate", "copyright", "other"] = ...,
+        report_type: _CommunityAgentReport_report_type = ...,
         reported_by_account: Account | UUID = ...,
         reported_by_account_id: UUID = ...,
         reported_by_user: User | UUID = ...,
@@ -1880,14 +1672,34 @@ class CommunityAgentReport(PowernodeModel):
         resolved_by: User | UUID | None = ...,
         resolved_by_id: UUID | None = ...,
         status: Literal["pending", "investigating", "resolved", "dismissed"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, community_agent: CommunityAgent | UUID = ..., community_agent_id: UUID = ..., created_at: datetime = ..., description: str = ..., evidence: Any = ..., id: UUID = ..., report_type: Literal["malicious", "spam", "inappropriate", "copyright", "other"] = ..., reported_by_account: Account | UUID = ..., reported_by_account_id: UUID = ..., reported_by_user: User | UUID = ..., reported_by_user_id: UUID = ..., resolution_notes: str | None = ..., resolved_at: datetime | None = ..., resolved_by: User | UUID | None = ..., resolved_by_id: UUID | None = ..., status: Literal["pending", "investigating", "resolved", "dismissed"] | None = ..., updated_at: datetime = ...) -> CommunityAgentReport: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        community_agent: CommunityAgent | UUID = ...,
+        community_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str = ...,
+        evidence: Any = ...,
+        id: UUID = ...,
+        report_type: _CommunityAgentReport_report_type = ...,
+        reported_by_account: Account | UUID = ...,
+        reported_by_account_id: UUID = ...,
+        reported_by_user: User | UUID = ...,
+        reported_by_user_id: UUID = ...,
+        resolution_notes: str | None = ...,
+        resolved_at: datetime | None = ...,
+        resolved_by: User | UUID | None = ...,
+        resolved_by_id: UUID | None = ...,
+        status: Literal["pending", "investigating", "resolved", "dismissed"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> CommunityAgentReport: ...
+
 
 class EmailDelivery(PowernodeModel):
     """EmailDelivery (table `email_deliveries`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     body_html: Column[str | None]
@@ -1951,14 +1763,39 @@ class EmailDelivery(PowernodeModel):
         subject: str = ...,
         updated_at: datetime = ...,
         user: User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, body_html: str | None = ..., body_text: str | None = ..., bounce_reason: str | None = ..., bounced_at: datetime | None = ..., clicked_at: datetime | None = ..., created_at: datetime = ..., delivered_at: datetime | None = ..., email_type: Literal["password_reset"] = ..., error_message: str | None = ..., external_id: str | None = ..., id: UUID = ..., metadata: Any = ..., opened_at: datetime | None = ..., recipient_email: str = ..., retry_count: int | None = ..., sender_email: str | None = ..., sent_at: datetime | None = ..., status: Literal["pending", "sent", "failed"] | None = ..., subject: str = ..., updated_at: datetime = ..., user: User | UUID | None = ..., user_id: UUID | None = ...) -> EmailDelivery: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        body_html: str | None = ...,
+        body_text: str | None = ...,
+        bounce_reason: str | None = ...,
+        bounced_at: datetime | None = ...,
+        clicked_at: datetime | None = ...,
+        created_at: datetime = ...,
+        delivered_at: datetime | None = ...,
+        email_type: Literal["password_reset"] = ...,
+        error_message: str | None = ...,
+        external_id: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        opened_at: datetime | None = ...,
+        recipient_email: str = ...,
+        retry_count: int | None = ...,
+        sender_email: str | None = ...,
+        sent_at: datetime | None = ...,
+        status: Literal["pending", "sent", "failed"] | None = ...,
+        subject: str = ...,
+        updated_at: datetime = ...,
+        user: User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> EmailDelivery: ...
+
 
 class ExternalAgent(PowernodeModel):
     """ExternalAgent (table `external_agents`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2023,14 +1860,44 @@ class ExternalAgent(PowernodeModel):
         status: Literal["active", "inactive", "error", "unreachable"] = ...,
         success_count: int | None = ...,
         task_count: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., agent_card_url: str = ..., auth_token_encrypted: str | None = ..., authentication: Any = ..., avg_response_time_ms: Decimal | None = ..., cached_card: Any = ..., capabilities: Any = ..., card_cached_at: datetime | None = ..., card_version: str | None = ..., created_at: datetime = ..., created_by: User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., failure_count: int | None = ..., health_details: Any = ..., health_status: str | None = ..., id: UUID = ..., last_health_check: datetime | None = ..., metadata: Any = ..., name: str = ..., skills: Any = ..., slug: str | None = ..., status: Literal["active", "inactive", "error", "unreachable"] = ..., success_count: int | None = ..., task_count: int | None = ..., updated_at: datetime = ...) -> ExternalAgent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_card_url: str = ...,
+        auth_token_encrypted: str | None = ...,
+        authentication: Any = ...,
+        avg_response_time_ms: Decimal | None = ...,
+        cached_card: Any = ...,
+        capabilities: Any = ...,
+        card_cached_at: datetime | None = ...,
+        card_version: str | None = ...,
+        created_at: datetime = ...,
+        created_by: User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        failure_count: int | None = ...,
+        health_details: Any = ...,
+        health_status: str | None = ...,
+        id: UUID = ...,
+        last_health_check: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        skills: Any = ...,
+        slug: str | None = ...,
+        status: Literal["active", "inactive", "error", "unreachable"] = ...,
+        success_count: int | None = ...,
+        task_count: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> ExternalAgent: ...
+
 
 class FederationPartner(PowernodeModel):
     """FederationPartner (table `federation_partners`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_tasks: Association[Query[_ai_agents.A2aTask]]
     account: Reference[Account]
@@ -2094,14 +1961,42 @@ class FederationPartner(PowernodeModel):
         status: Literal["pending", "active", "suspended", "revoked"] | None = ...,
         tls_config: Any = ...,
         trust_level: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., agent_count: int | None = ..., allowed_capabilities: Any = ..., approved_at: datetime | None = ..., approved_by: User | UUID | None = ..., approved_by_id: UUID | None = ..., auto_approve_agents: bool | None = ..., created_at: datetime = ..., created_by: User | UUID | None = ..., created_by_id: UUID | None = ..., endpoint_url: str = ..., federation_token_hash: str | None = ..., id: UUID = ..., last_request_at: datetime | None = ..., last_sync_at: datetime | None = ..., max_requests_per_hour: int | None = ..., name: str = ..., organization_id: str = ..., public_key: str | None = ..., request_count: int | None = ..., status: Literal["pending", "active", "suspended", "revoked"] | None = ..., tls_config: Any = ..., trust_level: int | None = ..., updated_at: datetime = ...) -> FederationPartner: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_count: int | None = ...,
+        allowed_capabilities: Any = ...,
+        approved_at: datetime | None = ...,
+        approved_by: User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        auto_approve_agents: bool | None = ...,
+        created_at: datetime = ...,
+        created_by: User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        endpoint_url: str = ...,
+        federation_token_hash: str | None = ...,
+        id: UUID = ...,
+        last_request_at: datetime | None = ...,
+        last_sync_at: datetime | None = ...,
+        max_requests_per_hour: int | None = ...,
+        name: str = ...,
+        organization_id: str = ...,
+        public_key: str | None = ...,
+        request_count: int | None = ...,
+        status: Literal["pending", "active", "suspended", "revoked"] | None = ...,
+        tls_config: Any = ...,
+        trust_level: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> FederationPartner: ...
+
 
 class GatewayConfiguration(PowernodeModel):
     """GatewayConfiguration (table `gateway_configurations`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     encrypted_value: Column[str]
@@ -2116,14 +2011,23 @@ class GatewayConfiguration(PowernodeModel):
         id: UUID = ...,
         key_name: str = ...,
         provider: Literal["stripe", "paypal"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., encrypted_value: str = ..., id: UUID = ..., key_name: str = ..., provider: Literal["stripe", "paypal"] = ..., updated_at: datetime = ...) -> GatewayConfiguration: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        encrypted_value: str = ...,
+        id: UUID = ...,
+        key_name: str = ...,
+        provider: Literal["stripe", "paypal"] = ...,
+        updated_at: datetime = ...,
+    ) -> GatewayConfiguration: ...
+
 
 class GatewayConnectionJob(PowernodeModel):
     """GatewayConnectionJob (table `gateway_connection_jobs`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def completed(cls, query: Query[GatewayConnectionJob] | None = None) -> Query[GatewayConnectionJob]: ...
@@ -2160,14 +2064,29 @@ class GatewayConnectionJob(PowernodeModel):
         retry_count: int | None = ...,
         scheduled_at: datetime | None = ...,
         status: Literal["pending", "processing", "completed", "failed"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., error_message: str | None = ..., gateway: Literal["stripe", "paypal"] = ..., id: UUID = ..., operation: str = ..., payload: Any = ..., response: Any = ..., retry_count: int | None = ..., scheduled_at: datetime | None = ..., status: Literal["pending", "processing", "completed", "failed"] | None = ..., updated_at: datetime = ...) -> GatewayConnectionJob: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        gateway: Literal["stripe", "paypal"] = ...,
+        id: UUID = ...,
+        operation: str = ...,
+        payload: Any = ...,
+        response: Any = ...,
+        retry_count: int | None = ...,
+        scheduled_at: datetime | None = ...,
+        status: Literal["pending", "processing", "completed", "failed"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> GatewayConnectionJob: ...
+
 
 class ImpersonationSession(PowernodeModel):
     """ImpersonationSession (table `impersonation_sessions`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[ImpersonationSession] | None = None) -> Query[ImpersonationSession]: ...
@@ -2202,14 +2121,30 @@ class ImpersonationSession(PowernodeModel):
         session_token: str = ...,
         started_at: datetime = ...,
         updated_at: datetime = ...,
-        user_agent: str | None = ...
+        user_agent: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., ended_at: datetime | None = ..., id: UUID = ..., impersonated_user: User | UUID = ..., impersonated_user_id: UUID = ..., impersonator: User | UUID = ..., impersonator_id: UUID = ..., ip_address: str | None = ..., reason: str | None = ..., session_token: str = ..., started_at: datetime = ..., updated_at: datetime = ..., user_agent: str | None = ...) -> ImpersonationSession: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        ended_at: datetime | None = ...,
+        id: UUID = ...,
+        impersonated_user: User | UUID = ...,
+        impersonated_user_id: UUID = ...,
+        impersonator: User | UUID = ...,
+        impersonator_id: UUID = ...,
+        ip_address: str | None = ...,
+        reason: str | None = ...,
+        session_token: str = ...,
+        started_at: datetime = ...,
+        updated_at: datetime = ...,
+        user_agent: str | None = ...,
+    ) -> ImpersonationSession: ...
+
 
 class Invitation(PowernodeModel):
     """Invitation (table `invitations`)."""
-
     Behaviour: ClassVar[type[Any]]
     accepted_at: Column[datetime | None]
     account: Reference[Account]
@@ -2250,14 +2185,33 @@ class Invitation(PowernodeModel):
         status: Literal["pending", "accepted", "expired", "cancelled"] | None = ...,
         token: str = ...,
         token_digest: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, accepted_at: datetime | None = ..., account: Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., email: str = ..., expires_at: datetime | None = ..., first_name: str | None = ..., id: UUID = ..., inviter: User | UUID = ..., inviter_id: UUID = ..., last_name: str | None = ..., role_names: Any = ..., status: Literal["pending", "accepted", "expired", "cancelled"] | None = ..., token: str = ..., token_digest: str = ..., updated_at: datetime = ...) -> Invitation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        accepted_at: datetime | None = ...,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        email: str = ...,
+        expires_at: datetime | None = ...,
+        first_name: str | None = ...,
+        id: UUID = ...,
+        inviter: User | UUID = ...,
+        inviter_id: UUID = ...,
+        last_name: str | None = ...,
+        role_names: Any = ...,
+        status: Literal["pending", "accepted", "expired", "cancelled"] | None = ...,
+        token: str = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...,
+    ) -> Invitation: ...
+
 
 class Invoice(PowernodeModel):
     """Invoice (table `invoices`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     account: Reference[Account]
@@ -2332,14 +2286,47 @@ class Invoice(PowernodeModel):
         tax_rate: Decimal | None = ...,
         total: Money | None = ...,
         total_cents: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., currency: Literal["USD", "EUR", "GBP"] = ..., due_at: datetime | None = ..., id: UUID = ..., invoice_number: str = ..., issued_at: datetime | None = ..., metadata: Any = ..., paid_at: datetime | None = ..., paypal_invoice_id: str | None = ..., status: Literal["draft", "open", "paid", "void", "uncollectible"] = ..., stripe_invoice_id: str | None = ..., subscription: Subscription | UUID | None = ..., subscription_id: UUID | None = ..., subtotal: Money | None = ..., subtotal_cents: int = ..., tax: Money | None = ..., tax_cents: int = ..., tax_rate: Decimal | None = ..., total: Money | None = ..., total_cents: int = ..., updated_at: datetime = ...) -> Invoice: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        currency: Literal["USD", "EUR", "GBP"] = ...,
+        due_at: datetime | None = ...,
+        id: UUID = ...,
+        invoice_number: str = ...,
+        issued_at: datetime | None = ...,
+        metadata: Any = ...,
+        paid_at: datetime | None = ...,
+        paypal_invoice_id: str | None = ...,
+        status: Literal["draft", "open", "paid", "void", "uncollectible"] = ...,
+        stripe_invoice_id: str | None = ...,
+        subscription: Subscription | UUID | None = ...,
+        subscription_id: UUID | None = ...,
+        subtotal: Money | None = ...,
+        subtotal_cents: int = ...,
+        tax: Money | None = ...,
+        tax_cents: int = ...,
+        tax_rate: Decimal | None = ...,
+        total: Money | None = ...,
+        total_cents: int = ...,
+        updated_at: datetime = ...,
+    ) -> Invoice: ...
 
+
+_InvoiceLineItem_line_type: TypeAlias = Literal[
+    "subscription",
+    "usage",
+    "discount",
+    "tax",
+    "adjustment",
+]
 class InvoiceLineItem(PowernodeModel):
     """InvoiceLineItem (table `invoice_line_items`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def adjustments(cls, query: Query[InvoiceLineItem] | None = None) -> Query[InvoiceLineItem]: ...
@@ -2349,7 +2336,7 @@ class InvoiceLineItem(PowernodeModel):
     def discounts(cls, query: Query[InvoiceLineItem] | None = None) -> Query[InvoiceLineItem]: ...
     invoice: Reference[Invoice]
     invoice_id: Column[UUID]
-    line_type: Column[Literal["subscription", "usage", "discount", "tax", "adjustment"]]
+    line_type: Column[_InvoiceLineItem_line_type]
     metadata: Column[Any]
     period_end: Column[datetime | None]
     period_start: Column[datetime | None]
@@ -2375,7 +2362,7 @@ class InvoiceLineItem(PowernodeModel):
         id: UUID = ...,
         invoice: Invoice | UUID = ...,
         invoice_id: UUID = ...,
-        line_type: Literal["subscription", "usage", "discount", "tax", "adjustment"] = ...,
+        line_type: _InvoiceLineItem_line_type = ...,
         metadata: Any = ...,
         period_end: datetime | None = ...,
         period_start: datetime | None = ...,
@@ -2386,14 +2373,34 @@ class InvoiceLineItem(PowernodeModel):
         total_amount_cents: int = ...,
         unit_amount: Money | None = ...,
         unit_amount_cents: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., description: str = ..., id: UUID = ..., invoice: Invoice | UUID = ..., invoice_id: UUID = ..., line_type: Literal["subscription", "usage", "discount", "tax", "adjustment"] = ..., metadata: Any = ..., period_end: datetime | None = ..., period_start: datetime | None = ..., plan: Plan | UUID | None = ..., plan_id: UUID | None = ..., quantity: int = ..., total_amount: Money | None = ..., total_amount_cents: int = ..., unit_amount: Money | None = ..., unit_amount_cents: int = ..., updated_at: datetime = ...) -> InvoiceLineItem: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        description: str = ...,
+        id: UUID = ...,
+        invoice: Invoice | UUID = ...,
+        invoice_id: UUID = ...,
+        line_type: _InvoiceLineItem_line_type = ...,
+        metadata: Any = ...,
+        period_end: datetime | None = ...,
+        period_start: datetime | None = ...,
+        plan: Plan | UUID | None = ...,
+        plan_id: UUID | None = ...,
+        quantity: int = ...,
+        total_amount: Money | None = ...,
+        total_amount_cents: int = ...,
+        unit_amount: Money | None = ...,
+        unit_amount_cents: int = ...,
+        updated_at: datetime = ...,
+    ) -> InvoiceLineItem: ...
+
 
 class JwtBlacklist(PowernodeModel):
     """JwtBlacklist (table `jwt_blacklists`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[JwtBlacklist] | None = None) -> Query[JwtBlacklist]: ...
@@ -2426,14 +2433,27 @@ class JwtBlacklist(PowernodeModel):
         updated_at: datetime = ...,
         user: User | UUID | None = ...,
         user_blacklist: bool = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., expires_at: datetime = ..., id: UUID = ..., jti: str = ..., metadata: Any = ..., reason: str | None = ..., updated_at: datetime = ..., user: User | UUID | None = ..., user_blacklist: bool = ..., user_id: UUID | None = ...) -> JwtBlacklist: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        expires_at: datetime = ...,
+        id: UUID = ...,
+        jti: str = ...,
+        metadata: Any = ...,
+        reason: str | None = ...,
+        updated_at: datetime = ...,
+        user: User | UUID | None = ...,
+        user_blacklist: bool = ...,
+        user_id: UUID | None = ...,
+    ) -> JwtBlacklist: ...
+
 
 class MarketplaceReview(PowernodeModel):
     """MarketplaceReview (table `marketplace_reviews`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2485,14 +2505,33 @@ class MarketplaceReview(PowernodeModel):
         updated_at: datetime = ...,
         user: User | UUID = ...,
         user_id: UUID = ...,
-        verified_purchase: bool = ...
+        verified_purchase: bool = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., content: str | None = ..., created_at: datetime = ..., helpful_count: int = ..., id: UUID = ..., moderation_status: Literal["pending", "approved", "rejected", "flagged"] = ..., rating: int = ..., reviewable: PowernodeModel | None = ..., reviewable_id: UUID = ..., reviewable_type: str = ..., title: str | None = ..., updated_at: datetime = ..., user: User | UUID = ..., user_id: UUID = ..., verified_purchase: bool = ...) -> MarketplaceReview: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        helpful_count: int = ...,
+        id: UUID = ...,
+        moderation_status: Literal["pending", "approved", "rejected", "flagged"] = ...,
+        rating: int = ...,
+        reviewable: PowernodeModel | None = ...,
+        reviewable_id: UUID = ...,
+        reviewable_type: str = ...,
+        title: str | None = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+        verified_purchase: bool = ...,
+    ) -> MarketplaceReview: ...
+
 
 class McpServer(PowernodeModel):
     """McpServer (table `mcp_servers`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2576,14 +2615,51 @@ class McpServer(PowernodeModel):
         oauth_token_url: str | None = ...,
         status: Literal["connected", "disconnected", "connecting", "error"] = ...,
         updated_at: datetime = ...,
-        vault_path: str | None = ...
+        vault_path: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., args: Any = ..., auth_type: Literal["none", "api_key", "oauth2"] = ..., capabilities: Any = ..., command: str | None = ..., connection_type: Literal["stdio", "websocket", "http"] = ..., created_at: datetime = ..., description: str | None = ..., env: Any = ..., id: UUID = ..., last_health_check: datetime | None = ..., migrated_to_vault_at: datetime | None = ..., name: str = ..., oauth_access_token: str | None = ..., oauth_access_token_encrypted: str | None = ..., oauth_authorization_url: str | None = ..., oauth_client_id: str | None = ..., oauth_client_secret: str | None = ..., oauth_client_secret_encrypted: str | None = ..., oauth_error: str | None = ..., oauth_last_refreshed_at: datetime | None = ..., oauth_pkce_code_verifier: str | None = ..., oauth_provider: str | None = ..., oauth_refresh_token: str | None = ..., oauth_refresh_token_encrypted: str | None = ..., oauth_scopes: str | None = ..., oauth_state: str | None = ..., oauth_token_expires_at: datetime | None = ..., oauth_token_type: str | None = ..., oauth_token_url: str | None = ..., status: Literal["connected", "disconnected", "connecting", "error"] = ..., updated_at: datetime = ..., vault_path: str | None = ...) -> McpServer: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        args: Any = ...,
+        auth_type: Literal["none", "api_key", "oauth2"] = ...,
+        capabilities: Any = ...,
+        command: str | None = ...,
+        connection_type: Literal["stdio", "websocket", "http"] = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        env: Any = ...,
+        id: UUID = ...,
+        last_health_check: datetime | None = ...,
+        migrated_to_vault_at: datetime | None = ...,
+        name: str = ...,
+        oauth_access_token: str | None = ...,
+        oauth_access_token_encrypted: str | None = ...,
+        oauth_authorization_url: str | None = ...,
+        oauth_client_id: str | None = ...,
+        oauth_client_secret: str | None = ...,
+        oauth_client_secret_encrypted: str | None = ...,
+        oauth_error: str | None = ...,
+        oauth_last_refreshed_at: datetime | None = ...,
+        oauth_pkce_code_verifier: str | None = ...,
+        oauth_provider: str | None = ...,
+        oauth_refresh_token: str | None = ...,
+        oauth_refresh_token_encrypted: str | None = ...,
+        oauth_scopes: str | None = ...,
+        oauth_state: str | None = ...,
+        oauth_token_expires_at: datetime | None = ...,
+        oauth_token_type: str | None = ...,
+        oauth_token_url: str | None = ...,
+        status: Literal["connected", "disconnected", "connecting", "error"] = ...,
+        updated_at: datetime = ...,
+        vault_path: str | None = ...,
+    ) -> McpServer: ...
+
 
 class McpSession(PowernodeModel):
     """McpSession (table `mcp_sessions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2640,14 +2716,39 @@ class McpSession(PowernodeModel):
         updated_at: datetime = ...,
         user: User | UUID = ...,
         user_agent: str | None = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., ai_agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., client_info: Any = ..., created_at: datetime = ..., display_name: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., ip_address: str | None = ..., last_activity_at: datetime | None = ..., metadata: Any = ..., oauth_application: OauthApplication | UUID | None = ..., oauth_application_id: UUID | None = ..., protocol_version: str | None = ..., revoked_at: datetime | None = ..., session_token: str = ..., status: Literal["active", "expired", "revoked"] = ..., updated_at: datetime = ..., user: User | UUID = ..., user_agent: str | None = ..., user_id: UUID = ...) -> McpSession: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        client_info: Any = ...,
+        created_at: datetime = ...,
+        display_name: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        last_activity_at: datetime | None = ...,
+        metadata: Any = ...,
+        oauth_application: OauthApplication | UUID | None = ...,
+        oauth_application_id: UUID | None = ...,
+        protocol_version: str | None = ...,
+        revoked_at: datetime | None = ...,
+        session_token: str = ...,
+        status: Literal["active", "expired", "revoked"] = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_agent: str | None = ...,
+        user_id: UUID = ...,
+    ) -> McpSession: ...
+
 
 class McpTool(PowernodeModel):
     """McpTool (table `mcp_tools`)."""
-
     Behaviour: ClassVar[type[Any]]
     allowed_scopes: Column[Any]
     created_at: Column[datetime]
@@ -2677,14 +2778,36 @@ class McpTool(PowernodeModel):
         name: str = ...,
         permission_level: Literal["public", "account", "admin"] = ...,
         required_permissions: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, allowed_scopes: Any = ..., created_at: datetime = ..., description: str | None = ..., enabled: bool = ..., id: UUID = ..., input_schema: Any = ..., mcp_server: McpServer | UUID = ..., mcp_server_id: UUID = ..., name: str = ..., permission_level: Literal["public", "account", "admin"] = ..., required_permissions: Any = ..., updated_at: datetime = ...) -> McpTool: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        allowed_scopes: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        enabled: bool = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        mcp_server: McpServer | UUID = ...,
+        mcp_server_id: UUID = ...,
+        name: str = ...,
+        permission_level: Literal["public", "account", "admin"] = ...,
+        required_permissions: Any = ...,
+        updated_at: datetime = ...,
+    ) -> McpTool: ...
 
+
+_McpToolExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class McpToolExecution(PowernodeModel):
     """McpToolExecution (table `mcp_tool_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def completed(cls, query: Query[McpToolExecution] | None = None) -> Query[McpToolExecution]: ...
@@ -2706,7 +2829,7 @@ class McpToolExecution(PowernodeModel):
     @classmethod
     def running(cls, query: Query[McpToolExecution] | None = None) -> Query[McpToolExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_McpToolExecution_status]
     updated_at: Column[datetime]
     user: Reference[User]
     user_id: Column[UUID]
@@ -2724,17 +2847,35 @@ class McpToolExecution(PowernodeModel):
         parameters: Any = ...,
         result: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _McpToolExecution_status = ...,
         updated_at: datetime = ...,
         user: User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., execution_time_ms: int | None = ..., id: UUID = ..., mcp_tool: McpTool | UUID = ..., mcp_tool_id: UUID = ..., parameters: Any = ..., result: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., updated_at: datetime = ..., user: User | UUID = ..., user_id: UUID = ...) -> McpToolExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        execution_time_ms: int | None = ...,
+        id: UUID = ...,
+        mcp_tool: McpTool | UUID = ...,
+        mcp_tool_id: UUID = ...,
+        parameters: Any = ...,
+        result: Any = ...,
+        started_at: datetime | None = ...,
+        status: _McpToolExecution_status = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> McpToolExecution: ...
+
 
 class MissingPaymentLog(PowernodeModel):
     """MissingPaymentLog (table `missing_payment_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2769,14 +2910,30 @@ class MissingPaymentLog(PowernodeModel):
         gateway_data: Any = ...,
         id: UUID = ...,
         status: Literal["pending", "resolved", "matched", "ignored"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., amount_cents: int = ..., created_at: datetime = ..., currency: str = ..., detected_at: datetime = ..., external_payment_id: str = ..., gateway: str = ..., gateway_created_at: datetime | None = ..., gateway_data: Any = ..., id: UUID = ..., status: Literal["pending", "resolved", "matched", "ignored"] | None = ..., updated_at: datetime = ...) -> MissingPaymentLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        amount_cents: int = ...,
+        created_at: datetime = ...,
+        currency: str = ...,
+        detected_at: datetime = ...,
+        external_payment_id: str = ...,
+        gateway: str = ...,
+        gateway_created_at: datetime | None = ...,
+        gateway_data: Any = ...,
+        id: UUID = ...,
+        status: Literal["pending", "resolved", "matched", "ignored"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> MissingPaymentLog: ...
+
 
 class Notification(PowernodeModel):
     """Notification (table `notifications`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2831,14 +2988,37 @@ class Notification(PowernodeModel):
         title: str = ...,
         updated_at: datetime = ...,
         user: User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., action_label: str | None = ..., action_url: str | None = ..., category: str | None = ..., created_at: datetime = ..., dismissed_at: datetime | None = ..., expires_at: datetime | None = ..., icon: str | None = ..., id: UUID = ..., message: str = ..., metadata: Any = ..., notification_type: str = ..., priority: int | None = ..., read_at: datetime | None = ..., severity: Literal["info", "success", "warning", "error", "critical"] = ..., title: str = ..., updated_at: datetime = ..., user: User | UUID = ..., user_id: UUID = ...) -> Notification: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        action_label: str | None = ...,
+        action_url: str | None = ...,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        dismissed_at: datetime | None = ...,
+        expires_at: datetime | None = ...,
+        icon: str | None = ...,
+        id: UUID = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        notification_type: str = ...,
+        priority: int | None = ...,
+        read_at: datetime | None = ...,
+        severity: Literal["info", "success", "warning", "error", "critical"] = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> Notification: ...
+
 
 class OauthApplication(PowernodeModel):
     """OauthApplication (table `oauth_applications`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_grants: Association[Query[Any]]
     access_tokens: Association[Query[Any]]
@@ -2891,14 +3071,35 @@ class OauthApplication(PowernodeModel):
         status: Literal["active", "suspended", "revoked"] = ...,
         trusted: bool = ...,
         uid: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, confidential: bool = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., machine_client: bool = ..., metadata: Any = ..., name: str = ..., owner: PowernodeModel | None = ..., owner_id: UUID | None = ..., owner_type: str | None = ..., rate_limit_tier: Literal["standard", "premium", "business", "unlimited"] | None = ..., redirect_uri: str | None = ..., scopes: str = ..., secret: str = ..., status: Literal["active", "suspended", "revoked"] = ..., trusted: bool = ..., uid: str = ..., updated_at: datetime = ...) -> OauthApplication: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        confidential: bool = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        machine_client: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        owner: PowernodeModel | None = ...,
+        owner_id: UUID | None = ...,
+        owner_type: str | None = ...,
+        rate_limit_tier: Literal["standard", "premium", "business", "unlimited"] | None = ...,
+        redirect_uri: str | None = ...,
+        scopes: str = ...,
+        secret: str = ...,
+        status: Literal["active", "suspended", "revoked"] = ...,
+        trusted: bool = ...,
+        uid: str = ...,
+        updated_at: datetime = ...,
+    ) -> OauthApplication: ...
+
 
 class Page(PowernodeModel):
     """Page (table `pages`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -2955,14 +3156,40 @@ class Page(PowernodeModel):
         title: str = ...,
         updated_at: datetime = ...,
         user: User | UUID = ...,
-        word_count: int | None = ...
+        word_count: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., author_id: UUID = ..., content: str | None = ..., created_at: datetime = ..., estimated_read_time: int | None = ..., excerpt: str | None = ..., id: UUID = ..., is_public: bool | None = ..., meta_description: str | None = ..., meta_keywords: str | None = ..., meta_title: str | None = ..., metadata: Any = ..., published_at: datetime | None = ..., rendered_content: str | None = ..., seo_description: str | None = ..., seo_title: str | None = ..., slug: str = ..., status: Literal["draft", "published"] | None = ..., title: str = ..., updated_at: datetime = ..., user: User | UUID = ..., word_count: int | None = ...) -> Page: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        author_id: UUID = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        estimated_read_time: int | None = ...,
+        excerpt: str | None = ...,
+        id: UUID = ...,
+        is_public: bool | None = ...,
+        meta_description: str | None = ...,
+        meta_keywords: str | None = ...,
+        meta_title: str | None = ...,
+        metadata: Any = ...,
+        published_at: datetime | None = ...,
+        rendered_content: str | None = ...,
+        seo_description: str | None = ...,
+        seo_title: str | None = ...,
+        slug: str = ...,
+        status: Literal["draft", "published"] | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        word_count: int | None = ...,
+    ) -> Page: ...
+
 
 class PasswordHistory(PowernodeModel):
     """PasswordHistory (table `password_histories`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     password_digest: Column[str]
@@ -2977,14 +3204,31 @@ class PasswordHistory(PowernodeModel):
         id: UUID = ...,
         password_digest: str = ...,
         user: User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., id: UUID = ..., password_digest: str = ..., user: User | UUID = ..., user_id: UUID = ...) -> PasswordHistory: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        password_digest: str = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> PasswordHistory: ...
 
+
+_Payment_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "succeeded",
+    "failed",
+    "canceled",
+    "refunded",
+    "partially_refunded",
+]
 class Payment(PowernodeModel):
     """Payment (table `payments`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     account: Reference[Account]
@@ -3028,9 +3272,7 @@ class Payment(PowernodeModel):
     def refund(self, persist: bool = True) -> bool: ...
     @classmethod
     def refunded(cls, query: Query[Payment] | None = None) -> Query[Payment]: ...
-    status: Column[
-        Literal["pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"]
-    ]
+    status: Column[_Payment_status]
     @classmethod
     def stripe_payments(cls, query: Query[Payment] | None = None) -> Query[Payment]: ...
     subscription: Association[Subscription | None]
@@ -3062,20 +3304,43 @@ class Payment(PowernodeModel):
         payment_method: PaymentMethod | UUID | None = ...,
         payment_method_id: UUID | None = ...,
         processed_at: datetime | None = ...,
-        status: Literal[
-            "pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"
-        ] = ...,
+        status: _Payment_status = ...,
         subscription_id: UUID | None = ...,
         subscription_record: Subscription | UUID | None = ...,
         transaction_type: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., amount_cents: int = ..., created_at: datetime = ..., currency: Literal["USD", "EUR", "GBP"] = ..., external_id: str | None = ..., failed_at: datetime | None = ..., failure_reason: str | None = ..., gateway: Literal["stripe", "paypal"] = ..., gateway_response: Any = ..., id: UUID = ..., invoice: Invoice | UUID | None = ..., invoice_id: UUID | None = ..., metadata: Any = ..., payment_method: PaymentMethod | UUID | None = ..., payment_method_id: UUID | None = ..., processed_at: datetime | None = ..., status: Literal["pending", "processing", "succeeded", "failed", "canceled", "refunded", "partially_refunded"] = ..., subscription_id: UUID | None = ..., subscription_record: Subscription | UUID | None = ..., transaction_type: str | None = ..., updated_at: datetime = ...) -> Payment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        amount_cents: int = ...,
+        created_at: datetime = ...,
+        currency: Literal["USD", "EUR", "GBP"] = ...,
+        external_id: str | None = ...,
+        failed_at: datetime | None = ...,
+        failure_reason: str | None = ...,
+        gateway: Literal["stripe", "paypal"] = ...,
+        gateway_response: Any = ...,
+        id: UUID = ...,
+        invoice: Invoice | UUID | None = ...,
+        invoice_id: UUID | None = ...,
+        metadata: Any = ...,
+        payment_method: PaymentMethod | UUID | None = ...,
+        payment_method_id: UUID | None = ...,
+        processed_at: datetime | None = ...,
+        status: _Payment_status = ...,
+        subscription_id: UUID | None = ...,
+        subscription_record: Subscription | UUID | None = ...,
+        transaction_type: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> Payment: ...
+
 
 class PaymentMethod(PowernodeModel):
     """PaymentMethod (table `payment_methods`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -3111,14 +3376,33 @@ class PaymentMethod(PowernodeModel):
         last_four: str | None = ...,
         metadata: Any = ...,
         payment_type: Literal["card", "bank", "paypal", "apple_pay", "google_pay"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., brand: str | None = ..., cardholder_name: str | None = ..., created_at: datetime = ..., exp_month: int | None = ..., exp_year: int | None = ..., external_id: str = ..., gateway: Literal["stripe", "paypal"] = ..., id: UUID = ..., is_active: bool | None = ..., is_default: bool | None = ..., last_four: str | None = ..., metadata: Any = ..., payment_type: Literal["card", "bank", "paypal", "apple_pay", "google_pay"] = ..., updated_at: datetime = ...) -> PaymentMethod: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        brand: str | None = ...,
+        cardholder_name: str | None = ...,
+        created_at: datetime = ...,
+        exp_month: int | None = ...,
+        exp_year: int | None = ...,
+        external_id: str = ...,
+        gateway: Literal["stripe", "paypal"] = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_default: bool | None = ...,
+        last_four: str | None = ...,
+        metadata: Any = ...,
+        payment_type: Literal["card", "bank", "paypal", "apple_pay", "google_pay"] = ...,
+        updated_at: datetime = ...,
+    ) -> PaymentMethod: ...
+
 
 class Permission(PowernodeModel):
     """Permission (table `permissions`)."""
-
     Behaviour: ClassVar[type[Any]]
     action: Column[str | None]
     @classmethod
@@ -3146,14 +3430,25 @@ class Permission(PowernodeModel):
         id: UUID = ...,
         name: str = ...,
         resource: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, action: str | None = ..., category: Literal["resource", "admin", "system"] = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., name: str = ..., resource: str | None = ..., updated_at: datetime = ...) -> Permission: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        action: str | None = ...,
+        category: Literal["resource", "admin", "system"] = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        name: str = ...,
+        resource: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> Permission: ...
+
 
 class Plan(PowernodeModel):
     """Plan (table `plans`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[Plan] | None = None) -> Query[Plan]: ...
@@ -3225,14 +3520,53 @@ class Plan(PowernodeModel):
         trial_days: int | None = ...,
         trial_period_days: int | None = ...,
         updated_at: datetime = ...,
-        volume_discount_tiers: Any = ...
+        volume_discount_tiers: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, annual_discount_percent: Decimal | None = ..., billing_cycle: Literal["monthly", "yearly", "quarterly"] = ..., billing_interval: Literal["monthly", "yearly", "one_time"] = ..., created_at: datetime = ..., currency: Literal["USD", "EUR", "GBP"] | None = ..., default_roles: Any = ..., description: str | None = ..., features: Any = ..., has_annual_discount: bool = ..., has_promotional_discount: bool = ..., has_volume_discount: bool = ..., id: UUID = ..., is_active: bool = ..., is_public: bool = ..., limits: Any = ..., metadata: Any = ..., name: str = ..., paypal_plan_id: str | None = ..., price_cents: int = ..., promotional_discount_code: str | None = ..., promotional_discount_end: datetime | None = ..., promotional_discount_percent: Decimal | None = ..., promotional_discount_start: datetime | None = ..., slug: str = ..., status: Literal["active", "inactive", "archived", "hidden"] = ..., trial_days: int | None = ..., trial_period_days: int | None = ..., updated_at: datetime = ..., volume_discount_tiers: Any = ...) -> Plan: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        annual_discount_percent: Decimal | None = ...,
+        billing_cycle: Literal["monthly", "yearly", "quarterly"] = ...,
+        billing_interval: Literal["monthly", "yearly", "one_time"] = ...,
+        created_at: datetime = ...,
+        currency: Literal["USD", "EUR", "GBP"] | None = ...,
+        default_roles: Any = ...,
+        description: str | None = ...,
+        features: Any = ...,
+        has_annual_discount: bool = ...,
+        has_promotional_discount: bool = ...,
+        has_volume_discount: bool = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_public: bool = ...,
+        limits: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        paypal_plan_id: str | None = ...,
+        price_cents: int = ...,
+        promotional_discount_code: str | None = ...,
+        promotional_discount_end: datetime | None = ...,
+        promotional_discount_percent: Decimal | None = ...,
+        promotional_discount_start: datetime | None = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "archived", "hidden"] = ...,
+        trial_days: int | None = ...,
+        trial_period_days: int | None = ...,
+        updated_at: datetime = ...,
+        volume_discount_tiers: Any = ...,
+    ) -> Plan: ...
 
+
+_ReconciliationFlag_flag_type: TypeAlias = Literal[
+    "missing_payment",
+    "duplicate_payment",
+    "amount_mismatch",
+    "status_mismatch",
+    "unknown_transaction",
+]
 class ReconciliationFlag(PowernodeModel):
     """ReconciliationFlag (table `reconciliation_flags`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     amount_cents: Column[Decimal | None]
@@ -3241,15 +3575,7 @@ class ReconciliationFlag(PowernodeModel):
     def dismiss(self, persist: bool = True) -> bool: ...
     @classmethod
     def dismissed(cls, query: Query[ReconciliationFlag] | None = None) -> Query[ReconciliationFlag]: ...
-    flag_type: Column[
-        Literal[
-            "missing_payment",
-            "duplicate_payment",
-            "amount_mismatch",
-            "status_mismatch",
-            "unknown_transaction",
-        ]
-    ]
+    flag_type: Column[_ReconciliationFlag_flag_type]
     @classmethod
     def investigating(cls, query: Query[ReconciliationFlag] | None = None) -> Query[ReconciliationFlag]: ...
     def may_dismiss(self) -> bool: ...
@@ -3281,13 +3607,7 @@ class ReconciliationFlag(PowernodeModel):
         amount_cents: Decimal | None = ...,
         created_at: datetime = ...,
         description: str = ...,
-        flag_type: Literal[
-            "missing_payment",
-            "duplicate_payment",
-            "amount_mismatch",
-            "status_mismatch",
-            "unknown_transaction",
-        ] = ...,
+        flag_type: _ReconciliationFlag_flag_type = ...,
         id: UUID = ...,
         metadata: Any = ...,
         reconciliation_report: ReconciliationReport | UUID = ...,
@@ -3299,14 +3619,33 @@ class ReconciliationFlag(PowernodeModel):
         severity: Literal["low", "medium", "high", "critical"] | None = ...,
         status: Literal["open", "investigating", "resolved", "dismissed"] | None = ...,
         transaction_id: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, amount_cents: Decimal | None = ..., created_at: datetime = ..., description: str = ..., flag_type: Literal["missing_payment", "duplicate_payment", "amount_mismatch", "status_mismatch", "unknown_transaction"] = ..., id: UUID = ..., metadata: Any = ..., reconciliation_report: ReconciliationReport | UUID = ..., reconciliation_report_id: UUID = ..., resolution_notes: str | None = ..., resolved_at: datetime | None = ..., resolved_by: User | UUID | None = ..., resolved_by_id: UUID | None = ..., severity: Literal["low", "medium", "high", "critical"] | None = ..., status: Literal["open", "investigating", "resolved", "dismissed"] | None = ..., transaction_id: str | None = ..., updated_at: datetime = ...) -> ReconciliationFlag: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        amount_cents: Decimal | None = ...,
+        created_at: datetime = ...,
+        description: str = ...,
+        flag_type: _ReconciliationFlag_flag_type = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        reconciliation_report: ReconciliationReport | UUID = ...,
+        reconciliation_report_id: UUID = ...,
+        resolution_notes: str | None = ...,
+        resolved_at: datetime | None = ...,
+        resolved_by: User | UUID | None = ...,
+        resolved_by_id: UUID | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] | None = ...,
+        status: Literal["open", "investigating", "resolved", "dismissed"] | None = ...,
+        transaction_id: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> ReconciliationFlag: ...
+
 
 class ReconciliationInvestigation(PowernodeModel):
     """ReconciliationInvestigation (table `reconciliation_investigations`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     def complete(self, persist: bool = True) -> bool: ...
@@ -3360,14 +3699,29 @@ class ReconciliationInvestigation(PowernodeModel):
         reconciliation_flag_id: UUID = ...,
         started_at: datetime = ...,
         status: Literal["open", "in_progress", "completed", "escalated"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., findings: Any = ..., id: UUID = ..., investigator: User | UUID = ..., investigator_id: UUID = ..., notes: str | None = ..., reconciliation_flag: ReconciliationFlag | UUID = ..., reconciliation_flag_id: UUID = ..., started_at: datetime = ..., status: Literal["open", "in_progress", "completed", "escalated"] | None = ..., updated_at: datetime = ...) -> ReconciliationInvestigation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        findings: Any = ...,
+        id: UUID = ...,
+        investigator: User | UUID = ...,
+        investigator_id: UUID = ...,
+        notes: str | None = ...,
+        reconciliation_flag: ReconciliationFlag | UUID = ...,
+        reconciliation_flag_id: UUID = ...,
+        started_at: datetime = ...,
+        status: Literal["open", "in_progress", "completed", "escalated"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> ReconciliationInvestigation: ...
+
 
 class ReconciliationReport(PowernodeModel):
     """ReconciliationReport (table `reconciliation_reports`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     date_range_end: Column[date]
@@ -3423,14 +3777,53 @@ class ReconciliationReport(PowernodeModel):
         total_amount_cents: Decimal | None = ...,
         total_transactions: int | None = ...,
         unmatched_transactions: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., date_range_end: date = ..., date_range_start: date = ..., discrepancies_count: int | None = ..., discrepancies_found: int | None = ..., gateway: Literal["stripe", "paypal"] = ..., high_severity_count: int | None = ..., id: UUID = ..., matched_transactions: int | None = ..., medium_severity_count: int | None = ..., metadata: Any = ..., reconciliation_date: date = ..., reconciliation_type: Literal["daily", "weekly", "monthly", "custom"] = ..., report_date: date = ..., report_type: Literal["daily", "weekly", "monthly", "manual"] = ..., status: Literal["pending", "processing", "completed", "failed"] | None = ..., summary: Any = ..., total_amount_cents: Decimal | None = ..., total_transactions: int | None = ..., unmatched_transactions: int | None = ..., updated_at: datetime = ...) -> ReconciliationReport: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        date_range_end: date = ...,
+        date_range_start: date = ...,
+        discrepancies_count: int | None = ...,
+        discrepancies_found: int | None = ...,
+        gateway: Literal["stripe", "paypal"] = ...,
+        high_severity_count: int | None = ...,
+        id: UUID = ...,
+        matched_transactions: int | None = ...,
+        medium_severity_count: int | None = ...,
+        metadata: Any = ...,
+        reconciliation_date: date = ...,
+        reconciliation_type: Literal["daily", "weekly", "monthly", "custom"] = ...,
+        report_date: date = ...,
+        report_type: Literal["daily", "weekly", "monthly", "manual"] = ...,
+        status: Literal["pending", "processing", "completed", "failed"] | None = ...,
+        summary: Any = ...,
+        total_amount_cents: Decimal | None = ...,
+        total_transactions: int | None = ...,
+        unmatched_transactions: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> ReconciliationReport: ...
 
+
+_ReportRequest_report_type: TypeAlias = Literal[
+    "revenue_analytics",
+    "customer_analytics",
+    "churn_analysis",
+    "growth_analytics",
+    "cohort_analysis",
+    "comprehensive_report",
+]
+_ReportRequest_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class ReportRequest(PowernodeModel):
     """ReportRequest (table `report_requests`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -3456,19 +3849,10 @@ class ReportRequest(PowernodeModel):
     def processing(cls, query: Query[ReportRequest] | None = None) -> Query[ReportRequest]: ...
     @classmethod
     def recent(cls, query: Query[ReportRequest] | None = None) -> Query[ReportRequest]: ...
-    report_type: Column[
-        Literal[
-            "revenue_analytics",
-            "customer_analytics",
-            "churn_analysis",
-            "growth_analytics",
-            "cohort_analysis",
-            "comprehensive_report",
-        ]
-    ]
+    report_type: Column[_ReportRequest_report_type]
     requested_at: Column[datetime]
     requested_by_id: Column[UUID]
-    status: Column[Literal["pending", "processing", "completed", "failed", "cancelled"]]
+    status: Column[_ReportRequest_status]
     updated_at: Column[datetime]
     user: Reference[User]
     def __init__(
@@ -3489,26 +3873,43 @@ class ReportRequest(PowernodeModel):
         id: UUID = ...,
         name: str | None = ...,
         parameters: Any = ...,
-        report_type: Literal[
-            "revenue_analytics",
-            "customer_analytics",
-            "churn_analysis",
-            "growth_analytics",
-            "cohort_analysis",
-            "comprehensive_report",
-        ] = ...,
+        report_type: _ReportRequest_report_type = ...,
         requested_at: datetime = ...,
         requested_by_id: UUID = ...,
-        status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ...,
+        status: _ReportRequest_status = ...,
         updated_at: datetime = ...,
-        user: User | UUID = ...
+        user: User | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., content_type: str | None = ..., created_at: datetime = ..., error_message: str | None = ..., expires_at: datetime | None = ..., file_path: str | None = ..., file_size: int | None = ..., file_size_bytes: int | None = ..., file_url: str | None = ..., format: str | None = ..., id: UUID = ..., name: str | None = ..., parameters: Any = ..., report_type: Literal["revenue_analytics", "customer_analytics", "churn_analysis", "growth_analytics", "cohort_analysis", "comprehensive_report"] = ..., requested_at: datetime = ..., requested_by_id: UUID = ..., status: Literal["pending", "processing", "completed", "failed", "cancelled"] = ..., updated_at: datetime = ..., user: User | UUID = ...) -> ReportRequest: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        expires_at: datetime | None = ...,
+        file_path: str | None = ...,
+        file_size: int | None = ...,
+        file_size_bytes: int | None = ...,
+        file_url: str | None = ...,
+        format: str | None = ...,
+        id: UUID = ...,
+        name: str | None = ...,
+        parameters: Any = ...,
+        report_type: _ReportRequest_report_type = ...,
+        requested_at: datetime = ...,
+        requested_by_id: UUID = ...,
+        status: _ReportRequest_status = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+    ) -> ReportRequest: ...
+
 
 class Role(PowernodeModel):
     """Role (table `roles`)."""
-
     Behaviour: ClassVar[type[Any]]
     account_delegations: Association[Query[_account.Delegation]]
     @classmethod
@@ -3548,14 +3949,26 @@ class Role(PowernodeModel):
         is_system: bool = ...,
         name: str = ...,
         role_type: Literal["user", "admin", "system"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., description: str | None = ..., display_name: str | None = ..., id: UUID = ..., immutable: bool = ..., is_system: bool = ..., name: str = ..., role_type: Literal["user", "admin", "system"] | None = ..., updated_at: datetime = ...) -> Role: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        immutable: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        role_type: Literal["user", "admin", "system"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> Role: ...
+
 
 class RolePermission(PowernodeModel):
     """RolePermission (table `role_permissions`)."""
-
     Behaviour: ClassVar[type[Any]]
     granted_at: Column[datetime]
     permission: Reference[Permission]
@@ -3569,14 +3982,30 @@ class RolePermission(PowernodeModel):
         permission: Permission | UUID = ...,
         permission_id: UUID = ...,
         role: Role | UUID = ...,
-        role_id: UUID = ...
+        role_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, granted_at: datetime = ..., permission: Permission | UUID = ..., permission_id: UUID = ..., role: Role | UUID = ..., role_id: UUID = ...) -> RolePermission: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        granted_at: datetime = ...,
+        permission: Permission | UUID = ...,
+        permission_id: UUID = ...,
+        role: Role | UUID = ...,
+        role_id: UUID = ...,
+    ) -> RolePermission: ...
 
+
+_ScheduledReport_report_type: TypeAlias = Literal[
+    "revenue_report",
+    "growth_report",
+    "churn_report",
+    "customer_report",
+    "subscription_report",
+    "executive_summary",
+]
 class ScheduledReport(PowernodeModel):
     """ScheduledReport (table `scheduled_reports`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -3595,16 +4024,7 @@ class ScheduledReport(PowernodeModel):
     next_run_at: Column[datetime | None]
     parameters: Column[Any]
     recipients: Column[Any]
-    report_type: Column[
-        Literal[
-            "revenue_report",
-            "growth_report",
-            "churn_report",
-            "customer_report",
-            "subscription_report",
-            "executive_summary",
-        ]
-    ]
+    report_type: Column[_ScheduledReport_report_type]
     updated_at: Column[datetime]
     user: Reference[User]
     def __init__(
@@ -3624,23 +4044,43 @@ class ScheduledReport(PowernodeModel):
         next_run_at: datetime | None = ...,
         parameters: Any = ...,
         recipients: Any = ...,
-        report_type: Literal[
-            "revenue_report",
-            "growth_report",
-            "churn_report",
-            "customer_report",
-            "subscription_report",
-            "executive_summary",
-        ] = ...,
+        report_type: _ScheduledReport_report_type = ...,
         updated_at: datetime = ...,
-        user: User | UUID = ...
+        user: User | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by_id: UUID = ..., format: Literal["pdf", "csv"] = ..., frequency: Literal["daily", "weekly", "monthly"] = ..., id: UUID = ..., is_active: bool | None = ..., last_run_at: datetime | None = ..., last_status: str | None = ..., name: str = ..., next_run_at: datetime | None = ..., parameters: Any = ..., recipients: Any = ..., report_type: Literal["revenue_report", "growth_report", "churn_report", "customer_report", "subscription_report", "executive_summary"] = ..., updated_at: datetime = ..., user: User | UUID = ...) -> ScheduledReport: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by_id: UUID = ...,
+        format: Literal["pdf", "csv"] = ...,
+        frequency: Literal["daily", "weekly", "monthly"] = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        last_run_at: datetime | None = ...,
+        last_status: str | None = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        parameters: Any = ...,
+        recipients: Any = ...,
+        report_type: _ScheduledReport_report_type = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+    ) -> ScheduledReport: ...
 
+
+_ScheduledTask_task_type: TypeAlias = Literal[
+    "database_backup",
+    "data_cleanup",
+    "system_health_check",
+    "report_generation",
+    "custom_command",
+]
 class ScheduledTask(PowernodeModel):
     """ScheduledTask (table `scheduled_tasks`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     cron_expression: Column[str | None]
@@ -3661,11 +4101,7 @@ class ScheduledTask(PowernodeModel):
     def recent(cls, query: Query[ScheduledTask] | None = None) -> Query[ScheduledTask]: ...
     success_count: Column[int | None]
     task_executions: Association[Query[TaskExecution]]
-    task_type: Column[
-        Literal[
-            "database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"
-        ]
-    ]
+    task_type: Column[_ScheduledTask_task_type]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -3683,17 +4119,33 @@ class ScheduledTask(PowernodeModel):
         next_run_at: datetime | None = ...,
         parameters: Any = ...,
         success_count: int | None = ...,
-        task_type: Literal[
-            "database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"
-        ] = ...,
-        updated_at: datetime = ...
+        task_type: _ScheduledTask_task_type = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., cron_expression: str | None = ..., failure_count: int | None = ..., id: UUID = ..., interval_seconds: int | None = ..., is_active: bool | None = ..., last_error_message: str | None = ..., last_run_at: datetime | None = ..., last_status: str | None = ..., name: str = ..., next_run_at: datetime | None = ..., parameters: Any = ..., success_count: int | None = ..., task_type: Literal["database_backup", "data_cleanup", "system_health_check", "report_generation", "custom_command"] = ..., updated_at: datetime = ...) -> ScheduledTask: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        cron_expression: str | None = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        interval_seconds: int | None = ...,
+        is_active: bool | None = ...,
+        last_error_message: str | None = ...,
+        last_run_at: datetime | None = ...,
+        last_status: str | None = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        parameters: Any = ...,
+        success_count: int | None = ...,
+        task_type: _ScheduledTask_task_type = ...,
+        updated_at: datetime = ...,
+    ) -> ScheduledTask: ...
+
 
 class SiteSetting(PowernodeModel):
     """SiteSetting (table `site_settings`)."""
-
     Behaviour: ClassVar[type[Any]]
     category: Column[str | None]
     created_at: Column[datetime]
@@ -3716,14 +4168,37 @@ class SiteSetting(PowernodeModel):
         key: str = ...,
         setting_type: Literal["string", "text", "integer", "boolean", "json"] | None = ...,
         updated_at: datetime = ...,
-        value: str | None = ...
+        value: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, category: str | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_public: bool | None = ..., key: str = ..., setting_type: Literal["string", "text", "integer", "boolean", "json"] | None = ..., updated_at: datetime = ..., value: str | None = ...) -> SiteSetting: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_public: bool | None = ...,
+        key: str = ...,
+        setting_type: Literal["string", "text", "integer", "boolean", "json"] | None = ...,
+        updated_at: datetime = ...,
+        value: str | None = ...,
+    ) -> SiteSetting: ...
 
+
+_Subscription_status: TypeAlias = Literal[
+    "active",
+    "trialing",
+    "past_due",
+    "canceled",
+    "unpaid",
+    "incomplete",
+    "incomplete_expired",
+    "paused",
+    "suspended",
+]
 class Subscription(PowernodeModel):
     """Subscription (table `subscriptions`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     account: Reference[Account]
@@ -3774,19 +4249,7 @@ class Subscription(PowernodeModel):
     plan_id: Column[UUID]
     quantity: Column[int]
     def resume(self, persist: bool = True) -> bool: ...
-    status: Column[
-        Literal[
-            "active",
-            "trialing",
-            "past_due",
-            "canceled",
-            "unpaid",
-            "incomplete",
-            "incomplete_expired",
-            "paused",
-            "suspended",
-        ]
-    ]
+    status: Column[_Subscription_status]
     stripe_subscription_id: Column[str | None]
     def suspend(self, persist: bool = True) -> bool: ...
     @classmethod
@@ -3819,28 +4282,41 @@ class Subscription(PowernodeModel):
         plan: Plan | UUID = ...,
         plan_id: UUID = ...,
         quantity: int = ...,
-        status: Literal[
-            "active",
-            "trialing",
-            "past_due",
-            "canceled",
-            "unpaid",
-            "incomplete",
-            "incomplete_expired",
-            "paused",
-            "suspended",
-        ] = ...,
+        status: _Subscription_status = ...,
         stripe_subscription_id: str | None = ...,
         trial_end: datetime | None = ...,
         trial_start: datetime | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., canceled_at: datetime | None = ..., created_at: datetime = ..., current_period_end: datetime | None = ..., current_period_start: datetime | None = ..., ended_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., paypal_agreement_id: str | None = ..., paypal_plan_id: str | None = ..., paypal_subscription_id: str | None = ..., plan: Plan | UUID = ..., plan_id: UUID = ..., quantity: int = ..., status: Literal["active", "trialing", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused", "suspended"] = ..., stripe_subscription_id: str | None = ..., trial_end: datetime | None = ..., trial_start: datetime | None = ..., updated_at: datetime = ...) -> Subscription: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        canceled_at: datetime | None = ...,
+        created_at: datetime = ...,
+        current_period_end: datetime | None = ...,
+        current_period_start: datetime | None = ...,
+        ended_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        paypal_agreement_id: str | None = ...,
+        paypal_plan_id: str | None = ...,
+        paypal_subscription_id: str | None = ...,
+        plan: Plan | UUID = ...,
+        plan_id: UUID = ...,
+        quantity: int = ...,
+        status: _Subscription_status = ...,
+        stripe_subscription_id: str | None = ...,
+        trial_end: datetime | None = ...,
+        trial_start: datetime | None = ...,
+        updated_at: datetime = ...,
+    ) -> Subscription: ...
+
 
 class TaskExecution(PowernodeModel):
     """TaskExecution (table `task_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def completed(cls, query: Query[TaskExecution] | None = None) -> Query[TaskExecution]: ...
@@ -3875,14 +4351,36 @@ class TaskExecution(PowernodeModel):
         scheduled_task_id: UUID = ...,
         started_at: datetime = ...,
         status: Literal["running", "completed", "failed", "timeout"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., id: UUID = ..., log_output: str | None = ..., result: Any = ..., scheduled_task: ScheduledTask | UUID = ..., scheduled_task_id: UUID = ..., started_at: datetime = ..., status: Literal["running", "completed", "failed", "timeout"] = ..., updated_at: datetime = ...) -> TaskExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        log_output: str | None = ...,
+        result: Any = ...,
+        scheduled_task: ScheduledTask | UUID = ...,
+        scheduled_task_id: UUID = ...,
+        started_at: datetime = ...,
+        status: Literal["running", "completed", "failed", "timeout"] = ...,
+        updated_at: datetime = ...,
+    ) -> TaskExecution: ...
 
+
+_TermsAcceptance_document_type: TypeAlias = Literal[
+    "terms_of_service",
+    "privacy_policy",
+    "dpa",
+    "cookie_policy",
+    "acceptable_use",
+]
 class TermsAcceptance(PowernodeModel):
     """TermsAcceptance (table `terms_acceptances`)."""
-
     Behaviour: ClassVar[type[Any]]
     accepted_at: Column[datetime]
     account: Reference[Account]
@@ -3891,9 +4389,7 @@ class TermsAcceptance(PowernodeModel):
     @classmethod
     def current(cls, query: Query[TermsAcceptance] | None = None) -> Query[TermsAcceptance]: ...
     document_hash: Column[str | None]
-    document_type: Column[
-        Literal["terms_of_service", "privacy_policy", "dpa", "cookie_policy", "acceptable_use"]
-    ]
+    document_type: Column[_TermsAcceptance_document_type]
     document_version: Column[str]
     ip_address: Column[str | None]
     metadata: Column[Any]
@@ -3912,9 +4408,7 @@ class TermsAcceptance(PowernodeModel):
         account_id: UUID = ...,
         created_at: datetime = ...,
         document_hash: str | None = ...,
-        document_type: Literal[
-            "terms_of_service", "privacy_policy", "dpa", "cookie_policy", "acceptable_use"
-        ] = ...,
+        document_type: _TermsAcceptance_document_type = ...,
         document_version: str = ...,
         id: UUID = ...,
         ip_address: str | None = ...,
@@ -3923,14 +4417,32 @@ class TermsAcceptance(PowernodeModel):
         updated_at: datetime = ...,
         user: User | UUID = ...,
         user_agent: str | None = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, accepted_at: datetime = ..., account: Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., document_hash: str | None = ..., document_type: Literal["terms_of_service", "privacy_policy", "dpa", "cookie_policy", "acceptable_use"] = ..., document_version: str = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., superseded_at: datetime | None = ..., updated_at: datetime = ..., user: User | UUID = ..., user_agent: str | None = ..., user_id: UUID = ...) -> TermsAcceptance: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        accepted_at: datetime = ...,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        document_hash: str | None = ...,
+        document_type: _TermsAcceptance_document_type = ...,
+        document_version: str = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        superseded_at: datetime | None = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_agent: str | None = ...,
+        user_id: UUID = ...,
+    ) -> TermsAcceptance: ...
+
 
 class UsageEvent(PowernodeModel):
     """UsageEvent (table `usage_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -3973,14 +4485,42 @@ class UsageEvent(PowernodeModel):
         usage_meter: UsageMeter | UUID = ...,
         usage_meter_id: UUID = ...,
         user: User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., event_id: str = ..., id: UUID = ..., is_processed: bool = ..., metadata: Any = ..., processed_at: datetime | None = ..., properties: Any = ..., quantity: Decimal = ..., source: Literal["api", "webhook", "system", "import", "internal"] | None = ..., timestamp: datetime = ..., updated_at: datetime = ..., usage_meter: UsageMeter | UUID = ..., usage_meter_id: UUID = ..., user: User | UUID | None = ..., user_id: UUID | None = ...) -> UsageEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        event_id: str = ...,
+        id: UUID = ...,
+        is_processed: bool = ...,
+        metadata: Any = ...,
+        processed_at: datetime | None = ...,
+        properties: Any = ...,
+        quantity: Decimal = ...,
+        source: Literal["api", "webhook", "system", "import", "internal"] | None = ...,
+        timestamp: datetime = ...,
+        updated_at: datetime = ...,
+        usage_meter: UsageMeter | UUID = ...,
+        usage_meter_id: UUID = ...,
+        user: User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> UsageEvent: ...
 
+
+_UsageMeter_reset_period: TypeAlias = Literal[
+    "never",
+    "daily",
+    "weekly",
+    "monthly",
+    "yearly",
+    "billing_period",
+]
 class UsageMeter(PowernodeModel):
     """UsageMeter (table `usage_meters`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[UsageMeter] | None = None) -> Query[UsageMeter]: ...
@@ -3994,7 +4534,7 @@ class UsageMeter(PowernodeModel):
     is_billable: Column[bool]
     name: Column[str]
     pricing_tiers: Column[Any]
-    reset_period: Column[Literal["never", "daily", "weekly", "monthly", "yearly", "billing_period"]]
+    reset_period: Column[_UsageMeter_reset_period]
     slug: Column[str]
     unit_name: Column[str]
     updated_at: Column[datetime]
@@ -4013,17 +4553,33 @@ class UsageMeter(PowernodeModel):
         is_billable: bool = ...,
         name: str = ...,
         pricing_tiers: Any = ...,
-        reset_period: Literal["never", "daily", "weekly", "monthly", "yearly", "billing_period"] = ...,
+        reset_period: _UsageMeter_reset_period = ...,
         slug: str = ...,
         unit_name: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, aggregation_type: Literal["sum", "max", "count", "last", "average"] = ..., billing_model: Literal["tiered", "volume", "package", "flat", "per_unit"] = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., is_billable: bool = ..., name: str = ..., pricing_tiers: Any = ..., reset_period: Literal["never", "daily", "weekly", "monthly", "yearly", "billing_period"] = ..., slug: str = ..., unit_name: str = ..., updated_at: datetime = ...) -> UsageMeter: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        aggregation_type: Literal["sum", "max", "count", "last", "average"] = ...,
+        billing_model: Literal["tiered", "volume", "package", "flat", "per_unit"] = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_billable: bool = ...,
+        name: str = ...,
+        pricing_tiers: Any = ...,
+        reset_period: _UsageMeter_reset_period = ...,
+        slug: str = ...,
+        unit_name: str = ...,
+        updated_at: datetime = ...,
+    ) -> UsageMeter: ...
+
 
 class UsageQuota(PowernodeModel):
     """UsageQuota (table `usage_quotas`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -4070,14 +4626,37 @@ class UsageQuota(PowernodeModel):
         updated_at: datetime = ...,
         usage_meter: UsageMeter | UUID = ...,
         usage_meter_id: UUID = ...,
-        warning_threshold_percent: int | None = ...
+        warning_threshold_percent: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., allow_overage: bool = ..., created_at: datetime = ..., critical_threshold_percent: int | None = ..., current_period_end: datetime | None = ..., current_period_start: datetime | None = ..., current_usage: Decimal = ..., hard_limit: Decimal | None = ..., id: UUID = ..., notify_on_exceeded: bool = ..., notify_on_warning: bool = ..., overage_rate: Decimal | None = ..., plan: Plan | UUID | None = ..., plan_id: UUID | None = ..., soft_limit: Decimal | None = ..., updated_at: datetime = ..., usage_meter: UsageMeter | UUID = ..., usage_meter_id: UUID = ..., warning_threshold_percent: int | None = ...) -> UsageQuota: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        allow_overage: bool = ...,
+        created_at: datetime = ...,
+        critical_threshold_percent: int | None = ...,
+        current_period_end: datetime | None = ...,
+        current_period_start: datetime | None = ...,
+        current_usage: Decimal = ...,
+        hard_limit: Decimal | None = ...,
+        id: UUID = ...,
+        notify_on_exceeded: bool = ...,
+        notify_on_warning: bool = ...,
+        overage_rate: Decimal | None = ...,
+        plan: Plan | UUID | None = ...,
+        plan_id: UUID | None = ...,
+        soft_limit: Decimal | None = ...,
+        updated_at: datetime = ...,
+        usage_meter: UsageMeter | UUID = ...,
+        usage_meter_id: UUID = ...,
+        warning_threshold_percent: int | None = ...,
+    ) -> UsageQuota: ...
+
 
 class UsageSummary(PowernodeModel):
     """UsageSummary (table `usage_summaries`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -4130,14 +4709,38 @@ class UsageSummary(PowernodeModel):
         total_quantity: Decimal = ...,
         updated_at: datetime = ...,
         usage_meter: UsageMeter | UUID = ...,
-        usage_meter_id: UUID = ...
+        usage_meter_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., billable_quantity: Decimal = ..., calculated_amount: Decimal = ..., created_at: datetime = ..., event_count: int = ..., id: UUID = ..., invoice: Invoice | UUID | None = ..., invoice_id: UUID | None = ..., is_billed: bool = ..., period_end: date = ..., period_start: date = ..., quota_exceeded: bool = ..., quota_limit: Decimal | None = ..., quota_used: Decimal = ..., subscription: Subscription | UUID | None = ..., subscription_id: UUID | None = ..., total_quantity: Decimal = ..., updated_at: datetime = ..., usage_meter: UsageMeter | UUID = ..., usage_meter_id: UUID = ...) -> UsageSummary: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        billable_quantity: Decimal = ...,
+        calculated_amount: Decimal = ...,
+        created_at: datetime = ...,
+        event_count: int = ...,
+        id: UUID = ...,
+        invoice: Invoice | UUID | None = ...,
+        invoice_id: UUID | None = ...,
+        is_billed: bool = ...,
+        period_end: date = ...,
+        period_start: date = ...,
+        quota_exceeded: bool = ...,
+        quota_limit: Decimal | None = ...,
+        quota_used: Decimal = ...,
+        subscription: Subscription | UUID | None = ...,
+        subscription_id: UUID | None = ...,
+        total_quantity: Decimal = ...,
+        updated_at: datetime = ...,
+        usage_meter: UsageMeter | UUID = ...,
+        usage_meter_id: UUID = ...,
+    ) -> UsageSummary: ...
+
 
 class User(PowernodeModel):
     """User (table `users`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_delegations: Association[Query[_account.Delegation]]
@@ -4400,14 +5003,57 @@ class User(PowernodeModel):
         two_factor_enabled: bool = ...,
         two_factor_enabled_at: datetime | None = ...,
         two_factor_secret: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., backup_codes: Any = ..., created_at: datetime = ..., email: str = ..., email_verification_sent_at: datetime | None = ..., email_verification_token: str | None = ..., email_verification_token_expires_at: datetime | None = ..., email_verified: bool = ..., email_verified_at: datetime | None = ..., failed_login_attempts: int = ..., id: UUID = ..., last_login_at: datetime | None = ..., last_login_ip: str | None = ..., locked_until: datetime | None = ..., name: str = ..., notification_preferences: Any = ..., password: str | None = ..., password_changed_at: datetime | None = ..., password_confirmation: str | None = ..., password_digest: str = ..., preferences: Any = ..., reset_token_digest: str | None = ..., reset_token_expires_at: datetime | None = ..., status: Literal["active", "inactive", "suspended"] = ..., two_factor_backup_codes_generated_at: datetime | None = ..., two_factor_enabled: bool = ..., two_factor_enabled_at: datetime | None = ..., two_factor_secret: str | None = ..., updated_at: datetime = ...) -> User: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        backup_codes: Any = ...,
+        created_at: datetime = ...,
+        email: str = ...,
+        email_verification_sent_at: datetime | None = ...,
+        email_verification_token: str | None = ...,
+        email_verification_token_expires_at: datetime | None = ...,
+        email_verified: bool = ...,
+        email_verified_at: datetime | None = ...,
+        failed_login_attempts: int = ...,
+        id: UUID = ...,
+        last_login_at: datetime | None = ...,
+        last_login_ip: str | None = ...,
+        locked_until: datetime | None = ...,
+        name: str = ...,
+        notification_preferences: Any = ...,
+        password: str | None = ...,
+        password_changed_at: datetime | None = ...,
+        password_confirmation: str | None = ...,
+        password_digest: str = ...,
+        preferences: Any = ...,
+        reset_token_digest: str | None = ...,
+        reset_token_expires_at: datetime | None = ...,
+        status: Literal["active", "inactive", "suspended"] = ...,
+        two_factor_backup_codes_generated_at: datetime | None = ...,
+        two_factor_enabled: bool = ...,
+        two_factor_enabled_at: datetime | None = ...,
+        two_factor_secret: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> User: ...
 
+
+_UserConsent_consent_type: TypeAlias = Literal[
+    "marketing",
+    "analytics",
+    "cookies",
+    "data_sharing",
+    "third_party",
+    "communications",
+    "newsletter",
+    "promotional",
+]
 class UserConsent(PowernodeModel):
     """UserConsent (table `user_consents`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -4415,18 +5061,7 @@ class UserConsent(PowernodeModel):
     def active(cls, query: Query[UserConsent] | None = None) -> Query[UserConsent]: ...
     collection_method: Column[Literal["explicit", "implicit", "opt_out"]]
     consent_text: Column[str | None]
-    consent_type: Column[
-        Literal[
-            "marketing",
-            "analytics",
-            "cookies",
-            "data_sharing",
-            "third_party",
-            "communications",
-            "newsletter",
-            "promotional",
-        ]
-    ]
+    consent_type: Column[_UserConsent_consent_type]
     created_at: Column[datetime]
     @classmethod
     def expired(cls, query: Query[UserConsent] | None = None) -> Query[UserConsent]: ...
@@ -4452,16 +5087,7 @@ class UserConsent(PowernodeModel):
         account_id: UUID = ...,
         collection_method: Literal["explicit", "implicit", "opt_out"] = ...,
         consent_text: str | None = ...,
-        consent_type: Literal[
-            "marketing",
-            "analytics",
-            "cookies",
-            "data_sharing",
-            "third_party",
-            "communications",
-            "newsletter",
-            "promotional",
-        ] = ...,
+        consent_type: _UserConsent_consent_type = ...,
         created_at: datetime = ...,
         expires_at: datetime | None = ...,
         granted: bool = ...,
@@ -4474,14 +5100,35 @@ class UserConsent(PowernodeModel):
         user_agent: str | None = ...,
         user_id: UUID = ...,
         version: str | None = ...,
-        withdrawn_at: datetime | None = ...
+        withdrawn_at: datetime | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., collection_method: Literal["explicit", "implicit", "opt_out"] = ..., consent_text: str | None = ..., consent_type: Literal["marketing", "analytics", "cookies", "data_sharing", "third_party", "communications", "newsletter", "promotional"] = ..., created_at: datetime = ..., expires_at: datetime | None = ..., granted: bool = ..., granted_at: datetime | None = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., updated_at: datetime = ..., user: User | UUID = ..., user_agent: str | None = ..., user_id: UUID = ..., version: str | None = ..., withdrawn_at: datetime | None = ...) -> UserConsent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        collection_method: Literal["explicit", "implicit", "opt_out"] = ...,
+        consent_text: str | None = ...,
+        consent_type: _UserConsent_consent_type = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        granted: bool = ...,
+        granted_at: datetime | None = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_agent: str | None = ...,
+        user_id: UUID = ...,
+        version: str | None = ...,
+        withdrawn_at: datetime | None = ...,
+    ) -> UserConsent: ...
+
 
 class UserRole(PowernodeModel):
     """UserRole (table `user_roles`)."""
-
     Behaviour: ClassVar[type[Any]]
     granted_at: Column[datetime]
     granted_by_id: Column[UUID | None]
@@ -4499,14 +5146,31 @@ class UserRole(PowernodeModel):
         role: Role | UUID = ...,
         role_id: UUID = ...,
         user: User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, granted_at: datetime = ..., granted_by_id: UUID | None = ..., granted_by_user: User | UUID | None = ..., role: Role | UUID = ..., role_id: UUID = ..., user: User | UUID = ..., user_id: UUID = ...) -> UserRole: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        granted_at: datetime = ...,
+        granted_by_id: UUID | None = ...,
+        granted_by_user: User | UUID | None = ...,
+        role: Role | UUID = ...,
+        role_id: UUID = ...,
+        user: User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> UserRole: ...
 
+
+_UserToken_token_type: TypeAlias = Literal[
+    "access",
+    "refresh",
+    "api_key",
+    "2fa",
+    "impersonation",
+]
 class UserToken(PowernodeModel):
     """UserToken (table `user_tokens`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[UserToken] | None = None) -> Query[UserToken]: ...
@@ -4528,7 +5192,7 @@ class UserToken(PowernodeModel):
     def revoked_scope(cls, query: Query[UserToken] | None = None) -> Query[UserToken]: ...
     scopes: Column[str | None]
     token_digest: Column[str]
-    token_type: Column[Literal["access", "refresh", "api_key", "2fa", "impersonation"]]
+    token_type: Column[_UserToken_token_type]
     updated_at: Column[datetime]
     user: Reference[User]
     user_agent: Column[str | None]
@@ -4549,23 +5213,52 @@ class UserToken(PowernodeModel):
         revoked_reason: str | None = ...,
         scopes: str | None = ...,
         token_digest: str = ...,
-        token_type: Literal["access", "refresh", "api_key", "2fa", "impersonation"] = ...,
+        token_type: _UserToken_token_type = ...,
         updated_at: datetime = ...,
         user: User | UUID = ...,
         user_agent: str | None = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., last_used_at: datetime | None = ..., last_used_ip: str | None = ..., metadata: Any = ..., name: str | None = ..., permissions: Any = ..., revoked: bool | None = ..., revoked_at: datetime | None = ..., revoked_reason: str | None = ..., scopes: str | None = ..., token_digest: str = ..., token_type: Literal["access", "refresh", "api_key", "2fa", "impersonation"] = ..., updated_at: datetime = ..., user: User | UUID = ..., user_agent: str | None = ..., user_id: UUID = ...) -> UserToken: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_used_at: datetime | None = ...,
+        last_used_ip: str | None = ...,
+        metadata: Any = ...,
+        name: str | None = ...,
+        permissions: Any = ...,
+        revoked: bool | None = ...,
+        revoked_at: datetime | None = ...,
+        revoked_reason: str | None = ...,
+        scopes: str | None = ...,
+        token_digest: str = ...,
+        token_type: _UserToken_token_type = ...,
+        updated_at: datetime = ...,
+        user: User | UUID = ...,
+        user_agent: str | None = ...,
+        user_id: UUID = ...,
+    ) -> UserToken: ...
 
+
+_ValidationRule_category: TypeAlias = Literal[
+    "structure",
+    "connectivity",
+    "data",
+    "configuration",
+    "performance",
+    "security",
+]
 class ValidationRule(PowernodeModel):
     """ValidationRule (table `validation_rules`)."""
-
     Behaviour: ClassVar[type[Any]]
     auto_fixable: Column[bool | None]
     @classmethod
     def auto_fixable_scope(cls, query: Query[ValidationRule] | None = None) -> Query[ValidationRule]: ...
-    category: Column[Literal["structure", "connectivity", "data", "configuration", "performance", "security"]]
+    category: Column[_ValidationRule_category]
     configuration: Column[Any]
     created_at: Column[datetime]
     description: Column[str | None]
@@ -4587,9 +5280,7 @@ class ValidationRule(PowernodeModel):
         self,
         *,
         auto_fixable: bool | None = ...,
-        category: Literal[
-            "structure", "connectivity", "data", "configuration", "performance", "security"
-        ] = ...,
+        category: _ValidationRule_category = ...,
         configuration: Any = ...,
         created_at: datetime = ...,
         description: str | None = ...,
@@ -4597,14 +5288,27 @@ class ValidationRule(PowernodeModel):
         id: UUID = ...,
         name: str = ...,
         severity: Literal["error", "warning", "info"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, auto_fixable: bool | None = ..., category: Literal["structure", "connectivity", "data", "configuration", "performance", "security"] = ..., configuration: Any = ..., created_at: datetime = ..., description: str | None = ..., enabled: bool | None = ..., id: UUID = ..., name: str = ..., severity: Literal["error", "warning", "info"] = ..., updated_at: datetime = ...) -> ValidationRule: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        auto_fixable: bool | None = ...,
+        category: _ValidationRule_category = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        enabled: bool | None = ...,
+        id: UUID = ...,
+        name: str = ...,
+        severity: Literal["error", "warning", "info"] = ...,
+        updated_at: datetime = ...,
+    ) -> ValidationRule: ...
+
 
 class WebhookDelivery(PowernodeModel):
     """WebhookDelivery (table `webhook_deliveries`)."""
-
     Behaviour: ClassVar[type[Any]]
     attempt_number: Column[int | None]
     attempted_at: Column[datetime | None]
@@ -4653,14 +5357,34 @@ class WebhookDelivery(PowernodeModel):
         webhook_endpoint: WebhookEndpoint | UUID = ...,
         webhook_endpoint_id: UUID = ...,
         webhook_event: WebhookEvent | UUID = ...,
-        webhook_event_id: UUID = ...
+        webhook_event_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, attempt_number: int | None = ..., attempted_at: datetime | None = ..., created_at: datetime = ..., error_message: str | None = ..., id: UUID = ..., next_retry_at: datetime | None = ..., request_headers: Any = ..., response_body: str | None = ..., response_headers: Any = ..., response_status: int | None = ..., response_time_ms: int | None = ..., status: Literal["pending", "success", "failed", "timeout"] | None = ..., updated_at: datetime = ..., webhook_endpoint: WebhookEndpoint | UUID = ..., webhook_endpoint_id: UUID = ..., webhook_event: WebhookEvent | UUID = ..., webhook_event_id: UUID = ...) -> WebhookDelivery: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        attempt_number: int | None = ...,
+        attempted_at: datetime | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        next_retry_at: datetime | None = ...,
+        request_headers: Any = ...,
+        response_body: str | None = ...,
+        response_headers: Any = ...,
+        response_status: int | None = ...,
+        response_time_ms: int | None = ...,
+        status: Literal["pending", "success", "failed", "timeout"] | None = ...,
+        updated_at: datetime = ...,
+        webhook_endpoint: WebhookEndpoint | UUID = ...,
+        webhook_endpoint_id: UUID = ...,
+        webhook_event: WebhookEvent | UUID = ...,
+        webhook_event_id: UUID = ...,
+    ) -> WebhookDelivery: ...
+
 
 class WebhookDeliveryStat(PowernodeModel):
     """WebhookDeliveryStat (table `webhook_delivery_stats`)."""
-
     Behaviour: ClassVar[type[Any]]
     avg_latency_ms: Column[int | None]
     created_at: Column[datetime]
@@ -4695,14 +5419,36 @@ class WebhookDeliveryStat(PowernodeModel):
         total_deliveries: int = ...,
         updated_at: datetime = ...,
         webhook_endpoint: WebhookEndpoint | UUID = ...,
-        webhook_endpoint_id: UUID = ...
+        webhook_endpoint_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, avg_latency_ms: int | None = ..., created_at: datetime = ..., error_counts: Any = ..., failed_deliveries: int = ..., id: UUID = ..., max_latency_ms: int | None = ..., min_latency_ms: int | None = ..., p95_latency_ms: int | None = ..., retried_deliveries: int = ..., stat_date: date = ..., successful_deliveries: int = ..., total_deliveries: int = ..., updated_at: datetime = ..., webhook_endpoint: WebhookEndpoint | UUID = ..., webhook_endpoint_id: UUID = ...) -> WebhookDeliveryStat: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        avg_latency_ms: int | None = ...,
+        created_at: datetime = ...,
+        error_counts: Any = ...,
+        failed_deliveries: int = ...,
+        id: UUID = ...,
+        max_latency_ms: int | None = ...,
+        min_latency_ms: int | None = ...,
+        p95_latency_ms: int | None = ...,
+        retried_deliveries: int = ...,
+        stat_date: date = ...,
+        successful_deliveries: int = ...,
+        total_deliveries: int = ...,
+        updated_at: datetime = ...,
+        webhook_endpoint: WebhookEndpoint | UUID = ...,
+        webhook_endpoint_id: UUID = ...,
+    ) -> WebhookDeliveryStat: ...
 
+
+_WebhookEndpoint_content_type: TypeAlias = Literal[
+    "application/json",
+    "application/x-www-form-urlencoded",
+]
 class WebhookEndpoint(PowernodeModel):
     """WebhookEndpoint (table `webhook_endpoints`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[Account]
     account_id: Column[UUID]
@@ -4712,7 +5458,7 @@ class WebhookEndpoint(PowernodeModel):
     circuit_broken_at: Column[datetime | None]
     circuit_cooldown_until: Column[datetime | None]
     consecutive_failures: Column[int]
-    content_type: Column[Literal["application/json", "application/x-www-form-urlencoded"]]
+    content_type: Column[_WebhookEndpoint_content_type]
     created_at: Column[datetime]
     created_by: Reference[User | None]
     created_by_id: Column[UUID | None]
@@ -4759,7 +5505,7 @@ class WebhookEndpoint(PowernodeModel):
         circuit_broken_at: datetime | None = ...,
         circuit_cooldown_until: datetime | None = ...,
         consecutive_failures: int = ...,
-        content_type: Literal["application/json", "application/x-www-form-urlencoded"] = ...,
+        content_type: _WebhookEndpoint_content_type = ...,
         created_at: datetime = ...,
         created_by: User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -4786,14 +5532,58 @@ class WebhookEndpoint(PowernodeModel):
         tier: Literal["free", "pro", "business"] = ...,
         timeout_seconds: int = ...,
         updated_at: datetime = ...,
-        url: str = ...
+        url: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID = ..., account_id: UUID = ..., circuit_break_threshold: int = ..., circuit_broken_at: datetime | None = ..., circuit_cooldown_until: datetime | None = ..., consecutive_failures: int = ..., content_type: Literal["application/json", "application/x-www-form-urlencoded"] = ..., created_at: datetime = ..., created_by: User | UUID | None = ..., created_by_id: UUID | None = ..., custom_headers: Any = ..., daily_count: int = ..., daily_count_reset_at: datetime | None = ..., daily_limit: int = ..., description: str | None = ..., event_types: Any = ..., failure_count: int = ..., headers: Any = ..., id: UUID = ..., is_active: bool | None = ..., last_delivery_at: datetime | None = ..., max_retries: int | None = ..., metadata: Any = ..., payload_detail_level: Literal["full", "minimal", "ids_only"] = ..., retry_backoff: Literal["linear", "exponential"] = ..., retry_limit: int = ..., secret_key: str | None = ..., signature_secret: str | None = ..., status: Literal["active", "inactive"] = ..., success_count: int = ..., tier: Literal["free", "pro", "business"] = ..., timeout_seconds: int = ..., updated_at: datetime = ..., url: str = ...) -> WebhookEndpoint: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID = ...,
+        account_id: UUID = ...,
+        circuit_break_threshold: int = ...,
+        circuit_broken_at: datetime | None = ...,
+        circuit_cooldown_until: datetime | None = ...,
+        consecutive_failures: int = ...,
+        content_type: _WebhookEndpoint_content_type = ...,
+        created_at: datetime = ...,
+        created_by: User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        custom_headers: Any = ...,
+        daily_count: int = ...,
+        daily_count_reset_at: datetime | None = ...,
+        daily_limit: int = ...,
+        description: str | None = ...,
+        event_types: Any = ...,
+        failure_count: int = ...,
+        headers: Any = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        last_delivery_at: datetime | None = ...,
+        max_retries: int | None = ...,
+        metadata: Any = ...,
+        payload_detail_level: Literal["full", "minimal", "ids_only"] = ...,
+        retry_backoff: Literal["linear", "exponential"] = ...,
+        retry_limit: int = ...,
+        secret_key: str | None = ...,
+        signature_secret: str | None = ...,
+        status: Literal["active", "inactive"] = ...,
+        success_count: int = ...,
+        tier: Literal["free", "pro", "business"] = ...,
+        timeout_seconds: int = ...,
+        updated_at: datetime = ...,
+        url: str = ...,
+    ) -> WebhookEndpoint: ...
 
+
+_WebhookEvent_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "processed",
+    "failed",
+    "skipped",
+]
 class WebhookEvent(PowernodeModel):
     """WebhookEvent (table `webhook_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     account: Reference[Account | None]
@@ -4831,7 +5621,7 @@ class WebhookEvent(PowernodeModel):
     @classmethod
     def skipped(cls, query: Query[WebhookEvent] | None = None) -> Query[WebhookEvent]: ...
     def start_processing(self, persist: bool = True) -> bool: ...
-    status: Column[Literal["pending", "processing", "processed", "failed", "skipped"] | None]
+    status: Column[_WebhookEvent_status | None]
     updated_at: Column[datetime]
     webhook_deliveries: Association[Query[WebhookDelivery]]
     def __init__(
@@ -4853,15 +5643,36 @@ class WebhookEvent(PowernodeModel):
         processed_at: datetime | None = ...,
         provider: Literal["stripe", "paypal"] = ...,
         retry_count: int = ...,
-        status: Literal["pending", "processing", "processed", "failed", "skipped"] | None = ...,
-        updated_at: datetime = ...
+        status: _WebhookEvent_status | None = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID | None = ..., account_id: UUID | None = ..., created_at: datetime = ..., error_message: str | None = ..., event_id: str = ..., event_type: str = ..., external_id: str = ..., id: UUID = ..., metadata: str | None = ..., occurred_at: datetime = ..., payload: Any = ..., payment: Payment | UUID | None = ..., payment_id: UUID | None = ..., processed_at: datetime | None = ..., provider: Literal["stripe", "paypal"] = ..., retry_count: int = ..., status: Literal["pending", "processing", "processed", "failed", "skipped"] | None = ..., updated_at: datetime = ...) -> WebhookEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        event_id: str = ...,
+        event_type: str = ...,
+        external_id: str = ...,
+        id: UUID = ...,
+        metadata: str | None = ...,
+        occurred_at: datetime = ...,
+        payload: Any = ...,
+        payment: Payment | UUID | None = ...,
+        payment_id: UUID | None = ...,
+        processed_at: datetime | None = ...,
+        provider: Literal["stripe", "paypal"] = ...,
+        retry_count: int = ...,
+        status: _WebhookEvent_status | None = ...,
+        updated_at: datetime = ...,
+    ) -> WebhookEvent: ...
+
 
 class Worker(PowernodeModel):
     """Worker (table `workers`)."""
-
     Behaviour: ClassVar[type[Any]]
     aasm: Any  # the state machine: .current_state, .permitted_events(), .fire(name)
     account: Reference[Account | None]
@@ -4910,14 +5721,30 @@ class Worker(PowernodeModel):
         permissions: Any = ...,
         status: Literal["active", "suspended", "revoked"] | None = ...,
         token_digest: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: Account | UUID | None = ..., account_id: UUID | None = ..., config: Any = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_system: bool = ..., last_seen_at: datetime | None = ..., name: str = ..., permissions: Any = ..., status: Literal["active", "suspended", "revoked"] | None = ..., token_digest: str | None = ..., updated_at: datetime = ...) -> Worker: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        config: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_system: bool = ...,
+        last_seen_at: datetime | None = ...,
+        name: str = ...,
+        permissions: Any = ...,
+        status: Literal["active", "suspended", "revoked"] | None = ...,
+        token_digest: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> Worker: ...
+
 
 class WorkerActivity(PowernodeModel):
     """WorkerActivity (table `worker_activities`)."""
-
     Behaviour: ClassVar[type[Any]]
     activity_type: Column[str]
     @classmethod
@@ -5203,14 +6030,26 @@ class WorkerActivity(PowernodeModel):
         status: str | None = ...,
         updated_at: datetime = ...,
         worker: Worker | UUID = ...,
-        worker_id: UUID = ...
+        worker_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, activity_type: str = ..., created_at: datetime = ..., details: Any = ..., id: UUID = ..., occurred_at: datetime = ..., status: str | None = ..., updated_at: datetime = ..., worker: Worker | UUID = ..., worker_id: UUID = ...) -> WorkerActivity: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        activity_type: str = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        id: UUID = ...,
+        occurred_at: datetime = ...,
+        status: str | None = ...,
+        updated_at: datetime = ...,
+        worker: Worker | UUID = ...,
+        worker_id: UUID = ...,
+    ) -> WorkerActivity: ...
+
 
 class WorkerRole(PowernodeModel):
     """WorkerRole (table `worker_roles`)."""
-
     Behaviour: ClassVar[type[Any]]
     granted_at: Column[datetime]
     role: Reference[Role]
@@ -5224,14 +6063,22 @@ class WorkerRole(PowernodeModel):
         role: Role | UUID = ...,
         role_id: UUID = ...,
         worker: Worker | UUID = ...,
-        worker_id: UUID = ...
+        worker_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, granted_at: datetime = ..., role: Role | UUID = ..., role_id: UUID = ..., worker: Worker | UUID = ..., worker_id: UUID = ...) -> WorkerRole: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        granted_at: datetime = ...,
+        role: Role | UUID = ...,
+        role_id: UUID = ...,
+        worker: Worker | UUID = ...,
+        worker_id: UUID = ...,
+    ) -> WorkerRole: ...
+
 
 class WorkflowValidation(PowernodeModel):
     """WorkflowValidation (table `workflow_validations`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     health_score: Column[int]
@@ -5272,7 +6119,21 @@ class WorkflowValidation(PowernodeModel):
         validated_nodes: int = ...,
         validation_duration_ms: int | None = ...,
         workflow: _ai_workflows.Workflow | UUID = ...,
-        workflow_id: UUID = ...
+        workflow_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., health_score: int = ..., id: UUID = ..., issues: Any = ..., overall_status: Literal["valid", "invalid", "warning"] = ..., total_nodes: int = ..., updated_at: datetime = ..., validated_nodes: int = ..., validation_duration_ms: int | None = ..., workflow: _ai_workflows.Workflow | UUID = ..., workflow_id: UUID = ...) -> WorkflowValidation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        health_score: int = ...,
+        id: UUID = ...,
+        issues: Any = ...,
+        overall_status: Literal["valid", "invalid", "warning"] = ...,
+        total_nodes: int = ...,
+        updated_at: datetime = ...,
+        validated_nodes: int = ...,
+        validation_duration_ms: int | None = ...,
+        workflow: _ai_workflows.Workflow | UUID = ...,
+        workflow_id: UUID = ...,
+    ) -> WorkflowValidation: ...

@@ -52,8 +52,6 @@ class Output:
     def write(self, relative, text):
         if str(relative).endswith(".py") and not str(relative).startswith("migrations"):
             text = formatted(text)  # migrations are lists of SQL text: left as written
-        elif str(relative).endswith(".pyi"):
-            text = formatted(text, stub=True)
         path = self.root / relative
         if path.exists() and path.read_text() == text:
             return
@@ -75,11 +73,11 @@ class Output:
                 print(f"removed {relative}")
 
 
-def formatted(source, stub=False):
+def formatted(source):
     """Generated Python laid out by black (pinned in setup.cfg, so the same input gives the same bytes)."""
     import black
 
-    return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH, is_pyi=stub))
+    return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
 
 
 LINE_LENGTH = 110

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -28,9 +28,16 @@ import powernode_plugins.chat.models as _chat
 import powernode_plugins.devops.models.templates as _devops_templates
 import powernode_plugins.mcp.models as _mcp
 
+_A2aTask_status: TypeAlias = Literal[
+    "pending",
+    "active",
+    "completed",
+    "failed",
+    "cancelled",
+    "input_required",
+]
 class A2aTask(PowernodeModel):
     """Ai::A2aTask (table `ai_a2a_tasks`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -104,7 +111,7 @@ class A2aTask(PowernodeModel):
     retry_count: Column[int]
     sequence_number: Column[int | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "active", "completed", "failed", "cancelled", "input_required"]]
+    status: Column[_A2aTask_status]
     subtasks: Association[Query[A2aTask]]
     task_id: Column[str]
     @classmethod
@@ -166,7 +173,7 @@ class A2aTask(PowernodeModel):
         retry_count: int = ...,
         sequence_number: int | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "active", "completed", "failed", "cancelled", "input_required"] = ...,
+        status: _A2aTask_status = ...,
         task_id: str = ...,
         to_agent: Agent | UUID | None = ...,
         to_agent_card: AgentCard | UUID | None = ...,
@@ -174,14 +181,81 @@ class A2aTask(PowernodeModel):
         to_agent_id: UUID | None = ...,
         tokens_used: int | None = ...,
         updated_at: datetime = ...,
-        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_workflow_run_id: UUID | None = ..., artifacts: Any = ..., chat_message: _chat.Message | UUID | None = ..., chat_message_id: UUID | None = ..., chat_session: _chat.Session | UUID | None = ..., chat_session_id: UUID | None = ..., community_agent: _core.CommunityAgent | UUID | None = ..., community_agent_id: UUID | None = ..., completed_at: datetime | None = ..., container_instance: _devops_templates.ContainerInstance | UUID | None = ..., container_instance_id: UUID | None = ..., cost: Decimal | None = ..., created_at: datetime = ..., dag_dependencies: Any = ..., dag_dependents: Any = ..., dag_execution_id: UUID | None = ..., dag_node_id: str | None = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., execution_order: int | None = ..., external_authentication: Any = ..., external_endpoint_url: str | None = ..., federation_partner: _core.FederationPartner | UUID | None = ..., federation_partner_id: UUID | None = ..., federation_task_id: str | None = ..., from_agent: Agent | UUID | None = ..., from_agent_card: AgentCard | UUID | None = ..., from_agent_card_id: UUID | None = ..., from_agent_id: UUID | None = ..., history: Any = ..., id: UUID = ..., input: Any = ..., is_external: bool = ..., max_retries: int = ..., message: Any = ..., metadata: Any = ..., output: Any = ..., parent_task: A2aTask | UUID | None = ..., parent_task_id: UUID | None = ..., push_notification_config: Any = ..., retry_count: int = ..., sequence_number: int | None = ..., started_at: datetime | None = ..., status: Literal["pending", "active", "completed", "failed", "cancelled", "input_required"] = ..., task_id: str = ..., to_agent: Agent | UUID | None = ..., to_agent_card: AgentCard | UUID | None = ..., to_agent_card_id: UUID | None = ..., to_agent_id: UUID | None = ..., tokens_used: int | None = ..., updated_at: datetime = ..., workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...) -> A2aTask: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_workflow_run_id: UUID | None = ...,
+        artifacts: Any = ...,
+        chat_message: _chat.Message | UUID | None = ...,
+        chat_message_id: UUID | None = ...,
+        chat_session: _chat.Session | UUID | None = ...,
+        chat_session_id: UUID | None = ...,
+        community_agent: _core.CommunityAgent | UUID | None = ...,
+        community_agent_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        container_instance: _devops_templates.ContainerInstance | UUID | None = ...,
+        container_instance_id: UUID | None = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        dag_dependencies: Any = ...,
+        dag_dependents: Any = ...,
+        dag_execution_id: UUID | None = ...,
+        dag_node_id: str | None = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        execution_order: int | None = ...,
+        external_authentication: Any = ...,
+        external_endpoint_url: str | None = ...,
+        federation_partner: _core.FederationPartner | UUID | None = ...,
+        federation_partner_id: UUID | None = ...,
+        federation_task_id: str | None = ...,
+        from_agent: Agent | UUID | None = ...,
+        from_agent_card: AgentCard | UUID | None = ...,
+        from_agent_card_id: UUID | None = ...,
+        from_agent_id: UUID | None = ...,
+        history: Any = ...,
+        id: UUID = ...,
+        input: Any = ...,
+        is_external: bool = ...,
+        max_retries: int = ...,
+        message: Any = ...,
+        metadata: Any = ...,
+        output: Any = ...,
+        parent_task: A2aTask | UUID | None = ...,
+        parent_task_id: UUID | None = ...,
+        push_notification_config: Any = ...,
+        retry_count: int = ...,
+        sequence_number: int | None = ...,
+        started_at: datetime | None = ...,
+        status: _A2aTask_status = ...,
+        task_id: str = ...,
+        to_agent: Agent | UUID | None = ...,
+        to_agent_card: AgentCard | UUID | None = ...,
+        to_agent_card_id: UUID | None = ...,
+        to_agent_id: UUID | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
+    ) -> A2aTask: ...
 
+
+_A2aTaskEvent_event_type: TypeAlias = Literal[
+    "status_change",
+    "artifact_added",
+    "message",
+    "progress",
+    "error",
+    "cancelled",
+]
 class A2aTaskEvent(PowernodeModel):
     """Ai::A2aTaskEvent (table `ai_a2a_task_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_task: Reference[A2aTask]
     ai_a2a_task_id: Column[UUID]
@@ -197,9 +271,7 @@ class A2aTaskEvent(PowernodeModel):
     @classmethod
     def errors(cls, query: Query[A2aTaskEvent] | None = None) -> Query[A2aTaskEvent]: ...
     event_id: Column[str | None]
-    event_type: Column[
-        Literal["status_change", "artifact_added", "message", "progress", "error", "cancelled"]
-    ]
+    event_type: Column[_A2aTaskEvent_event_type]
     message: Column[str | None]
     @classmethod
     def messages(cls, query: Query[A2aTaskEvent] | None = None) -> Query[A2aTaskEvent]: ...
@@ -226,9 +298,7 @@ class A2aTaskEvent(PowernodeModel):
         created_at: datetime = ...,
         data: Any = ...,
         event_id: str | None = ...,
-        event_type: Literal[
-            "status_change", "artifact_added", "message", "progress", "error", "cancelled"
-        ] = ...,
+        event_type: _A2aTaskEvent_event_type = ...,
         id: UUID = ...,
         message: str | None = ...,
         new_status: str | None = ...,
@@ -236,14 +306,45 @@ class A2aTaskEvent(PowernodeModel):
         progress_current: int | None = ...,
         progress_message: str | None = ...,
         progress_total: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, a2a_task: A2aTask | UUID = ..., ai_a2a_task_id: UUID = ..., artifact_id: str | None = ..., artifact_mime_type: str | None = ..., artifact_name: str | None = ..., created_at: datetime = ..., data: Any = ..., event_id: str | None = ..., event_type: Literal["status_change", "artifact_added", "message", "progress", "error", "cancelled"] = ..., id: UUID = ..., message: str | None = ..., new_status: str | None = ..., previous_status: str | None = ..., progress_current: int | None = ..., progress_message: str | None = ..., progress_total: int | None = ..., updated_at: datetime = ...) -> A2aTaskEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        a2a_task: A2aTask | UUID = ...,
+        ai_a2a_task_id: UUID = ...,
+        artifact_id: str | None = ...,
+        artifact_mime_type: str | None = ...,
+        artifact_name: str | None = ...,
+        created_at: datetime = ...,
+        data: Any = ...,
+        event_id: str | None = ...,
+        event_type: _A2aTaskEvent_event_type = ...,
+        id: UUID = ...,
+        message: str | None = ...,
+        new_status: str | None = ...,
+        previous_status: str | None = ...,
+        progress_current: int | None = ...,
+        progress_message: str | None = ...,
+        progress_total: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> A2aTaskEvent: ...
 
+
+_Agent_agent_type: TypeAlias = Literal[
+    "assistant",
+    "code_assistant",
+    "data_analyst",
+    "content_generator",
+    "image_generator",
+    "workflow_optimizer",
+    "workflow_operations",
+    "monitor",
+    "mcp_client",
+]
 class Agent(PowernodeModel):
     """Ai::Agent (table `ai_agents`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -254,19 +355,7 @@ class Agent(PowernodeModel):
     agent_card: Association[AgentCard | None]
     agent_skills: Association[Query[_ai_skills.AgentSkill]]
     agent_team_members: Association[Query[_ai_teams.AgentTeamMember]]
-    agent_type: Column[
-        Literal[
-            "assistant",
-            "code_assistant",
-            "data_analyst",
-            "content_generator",
-            "image_generator",
-            "workflow_optimizer",
-            "workflow_operations",
-            "monitor",
-            "mcp_client",
-        ]
-    ]
+    agent_type: Column[_Agent_agent_type]
     ai_a2a_tasks: Association[Query[A2aTask]]
     ai_a2a_tasks_by_to_agent: Association[Query[A2aTask]]
     ai_agent_capabilities: Association[Query[AgentCapability]]
@@ -389,17 +478,7 @@ class Agent(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        agent_type: Literal[
-            "assistant",
-            "code_assistant",
-            "data_analyst",
-            "content_generator",
-            "image_generator",
-            "workflow_optimizer",
-            "workflow_operations",
-            "monitor",
-            "mcp_client",
-        ] = ...,
+        agent_type: _Agent_agent_type = ...,
         ai_provider_id: UUID = ...,
         autonomy_config: Any = ...,
         conversation_profile: Any = ...,
@@ -430,14 +509,51 @@ class Agent(PowernodeModel):
         termination_policy: str | None = ...,
         trust_level: str | None = ...,
         updated_at: datetime = ...,
-        version: str = ...
+        version: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_type: Literal["assistant", "code_assistant", "data_analyst", "content_generator", "image_generator", "workflow_optimizer", "workflow_operations", "monitor", "mcp_client"] = ..., ai_provider_id: UUID = ..., autonomy_config: Any = ..., conversation_profile: Any = ..., created_at: datetime = ..., creator: _core.User | UUID = ..., creator_id: UUID = ..., description: str | None = ..., execution_stats: Any = ..., governance_scope: Any = ..., id: UUID = ..., is_concierge: bool = ..., is_governance: bool = ..., is_public: bool | None = ..., last_executed_at: datetime | None = ..., max_spawn_depth: int | None = ..., mcp_input_schema: Any = ..., mcp_metadata: Any = ..., mcp_output_schema: Any = ..., mcp_registered_at: datetime | None = ..., mcp_tool_manifest: Any = ..., metadata: Any = ..., name: str = ..., parent_agent: Agent | UUID | None = ..., parent_agent_id: UUID | None = ..., provider: _ai_providers.Provider | UUID = ..., slug: str = ..., status: Literal["active", "inactive", "paused", "error", "archived"] = ..., termination_policy: str | None = ..., trust_level: str | None = ..., updated_at: datetime = ..., version: str = ...) -> Agent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_type: _Agent_agent_type = ...,
+        ai_provider_id: UUID = ...,
+        autonomy_config: Any = ...,
+        conversation_profile: Any = ...,
+        created_at: datetime = ...,
+        creator: _core.User | UUID = ...,
+        creator_id: UUID = ...,
+        description: str | None = ...,
+        execution_stats: Any = ...,
+        governance_scope: Any = ...,
+        id: UUID = ...,
+        is_concierge: bool = ...,
+        is_governance: bool = ...,
+        is_public: bool | None = ...,
+        last_executed_at: datetime | None = ...,
+        max_spawn_depth: int | None = ...,
+        mcp_input_schema: Any = ...,
+        mcp_metadata: Any = ...,
+        mcp_output_schema: Any = ...,
+        mcp_registered_at: datetime | None = ...,
+        mcp_tool_manifest: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent_agent: Agent | UUID | None = ...,
+        parent_agent_id: UUID | None = ...,
+        provider: _ai_providers.Provider | UUID = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "paused", "error", "archived"] = ...,
+        termination_policy: str | None = ...,
+        trust_level: str | None = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+    ) -> Agent: ...
+
 
 class AgentBudget(PowernodeModel):
     """Ai::AgentBudget (table `ai_agent_budgets`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -485,14 +601,34 @@ class AgentBudget(PowernodeModel):
         reserved_cents: int | None = ...,
         spent_cents: int | None = ...,
         total_budget_cents: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., created_at: datetime = ..., currency: Literal["USD", "EUR", "GBP"] | None = ..., id: UUID = ..., metadata: Any = ..., parent_budget: AgentBudget | UUID | None = ..., parent_budget_id: UUID | None = ..., period_end: datetime | None = ..., period_start: datetime | None = ..., period_type: Literal["daily", "weekly", "monthly", "total"] | None = ..., reserved_cents: int | None = ..., spent_cents: int | None = ..., total_budget_cents: int = ..., updated_at: datetime = ...) -> AgentBudget: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        created_at: datetime = ...,
+        currency: Literal["USD", "EUR", "GBP"] | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        parent_budget: AgentBudget | UUID | None = ...,
+        parent_budget_id: UUID | None = ...,
+        period_end: datetime | None = ...,
+        period_start: datetime | None = ...,
+        period_type: Literal["daily", "weekly", "monthly", "total"] | None = ...,
+        reserved_cents: int | None = ...,
+        spent_cents: int | None = ...,
+        total_budget_cents: int = ...,
+        updated_at: datetime = ...,
+    ) -> AgentBudget: ...
+
 
 class AgentCapability(PowernodeModel):
     """Ai::AgentCapability (table `ai_agent_capabilities`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     agent: Reference[Agent]
@@ -524,14 +660,32 @@ class AgentCapability(PowernodeModel):
         metadata: Any = ...,
         proficiency_score: Decimal | None = ...,
         source: Literal["declared", "learned", "inherited", "verified"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., capability_key: str = ..., category: str | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_enabled: bool = ..., last_verified_at: datetime | None = ..., metadata: Any = ..., proficiency_score: Decimal | None = ..., source: Literal["declared", "learned", "inherited", "verified"] = ..., updated_at: datetime = ...) -> AgentCapability: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        capability_key: str = ...,
+        category: str | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_enabled: bool = ...,
+        last_verified_at: datetime | None = ...,
+        metadata: Any = ...,
+        proficiency_score: Decimal | None = ...,
+        source: Literal["declared", "learned", "inherited", "verified"] = ...,
+        updated_at: datetime = ...,
+    ) -> AgentCapability: ...
+
 
 class AgentCard(PowernodeModel):
     """Ai::AgentCard (table `ai_agent_cards`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_tasks_as_from: Association[Query[A2aTask]]
     a2a_tasks_as_to: Association[Query[A2aTask]]
@@ -615,14 +769,49 @@ class AgentCard(PowernodeModel):
         tags: Any = ...,
         task_count: int = ...,
         updated_at: datetime = ...,
-        visibility: Literal["private", "internal", "public"] = ...
+        visibility: Literal["private", "internal", "public"] = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., authentication: Any = ..., avg_response_time_ms: Decimal | None = ..., capabilities: Any = ..., card_version: str = ..., chat_gateway_enabled: bool | None = ..., community_published: bool | None = ..., container_execution: bool | None = ..., created_at: datetime = ..., default_input_modes: Any = ..., default_output_modes: Any = ..., deprecated_at: datetime | None = ..., description: str | None = ..., documentation_url: str | None = ..., endpoint_url: str | None = ..., failure_count: int = ..., federation_enabled: bool | None = ..., id: UUID = ..., name: str = ..., protocol_version: Literal["0.1", "0.2", "0.3"] = ..., provider_name: str | None = ..., provider_url: str | None = ..., published_at: datetime | None = ..., status: Literal["active", "inactive", "deprecated"] = ..., success_count: int = ..., tags: Any = ..., task_count: int = ..., updated_at: datetime = ..., visibility: Literal["private", "internal", "public"] = ...) -> AgentCard: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        authentication: Any = ...,
+        avg_response_time_ms: Decimal | None = ...,
+        capabilities: Any = ...,
+        card_version: str = ...,
+        chat_gateway_enabled: bool | None = ...,
+        community_published: bool | None = ...,
+        container_execution: bool | None = ...,
+        created_at: datetime = ...,
+        default_input_modes: Any = ...,
+        default_output_modes: Any = ...,
+        deprecated_at: datetime | None = ...,
+        description: str | None = ...,
+        documentation_url: str | None = ...,
+        endpoint_url: str | None = ...,
+        failure_count: int = ...,
+        federation_enabled: bool | None = ...,
+        id: UUID = ...,
+        name: str = ...,
+        protocol_version: Literal["0.1", "0.2", "0.3"] = ...,
+        provider_name: str | None = ...,
+        provider_url: str | None = ...,
+        published_at: datetime | None = ...,
+        status: Literal["active", "inactive", "deprecated"] = ...,
+        success_count: int = ...,
+        tags: Any = ...,
+        task_count: int = ...,
+        updated_at: datetime = ...,
+        visibility: Literal["private", "internal", "public"] = ...,
+    ) -> AgentCard: ...
+
 
 class AgentConfiguration(PowernodeModel):
     """Ai::AgentConfiguration (table `ai_agent_configurations`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     agent: Reference[Agent]
@@ -658,14 +847,41 @@ class AgentConfiguration(PowernodeModel):
         updated_at: datetime = ...,
         updated_by: _core.User | UUID | None = ...,
         user_id: UUID | None = ...,
-        version: int = ...
+        version: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., max_tokens: int | None = ..., model_name: str | None = ..., parameters: Any = ..., system_prompt: str | None = ..., temperature: Decimal | None = ..., timeout_seconds: int | None = ..., tool_policy: Any = ..., updated_at: datetime = ..., updated_by: _core.User | UUID | None = ..., user_id: UUID | None = ..., version: int = ...) -> AgentConfiguration: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        max_tokens: int | None = ...,
+        model_name: str | None = ...,
+        parameters: Any = ...,
+        system_prompt: str | None = ...,
+        temperature: Decimal | None = ...,
+        timeout_seconds: int | None = ...,
+        tool_policy: Any = ...,
+        updated_at: datetime = ...,
+        updated_by: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        version: int = ...,
+    ) -> AgentConfiguration: ...
 
+
+_AgentExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class AgentExecution(PowernodeModel):
     """Ai::AgentExecution (table `ai_agent_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -708,7 +924,7 @@ class AgentExecution(PowernodeModel):
     @classmethod
     def running(cls, query: Query[AgentExecution] | None = None) -> Query[AgentExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_AgentExecution_status]
     @classmethod
     def successful(cls, query: Query[AgentExecution] | None = None) -> Query[AgentExecution]: ...
     @classmethod
@@ -754,7 +970,7 @@ class AgentExecution(PowernodeModel):
         performance_metrics: Any = ...,
         provider: _ai_providers.Provider | UUID = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _AgentExecution_status = ...,
         tokens_used: int | None = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
@@ -763,14 +979,63 @@ class AgentExecution(PowernodeModel):
         webhook_data: Any = ...,
         webhook_last_attempt_at: datetime | None = ...,
         webhook_status: str | None = ...,
-        webhook_url: str | None = ...
+        webhook_url: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., ai_provider_id: UUID = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., error_message: str | None = ..., execution_context: Any = ..., execution_id: str = ..., id: UUID = ..., input_parameters: Any = ..., output_data: Any = ..., parent_execution: AgentExecution | UUID | None = ..., parent_execution_id: UUID | None = ..., performance_metrics: Any = ..., provider: _ai_providers.Provider | UUID = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., tokens_used: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ..., webhook_attempts: int | None = ..., webhook_data: Any = ..., webhook_last_attempt_at: datetime | None = ..., webhook_status: str | None = ..., webhook_url: str | None = ...) -> AgentExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        ai_provider_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        execution_context: Any = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_parameters: Any = ...,
+        output_data: Any = ...,
+        parent_execution: AgentExecution | UUID | None = ...,
+        parent_execution_id: UUID | None = ...,
+        performance_metrics: Any = ...,
+        provider: _ai_providers.Provider | UUID = ...,
+        started_at: datetime | None = ...,
+        status: _AgentExecution_status = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+        webhook_attempts: int | None = ...,
+        webhook_data: Any = ...,
+        webhook_last_attempt_at: datetime | None = ...,
+        webhook_status: str | None = ...,
+        webhook_url: str | None = ...,
+    ) -> AgentExecution: ...
 
+
+_AgentExecutionStep_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "skipped",
+]
+_AgentExecutionStep_step_type: TypeAlias = Literal[
+    "llm_call",
+    "tool_call",
+    "reasoning",
+    "delegation",
+    "retrieval",
+    "guardrail_check",
+]
 class AgentExecutionStep(PowernodeModel):
     """Ai::AgentExecutionStep (table `ai_agent_execution_steps`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     agent_execution: Reference[AgentExecution]
@@ -783,11 +1048,9 @@ class AgentExecutionStep(PowernodeModel):
     input_data: Column[Any]
     output_data: Column[Any]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "skipped"]]
+    status: Column[_AgentExecutionStep_status]
     step_number: Column[int]
-    step_type: Column[
-        Literal["llm_call", "tool_call", "reasoning", "delegation", "retrieval", "guardrail_check"]
-    ]
+    step_type: Column[_AgentExecutionStep_step_type]
     tokens_used: Column[int | None]
     updated_at: Column[datetime]
     def __init__(
@@ -806,20 +1069,46 @@ class AgentExecutionStep(PowernodeModel):
         input_data: Any = ...,
         output_data: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "skipped"] = ...,
+        status: _AgentExecutionStep_status = ...,
         step_number: int = ...,
-        step_type: Literal[
-            "llm_call", "tool_call", "reasoning", "delegation", "retrieval", "guardrail_check"
-        ] = ...,
+        step_type: _AgentExecutionStep_step_type = ...,
         tokens_used: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_execution: AgentExecution | UUID = ..., ai_agent_execution_id: UUID = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., id: UUID = ..., input_data: Any = ..., output_data: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "skipped"] = ..., step_number: int = ..., step_type: Literal["llm_call", "tool_call", "reasoning", "delegation", "retrieval", "guardrail_check"] = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> AgentExecutionStep: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_execution: AgentExecution | UUID = ...,
+        ai_agent_execution_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        output_data: Any = ...,
+        started_at: datetime | None = ...,
+        status: _AgentExecutionStep_status = ...,
+        step_number: int = ...,
+        step_type: _AgentExecutionStep_step_type = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentExecutionStep: ...
 
+
+_AgentInstallation_status: TypeAlias = Literal[
+    "active",
+    "paused",
+    "expired",
+    "cancelled",
+    "pending_update",
+]
 class AgentInstallation(PowernodeModel):
     """Ai::AgentInstallation (table `ai_agent_installations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -842,7 +1131,7 @@ class AgentInstallation(PowernodeModel):
     license_expires_at: Column[datetime | None]
     license_type: Column[Literal["standard", "business", "trial"]]
     review: Association[AgentReview | None]
-    status: Column[Literal["active", "paused", "expired", "cancelled", "pending_update"]]
+    status: Column[_AgentInstallation_status]
     total_cost_usd: Column[Decimal | None]
     updated_at: Column[datetime]
     usage_stats: Column[Any]
@@ -870,17 +1159,41 @@ class AgentInstallation(PowernodeModel):
         last_used_at: datetime | None = ...,
         license_expires_at: datetime | None = ...,
         license_type: Literal["standard", "business", "trial"] = ...,
-        status: Literal["active", "paused", "expired", "cancelled", "pending_update"] = ...,
+        status: _AgentInstallation_status = ...,
         total_cost_usd: Decimal | None = ...,
         updated_at: datetime = ...,
-        usage_stats: Any = ...
+        usage_stats: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_template: AgentTemplate | UUID = ..., agent_template_id: UUID = ..., created_at: datetime = ..., custom_config: Any = ..., executions_count: int | None = ..., id: UUID = ..., installed_agent: Agent | UUID | None = ..., installed_agent_id: UUID | None = ..., installed_by: _core.User | UUID | None = ..., installed_by_id: UUID | None = ..., installed_version: str | None = ..., last_updated_at: datetime | None = ..., last_used_at: datetime | None = ..., license_expires_at: datetime | None = ..., license_type: Literal["standard", "business", "trial"] = ..., status: Literal["active", "paused", "expired", "cancelled", "pending_update"] = ..., total_cost_usd: Decimal | None = ..., updated_at: datetime = ..., usage_stats: Any = ...) -> AgentInstallation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_template: AgentTemplate | UUID = ...,
+        agent_template_id: UUID = ...,
+        created_at: datetime = ...,
+        custom_config: Any = ...,
+        executions_count: int | None = ...,
+        id: UUID = ...,
+        installed_agent: Agent | UUID | None = ...,
+        installed_agent_id: UUID | None = ...,
+        installed_by: _core.User | UUID | None = ...,
+        installed_by_id: UUID | None = ...,
+        installed_version: str | None = ...,
+        last_updated_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        license_expires_at: datetime | None = ...,
+        license_type: Literal["standard", "business", "trial"] = ...,
+        status: _AgentInstallation_status = ...,
+        total_cost_usd: Decimal | None = ...,
+        updated_at: datetime = ...,
+        usage_stats: Any = ...,
+    ) -> AgentInstallation: ...
+
 
 class AgentLineage(PowernodeModel):
     """Ai::AgentLineage (table `ai_agent_lineages`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -917,14 +1230,38 @@ class AgentLineage(PowernodeModel):
         spawned_at: datetime | None = ...,
         terminated_at: datetime | None = ...,
         termination_reason: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., child_agent: Agent | UUID = ..., child_agent_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., parent_agent: Agent | UUID = ..., parent_agent_id: UUID = ..., spawn_reason: str | None = ..., spawned_at: datetime | None = ..., terminated_at: datetime | None = ..., termination_reason: str | None = ..., updated_at: datetime = ...) -> AgentLineage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        child_agent: Agent | UUID = ...,
+        child_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        parent_agent: Agent | UUID = ...,
+        parent_agent_id: UUID = ...,
+        spawn_reason: str | None = ...,
+        spawned_at: datetime | None = ...,
+        terminated_at: datetime | None = ...,
+        termination_reason: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentLineage: ...
 
+
+_AgentReview_status: TypeAlias = Literal[
+    "pending",
+    "published",
+    "hidden",
+    "flagged",
+    "removed",
+]
 class AgentReview(PowernodeModel):
     """Ai::AgentReview (table `ai_agent_reviews`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -949,7 +1286,7 @@ class AgentReview(PowernodeModel):
     @classmethod
     def recent(cls, query: Query[AgentReview] | None = None) -> Query[AgentReview]: ...
     report_count: Column[int | None]
-    status: Column[Literal["pending", "published", "hidden", "flagged", "removed"]]
+    status: Column[_AgentReview_status]
     title: Column[str | None]
     updated_at: Column[datetime]
     user: Reference[_core.User]
@@ -976,19 +1313,59 @@ class AgentReview(PowernodeModel):
         pros: Any = ...,
         rating: int = ...,
         report_count: int | None = ...,
-        status: Literal["pending", "published", "hidden", "flagged", "removed"] = ...,
+        status: _AgentReview_status = ...,
         title: str | None = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
         user_id: UUID = ...,
-        verified_at: datetime | None = ...
+        verified_at: datetime | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_template: AgentTemplate | UUID = ..., agent_template_id: UUID = ..., cons: Any = ..., content: str | None = ..., created_at: datetime = ..., helpful_count: int | None = ..., id: UUID = ..., installation: AgentInstallation | UUID | None = ..., installation_id: UUID | None = ..., is_verified_purchase: bool = ..., metadata: Any = ..., pros: Any = ..., rating: int = ..., report_count: int | None = ..., status: Literal["pending", "published", "hidden", "flagged", "removed"] = ..., title: str | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ..., verified_at: datetime | None = ...) -> AgentReview: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_template: AgentTemplate | UUID = ...,
+        agent_template_id: UUID = ...,
+        cons: Any = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        helpful_count: int | None = ...,
+        id: UUID = ...,
+        installation: AgentInstallation | UUID | None = ...,
+        installation_id: UUID | None = ...,
+        is_verified_purchase: bool = ...,
+        metadata: Any = ...,
+        pros: Any = ...,
+        rating: int = ...,
+        report_count: int | None = ...,
+        status: _AgentReview_status = ...,
+        title: str | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+        verified_at: datetime | None = ...,
+    ) -> AgentReview: ...
 
+
+_AgentTemplate_pricing_type: TypeAlias = Literal[
+    "free",
+    "one_time",
+    "subscription",
+    "usage_based",
+    "freemium",
+]
+_AgentTemplate_status: TypeAlias = Literal[
+    "draft",
+    "pending_review",
+    "published",
+    "rejected",
+    "archived",
+    "suspended",
+]
 class AgentTemplate(PowernodeModel):
     """Ai::AgentTemplate (table `ai_agent_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     active_installations: Column[int | None]
     agent_config: Column[Any]
@@ -1018,7 +1395,7 @@ class AgentTemplate(PowernodeModel):
     @classmethod
     def popular(cls, query: Query[AgentTemplate] | None = None) -> Query[AgentTemplate]: ...
     price_usd: Column[Decimal | None]
-    pricing_type: Column[Literal["free", "one_time", "subscription", "usage_based", "freemium"]]
+    pricing_type: Column[_AgentTemplate_pricing_type]
     @classmethod
     def public_templates(cls, query: Query[AgentTemplate] | None = None) -> Query[AgentTemplate]: ...
     @classmethod
@@ -1035,7 +1412,7 @@ class AgentTemplate(PowernodeModel):
     slug: Column[str]
     source_agent: Reference[Agent | None]
     source_agent_id: Column[UUID | None]
-    status: Column[Literal["draft", "pending_review", "published", "rejected", "archived", "suspended"]]
+    status: Column[_AgentTemplate_status]
     supported_providers: Column[Any]
     tags: Column[Any]
     template_usage_metrics: Association[Query[TemplateUsageMetric]]
@@ -1070,7 +1447,7 @@ class AgentTemplate(PowernodeModel):
         monthly_price_usd: Decimal | None = ...,
         name: str = ...,
         price_usd: Decimal | None = ...,
-        pricing_type: Literal["free", "one_time", "subscription", "usage_based", "freemium"] = ...,
+        pricing_type: _AgentTemplate_pricing_type = ...,
         published_at: datetime | None = ...,
         publisher_id: UUID = ...,
         required_credentials: Any = ...,
@@ -1082,20 +1459,70 @@ class AgentTemplate(PowernodeModel):
         slug: str = ...,
         source_agent: Agent | UUID | None = ...,
         source_agent_id: UUID | None = ...,
-        status: Literal["draft", "pending_review", "published", "rejected", "archived", "suspended"] = ...,
+        status: _AgentTemplate_status = ...,
         supported_providers: Any = ...,
         tags: Any = ...,
         updated_at: datetime = ...,
         version: str = ...,
         vertical: str | None = ...,
-        visibility: Literal["private", "unlisted", "public", "business"] = ...
+        visibility: Literal["private", "unlisted", "public", "business"] = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, active_installations: int | None = ..., agent_config: Any = ..., average_rating: float | None = ..., category: str | None = ..., changelog: str | None = ..., created_at: datetime = ..., default_settings: Any = ..., description: str | None = ..., featured_at: datetime | None = ..., features: Any = ..., id: UUID = ..., installation_count: int | None = ..., is_featured: bool = ..., is_verified: bool = ..., last_updated_at: datetime | None = ..., limitations: Any = ..., long_description: str | None = ..., monthly_price_usd: Decimal | None = ..., name: str = ..., price_usd: Decimal | None = ..., pricing_type: Literal["free", "one_time", "subscription", "usage_based", "freemium"] = ..., published_at: datetime | None = ..., publisher_id: UUID = ..., required_credentials: Any = ..., required_tools: Any = ..., review_count: int | None = ..., sample_prompts: Any = ..., screenshots: Any = ..., setup_instructions: str | None = ..., slug: str = ..., source_agent: Agent | UUID | None = ..., source_agent_id: UUID | None = ..., status: Literal["draft", "pending_review", "published", "rejected", "archived", "suspended"] = ..., supported_providers: Any = ..., tags: Any = ..., updated_at: datetime = ..., version: str = ..., vertical: str | None = ..., visibility: Literal["private", "unlisted", "public", "business"] = ...) -> AgentTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        active_installations: int | None = ...,
+        agent_config: Any = ...,
+        average_rating: float | None = ...,
+        category: str | None = ...,
+        changelog: str | None = ...,
+        created_at: datetime = ...,
+        default_settings: Any = ...,
+        description: str | None = ...,
+        featured_at: datetime | None = ...,
+        features: Any = ...,
+        id: UUID = ...,
+        installation_count: int | None = ...,
+        is_featured: bool = ...,
+        is_verified: bool = ...,
+        last_updated_at: datetime | None = ...,
+        limitations: Any = ...,
+        long_description: str | None = ...,
+        monthly_price_usd: Decimal | None = ...,
+        name: str = ...,
+        price_usd: Decimal | None = ...,
+        pricing_type: _AgentTemplate_pricing_type = ...,
+        published_at: datetime | None = ...,
+        publisher_id: UUID = ...,
+        required_credentials: Any = ...,
+        required_tools: Any = ...,
+        review_count: int | None = ...,
+        sample_prompts: Any = ...,
+        screenshots: Any = ...,
+        setup_instructions: str | None = ...,
+        slug: str = ...,
+        source_agent: Agent | UUID | None = ...,
+        source_agent_id: UUID | None = ...,
+        status: _AgentTemplate_status = ...,
+        supported_providers: Any = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+        vertical: str | None = ...,
+        visibility: Literal["private", "unlisted", "public", "business"] = ...,
+    ) -> AgentTemplate: ...
 
+
+_BudgetTransaction_transaction_type: TypeAlias = Literal[
+    "debit",
+    "credit",
+    "reservation",
+    "release",
+    "rollover",
+    "adjustment",
+]
 class BudgetTransaction(PowernodeModel):
     """Ai::BudgetTransaction (table `ai_budget_transactions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1121,7 +1548,7 @@ class BudgetTransaction(PowernodeModel):
     @classmethod
     def rollovers(cls, query: Query[BudgetTransaction] | None = None) -> Query[BudgetTransaction]: ...
     running_balance_cents: Column[int]
-    transaction_type: Column[Literal["debit", "credit", "reservation", "release", "rollover", "adjustment"]]
+    transaction_type: Column[_BudgetTransaction_transaction_type]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -1137,17 +1564,31 @@ class BudgetTransaction(PowernodeModel):
         id: UUID = ...,
         metadata: Any = ...,
         running_balance_cents: int = ...,
-        transaction_type: Literal[
-            "debit", "credit", "reservation", "release", "rollover", "adjustment"
-        ] = ...,
-        updated_at: datetime = ...
+        transaction_type: _BudgetTransaction_transaction_type = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_budget: AgentBudget | UUID = ..., agent_execution: AgentExecution | UUID | None = ..., ai_agent_budget_id: UUID = ..., ai_agent_execution_id: UUID | None = ..., amount_cents: int = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., running_balance_cents: int = ..., transaction_type: Literal["debit", "credit", "reservation", "release", "rollover", "adjustment"] = ..., updated_at: datetime = ...) -> BudgetTransaction: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_budget: AgentBudget | UUID = ...,
+        agent_execution: AgentExecution | UUID | None = ...,
+        ai_agent_budget_id: UUID = ...,
+        ai_agent_execution_id: UUID | None = ...,
+        amount_cents: int = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        running_balance_cents: int = ...,
+        transaction_type: _BudgetTransaction_transaction_type = ...,
+        updated_at: datetime = ...,
+    ) -> BudgetTransaction: ...
+
 
 class CircuitBreaker(PowernodeModel):
     """Ai::CircuitBreaker (table `ai_circuit_breakers`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1192,14 +1633,36 @@ class CircuitBreaker(PowernodeModel):
         state: Literal["closed", "open", "half_open"] = ...,
         success_count: int = ...,
         success_threshold: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_type: str = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., cooldown_seconds: int = ..., created_at: datetime = ..., failure_count: int = ..., failure_threshold: int = ..., half_opened_at: datetime | None = ..., history: Any = ..., id: UUID = ..., last_failure_at: datetime | None = ..., last_success_at: datetime | None = ..., opened_at: datetime | None = ..., state: Literal["closed", "open", "half_open"] = ..., success_count: int = ..., success_threshold: int = ..., updated_at: datetime = ...) -> CircuitBreaker: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_type: str = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        cooldown_seconds: int = ...,
+        created_at: datetime = ...,
+        failure_count: int = ...,
+        failure_threshold: int = ...,
+        half_opened_at: datetime | None = ...,
+        history: Any = ...,
+        id: UUID = ...,
+        last_failure_at: datetime | None = ...,
+        last_success_at: datetime | None = ...,
+        opened_at: datetime | None = ...,
+        state: Literal["closed", "open", "half_open"] = ...,
+        success_count: int = ...,
+        success_threshold: int = ...,
+        updated_at: datetime = ...,
+    ) -> CircuitBreaker: ...
+
 
 class CodeReviewComment(PowernodeModel):
     """Ai::CodeReviewComment (table `ai_code_review_comments`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -1252,23 +1715,53 @@ class CodeReviewComment(PowernodeModel):
         suggested_fix: str | None = ...,
         task_review: TaskReview | UUID | None = ...,
         task_review_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., agent: Agent | UUID | None = ..., agent_id: UUID | None = ..., category: str | None = ..., comment_type: Literal["suggestion", "issue", "praise", "question"] | None = ..., content: str | None = ..., created_at: datetime = ..., file_path: str | None = ..., id: UUID = ..., line_end: int | None = ..., line_start: int | None = ..., metadata: Any = ..., resolved: bool | None = ..., severity: Literal["critical", "warning", "info"] | None = ..., suggested_fix: str | None = ..., task_review: TaskReview | UUID | None = ..., task_review_id: UUID | None = ..., updated_at: datetime = ...) -> CodeReviewComment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        agent: Agent | UUID | None = ...,
+        agent_id: UUID | None = ...,
+        category: str | None = ...,
+        comment_type: Literal["suggestion", "issue", "praise", "question"] | None = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        file_path: str | None = ...,
+        id: UUID = ...,
+        line_end: int | None = ...,
+        line_start: int | None = ...,
+        metadata: Any = ...,
+        resolved: bool | None = ...,
+        severity: Literal["critical", "warning", "info"] | None = ...,
+        suggested_fix: str | None = ...,
+        task_review: TaskReview | UUID | None = ...,
+        task_review_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> CodeReviewComment: ...
 
+
+_ContextAccessLog_action: TypeAlias = Literal[
+    "read",
+    "write",
+    "update",
+    "delete",
+    "search",
+    "export",
+    "import",
+    "clone",
+    "archive",
+    "unarchive",
+]
 class ContextAccessLog(PowernodeModel):
     """Ai::ContextAccessLog (table `ai_context_access_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_type: Column[Literal["user", "agent", "workflow", "api", "system"] | None]
     account: Reference[_core.Account]
     account_id: Column[UUID]
-    action: Column[
-        Literal[
-            "read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"
-        ]
-    ]
+    action: Column[_ContextAccessLog_action]
     agent: Reference[Agent | None]
     ai_agent_id: Column[UUID | None]
     ai_context_entry_id: Column[UUID | None]
@@ -1308,9 +1801,7 @@ class ContextAccessLog(PowernodeModel):
         access_type: Literal["user", "agent", "workflow", "api", "system"] | None = ...,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        action: Literal[
-            "read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"
-        ] = ...,
+        action: _ContextAccessLog_action = ...,
         agent: Agent | UUID | None = ...,
         ai_agent_id: UUID | None = ...,
         ai_context_entry_id: UUID | None = ...,
@@ -1330,14 +1821,41 @@ class ContextAccessLog(PowernodeModel):
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
         user_agent: str | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_type: Literal["user", "agent", "workflow", "api", "system"] | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., action: Literal["read", "write", "update", "delete", "search", "export", "import", "clone", "archive", "unarchive"] = ..., agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_context_entry_id: UUID | None = ..., ai_persistent_context_id: UUID = ..., changes_summary: Any = ..., context_entry: _ai_memory.ContextEntry | UUID | None = ..., created_at: datetime = ..., error_message: str | None = ..., id: UUID = ..., ip_address: str | None = ..., metadata: Any = ..., new_value: Any = ..., persistent_context: _ai_memory.PersistentContext | UUID = ..., previous_value: Any = ..., request_id: str | None = ..., success: bool | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_agent: str | None = ..., user_id: UUID | None = ...) -> ContextAccessLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_type: Literal["user", "agent", "workflow", "api", "system"] | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: _ContextAccessLog_action = ...,
+        agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_context_entry_id: UUID | None = ...,
+        ai_persistent_context_id: UUID = ...,
+        changes_summary: Any = ...,
+        context_entry: _ai_memory.ContextEntry | UUID | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        metadata: Any = ...,
+        new_value: Any = ...,
+        persistent_context: _ai_memory.PersistentContext | UUID = ...,
+        previous_value: Any = ...,
+        request_id: str | None = ...,
+        success: bool | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_agent: str | None = ...,
+        user_id: UUID | None = ...,
+    ) -> ContextAccessLog: ...
+
 
 class EvaluationResult(PowernodeModel):
     """Ai::EvaluationResult (table `ai_evaluation_results`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1364,14 +1882,28 @@ class EvaluationResult(PowernodeModel):
         feedback: str | None = ...,
         id: UUID = ...,
         scores: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., created_at: datetime = ..., evaluator_model: str = ..., execution_id: UUID = ..., feedback: str | None = ..., id: UUID = ..., scores: Any = ..., updated_at: datetime = ...) -> EvaluationResult: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        created_at: datetime = ...,
+        evaluator_model: str = ...,
+        execution_id: UUID = ...,
+        feedback: str | None = ...,
+        id: UUID = ...,
+        scores: Any = ...,
+        updated_at: datetime = ...,
+    ) -> EvaluationResult: ...
+
 
 class ExperienceReplay(VectorSearch, PowernodeModel):
     """Ai::ExperienceReplay (table `ai_experience_replays`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1434,14 +1966,51 @@ class ExperienceReplay(VectorSearch, PowernodeModel):
         task_description: str | None = ...,
         task_type: str | None = ...,
         token_count: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., compressed_example: str = ..., created_at: datetime = ..., effectiveness_score: Decimal = ..., embedding: list[float] | None = ..., id: UUID = ..., injection_count: int = ..., last_injected_at: datetime | None = ..., metadata: Any = ..., negative_outcome_count: int = ..., positive_outcome_count: int = ..., quality_score: Decimal = ..., source_execution: AgentExecution | UUID | None = ..., source_execution_id: UUID | None = ..., source_trajectory: Trajectory | UUID | None = ..., source_trajectory_id: UUID | None = ..., status: Literal["active", "archived", "expired"] = ..., tags: Any = ..., task_description: str | None = ..., task_type: str | None = ..., token_count: int = ..., updated_at: datetime = ...) -> ExperienceReplay: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        compressed_example: str = ...,
+        created_at: datetime = ...,
+        effectiveness_score: Decimal = ...,
+        embedding: list[float] | None = ...,
+        id: UUID = ...,
+        injection_count: int = ...,
+        last_injected_at: datetime | None = ...,
+        metadata: Any = ...,
+        negative_outcome_count: int = ...,
+        positive_outcome_count: int = ...,
+        quality_score: Decimal = ...,
+        source_execution: AgentExecution | UUID | None = ...,
+        source_execution_id: UUID | None = ...,
+        source_trajectory: Trajectory | UUID | None = ...,
+        source_trajectory_id: UUID | None = ...,
+        status: Literal["active", "archived", "expired"] = ...,
+        tags: Any = ...,
+        task_description: str | None = ...,
+        task_type: str | None = ...,
+        token_count: int = ...,
+        updated_at: datetime = ...,
+    ) -> ExperienceReplay: ...
 
+
+_GoalPlan_status: TypeAlias = Literal[
+    "draft",
+    "validated",
+    "approved",
+    "executing",
+    "completed",
+    "failed",
+    "rejected",
+]
 class GoalPlan(PowernodeModel):
     """Ai::GoalPlan (table `ai_goal_plans`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1464,7 +2033,7 @@ class GoalPlan(PowernodeModel):
     goal_id: Column[UUID]
     plan_data: Column[Any]
     risk_assessment: Column[Any]
-    status: Column[Literal["draft", "validated", "approved", "executing", "completed", "failed", "rejected"]]
+    status: Column[_GoalPlan_status]
     steps: Association[Query[_ai_ralph.GoalPlanStep]]
     updated_at: Column[datetime]
     validation_result: Column[Any]
@@ -1488,19 +2057,55 @@ class GoalPlan(PowernodeModel):
         id: UUID = ...,
         plan_data: Any = ...,
         risk_assessment: Any = ...,
-        status: Literal[
-            "draft", "validated", "approved", "executing", "completed", "failed", "rejected"
-        ] = ...,
+        status: _GoalPlan_status = ...,
         updated_at: datetime = ...,
         validation_result: Any = ...,
-        version: int = ...
+        version: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., ai_agent_id: UUID = ..., approved_at: datetime | None = ..., approved_by: _core.User | UUID | None = ..., approved_by_id: UUID | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., estimated_cost_usd: Decimal | None = ..., estimated_duration_minutes: int | None = ..., goal: _ai_autonomy.AgentGoal | UUID = ..., goal_id: UUID = ..., id: UUID = ..., plan_data: Any = ..., risk_assessment: Any = ..., status: Literal["draft", "validated", "approved", "executing", "completed", "failed", "rejected"] = ..., updated_at: datetime = ..., validation_result: Any = ..., version: int = ...) -> GoalPlan: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        approved_at: datetime | None = ...,
+        approved_by: _core.User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        estimated_cost_usd: Decimal | None = ...,
+        estimated_duration_minutes: int | None = ...,
+        goal: _ai_autonomy.AgentGoal | UUID = ...,
+        goal_id: UUID = ...,
+        id: UUID = ...,
+        plan_data: Any = ...,
+        risk_assessment: Any = ...,
+        status: _GoalPlan_status = ...,
+        updated_at: datetime = ...,
+        validation_result: Any = ...,
+        version: int = ...,
+    ) -> GoalPlan: ...
 
+
+_GovernanceReport_report_type: TypeAlias = Literal[
+    "policy_violation",
+    "anomaly",
+    "resource_abuse",
+    "collusion_suspicion",
+    "pattern_drift",
+    "safety_concern",
+]
+_GovernanceReport_status: TypeAlias = Literal[
+    "open",
+    "investigating",
+    "confirmed",
+    "dismissed",
+    "remediated",
+]
 class GovernanceReport(PowernodeModel):
     """Ai::GovernanceReport (table `ai_governance_reports`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1517,18 +2122,9 @@ class GovernanceReport(PowernodeModel):
     @classmethod
     def recent(cls, query: Query[GovernanceReport] | None = None) -> Query[GovernanceReport]: ...
     recommended_actions: Column[Any]
-    report_type: Column[
-        Literal[
-            "policy_violation",
-            "anomaly",
-            "resource_abuse",
-            "collusion_suspicion",
-            "pattern_drift",
-            "safety_concern",
-        ]
-    ]
+    report_type: Column[_GovernanceReport_report_type]
     severity: Column[Literal["info", "warning", "critical"]]
-    status: Column[Literal["open", "investigating", "confirmed", "dismissed", "remediated"]]
+    status: Column[_GovernanceReport_status]
     subject_agent: Reference[Agent | None]
     subject_agent_id: Column[UUID | None]
     subject_team: Reference[_ai_teams.AgentTeam | None]
@@ -1549,28 +2145,42 @@ class GovernanceReport(PowernodeModel):
         monitor_agent: Agent | UUID | None = ...,
         monitor_agent_id: UUID | None = ...,
         recommended_actions: Any = ...,
-        report_type: Literal[
-            "policy_violation",
-            "anomaly",
-            "resource_abuse",
-            "collusion_suspicion",
-            "pattern_drift",
-            "safety_concern",
-        ] = ...,
+        report_type: _GovernanceReport_report_type = ...,
         severity: Literal["info", "warning", "critical"] = ...,
-        status: Literal["open", "investigating", "confirmed", "dismissed", "remediated"] = ...,
+        status: _GovernanceReport_status = ...,
         subject_agent: Agent | UUID | None = ...,
         subject_agent_id: UUID | None = ...,
         subject_team: _ai_teams.AgentTeam | UUID | None = ...,
         subject_team_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_remediated: bool = ..., confidence_score: Decimal | None = ..., created_at: datetime = ..., evidence: Any = ..., id: UUID = ..., monitor_agent: Agent | UUID | None = ..., monitor_agent_id: UUID | None = ..., recommended_actions: Any = ..., report_type: Literal["policy_violation", "anomaly", "resource_abuse", "collusion_suspicion", "pattern_drift", "safety_concern"] = ..., severity: Literal["info", "warning", "critical"] = ..., status: Literal["open", "investigating", "confirmed", "dismissed", "remediated"] = ..., subject_agent: Agent | UUID | None = ..., subject_agent_id: UUID | None = ..., subject_team: _ai_teams.AgentTeam | UUID | None = ..., subject_team_id: UUID | None = ..., updated_at: datetime = ...) -> GovernanceReport: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_remediated: bool = ...,
+        confidence_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        evidence: Any = ...,
+        id: UUID = ...,
+        monitor_agent: Agent | UUID | None = ...,
+        monitor_agent_id: UUID | None = ...,
+        recommended_actions: Any = ...,
+        report_type: _GovernanceReport_report_type = ...,
+        severity: Literal["info", "warning", "critical"] = ...,
+        status: _GovernanceReport_status = ...,
+        subject_agent: Agent | UUID | None = ...,
+        subject_agent_id: UUID | None = ...,
+        subject_team: _ai_teams.AgentTeam | UUID | None = ...,
+        subject_team_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> GovernanceReport: ...
+
 
 class PerformanceBenchmark(PowernodeModel):
     """Ai::PerformanceBenchmark (table `ai_performance_benchmarks`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1631,14 +2241,61 @@ class PerformanceBenchmark(PowernodeModel):
         test_config: Any = ...,
         thresholds: Any = ...,
         trend: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., baseline_metrics: Any = ..., benchmark_id: str = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., last_run_at: datetime | None = ..., latest_results: Any = ..., latest_score: float | None = ..., name: str = ..., run_count: int | None = ..., sample_size: int | None = ..., sandbox: _ai_other.Sandbox | UUID | None = ..., sandbox_id: UUID | None = ..., status: Literal["active", "paused", "archived"] = ..., target_agent: Agent | UUID | None = ..., target_agent_id: UUID | None = ..., target_workflow: _ai_workflows.Workflow | UUID | None = ..., target_workflow_id: UUID | None = ..., test_config: Any = ..., thresholds: Any = ..., trend: str | None = ..., updated_at: datetime = ...) -> PerformanceBenchmark: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        baseline_metrics: Any = ...,
+        benchmark_id: str = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        last_run_at: datetime | None = ...,
+        latest_results: Any = ...,
+        latest_score: float | None = ...,
+        name: str = ...,
+        run_count: int | None = ...,
+        sample_size: int | None = ...,
+        sandbox: _ai_other.Sandbox | UUID | None = ...,
+        sandbox_id: UUID | None = ...,
+        status: Literal["active", "paused", "archived"] = ...,
+        target_agent: Agent | UUID | None = ...,
+        target_agent_id: UUID | None = ...,
+        target_workflow: _ai_workflows.Workflow | UUID | None = ...,
+        target_workflow_id: UUID | None = ...,
+        test_config: Any = ...,
+        thresholds: Any = ...,
+        trend: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> PerformanceBenchmark: ...
 
+
+_RoutingDecision_outcome: TypeAlias = Literal[
+    "succeeded",
+    "failed",
+    "timeout",
+    "fallback",
+    "rate_limited",
+    "error",
+]
+_RoutingDecision_strategy_used: TypeAlias = Literal[
+    "round_robin",
+    "weighted",
+    "cost_optimized",
+    "latency_optimized",
+    "quality_optimized",
+    "hybrid",
+    "ml_based",
+    "fallback",
+]
 class RoutingDecision(PowernodeModel):
     """Ai::RoutingDecision (table `ai_routing_decisions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1660,7 +2317,7 @@ class RoutingDecision(PowernodeModel):
     @classmethod
     def failed(cls, query: Query[RoutingDecision] | None = None) -> Query[RoutingDecision]: ...
     model_tier: Column[str | None]
-    outcome: Column[Literal["succeeded", "failed", "timeout", "fallback", "rate_limited", "error"] | None]
+    outcome: Column[_RoutingDecision_outcome | None]
     quality_score: Column[Decimal | None]
     @classmethod
     def recent(cls, query: Query[RoutingDecision] | None = None) -> Query[RoutingDecision]: ...
@@ -1672,18 +2329,7 @@ class RoutingDecision(PowernodeModel):
     scoring_breakdown: Column[Any]
     selected_provider: Reference[_ai_providers.Provider | None]
     selected_provider_id: Column[UUID | None]
-    strategy_used: Column[
-        Literal[
-            "round_robin",
-            "weighted",
-            "cost_optimized",
-            "latency_optimized",
-            "quality_optimized",
-            "hybrid",
-            "ml_based",
-            "fallback",
-        ]
-    ]
+    strategy_used: Column[_RoutingDecision_strategy_used]
     @classmethod
     def successful(cls, query: Query[RoutingDecision] | None = None) -> Query[RoutingDecision]: ...
     updated_at: Column[datetime]
@@ -1714,7 +2360,7 @@ class RoutingDecision(PowernodeModel):
         estimated_tokens: int | None = ...,
         id: UUID = ...,
         model_tier: str | None = ...,
-        outcome: Literal["succeeded", "failed", "timeout", "fallback", "rate_limited", "error"] | None = ...,
+        outcome: _RoutingDecision_outcome | None = ...,
         quality_score: Decimal | None = ...,
         request_metadata: Any = ...,
         request_type: str = ...,
@@ -1724,28 +2370,56 @@ class RoutingDecision(PowernodeModel):
         scoring_breakdown: Any = ...,
         selected_provider: _ai_providers.Provider | UUID | None = ...,
         selected_provider_id: UUID | None = ...,
-        strategy_used: Literal[
-            "round_robin",
-            "weighted",
-            "cost_optimized",
-            "latency_optimized",
-            "quality_optimized",
-            "hybrid",
-            "ml_based",
-            "fallback",
-        ] = ...,
+        strategy_used: _RoutingDecision_strategy_used = ...,
         updated_at: datetime = ...,
         was_cached: bool | None = ...,
         was_compressed: bool | None = ...,
         workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
-        workflow_run_id: UUID | None = ...
+        workflow_run_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actual_cost_usd: Decimal | None = ..., actual_latency_ms: int | None = ..., actual_tokens_used: int | None = ..., agent_execution: AgentExecution | UUID | None = ..., agent_execution_id: UUID | None = ..., alternative_cost_usd: Decimal | None = ..., cached_tokens: int | None = ..., candidates_evaluated: Any = ..., complexity_assessment: TaskComplexityAssessment | UUID | None = ..., complexity_assessment_id: UUID | None = ..., created_at: datetime = ..., decision_reason: str | None = ..., estimated_cost_usd: Decimal | None = ..., estimated_tokens: int | None = ..., id: UUID = ..., model_tier: str | None = ..., outcome: Literal["succeeded", "failed", "timeout", "fallback", "rate_limited", "error"] | None = ..., quality_score: Decimal | None = ..., request_metadata: Any = ..., request_type: str = ..., routing_rule: _ai_providers.ModelRoutingRule | UUID | None = ..., routing_rule_id: UUID | None = ..., savings_usd: Decimal | None = ..., scoring_breakdown: Any = ..., selected_provider: _ai_providers.Provider | UUID | None = ..., selected_provider_id: UUID | None = ..., strategy_used: Literal["round_robin", "weighted", "cost_optimized", "latency_optimized", "quality_optimized", "hybrid", "ml_based", "fallback"] = ..., updated_at: datetime = ..., was_cached: bool | None = ..., was_compressed: bool | None = ..., workflow_run: _ai_workflows.WorkflowRun | UUID | None = ..., workflow_run_id: UUID | None = ...) -> RoutingDecision: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actual_cost_usd: Decimal | None = ...,
+        actual_latency_ms: int | None = ...,
+        actual_tokens_used: int | None = ...,
+        agent_execution: AgentExecution | UUID | None = ...,
+        agent_execution_id: UUID | None = ...,
+        alternative_cost_usd: Decimal | None = ...,
+        cached_tokens: int | None = ...,
+        candidates_evaluated: Any = ...,
+        complexity_assessment: TaskComplexityAssessment | UUID | None = ...,
+        complexity_assessment_id: UUID | None = ...,
+        created_at: datetime = ...,
+        decision_reason: str | None = ...,
+        estimated_cost_usd: Decimal | None = ...,
+        estimated_tokens: int | None = ...,
+        id: UUID = ...,
+        model_tier: str | None = ...,
+        outcome: _RoutingDecision_outcome | None = ...,
+        quality_score: Decimal | None = ...,
+        request_metadata: Any = ...,
+        request_type: str = ...,
+        routing_rule: _ai_providers.ModelRoutingRule | UUID | None = ...,
+        routing_rule_id: UUID | None = ...,
+        savings_usd: Decimal | None = ...,
+        scoring_breakdown: Any = ...,
+        selected_provider: _ai_providers.Provider | UUID | None = ...,
+        selected_provider_id: UUID | None = ...,
+        strategy_used: _RoutingDecision_strategy_used = ...,
+        updated_at: datetime = ...,
+        was_cached: bool | None = ...,
+        was_compressed: bool | None = ...,
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
+        workflow_run_id: UUID | None = ...,
+    ) -> RoutingDecision: ...
+
 
 class ShadowExecution(PowernodeModel):
     """Ai::ShadowExecution (table `ai_shadow_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1780,45 +2454,66 @@ class ShadowExecution(PowernodeModel):
         reference_output: Any = ...,
         shadow_input: Any = ...,
         shadow_output: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_type: str = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., agreed: bool = ..., agreement_score: float = ..., created_at: datetime = ..., id: UUID = ..., reference_output: Any = ..., shadow_input: Any = ..., shadow_output: Any = ..., updated_at: datetime = ...) -> ShadowExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_type: str = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        agreed: bool = ...,
+        agreement_score: float = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        reference_output: Any = ...,
+        shadow_input: Any = ...,
+        shadow_output: Any = ...,
+        updated_at: datetime = ...,
+    ) -> ShadowExecution: ...
 
+
+_SkillProposal_category: TypeAlias = Literal[
+    "productivity",
+    "sales",
+    "customer_support",
+    "product_management",
+    "marketing",
+    "legal",
+    "finance",
+    "data",
+    "business_search",
+    "bio_research",
+    "skill_management",
+    "code_intelligence",
+    "testing_qa",
+    "devops",
+    "security",
+    "sre_observability",
+    "database_ops",
+    "release_management",
+    "research",
+    "documentation",
+]
+_SkillProposal_status: TypeAlias = Literal[
+    "draft",
+    "proposed",
+    "approved",
+    "created",
+    "rejected",
+]
 class SkillProposal(PowernodeModel):
     """Ai::SkillProposal (table `ai_skill_proposals`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     @classmethod
     def active(cls, query: Query[SkillProposal] | None = None) -> Query[SkillProposal]: ...
     auto_approved: Column[bool | None]
-    category: Column[
-        Literal[
-            "productivity",
-            "sales",
-            "customer_support",
-            "product_management",
-            "marketing",
-            "legal",
-            "finance",
-            "data",
-            "business_search",
-            "bio_research",
-            "skill_management",
-            "code_intelligence",
-            "testing_qa",
-            "devops",
-            "security",
-            "sre_observability",
-            "database_ops",
-            "release_management",
-            "research",
-            "documentation",
-        ]
-        | None
-    ]
+    category: Column[_SkillProposal_category | None]
     child_proposals: Association[Query[SkillProposal]]
     commands: Column[Any]
     confidence_score: Column[float | None]
@@ -1844,7 +2539,7 @@ class SkillProposal(PowernodeModel):
     reviewed_by: Reference[_core.User | None]
     reviewed_by_id: Column[UUID | None]
     slug: Column[str | None]
-    status: Column[Literal["draft", "proposed", "approved", "created", "rejected"]]
+    status: Column[_SkillProposal_status]
     suggested_dependencies: Column[Any]
     system_prompt: Column[str | None]
     tags: Column[Any]
@@ -1856,31 +2551,7 @@ class SkillProposal(PowernodeModel):
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
         auto_approved: bool | None = ...,
-        category: (
-            Literal[
-                "productivity",
-                "sales",
-                "customer_support",
-                "product_management",
-                "marketing",
-                "legal",
-                "finance",
-                "data",
-                "business_search",
-                "bio_research",
-                "skill_management",
-                "code_intelligence",
-                "testing_qa",
-                "devops",
-                "security",
-                "sre_observability",
-                "database_ops",
-                "release_management",
-                "research",
-                "documentation",
-            ]
-            | None
-        ) = ...,
+        category: _SkillProposal_category | None = ...,
         commands: Any = ...,
         confidence_score: float | None = ...,
         created_at: datetime = ...,
@@ -1904,19 +2575,55 @@ class SkillProposal(PowernodeModel):
         reviewed_by: _core.User | UUID | None = ...,
         reviewed_by_id: UUID | None = ...,
         slug: str | None = ...,
-        status: Literal["draft", "proposed", "approved", "created", "rejected"] = ...,
+        status: _SkillProposal_status = ...,
         suggested_dependencies: Any = ...,
         system_prompt: str | None = ...,
         tags: Any = ...,
         trust_tier_at_proposal: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_approved: bool | None = ..., category: Literal["productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"] | None = ..., commands: Any = ..., confidence_score: float | None = ..., created_at: datetime = ..., created_skill: _ai_skills.Skill | UUID | None = ..., created_skill_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., metadata: Any = ..., name: str = ..., overlap_analysis: Any = ..., parent_proposal: SkillProposal | UUID | None = ..., parent_proposal_id: UUID | None = ..., proposed_at: datetime | None = ..., proposed_by_agent: Agent | UUID | None = ..., proposed_by_agent_id: UUID | None = ..., proposed_by_user: _core.User | UUID | None = ..., proposed_by_user_id: UUID | None = ..., rejection_reason: str | None = ..., research_report: Any = ..., reviewed_at: datetime | None = ..., reviewed_by: _core.User | UUID | None = ..., reviewed_by_id: UUID | None = ..., slug: str | None = ..., status: Literal["draft", "proposed", "approved", "created", "rejected"] = ..., suggested_dependencies: Any = ..., system_prompt: str | None = ..., tags: Any = ..., trust_tier_at_proposal: str | None = ..., updated_at: datetime = ...) -> SkillProposal: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_approved: bool | None = ...,
+        category: _SkillProposal_category | None = ...,
+        commands: Any = ...,
+        confidence_score: float | None = ...,
+        created_at: datetime = ...,
+        created_skill: _ai_skills.Skill | UUID | None = ...,
+        created_skill_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        overlap_analysis: Any = ...,
+        parent_proposal: SkillProposal | UUID | None = ...,
+        parent_proposal_id: UUID | None = ...,
+        proposed_at: datetime | None = ...,
+        proposed_by_agent: Agent | UUID | None = ...,
+        proposed_by_agent_id: UUID | None = ...,
+        proposed_by_user: _core.User | UUID | None = ...,
+        proposed_by_user_id: UUID | None = ...,
+        rejection_reason: str | None = ...,
+        research_report: Any = ...,
+        reviewed_at: datetime | None = ...,
+        reviewed_by: _core.User | UUID | None = ...,
+        reviewed_by_id: UUID | None = ...,
+        slug: str | None = ...,
+        status: _SkillProposal_status = ...,
+        suggested_dependencies: Any = ...,
+        system_prompt: str | None = ...,
+        tags: Any = ...,
+        trust_tier_at_proposal: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> SkillProposal: ...
+
 
 class SkillVersion(PowernodeModel):
     """Ai::SkillVersion (table `ai_skill_versions`)."""
-
     Behaviour: ClassVar[type[Any]]
     ab_traffic_pct: Column[float | None]
     @classmethod
@@ -1976,14 +2683,49 @@ class SkillVersion(PowernodeModel):
         tags: Any = ...,
         updated_at: datetime = ...,
         usage_count: int | None = ...,
-        version: str = ...
+        version: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ab_traffic_pct: float | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_skill: _ai_skills.Skill | UUID = ..., ai_skill_id: UUID = ..., change_reason: str | None = ..., change_type: Literal["manual", "evolution", "consolidation", "ab_test"] | None = ..., commands: Any = ..., created_at: datetime = ..., created_by_agent: Agent | UUID | None = ..., created_by_agent_id: UUID | None = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., effectiveness_score: float | None = ..., failure_count: int | None = ..., id: UUID = ..., is_ab_variant: bool | None = ..., is_active: bool | None = ..., metadata: Any = ..., success_count: int | None = ..., system_prompt: str | None = ..., tags: Any = ..., updated_at: datetime = ..., usage_count: int | None = ..., version: str = ...) -> SkillVersion: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ab_traffic_pct: float | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_skill: _ai_skills.Skill | UUID = ...,
+        ai_skill_id: UUID = ...,
+        change_reason: str | None = ...,
+        change_type: Literal["manual", "evolution", "consolidation", "ab_test"] | None = ...,
+        commands: Any = ...,
+        created_at: datetime = ...,
+        created_by_agent: Agent | UUID | None = ...,
+        created_by_agent_id: UUID | None = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        effectiveness_score: float | None = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        is_ab_variant: bool | None = ...,
+        is_active: bool | None = ...,
+        metadata: Any = ...,
+        success_count: int | None = ...,
+        system_prompt: str | None = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        version: str = ...,
+    ) -> SkillVersion: ...
 
+
+_StigmergicSignal_signal_type: TypeAlias = Literal[
+    "pheromone",
+    "pressure",
+    "beacon",
+    "warning",
+    "discovery",
+]
 class StigmergicSignal(PowernodeModel):
     """Ai::StigmergicSignal (table `ai_stigmergic_signals`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -2003,7 +2745,7 @@ class StigmergicSignal(PowernodeModel):
     reinforce_count: Column[int]
     reinforcements: Column[Any]
     signal_key: Column[str]
-    signal_type: Column[Literal["pheromone", "pressure", "beacon", "warning", "discovery"]]
+    signal_type: Column[_StigmergicSignal_signal_type]
     strength: Column[Decimal]
     @classmethod
     def strongest(cls, query: Query[StigmergicSignal] | None = None) -> Query[StigmergicSignal]: ...
@@ -2026,23 +2768,51 @@ class StigmergicSignal(PowernodeModel):
         reinforce_count: int = ...,
         reinforcements: Any = ...,
         signal_key: str = ...,
-        signal_type: Literal["pheromone", "pressure", "beacon", "warning", "discovery"] = ...,
+        signal_type: _StigmergicSignal_signal_type = ...,
         strength: Decimal = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., decay_rate: Decimal = ..., emitter_agent: Agent | UUID | None = ..., emitter_agent_id: UUID | None = ..., expires_at: datetime | None = ..., id: UUID = ..., memory_pool: _ai_memory.MemoryPool | UUID | None = ..., memory_pool_id: UUID | None = ..., payload: Any = ..., perceive_count: int = ..., reinforce_count: int = ..., reinforcements: Any = ..., signal_key: str = ..., signal_type: Literal["pheromone", "pressure", "beacon", "warning", "discovery"] = ..., strength: Decimal = ..., updated_at: datetime = ...) -> StigmergicSignal: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal = ...,
+        emitter_agent: Agent | UUID | None = ...,
+        emitter_agent_id: UUID | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        memory_pool: _ai_memory.MemoryPool | UUID | None = ...,
+        memory_pool_id: UUID | None = ...,
+        payload: Any = ...,
+        perceive_count: int = ...,
+        reinforce_count: int = ...,
+        reinforcements: Any = ...,
+        signal_key: str = ...,
+        signal_type: _StigmergicSignal_signal_type = ...,
+        strength: Decimal = ...,
+        updated_at: datetime = ...,
+    ) -> StigmergicSignal: ...
 
+
+_TaskComplexityAssessment_complexity_level: TypeAlias = Literal[
+    "trivial",
+    "simple",
+    "moderate",
+    "complex",
+    "expert",
+]
 class TaskComplexityAssessment(PowernodeModel):
     """Ai::TaskComplexityAssessment (table `ai_task_complexity_assessments`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     actual_tier_used: Column[str | None]
     ai_routing_decisions: Association[Query[RoutingDecision]]
     classifier_version: Column[str]
-    complexity_level: Column[Literal["trivial", "simple", "moderate", "complex", "expert"]]
+    complexity_level: Column[_TaskComplexityAssessment_complexity_level]
     complexity_score: Column[Decimal]
     complexity_signals: Column[Any]
     conversation_depth: Column[int | None]
@@ -2069,7 +2839,7 @@ class TaskComplexityAssessment(PowernodeModel):
         account_id: UUID = ...,
         actual_tier_used: str | None = ...,
         classifier_version: str = ...,
-        complexity_level: Literal["trivial", "simple", "moderate", "complex", "expert"] = ...,
+        complexity_level: _TaskComplexityAssessment_complexity_level = ...,
         complexity_score: Decimal = ...,
         complexity_signals: Any = ...,
         conversation_depth: int | None = ...,
@@ -2081,14 +2851,41 @@ class TaskComplexityAssessment(PowernodeModel):
         routing_decision_id: UUID | None = ...,
         task_type: str = ...,
         tool_count: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actual_tier_used: str | None = ..., classifier_version: str = ..., complexity_level: Literal["trivial", "simple", "moderate", "complex", "expert"] = ..., complexity_score: Decimal = ..., complexity_signals: Any = ..., conversation_depth: int | None = ..., created_at: datetime = ..., id: UUID = ..., input_token_count: int | None = ..., recommended_tier: Literal["economy", "standard", "premium"] = ..., routing_decision: RoutingDecision | UUID | None = ..., routing_decision_id: UUID | None = ..., task_type: str = ..., tool_count: int | None = ..., updated_at: datetime = ...) -> TaskComplexityAssessment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actual_tier_used: str | None = ...,
+        classifier_version: str = ...,
+        complexity_level: _TaskComplexityAssessment_complexity_level = ...,
+        complexity_score: Decimal = ...,
+        complexity_signals: Any = ...,
+        conversation_depth: int | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_token_count: int | None = ...,
+        recommended_tier: Literal["economy", "standard", "premium"] = ...,
+        routing_decision: RoutingDecision | UUID | None = ...,
+        routing_decision_id: UUID | None = ...,
+        task_type: str = ...,
+        tool_count: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> TaskComplexityAssessment: ...
 
+
+_TaskReview_status: TypeAlias = Literal[
+    "pending",
+    "in_progress",
+    "approved",
+    "rejected",
+    "revision_requested",
+]
 class TaskReview(PowernodeModel):
     """Ai::TaskReview (table `ai_task_reviews`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -2128,7 +2925,7 @@ class TaskReview(PowernodeModel):
     def revision_requested(cls, query: Query[TaskReview] | None = None) -> Query[TaskReview]: ...
     @classmethod
     def shadow(cls, query: Query[TaskReview] | None = None) -> Query[TaskReview]: ...
-    status: Column[Literal["pending", "in_progress", "approved", "rejected", "revision_requested"]]
+    status: Column[_TaskReview_status]
     team_task: Reference[TeamTask]
     team_task_id: Column[UUID]
     updated_at: Column[datetime]
@@ -2159,17 +2956,55 @@ class TaskReview(PowernodeModel):
         reviewer_role: TeamRole | UUID | None = ...,
         reviewer_role_id: UUID | None = ...,
         revision_count: int | None = ...,
-        status: Literal["pending", "in_progress", "approved", "rejected", "revision_requested"] = ...,
+        status: _TaskReview_status = ...,
         team_task: TeamTask | UUID = ...,
         team_task_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approval_notes: str | None = ..., code_suggestions: Any = ..., commit_sha: str | None = ..., completeness_checks: Any = ..., created_at: datetime = ..., diff_analysis: Any = ..., file_comments: Any = ..., findings: Any = ..., id: UUID = ..., metadata: Any = ..., pull_request_number: int | None = ..., quality_score: float | None = ..., rejection_reason: str | None = ..., repository_url: str | None = ..., review_duration_ms: int | None = ..., review_id: str = ..., review_mode: Literal["blocking", "shadow"] = ..., reviewer_agent: Agent | UUID | None = ..., reviewer_agent_id: UUID | None = ..., reviewer_role: TeamRole | UUID | None = ..., reviewer_role_id: UUID | None = ..., revision_count: int | None = ..., status: Literal["pending", "in_progress", "approved", "rejected", "revision_requested"] = ..., team_task: TeamTask | UUID = ..., team_task_id: UUID = ..., updated_at: datetime = ...) -> TaskReview: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approval_notes: str | None = ...,
+        code_suggestions: Any = ...,
+        commit_sha: str | None = ...,
+        completeness_checks: Any = ...,
+        created_at: datetime = ...,
+        diff_analysis: Any = ...,
+        file_comments: Any = ...,
+        findings: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pull_request_number: int | None = ...,
+        quality_score: float | None = ...,
+        rejection_reason: str | None = ...,
+        repository_url: str | None = ...,
+        review_duration_ms: int | None = ...,
+        review_id: str = ...,
+        review_mode: Literal["blocking", "shadow"] = ...,
+        reviewer_agent: Agent | UUID | None = ...,
+        reviewer_agent_id: UUID | None = ...,
+        reviewer_role: TeamRole | UUID | None = ...,
+        reviewer_role_id: UUID | None = ...,
+        revision_count: int | None = ...,
+        status: _TaskReview_status = ...,
+        team_task: TeamTask | UUID = ...,
+        team_task_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> TaskReview: ...
 
+
+_TeamRestructureEvent_event_type: TypeAlias = Literal[
+    "role_change",
+    "member_recruited",
+    "member_released",
+    "leader_emerged",
+    "capability_gap",
+]
 class TeamRestructureEvent(PowernodeModel):
     """Ai::TeamRestructureEvent (table `ai_team_restructure_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -2177,9 +3012,7 @@ class TeamRestructureEvent(PowernodeModel):
     ai_agent_id: Column[UUID | None]
     ai_agent_team_id: Column[UUID]
     created_at: Column[datetime]
-    event_type: Column[
-        Literal["role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"]
-    ]
+    event_type: Column[_TeamRestructureEvent_event_type]
     metrics_snapshot: Column[Any]
     new_state: Column[Any]
     previous_state: Column[Any]
@@ -2197,23 +3030,46 @@ class TeamRestructureEvent(PowernodeModel):
         ai_agent_id: UUID | None = ...,
         ai_agent_team_id: UUID = ...,
         created_at: datetime = ...,
-        event_type: Literal[
-            "role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"
-        ] = ...,
+        event_type: _TeamRestructureEvent_event_type = ...,
         id: UUID = ...,
         metrics_snapshot: Any = ...,
         new_state: Any = ...,
         previous_state: Any = ...,
         rationale: Any = ...,
         team: _ai_teams.AgentTeam | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_agent_team_id: UUID = ..., created_at: datetime = ..., event_type: Literal["role_change", "member_recruited", "member_released", "leader_emerged", "capability_gap"] = ..., id: UUID = ..., metrics_snapshot: Any = ..., new_state: Any = ..., previous_state: Any = ..., rationale: Any = ..., team: _ai_teams.AgentTeam | UUID = ..., updated_at: datetime = ...) -> TeamRestructureEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_agent_team_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: _TeamRestructureEvent_event_type = ...,
+        id: UUID = ...,
+        metrics_snapshot: Any = ...,
+        new_state: Any = ...,
+        previous_state: Any = ...,
+        rationale: Any = ...,
+        team: _ai_teams.AgentTeam | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> TeamRestructureEvent: ...
 
+
+_TeamRole_role_type: TypeAlias = Literal[
+    "manager",
+    "coordinator",
+    "worker",
+    "specialist",
+    "reviewer",
+    "validator",
+]
 class TeamRole(PowernodeModel):
     """Ai::TeamRole (table `ai_team_roles`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -2245,7 +3101,7 @@ class TeamRole(PowernodeModel):
     def reviewers(cls, query: Query[TeamRole] | None = None) -> Query[TeamRole]: ...
     role_description: Column[str | None]
     role_name: Column[str]
-    role_type: Column[Literal["manager", "coordinator", "worker", "specialist", "reviewer", "validator"]]
+    role_type: Column[_TeamRole_role_type]
     sent_messages: Association[Query[_ai_teams.TeamMessage]]
     @classmethod
     def specialists(cls, query: Query[TeamRole] | None = None) -> Query[TeamRole]: ...
@@ -2276,16 +3132,60 @@ class TeamRole(PowernodeModel):
         responsibilities: str | None = ...,
         role_description: str | None = ...,
         role_name: str = ...,
-        role_type: Literal["manager", "coordinator", "worker", "specialist", "reviewer", "validator"] = ...,
+        role_type: _TeamRole_role_type = ...,
         tools_allowed: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_team: _ai_teams.AgentTeam | UUID = ..., agent_team_id: UUID = ..., ai_agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., can_delegate: bool = ..., can_escalate: bool = ..., capabilities: Any = ..., constraints: Any = ..., context_access: Any = ..., created_at: datetime = ..., goals: str | None = ..., id: UUID = ..., max_concurrent_tasks: int | None = ..., metadata: Any = ..., priority_order: int | None = ..., responsibilities: str | None = ..., role_description: str | None = ..., role_name: str = ..., role_type: Literal["manager", "coordinator", "worker", "specialist", "reviewer", "validator"] = ..., tools_allowed: Any = ..., updated_at: datetime = ...) -> TeamRole: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_team: _ai_teams.AgentTeam | UUID = ...,
+        agent_team_id: UUID = ...,
+        ai_agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        can_delegate: bool = ...,
+        can_escalate: bool = ...,
+        capabilities: Any = ...,
+        constraints: Any = ...,
+        context_access: Any = ...,
+        created_at: datetime = ...,
+        goals: str | None = ...,
+        id: UUID = ...,
+        max_concurrent_tasks: int | None = ...,
+        metadata: Any = ...,
+        priority_order: int | None = ...,
+        responsibilities: str | None = ...,
+        role_description: str | None = ...,
+        role_name: str = ...,
+        role_type: _TeamRole_role_type = ...,
+        tools_allowed: Any = ...,
+        updated_at: datetime = ...,
+    ) -> TeamRole: ...
 
+
+_TeamTask_status: TypeAlias = Literal[
+    "pending",
+    "assigned",
+    "in_progress",
+    "waiting",
+    "completed",
+    "failed",
+    "cancelled",
+    "delegated",
+]
+_TeamTask_task_type: TypeAlias = Literal[
+    "execution",
+    "review",
+    "validation",
+    "coordination",
+    "escalation",
+    "human_input",
+]
 class TeamTask(PowernodeModel):
     """Ai::TeamTask (table `ai_team_tasks`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[TeamTask] | None = None) -> Query[TeamTask]: ...
@@ -2326,16 +3226,10 @@ class TeamTask(PowernodeModel):
     @classmethod
     def root_tasks(cls, query: Query[TeamTask] | None = None) -> Query[TeamTask]: ...
     started_at: Column[datetime | None]
-    status: Column[
-        Literal[
-            "pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"
-        ]
-    ]
+    status: Column[_TeamTask_status]
     subtasks: Association[Query[TeamTask]]
     task_id: Column[str]
-    task_type: Column[
-        Literal["execution", "review", "validation", "coordination", "escalation", "human_input"]
-    ]
+    task_type: Column[_TeamTask_task_type]
     team_execution: Reference[_ai_teams.TeamExecution]
     team_execution_id: Column[UUID]
     tokens_used: Column[int | None]
@@ -2368,25 +3262,64 @@ class TeamTask(PowernodeModel):
         priority: int | None = ...,
         retry_count: int | None = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"
-        ] = ...,
+        status: _TeamTask_status = ...,
         task_id: str = ...,
-        task_type: Literal[
-            "execution", "review", "validation", "coordination", "escalation", "human_input"
-        ] = ...,
+        task_type: _TeamTask_task_type = ...,
         team_execution: _ai_teams.TeamExecution | UUID = ...,
         team_execution_id: UUID = ...,
         tokens_used: int | None = ...,
         tools_used: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, assigned_agent: Agent | UUID | None = ..., assigned_agent_id: UUID | None = ..., assigned_at: datetime | None = ..., assigned_role: TeamRole | UUID | None = ..., assigned_role_id: UUID | None = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., delegated_from: TeamTask | UUID | None = ..., delegated_from_task_id: UUID | None = ..., description: str = ..., duration_ms: int | None = ..., expected_output: str | None = ..., failure_reason: str | None = ..., id: UUID = ..., input_data: Any = ..., max_retries: int | None = ..., metadata: Any = ..., output_data: Any = ..., parent_task: TeamTask | UUID | None = ..., parent_task_id: UUID | None = ..., priority: int | None = ..., retry_count: int | None = ..., started_at: datetime | None = ..., status: Literal["pending", "assigned", "in_progress", "waiting", "completed", "failed", "cancelled", "delegated"] = ..., task_id: str = ..., task_type: Literal["execution", "review", "validation", "coordination", "escalation", "human_input"] = ..., team_execution: _ai_teams.TeamExecution | UUID = ..., team_execution_id: UUID = ..., tokens_used: int | None = ..., tools_used: Any = ..., updated_at: datetime = ...) -> TeamTask: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        assigned_agent: Agent | UUID | None = ...,
+        assigned_agent_id: UUID | None = ...,
+        assigned_at: datetime | None = ...,
+        assigned_role: TeamRole | UUID | None = ...,
+        assigned_role_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        delegated_from: TeamTask | UUID | None = ...,
+        delegated_from_task_id: UUID | None = ...,
+        description: str = ...,
+        duration_ms: int | None = ...,
+        expected_output: str | None = ...,
+        failure_reason: str | None = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        max_retries: int | None = ...,
+        metadata: Any = ...,
+        output_data: Any = ...,
+        parent_task: TeamTask | UUID | None = ...,
+        parent_task_id: UUID | None = ...,
+        priority: int | None = ...,
+        retry_count: int | None = ...,
+        started_at: datetime | None = ...,
+        status: _TeamTask_status = ...,
+        task_id: str = ...,
+        task_type: _TeamTask_task_type = ...,
+        team_execution: _ai_teams.TeamExecution | UUID = ...,
+        team_execution_id: UUID = ...,
+        tokens_used: int | None = ...,
+        tools_used: Any = ...,
+        updated_at: datetime = ...,
+    ) -> TeamTask: ...
 
+
+_TelemetryEvent_event_category: TypeAlias = Literal[
+    "action",
+    "trust",
+    "budget",
+    "delegation",
+    "security",
+    "lifecycle",
+]
 class TelemetryEvent(PowernodeModel):
     """Ai::TelemetryEvent (table `ai_telemetry_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -2395,7 +3328,7 @@ class TelemetryEvent(PowernodeModel):
     child_events: Association[Query[TelemetryEvent]]
     correlation_id: Column[str]
     created_at: Column[datetime]
-    event_category: Column[Literal["action", "trust", "budget", "delegation", "security", "lifecycle"]]
+    event_category: Column[_TelemetryEvent_event_category]
     event_data: Column[Any]
     event_type: Column[str]
     @classmethod
@@ -2416,7 +3349,7 @@ class TelemetryEvent(PowernodeModel):
         agent_id: UUID = ...,
         correlation_id: str = ...,
         created_at: datetime = ...,
-        event_category: Literal["action", "trust", "budget", "delegation", "security", "lifecycle"] = ...,
+        event_category: _TelemetryEvent_event_category = ...,
         event_data: Any = ...,
         event_type: str = ...,
         id: UUID = ...,
@@ -2424,14 +3357,32 @@ class TelemetryEvent(PowernodeModel):
         parent_event: TelemetryEvent | UUID | None = ...,
         parent_event_id: UUID | None = ...,
         sequence_number: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: Agent | UUID = ..., agent_id: UUID = ..., correlation_id: str = ..., created_at: datetime = ..., event_category: Literal["action", "trust", "budget", "delegation", "security", "lifecycle"] = ..., event_data: Any = ..., event_type: str = ..., id: UUID = ..., outcome: str | None = ..., parent_event: TelemetryEvent | UUID | None = ..., parent_event_id: UUID | None = ..., sequence_number: int = ..., updated_at: datetime = ...) -> TelemetryEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: Agent | UUID = ...,
+        agent_id: UUID = ...,
+        correlation_id: str = ...,
+        created_at: datetime = ...,
+        event_category: _TelemetryEvent_event_category = ...,
+        event_data: Any = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        outcome: str | None = ...,
+        parent_event: TelemetryEvent | UUID | None = ...,
+        parent_event_id: UUID | None = ...,
+        sequence_number: int = ...,
+        updated_at: datetime = ...,
+    ) -> TelemetryEvent: ...
+
 
 class TemplateUsageMetric(PowernodeModel):
     """Ai::TemplateUsageMetric (table `ai_template_usage_metrics`)."""
-
     Behaviour: ClassVar[type[Any]]
     active_installations: Column[int]
     agent_template: Reference[AgentTemplate]
@@ -2478,14 +3429,37 @@ class TemplateUsageMetric(PowernodeModel):
         total_reviews: int = ...,
         uninstallations: int = ...,
         unique_visitors: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, active_installations: int = ..., agent_template: AgentTemplate | UUID = ..., agent_template_id: UUID = ..., average_rating: Decimal | None = ..., conversion_rate: Decimal | None = ..., created_at: datetime = ..., gross_revenue: Decimal = ..., id: UUID = ..., metric_date: date = ..., new_installations: int = ..., new_reviews: int = ..., page_views: int = ..., platform_commission: Decimal = ..., publisher_revenue: Decimal = ..., total_executions: int = ..., total_installations: int = ..., total_reviews: int = ..., uninstallations: int = ..., unique_visitors: int = ..., updated_at: datetime = ...) -> TemplateUsageMetric: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        active_installations: int = ...,
+        agent_template: AgentTemplate | UUID = ...,
+        agent_template_id: UUID = ...,
+        average_rating: Decimal | None = ...,
+        conversion_rate: Decimal | None = ...,
+        created_at: datetime = ...,
+        gross_revenue: Decimal = ...,
+        id: UUID = ...,
+        metric_date: date = ...,
+        new_installations: int = ...,
+        new_reviews: int = ...,
+        page_views: int = ...,
+        platform_commission: Decimal = ...,
+        publisher_revenue: Decimal = ...,
+        total_executions: int = ...,
+        total_installations: int = ...,
+        total_reviews: int = ...,
+        uninstallations: int = ...,
+        unique_visitors: int = ...,
+        updated_at: datetime = ...,
+    ) -> TemplateUsageMetric: ...
+
 
 class TestResult(PowernodeModel):
     """Ai::TestResult (table `ai_test_results`)."""
-
     Behaviour: ClassVar[type[Any]]
     actual_output: Column[Any]
     assertion_results: Column[Any]
@@ -2542,14 +3516,47 @@ class TestResult(PowernodeModel):
         test_run: _ai_other.TestRun | UUID = ...,
         test_run_id: UUID = ...,
         tokens_used: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, actual_output: Any = ..., assertion_results: Any = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., id: UUID = ..., input_used: Any = ..., logs: Any = ..., metrics: Any = ..., result_id: str = ..., retry_attempt: int | None = ..., scenario: TestScenario | UUID = ..., scenario_id: UUID = ..., started_at: datetime | None = ..., status: Literal["passed", "failed", "skipped", "error", "timeout"] = ..., test_run: _ai_other.TestRun | UUID = ..., test_run_id: UUID = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> TestResult: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        actual_output: Any = ...,
+        assertion_results: Any = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        id: UUID = ...,
+        input_used: Any = ...,
+        logs: Any = ...,
+        metrics: Any = ...,
+        result_id: str = ...,
+        retry_attempt: int | None = ...,
+        scenario: TestScenario | UUID = ...,
+        scenario_id: UUID = ...,
+        started_at: datetime | None = ...,
+        status: Literal["passed", "failed", "skipped", "error", "timeout"] = ...,
+        test_run: _ai_other.TestRun | UUID = ...,
+        test_run_id: UUID = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> TestResult: ...
 
+
+_TestScenario_scenario_type: TypeAlias = Literal[
+    "unit",
+    "integration",
+    "regression",
+    "performance",
+    "security",
+    "chaos",
+    "custom",
+]
 class TestScenario(PowernodeModel):
     """Ai::TestScenario (table `ai_test_scenarios`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -2575,9 +3582,7 @@ class TestScenario(PowernodeModel):
     run_count: Column[int | None]
     sandbox: Reference[_ai_other.Sandbox]
     sandbox_id: Column[UUID]
-    scenario_type: Column[
-        Literal["unit", "integration", "regression", "performance", "security", "chaos", "custom"]
-    ]
+    scenario_type: Column[_TestScenario_scenario_type]
     setup_steps: Column[Any]
     status: Column[Literal["draft", "active", "disabled", "archived"]]
     tags: Column[Any]
@@ -2613,9 +3618,7 @@ class TestScenario(PowernodeModel):
         run_count: int | None = ...,
         sandbox: _ai_other.Sandbox | UUID = ...,
         sandbox_id: UUID = ...,
-        scenario_type: Literal[
-            "unit", "integration", "regression", "performance", "security", "chaos", "custom"
-        ] = ...,
+        scenario_type: _TestScenario_scenario_type = ...,
         setup_steps: Any = ...,
         status: Literal["draft", "active", "disabled", "archived"] = ...,
         tags: Any = ...,
@@ -2625,14 +3628,56 @@ class TestScenario(PowernodeModel):
         target_workflow_id: UUID | None = ...,
         teardown_steps: Any = ...,
         timeout_seconds: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., assertions: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., expected_output: Any = ..., fail_count: int | None = ..., id: UUID = ..., input_data: Any = ..., last_run_at: datetime | None = ..., max_retries: int | None = ..., mock_responses: Any = ..., name: str = ..., pass_count: int | None = ..., pass_rate: float | None = ..., retry_count: int | None = ..., run_count: int | None = ..., sandbox: _ai_other.Sandbox | UUID = ..., sandbox_id: UUID = ..., scenario_type: Literal["unit", "integration", "regression", "performance", "security", "chaos", "custom"] = ..., setup_steps: Any = ..., status: Literal["draft", "active", "disabled", "archived"] = ..., tags: Any = ..., target_agent: Agent | UUID | None = ..., target_agent_id: UUID | None = ..., target_workflow: _ai_workflows.Workflow | UUID | None = ..., target_workflow_id: UUID | None = ..., teardown_steps: Any = ..., timeout_seconds: int | None = ..., updated_at: datetime = ...) -> TestScenario: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        assertions: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        expected_output: Any = ...,
+        fail_count: int | None = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        last_run_at: datetime | None = ...,
+        max_retries: int | None = ...,
+        mock_responses: Any = ...,
+        name: str = ...,
+        pass_count: int | None = ...,
+        pass_rate: float | None = ...,
+        retry_count: int | None = ...,
+        run_count: int | None = ...,
+        sandbox: _ai_other.Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        scenario_type: _TestScenario_scenario_type = ...,
+        setup_steps: Any = ...,
+        status: Literal["draft", "active", "disabled", "archived"] = ...,
+        tags: Any = ...,
+        target_agent: Agent | UUID | None = ...,
+        target_agent_id: UUID | None = ...,
+        target_workflow: _ai_workflows.Workflow | UUID | None = ...,
+        target_workflow_id: UUID | None = ...,
+        teardown_steps: Any = ...,
+        timeout_seconds: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> TestScenario: ...
 
+
+_Trajectory_trajectory_type: TypeAlias = Literal[
+    "task_completion",
+    "workflow_run",
+    "investigation",
+    "implementation",
+    "self_challenge",
+]
 class Trajectory(PowernodeModel):
     """Ai::Trajectory (table `ai_trajectories`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_count: Column[int | None]
     account: Reference[_core.Account]
@@ -2662,9 +3707,7 @@ class Trajectory(PowernodeModel):
     team_execution_id: Column[UUID | None]
     title: Column[str]
     trajectory_id: Column[str]
-    trajectory_type: Column[
-        Literal["task_completion", "workflow_run", "investigation", "implementation", "self_challenge"]
-    ]
+    trajectory_type: Column[_Trajectory_trajectory_type]
     updated_at: Column[datetime]
     workflow_run_id: Column[UUID | None]
     def __init__(
@@ -2687,32 +3730,52 @@ class Trajectory(PowernodeModel):
         team_execution_id: UUID | None = ...,
         title: str = ...,
         trajectory_id: str = ...,
-        trajectory_type: Literal[
-            "task_completion", "workflow_run", "investigation", "implementation", "self_challenge"
-        ] = ...,
+        trajectory_type: _Trajectory_trajectory_type = ...,
         updated_at: datetime = ...,
-        workflow_run_id: UUID | None = ...
+        workflow_run_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_count: int | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent: Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., chapter_count: int | None = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., outcome_summary: Any = ..., quality_score: float | None = ..., status: Literal["building", "completed", "archived"] = ..., summary: str | None = ..., tags: Any = ..., team_execution_id: UUID | None = ..., title: str = ..., trajectory_id: str = ..., trajectory_type: Literal["task_completion", "workflow_run", "investigation", "implementation", "self_challenge"] = ..., updated_at: datetime = ..., workflow_run_id: UUID | None = ...) -> Trajectory: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_count: int | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        chapter_count: int | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        outcome_summary: Any = ...,
+        quality_score: float | None = ...,
+        status: Literal["building", "completed", "archived"] = ...,
+        summary: str | None = ...,
+        tags: Any = ...,
+        team_execution_id: UUID | None = ...,
+        title: str = ...,
+        trajectory_id: str = ...,
+        trajectory_type: _Trajectory_trajectory_type = ...,
+        updated_at: datetime = ...,
+        workflow_run_id: UUID | None = ...,
+    ) -> Trajectory: ...
 
+
+_TrajectoryChapter_chapter_type: TypeAlias = Literal[
+    "understanding",
+    "investigation",
+    "planning",
+    "implementation",
+    "testing",
+    "reflection",
+    "lessons_learned",
+]
 class TrajectoryChapter(PowernodeModel):
     """Ai::TrajectoryChapter (table `ai_trajectory_chapters`)."""
-
     Behaviour: ClassVar[type[Any]]
     artifacts: Column[Any]
     chapter_number: Column[int]
-    chapter_type: Column[
-        Literal[
-            "understanding",
-            "investigation",
-            "planning",
-            "implementation",
-            "testing",
-            "reflection",
-            "lessons_learned",
-        ]
-    ]
+    chapter_type: Column[_TrajectoryChapter_chapter_type]
     content: Column[str]
     context_references: Column[Any]
     created_at: Column[datetime]
@@ -2731,15 +3794,7 @@ class TrajectoryChapter(PowernodeModel):
         *,
         artifacts: Any = ...,
         chapter_number: int = ...,
-        chapter_type: Literal[
-            "understanding",
-            "investigation",
-            "planning",
-            "implementation",
-            "testing",
-            "reflection",
-            "lessons_learned",
-        ] = ...,
+        chapter_type: _TrajectoryChapter_chapter_type = ...,
         content: str = ...,
         context_references: Any = ...,
         created_at: datetime = ...,
@@ -2751,7 +3806,25 @@ class TrajectoryChapter(PowernodeModel):
         title: str = ...,
         trajectory: Trajectory | UUID = ...,
         trajectory_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, artifacts: Any = ..., chapter_number: int = ..., chapter_type: Literal["understanding", "investigation", "planning", "implementation", "testing", "reflection", "lessons_learned"] = ..., content: str = ..., context_references: Any = ..., created_at: datetime = ..., duration_ms: int | None = ..., id: UUID = ..., key_decisions: Any = ..., metadata: Any = ..., reasoning: str | None = ..., title: str = ..., trajectory: Trajectory | UUID = ..., trajectory_id: UUID = ..., updated_at: datetime = ...) -> TrajectoryChapter: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        artifacts: Any = ...,
+        chapter_number: int = ...,
+        chapter_type: _TrajectoryChapter_chapter_type = ...,
+        content: str = ...,
+        context_references: Any = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        id: UUID = ...,
+        key_decisions: Any = ...,
+        metadata: Any = ...,
+        reasoning: str | None = ...,
+        title: str = ...,
+        trajectory: Trajectory | UUID = ...,
+        trajectory_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> TrajectoryChapter: ...

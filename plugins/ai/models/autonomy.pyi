@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,9 +14,23 @@ import powernode_plugins.ai.models.agents as _ai_agents
 import powernode_plugins.ai.models.conversations as _ai_conversations
 import powernode_plugins.ai.models.ralph as _ai_ralph
 
+_AgentEscalation_escalation_type: TypeAlias = Literal[
+    "stuck",
+    "error",
+    "budget_exceeded",
+    "approval_timeout",
+    "quality_concern",
+    "security_issue",
+]
+_AgentEscalation_status: TypeAlias = Literal[
+    "open",
+    "acknowledged",
+    "in_progress",
+    "resolved",
+    "auto_resolved",
+]
 class AgentEscalation(PowernodeModel):
     """Ai::AgentEscalation (table `ai_agent_escalations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -31,9 +45,7 @@ class AgentEscalation(PowernodeModel):
     escalated_to_user: Reference[_core.User | None]
     escalated_to_user_id: Column[UUID | None]
     escalation_chain: Column[Any]
-    escalation_type: Column[
-        Literal["stuck", "error", "budget_exceeded", "approval_timeout", "quality_concern", "security_issue"]
-    ]
+    escalation_type: Column[_AgentEscalation_escalation_type]
     next_escalation_at: Column[datetime | None]
     @classmethod
     def open_or_active(cls, query: Query[AgentEscalation] | None = None) -> Query[AgentEscalation]: ...
@@ -41,7 +53,7 @@ class AgentEscalation(PowernodeModel):
     def overdue(cls, query: Query[AgentEscalation] | None = None) -> Query[AgentEscalation]: ...
     resolved_at: Column[datetime | None]
     severity: Column[Literal["low", "medium", "high", "critical"]]
-    status: Column[Literal["open", "acknowledged", "in_progress", "resolved", "auto_resolved"]]
+    status: Column[_AgentEscalation_status]
     timeout_hours: Column[int | None]
     title: Column[str]
     @classmethod
@@ -61,24 +73,50 @@ class AgentEscalation(PowernodeModel):
         escalated_to_user: _core.User | UUID | None = ...,
         escalated_to_user_id: UUID | None = ...,
         escalation_chain: Any = ...,
-        escalation_type: Literal[
-            "stuck", "error", "budget_exceeded", "approval_timeout", "quality_concern", "security_issue"
-        ] = ...,
+        escalation_type: _AgentEscalation_escalation_type = ...,
         id: UUID = ...,
         next_escalation_at: datetime | None = ...,
         resolved_at: datetime | None = ...,
         severity: Literal["low", "medium", "high", "critical"] = ...,
-        status: Literal["open", "acknowledged", "in_progress", "resolved", "auto_resolved"] = ...,
+        status: _AgentEscalation_status = ...,
         timeout_hours: int | None = ...,
         title: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., acknowledged_at: datetime | None = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., context: Any = ..., created_at: datetime = ..., current_level: int = ..., escalated_to_user: _core.User | UUID | None = ..., escalated_to_user_id: UUID | None = ..., escalation_chain: Any = ..., escalation_type: Literal["stuck", "error", "budget_exceeded", "approval_timeout", "quality_concern", "security_issue"] = ..., id: UUID = ..., next_escalation_at: datetime | None = ..., resolved_at: datetime | None = ..., severity: Literal["low", "medium", "high", "critical"] = ..., status: Literal["open", "acknowledged", "in_progress", "resolved", "auto_resolved"] = ..., timeout_hours: int | None = ..., title: str = ..., updated_at: datetime = ...) -> AgentEscalation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        acknowledged_at: datetime | None = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        context: Any = ...,
+        created_at: datetime = ...,
+        current_level: int = ...,
+        escalated_to_user: _core.User | UUID | None = ...,
+        escalated_to_user_id: UUID | None = ...,
+        escalation_chain: Any = ...,
+        escalation_type: _AgentEscalation_escalation_type = ...,
+        id: UUID = ...,
+        next_escalation_at: datetime | None = ...,
+        resolved_at: datetime | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] = ...,
+        status: _AgentEscalation_status = ...,
+        timeout_hours: int | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+    ) -> AgentEscalation: ...
 
+
+_AgentFeedback_feedback_type: TypeAlias = Literal[
+    "execution_quality",
+    "proposal_quality",
+    "communication_quality",
+]
 class AgentFeedback(PowernodeModel):
     """Ai::AgentFeedback (table `ai_agent_feedbacks`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -89,7 +127,7 @@ class AgentFeedback(PowernodeModel):
     context_id: Column[UUID | None]
     context_type: Column[str | None]
     created_at: Column[datetime]
-    feedback_type: Column[Literal["execution_quality", "proposal_quality", "communication_quality"]]
+    feedback_type: Column[_AgentFeedback_feedback_type]
     rating: Column[int]
     @classmethod
     def recent(cls, query: Query[AgentFeedback] | None = None) -> Query[AgentFeedback]: ...
@@ -110,19 +148,53 @@ class AgentFeedback(PowernodeModel):
         context_id: UUID | None = ...,
         context_type: str | None = ...,
         created_at: datetime = ...,
-        feedback_type: Literal["execution_quality", "proposal_quality", "communication_quality"] = ...,
+        feedback_type: _AgentFeedback_feedback_type = ...,
         id: UUID = ...,
         rating: int = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., applied_to_trust: bool = ..., comment: str | None = ..., context_id: UUID | None = ..., context_type: str | None = ..., created_at: datetime = ..., feedback_type: Literal["execution_quality", "proposal_quality", "communication_quality"] = ..., id: UUID = ..., rating: int = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> AgentFeedback: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        applied_to_trust: bool = ...,
+        comment: str | None = ...,
+        context_id: UUID | None = ...,
+        context_type: str | None = ...,
+        created_at: datetime = ...,
+        feedback_type: _AgentFeedback_feedback_type = ...,
+        id: UUID = ...,
+        rating: int = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> AgentFeedback: ...
 
+
+_AgentGoal_goal_type: TypeAlias = Literal[
+    "maintenance",
+    "improvement",
+    "creation",
+    "monitoring",
+    "feature_suggestion",
+    "reaction",
+]
+_AgentGoal_status: TypeAlias = Literal[
+    "pending",
+    "active",
+    "paused",
+    "achieved",
+    "abandoned",
+    "failed",
+]
 class AgentGoal(PowernodeModel):
     """Ai::AgentGoal (table `ai_agent_goals`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -141,9 +213,7 @@ class AgentGoal(PowernodeModel):
     created_by_type: Column[str | None]
     deadline: Column[datetime | None]
     description: Column[str | None]
-    goal_type: Column[
-        Literal["maintenance", "improvement", "creation", "monitoring", "feature_suggestion", "reaction"]
-    ]
+    goal_type: Column[_AgentGoal_goal_type]
     metadata: Column[Any]
     observations: Association[Query[AgentObservation]]
     parent_goal: Reference[AgentGoal | None]
@@ -153,7 +223,7 @@ class AgentGoal(PowernodeModel):
     progress: Column[Decimal | None]
     @classmethod
     def stale(cls, query: Query[AgentGoal] | None = None) -> Query[AgentGoal]: ...
-    status: Column[Literal["pending", "active", "paused", "achieved", "abandoned", "failed"]]
+    status: Column[_AgentGoal_status]
     sub_goals: Association[Query[AgentGoal]]
     success_criteria: Column[Any]
     @classmethod
@@ -175,26 +245,68 @@ class AgentGoal(PowernodeModel):
         created_by_type: str | None = ...,
         deadline: datetime | None = ...,
         description: str | None = ...,
-        goal_type: Literal[
-            "maintenance", "improvement", "creation", "monitoring", "feature_suggestion", "reaction"
-        ] = ...,
+        goal_type: _AgentGoal_goal_type = ...,
         id: UUID = ...,
         metadata: Any = ...,
         parent_goal: AgentGoal | UUID | None = ...,
         parent_goal_id: UUID | None = ...,
         priority: int = ...,
         progress: Decimal | None = ...,
-        status: Literal["pending", "active", "paused", "achieved", "abandoned", "failed"] = ...,
+        status: _AgentGoal_status = ...,
         success_criteria: Any = ...,
         title: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., created_at: datetime = ..., created_by: PowernodeModel | None = ..., created_by_id: UUID | None = ..., created_by_type: str | None = ..., deadline: datetime | None = ..., description: str | None = ..., goal_type: Literal["maintenance", "improvement", "creation", "monitoring", "feature_suggestion", "reaction"] = ..., id: UUID = ..., metadata: Any = ..., parent_goal: AgentGoal | UUID | None = ..., parent_goal_id: UUID | None = ..., priority: int = ..., progress: Decimal | None = ..., status: Literal["pending", "active", "paused", "achieved", "abandoned", "failed"] = ..., success_criteria: Any = ..., title: str = ..., updated_at: datetime = ...) -> AgentGoal: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: PowernodeModel | None = ...,
+        created_by_id: UUID | None = ...,
+        created_by_type: str | None = ...,
+        deadline: datetime | None = ...,
+        description: str | None = ...,
+        goal_type: _AgentGoal_goal_type = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        parent_goal: AgentGoal | UUID | None = ...,
+        parent_goal_id: UUID | None = ...,
+        priority: int = ...,
+        progress: Decimal | None = ...,
+        status: _AgentGoal_status = ...,
+        success_criteria: Any = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+    ) -> AgentGoal: ...
 
+
+_AgentObservation_observation_type: TypeAlias = Literal[
+    "anomaly",
+    "degradation",
+    "opportunity",
+    "recommendation",
+    "request",
+    "alert",
+]
+_AgentObservation_sensor_type: TypeAlias = Literal[
+    "knowledge_health",
+    "platform_health",
+    "recommendation",
+    "peer_agent",
+    "workspace",
+    "code_change",
+    "budget",
+    "goal_progress",
+    "stigmergic_signal",
+    "governance",
+]
 class AgentObservation(PowernodeModel):
     """Ai::AgentObservation (table `ai_agent_observations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -213,27 +325,12 @@ class AgentObservation(PowernodeModel):
     goal_id: Column[UUID | None]
     @classmethod
     def not_expired(cls, query: Query[AgentObservation] | None = None) -> Query[AgentObservation]: ...
-    observation_type: Column[
-        Literal["anomaly", "degradation", "opportunity", "recommendation", "request", "alert"]
-    ]
+    observation_type: Column[_AgentObservation_observation_type]
     processed: Column[bool]
     @classmethod
     def recent(cls, query: Query[AgentObservation] | None = None) -> Query[AgentObservation]: ...
     requires_action: Column[bool]
-    sensor_type: Column[
-        Literal[
-            "knowledge_health",
-            "platform_health",
-            "recommendation",
-            "peer_agent",
-            "workspace",
-            "code_change",
-            "budget",
-            "goal_progress",
-            "stigmergic_signal",
-            "governance",
-        ]
-    ]
+    sensor_type: Column[_AgentObservation_sensor_type]
     severity: Column[Literal["info", "warning", "critical"]]
     title: Column[str]
     @classmethod
@@ -252,33 +349,40 @@ class AgentObservation(PowernodeModel):
         goal: AgentGoal | UUID | None = ...,
         goal_id: UUID | None = ...,
         id: UUID = ...,
-        observation_type: Literal[
-            "anomaly", "degradation", "opportunity", "recommendation", "request", "alert"
-        ] = ...,
+        observation_type: _AgentObservation_observation_type = ...,
         processed: bool = ...,
         requires_action: bool = ...,
-        sensor_type: Literal[
-            "knowledge_health",
-            "platform_health",
-            "recommendation",
-            "peer_agent",
-            "workspace",
-            "code_change",
-            "budget",
-            "goal_progress",
-            "stigmergic_signal",
-            "governance",
-        ] = ...,
+        sensor_type: _AgentObservation_sensor_type = ...,
         severity: Literal["info", "warning", "critical"] = ...,
         title: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., created_at: datetime = ..., data: Any = ..., expires_at: datetime | None = ..., goal: AgentGoal | UUID | None = ..., goal_id: UUID | None = ..., id: UUID = ..., observation_type: Literal["anomaly", "degradation", "opportunity", "recommendation", "request", "alert"] = ..., processed: bool = ..., requires_action: bool = ..., sensor_type: Literal["knowledge_health", "platform_health", "recommendation", "peer_agent", "workspace", "code_change", "budget", "goal_progress", "stigmergic_signal", "governance"] = ..., severity: Literal["info", "warning", "critical"] = ..., title: str = ..., updated_at: datetime = ...) -> AgentObservation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        data: Any = ...,
+        expires_at: datetime | None = ...,
+        goal: AgentGoal | UUID | None = ...,
+        goal_id: UUID | None = ...,
+        id: UUID = ...,
+        observation_type: _AgentObservation_observation_type = ...,
+        processed: bool = ...,
+        requires_action: bool = ...,
+        sensor_type: _AgentObservation_sensor_type = ...,
+        severity: Literal["info", "warning", "critical"] = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+    ) -> AgentObservation: ...
+
 
 class AgentPrivilegePolicy(PowernodeModel):
     """Ai::AgentPrivilegePolicy (table `ai_agent_privilege_policies`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -331,14 +435,52 @@ class AgentPrivilegePolicy(PowernodeModel):
         policy_type: Literal["system", "trust_tier", "custom"] = ...,
         priority: int | None = ...,
         trust_tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., active: bool = ..., agent_id: UUID | None = ..., allowed_actions: Any = ..., allowed_resources: Any = ..., allowed_tools: Any = ..., communication_rules: Any = ..., created_at: datetime = ..., denied_actions: Any = ..., denied_resources: Any = ..., denied_tools: Any = ..., escalation_rules: Any = ..., id: UUID = ..., policy_name: str = ..., policy_type: Literal["system", "trust_tier", "custom"] = ..., priority: int | None = ..., trust_tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ..., updated_at: datetime = ...) -> AgentPrivilegePolicy: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        active: bool = ...,
+        agent_id: UUID | None = ...,
+        allowed_actions: Any = ...,
+        allowed_resources: Any = ...,
+        allowed_tools: Any = ...,
+        communication_rules: Any = ...,
+        created_at: datetime = ...,
+        denied_actions: Any = ...,
+        denied_resources: Any = ...,
+        denied_tools: Any = ...,
+        escalation_rules: Any = ...,
+        id: UUID = ...,
+        policy_name: str = ...,
+        policy_type: Literal["system", "trust_tier", "custom"] = ...,
+        priority: int | None = ...,
+        trust_tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentPrivilegePolicy: ...
 
+
+_AgentProposal_proposal_type: TypeAlias = Literal[
+    "feature",
+    "knowledge_update",
+    "code_change",
+    "architecture",
+    "process_improvement",
+    "configuration",
+    "sweep_execution",
+]
+_AgentProposal_status: TypeAlias = Literal[
+    "pending_review",
+    "approved",
+    "rejected",
+    "implemented",
+    "withdrawn",
+]
 class AgentProposal(PowernodeModel):
     """Ai::AgentProposal (table `ai_agent_proposals`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -356,17 +498,7 @@ class AgentProposal(PowernodeModel):
     @classmethod
     def pending(cls, query: Query[AgentProposal] | None = None) -> Query[AgentProposal]: ...
     priority: Column[Literal["low", "medium", "high", "critical"]]
-    proposal_type: Column[
-        Literal[
-            "feature",
-            "knowledge_update",
-            "code_change",
-            "architecture",
-            "process_improvement",
-            "configuration",
-            "sweep_execution",
-        ]
-    ]
+    proposal_type: Column[_AgentProposal_proposal_type]
     proposed_changes: Column[Any]
     rationale: Column[str | None]
     review_deadline: Column[datetime | None]
@@ -375,7 +507,7 @@ class AgentProposal(PowernodeModel):
     reviewed_at: Column[datetime | None]
     reviewed_by: Reference[_core.User | None]
     reviewed_by_id: Column[UUID | None]
-    status: Column[Literal["pending_review", "approved", "rejected", "implemented", "withdrawn"]]
+    status: Column[_AgentProposal_status]
     target_user: Reference[_core.User | None]
     target_user_id: Column[UUID | None]
     title: Column[str]
@@ -394,33 +526,51 @@ class AgentProposal(PowernodeModel):
         id: UUID = ...,
         impact_assessment: Any = ...,
         priority: Literal["low", "medium", "high", "critical"] = ...,
-        proposal_type: Literal[
-            "feature",
-            "knowledge_update",
-            "code_change",
-            "architecture",
-            "process_improvement",
-            "configuration",
-            "sweep_execution",
-        ] = ...,
+        proposal_type: _AgentProposal_proposal_type = ...,
         proposed_changes: Any = ...,
         rationale: str | None = ...,
         review_deadline: datetime | None = ...,
         reviewed_at: datetime | None = ...,
         reviewed_by: _core.User | UUID | None = ...,
         reviewed_by_id: UUID | None = ...,
-        status: Literal["pending_review", "approved", "rejected", "implemented", "withdrawn"] = ...,
+        status: _AgentProposal_status = ...,
         target_user: _core.User | UUID | None = ...,
         target_user_id: UUID | None = ...,
         title: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., conversation: _ai_conversations.Conversation | UUID | None = ..., conversation_id: UUID | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., impact_assessment: Any = ..., priority: Literal["low", "medium", "high", "critical"] = ..., proposal_type: Literal["feature", "knowledge_update", "code_change", "architecture", "process_improvement", "configuration", "sweep_execution"] = ..., proposed_changes: Any = ..., rationale: str | None = ..., review_deadline: datetime | None = ..., reviewed_at: datetime | None = ..., reviewed_by: _core.User | UUID | None = ..., reviewed_by_id: UUID | None = ..., status: Literal["pending_review", "approved", "rejected", "implemented", "withdrawn"] = ..., target_user: _core.User | UUID | None = ..., target_user_id: UUID | None = ..., title: str = ..., updated_at: datetime = ...) -> AgentProposal: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        conversation: _ai_conversations.Conversation | UUID | None = ...,
+        conversation_id: UUID | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        impact_assessment: Any = ...,
+        priority: Literal["low", "medium", "high", "critical"] = ...,
+        proposal_type: _AgentProposal_proposal_type = ...,
+        proposed_changes: Any = ...,
+        rationale: str | None = ...,
+        review_deadline: datetime | None = ...,
+        reviewed_at: datetime | None = ...,
+        reviewed_by: _core.User | UUID | None = ...,
+        reviewed_by_id: UUID | None = ...,
+        status: _AgentProposal_status = ...,
+        target_user: _core.User | UUID | None = ...,
+        target_user_id: UUID | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+    ) -> AgentProposal: ...
+
 
 class AgentTrustScore(PowernodeModel):
     """Ai::AgentTrustScore (table `ai_agent_trust_scores`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -461,14 +611,34 @@ class AgentTrustScore(PowernodeModel):
         safety: Decimal | None = ...,
         speed: Decimal | None = ...,
         tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., cost_efficiency: Decimal | None = ..., created_at: datetime = ..., evaluation_count: int | None = ..., evaluation_history: Any = ..., id: UUID = ..., last_evaluated_at: datetime | None = ..., overall_score: Decimal | None = ..., quality: Decimal | None = ..., reliability: Decimal | None = ..., safety: Decimal | None = ..., speed: Decimal | None = ..., tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ..., updated_at: datetime = ...) -> AgentTrustScore: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        cost_efficiency: Decimal | None = ...,
+        created_at: datetime = ...,
+        evaluation_count: int | None = ...,
+        evaluation_history: Any = ...,
+        id: UUID = ...,
+        last_evaluated_at: datetime | None = ...,
+        overall_score: Decimal | None = ...,
+        quality: Decimal | None = ...,
+        reliability: Decimal | None = ...,
+        safety: Decimal | None = ...,
+        speed: Decimal | None = ...,
+        tier: Literal["supervised", "monitored", "trusted", "autonomous"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentTrustScore: ...
+
 
 class BehavioralFingerprint(PowernodeModel):
     """Ai::BehavioralFingerprint (table `ai_behavioral_fingerprints`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -503,14 +673,33 @@ class BehavioralFingerprint(PowernodeModel):
         observation_count: int = ...,
         recent_observations: Any = ...,
         rolling_window_days: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., anomaly_count: int = ..., baseline_mean: float = ..., baseline_stddev: float = ..., created_at: datetime = ..., deviation_threshold: float = ..., id: UUID = ..., last_observation_at: datetime | None = ..., metric_name: str = ..., observation_count: int = ..., recent_observations: Any = ..., rolling_window_days: int = ..., updated_at: datetime = ...) -> BehavioralFingerprint: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        anomaly_count: int = ...,
+        baseline_mean: float = ...,
+        baseline_stddev: float = ...,
+        created_at: datetime = ...,
+        deviation_threshold: float = ...,
+        id: UUID = ...,
+        last_observation_at: datetime | None = ...,
+        metric_name: str = ...,
+        observation_count: int = ...,
+        recent_observations: Any = ...,
+        rolling_window_days: int = ...,
+        updated_at: datetime = ...,
+    ) -> BehavioralFingerprint: ...
+
 
 class DelegationPolicy(PowernodeModel):
     """Ai::DelegationPolicy (table `ai_delegation_policies`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -537,14 +726,36 @@ class DelegationPolicy(PowernodeModel):
         id: UUID = ...,
         inheritance_policy: Literal["conservative", "moderate", "permissive"] = ...,
         max_depth: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., allowed_delegate_types: Any = ..., budget_delegation_pct: float = ..., created_at: datetime = ..., delegatable_actions: Any = ..., id: UUID = ..., inheritance_policy: Literal["conservative", "moderate", "permissive"] = ..., max_depth: int = ..., updated_at: datetime = ...) -> DelegationPolicy: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        allowed_delegate_types: Any = ...,
+        budget_delegation_pct: float = ...,
+        created_at: datetime = ...,
+        delegatable_actions: Any = ...,
+        id: UUID = ...,
+        inheritance_policy: Literal["conservative", "moderate", "permissive"] = ...,
+        max_depth: int = ...,
+        updated_at: datetime = ...,
+    ) -> DelegationPolicy: ...
 
+
+_InterventionPolicy_policy: TypeAlias = Literal[
+    "auto_approve",
+    "notify_and_proceed",
+    "require_approval",
+    "silent",
+    "block",
+]
 class InterventionPolicy(PowernodeModel):
     """Ai::InterventionPolicy (table `ai_intervention_policies`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -558,7 +769,7 @@ class InterventionPolicy(PowernodeModel):
     conditions: Column[Any]
     created_at: Column[datetime]
     is_active: Column[bool]
-    policy: Column[Literal["auto_approve", "notify_and_proceed", "require_approval", "silent", "block"]]
+    policy: Column[_InterventionPolicy_policy]
     preferred_channels: Column[Any]
     priority: Column[int]
     scope_: Column[Literal["global", "agent", "action_type"]]
@@ -577,20 +788,39 @@ class InterventionPolicy(PowernodeModel):
         created_at: datetime = ...,
         id: UUID = ...,
         is_active: bool = ...,
-        policy: Literal["auto_approve", "notify_and_proceed", "require_approval", "silent", "block"] = ...,
+        policy: _InterventionPolicy_policy = ...,
         preferred_channels: Any = ...,
         priority: int = ...,
         scope_: Literal["global", "agent", "action_type"] = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_category: str = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., conditions: Any = ..., created_at: datetime = ..., id: UUID = ..., is_active: bool = ..., policy: Literal["auto_approve", "notify_and_proceed", "require_approval", "silent", "block"] = ..., preferred_channels: Any = ..., priority: int = ..., scope_: Literal["global", "agent", "action_type"] = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> InterventionPolicy: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_category: str = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        conditions: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        policy: _InterventionPolicy_policy = ...,
+        preferred_channels: Any = ...,
+        priority: int = ...,
+        scope_: Literal["global", "agent", "action_type"] = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> InterventionPolicy: ...
+
 
 class KillSwitchEvent(PowernodeModel):
     """Ai::KillSwitchEvent (table `ai_kill_switch_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -619,7 +849,20 @@ class KillSwitchEvent(PowernodeModel):
         reason: str | None = ...,
         triggered_by: _core.User | UUID = ...,
         triggered_by_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., event_type: Literal["halt", "resume"] = ..., id: UUID = ..., metadata: Any = ..., reason: str | None = ..., triggered_by: _core.User | UUID = ..., triggered_by_id: UUID = ..., updated_at: datetime = ...) -> KillSwitchEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: Literal["halt", "resume"] = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        reason: str | None = ...,
+        triggered_by: _core.User | UUID = ...,
+        triggered_by_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> KillSwitchEvent: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -15,9 +15,15 @@ import powernode_plugins.ai.models.missions as _ai_missions
 import powernode_plugins.ai.models.ralph as _ai_ralph
 import powernode_plugins.devops.models.git as _devops_git
 
+_CodeFactoryEvidenceManifest_manifest_type: TypeAlias = Literal[
+    "browser_test",
+    "screenshot",
+    "video",
+    "assertion",
+    "combined",
+]
 class CodeFactoryEvidenceManifest(PowernodeModel):
     """Ai::CodeFactory::EvidenceManifest (table `ai_code_factory_evidence_manifests`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -29,7 +35,7 @@ class CodeFactoryEvidenceManifest(PowernodeModel):
     def failed(
         cls, query: Query[CodeFactoryEvidenceManifest] | None = None
     ) -> Query[CodeFactoryEvidenceManifest]: ...
-    manifest_type: Column[Literal["browser_test", "screenshot", "video", "assertion", "combined"]]
+    manifest_type: Column[_CodeFactoryEvidenceManifest_manifest_type]
     metadata: Column[Any]
     @classmethod
     def pending(
@@ -59,21 +65,52 @@ class CodeFactoryEvidenceManifest(PowernodeModel):
         captured_at: datetime | None = ...,
         created_at: datetime = ...,
         id: UUID = ...,
-        manifest_type: Literal["browser_test", "screenshot", "video", "assertion", "combined"] = ...,
+        manifest_type: _CodeFactoryEvidenceManifest_manifest_type = ...,
         metadata: Any = ...,
         review_state: CodeFactoryReviewState | UUID = ...,
         review_state_id: UUID = ...,
         status: Literal["pending", "captured", "verified", "failed"] | None = ...,
         updated_at: datetime = ...,
         verification_result: Any = ...,
-        verified_at: datetime | None = ...
+        verified_at: datetime | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., artifacts: Any = ..., assertions: Any = ..., captured_at: datetime | None = ..., created_at: datetime = ..., id: UUID = ..., manifest_type: Literal["browser_test", "screenshot", "video", "assertion", "combined"] = ..., metadata: Any = ..., review_state: CodeFactoryReviewState | UUID = ..., review_state_id: UUID = ..., status: Literal["pending", "captured", "verified", "failed"] | None = ..., updated_at: datetime = ..., verification_result: Any = ..., verified_at: datetime | None = ...) -> CodeFactoryEvidenceManifest: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        artifacts: Any = ...,
+        assertions: Any = ...,
+        captured_at: datetime | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        manifest_type: _CodeFactoryEvidenceManifest_manifest_type = ...,
+        metadata: Any = ...,
+        review_state: CodeFactoryReviewState | UUID = ...,
+        review_state_id: UUID = ...,
+        status: Literal["pending", "captured", "verified", "failed"] | None = ...,
+        updated_at: datetime = ...,
+        verification_result: Any = ...,
+        verified_at: datetime | None = ...,
+    ) -> CodeFactoryEvidenceManifest: ...
 
+
+_CodeFactoryHarnessGap_incident_source: TypeAlias = Literal[
+    "production_regression",
+    "test_failure",
+    "review_finding",
+    "manual",
+]
+_CodeFactoryHarnessGap_status: TypeAlias = Literal[
+    "open",
+    "in_progress",
+    "case_added",
+    "verified",
+    "closed",
+]
 class CodeFactoryHarnessGap(PowernodeModel):
     """Ai::CodeFactory::HarnessGap (table `ai_code_factory_harness_gaps`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -84,7 +121,7 @@ class CodeFactoryHarnessGap(PowernodeModel):
         cls, query: Query[CodeFactoryHarnessGap] | None = None
     ) -> Query[CodeFactoryHarnessGap]: ...
     incident_id: Column[str]
-    incident_source: Column[Literal["production_regression", "test_failure", "review_finding", "manual"]]
+    incident_source: Column[_CodeFactoryHarnessGap_incident_source]
     metadata: Column[Any]
     @classmethod
     def open_gaps(cls, query: Query[CodeFactoryHarnessGap] | None = None) -> Query[CodeFactoryHarnessGap]: ...
@@ -99,7 +136,7 @@ class CodeFactoryHarnessGap(PowernodeModel):
     severity: Column[Literal["low", "medium", "high", "critical"] | None]
     sla_deadline: Column[datetime | None]
     sla_met: Column[bool | None]
-    status: Column[Literal["open", "in_progress", "case_added", "verified", "closed"] | None]
+    status: Column[_CodeFactoryHarnessGap_status | None]
     test_case_added: Column[bool | None]
     test_case_reference: Column[str | None]
     updated_at: Column[datetime]
@@ -112,7 +149,7 @@ class CodeFactoryHarnessGap(PowernodeModel):
         description: str = ...,
         id: UUID = ...,
         incident_id: str = ...,
-        incident_source: Literal["production_regression", "test_failure", "review_finding", "manual"] = ...,
+        incident_source: _CodeFactoryHarnessGap_incident_source = ...,
         metadata: Any = ...,
         resolution_notes: str | None = ...,
         resolved_at: datetime | None = ...,
@@ -121,17 +158,39 @@ class CodeFactoryHarnessGap(PowernodeModel):
         severity: Literal["low", "medium", "high", "critical"] | None = ...,
         sla_deadline: datetime | None = ...,
         sla_met: bool | None = ...,
-        status: Literal["open", "in_progress", "case_added", "verified", "closed"] | None = ...,
+        status: _CodeFactoryHarnessGap_status | None = ...,
         test_case_added: bool | None = ...,
         test_case_reference: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., description: str = ..., id: UUID = ..., incident_id: str = ..., incident_source: Literal["production_regression", "test_failure", "review_finding", "manual"] = ..., metadata: Any = ..., resolution_notes: str | None = ..., resolved_at: datetime | None = ..., risk_contract: CodeFactoryRiskContract | UUID | None = ..., risk_contract_id: UUID | None = ..., severity: Literal["low", "medium", "high", "critical"] | None = ..., sla_deadline: datetime | None = ..., sla_met: bool | None = ..., status: Literal["open", "in_progress", "case_added", "verified", "closed"] | None = ..., test_case_added: bool | None = ..., test_case_reference: str | None = ..., updated_at: datetime = ...) -> CodeFactoryHarnessGap: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str = ...,
+        id: UUID = ...,
+        incident_id: str = ...,
+        incident_source: _CodeFactoryHarnessGap_incident_source = ...,
+        metadata: Any = ...,
+        resolution_notes: str | None = ...,
+        resolved_at: datetime | None = ...,
+        risk_contract: CodeFactoryRiskContract | UUID | None = ...,
+        risk_contract_id: UUID | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] | None = ...,
+        sla_deadline: datetime | None = ...,
+        sla_met: bool | None = ...,
+        status: _CodeFactoryHarnessGap_status | None = ...,
+        test_case_added: bool | None = ...,
+        test_case_reference: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> CodeFactoryHarnessGap: ...
+
 
 class CodeFactoryReviewState(PowernodeModel):
     """Ai::CodeFactory::ReviewState (table `ai_code_factory_review_states`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -200,14 +259,43 @@ class CodeFactoryReviewState(PowernodeModel):
         risk_tier: str | None = ...,
         stale_reason: str | None = ...,
         status: Literal["pending", "reviewing", "clean", "dirty", "stale"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., all_checks_passed: bool | None = ..., bot_threads_resolved: int | None = ..., completed_checks: Any = ..., created_at: datetime = ..., critical_findings_count: int | None = ..., evidence_verified: bool | None = ..., head_sha: str = ..., id: UUID = ..., metadata: Any = ..., mission: _ai_missions.Mission | UUID | None = ..., mission_id: UUID | None = ..., pr_number: int = ..., remediation_attempts: int | None = ..., repository: _devops_git.GitRepository | UUID | None = ..., repository_id: UUID | None = ..., required_checks: Any = ..., review_findings_count: int | None = ..., reviewed_at: datetime | None = ..., risk_contract: CodeFactoryRiskContract | UUID = ..., risk_contract_id: UUID = ..., risk_tier: str | None = ..., stale_reason: str | None = ..., status: Literal["pending", "reviewing", "clean", "dirty", "stale"] | None = ..., updated_at: datetime = ...) -> CodeFactoryReviewState: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        all_checks_passed: bool | None = ...,
+        bot_threads_resolved: int | None = ...,
+        completed_checks: Any = ...,
+        created_at: datetime = ...,
+        critical_findings_count: int | None = ...,
+        evidence_verified: bool | None = ...,
+        head_sha: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        mission: _ai_missions.Mission | UUID | None = ...,
+        mission_id: UUID | None = ...,
+        pr_number: int = ...,
+        remediation_attempts: int | None = ...,
+        repository: _devops_git.GitRepository | UUID | None = ...,
+        repository_id: UUID | None = ...,
+        required_checks: Any = ...,
+        review_findings_count: int | None = ...,
+        reviewed_at: datetime | None = ...,
+        risk_contract: CodeFactoryRiskContract | UUID = ...,
+        risk_contract_id: UUID = ...,
+        risk_tier: str | None = ...,
+        stale_reason: str | None = ...,
+        status: Literal["pending", "reviewing", "clean", "dirty", "stale"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> CodeFactoryReviewState: ...
+
 
 class CodeFactoryRiskContract(PowernodeModel):
     """Ai::CodeFactory::RiskContract (table `ai_code_factory_risk_contracts`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -263,14 +351,45 @@ class CodeFactoryRiskContract(PowernodeModel):
         risk_tiers: Any = ...,
         status: Literal["draft", "active", "archived"] | None = ...,
         updated_at: datetime = ...,
-        version: int | None = ...
+        version: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., activated_at: datetime | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., docs_drift_rules: Any = ..., evidence_requirements: Any = ..., id: UUID = ..., merge_policy: Any = ..., metadata: Any = ..., name: str = ..., preflight_config: Any = ..., remediation_config: Any = ..., repository: _devops_git.GitRepository | UUID | None = ..., repository_id: UUID | None = ..., risk_tiers: Any = ..., status: Literal["draft", "active", "archived"] | None = ..., updated_at: datetime = ..., version: int | None = ...) -> CodeFactoryRiskContract: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        activated_at: datetime | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        docs_drift_rules: Any = ...,
+        evidence_requirements: Any = ...,
+        id: UUID = ...,
+        merge_policy: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        preflight_config: Any = ...,
+        remediation_config: Any = ...,
+        repository: _devops_git.GitRepository | UUID | None = ...,
+        repository_id: UUID | None = ...,
+        risk_tiers: Any = ...,
+        status: Literal["draft", "active", "archived"] | None = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...,
+    ) -> CodeFactoryRiskContract: ...
 
+
+_CodeFactoryRun_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "awaiting_review",
+    "merged",
+    "failed",
+    "cancelled",
+]
 class CodeFactoryRun(PowernodeModel):
     """Ai::CodeFactoryRun (table `ai_code_factory_runs`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_code_factory_risk_contract_id: Column[UUID]
@@ -287,7 +406,7 @@ class CodeFactoryRun(PowernodeModel):
     risk_contract: Reference[CodeFactoryRiskContract]
     risk_tier: Column[str | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "awaiting_review", "merged", "failed", "cancelled"]]
+    status: Column[_CodeFactoryRun_status]
     triggered_by: Reference[_core.User | None]
     updated_at: Column[datetime]
     user_id: Column[UUID | None]
@@ -310,17 +429,47 @@ class CodeFactoryRun(PowernodeModel):
         risk_contract: CodeFactoryRiskContract | UUID = ...,
         risk_tier: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "awaiting_review", "merged", "failed", "cancelled"] = ...,
+        status: _CodeFactoryRun_status = ...,
         triggered_by: _core.User | UUID | None = ...,
         updated_at: datetime = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_code_factory_risk_contract_id: UUID = ..., ai_ralph_loop_id: UUID | None = ..., branch_name: str | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., error_message: str | None = ..., head_sha: str | None = ..., id: UUID = ..., metadata: Any = ..., pr_number: int | None = ..., ralph_loop: _ai_ralph.RalphLoop | UUID | None = ..., risk_contract: CodeFactoryRiskContract | UUID = ..., risk_tier: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "awaiting_review", "merged", "failed", "cancelled"] = ..., triggered_by: _core.User | UUID | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> CodeFactoryRun: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_code_factory_risk_contract_id: UUID = ...,
+        ai_ralph_loop_id: UUID | None = ...,
+        branch_name: str | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        error_message: str | None = ...,
+        head_sha: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pr_number: int | None = ...,
+        ralph_loop: _ai_ralph.RalphLoop | UUID | None = ...,
+        risk_contract: CodeFactoryRiskContract | UUID = ...,
+        risk_tier: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _CodeFactoryRun_status = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+    ) -> CodeFactoryRun: ...
 
+
+_CodeFactoryTask_status: TypeAlias = Literal[
+    "pending",
+    "in_progress",
+    "completed",
+    "failed",
+    "skipped",
+]
 class CodeFactoryTask(PowernodeModel):
     """Ai::CodeFactoryTask (table `ai_code_factory_tasks`)."""
-
     acceptance_criteria: Column[str | None]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -334,7 +483,7 @@ class CodeFactoryTask(PowernodeModel):
     position: Column[int]
     result: Column[Any]
     risk_tier: Column[str | None]
-    status: Column[Literal["pending", "in_progress", "completed", "failed", "skipped"]]
+    status: Column[_CodeFactoryTask_status]
     title: Column[str]
     updated_at: Column[datetime]
     def __init__(
@@ -354,9 +503,29 @@ class CodeFactoryTask(PowernodeModel):
         position: int = ...,
         result: Any = ...,
         risk_tier: str | None = ...,
-        status: Literal["pending", "in_progress", "completed", "failed", "skipped"] = ...,
+        status: _CodeFactoryTask_status = ...,
         title: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, acceptance_criteria: str | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent_id: UUID | None = ..., ai_code_factory_run_id: UUID = ..., assigned_agent: _ai_agents.Agent | UUID | None = ..., code_factory_run: CodeFactoryRun | UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., position: int = ..., result: Any = ..., risk_tier: str | None = ..., status: Literal["pending", "in_progress", "completed", "failed", "skipped"] = ..., title: str = ..., updated_at: datetime = ...) -> CodeFactoryTask: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        acceptance_criteria: str | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_code_factory_run_id: UUID = ...,
+        assigned_agent: _ai_agents.Agent | UUID | None = ...,
+        code_factory_run: CodeFactoryRun | UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        position: int = ...,
+        result: Any = ...,
+        risk_tier: str | None = ...,
+        status: _CodeFactoryTask_status = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+    ) -> CodeFactoryTask: ...

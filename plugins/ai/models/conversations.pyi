@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -18,13 +18,20 @@ import powernode_plugins.ai.models.teams as _ai_teams
 import powernode_plugins.chat.models as _chat
 import powernode_plugins.file_management.models as _file_management
 
+_Attachment_attachment_type: TypeAlias = Literal[
+    "image",
+    "audio",
+    "video",
+    "document",
+    "code",
+    "other",
+]
 class Attachment(PowernodeModel):
     """Ai::Attachment (table `ai_attachments`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_message_id: Column[UUID]
-    attachment_type: Column[Literal["image", "audio", "video", "document", "code", "other"]]
+    attachment_type: Column[_Attachment_attachment_type]
     content_type: Column[str | None]
     created_at: Column[datetime]
     extracted_text: Column[str | None]
@@ -42,7 +49,7 @@ class Attachment(PowernodeModel):
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
         ai_message_id: UUID = ...,
-        attachment_type: Literal["image", "audio", "video", "document", "code", "other"] = ...,
+        attachment_type: _Attachment_attachment_type = ...,
         content_type: str | None = ...,
         created_at: datetime = ...,
         extracted_text: str | None = ...,
@@ -54,14 +61,33 @@ class Attachment(PowernodeModel):
         message: Message | UUID = ...,
         metadata: Any = ...,
         token_count: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_message_id: UUID = ..., attachment_type: Literal["image", "audio", "video", "document", "code", "other"] = ..., content_type: str | None = ..., created_at: datetime = ..., extracted_text: str | None = ..., file_object: _file_management.Object | UUID | None = ..., file_object_id: UUID | None = ..., file_size: int | None = ..., filename: str = ..., id: UUID = ..., message: Message | UUID = ..., metadata: Any = ..., token_count: int | None = ..., updated_at: datetime = ...) -> Attachment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_message_id: UUID = ...,
+        attachment_type: _Attachment_attachment_type = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        extracted_text: str | None = ...,
+        file_object: _file_management.Object | UUID | None = ...,
+        file_object_id: UUID | None = ...,
+        file_size: int | None = ...,
+        filename: str = ...,
+        id: UUID = ...,
+        message: Message | UUID = ...,
+        metadata: Any = ...,
+        token_count: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> Attachment: ...
+
 
 class Conversation(PowernodeModel):
     """Ai::Conversation (table `ai_conversations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -157,14 +183,47 @@ class Conversation(PowernodeModel):
         user: _core.User | UUID = ...,
         user_id: UUID = ...,
         websocket_channel: str | None = ...,
-        websocket_session_id: UUID | None = ...
+        websocket_session_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., agent_team: _ai_teams.AgentTeam | UUID | None = ..., agent_team_id: UUID | None = ..., ai_agent_id: UUID | None = ..., ai_provider_id: UUID = ..., conversation_context: Any = ..., conversation_id: str = ..., conversation_type: Literal["agent", "team"] = ..., created_at: datetime = ..., id: UUID = ..., is_collaborative: bool | None = ..., last_activity_at: datetime | None = ..., message_count: int | None = ..., metadata: Any = ..., participants: Any = ..., pinned_at: datetime | None = ..., provider: _ai_providers.Provider | UUID = ..., status: Literal["active", "paused", "completed", "archived"] = ..., summary: str | None = ..., tags: Any = ..., title: str | None = ..., total_cost: Decimal | None = ..., total_tokens: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ..., websocket_channel: str | None = ..., websocket_session_id: UUID | None = ...) -> Conversation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        agent_team: _ai_teams.AgentTeam | UUID | None = ...,
+        agent_team_id: UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_provider_id: UUID = ...,
+        conversation_context: Any = ...,
+        conversation_id: str = ...,
+        conversation_type: Literal["agent", "team"] = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_collaborative: bool | None = ...,
+        last_activity_at: datetime | None = ...,
+        message_count: int | None = ...,
+        metadata: Any = ...,
+        participants: Any = ...,
+        pinned_at: datetime | None = ...,
+        provider: _ai_providers.Provider | UUID = ...,
+        status: Literal["active", "paused", "completed", "archived"] = ...,
+        summary: str | None = ...,
+        tags: Any = ...,
+        title: str | None = ...,
+        total_cost: Decimal | None = ...,
+        total_tokens: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+        websocket_channel: str | None = ...,
+        websocket_session_id: UUID | None = ...,
+    ) -> Conversation: ...
+
 
 class Message(PowernodeModel):
     """Ai::Message (table `ai_messages`)."""
-
     Behaviour: ClassVar[type[Any]]
     agent: Reference[_ai_agents.Agent | None]
     ai_agent_id: Column[UUID | None]
@@ -252,14 +311,46 @@ class Message(PowernodeModel):
         token_count: int | None = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_conversation_id: UUID = ..., attachments: Any = ..., content: str = ..., content_metadata: Any = ..., conversation: Conversation | UUID = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., deleted_at: datetime | None = ..., edit_history: Any = ..., edited_at: datetime | None = ..., error_message: str | None = ..., id: UUID = ..., is_edited: bool | None = ..., message_id: str = ..., message_type: Literal["text", "image", "audio", "video", "file", "code"] | None = ..., parent_message: Message | UUID | None = ..., parent_message_id: UUID | None = ..., processed_at: datetime | None = ..., processing_metadata: Any = ..., role: Literal["system", "user", "assistant", "function"] = ..., search_vector: str | None = ..., sequence_number: int | None = ..., status: Literal["sent", "processing", "completed", "failed"] | None = ..., token_count: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> Message: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_conversation_id: UUID = ...,
+        attachments: Any = ...,
+        content: str = ...,
+        content_metadata: Any = ...,
+        conversation: Conversation | UUID = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        deleted_at: datetime | None = ...,
+        edit_history: Any = ...,
+        edited_at: datetime | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        is_edited: bool | None = ...,
+        message_id: str = ...,
+        message_type: Literal["text", "image", "audio", "video", "file", "code"] | None = ...,
+        parent_message: Message | UUID | None = ...,
+        parent_message_id: UUID | None = ...,
+        processed_at: datetime | None = ...,
+        processing_metadata: Any = ...,
+        role: Literal["system", "user", "assistant", "function"] = ...,
+        search_vector: str | None = ...,
+        sequence_number: int | None = ...,
+        status: Literal["sent", "processing", "completed", "failed"] | None = ...,
+        token_count: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> Message: ...
+
 
 class ScheduledMessage(PowernodeModel):
     """Ai::ScheduledMessage (table `ai_scheduled_messages`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -316,7 +407,34 @@ class ScheduledMessage(PowernodeModel):
         template_variables: Any = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., conversation: Conversation | UUID = ..., conversation_id: UUID = ..., created_at: datetime = ..., daily_iteration_count: int = ..., daily_iteration_reset_at: date | None = ..., execution_count: int = ..., id: UUID = ..., last_executed_at: datetime | None = ..., last_scheduled_at: datetime | None = ..., max_executions: int | None = ..., message_template: str = ..., next_scheduled_at: datetime | None = ..., schedule_config: Any = ..., schedule_paused: bool = ..., schedule_paused_at: datetime | None = ..., schedule_paused_reason: str | None = ..., scheduling_mode: Literal["scheduled", "continuous", "one_time"] = ..., status: Literal["active", "paused", "completed", "cancelled"] = ..., template_variables: Any = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> ScheduledMessage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        conversation: Conversation | UUID = ...,
+        conversation_id: UUID = ...,
+        created_at: datetime = ...,
+        daily_iteration_count: int = ...,
+        daily_iteration_reset_at: date | None = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        last_executed_at: datetime | None = ...,
+        last_scheduled_at: datetime | None = ...,
+        max_executions: int | None = ...,
+        message_template: str = ...,
+        next_scheduled_at: datetime | None = ...,
+        schedule_config: Any = ...,
+        schedule_paused: bool = ...,
+        schedule_paused_at: datetime | None = ...,
+        schedule_paused_reason: str | None = ...,
+        scheduling_mode: Literal["scheduled", "continuous", "one_time"] = ...,
+        status: Literal["active", "paused", "completed", "cancelled"] = ...,
+        template_variables: Any = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> ScheduledMessage: ...

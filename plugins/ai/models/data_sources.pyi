@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,9 +14,19 @@ import powernode_plugins.ai.models.knowledge as _ai_knowledge
 import powernode_plugins.ai.models.other as _ai_other
 import powernode_plugins.ai.models.skills as _ai_skills
 
+_DataConnector_connector_type: TypeAlias = Literal[
+    "notion",
+    "confluence",
+    "google_drive",
+    "dropbox",
+    "github",
+    "s3",
+    "database",
+    "api",
+    "web_scraper",
+]
 class DataConnector(PowernodeModel):
     """Ai::DataConnector (table `ai_data_connectors`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -24,19 +34,7 @@ class DataConnector(PowernodeModel):
     def active(cls, query: Query[DataConnector] | None = None) -> Query[DataConnector]: ...
     ai_data_source_credentials: Association[Query[DataSourceCredential]]
     connection_config: Column[Any]
-    connector_type: Column[
-        Literal[
-            "notion",
-            "confluence",
-            "google_drive",
-            "dropbox",
-            "github",
-            "s3",
-            "database",
-            "api",
-            "web_scraper",
-        ]
-    ]
+    connector_type: Column[_DataConnector_connector_type]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     created_by_id: Column[UUID | None]
@@ -60,17 +58,7 @@ class DataConnector(PowernodeModel):
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
         connection_config: Any = ...,
-        connector_type: Literal[
-            "notion",
-            "confluence",
-            "google_drive",
-            "dropbox",
-            "github",
-            "s3",
-            "database",
-            "api",
-            "web_scraper",
-        ] = ...,
+        connector_type: _DataConnector_connector_type = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -86,19 +74,49 @@ class DataConnector(PowernodeModel):
         sync_config: Any = ...,
         sync_errors: int | None = ...,
         sync_frequency: Literal["manual", "hourly", "daily", "weekly", "monthly"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., connection_config: Any = ..., connector_type: Literal["notion", "confluence", "google_drive", "dropbox", "github", "s3", "database", "api", "web_scraper"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., documents_synced: int | None = ..., id: UUID = ..., knowledge_base: KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., last_sync_at: datetime | None = ..., last_sync_result: Any = ..., name: str = ..., next_sync_at: datetime | None = ..., status: Literal["active", "paused", "error", "disconnected"] = ..., sync_config: Any = ..., sync_errors: int | None = ..., sync_frequency: Literal["manual", "hourly", "daily", "weekly", "monthly"] | None = ..., updated_at: datetime = ...) -> DataConnector: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        connection_config: Any = ...,
+        connector_type: _DataConnector_connector_type = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        documents_synced: int | None = ...,
+        id: UUID = ...,
+        knowledge_base: KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        last_sync_at: datetime | None = ...,
+        last_sync_result: Any = ...,
+        name: str = ...,
+        next_sync_at: datetime | None = ...,
+        status: Literal["active", "paused", "error", "disconnected"] = ...,
+        sync_config: Any = ...,
+        sync_errors: int | None = ...,
+        sync_frequency: Literal["manual", "hourly", "daily", "weekly", "monthly"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> DataConnector: ...
 
+
+_DataSourceCredential_credential_type: TypeAlias = Literal[
+    "api_key",
+    "oauth",
+    "basic",
+    "service_account",
+    "token",
+]
 class DataSourceCredential(PowernodeModel):
     """Ai::DataSourceCredential (table `ai_data_source_credentials`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_data_connector_id: Column[UUID]
     created_at: Column[datetime]
-    credential_type: Column[Literal["api_key", "oauth", "basic", "service_account", "token"]]
+    credential_type: Column[_DataSourceCredential_credential_type]
     data_source: Reference[DataConnector]
     encrypted_credentials: Column[str | None]
     encryption_key_id: Column[str | None]
@@ -116,7 +134,7 @@ class DataSourceCredential(PowernodeModel):
         account_id: UUID = ...,
         ai_data_connector_id: UUID = ...,
         created_at: datetime = ...,
-        credential_type: Literal["api_key", "oauth", "basic", "service_account", "token"] = ...,
+        credential_type: _DataSourceCredential_credential_type = ...,
         data_source: DataConnector | UUID = ...,
         encrypted_credentials: str | None = ...,
         encryption_key_id: str | None = ...,
@@ -127,14 +145,41 @@ class DataSourceCredential(PowernodeModel):
         name: str = ...,
         scopes: Any = ...,
         updated_at: datetime = ...,
-        vault_path: str | None = ...
+        vault_path: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_data_connector_id: UUID = ..., created_at: datetime = ..., credential_type: Literal["api_key", "oauth", "basic", "service_account", "token"] = ..., data_source: DataConnector | UUID = ..., encrypted_credentials: str | None = ..., encryption_key_id: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., is_active: bool = ..., last_used_at: datetime | None = ..., name: str = ..., scopes: Any = ..., updated_at: datetime = ..., vault_path: str | None = ...) -> DataSourceCredential: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_data_connector_id: UUID = ...,
+        created_at: datetime = ...,
+        credential_type: _DataSourceCredential_credential_type = ...,
+        data_source: DataConnector | UUID = ...,
+        encrypted_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_used_at: datetime | None = ...,
+        name: str = ...,
+        scopes: Any = ...,
+        updated_at: datetime = ...,
+        vault_path: str | None = ...,
+    ) -> DataSourceCredential: ...
 
+
+_KnowledgeBase_chunking_strategy: TypeAlias = Literal[
+    "recursive",
+    "semantic",
+    "fixed",
+    "sentence",
+    "paragraph",
+    "custom",
+]
 class KnowledgeBase(PowernodeModel):
     """Ai::KnowledgeBase (table `ai_knowledge_bases`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -144,7 +189,7 @@ class KnowledgeBase(PowernodeModel):
     chunk_count: Column[int | None]
     chunk_overlap: Column[int | None]
     chunk_size: Column[int | None]
-    chunking_strategy: Column[Literal["recursive", "semantic", "fixed", "sentence", "paragraph", "custom"]]
+    chunking_strategy: Column[_KnowledgeBase_chunking_strategy]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     created_by_id: Column[UUID | None]
@@ -178,7 +223,7 @@ class KnowledgeBase(PowernodeModel):
         chunk_count: int | None = ...,
         chunk_overlap: int | None = ...,
         chunk_size: int | None = ...,
-        chunking_strategy: Literal["recursive", "semantic", "fixed", "sentence", "paragraph", "custom"] = ...,
+        chunking_strategy: _KnowledgeBase_chunking_strategy = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -197,7 +242,35 @@ class KnowledgeBase(PowernodeModel):
         status: Literal["active", "indexing", "paused", "archived", "error"] = ...,
         storage_bytes: int | None = ...,
         total_tokens: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., chunk_count: int | None = ..., chunk_overlap: int | None = ..., chunk_size: int | None = ..., chunking_strategy: Literal["recursive", "semantic", "fixed", "sentence", "paragraph", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., document_count: int | None = ..., embedding_dimensions: int | None = ..., embedding_model: str = ..., embedding_provider: str = ..., id: UUID = ..., is_public: bool = ..., last_indexed_at: datetime | None = ..., last_queried_at: datetime | None = ..., metadata_schema: Any = ..., name: str = ..., settings: Any = ..., status: Literal["active", "indexing", "paused", "archived", "error"] = ..., storage_bytes: int | None = ..., total_tokens: int | None = ..., updated_at: datetime = ...) -> KnowledgeBase: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        chunk_count: int | None = ...,
+        chunk_overlap: int | None = ...,
+        chunk_size: int | None = ...,
+        chunking_strategy: _KnowledgeBase_chunking_strategy = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        document_count: int | None = ...,
+        embedding_dimensions: int | None = ...,
+        embedding_model: str = ...,
+        embedding_provider: str = ...,
+        id: UUID = ...,
+        is_public: bool = ...,
+        last_indexed_at: datetime | None = ...,
+        last_queried_at: datetime | None = ...,
+        metadata_schema: Any = ...,
+        name: str = ...,
+        settings: Any = ...,
+        status: Literal["active", "indexing", "paused", "archived", "error"] = ...,
+        storage_bytes: int | None = ...,
+        total_tokens: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> KnowledgeBase: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,25 +12,42 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.ai.models.workflows as _ai_workflows
 
+_DevopsTemplate_category: TypeAlias = Literal[
+    "code_quality",
+    "deployment",
+    "documentation",
+    "testing",
+    "security",
+    "monitoring",
+    "release",
+    "custom",
+]
+_DevopsTemplate_status: TypeAlias = Literal[
+    "draft",
+    "pending_review",
+    "published",
+    "archived",
+    "deprecated",
+]
+_DevopsTemplate_template_type: TypeAlias = Literal[
+    "code_review",
+    "security_scan",
+    "test_generation",
+    "deployment_validation",
+    "release_notes",
+    "changelog",
+    "api_docs",
+    "coverage_analysis",
+    "performance_check",
+    "custom",
+]
 class DevopsTemplate(PowernodeModel):
     """Ai::DevopsTemplate (table `ai_devops_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
     average_rating: Column[float | None]
-    category: Column[
-        Literal[
-            "code_quality",
-            "deployment",
-            "documentation",
-            "testing",
-            "security",
-            "monitoring",
-            "release",
-            "custom",
-        ]
-    ]
+    category: Column[_DevopsTemplate_category]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     created_by_id: Column[UUID | None]
@@ -56,24 +73,11 @@ class DevopsTemplate(PowernodeModel):
     review_count: Column[int | None]
     secrets_required: Column[Any]
     slug: Column[str]
-    status: Column[Literal["draft", "pending_review", "published", "archived", "deprecated"]]
+    status: Column[_DevopsTemplate_status]
     @classmethod
     def system(cls, query: Query[DevopsTemplate] | None = None) -> Query[DevopsTemplate]: ...
     tags: Column[Any]
-    template_type: Column[
-        Literal[
-            "code_review",
-            "security_scan",
-            "test_generation",
-            "deployment_validation",
-            "release_notes",
-            "changelog",
-            "api_docs",
-            "coverage_analysis",
-            "performance_check",
-            "custom",
-        ]
-    ]
+    template_type: Column[_DevopsTemplate_template_type]
     @classmethod
     def top_rated(cls, query: Query[DevopsTemplate] | None = None) -> Query[DevopsTemplate]: ...
     trigger_config: Column[Any]
@@ -89,16 +93,7 @@ class DevopsTemplate(PowernodeModel):
         account: _core.Account | UUID | None = ...,
         account_id: UUID | None = ...,
         average_rating: float | None = ...,
-        category: Literal[
-            "code_quality",
-            "deployment",
-            "documentation",
-            "testing",
-            "security",
-            "monitoring",
-            "release",
-            "custom",
-        ] = ...,
+        category: _DevopsTemplate_category = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -116,34 +111,57 @@ class DevopsTemplate(PowernodeModel):
         review_count: int | None = ...,
         secrets_required: Any = ...,
         slug: str = ...,
-        status: Literal["draft", "pending_review", "published", "archived", "deprecated"] = ...,
+        status: _DevopsTemplate_status = ...,
         tags: Any = ...,
-        template_type: Literal[
-            "code_review",
-            "security_scan",
-            "test_generation",
-            "deployment_validation",
-            "release_notes",
-            "changelog",
-            "api_docs",
-            "coverage_analysis",
-            "performance_check",
-            "custom",
-        ] = ...,
+        template_type: _DevopsTemplate_template_type = ...,
         trigger_config: Any = ...,
         updated_at: datetime = ...,
         usage_guide: str | None = ...,
         variables: Any = ...,
         version: str = ...,
         visibility: Literal["private", "team", "public", "marketplace"] = ...,
-        workflow_definition: Any = ...
+        workflow_definition: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., average_rating: float | None = ..., category: Literal["code_quality", "deployment", "documentation", "testing", "security", "monitoring", "release", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., input_schema: Any = ..., installation_count: int | None = ..., integrations_required: Any = ..., is_featured: bool = ..., is_system: bool = ..., name: str = ..., output_schema: Any = ..., price_usd: Decimal | None = ..., published_at: datetime | None = ..., review_count: int | None = ..., secrets_required: Any = ..., slug: str = ..., status: Literal["draft", "pending_review", "published", "archived", "deprecated"] = ..., tags: Any = ..., template_type: Literal["code_review", "security_scan", "test_generation", "deployment_validation", "release_notes", "changelog", "api_docs", "coverage_analysis", "performance_check", "custom"] = ..., trigger_config: Any = ..., updated_at: datetime = ..., usage_guide: str | None = ..., variables: Any = ..., version: str = ..., visibility: Literal["private", "team", "public", "marketplace"] = ..., workflow_definition: Any = ...) -> DevopsTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        average_rating: float | None = ...,
+        category: _DevopsTemplate_category = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        installation_count: int | None = ...,
+        integrations_required: Any = ...,
+        is_featured: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        output_schema: Any = ...,
+        price_usd: Decimal | None = ...,
+        published_at: datetime | None = ...,
+        review_count: int | None = ...,
+        secrets_required: Any = ...,
+        slug: str = ...,
+        status: _DevopsTemplate_status = ...,
+        tags: Any = ...,
+        template_type: _DevopsTemplate_template_type = ...,
+        trigger_config: Any = ...,
+        updated_at: datetime = ...,
+        usage_guide: str | None = ...,
+        variables: Any = ...,
+        version: str = ...,
+        visibility: Literal["private", "team", "public", "marketplace"] = ...,
+        workflow_definition: Any = ...,
+    ) -> DevopsTemplate: ...
+
 
 class DevopsTemplateInstallation(PowernodeModel):
     """Ai::DevopsTemplateInstallation (table `ai_devops_template_installations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -193,7 +211,29 @@ class DevopsTemplateInstallation(PowernodeModel):
         status: Literal["active", "paused", "disabled", "pending_update"] = ...,
         success_count: int | None = ...,
         updated_at: datetime = ...,
-        variable_values: Any = ...
+        variable_values: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_workflow: _ai_workflows.Workflow | UUID | None = ..., created_workflow_id: UUID | None = ..., custom_config: Any = ..., devops_template: DevopsTemplate | UUID = ..., devops_template_id: UUID = ..., execution_count: int | None = ..., failure_count: int | None = ..., id: UUID = ..., installed_by: _core.User | UUID | None = ..., installed_by_id: UUID | None = ..., installed_version: str | None = ..., last_executed_at: datetime | None = ..., status: Literal["active", "paused", "disabled", "pending_update"] = ..., success_count: int | None = ..., updated_at: datetime = ..., variable_values: Any = ...) -> DevopsTemplateInstallation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_workflow: _ai_workflows.Workflow | UUID | None = ...,
+        created_workflow_id: UUID | None = ...,
+        custom_config: Any = ...,
+        devops_template: DevopsTemplate | UUID = ...,
+        devops_template_id: UUID = ...,
+        execution_count: int | None = ...,
+        failure_count: int | None = ...,
+        id: UUID = ...,
+        installed_by: _core.User | UUID | None = ...,
+        installed_by_id: UUID | None = ...,
+        installed_version: str | None = ...,
+        last_executed_at: datetime | None = ...,
+        status: Literal["active", "paused", "disabled", "pending_update"] = ...,
+        success_count: int | None = ...,
+        updated_at: datetime = ...,
+        variable_values: Any = ...,
+    ) -> DevopsTemplateInstallation: ...

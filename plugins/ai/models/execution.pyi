@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,9 +13,15 @@ import powernode.core.models as _core
 import powernode_plugins.ai.models.agents as _ai_agents
 import powernode_plugins.ai.models.workflows as _ai_workflows
 
+_DagExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class DagExecution(PowernodeModel):
     """Ai::DagExecution (table `ai_dag_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_tasks: Association[Query[_ai_agents.A2aTask]]
     account: Reference[_core.Account]
@@ -55,7 +61,7 @@ class DagExecution(PowernodeModel):
     running_nodes: Column[int | None]
     shared_context: Column[Any]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"] | None]
+    status: Column[_DagExecution_status | None]
     total_nodes: Column[int | None]
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
@@ -85,20 +91,50 @@ class DagExecution(PowernodeModel):
         running_nodes: int | None = ...,
         shared_context: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] | None = ...,
+        status: _DagExecution_status | None = ...,
         total_nodes: int | None = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
         updated_at: datetime = ...,
         workflow: _ai_workflows.Workflow | UUID | None = ...,
-        workflow_id: UUID | None = ...
+        workflow_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., checkpoint_data: Any = ..., completed_at: datetime | None = ..., completed_nodes: int | None = ..., created_at: datetime = ..., dag_definition: Any = ..., duration_ms: int | None = ..., error_message: str | None = ..., execution_plan: Any = ..., failed_nodes: int | None = ..., final_outputs: Any = ..., id: UUID = ..., last_checkpoint_at: datetime | None = ..., name: str | None = ..., node_states: Any = ..., resumable: bool | None = ..., running_nodes: int | None = ..., shared_context: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] | None = ..., total_nodes: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ..., workflow: _ai_workflows.Workflow | UUID | None = ..., workflow_id: UUID | None = ...) -> DagExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        checkpoint_data: Any = ...,
+        completed_at: datetime | None = ...,
+        completed_nodes: int | None = ...,
+        created_at: datetime = ...,
+        dag_definition: Any = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        execution_plan: Any = ...,
+        failed_nodes: int | None = ...,
+        final_outputs: Any = ...,
+        id: UUID = ...,
+        last_checkpoint_at: datetime | None = ...,
+        name: str | None = ...,
+        node_states: Any = ...,
+        resumable: bool | None = ...,
+        running_nodes: int | None = ...,
+        shared_context: Any = ...,
+        started_at: datetime | None = ...,
+        status: _DagExecution_status | None = ...,
+        total_nodes: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow: _ai_workflows.Workflow | UUID | None = ...,
+        workflow_id: UUID | None = ...,
+    ) -> DagExecution: ...
+
 
 class ExecutionEvent(PowernodeModel):
     """Ai::ExecutionEvent (table `ai_execution_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -133,14 +169,46 @@ class ExecutionEvent(PowernodeModel):
         source_id: UUID = ...,
         source_type: str = ...,
         status: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_class: str | None = ..., error_message: str | None = ..., event_type: str = ..., id: UUID = ..., metadata: Any = ..., source_id: UUID = ..., source_type: str = ..., status: str = ..., updated_at: datetime = ...) -> ExecutionEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_class: str | None = ...,
+        error_message: str | None = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        source_id: UUID = ...,
+        source_type: str = ...,
+        status: str = ...,
+        updated_at: datetime = ...,
+    ) -> ExecutionEvent: ...
 
+
+_ExecutionTrace_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
+_ExecutionTrace_trace_type: TypeAlias = Literal[
+    "agent",
+    "workflow",
+    "conversation",
+    "tool",
+    "mcp",
+    "batch",
+]
 class ExecutionTrace(PowernodeModel):
     """Ai::ExecutionTrace (table `ai_execution_traces`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -162,11 +230,11 @@ class ExecutionTrace(PowernodeModel):
     @classmethod
     def running(cls, query: Query[ExecutionTrace] | None = None) -> Query[ExecutionTrace]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_ExecutionTrace_status]
     total_cost: Column[Decimal | None]
     total_tokens: Column[int | None]
     trace_id: Column[str]
-    trace_type: Column[Literal["agent", "workflow", "conversation", "tool", "mcp", "batch"]]
+    trace_type: Column[_ExecutionTrace_trace_type]
     updated_at: Column[datetime]
     @classmethod
     def with_errors(cls, query: Query[ExecutionTrace] | None = None) -> Query[ExecutionTrace]: ...
@@ -185,19 +253,61 @@ class ExecutionTrace(PowernodeModel):
         output: Any = ...,
         root_span_id: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _ExecutionTrace_status = ...,
         total_cost: Decimal | None = ...,
         total_tokens: int | None = ...,
         trace_id: str = ...,
-        trace_type: Literal["agent", "workflow", "conversation", "tool", "mcp", "batch"] = ...,
-        updated_at: datetime = ...
+        trace_type: _ExecutionTrace_trace_type = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error: str | None = ..., id: UUID = ..., metadata: Any = ..., name: str = ..., output: Any = ..., root_span_id: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., total_cost: Decimal | None = ..., total_tokens: int | None = ..., trace_id: str = ..., trace_type: Literal["agent", "workflow", "conversation", "tool", "mcp", "batch"] = ..., updated_at: datetime = ...) -> ExecutionTrace: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output: Any = ...,
+        root_span_id: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _ExecutionTrace_status = ...,
+        total_cost: Decimal | None = ...,
+        total_tokens: int | None = ...,
+        trace_id: str = ...,
+        trace_type: _ExecutionTrace_trace_type = ...,
+        updated_at: datetime = ...,
+    ) -> ExecutionTrace: ...
 
+
+_ExecutionTraceSpan_span_type: TypeAlias = Literal[
+    "root",
+    "llm_call",
+    "tool_execution",
+    "retrieval",
+    "generic",
+    "agent",
+    "workflow",
+    "mcp",
+    "reasoning",
+    "reflection",
+    "planning",
+    "evaluation",
+]
+_ExecutionTraceSpan_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class ExecutionTraceSpan(PowernodeModel):
     """Ai::ExecutionTraceSpan (table `ai_execution_trace_spans`)."""
-
     Behaviour: ClassVar[type[Any]]
     child_spans: Association[Query[ExecutionTraceSpan]]
     completed_at: Column[datetime | None]
@@ -231,24 +341,9 @@ class ExecutionTraceSpan(PowernodeModel):
     @classmethod
     def root_spans(cls, query: Query[ExecutionTraceSpan] | None = None) -> Query[ExecutionTraceSpan]: ...
     span_id: Column[str]
-    span_type: Column[
-        Literal[
-            "root",
-            "llm_call",
-            "tool_execution",
-            "retrieval",
-            "generic",
-            "agent",
-            "workflow",
-            "mcp",
-            "reasoning",
-            "reflection",
-            "planning",
-            "evaluation",
-        ]
-    ]
+    span_type: Column[_ExecutionTraceSpan_span_type]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_ExecutionTraceSpan_status]
     tokens: Column[Any]
     @classmethod
     def tool_executions(cls, query: Query[ExecutionTraceSpan] | None = None) -> Query[ExecutionTraceSpan]: ...
@@ -273,24 +368,34 @@ class ExecutionTraceSpan(PowernodeModel):
         output_data: Any = ...,
         parent_span_id: str | None = ...,
         span_id: str = ...,
-        span_type: Literal[
-            "root",
-            "llm_call",
-            "tool_execution",
-            "retrieval",
-            "generic",
-            "agent",
-            "workflow",
-            "mcp",
-            "reasoning",
-            "reflection",
-            "planning",
-            "evaluation",
-        ] = ...,
+        span_type: _ExecutionTraceSpan_span_type = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _ExecutionTraceSpan_status = ...,
         tokens: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., cost: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error: str | None = ..., events: Any = ..., execution_trace: ExecutionTrace | UUID = ..., execution_trace_id: UUID = ..., id: UUID = ..., input_data: Any = ..., metadata: Any = ..., name: str = ..., output_data: Any = ..., parent_span_id: str | None = ..., span_id: str = ..., span_type: Literal["root", "llm_call", "tool_execution", "retrieval", "generic", "agent", "workflow", "mcp", "reasoning", "reflection", "planning", "evaluation"] = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., tokens: Any = ..., updated_at: datetime = ...) -> ExecutionTraceSpan: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error: str | None = ...,
+        events: Any = ...,
+        execution_trace: ExecutionTrace | UUID = ...,
+        execution_trace_id: UUID = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output_data: Any = ...,
+        parent_span_id: str | None = ...,
+        span_id: str = ...,
+        span_type: _ExecutionTraceSpan_span_type = ...,
+        started_at: datetime | None = ...,
+        status: _ExecutionTraceSpan_status = ...,
+        tokens: Any = ...,
+        updated_at: datetime = ...,
+    ) -> ExecutionTraceSpan: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,9 +17,26 @@ import powernode_plugins.ai.models.ralph as _ai_ralph
 import powernode_plugins.ai.models.skills as _ai_skills
 import powernode_plugins.ai.models.teams as _ai_teams
 
+_CompoundLearning_category: TypeAlias = Literal[
+    "pattern",
+    "anti_pattern",
+    "best_practice",
+    "discovery",
+    "fact",
+    "failure_mode",
+    "review_finding",
+    "performance_insight",
+    "reflexion",
+]
+_CompoundLearning_status: TypeAlias = Literal[
+    "active",
+    "deprecated",
+    "superseded",
+    "verified",
+    "disproven",
+]
 class CompoundLearning(VectorSearch, PowernodeModel):
     """Ai::CompoundLearning (table `ai_compound_learnings`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_count: Column[int]
     account: Reference[_core.Account]
@@ -32,19 +49,7 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     applicable_domains: Column[Any]
     @classmethod
     def by_effectiveness(cls, query: Query[CompoundLearning] | None = None) -> Query[CompoundLearning]: ...
-    category: Column[
-        Literal[
-            "pattern",
-            "anti_pattern",
-            "best_practice",
-            "discovery",
-            "fact",
-            "failure_mode",
-            "review_finding",
-            "performance_insight",
-            "reflexion",
-        ]
-    ]
+    category: Column[_CompoundLearning_category]
     confidence_score: Column[Decimal]
     content: Column[str]
     contradiction_note: Column[str | None]
@@ -80,7 +85,7 @@ class CompoundLearning(VectorSearch, PowernodeModel):
     source_execution: Reference[_ai_teams.TeamExecution | None]
     source_execution_id: Column[UUID | None]
     source_execution_successful: Column[bool | None]
-    status: Column[Literal["active", "deprecated", "superseded", "verified", "disproven"]]
+    status: Column[_CompoundLearning_status]
     superseded_by: Reference[CompoundLearning | None]
     superseded_by_id: Column[UUID | None]
     superseding: Association[Query[CompoundLearning]]
@@ -105,17 +110,7 @@ class CompoundLearning(VectorSearch, PowernodeModel):
         ai_agent_team: _ai_teams.AgentTeam | UUID | None = ...,
         ai_agent_team_id: UUID | None = ...,
         applicable_domains: Any = ...,
-        category: Literal[
-            "pattern",
-            "anti_pattern",
-            "best_practice",
-            "discovery",
-            "fact",
-            "failure_mode",
-            "review_finding",
-            "performance_insight",
-            "reflexion",
-        ] = ...,
+        category: _CompoundLearning_category = ...,
         confidence_score: Decimal = ...,
         content: str = ...,
         contradiction_note: str | None = ...,
@@ -144,7 +139,7 @@ class CompoundLearning(VectorSearch, PowernodeModel):
         source_execution: _ai_teams.TeamExecution | UUID | None = ...,
         source_execution_id: UUID | None = ...,
         source_execution_successful: bool | None = ...,
-        status: Literal["active", "deprecated", "superseded", "verified", "disproven"] = ...,
+        status: _CompoundLearning_status = ...,
         superseded_by: CompoundLearning | UUID | None = ...,
         superseded_by_id: UUID | None = ...,
         tags: Any = ...,
@@ -152,14 +147,76 @@ class CompoundLearning(VectorSearch, PowernodeModel):
         updated_at: datetime = ...,
         verified_at: datetime | None = ...,
         verified_by: _core.User | UUID | None = ...,
-        verified_by_id: UUID | None = ...
+        verified_by_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_count: int = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent_team: _ai_teams.AgentTeam | UUID | None = ..., ai_agent_team_id: UUID | None = ..., applicable_domains: Any = ..., category: Literal["pattern", "anti_pattern", "best_practice", "discovery", "fact", "failure_mode", "review_finding", "performance_insight", "reflexion"] = ..., confidence_score: Decimal = ..., content: str = ..., contradiction_note: str | None = ..., contradiction_resolved_at: datetime | None = ..., created_at: datetime = ..., decay_rate: Decimal | None = ..., disproven_at: datetime | None = ..., disproven_by: _core.User | UUID | None = ..., disproven_by_id: UUID | None = ..., effectiveness_score: Decimal | None = ..., embedding: list[float] | None = ..., expires_at: datetime | None = ..., extraction_method: str | None = ..., id: UUID = ..., importance_score: Decimal = ..., injection_count: int = ..., last_event_processed_at: datetime | None = ..., last_injected_at: datetime | None = ..., metadata: Any = ..., negative_outcome_count: int = ..., positive_outcome_count: int = ..., promoted_at: datetime | None = ..., scope_: Literal["team", "global"] = ..., source_agent: _ai_agents.Agent | UUID | None = ..., source_agent_id: UUID | None = ..., source_execution: _ai_teams.TeamExecution | UUID | None = ..., source_execution_id: UUID | None = ..., source_execution_successful: bool | None = ..., status: Literal["active", "deprecated", "superseded", "verified", "disproven"] = ..., superseded_by: CompoundLearning | UUID | None = ..., superseded_by_id: UUID | None = ..., tags: Any = ..., title: str | None = ..., updated_at: datetime = ..., verified_at: datetime | None = ..., verified_by: _core.User | UUID | None = ..., verified_by_id: UUID | None = ...) -> CompoundLearning: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_count: int = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent_team: _ai_teams.AgentTeam | UUID | None = ...,
+        ai_agent_team_id: UUID | None = ...,
+        applicable_domains: Any = ...,
+        category: _CompoundLearning_category = ...,
+        confidence_score: Decimal = ...,
+        content: str = ...,
+        contradiction_note: str | None = ...,
+        contradiction_resolved_at: datetime | None = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal | None = ...,
+        disproven_at: datetime | None = ...,
+        disproven_by: _core.User | UUID | None = ...,
+        disproven_by_id: UUID | None = ...,
+        effectiveness_score: Decimal | None = ...,
+        embedding: list[float] | None = ...,
+        expires_at: datetime | None = ...,
+        extraction_method: str | None = ...,
+        id: UUID = ...,
+        importance_score: Decimal = ...,
+        injection_count: int = ...,
+        last_event_processed_at: datetime | None = ...,
+        last_injected_at: datetime | None = ...,
+        metadata: Any = ...,
+        negative_outcome_count: int = ...,
+        positive_outcome_count: int = ...,
+        promoted_at: datetime | None = ...,
+        scope_: Literal["team", "global"] = ...,
+        source_agent: _ai_agents.Agent | UUID | None = ...,
+        source_agent_id: UUID | None = ...,
+        source_execution: _ai_teams.TeamExecution | UUID | None = ...,
+        source_execution_id: UUID | None = ...,
+        source_execution_successful: bool | None = ...,
+        status: _CompoundLearning_status = ...,
+        superseded_by: CompoundLearning | UUID | None = ...,
+        superseded_by_id: UUID | None = ...,
+        tags: Any = ...,
+        title: str | None = ...,
+        updated_at: datetime = ...,
+        verified_at: datetime | None = ...,
+        verified_by: _core.User | UUID | None = ...,
+        verified_by_id: UUID | None = ...,
+    ) -> CompoundLearning: ...
 
+
+_Document_source_type: TypeAlias = Literal[
+    "upload",
+    "url",
+    "api",
+    "database",
+    "cloud_storage",
+    "git",
+]
+_Document_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "indexed",
+    "failed",
+    "archived",
+]
 class Document(PowernodeModel):
     """Ai::Document (table `ai_documents`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_knowledge_graph_edges: Association[Query[KnowledgeGraphEdge]]
     ai_knowledge_graph_nodes: Association[Query[KnowledgeGraphNode]]
@@ -187,9 +244,9 @@ class Document(PowernodeModel):
     @classmethod
     def processing(cls, query: Query[Document] | None = None) -> Query[Document]: ...
     processing_errors: Column[Any]
-    source_type: Column[Literal["upload", "url", "api", "database", "cloud_storage", "git"]]
+    source_type: Column[_Document_source_type]
     source_url: Column[str | None]
-    status: Column[Literal["pending", "processing", "indexed", "failed", "archived"]]
+    status: Column[_Document_status]
     token_count: Column[int | None]
     updated_at: Column[datetime]
     uploaded_by: Reference[_core.User | None]
@@ -213,20 +270,66 @@ class Document(PowernodeModel):
         name: str = ...,
         processed_at: datetime | None = ...,
         processing_errors: Any = ...,
-        source_type: Literal["upload", "url", "api", "database", "cloud_storage", "git"] = ...,
+        source_type: _Document_source_type = ...,
         source_url: str | None = ...,
-        status: Literal["pending", "processing", "indexed", "failed", "archived"] = ...,
+        status: _Document_status = ...,
         token_count: int | None = ...,
         updated_at: datetime = ...,
         uploaded_by: _core.User | UUID | None = ...,
-        uploaded_by_id: UUID | None = ...
+        uploaded_by_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, checksum: str | None = ..., chunk_count: int | None = ..., content: str | None = ..., content_size_bytes: int | None = ..., content_type: str | None = ..., created_at: datetime = ..., expires_at: datetime | None = ..., extraction_config: Any = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., last_refreshed_at: datetime | None = ..., metadata: Any = ..., name: str = ..., processed_at: datetime | None = ..., processing_errors: Any = ..., source_type: Literal["upload", "url", "api", "database", "cloud_storage", "git"] = ..., source_url: str | None = ..., status: Literal["pending", "processing", "indexed", "failed", "archived"] = ..., token_count: int | None = ..., updated_at: datetime = ..., uploaded_by: _core.User | UUID | None = ..., uploaded_by_id: UUID | None = ...) -> Document: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        checksum: str | None = ...,
+        chunk_count: int | None = ...,
+        content: str | None = ...,
+        content_size_bytes: int | None = ...,
+        content_type: str | None = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        extraction_config: Any = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        last_refreshed_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        processed_at: datetime | None = ...,
+        processing_errors: Any = ...,
+        source_type: _Document_source_type = ...,
+        source_url: str | None = ...,
+        status: _Document_status = ...,
+        token_count: int | None = ...,
+        updated_at: datetime = ...,
+        uploaded_by: _core.User | UUID | None = ...,
+        uploaded_by_id: UUID | None = ...,
+    ) -> Document: ...
 
+
+_KnowledgeGraphEdge_relation_type: TypeAlias = Literal[
+    "is_a",
+    "has_a",
+    "part_of",
+    "related_to",
+    "depends_on",
+    "created_by",
+    "used_by",
+    "located_in",
+    "similar_to",
+    "causes",
+    "precedes",
+    "follows",
+    "custom",
+    "requires",
+    "enhances",
+    "composes",
+    "succeeds",
+    "uses",
+]
 class KnowledgeGraphEdge(PowernodeModel):
     """Ai::KnowledgeGraphEdge (table `ai_knowledge_graph_edges`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -242,28 +345,7 @@ class KnowledgeGraphEdge(PowernodeModel):
     label: Column[str | None]
     metadata: Column[Any]
     properties: Column[Any]
-    relation_type: Column[
-        Literal[
-            "is_a",
-            "has_a",
-            "part_of",
-            "related_to",
-            "depends_on",
-            "created_by",
-            "used_by",
-            "located_in",
-            "similar_to",
-            "causes",
-            "precedes",
-            "follows",
-            "custom",
-            "requires",
-            "enhances",
-            "composes",
-            "succeeds",
-            "uses",
-        ]
-    ]
+    relation_type: Column[_KnowledgeGraphEdge_relation_type]
     @classmethod
     def skill_relations(cls, query: Query[KnowledgeGraphEdge] | None = None) -> Query[KnowledgeGraphEdge]: ...
     source_document: Reference[Document | None]
@@ -287,26 +369,7 @@ class KnowledgeGraphEdge(PowernodeModel):
         label: str | None = ...,
         metadata: Any = ...,
         properties: Any = ...,
-        relation_type: Literal[
-            "is_a",
-            "has_a",
-            "part_of",
-            "related_to",
-            "depends_on",
-            "created_by",
-            "used_by",
-            "located_in",
-            "similar_to",
-            "causes",
-            "precedes",
-            "follows",
-            "custom",
-            "requires",
-            "enhances",
-            "composes",
-            "succeeds",
-            "uses",
-        ] = ...,
+        relation_type: _KnowledgeGraphEdge_relation_type = ...,
         source_document: Document | UUID | None = ...,
         source_document_id: UUID | None = ...,
         source_node: KnowledgeGraphNode | UUID = ...,
@@ -315,14 +378,47 @@ class KnowledgeGraphEdge(PowernodeModel):
         target_node: KnowledgeGraphNode | UUID = ...,
         target_node_id: UUID = ...,
         updated_at: datetime = ...,
-        weight: Decimal | None = ...
+        weight: Decimal | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., bidirectional: bool | None = ..., confidence: Decimal | None = ..., created_at: datetime = ..., id: UUID = ..., label: str | None = ..., metadata: Any = ..., properties: Any = ..., relation_type: Literal["is_a", "has_a", "part_of", "related_to", "depends_on", "created_by", "used_by", "located_in", "similar_to", "causes", "precedes", "follows", "custom", "requires", "enhances", "composes", "succeeds", "uses"] = ..., source_document: Document | UUID | None = ..., source_document_id: UUID | None = ..., source_node: KnowledgeGraphNode | UUID = ..., source_node_id: UUID = ..., status: str | None = ..., target_node: KnowledgeGraphNode | UUID = ..., target_node_id: UUID = ..., updated_at: datetime = ..., weight: Decimal | None = ...) -> KnowledgeGraphEdge: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        bidirectional: bool | None = ...,
+        confidence: Decimal | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        label: str | None = ...,
+        metadata: Any = ...,
+        properties: Any = ...,
+        relation_type: _KnowledgeGraphEdge_relation_type = ...,
+        source_document: Document | UUID | None = ...,
+        source_document_id: UUID | None = ...,
+        source_node: KnowledgeGraphNode | UUID = ...,
+        source_node_id: UUID = ...,
+        status: str | None = ...,
+        target_node: KnowledgeGraphNode | UUID = ...,
+        target_node_id: UUID = ...,
+        updated_at: datetime = ...,
+        weight: Decimal | None = ...,
+    ) -> KnowledgeGraphEdge: ...
 
+
+_KnowledgeGraphNode_entity_type: TypeAlias = Literal[
+    "person",
+    "organization",
+    "technology",
+    "event",
+    "location",
+    "skill",
+    "agent",
+    "team",
+    "custom",
+]
 class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     """Ai::KnowledgeGraphNode (table `ai_knowledge_graph_nodes`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -334,12 +430,7 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
     decay_rate: Column[Decimal | None]
     description: Column[str | None]
     embedding: Column[list[float] | None]
-    entity_type: Column[
-        Literal[
-            "person", "organization", "technology", "event", "location", "skill", "agent", "team", "custom"
-        ]
-        | None
-    ]
+    entity_type: Column[_KnowledgeGraphNode_entity_type | None]
     incoming_edges: Association[Query[KnowledgeGraphEdge]]
     knowledge_base: Reference[_ai_data_sources.KnowledgeBase | None]
     knowledge_base_id: Column[UUID | None]
@@ -377,20 +468,7 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
         decay_rate: Decimal | None = ...,
         description: str | None = ...,
         embedding: list[float] | None = ...,
-        entity_type: (
-            Literal[
-                "person",
-                "organization",
-                "technology",
-                "event",
-                "location",
-                "skill",
-                "agent",
-                "team",
-                "custom",
-            ]
-            | None
-        ) = ...,
+        entity_type: _KnowledgeGraphNode_entity_type | None = ...,
         id: UUID = ...,
         knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ...,
         knowledge_base_id: UUID | None = ...,
@@ -410,22 +488,61 @@ class KnowledgeGraphNode(VectorSearch, PowernodeModel):
         source_document: Document | UUID | None = ...,
         source_document_id: UUID | None = ...,
         status: Literal["active", "merged", "archived"] | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_skill_id: UUID | None = ..., confidence: Decimal | None = ..., created_at: datetime = ..., decay_rate: Decimal | None = ..., description: str | None = ..., embedding: list[float] | None = ..., entity_type: Literal["person", "organization", "technology", "event", "location", "skill", "agent", "team", "custom"] | None = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ..., knowledge_base_id: UUID | None = ..., last_event_processed_at: datetime | None = ..., last_quality_recalc_at: datetime | None = ..., last_seen_at: datetime | None = ..., mention_count: int | None = ..., merged_into: KnowledgeGraphNode | UUID | None = ..., merged_into_id: UUID | None = ..., metadata: Any = ..., name: str = ..., node_type: Literal["entity", "concept", "relation", "attribute"] = ..., path: str | None = ..., properties: Any = ..., quality_score: Decimal | None = ..., skill: _ai_skills.Skill | UUID | None = ..., source_document: Document | UUID | None = ..., source_document_id: UUID | None = ..., status: Literal["active", "merged", "archived"] | None = ..., updated_at: datetime = ...) -> KnowledgeGraphNode: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_skill_id: UUID | None = ...,
+        confidence: Decimal | None = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal | None = ...,
+        description: str | None = ...,
+        embedding: list[float] | None = ...,
+        entity_type: _KnowledgeGraphNode_entity_type | None = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ...,
+        knowledge_base_id: UUID | None = ...,
+        last_event_processed_at: datetime | None = ...,
+        last_quality_recalc_at: datetime | None = ...,
+        last_seen_at: datetime | None = ...,
+        mention_count: int | None = ...,
+        merged_into: KnowledgeGraphNode | UUID | None = ...,
+        merged_into_id: UUID | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        node_type: Literal["entity", "concept", "relation", "attribute"] = ...,
+        path: str | None = ...,
+        properties: Any = ...,
+        quality_score: Decimal | None = ...,
+        skill: _ai_skills.Skill | UUID | None = ...,
+        source_document: Document | UUID | None = ...,
+        source_document_id: UUID | None = ...,
+        status: Literal["active", "merged", "archived"] | None = ...,
+        updated_at: datetime = ...,
+    ) -> KnowledgeGraphNode: ...
 
+
+_SharedKnowledge_content_type: TypeAlias = Literal[
+    "text",
+    "markdown",
+    "code",
+    "snippet",
+    "procedure",
+    "fact",
+    "definition",
+]
 class SharedKnowledge(VectorSearch, PowernodeModel):
     """Ai::SharedKnowledge (table `ai_shared_knowledges`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_level: Column[Literal["private", "team", "account", "global"] | None]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     content: Column[str]
-    content_type: Column[
-        Literal["text", "markdown", "code", "snippet", "procedure", "fact", "definition"] | None
-    ]
+    content_type: Column[_SharedKnowledge_content_type | None]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     created_by_id: Column[UUID | None]
@@ -459,9 +576,7 @@ class SharedKnowledge(VectorSearch, PowernodeModel):
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
         content: str = ...,
-        content_type: (
-            Literal["text", "markdown", "code", "snippet", "procedure", "fact", "definition"] | None
-        ) = ...,
+        content_type: _SharedKnowledge_content_type | None = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -480,7 +595,34 @@ class SharedKnowledge(VectorSearch, PowernodeModel):
         tags: list[str] | None = ...,
         title: str = ...,
         updated_at: datetime = ...,
-        usage_count: int | None = ...
+        usage_count: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_level: Literal["private", "team", "account", "global"] | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., content: str = ..., content_type: Literal["text", "markdown", "code", "snippet", "procedure", "fact", "definition"] | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., embedding: list[float] | None = ..., id: UUID = ..., integrity_hash: str | None = ..., last_event_processed_at: datetime | None = ..., last_quality_recalc_at: datetime | None = ..., last_used_at: datetime | None = ..., provenance: Any = ..., quality_score: Decimal | None = ..., rating_count: int = ..., rating_sum: int = ..., source_id: UUID | None = ..., source_type: str | None = ..., tags: list[str] | None = ..., title: str = ..., updated_at: datetime = ..., usage_count: int | None = ...) -> SharedKnowledge: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_level: Literal["private", "team", "account", "global"] | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str = ...,
+        content_type: _SharedKnowledge_content_type | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        embedding: list[float] | None = ...,
+        id: UUID = ...,
+        integrity_hash: str | None = ...,
+        last_event_processed_at: datetime | None = ...,
+        last_quality_recalc_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        provenance: Any = ...,
+        quality_score: Decimal | None = ...,
+        rating_count: int = ...,
+        rating_sum: int = ...,
+        source_id: UUID | None = ...,
+        source_type: str | None = ...,
+        tags: list[str] | None = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+    ) -> SharedKnowledge: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,9 +12,15 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.ai.models.other as _ai_other
 
+_AguiSession_status: TypeAlias = Literal[
+    "idle",
+    "running",
+    "completed",
+    "error",
+    "cancelled",
+]
 class AguiSession(PowernodeModel):
     """Ai::AguiSession (table `ai_agui_sessions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -49,7 +55,7 @@ class AguiSession(PowernodeModel):
     sequence_number: Column[int]
     started_at: Column[datetime | None]
     state: Column[Any]
-    status: Column[Literal["idle", "running", "completed", "error", "cancelled"]]
+    status: Column[_AguiSession_status]
     thread_id: Column[str]
     tools: Column[Any]
     updated_at: Column[datetime]
@@ -74,19 +80,44 @@ class AguiSession(PowernodeModel):
         sequence_number: int = ...,
         started_at: datetime | None = ...,
         state: Any = ...,
-        status: Literal["idle", "running", "completed", "error", "cancelled"] = ...,
+        status: _AguiSession_status = ...,
         thread_id: str = ...,
         tools: Any = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_id: UUID | None = ..., capabilities: Any = ..., completed_at: datetime | None = ..., context: Any = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., last_event_at: datetime | None = ..., messages: Any = ..., parent_run_id: str | None = ..., run_id: str | None = ..., sequence_number: int = ..., started_at: datetime | None = ..., state: Any = ..., status: Literal["idle", "running", "completed", "error", "cancelled"] = ..., thread_id: str = ..., tools: Any = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> AguiSession: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_id: UUID | None = ...,
+        capabilities: Any = ...,
+        completed_at: datetime | None = ...,
+        context: Any = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_event_at: datetime | None = ...,
+        messages: Any = ...,
+        parent_run_id: str | None = ...,
+        run_id: str | None = ...,
+        sequence_number: int = ...,
+        started_at: datetime | None = ...,
+        state: Any = ...,
+        status: _AguiSession_status = ...,
+        thread_id: str = ...,
+        tools: Any = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> AguiSession: ...
+
 
 class McpApp(PowernodeModel):
     """Ai::McpApp (table `ai_mcp_apps`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -140,14 +171,34 @@ class McpApp(PowernodeModel):
         sandbox_config: Any = ...,
         status: Literal["draft", "published", "archived"] = ...,
         updated_at: datetime = ...,
-        version: str | None = ...
+        version: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., app_type: Literal["custom", "template", "system"] = ..., created_at: datetime = ..., created_by_id: UUID | None = ..., csp_policy: Any = ..., description: str | None = ..., html_content: str | None = ..., id: UUID = ..., input_schema: Any = ..., metadata: Any = ..., name: str = ..., output_schema: Any = ..., sandbox_config: Any = ..., status: Literal["draft", "published", "archived"] = ..., updated_at: datetime = ..., version: str | None = ...) -> McpApp: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        app_type: Literal["custom", "template", "system"] = ...,
+        created_at: datetime = ...,
+        created_by_id: UUID | None = ...,
+        csp_policy: Any = ...,
+        description: str | None = ...,
+        html_content: str | None = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output_schema: Any = ...,
+        sandbox_config: Any = ...,
+        status: Literal["draft", "published", "archived"] = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...,
+    ) -> McpApp: ...
+
 
 class McpAppInstance(PowernodeModel):
     """Ai::McpAppInstance (table `ai_mcp_app_instances`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -192,7 +243,25 @@ class McpAppInstance(PowernodeModel):
         started_at: datetime | None = ...,
         state: Any = ...,
         status: Literal["created", "running", "completed", "error"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., id: UUID = ..., input_data: Any = ..., mcp_app: McpApp | UUID = ..., mcp_app_id: UUID = ..., output_data: Any = ..., session: AguiSession | UUID | None = ..., session_id: UUID | None = ..., started_at: datetime | None = ..., state: Any = ..., status: Literal["created", "running", "completed", "error"] = ..., updated_at: datetime = ...) -> McpAppInstance: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        mcp_app: McpApp | UUID = ...,
+        mcp_app_id: UUID = ...,
+        output_data: Any = ...,
+        session: AguiSession | UUID | None = ...,
+        session_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        state: Any = ...,
+        status: Literal["created", "running", "completed", "error"] = ...,
+        updated_at: datetime = ...,
+    ) -> McpAppInstance: ...

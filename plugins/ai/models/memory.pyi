@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,9 +12,16 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.ai.models.agents as _ai_agents
 
+_AgentShortTermMemory_memory_type: TypeAlias = Literal[
+    "general",
+    "conversation",
+    "tool_result",
+    "observation",
+    "plan",
+    "state",
+]
 class AgentShortTermMemory(PowernodeModel):
     """Ai::AgentShortTermMemory (table `ai_agent_short_term_memories`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_count: Column[int | None]
     account: Reference[_core.Account]
@@ -34,9 +41,7 @@ class AgentShortTermMemory(PowernodeModel):
     last_accessed_at: Column[datetime | None]
     last_event_processed_at: Column[datetime | None]
     memory_key: Column[str]
-    memory_type: Column[
-        Literal["general", "conversation", "tool_result", "observation", "plan", "state"] | None
-    ]
+    memory_type: Column[_AgentShortTermMemory_memory_type | None]
     memory_value: Column[Any]
     @classmethod
     def recent(cls, query: Query[AgentShortTermMemory] | None = None) -> Query[AgentShortTermMemory]: ...
@@ -57,20 +62,54 @@ class AgentShortTermMemory(PowernodeModel):
         last_accessed_at: datetime | None = ...,
         last_event_processed_at: datetime | None = ...,
         memory_key: str = ...,
-        memory_type: (
-            Literal["general", "conversation", "tool_result", "observation", "plan", "state"] | None
-        ) = ...,
+        memory_type: _AgentShortTermMemory_memory_type | None = ...,
         memory_value: Any = ...,
         session_id: str = ...,
         ttl_seconds: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_count: int | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID = ..., agent_id: UUID = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., last_event_processed_at: datetime | None = ..., memory_key: str = ..., memory_type: Literal["general", "conversation", "tool_result", "observation", "plan", "state"] | None = ..., memory_value: Any = ..., session_id: str = ..., ttl_seconds: int | None = ..., updated_at: datetime = ...) -> AgentShortTermMemory: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_count: int | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID = ...,
+        agent_id: UUID = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        last_event_processed_at: datetime | None = ...,
+        memory_key: str = ...,
+        memory_type: _AgentShortTermMemory_memory_type | None = ...,
+        memory_value: Any = ...,
+        session_id: str = ...,
+        ttl_seconds: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentShortTermMemory: ...
 
+
+_ContextEntry_entry_type: TypeAlias = Literal[
+    "fact",
+    "memory",
+    "preference",
+    "knowledge",
+    "tool_result",
+    "observation",
+    "insight",
+]
+_ContextEntry_source_type: TypeAlias = Literal[
+    "user_input",
+    "agent_output",
+    "workflow",
+    "import",
+    "api",
+    "system",
+]
 class ContextEntry(VectorSearch, PowernodeModel):
     """Ai::ContextEntry (table `ai_context_entries`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_count: Column[int | None]
     access_logs: Association[Query[_ai_agents.ContextAccessLog]]
@@ -92,9 +131,7 @@ class ContextEntry(VectorSearch, PowernodeModel):
     decay_rate: Column[Decimal | None]
     embedding: Column[list[float] | None]
     entry_key: Column[str]
-    entry_type: Column[
-        Literal["fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"] | None
-    ]
+    entry_type: Column[_ContextEntry_entry_type | None]
     @classmethod
     def experiential(cls, query: Query[ContextEntry] | None = None) -> Query[ContextEntry]: ...
     @classmethod
@@ -128,7 +165,7 @@ class ContextEntry(VectorSearch, PowernodeModel):
     @classmethod
     def searchable(cls, query: Query[ContextEntry] | None = None) -> Query[ContextEntry]: ...
     source_id: Column[str | None]
-    source_type: Column[Literal["user_input", "agent_output", "workflow", "import", "api", "system"] | None]
+    source_type: Column[_ContextEntry_source_type | None]
     @classmethod
     def successful_outcomes(cls, query: Query[ContextEntry] | None = None) -> Query[ContextEntry]: ...
     task_context: Column[Any]
@@ -156,10 +193,7 @@ class ContextEntry(VectorSearch, PowernodeModel):
         decay_rate: Decimal | None = ...,
         embedding: list[float] | None = ...,
         entry_key: str = ...,
-        entry_type: (
-            Literal["fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"]
-            | None
-        ) = ...,
+        entry_type: _ContextEntry_entry_type | None = ...,
         expires_at: datetime | None = ...,
         id: UUID = ...,
         importance_score: Decimal | None = ...,
@@ -173,19 +207,53 @@ class ContextEntry(VectorSearch, PowernodeModel):
         previous_version_id: UUID | None = ...,
         relevance_decay_rate: Decimal | None = ...,
         source_id: str | None = ...,
-        source_type: (
-            Literal["user_input", "agent_output", "workflow", "import", "api", "system"] | None
-        ) = ...,
+        source_type: _ContextEntry_source_type | None = ...,
         task_context: Any = ...,
         updated_at: datetime = ...,
-        version: int | None = ...
+        version: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_count: int | None = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_persistent_context_id: UUID = ..., archived_at: datetime | None = ..., confidence_score: Decimal | None = ..., content: Any = ..., content_text: str | None = ..., context_tags: Any = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., decay_rate: Decimal | None = ..., embedding: list[float] | None = ..., entry_key: str = ..., entry_type: Literal["fact", "memory", "preference", "knowledge", "tool_result", "observation", "insight"] | None = ..., expires_at: datetime | None = ..., id: UUID = ..., importance_score: Decimal | None = ..., last_accessed_at: datetime | None = ..., last_relevance_update: datetime | None = ..., memory_type: Literal["factual", "experiential", "working"] | None = ..., metadata: Any = ..., outcome_success: bool | None = ..., persistent_context: PersistentContext | UUID = ..., previous_version: ContextEntry | UUID | None = ..., previous_version_id: UUID | None = ..., relevance_decay_rate: Decimal | None = ..., source_id: str | None = ..., source_type: Literal["user_input", "agent_output", "workflow", "import", "api", "system"] | None = ..., task_context: Any = ..., updated_at: datetime = ..., version: int | None = ...) -> ContextEntry: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_count: int | None = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_persistent_context_id: UUID = ...,
+        archived_at: datetime | None = ...,
+        confidence_score: Decimal | None = ...,
+        content: Any = ...,
+        content_text: str | None = ...,
+        context_tags: Any = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        decay_rate: Decimal | None = ...,
+        embedding: list[float] | None = ...,
+        entry_key: str = ...,
+        entry_type: _ContextEntry_entry_type | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        importance_score: Decimal | None = ...,
+        last_accessed_at: datetime | None = ...,
+        last_relevance_update: datetime | None = ...,
+        memory_type: Literal["factual", "experiential", "working"] | None = ...,
+        metadata: Any = ...,
+        outcome_success: bool | None = ...,
+        persistent_context: PersistentContext | UUID = ...,
+        previous_version: ContextEntry | UUID | None = ...,
+        previous_version_id: UUID | None = ...,
+        relevance_decay_rate: Decimal | None = ...,
+        source_id: str | None = ...,
+        source_type: _ContextEntry_source_type | None = ...,
+        task_context: Any = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...,
+    ) -> ContextEntry: ...
+
 
 class MemoryEntry(PowernodeModel):
     """Ai::MemoryEntry (table `ai_memory_entries`)."""
-
     access_count: Column[int]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -221,14 +289,41 @@ class MemoryEntry(PowernodeModel):
         memory_type: Literal["factual", "experiential", "working"] = ...,
         metadata: Any = ...,
         updated_at: datetime = ...,
-        value: Any = ...
+        value: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_count: int = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_memory_pool_id: UUID = ..., created_at: datetime = ..., entry_key: str = ..., expires_at: datetime | None = ..., id: UUID = ..., importance_score: Decimal | None = ..., last_accessed_at: datetime | None = ..., memory_pool: MemoryPool | UUID = ..., memory_type: Literal["factual", "experiential", "working"] = ..., metadata: Any = ..., updated_at: datetime = ..., value: Any = ...) -> MemoryEntry: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_count: int = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_memory_pool_id: UUID = ...,
+        created_at: datetime = ...,
+        entry_key: str = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        importance_score: Decimal | None = ...,
+        last_accessed_at: datetime | None = ...,
+        memory_pool: MemoryPool | UUID = ...,
+        memory_type: Literal["factual", "experiential", "working"] = ...,
+        metadata: Any = ...,
+        updated_at: datetime = ...,
+        value: Any = ...,
+    ) -> MemoryEntry: ...
 
+
+_MemoryPool_pool_type: TypeAlias = Literal[
+    "shared",
+    "agent_private",
+    "team_shared",
+    "task_scoped",
+    "global",
+]
 class MemoryPool(PowernodeModel):
     """Ai::MemoryPool (table `ai_memory_pools`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_control: Column[Any]
     account: Reference[_core.Account | None]
@@ -255,7 +350,7 @@ class MemoryPool(PowernodeModel):
     @classmethod
     def persistent(cls, query: Query[MemoryPool] | None = None) -> Query[MemoryPool]: ...
     pool_id: Column[str | None]
-    pool_type: Column[Literal["shared", "agent_private", "team_shared", "task_scoped", "global"] | None]
+    pool_type: Column[_MemoryPool_pool_type | None]
     retention_policy: Column[Any]
     scope_: Column[Literal["execution", "persistent", "session"] | None]
     @classmethod
@@ -285,20 +380,44 @@ class MemoryPool(PowernodeModel):
         owner_agent_id: UUID | None = ...,
         persist_across_executions: bool | None = ...,
         pool_id: str | None = ...,
-        pool_type: Literal["shared", "agent_private", "team_shared", "task_scoped", "global"] | None = ...,
+        pool_type: _MemoryPool_pool_type | None = ...,
         retention_policy: Any = ...,
         scope_: Literal["execution", "persistent", "session"] | None = ...,
         task_execution_id: UUID | None = ...,
         team_id: UUID | None = ...,
         updated_at: datetime = ...,
-        version: int | None = ...
+        version: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_control: Any = ..., account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., created_at: datetime = ..., data: Any = ..., data_size_bytes: int | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., metadata: Any = ..., name: str | None = ..., owner_agent_id: UUID | None = ..., persist_across_executions: bool | None = ..., pool_id: str | None = ..., pool_type: Literal["shared", "agent_private", "team_shared", "task_scoped", "global"] | None = ..., retention_policy: Any = ..., scope_: Literal["execution", "persistent", "session"] | None = ..., task_execution_id: UUID | None = ..., team_id: UUID | None = ..., updated_at: datetime = ..., version: int | None = ...) -> MemoryPool: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_control: Any = ...,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        created_at: datetime = ...,
+        data: Any = ...,
+        data_size_bytes: int | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str | None = ...,
+        owner_agent_id: UUID | None = ...,
+        persist_across_executions: bool | None = ...,
+        pool_id: str | None = ...,
+        pool_type: _MemoryPool_pool_type | None = ...,
+        retention_policy: Any = ...,
+        scope_: Literal["execution", "persistent", "session"] | None = ...,
+        task_execution_id: UUID | None = ...,
+        team_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...,
+    ) -> MemoryPool: ...
+
 
 class PersistentContext(PowernodeModel):
     """Ai::PersistentContext (table `ai_persistent_contexts`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_control: Column[Any]
     access_count: Column[int | None]
@@ -371,7 +490,36 @@ class PersistentContext(PowernodeModel):
         retention_policy: Any = ...,
         scope_: Literal["account", "agent", "team", "workflow"] = ...,
         updated_at: datetime = ...,
-        version: int | None = ...
+        version: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_control: Any = ..., access_count: int | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., archived_at: datetime | None = ..., context_data: Any = ..., context_id: str = ..., context_type: Literal["agent_memory", "knowledge_base", "shared_context"] = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., data_size_bytes: int | None = ..., description: str | None = ..., entry_count: int | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., last_modified_at: datetime | None = ..., metadata: Any = ..., name: str = ..., retention_policy: Any = ..., scope_: Literal["account", "agent", "team", "workflow"] = ..., updated_at: datetime = ..., version: int | None = ...) -> PersistentContext: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_control: Any = ...,
+        access_count: int | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        archived_at: datetime | None = ...,
+        context_data: Any = ...,
+        context_id: str = ...,
+        context_type: Literal["agent_memory", "knowledge_base", "shared_context"] = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        data_size_bytes: int | None = ...,
+        description: str | None = ...,
+        entry_count: int | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        last_modified_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        retention_policy: Any = ...,
+        scope_: Literal["account", "agent", "team", "workflow"] = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...,
+    ) -> PersistentContext: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,9 +17,16 @@ import powernode_plugins.ai.models.teams as _ai_teams
 import powernode_plugins.ai.models.worktree as _ai_worktree
 import powernode_plugins.devops.models.git as _devops_git
 
+_Mission_status: TypeAlias = Literal[
+    "draft",
+    "active",
+    "paused",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class Mission(PowernodeModel):
     """Ai::Mission (table `ai_missions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -89,7 +96,7 @@ class Mission(PowernodeModel):
     risk_contract_id: Column[UUID | None]
     selected_feature: Column[Any]
     started_at: Column[datetime | None]
-    status: Column[Literal["draft", "active", "paused", "completed", "failed", "cancelled"]]
+    status: Column[_Mission_status]
     team: Reference[_ai_teams.AgentTeam | None]
     team_id: Column[UUID | None]
     @classmethod
@@ -146,18 +153,77 @@ class Mission(PowernodeModel):
         risk_contract_id: UUID | None = ...,
         selected_feature: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal["draft", "active", "paused", "completed", "failed", "cancelled"] = ...,
+        status: _Mission_status = ...,
         team: _ai_teams.AgentTeam | UUID | None = ...,
         team_id: UUID | None = ...,
         test_result: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., analysis_result: Any = ..., base_branch: str | None = ..., branch_name: str | None = ..., completed_at: datetime | None = ..., configuration: Any = ..., conversation: _ai_conversations.Conversation | UUID | None = ..., conversation_id: UUID | None = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., current_phase: str | None = ..., custom_phases: Any = ..., deployed_container_id: str | None = ..., deployed_port: int | None = ..., deployed_url: str | None = ..., description: str | None = ..., duration_ms: int | None = ..., error_details: Any = ..., error_message: str | None = ..., feature_suggestions: Any = ..., id: UUID = ..., metadata: Any = ..., mission_template: MissionTemplate | UUID | None = ..., mission_template_id: UUID | None = ..., mission_type: Literal["development", "research", "operations", "custom"] = ..., name: str = ..., objective: str | None = ..., phase_config: Any = ..., phase_history: Any = ..., pr_number: int | None = ..., pr_url: str | None = ..., prd_json: Any = ..., ralph_loop: _ai_ralph.RalphLoop | UUID | None = ..., ralph_loop_id: UUID | None = ..., repository: _devops_git.GitRepository | UUID | None = ..., repository_id: UUID | None = ..., review_result: Any = ..., review_state: _ai_code_factory.CodeFactoryReviewState | UUID | None = ..., review_state_id: UUID | None = ..., risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ..., risk_contract_id: UUID | None = ..., selected_feature: Any = ..., started_at: datetime | None = ..., status: Literal["draft", "active", "paused", "completed", "failed", "cancelled"] = ..., team: _ai_teams.AgentTeam | UUID | None = ..., team_id: UUID | None = ..., test_result: Any = ..., updated_at: datetime = ...) -> Mission: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        analysis_result: Any = ...,
+        base_branch: str | None = ...,
+        branch_name: str | None = ...,
+        completed_at: datetime | None = ...,
+        configuration: Any = ...,
+        conversation: _ai_conversations.Conversation | UUID | None = ...,
+        conversation_id: UUID | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        current_phase: str | None = ...,
+        custom_phases: Any = ...,
+        deployed_container_id: str | None = ...,
+        deployed_port: int | None = ...,
+        deployed_url: str | None = ...,
+        description: str | None = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        feature_suggestions: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        mission_template: MissionTemplate | UUID | None = ...,
+        mission_template_id: UUID | None = ...,
+        mission_type: Literal["development", "research", "operations", "custom"] = ...,
+        name: str = ...,
+        objective: str | None = ...,
+        phase_config: Any = ...,
+        phase_history: Any = ...,
+        pr_number: int | None = ...,
+        pr_url: str | None = ...,
+        prd_json: Any = ...,
+        ralph_loop: _ai_ralph.RalphLoop | UUID | None = ...,
+        ralph_loop_id: UUID | None = ...,
+        repository: _devops_git.GitRepository | UUID | None = ...,
+        repository_id: UUID | None = ...,
+        review_result: Any = ...,
+        review_state: _ai_code_factory.CodeFactoryReviewState | UUID | None = ...,
+        review_state_id: UUID | None = ...,
+        risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ...,
+        risk_contract_id: UUID | None = ...,
+        selected_feature: Any = ...,
+        started_at: datetime | None = ...,
+        status: _Mission_status = ...,
+        team: _ai_teams.AgentTeam | UUID | None = ...,
+        team_id: UUID | None = ...,
+        test_result: Any = ...,
+        updated_at: datetime = ...,
+    ) -> Mission: ...
 
+
+_MissionApproval_gate: TypeAlias = Literal[
+    "feature_selection",
+    "prd_review",
+    "code_review",
+    "merge_approval",
+]
 class MissionApproval(PowernodeModel):
     """Ai::MissionApproval (table `ai_mission_approvals`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -166,7 +232,7 @@ class MissionApproval(PowernodeModel):
     comment: Column[str | None]
     created_at: Column[datetime]
     decision: Column[Literal["approved", "rejected"]]
-    gate: Column[Literal["feature_selection", "prd_review", "code_review", "merge_approval"]]
+    gate: Column[_MissionApproval_gate]
     metadata: Column[Any]
     mission: Reference[Mission]
     mission_id: Column[UUID]
@@ -185,21 +251,37 @@ class MissionApproval(PowernodeModel):
         comment: str | None = ...,
         created_at: datetime = ...,
         decision: Literal["approved", "rejected"] = ...,
-        gate: Literal["feature_selection", "prd_review", "code_review", "merge_approval"] = ...,
+        gate: _MissionApproval_gate = ...,
         id: UUID = ...,
         metadata: Any = ...,
         mission: Mission | UUID = ...,
         mission_id: UUID = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID = ...,
-        user_id: UUID = ...
+        user_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., comment: str | None = ..., created_at: datetime = ..., decision: Literal["approved", "rejected"] = ..., gate: Literal["feature_selection", "prd_review", "code_review", "merge_approval"] = ..., id: UUID = ..., metadata: Any = ..., mission: Mission | UUID = ..., mission_id: UUID = ..., updated_at: datetime = ..., user: _core.User | UUID = ..., user_id: UUID = ...) -> MissionApproval: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        comment: str | None = ...,
+        created_at: datetime = ...,
+        decision: Literal["approved", "rejected"] = ...,
+        gate: _MissionApproval_gate = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        mission: Mission | UUID = ...,
+        mission_id: UUID = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID = ...,
+        user_id: UUID = ...,
+    ) -> MissionApproval: ...
+
 
 class MissionTemplate(PowernodeModel):
     """Ai::MissionTemplate (table `ai_mission_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -243,14 +325,41 @@ class MissionTemplate(PowernodeModel):
         status: Literal["active", "archived"] | None = ...,
         template_type: Literal["system", "account", "community"] = ...,
         updated_at: datetime = ...,
-        version: int | None = ...
+        version: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., approval_gates: Any = ..., created_at: datetime = ..., default_configuration: Any = ..., description: str | None = ..., id: UUID = ..., is_default: bool | None = ..., mission_type: Literal["development", "research", "operations", "custom"] = ..., name: str = ..., phases: Any = ..., rejection_mappings: Any = ..., skill_compositions: Any = ..., status: Literal["active", "archived"] | None = ..., template_type: Literal["system", "account", "community"] = ..., updated_at: datetime = ..., version: int | None = ...) -> MissionTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        approval_gates: Any = ...,
+        created_at: datetime = ...,
+        default_configuration: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_default: bool | None = ...,
+        mission_type: Literal["development", "research", "operations", "custom"] = ...,
+        name: str = ...,
+        phases: Any = ...,
+        rejection_mappings: Any = ...,
+        skill_compositions: Any = ...,
+        status: Literal["active", "archived"] | None = ...,
+        template_type: Literal["system", "account", "community"] = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...,
+    ) -> MissionTemplate: ...
 
+
+_RunnerDispatch_status: TypeAlias = Literal[
+    "pending",
+    "dispatched",
+    "running",
+    "completed",
+    "failed",
+]
 class RunnerDispatch(PowernodeModel):
     """Ai::RunnerDispatch (table `ai_runner_dispatches`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -282,7 +391,7 @@ class RunnerDispatch(PowernodeModel):
     runner_labels: Column[Any]
     @classmethod
     def running(cls, query: Query[RunnerDispatch] | None = None) -> Query[RunnerDispatch]: ...
-    status: Column[Literal["pending", "dispatched", "running", "completed", "failed"] | None]
+    status: Column[_RunnerDispatch_status | None]
     updated_at: Column[datetime]
     workflow_run_id: Column[str | None]
     workflow_url: Column[str | None]
@@ -310,14 +419,42 @@ class RunnerDispatch(PowernodeModel):
         mission_id: UUID | None = ...,
         output_result: Any = ...,
         runner_labels: Any = ...,
-        status: Literal["pending", "dispatched", "running", "completed", "failed"] | None = ...,
+        status: _RunnerDispatch_status | None = ...,
         updated_at: datetime = ...,
         workflow_run_id: str | None = ...,
         workflow_url: str | None = ...,
         worktree: _ai_worktree.Worktree | UUID | None = ...,
         worktree_id: UUID | None = ...,
         worktree_session: _ai_worktree.WorktreeSession | UUID | None = ...,
-        worktree_session_id: UUID | None = ...
+        worktree_session_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., dispatched_at: datetime | None = ..., duration_ms: int | None = ..., git_repository: _devops_git.GitRepository | UUID | None = ..., git_repository_id: UUID | None = ..., git_runner: _devops_git.GitRunner | UUID | None = ..., git_runner_id: UUID | None = ..., id: UUID = ..., input_params: Any = ..., logs: str | None = ..., mission: Mission | UUID | None = ..., mission_id: UUID | None = ..., output_result: Any = ..., runner_labels: Any = ..., status: Literal["pending", "dispatched", "running", "completed", "failed"] | None = ..., updated_at: datetime = ..., workflow_run_id: str | None = ..., workflow_url: str | None = ..., worktree: _ai_worktree.Worktree | UUID | None = ..., worktree_id: UUID | None = ..., worktree_session: _ai_worktree.WorktreeSession | UUID | None = ..., worktree_session_id: UUID | None = ...) -> RunnerDispatch: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        dispatched_at: datetime | None = ...,
+        duration_ms: int | None = ...,
+        git_repository: _devops_git.GitRepository | UUID | None = ...,
+        git_repository_id: UUID | None = ...,
+        git_runner: _devops_git.GitRunner | UUID | None = ...,
+        git_runner_id: UUID | None = ...,
+        id: UUID = ...,
+        input_params: Any = ...,
+        logs: str | None = ...,
+        mission: Mission | UUID | None = ...,
+        mission_id: UUID | None = ...,
+        output_result: Any = ...,
+        runner_labels: Any = ...,
+        status: _RunnerDispatch_status | None = ...,
+        updated_at: datetime = ...,
+        workflow_run_id: str | None = ...,
+        workflow_url: str | None = ...,
+        worktree: _ai_worktree.Worktree | UUID | None = ...,
+        worktree_id: UUID | None = ...,
+        worktree_session: _ai_worktree.WorktreeSession | UUID | None = ...,
+        worktree_session_id: UUID | None = ...,
+    ) -> RunnerDispatch: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -15,7 +15,6 @@ import powernode_plugins.ai.models.providers as _ai_providers
 
 class BudgetAlert(PowernodeModel):
     """Ai::BudgetAlert (table `ai_budget_alerts`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     acknowledged_at: Column[datetime | None]
@@ -51,14 +50,51 @@ class BudgetAlert(PowernodeModel):
         threshold_percent: int = ...,
         triggered_at: datetime = ...,
         updated_at: datetime = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., agent_budget: _ai_agents.AgentBudget | UUID = ..., ai_agent_budget_id: UUID = ..., alert_type: Literal["threshold", "exceeded", "forecast"] = ..., created_at: datetime = ..., id: UUID = ..., message: str | None = ..., metadata: Any = ..., spent_cents: int = ..., status: Literal["open", "acknowledged", "resolved"] = ..., threshold_percent: int = ..., triggered_at: datetime = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> BudgetAlert: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        agent_budget: _ai_agents.AgentBudget | UUID = ...,
+        ai_agent_budget_id: UUID = ...,
+        alert_type: Literal["threshold", "exceeded", "forecast"] = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        spent_cents: int = ...,
+        status: Literal["open", "acknowledged", "resolved"] = ...,
+        threshold_percent: int = ...,
+        triggered_at: datetime = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+    ) -> BudgetAlert: ...
 
+
+_CostAttribution_cost_category: TypeAlias = Literal[
+    "ai_inference",
+    "ai_training",
+    "embedding",
+    "storage",
+    "compute",
+    "api_calls",
+    "bandwidth",
+    "other",
+]
+_CostAttribution_source_type: TypeAlias = Literal[
+    "workflow",
+    "agent",
+    "provider",
+    "team",
+    "execution",
+]
 class CostAttribution(PowernodeModel):
     """Ai::CostAttribution (table `ai_cost_attributions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -68,18 +104,7 @@ class CostAttribution(PowernodeModel):
     api_calls: Column[int | None]
     attribution_date: Column[date]
     compute_minutes: Column[int | None]
-    cost_category: Column[
-        Literal[
-            "ai_inference",
-            "ai_training",
-            "embedding",
-            "storage",
-            "compute",
-            "api_calls",
-            "bandwidth",
-            "other",
-        ]
-    ]
+    cost_category: Column[_CostAttribution_cost_category]
     cost_per_token: Column[Decimal | None]
     created_at: Column[datetime]
     currency: Column[str]
@@ -95,7 +120,7 @@ class CostAttribution(PowernodeModel):
     roi_metric_id: Column[UUID | None]
     source_id: Column[UUID | None]
     source_name: Column[str | None]
-    source_type: Column[Literal["workflow", "agent", "provider", "team", "execution"]]
+    source_type: Column[_CostAttribution_source_type]
     storage_gb: Column[Decimal | None]
     tokens_used: Column[int | None]
     updated_at: Column[datetime]
@@ -108,16 +133,7 @@ class CostAttribution(PowernodeModel):
         api_calls: int | None = ...,
         attribution_date: date = ...,
         compute_minutes: int | None = ...,
-        cost_category: Literal[
-            "ai_inference",
-            "ai_training",
-            "embedding",
-            "storage",
-            "compute",
-            "api_calls",
-            "bandwidth",
-            "other",
-        ] = ...,
+        cost_category: _CostAttribution_cost_category = ...,
         cost_per_token: Decimal | None = ...,
         created_at: datetime = ...,
         currency: str = ...,
@@ -130,17 +146,51 @@ class CostAttribution(PowernodeModel):
         roi_metric_id: UUID | None = ...,
         source_id: UUID | None = ...,
         source_name: str | None = ...,
-        source_type: Literal["workflow", "agent", "provider", "team", "execution"] = ...,
+        source_type: _CostAttribution_source_type = ...,
         storage_gb: Decimal | None = ...,
         tokens_used: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., amount_usd: Decimal = ..., api_calls: int | None = ..., attribution_date: date = ..., compute_minutes: int | None = ..., cost_category: Literal["ai_inference", "ai_training", "embedding", "storage", "compute", "api_calls", "bandwidth", "other"] = ..., cost_per_token: Decimal | None = ..., created_at: datetime = ..., currency: str = ..., id: UUID = ..., metadata: Any = ..., model_name: str | None = ..., provider: _ai_providers.Provider | UUID | None = ..., provider_id: UUID | None = ..., roi_metric: RoiMetric | UUID | None = ..., roi_metric_id: UUID | None = ..., source_id: UUID | None = ..., source_name: str | None = ..., source_type: Literal["workflow", "agent", "provider", "team", "execution"] = ..., storage_gb: Decimal | None = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> CostAttribution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        amount_usd: Decimal = ...,
+        api_calls: int | None = ...,
+        attribution_date: date = ...,
+        compute_minutes: int | None = ...,
+        cost_category: _CostAttribution_cost_category = ...,
+        cost_per_token: Decimal | None = ...,
+        created_at: datetime = ...,
+        currency: str = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        model_name: str | None = ...,
+        provider: _ai_providers.Provider | UUID | None = ...,
+        provider_id: UUID | None = ...,
+        roi_metric: RoiMetric | UUID | None = ...,
+        roi_metric_id: UUID | None = ...,
+        source_id: UUID | None = ...,
+        source_name: str | None = ...,
+        source_type: _CostAttribution_source_type = ...,
+        storage_gb: Decimal | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> CostAttribution: ...
 
+
+_RoiMetric_metric_type: TypeAlias = Literal[
+    "workflow",
+    "agent",
+    "provider",
+    "team",
+    "account_total",
+    "department",
+]
 class RoiMetric(PowernodeModel):
     """Ai::RoiMetric (table `ai_roi_metrics`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -165,7 +215,7 @@ class RoiMetric(PowernodeModel):
     infrastructure_cost_usd: Column[Decimal]
     manual_interventions: Column[int]
     metadata: Column[Any]
-    metric_type: Column[Literal["workflow", "agent", "provider", "team", "account_total", "department"]]
+    metric_type: Column[_RoiMetric_metric_type]
     @classmethod
     def monthly(cls, query: Query[RoiMetric] | None = None) -> Query[RoiMetric]: ...
     net_benefit_usd: Column[Decimal | None]
@@ -209,7 +259,7 @@ class RoiMetric(PowernodeModel):
         infrastructure_cost_usd: Decimal = ...,
         manual_interventions: int = ...,
         metadata: Any = ...,
-        metric_type: Literal["workflow", "agent", "provider", "team", "account_total", "department"] = ...,
+        metric_type: _RoiMetric_metric_type = ...,
         net_benefit_usd: Decimal | None = ...,
         period_date: date = ...,
         period_type: Literal["daily", "weekly", "monthly", "quarterly", "yearly"] = ...,
@@ -222,14 +272,50 @@ class RoiMetric(PowernodeModel):
         total_cost_usd: Decimal = ...,
         total_value_usd: Decimal = ...,
         updated_at: datetime = ...,
-        value_per_task_usd: Decimal | None = ...
+        value_per_task_usd: Decimal | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., accuracy_rate: Decimal | None = ..., ai_cost_usd: Decimal = ..., attributable: PowernodeModel | None = ..., attributable_id: UUID | None = ..., attributable_type: str | None = ..., baseline_cost_usd: Decimal | None = ..., baseline_time_hours: Decimal | None = ..., cost_per_task_usd: Decimal | None = ..., created_at: datetime = ..., customer_satisfaction_score: Decimal | None = ..., efficiency_gain_percentage: Decimal | None = ..., error_reduction_value_usd: Decimal = ..., errors_prevented: int = ..., id: UUID = ..., infrastructure_cost_usd: Decimal = ..., manual_interventions: int = ..., metadata: Any = ..., metric_type: Literal["workflow", "agent", "provider", "team", "account_total", "department"] = ..., net_benefit_usd: Decimal | None = ..., period_date: date = ..., period_type: Literal["daily", "weekly", "monthly", "quarterly", "yearly"] = ..., roi_percentage: Decimal | None = ..., tasks_automated: int = ..., tasks_completed: int = ..., throughput_value_usd: Decimal = ..., time_saved_hours: Decimal = ..., time_saved_value_usd: Decimal = ..., total_cost_usd: Decimal = ..., total_value_usd: Decimal = ..., updated_at: datetime = ..., value_per_task_usd: Decimal | None = ...) -> RoiMetric: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        accuracy_rate: Decimal | None = ...,
+        ai_cost_usd: Decimal = ...,
+        attributable: PowernodeModel | None = ...,
+        attributable_id: UUID | None = ...,
+        attributable_type: str | None = ...,
+        baseline_cost_usd: Decimal | None = ...,
+        baseline_time_hours: Decimal | None = ...,
+        cost_per_task_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        customer_satisfaction_score: Decimal | None = ...,
+        efficiency_gain_percentage: Decimal | None = ...,
+        error_reduction_value_usd: Decimal = ...,
+        errors_prevented: int = ...,
+        id: UUID = ...,
+        infrastructure_cost_usd: Decimal = ...,
+        manual_interventions: int = ...,
+        metadata: Any = ...,
+        metric_type: _RoiMetric_metric_type = ...,
+        net_benefit_usd: Decimal | None = ...,
+        period_date: date = ...,
+        period_type: Literal["daily", "weekly", "monthly", "quarterly", "yearly"] = ...,
+        roi_percentage: Decimal | None = ...,
+        tasks_automated: int = ...,
+        tasks_completed: int = ...,
+        throughput_value_usd: Decimal = ...,
+        time_saved_hours: Decimal = ...,
+        time_saved_value_usd: Decimal = ...,
+        total_cost_usd: Decimal = ...,
+        total_value_usd: Decimal = ...,
+        updated_at: datetime = ...,
+        value_per_task_usd: Decimal | None = ...,
+    ) -> RoiMetric: ...
+
 
 class UsageMetric(PowernodeModel):
     """Ai::UsageMetric (table `ai_usage_metrics`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     agent: Reference[_ai_agents.Agent | None]
@@ -265,7 +351,27 @@ class UsageMetric(PowernodeModel):
         period_type: Literal["hourly", "daily", "weekly", "monthly"] = ...,
         provider: _ai_providers.Provider | UUID | None = ...,
         request_count: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_provider_id: UUID | None = ..., cost_usd: Decimal = ..., created_at: datetime = ..., execution_count: int = ..., id: UUID = ..., input_tokens: int = ..., model_name: str | None = ..., output_tokens: int = ..., period_start: datetime = ..., period_type: Literal["hourly", "daily", "weekly", "monthly"] = ..., provider: _ai_providers.Provider | UUID | None = ..., request_count: int = ..., updated_at: datetime = ...) -> UsageMetric: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_provider_id: UUID | None = ...,
+        cost_usd: Decimal = ...,
+        created_at: datetime = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        input_tokens: int = ...,
+        model_name: str | None = ...,
+        output_tokens: int = ...,
+        period_start: datetime = ...,
+        period_type: Literal["hourly", "daily", "weekly", "monthly"] = ...,
+        provider: _ai_providers.Provider | UUID | None = ...,
+        request_count: int = ...,
+        updated_at: datetime = ...,
+    ) -> UsageMetric: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -16,9 +16,15 @@ import powernode_plugins.ai.models.knowledge as _ai_knowledge
 import powernode_plugins.ai.models.mcp_apps as _ai_mcp_apps
 import powernode_plugins.ai.models.workflows as _ai_workflows
 
+_AbTest_status: TypeAlias = Literal[
+    "draft",
+    "running",
+    "paused",
+    "completed",
+    "cancelled",
+]
 class AbTest(PowernodeModel):
     """Ai::AbTest (table `ai_ab_tests`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -41,7 +47,7 @@ class AbTest(PowernodeModel):
     def running(cls, query: Query[AbTest] | None = None) -> Query[AbTest]: ...
     started_at: Column[datetime | None]
     statistical_significance: Column[float | None]
-    status: Column[Literal["draft", "running", "paused", "completed", "cancelled"]]
+    status: Column[_AbTest_status]
     success_metrics: Column[Any]
     target_id: Column[UUID]
     target_type: Column[Literal["workflow", "agent", "prompt", "model", "provider"]]
@@ -67,7 +73,7 @@ class AbTest(PowernodeModel):
         results: Any = ...,
         started_at: datetime | None = ...,
         statistical_significance: float | None = ...,
-        status: Literal["draft", "running", "paused", "completed", "cancelled"] = ...,
+        status: _AbTest_status = ...,
         success_metrics: Any = ...,
         target_id: UUID = ...,
         target_type: Literal["workflow", "agent", "prompt", "model", "provider"] = ...,
@@ -77,14 +83,47 @@ class AbTest(PowernodeModel):
         traffic_allocation: Any = ...,
         updated_at: datetime = ...,
         variants: Any = ...,
-        winning_variant: str | None = ...
+        winning_variant: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., ended_at: datetime | None = ..., id: UUID = ..., name: str = ..., results: Any = ..., started_at: datetime | None = ..., statistical_significance: float | None = ..., status: Literal["draft", "running", "paused", "completed", "cancelled"] = ..., success_metrics: Any = ..., target_id: UUID = ..., target_type: Literal["workflow", "agent", "prompt", "model", "provider"] = ..., test_id: str = ..., total_conversions: int | None = ..., total_impressions: int | None = ..., traffic_allocation: Any = ..., updated_at: datetime = ..., variants: Any = ..., winning_variant: str | None = ...) -> AbTest: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        ended_at: datetime | None = ...,
+        id: UUID = ...,
+        name: str = ...,
+        results: Any = ...,
+        started_at: datetime | None = ...,
+        statistical_significance: float | None = ...,
+        status: _AbTest_status = ...,
+        success_metrics: Any = ...,
+        target_id: UUID = ...,
+        target_type: Literal["workflow", "agent", "prompt", "model", "provider"] = ...,
+        test_id: str = ...,
+        total_conversions: int | None = ...,
+        total_impressions: int | None = ...,
+        traffic_allocation: Any = ...,
+        updated_at: datetime = ...,
+        variants: Any = ...,
+        winning_variant: str | None = ...,
+    ) -> AbTest: ...
 
+
+_AgentConnection_connection_type: TypeAlias = Literal[
+    "team_membership",
+    "mcp_tool_usage",
+    "a2a_communication",
+    "shared_memory",
+    "infrastructure",
+]
 class AgentConnection(PowernodeModel):
     """Ai::AgentConnection (table `ai_agent_connections`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def a2a_communications(cls, query: Query[AgentConnection] | None = None) -> Query[AgentConnection]: ...
@@ -92,10 +131,7 @@ class AgentConnection(PowernodeModel):
     account_id: Column[UUID | None]
     @classmethod
     def active(cls, query: Query[AgentConnection] | None = None) -> Query[AgentConnection]: ...
-    connection_type: Column[
-        Literal["team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"]
-        | None
-    ]
+    connection_type: Column[_AgentConnection_connection_type | None]
     created_at: Column[datetime]
     @classmethod
     def discovered(cls, query: Query[AgentConnection] | None = None) -> Query[AgentConnection]: ...
@@ -125,12 +161,7 @@ class AgentConnection(PowernodeModel):
         *,
         account: _core.Account | UUID | None = ...,
         account_id: UUID | None = ...,
-        connection_type: (
-            Literal[
-                "team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"
-            ]
-            | None
-        ) = ...,
+        connection_type: _AgentConnection_connection_type | None = ...,
         created_at: datetime = ...,
         discovered_by: str | None = ...,
         id: UUID = ...,
@@ -141,14 +172,31 @@ class AgentConnection(PowernodeModel):
         strength: float | None = ...,
         target_id: UUID | None = ...,
         target_type: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., connection_type: Literal["team_membership", "mcp_tool_usage", "a2a_communication", "shared_memory", "infrastructure"] | None = ..., created_at: datetime = ..., discovered_by: str | None = ..., id: UUID = ..., metadata: Any = ..., source_id: UUID | None = ..., source_type: str | None = ..., status: Literal["active", "inactive", "discovered"] | None = ..., strength: float | None = ..., target_id: UUID | None = ..., target_type: str | None = ..., updated_at: datetime = ...) -> AgentConnection: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        connection_type: _AgentConnection_connection_type | None = ...,
+        created_at: datetime = ...,
+        discovered_by: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        source_id: UUID | None = ...,
+        source_type: str | None = ...,
+        status: Literal["active", "inactive", "discovered"] | None = ...,
+        strength: float | None = ...,
+        target_id: UUID | None = ...,
+        target_type: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentConnection: ...
+
 
 class AgentIdentity(PowernodeModel):
     """Ai::AgentIdentity (table `ai_agent_identities`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -199,43 +247,64 @@ class AgentIdentity(PowernodeModel):
         rotated_at: datetime | None = ...,
         rotation_overlap_until: datetime | None = ...,
         status: Literal["active", "rotated", "revoked"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_id: UUID = ..., agent_uri: str | None = ..., algorithm: Literal["ed25519"] = ..., attestation_claims: Any = ..., capabilities: Any = ..., created_at: datetime = ..., encrypted_private_key: str = ..., expires_at: datetime | None = ..., id: UUID = ..., key_fingerprint: str = ..., public_key: str = ..., revocation_reason: str | None = ..., revoked_at: datetime | None = ..., rotated_at: datetime | None = ..., rotation_overlap_until: datetime | None = ..., status: Literal["active", "rotated", "revoked"] = ..., updated_at: datetime = ...) -> AgentIdentity: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_id: UUID = ...,
+        agent_uri: str | None = ...,
+        algorithm: Literal["ed25519"] = ...,
+        attestation_claims: Any = ...,
+        capabilities: Any = ...,
+        created_at: datetime = ...,
+        encrypted_private_key: str = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        key_fingerprint: str = ...,
+        public_key: str = ...,
+        revocation_reason: str | None = ...,
+        revoked_at: datetime | None = ...,
+        rotated_at: datetime | None = ...,
+        rotation_overlap_until: datetime | None = ...,
+        status: Literal["active", "rotated", "revoked"] = ...,
+        updated_at: datetime = ...,
+    ) -> AgentIdentity: ...
 
+
+_AguiEvent_event_type: TypeAlias = Literal[
+    "TEXT_MESSAGE_START",
+    "TEXT_MESSAGE_CONTENT",
+    "TEXT_MESSAGE_END",
+    "TOOL_CALL_START",
+    "TOOL_CALL_ARGS",
+    "TOOL_CALL_END",
+    "TOOL_CALL_RESULT",
+    "STATE_SNAPSHOT",
+    "STATE_DELTA",
+    "MESSAGES_SNAPSHOT",
+    "ACTIVITY_SNAPSHOT",
+    "ACTIVITY_DELTA",
+    "RUN_STARTED",
+    "RUN_FINISHED",
+    "RUN_ERROR",
+    "STEP_STARTED",
+    "STEP_FINISHED",
+    "CUSTOM",
+    "RAW",
+]
 class AguiEvent(PowernodeModel):
     """Ai::AguiEvent (table `ai_agui_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     content: Column[str | None]
     created_at: Column[datetime]
     delta: Column[Any]
-    event_type: Column[
-        Literal[
-            "TEXT_MESSAGE_START",
-            "TEXT_MESSAGE_CONTENT",
-            "TEXT_MESSAGE_END",
-            "TOOL_CALL_START",
-            "TOOL_CALL_ARGS",
-            "TOOL_CALL_END",
-            "TOOL_CALL_RESULT",
-            "STATE_SNAPSHOT",
-            "STATE_DELTA",
-            "MESSAGES_SNAPSHOT",
-            "ACTIVITY_SNAPSHOT",
-            "ACTIVITY_DELTA",
-            "RUN_STARTED",
-            "RUN_FINISHED",
-            "RUN_ERROR",
-            "STEP_STARTED",
-            "STEP_FINISHED",
-            "CUSTOM",
-            "RAW",
-        ]
-    ]
+    event_type: Column[_AguiEvent_event_type]
     @classmethod
     def lifecycle_events(cls, query: Query[AguiEvent] | None = None) -> Query[AguiEvent]: ...
     message_id: Column[str | None]
@@ -268,27 +337,7 @@ class AguiEvent(PowernodeModel):
         content: str | None = ...,
         created_at: datetime = ...,
         delta: Any = ...,
-        event_type: Literal[
-            "TEXT_MESSAGE_START",
-            "TEXT_MESSAGE_CONTENT",
-            "TEXT_MESSAGE_END",
-            "TOOL_CALL_START",
-            "TOOL_CALL_ARGS",
-            "TOOL_CALL_END",
-            "TOOL_CALL_RESULT",
-            "STATE_SNAPSHOT",
-            "STATE_DELTA",
-            "MESSAGES_SNAPSHOT",
-            "ACTIVITY_SNAPSHOT",
-            "ACTIVITY_DELTA",
-            "RUN_STARTED",
-            "RUN_FINISHED",
-            "RUN_ERROR",
-            "STEP_STARTED",
-            "STEP_FINISHED",
-            "CUSTOM",
-            "RAW",
-        ] = ...,
+        event_type: _AguiEvent_event_type = ...,
         id: UUID = ...,
         message_id: str | None = ...,
         metadata: Any = ...,
@@ -299,14 +348,41 @@ class AguiEvent(PowernodeModel):
         session_id: UUID = ...,
         step_id: str | None = ...,
         tool_call_id: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., content: str | None = ..., created_at: datetime = ..., delta: Any = ..., event_type: Literal["TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_RESULT", "STATE_SNAPSHOT", "STATE_DELTA", "MESSAGES_SNAPSHOT", "ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA", "RUN_STARTED", "RUN_FINISHED", "RUN_ERROR", "STEP_STARTED", "STEP_FINISHED", "CUSTOM", "RAW"] = ..., id: UUID = ..., message_id: str | None = ..., metadata: Any = ..., role: str | None = ..., run_id: str | None = ..., sequence_number: int = ..., session: _ai_mcp_apps.AguiSession | UUID = ..., session_id: UUID = ..., step_id: str | None = ..., tool_call_id: str | None = ..., updated_at: datetime = ...) -> AguiEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        content: str | None = ...,
+        created_at: datetime = ...,
+        delta: Any = ...,
+        event_type: _AguiEvent_event_type = ...,
+        id: UUID = ...,
+        message_id: str | None = ...,
+        metadata: Any = ...,
+        role: str | None = ...,
+        run_id: str | None = ...,
+        sequence_number: int = ...,
+        session: _ai_mcp_apps.AguiSession | UUID = ...,
+        session_id: UUID = ...,
+        step_id: str | None = ...,
+        tool_call_id: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> AguiEvent: ...
 
+
+_CollusionIndicator_indicator_type: TypeAlias = Literal[
+    "synchronized_output",
+    "mutual_approval",
+    "resource_hoarding",
+    "trust_inflation",
+    "echo_chamber",
+]
 class CollusionIndicator(PowernodeModel):
     """Ai::CollusionIndicator (table `ai_collusion_indicators`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -316,11 +392,7 @@ class CollusionIndicator(PowernodeModel):
     evidence_summary: Column[Any]
     @classmethod
     def high_confidence(cls, query: Query[CollusionIndicator] | None = None) -> Query[CollusionIndicator]: ...
-    indicator_type: Column[
-        Literal[
-            "synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"
-        ]
-    ]
+    indicator_type: Column[_CollusionIndicator_indicator_type]
     @classmethod
     def recent(cls, query: Query[CollusionIndicator] | None = None) -> Query[CollusionIndicator]: ...
     updated_at: Column[datetime]
@@ -334,17 +406,44 @@ class CollusionIndicator(PowernodeModel):
         created_at: datetime = ...,
         evidence_summary: Any = ...,
         id: UUID = ...,
-        indicator_type: Literal[
-            "synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"
-        ] = ...,
-        updated_at: datetime = ...
+        indicator_type: _CollusionIndicator_indicator_type = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_cluster: Any = ..., correlation_score: Decimal | None = ..., created_at: datetime = ..., evidence_summary: Any = ..., id: UUID = ..., indicator_type: Literal["synchronized_output", "mutual_approval", "resource_hoarding", "trust_inflation", "echo_chamber"] = ..., updated_at: datetime = ...) -> CollusionIndicator: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_cluster: Any = ...,
+        correlation_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        evidence_summary: Any = ...,
+        id: UUID = ...,
+        indicator_type: _CollusionIndicator_indicator_type = ...,
+        updated_at: datetime = ...,
+    ) -> CollusionIndicator: ...
 
+
+_CostOptimizationLog_optimization_type: TypeAlias = Literal[
+    "provider_switch",
+    "model_downgrade",
+    "caching",
+    "batching",
+    "rate_optimization",
+    "usage_reduction",
+]
+_CostOptimizationLog_status: TypeAlias = Literal[
+    "identified",
+    "analyzing",
+    "recommended",
+    "applied",
+    "validated",
+    "rejected",
+    "expired",
+]
 class CostOptimizationLog(PowernodeModel):
     """Ai::CostOptimizationLog (table `ai_cost_optimization_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -364,16 +463,7 @@ class CostOptimizationLog(PowernodeModel):
     @classmethod
     def high_impact(cls, query: Query[CostOptimizationLog] | None = None) -> Query[CostOptimizationLog]: ...
     identified_at: Column[datetime | None]
-    optimization_type: Column[
-        Literal[
-            "provider_switch",
-            "model_downgrade",
-            "caching",
-            "batching",
-            "rate_optimization",
-            "usage_reduction",
-        ]
-    ]
+    optimization_type: Column[_CostOptimizationLog_optimization_type]
     optimized_cost_usd: Column[Decimal | None]
     @classmethod
     def pending(cls, query: Query[CostOptimizationLog] | None = None) -> Query[CostOptimizationLog]: ...
@@ -384,9 +474,7 @@ class CostOptimizationLog(PowernodeModel):
     resource_id: Column[UUID | None]
     resource_type: Column[str | None]
     savings_percentage: Column[Decimal | None]
-    status: Column[
-        Literal["identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"]
-    ]
+    status: Column[_CostOptimizationLog_status]
     updated_at: Column[datetime]
     @classmethod
     def validated(cls, query: Query[CostOptimizationLog] | None = None) -> Query[CostOptimizationLog]: ...
@@ -407,32 +495,56 @@ class CostOptimizationLog(PowernodeModel):
         description: str | None = ...,
         id: UUID = ...,
         identified_at: datetime | None = ...,
-        optimization_type: Literal[
-            "provider_switch",
-            "model_downgrade",
-            "caching",
-            "batching",
-            "rate_optimization",
-            "usage_reduction",
-        ] = ...,
+        optimization_type: _CostOptimizationLog_optimization_type = ...,
         optimized_cost_usd: Decimal | None = ...,
         potential_savings_usd: Decimal | None = ...,
         recommendation: Any = ...,
         resource_id: UUID | None = ...,
         resource_type: str | None = ...,
         savings_percentage: Decimal | None = ...,
-        status: Literal[
-            "identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"
-        ] = ...,
+        status: _CostOptimizationLog_status = ...,
         updated_at: datetime = ...,
-        validated_at: datetime | None = ...
+        validated_at: datetime | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actual_savings_usd: Decimal | None = ..., after_state: Any = ..., analysis_period_end: date | None = ..., analysis_period_start: date | None = ..., applied_at: datetime | None = ..., before_state: Any = ..., created_at: datetime = ..., current_cost_usd: Decimal | None = ..., description: str | None = ..., id: UUID = ..., identified_at: datetime | None = ..., optimization_type: Literal["provider_switch", "model_downgrade", "caching", "batching", "rate_optimization", "usage_reduction"] = ..., optimized_cost_usd: Decimal | None = ..., potential_savings_usd: Decimal | None = ..., recommendation: Any = ..., resource_id: UUID | None = ..., resource_type: str | None = ..., savings_percentage: Decimal | None = ..., status: Literal["identified", "analyzing", "recommended", "applied", "validated", "rejected", "expired"] = ..., updated_at: datetime = ..., validated_at: datetime | None = ...) -> CostOptimizationLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actual_savings_usd: Decimal | None = ...,
+        after_state: Any = ...,
+        analysis_period_end: date | None = ...,
+        analysis_period_start: date | None = ...,
+        applied_at: datetime | None = ...,
+        before_state: Any = ...,
+        created_at: datetime = ...,
+        current_cost_usd: Decimal | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        identified_at: datetime | None = ...,
+        optimization_type: _CostOptimizationLog_optimization_type = ...,
+        optimized_cost_usd: Decimal | None = ...,
+        potential_savings_usd: Decimal | None = ...,
+        recommendation: Any = ...,
+        resource_id: UUID | None = ...,
+        resource_type: str | None = ...,
+        savings_percentage: Decimal | None = ...,
+        status: _CostOptimizationLog_status = ...,
+        updated_at: datetime = ...,
+        validated_at: datetime | None = ...,
+    ) -> CostOptimizationLog: ...
 
+
+_DiscoveryResult_scan_type: TypeAlias = Literal[
+    "mcp_scan",
+    "docker_scan",
+    "swarm_scan",
+    "task_analysis",
+    "full_scan",
+]
 class DiscoveryResult(PowernodeModel):
     """Ai::DiscoveryResult (table `ai_discovery_results`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -454,7 +566,7 @@ class DiscoveryResult(PowernodeModel):
     def recent(cls, query: Query[DiscoveryResult] | None = None) -> Query[DiscoveryResult]: ...
     recommendations: Column[Any]
     scan_id: Column[str | None]
-    scan_type: Column[Literal["mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"] | None]
+    scan_type: Column[_DiscoveryResult_scan_type | None]
     @classmethod
     def scanning(cls, query: Query[DiscoveryResult] | None = None) -> Query[DiscoveryResult]: ...
     started_at: Column[datetime | None]
@@ -477,20 +589,39 @@ class DiscoveryResult(PowernodeModel):
         id: UUID = ...,
         recommendations: Any = ...,
         scan_id: str | None = ...,
-        scan_type: (
-            Literal["mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"] | None
-        ) = ...,
+        scan_type: _DiscoveryResult_scan_type | None = ...,
         started_at: datetime | None = ...,
         status: Literal["pending", "scanning", "completed", "failed"] | None = ...,
         tools_found: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., agents_found: int | None = ..., completed_at: datetime | None = ..., connections_found: int | None = ..., created_at: datetime = ..., discovered_agents: Any = ..., discovered_connections: Any = ..., discovered_tools: Any = ..., error_message: str | None = ..., id: UUID = ..., recommendations: Any = ..., scan_id: str | None = ..., scan_type: Literal["mcp_scan", "docker_scan", "swarm_scan", "task_analysis", "full_scan"] | None = ..., started_at: datetime | None = ..., status: Literal["pending", "scanning", "completed", "failed"] | None = ..., tools_found: int | None = ..., updated_at: datetime = ...) -> DiscoveryResult: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        agents_found: int | None = ...,
+        completed_at: datetime | None = ...,
+        connections_found: int | None = ...,
+        created_at: datetime = ...,
+        discovered_agents: Any = ...,
+        discovered_connections: Any = ...,
+        discovered_tools: Any = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        recommendations: Any = ...,
+        scan_id: str | None = ...,
+        scan_type: _DiscoveryResult_scan_type | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "scanning", "completed", "failed"] | None = ...,
+        tools_found: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> DiscoveryResult: ...
+
 
 class DocumentChunk(VectorSearch, PowernodeModel):
     """Ai::DocumentChunk (table `ai_document_chunks`)."""
-
     Behaviour: ClassVar[type[Any]]
     content: Column[str]
     created_at: Column[datetime]
@@ -533,14 +664,34 @@ class DocumentChunk(VectorSearch, PowernodeModel):
         sequence_number: int = ...,
         start_offset: int | None = ...,
         token_count: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, content: str = ..., created_at: datetime = ..., document: _ai_knowledge.Document | UUID = ..., document_id: UUID = ..., embedded_at: datetime | None = ..., embedding: list[float] | None = ..., embedding_model: str | None = ..., end_offset: int | None = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., metadata: Any = ..., relevance_score: float | None = ..., sequence_number: int = ..., start_offset: int | None = ..., token_count: int | None = ..., updated_at: datetime = ...) -> DocumentChunk: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        content: str = ...,
+        created_at: datetime = ...,
+        document: _ai_knowledge.Document | UUID = ...,
+        document_id: UUID = ...,
+        embedded_at: datetime | None = ...,
+        embedding: list[float] | None = ...,
+        embedding_model: str | None = ...,
+        end_offset: int | None = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        metadata: Any = ...,
+        relevance_score: float | None = ...,
+        sequence_number: int = ...,
+        start_offset: int | None = ...,
+        token_count: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> DocumentChunk: ...
+
 
 class EncryptedMessage(PowernodeModel):
     """Ai::EncryptedMessage (table `ai_encrypted_messages`)."""
-
     Behaviour: ClassVar[type[Any]]
     aad: Column[str | None]
     account: Reference[_core.Account]
@@ -585,14 +736,34 @@ class EncryptedMessage(PowernodeModel):
         status: Literal["delivered", "read", "expired"] | None = ...,
         task_id: UUID | None = ...,
         to_agent_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, aad: str | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., auth_tag: bytes | memoryview = ..., ciphertext: bytes | memoryview = ..., created_at: datetime = ..., ephemeral_public_key: str | None = ..., from_agent_id: UUID = ..., id: UUID = ..., nonce: bytes | memoryview = ..., sequence_number: int = ..., session_id: str | None = ..., signature: str | None = ..., status: Literal["delivered", "read", "expired"] | None = ..., task_id: UUID | None = ..., to_agent_id: UUID = ..., updated_at: datetime = ...) -> EncryptedMessage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        aad: str | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auth_tag: bytes | memoryview = ...,
+        ciphertext: bytes | memoryview = ...,
+        created_at: datetime = ...,
+        ephemeral_public_key: str | None = ...,
+        from_agent_id: UUID = ...,
+        id: UUID = ...,
+        nonce: bytes | memoryview = ...,
+        sequence_number: int = ...,
+        session_id: str | None = ...,
+        signature: str | None = ...,
+        status: Literal["delivered", "read", "expired"] | None = ...,
+        task_id: UUID | None = ...,
+        to_agent_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> EncryptedMessage: ...
+
 
 class HybridSearchResult(PowernodeModel):
     """Ai::HybridSearchResult (table `ai_hybrid_search_results`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -637,14 +808,47 @@ class HybridSearchResult(PowernodeModel):
         search_mode: Literal["vector", "keyword", "hybrid", "graph"] = ...,
         total_latency_ms: int | None = ...,
         vector_results: Any = ...,
-        vector_score: Decimal | None = ...
+        vector_score: Decimal | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., fusion_method: Literal["rrf", "weighted", "cascade"] | None = ..., graph_results: Any = ..., graph_score: Decimal | None = ..., id: UUID = ..., keyword_results: Any = ..., keyword_score: Decimal | None = ..., merged_results: Any = ..., metadata: Any = ..., query_text: str = ..., rerank_model: str | None = ..., reranked: bool | None = ..., result_count: int | None = ..., search_mode: Literal["vector", "keyword", "hybrid", "graph"] = ..., total_latency_ms: int | None = ..., vector_results: Any = ..., vector_score: Decimal | None = ...) -> HybridSearchResult: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        fusion_method: Literal["rrf", "weighted", "cascade"] | None = ...,
+        graph_results: Any = ...,
+        graph_score: Decimal | None = ...,
+        id: UUID = ...,
+        keyword_results: Any = ...,
+        keyword_score: Decimal | None = ...,
+        merged_results: Any = ...,
+        metadata: Any = ...,
+        query_text: str = ...,
+        rerank_model: str | None = ...,
+        reranked: bool | None = ...,
+        result_count: int | None = ...,
+        search_mode: Literal["vector", "keyword", "hybrid", "graph"] = ...,
+        total_latency_ms: int | None = ...,
+        vector_results: Any = ...,
+        vector_score: Decimal | None = ...,
+    ) -> HybridSearchResult: ...
 
+
+_ImprovementRecommendation_recommendation_type: TypeAlias = Literal[
+    "provider_switch",
+    "team_composition",
+    "timeout_adjustment",
+    "model_upgrade",
+    "cost_optimization",
+    "skill_consolidation",
+    "skill_connection",
+    "prompt_refinement",
+    "skill_creation",
+]
 class ImprovementRecommendation(PowernodeModel):
     """Ai::ImprovementRecommendation (table `ai_improvement_recommendations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -679,19 +883,7 @@ class ImprovementRecommendation(PowernodeModel):
     def recent(
         cls, query: Query[ImprovementRecommendation] | None = None
     ) -> Query[ImprovementRecommendation]: ...
-    recommendation_type: Column[
-        Literal[
-            "provider_switch",
-            "team_composition",
-            "timeout_adjustment",
-            "model_upgrade",
-            "cost_optimization",
-            "skill_consolidation",
-            "skill_connection",
-            "prompt_refinement",
-            "skill_creation",
-        ]
-    ]
+    recommendation_type: Column[_ImprovementRecommendation_recommendation_type]
     recommended_config: Column[Any]
     status: Column[Literal["pending", "approved", "applied", "dismissed"]]
     target_id: Column[UUID]
@@ -710,29 +902,38 @@ class ImprovementRecommendation(PowernodeModel):
         current_config: Any = ...,
         evidence: Any = ...,
         id: UUID = ...,
-        recommendation_type: Literal[
-            "provider_switch",
-            "team_composition",
-            "timeout_adjustment",
-            "model_upgrade",
-            "cost_optimization",
-            "skill_consolidation",
-            "skill_connection",
-            "prompt_refinement",
-            "skill_creation",
-        ] = ...,
+        recommendation_type: _ImprovementRecommendation_recommendation_type = ...,
         recommended_config: Any = ...,
         status: Literal["pending", "approved", "applied", "dismissed"] = ...,
         target_id: UUID = ...,
         target_type: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., applied_at: datetime | None = ..., approved_by: _core.User | UUID | None = ..., approved_by_id: UUID | None = ..., confidence_score: Decimal = ..., created_at: datetime = ..., current_config: Any = ..., evidence: Any = ..., id: UUID = ..., recommendation_type: Literal["provider_switch", "team_composition", "timeout_adjustment", "model_upgrade", "cost_optimization", "skill_consolidation", "skill_connection", "prompt_refinement", "skill_creation"] = ..., recommended_config: Any = ..., status: Literal["pending", "approved", "applied", "dismissed"] = ..., target_id: UUID = ..., target_type: str = ..., updated_at: datetime = ...) -> ImprovementRecommendation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        applied_at: datetime | None = ...,
+        approved_by: _core.User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        confidence_score: Decimal = ...,
+        created_at: datetime = ...,
+        current_config: Any = ...,
+        evidence: Any = ...,
+        id: UUID = ...,
+        recommendation_type: _ImprovementRecommendation_recommendation_type = ...,
+        recommended_config: Any = ...,
+        status: Literal["pending", "approved", "applied", "dismissed"] = ...,
+        target_id: UUID = ...,
+        target_type: str = ...,
+        updated_at: datetime = ...,
+    ) -> ImprovementRecommendation: ...
+
 
 class MockResponse(PowernodeModel):
     """Ai::MockResponse (table `ai_mock_responses`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -787,14 +988,41 @@ class MockResponse(PowernodeModel):
         response_data: Any = ...,
         sandbox: Sandbox | UUID = ...,
         sandbox_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., endpoint: str | None = ..., error_message: str | None = ..., error_rate: float | None = ..., error_type: str | None = ..., hit_count: int | None = ..., id: UUID = ..., is_active: bool = ..., last_hit_at: datetime | None = ..., latency_ms: int | None = ..., match_criteria: Any = ..., match_type: Literal["exact", "contains", "regex", "semantic", "always"] = ..., model_name: str | None = ..., name: str = ..., priority: int | None = ..., provider_type: str = ..., response_data: Any = ..., sandbox: Sandbox | UUID = ..., sandbox_id: UUID = ..., updated_at: datetime = ...) -> MockResponse: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        endpoint: str | None = ...,
+        error_message: str | None = ...,
+        error_rate: float | None = ...,
+        error_type: str | None = ...,
+        hit_count: int | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_hit_at: datetime | None = ...,
+        latency_ms: int | None = ...,
+        match_criteria: Any = ...,
+        match_type: Literal["exact", "contains", "regex", "semantic", "always"] = ...,
+        model_name: str | None = ...,
+        name: str = ...,
+        priority: int | None = ...,
+        provider_type: str = ...,
+        response_data: Any = ...,
+        sandbox: Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> MockResponse: ...
+
 
 class ModelPricing(PowernodeModel):
     """Ai::ModelPricing (table `ai_model_pricings`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def auto_synced(cls, query: Query[ModelPricing] | None = None) -> Query[ModelPricing]: ...
@@ -827,14 +1055,37 @@ class ModelPricing(PowernodeModel):
         provider_type: str = ...,
         source: str = ...,
         tier: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, cached_input_per_1k: Decimal | None = ..., created_at: datetime = ..., id: UUID = ..., input_per_1k: Decimal = ..., last_synced_at: datetime | None = ..., metadata: Any = ..., model_id: str = ..., output_per_1k: Decimal = ..., provider_type: str = ..., source: str = ..., tier: str | None = ..., updated_at: datetime = ...) -> ModelPricing: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        cached_input_per_1k: Decimal | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_per_1k: Decimal = ...,
+        last_synced_at: datetime | None = ...,
+        metadata: Any = ...,
+        model_id: str = ...,
+        output_per_1k: Decimal = ...,
+        provider_type: str = ...,
+        source: str = ...,
+        tier: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> ModelPricing: ...
 
+
+_PressureField_field_type: TypeAlias = Literal[
+    "code_quality",
+    "test_coverage",
+    "doc_readability",
+    "security_posture",
+    "performance",
+    "dependency_health",
+]
 class PressureField(PowernodeModel):
     """Ai::PressureField (table `ai_pressure_fields`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -846,16 +1097,7 @@ class PressureField(PowernodeModel):
     created_at: Column[datetime]
     decay_rate: Column[Decimal]
     dimensions: Column[Any]
-    field_type: Column[
-        Literal[
-            "code_quality",
-            "test_coverage",
-            "doc_readability",
-            "security_posture",
-            "performance",
-            "dependency_health",
-        ]
-    ]
+    field_type: Column[_PressureField_field_type]
     @classmethod
     def highest_pressure(cls, query: Query[PressureField] | None = None) -> Query[PressureField]: ...
     last_addressed_at: Column[datetime | None]
@@ -877,28 +1119,46 @@ class PressureField(PowernodeModel):
         created_at: datetime = ...,
         decay_rate: Decimal = ...,
         dimensions: Any = ...,
-        field_type: Literal[
-            "code_quality",
-            "test_coverage",
-            "doc_readability",
-            "security_posture",
-            "performance",
-            "dependency_health",
-        ] = ...,
+        field_type: _PressureField_field_type = ...,
         id: UUID = ...,
         last_addressed_at: datetime | None = ...,
         last_addressed_by_id: UUID | None = ...,
         last_measured_at: datetime | None = ...,
         pressure_value: Decimal = ...,
         threshold: Decimal = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., address_count: int = ..., artifact_ref: str = ..., artifact_type: str | None = ..., created_at: datetime = ..., decay_rate: Decimal = ..., dimensions: Any = ..., field_type: Literal["code_quality", "test_coverage", "doc_readability", "security_posture", "performance", "dependency_health"] = ..., id: UUID = ..., last_addressed_at: datetime | None = ..., last_addressed_by_id: UUID | None = ..., last_measured_at: datetime | None = ..., pressure_value: Decimal = ..., threshold: Decimal = ..., updated_at: datetime = ...) -> PressureField: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        address_count: int = ...,
+        artifact_ref: str = ...,
+        artifact_type: str | None = ...,
+        created_at: datetime = ...,
+        decay_rate: Decimal = ...,
+        dimensions: Any = ...,
+        field_type: _PressureField_field_type = ...,
+        id: UUID = ...,
+        last_addressed_at: datetime | None = ...,
+        last_addressed_by_id: UUID | None = ...,
+        last_measured_at: datetime | None = ...,
+        pressure_value: Decimal = ...,
+        threshold: Decimal = ...,
+        updated_at: datetime = ...,
+    ) -> PressureField: ...
 
+
+_QuarantineRecord_trigger_source: TypeAlias = Literal[
+    "anomaly_detection",
+    "manual",
+    "policy_violation",
+    "budget_exceeded",
+]
 class QuarantineRecord(PowernodeModel):
     """Ai::QuarantineRecord (table `ai_quarantine_records`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -932,9 +1192,7 @@ class QuarantineRecord(PowernodeModel):
     severity: Column[Literal["low", "medium", "high", "critical"]]
     status: Column[Literal["active", "escalated", "restored", "expired"]]
     trigger_reason: Column[str]
-    trigger_source: Column[
-        Literal["anomaly_detection", "manual", "policy_violation", "budget_exceeded"] | None
-    ]
+    trigger_source: Column[_QuarantineRecord_trigger_source | None]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -956,17 +1214,37 @@ class QuarantineRecord(PowernodeModel):
         severity: Literal["low", "medium", "high", "critical"] = ...,
         status: Literal["active", "escalated", "restored", "expired"] = ...,
         trigger_reason: str = ...,
-        trigger_source: (
-            Literal["anomaly_detection", "manual", "policy_violation", "budget_exceeded"] | None
-        ) = ...,
-        updated_at: datetime = ...
+        trigger_source: _QuarantineRecord_trigger_source | None = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_id: UUID = ..., approved_by_id: UUID | None = ..., cooldown_minutes: int | None = ..., created_at: datetime = ..., escalated_from_id: UUID | None = ..., forensic_snapshot: Any = ..., id: UUID = ..., previous_capabilities: Any = ..., restoration_notes: str | None = ..., restored_at: datetime | None = ..., restrictions_applied: Any = ..., scheduled_restore_at: datetime | None = ..., severity: Literal["low", "medium", "high", "critical"] = ..., status: Literal["active", "escalated", "restored", "expired"] = ..., trigger_reason: str = ..., trigger_source: Literal["anomaly_detection", "manual", "policy_violation", "budget_exceeded"] | None = ..., updated_at: datetime = ...) -> QuarantineRecord: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_id: UUID = ...,
+        approved_by_id: UUID | None = ...,
+        cooldown_minutes: int | None = ...,
+        created_at: datetime = ...,
+        escalated_from_id: UUID | None = ...,
+        forensic_snapshot: Any = ...,
+        id: UUID = ...,
+        previous_capabilities: Any = ...,
+        restoration_notes: str | None = ...,
+        restored_at: datetime | None = ...,
+        restrictions_applied: Any = ...,
+        scheduled_restore_at: datetime | None = ...,
+        severity: Literal["low", "medium", "high", "critical"] = ...,
+        status: Literal["active", "escalated", "restored", "expired"] = ...,
+        trigger_reason: str = ...,
+        trigger_source: _QuarantineRecord_trigger_source | None = ...,
+        updated_at: datetime = ...,
+    ) -> QuarantineRecord: ...
+
 
 class RagQuery(VectorSearch, PowernodeModel):
     """Ai::RagQuery (table `ai_rag_queries`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1029,19 +1307,54 @@ class RagQuery(VectorSearch, PowernodeModel):
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
         user_id: UUID | None = ...,
-        workflow_run_id: UUID | None = ...
+        workflow_run_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_execution_id: UUID | None = ..., avg_similarity_score: float | None = ..., chunks_retrieved: int | None = ..., created_at: datetime = ..., enable_reranking: bool | None = ..., filters: Any = ..., graph_depth: int | None = ..., id: UUID = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ..., knowledge_base_id: UUID = ..., metadata: Any = ..., query_embedding: list[float] | None = ..., query_latency_ms: float | None = ..., query_text: str = ..., retrieval_strategy: Literal["similarity", "hybrid", "rerank", "keyword"] | None = ..., retrieved_chunks: Any = ..., search_mode: str | None = ..., similarity_threshold: float | None = ..., status: Literal["pending", "processing", "completed", "failed"] = ..., tokens_used: int | None = ..., top_k: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ..., workflow_run_id: UUID | None = ...) -> RagQuery: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_execution_id: UUID | None = ...,
+        avg_similarity_score: float | None = ...,
+        chunks_retrieved: int | None = ...,
+        created_at: datetime = ...,
+        enable_reranking: bool | None = ...,
+        filters: Any = ...,
+        graph_depth: int | None = ...,
+        id: UUID = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID = ...,
+        knowledge_base_id: UUID = ...,
+        metadata: Any = ...,
+        query_embedding: list[float] | None = ...,
+        query_latency_ms: float | None = ...,
+        query_text: str = ...,
+        retrieval_strategy: Literal["similarity", "hybrid", "rerank", "keyword"] | None = ...,
+        retrieved_chunks: Any = ...,
+        search_mode: str | None = ...,
+        similarity_threshold: float | None = ...,
+        status: Literal["pending", "processing", "completed", "failed"] = ...,
+        tokens_used: int | None = ...,
+        top_k: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+        workflow_run_id: UUID | None = ...,
+    ) -> RagQuery: ...
 
+
+_RemediationLog_action_type: TypeAlias = Literal[
+    "provider_failover",
+    "workflow_retry",
+    "alert_escalation",
+]
 class RemediationLog(PowernodeModel):
     """Ai::RemediationLog (table `ai_remediation_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     action_config: Column[Any]
-    action_type: Column[Literal["provider_failover", "workflow_retry", "alert_escalation"]]
+    action_type: Column[_RemediationLog_action_type]
     after_state: Column[Any]
     before_state: Column[Any]
     created_at: Column[datetime]
@@ -1065,7 +1378,7 @@ class RemediationLog(PowernodeModel):
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
         action_config: Any = ...,
-        action_type: Literal["provider_failover", "workflow_retry", "alert_escalation"] = ...,
+        action_type: _RemediationLog_action_type = ...,
         after_state: Any = ...,
         before_state: Any = ...,
         created_at: datetime = ...,
@@ -1075,14 +1388,40 @@ class RemediationLog(PowernodeModel):
         result_message: str | None = ...,
         trigger_event: str = ...,
         trigger_source: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_config: Any = ..., action_type: Literal["provider_failover", "workflow_retry", "alert_escalation"] = ..., after_state: Any = ..., before_state: Any = ..., created_at: datetime = ..., executed_at: datetime = ..., id: UUID = ..., result: Literal["success", "failure", "skipped", "rate_limited"] = ..., result_message: str | None = ..., trigger_event: str = ..., trigger_source: str = ..., updated_at: datetime = ...) -> RemediationLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_config: Any = ...,
+        action_type: _RemediationLog_action_type = ...,
+        after_state: Any = ...,
+        before_state: Any = ...,
+        created_at: datetime = ...,
+        executed_at: datetime = ...,
+        id: UUID = ...,
+        result: Literal["success", "failure", "skipped", "rate_limited"] = ...,
+        result_message: str | None = ...,
+        trigger_event: str = ...,
+        trigger_source: str = ...,
+        updated_at: datetime = ...,
+    ) -> RemediationLog: ...
 
+
+_RoleProfile_role_type: TypeAlias = Literal[
+    "lead",
+    "worker",
+    "reviewer",
+    "type_checker",
+    "test_writer",
+    "documentation_expert",
+    "custom",
+]
 class RoleProfile(PowernodeModel):
     """Ai::RoleProfile (table `ai_role_profiles`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -1097,9 +1436,7 @@ class RoleProfile(PowernodeModel):
     name: Column[str]
     quality_checks: Column[Any]
     review_criteria: Column[Any]
-    role_type: Column[
-        Literal["lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"]
-    ]
+    role_type: Column[_RoleProfile_role_type]
     slug: Column[str]
     @classmethod
     def system_profiles(cls, query: Query[RoleProfile] | None = None) -> Query[RoleProfile]: ...
@@ -1122,19 +1459,52 @@ class RoleProfile(PowernodeModel):
         name: str = ...,
         quality_checks: Any = ...,
         review_criteria: Any = ...,
-        role_type: Literal[
-            "lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"
-        ] = ...,
+        role_type: _RoleProfile_role_type = ...,
         slug: str = ...,
         system_prompt_template: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., communication_style: Any = ..., created_at: datetime = ..., delegation_rules: Any = ..., description: str | None = ..., escalation_rules: Any = ..., expected_output_schema: Any = ..., id: UUID = ..., is_system: bool = ..., metadata: Any = ..., name: str = ..., quality_checks: Any = ..., review_criteria: Any = ..., role_type: Literal["lead", "worker", "reviewer", "type_checker", "test_writer", "documentation_expert", "custom"] = ..., slug: str = ..., system_prompt_template: str | None = ..., updated_at: datetime = ...) -> RoleProfile: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        communication_style: Any = ...,
+        created_at: datetime = ...,
+        delegation_rules: Any = ...,
+        description: str | None = ...,
+        escalation_rules: Any = ...,
+        expected_output_schema: Any = ...,
+        id: UUID = ...,
+        is_system: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        quality_checks: Any = ...,
+        review_criteria: Any = ...,
+        role_type: _RoleProfile_role_type = ...,
+        slug: str = ...,
+        system_prompt_template: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> RoleProfile: ...
 
+
+_Sandbox_sandbox_type: TypeAlias = Literal[
+    "standard",
+    "isolated",
+    "production_mirror",
+    "performance",
+    "security",
+]
+_Sandbox_status: TypeAlias = Literal[
+    "inactive",
+    "active",
+    "paused",
+    "expired",
+    "deleted",
+]
 class Sandbox(PowernodeModel):
     """Ai::Sandbox (table `ai_sandboxes`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1162,8 +1532,8 @@ class Sandbox(PowernodeModel):
     recorded_interactions: Association[Query[_ai_workflows.RecordedInteraction]]
     recording_enabled: Column[bool]
     resource_limits: Column[Any]
-    sandbox_type: Column[Literal["standard", "isolated", "production_mirror", "performance", "security"]]
-    status: Column[Literal["inactive", "active", "paused", "expired", "deleted"]]
+    sandbox_type: Column[_Sandbox_sandbox_type]
+    status: Column[_Sandbox_status]
     test_runs: Association[Query[TestRun]]
     test_runs_count: Column[int | None]
     test_scenarios: Association[Query[_ai_agents.TestScenario]]
@@ -1190,36 +1560,81 @@ class Sandbox(PowernodeModel):
         name: str = ...,
         recording_enabled: bool = ...,
         resource_limits: Any = ...,
-        sandbox_type: Literal["standard", "isolated", "production_mirror", "performance", "security"] = ...,
-        status: Literal["inactive", "active", "paused", "expired", "deleted"] = ...,
+        sandbox_type: _Sandbox_sandbox_type = ...,
+        status: _Sandbox_status = ...,
         test_runs_count: int | None = ...,
         total_executions: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., environment_variables: Any = ..., expires_at: datetime | None = ..., id: UUID = ..., is_isolated: bool = ..., last_used_at: datetime | None = ..., mock_providers: Any = ..., name: str = ..., recording_enabled: bool = ..., resource_limits: Any = ..., sandbox_type: Literal["standard", "isolated", "production_mirror", "performance", "security"] = ..., status: Literal["inactive", "active", "paused", "expired", "deleted"] = ..., test_runs_count: int | None = ..., total_executions: int | None = ..., updated_at: datetime = ...) -> Sandbox: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        environment_variables: Any = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_isolated: bool = ...,
+        last_used_at: datetime | None = ...,
+        mock_providers: Any = ...,
+        name: str = ...,
+        recording_enabled: bool = ...,
+        resource_limits: Any = ...,
+        sandbox_type: _Sandbox_sandbox_type = ...,
+        status: _Sandbox_status = ...,
+        test_runs_count: int | None = ...,
+        total_executions: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> Sandbox: ...
 
+
+_SecurityAuditTrail_asi_reference: TypeAlias = Literal[
+    "ASI01",
+    "ASI02",
+    "ASI03",
+    "ASI04",
+    "ASI05",
+    "ASI06",
+    "ASI07",
+    "ASI08",
+    "ASI09",
+    "ASI10",
+]
+_SecurityAuditTrail_csa_pillar: TypeAlias = Literal[
+    "identity",
+    "behavior",
+    "data_governance",
+    "segmentation",
+    "incident_response",
+]
+_SecurityAuditTrail_outcome: TypeAlias = Literal[
+    "allowed",
+    "denied",
+    "blocked",
+    "quarantined",
+    "escalated",
+]
 class SecurityAuditTrail(PowernodeModel):
     """Ai::SecurityAuditTrail (table `ai_security_audit_trails`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     action: Column[str]
     agent_id: Column[UUID | None]
-    asi_reference: Column[
-        Literal["ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"]
-        | None
-    ]
+    asi_reference: Column[_SecurityAuditTrail_asi_reference | None]
     context: Column[Any]
     created_at: Column[datetime]
     @classmethod
     def critical_severity(
         cls, query: Query[SecurityAuditTrail] | None = None
     ) -> Query[SecurityAuditTrail]: ...
-    csa_pillar: Column[
-        Literal["identity", "behavior", "data_governance", "segmentation", "incident_response"] | None
-    ]
+    csa_pillar: Column[_SecurityAuditTrail_csa_pillar | None]
     @classmethod
     def denied_or_blocked(
         cls, query: Query[SecurityAuditTrail] | None = None
@@ -1228,7 +1643,7 @@ class SecurityAuditTrail(PowernodeModel):
     @classmethod
     def high_risk(cls, query: Query[SecurityAuditTrail] | None = None) -> Query[SecurityAuditTrail]: ...
     ip_address: Column[str | None]
-    outcome: Column[Literal["allowed", "denied", "blocked", "quarantined", "escalated"]]
+    outcome: Column[_SecurityAuditTrail_outcome]
     @classmethod
     def recent(cls, query: Query[SecurityAuditTrail] | None = None) -> Query[SecurityAuditTrail]: ...
     risk_score: Column[Decimal | None]
@@ -1243,31 +1658,53 @@ class SecurityAuditTrail(PowernodeModel):
         account_id: UUID = ...,
         action: str = ...,
         agent_id: UUID | None = ...,
-        asi_reference: (
-            Literal["ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"]
-            | None
-        ) = ...,
+        asi_reference: _SecurityAuditTrail_asi_reference | None = ...,
         context: Any = ...,
         created_at: datetime = ...,
-        csa_pillar: (
-            Literal["identity", "behavior", "data_governance", "segmentation", "incident_response"] | None
-        ) = ...,
+        csa_pillar: _SecurityAuditTrail_csa_pillar | None = ...,
         details: Any = ...,
         id: UUID = ...,
         ip_address: str | None = ...,
-        outcome: Literal["allowed", "denied", "blocked", "quarantined", "escalated"] = ...,
+        outcome: _SecurityAuditTrail_outcome = ...,
         risk_score: Decimal | None = ...,
         severity: Literal["info", "warning", "critical"] | None = ...,
         source_service: str | None = ...,
         updated_at: datetime = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: str = ..., agent_id: UUID | None = ..., asi_reference: Literal["ASI01", "ASI02", "ASI03", "ASI04", "ASI05", "ASI06", "ASI07", "ASI08", "ASI09", "ASI10"] | None = ..., context: Any = ..., created_at: datetime = ..., csa_pillar: Literal["identity", "behavior", "data_governance", "segmentation", "incident_response"] | None = ..., details: Any = ..., id: UUID = ..., ip_address: str | None = ..., outcome: Literal["allowed", "denied", "blocked", "quarantined", "escalated"] = ..., risk_score: Decimal | None = ..., severity: Literal["info", "warning", "critical"] | None = ..., source_service: str | None = ..., updated_at: datetime = ..., user_id: UUID | None = ...) -> SecurityAuditTrail: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: str = ...,
+        agent_id: UUID | None = ...,
+        asi_reference: _SecurityAuditTrail_asi_reference | None = ...,
+        context: Any = ...,
+        created_at: datetime = ...,
+        csa_pillar: _SecurityAuditTrail_csa_pillar | None = ...,
+        details: Any = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        outcome: _SecurityAuditTrail_outcome = ...,
+        risk_score: Decimal | None = ...,
+        severity: Literal["info", "warning", "critical"] | None = ...,
+        source_service: str | None = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+    ) -> SecurityAuditTrail: ...
 
+
+_TeamTemplate_team_topology: TypeAlias = Literal[
+    "hierarchical",
+    "flat",
+    "mesh",
+    "pipeline",
+    "hybrid",
+]
 class TeamTemplate(PowernodeModel):
     """Ai::TeamTemplate (table `ai_team_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -1294,7 +1731,7 @@ class TeamTemplate(PowernodeModel):
     @classmethod
     def system_templates(cls, query: Query[TeamTemplate] | None = None) -> Query[TeamTemplate]: ...
     tags: Column[Any]
-    team_topology: Column[Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"]]
+    team_topology: Column[_TeamTemplate_team_topology]
     @classmethod
     def top_rated(cls, query: Query[TeamTemplate] | None = None) -> Query[TeamTemplate]: ...
     updated_at: Column[datetime]
@@ -1323,17 +1760,57 @@ class TeamTemplate(PowernodeModel):
         role_definitions: Any = ...,
         slug: str = ...,
         tags: Any = ...,
-        team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] = ...,
+        team_topology: _TeamTemplate_team_topology = ...,
         updated_at: datetime = ...,
         usage_count: int | None = ...,
-        workflow_pattern: Any = ...
+        workflow_pattern: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., average_rating: float | None = ..., category: str | None = ..., channel_definitions: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., default_config: Any = ..., description: str | None = ..., id: UUID = ..., is_public: bool = ..., is_system: bool = ..., name: str = ..., published_at: datetime | None = ..., role_definitions: Any = ..., slug: str = ..., tags: Any = ..., team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] = ..., updated_at: datetime = ..., usage_count: int | None = ..., workflow_pattern: Any = ...) -> TeamTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        average_rating: float | None = ...,
+        category: str | None = ...,
+        channel_definitions: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        default_config: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_public: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        published_at: datetime | None = ...,
+        role_definitions: Any = ...,
+        slug: str = ...,
+        tags: Any = ...,
+        team_topology: _TeamTemplate_team_topology = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        workflow_pattern: Any = ...,
+    ) -> TeamTemplate: ...
 
+
+_TestRun_run_type: TypeAlias = Literal[
+    "manual",
+    "scheduled",
+    "ci_triggered",
+    "regression",
+    "smoke",
+]
+_TestRun_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "timeout",
+]
 class TestRun(PowernodeModel):
     """Ai::TestRun (table `ai_test_runs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -1354,7 +1831,7 @@ class TestRun(PowernodeModel):
     @classmethod
     def recent(cls, query: Query[TestRun] | None = None) -> Query[TestRun]: ...
     run_id: Column[str]
-    run_type: Column[Literal["manual", "scheduled", "ci_triggered", "regression", "smoke"]]
+    run_type: Column[_TestRun_run_type]
     @classmethod
     def running(cls, query: Query[TestRun] | None = None) -> Query[TestRun]: ...
     sandbox: Reference[Sandbox]
@@ -1362,7 +1839,7 @@ class TestRun(PowernodeModel):
     scenario_ids: Column[Any]
     skipped_scenarios: Column[int | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled", "timeout"]]
+    status: Column[_TestRun_status]
     summary: Column[Any]
     test_results: Association[Query[_ai_agents.TestResult]]
     total_assertions: Column[int | None]
@@ -1385,19 +1862,47 @@ class TestRun(PowernodeModel):
         passed_assertions: int | None = ...,
         passed_scenarios: int | None = ...,
         run_id: str = ...,
-        run_type: Literal["manual", "scheduled", "ci_triggered", "regression", "smoke"] = ...,
+        run_type: _TestRun_run_type = ...,
         sandbox: Sandbox | UUID = ...,
         sandbox_id: UUID = ...,
         scenario_ids: Any = ...,
         skipped_scenarios: int | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ...,
+        status: _TestRun_status = ...,
         summary: Any = ...,
         total_assertions: int | None = ...,
         total_scenarios: int | None = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., environment: Any = ..., failed_assertions: int | None = ..., failed_scenarios: int | None = ..., id: UUID = ..., passed_assertions: int | None = ..., passed_scenarios: int | None = ..., run_id: str = ..., run_type: Literal["manual", "scheduled", "ci_triggered", "regression", "smoke"] = ..., sandbox: Sandbox | UUID = ..., sandbox_id: UUID = ..., scenario_ids: Any = ..., skipped_scenarios: int | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ..., summary: Any = ..., total_assertions: int | None = ..., total_scenarios: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> TestRun: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        environment: Any = ...,
+        failed_assertions: int | None = ...,
+        failed_scenarios: int | None = ...,
+        id: UUID = ...,
+        passed_assertions: int | None = ...,
+        passed_scenarios: int | None = ...,
+        run_id: str = ...,
+        run_type: _TestRun_run_type = ...,
+        sandbox: Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        scenario_ids: Any = ...,
+        skipped_scenarios: int | None = ...,
+        started_at: datetime | None = ...,
+        status: _TestRun_status = ...,
+        summary: Any = ...,
+        total_assertions: int | None = ...,
+        total_scenarios: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> TestRun: ...

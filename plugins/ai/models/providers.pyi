@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -15,9 +15,16 @@ import powernode_plugins.ai.models.conversations as _ai_conversations
 import powernode_plugins.ai.models.monitoring as _ai_monitoring
 import powernode_plugins.devops.models.pipelines as _devops_pipelines
 
+_ModelRoutingRule_rule_type: TypeAlias = Literal[
+    "capability_based",
+    "cost_based",
+    "latency_based",
+    "quality_based",
+    "custom",
+    "ml_optimized",
+]
 class ModelRoutingRule(PowernodeModel):
     """Ai::ModelRoutingRule (table `ai_model_routing_rules`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -42,9 +49,7 @@ class ModelRoutingRule(PowernodeModel):
     @classmethod
     def recently_matched(cls, query: Query[ModelRoutingRule] | None = None) -> Query[ModelRoutingRule]: ...
     routing_decisions: Association[Query[_ai_agents.RoutingDecision]]
-    rule_type: Column[
-        Literal["capability_based", "cost_based", "latency_based", "quality_based", "custom", "ml_optimized"]
-    ]
+    rule_type: Column[_ModelRoutingRule_rule_type]
     target: Column[Any]
     times_failed: Column[int]
     times_matched: Column[int]
@@ -66,21 +71,57 @@ class ModelRoutingRule(PowernodeModel):
         min_quality_score: Decimal | None = ...,
         name: str = ...,
         priority: int = ...,
-        rule_type: Literal[
-            "capability_based", "cost_based", "latency_based", "quality_based", "custom", "ml_optimized"
-        ] = ...,
+        rule_type: _ModelRoutingRule_rule_type = ...,
         target: Any = ...,
         times_failed: int = ...,
         times_matched: int = ...,
         times_succeeded: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., conditions: Any = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., last_matched_at: datetime | None = ..., max_cost_per_1k_tokens: Decimal | None = ..., max_latency_ms: Decimal | None = ..., min_quality_score: Decimal | None = ..., name: str = ..., priority: int = ..., rule_type: Literal["capability_based", "cost_based", "latency_based", "quality_based", "custom", "ml_optimized"] = ..., target: Any = ..., times_failed: int = ..., times_matched: int = ..., times_succeeded: int = ..., updated_at: datetime = ...) -> ModelRoutingRule: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        conditions: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_matched_at: datetime | None = ...,
+        max_cost_per_1k_tokens: Decimal | None = ...,
+        max_latency_ms: Decimal | None = ...,
+        min_quality_score: Decimal | None = ...,
+        name: str = ...,
+        priority: int = ...,
+        rule_type: _ModelRoutingRule_rule_type = ...,
+        target: Any = ...,
+        times_failed: int = ...,
+        times_matched: int = ...,
+        times_succeeded: int = ...,
+        updated_at: datetime = ...,
+    ) -> ModelRoutingRule: ...
 
+
+_Provider_provider_type: TypeAlias = Literal[
+    "openai",
+    "anthropic",
+    "google",
+    "azure",
+    "huggingface",
+    "custom",
+    "ollama",
+    "local",
+    "api_gateway",
+    "mistral",
+    "groq",
+    "grok",
+    "cohere",
+    "embedding",
+]
 class Provider(PowernodeModel):
     """Ai::Provider (table `ai_providers`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -122,25 +163,7 @@ class Provider(PowernodeModel):
     priority_order: Column[int | None]
     provider_credentials: Association[Query[ProviderCredential]]
     provider_identifier: Column[str | None]
-    provider_type: Column[
-        Literal[
-            "openai",
-            "anthropic",
-            "google",
-            "azure",
-            "huggingface",
-            "custom",
-            "ollama",
-            "local",
-            "api_gateway",
-            "mistral",
-            "groq",
-            "grok",
-            "cohere",
-            "embedding",
-        ]
-        | None
-    ]
+    provider_type: Column[_Provider_provider_type | None]
     rate_limits: Column[Any]
     requires_auth: Column[bool | None]
     slug: Column[str]
@@ -181,25 +204,7 @@ class Provider(PowernodeModel):
         pricing_info: Any = ...,
         priority_order: int | None = ...,
         provider_identifier: str | None = ...,
-        provider_type: (
-            Literal[
-                "openai",
-                "anthropic",
-                "google",
-                "azure",
-                "huggingface",
-                "custom",
-                "ollama",
-                "local",
-                "api_gateway",
-                "mistral",
-                "groq",
-                "grok",
-                "cohere",
-                "embedding",
-            ]
-            | None
-        ) = ...,
+        provider_type: _Provider_provider_type | None = ...,
         rate_limits: Any = ...,
         requires_auth: bool | None = ...,
         slug: str = ...,
@@ -209,14 +214,45 @@ class Provider(PowernodeModel):
         supports_functions: bool | None = ...,
         supports_streaming: bool | None = ...,
         supports_vision: bool | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., api_base_url: str | None = ..., api_endpoint: str | None = ..., capabilities: Any = ..., configuration_schema: Any = ..., created_at: datetime = ..., default_parameters: Any = ..., description: str | None = ..., documentation_url: str | None = ..., id: UUID = ..., is_active: bool | None = ..., metadata: Any = ..., name: str = ..., pricing_info: Any = ..., priority_order: int | None = ..., provider_identifier: str | None = ..., provider_type: Literal["openai", "anthropic", "google", "azure", "huggingface", "custom", "ollama", "local", "api_gateway", "mistral", "groq", "grok", "cohere", "embedding"] | None = ..., rate_limits: Any = ..., requires_auth: bool | None = ..., slug: str = ..., status_url: str | None = ..., supported_models: Any = ..., supports_code_execution: bool | None = ..., supports_functions: bool | None = ..., supports_streaming: bool | None = ..., supports_vision: bool | None = ..., updated_at: datetime = ...) -> Provider: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        api_base_url: str | None = ...,
+        api_endpoint: str | None = ...,
+        capabilities: Any = ...,
+        configuration_schema: Any = ...,
+        created_at: datetime = ...,
+        default_parameters: Any = ...,
+        description: str | None = ...,
+        documentation_url: str | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        pricing_info: Any = ...,
+        priority_order: int | None = ...,
+        provider_identifier: str | None = ...,
+        provider_type: _Provider_provider_type | None = ...,
+        rate_limits: Any = ...,
+        requires_auth: bool | None = ...,
+        slug: str = ...,
+        status_url: str | None = ...,
+        supported_models: Any = ...,
+        supports_code_execution: bool | None = ...,
+        supports_functions: bool | None = ...,
+        supports_streaming: bool | None = ...,
+        supports_vision: bool | None = ...,
+        updated_at: datetime = ...,
+    ) -> Provider: ...
+
 
 class ProviderCredential(PowernodeModel):
     """Ai::ProviderCredential (table `ai_provider_credentials`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_scopes: Column[Any]
     account: Reference[_core.Account]
@@ -290,14 +326,43 @@ class ProviderCredential(PowernodeModel):
         success_count: int = ...,
         updated_at: datetime = ...,
         usage_stats: Any = ...,
-        vault_path: str | None = ...
+        vault_path: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_scopes: Any = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_provider_id: UUID = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., credentials: dict[str, Any] = ..., encrypted_credentials: str | None = ..., encryption_key_id: str | None = ..., expires_at: datetime | None = ..., failure_count: int = ..., id: UUID = ..., is_active: bool | None = ..., is_default: bool | None = ..., last_error: str | None = ..., last_test_at: datetime | None = ..., last_test_status: str | None = ..., last_used_at: datetime | None = ..., migrated_to_vault_at: datetime | None = ..., name: str = ..., provider: Provider | UUID = ..., rate_limits: Any = ..., success_count: int = ..., updated_at: datetime = ..., usage_stats: Any = ..., vault_path: str | None = ...) -> ProviderCredential: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_scopes: Any = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_provider_id: UUID = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        credentials: dict[str, Any] = ...,
+        encrypted_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        failure_count: int = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_default: bool | None = ...,
+        last_error: str | None = ...,
+        last_test_at: datetime | None = ...,
+        last_test_status: str | None = ...,
+        last_used_at: datetime | None = ...,
+        migrated_to_vault_at: datetime | None = ...,
+        name: str = ...,
+        provider: Provider | UUID = ...,
+        rate_limits: Any = ...,
+        success_count: int = ...,
+        updated_at: datetime = ...,
+        usage_stats: Any = ...,
+        vault_path: str | None = ...,
+    ) -> ProviderCredential: ...
+
 
 class ProviderHealthCheck(PowernodeModel):
     """Ai::ProviderHealthCheck (table `ai_provider_health_checks`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_provider_credential_id: Column[UUID | None]
@@ -329,14 +394,32 @@ class ProviderHealthCheck(PowernodeModel):
         provider: Provider | UUID = ...,
         provider_credential: ProviderCredential | UUID | None = ...,
         status: Literal["healthy", "degraded", "unhealthy", "unknown"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_provider_credential_id: UUID | None = ..., ai_provider_id: UUID = ..., checked_at: datetime = ..., created_at: datetime = ..., details: Any = ..., error_message: str | None = ..., id: UUID = ..., latency_ms: int | None = ..., model_id: str | None = ..., provider: Provider | UUID = ..., provider_credential: ProviderCredential | UUID | None = ..., status: Literal["healthy", "degraded", "unhealthy", "unknown"] = ..., updated_at: datetime = ...) -> ProviderHealthCheck: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_provider_credential_id: UUID | None = ...,
+        ai_provider_id: UUID = ...,
+        checked_at: datetime = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        latency_ms: int | None = ...,
+        model_id: str | None = ...,
+        provider: Provider | UUID = ...,
+        provider_credential: ProviderCredential | UUID | None = ...,
+        status: Literal["healthy", "degraded", "unhealthy", "unknown"] = ...,
+        updated_at: datetime = ...,
+    ) -> ProviderHealthCheck: ...
+
 
 class ProviderMetric(PowernodeModel):
     """Ai::ProviderMetric (table `ai_provider_metrics`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -423,14 +506,52 @@ class ProviderMetric(PowernodeModel):
         total_input_tokens: int = ...,
         total_output_tokens: int = ...,
         total_tokens: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., avg_cost_per_request: Decimal | None = ..., avg_latency_ms: Decimal | None = ..., cache_write_cost_per_1k: Decimal | None = ..., cached_input_cost_per_1k: Decimal | None = ..., circuit_state: str | None = ..., consecutive_failures: int = ..., cost_per_1k_tokens: Decimal | None = ..., created_at: datetime = ..., error_breakdown: Any = ..., error_rate: Decimal | None = ..., failure_count: int = ..., granularity: Literal["minute", "hour", "day", "week", "month"] = ..., id: UUID = ..., max_latency_ms: Decimal | None = ..., min_latency_ms: Decimal | None = ..., model_breakdown: Any = ..., model_tier: str | None = ..., p50_latency_ms: Decimal | None = ..., p95_latency_ms: Decimal | None = ..., p99_latency_ms: Decimal | None = ..., provider: Provider | UUID = ..., provider_id: UUID = ..., rate_limit_count: int = ..., recorded_at: datetime = ..., request_count: int = ..., success_count: int = ..., success_rate: Decimal | None = ..., timeout_count: int = ..., total_cost_usd: Decimal = ..., total_input_tokens: int = ..., total_output_tokens: int = ..., total_tokens: int = ..., updated_at: datetime = ...) -> ProviderMetric: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        avg_cost_per_request: Decimal | None = ...,
+        avg_latency_ms: Decimal | None = ...,
+        cache_write_cost_per_1k: Decimal | None = ...,
+        cached_input_cost_per_1k: Decimal | None = ...,
+        circuit_state: str | None = ...,
+        consecutive_failures: int = ...,
+        cost_per_1k_tokens: Decimal | None = ...,
+        created_at: datetime = ...,
+        error_breakdown: Any = ...,
+        error_rate: Decimal | None = ...,
+        failure_count: int = ...,
+        granularity: Literal["minute", "hour", "day", "week", "month"] = ...,
+        id: UUID = ...,
+        max_latency_ms: Decimal | None = ...,
+        min_latency_ms: Decimal | None = ...,
+        model_breakdown: Any = ...,
+        model_tier: str | None = ...,
+        p50_latency_ms: Decimal | None = ...,
+        p95_latency_ms: Decimal | None = ...,
+        p99_latency_ms: Decimal | None = ...,
+        provider: Provider | UUID = ...,
+        provider_id: UUID = ...,
+        rate_limit_count: int = ...,
+        recorded_at: datetime = ...,
+        request_count: int = ...,
+        success_count: int = ...,
+        success_rate: Decimal | None = ...,
+        timeout_count: int = ...,
+        total_cost_usd: Decimal = ...,
+        total_input_tokens: int = ...,
+        total_output_tokens: int = ...,
+        total_tokens: int = ...,
+        updated_at: datetime = ...,
+    ) -> ProviderMetric: ...
+
 
 class ProviderModel(PowernodeModel):
     """Ai::ProviderModel (table `ai_provider_models`)."""
-
     ai_provider_id: Column[UUID]
     capabilities: Column[Any]
     context_window: Column[int | None]
@@ -462,7 +583,25 @@ class ProviderModel(PowernodeModel):
         model_id: str = ...,
         output_cost_per_1k: Decimal | None = ...,
         provider: Provider | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_provider_id: UUID = ..., capabilities: Any = ..., context_window: int | None = ..., created_at: datetime = ..., deprecated_at: datetime | None = ..., display_name: str | None = ..., id: UUID = ..., input_cost_per_1k: Decimal | None = ..., is_active: bool = ..., max_output_tokens: int | None = ..., metadata: Any = ..., model_id: str = ..., output_cost_per_1k: Decimal | None = ..., provider: Provider | UUID = ..., updated_at: datetime = ...) -> ProviderModel: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_provider_id: UUID = ...,
+        capabilities: Any = ...,
+        context_window: int | None = ...,
+        created_at: datetime = ...,
+        deprecated_at: datetime | None = ...,
+        display_name: str | None = ...,
+        id: UUID = ...,
+        input_cost_per_1k: Decimal | None = ...,
+        is_active: bool = ...,
+        max_output_tokens: int | None = ...,
+        metadata: Any = ...,
+        model_id: str = ...,
+        output_cost_per_1k: Decimal | None = ...,
+        provider: Provider | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> ProviderModel: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,9 +17,22 @@ import powernode_plugins.ai.models.knowledge as _ai_knowledge
 import powernode_plugins.ai.models.missions as _ai_missions
 import powernode_plugins.devops.models.templates as _devops_templates
 
+_GoalPlanStep_status: TypeAlias = Literal[
+    "pending",
+    "executing",
+    "completed",
+    "failed",
+    "skipped",
+]
+_GoalPlanStep_step_type: TypeAlias = Literal[
+    "agent_execution",
+    "workflow_run",
+    "observation",
+    "human_review",
+    "sub_goal",
+]
 class GoalPlanStep(PowernodeModel):
     """Ai::GoalPlanStep (table `ai_goal_plan_steps`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def completed(cls, query: Query[GoalPlanStep] | None = None) -> Query[GoalPlanStep]: ...
@@ -42,9 +55,9 @@ class GoalPlanStep(PowernodeModel):
     ralph_task_id: Column[UUID | None]
     result_summary: Column[str | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "executing", "completed", "failed", "skipped"]]
+    status: Column[_GoalPlanStep_status]
     step_number: Column[int]
-    step_type: Column[Literal["agent_execution", "workflow_run", "observation", "human_review", "sub_goal"]]
+    step_type: Column[_GoalPlanStep_step_type]
     sub_goal: Reference[_ai_autonomy.AgentGoal | None]
     sub_goal_id: Column[UUID | None]
     updated_at: Column[datetime]
@@ -65,21 +78,49 @@ class GoalPlanStep(PowernodeModel):
         ralph_task_id: UUID | None = ...,
         result_summary: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "executing", "completed", "failed", "skipped"] = ...,
+        status: _GoalPlanStep_status = ...,
         step_number: int = ...,
-        step_type: Literal[
-            "agent_execution", "workflow_run", "observation", "human_review", "sub_goal"
-        ] = ...,
+        step_type: _GoalPlanStep_step_type = ...,
         sub_goal: _ai_autonomy.AgentGoal | UUID | None = ...,
         sub_goal_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., dependencies_: Any = ..., description: str | None = ..., estimated_cost_usd: Decimal | None = ..., estimated_duration_minutes: int | None = ..., execution_config: Any = ..., id: UUID = ..., plan: _ai_agents.GoalPlan | UUID = ..., plan_id: UUID = ..., ralph_task: RalphTask | UUID | None = ..., ralph_task_id: UUID | None = ..., result_summary: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "executing", "completed", "failed", "skipped"] = ..., step_number: int = ..., step_type: Literal["agent_execution", "workflow_run", "observation", "human_review", "sub_goal"] = ..., sub_goal: _ai_autonomy.AgentGoal | UUID | None = ..., sub_goal_id: UUID | None = ..., updated_at: datetime = ...) -> GoalPlanStep: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        dependencies_: Any = ...,
+        description: str | None = ...,
+        estimated_cost_usd: Decimal | None = ...,
+        estimated_duration_minutes: int | None = ...,
+        execution_config: Any = ...,
+        id: UUID = ...,
+        plan: _ai_agents.GoalPlan | UUID = ...,
+        plan_id: UUID = ...,
+        ralph_task: RalphTask | UUID | None = ...,
+        ralph_task_id: UUID | None = ...,
+        result_summary: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _GoalPlanStep_status = ...,
+        step_number: int = ...,
+        step_type: _GoalPlanStep_step_type = ...,
+        sub_goal: _ai_autonomy.AgentGoal | UUID | None = ...,
+        sub_goal_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> GoalPlanStep: ...
 
+
+_RalphIteration_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "skipped",
+]
 class RalphIteration(PowernodeModel):
     """Ai::RalphIteration (table `ai_ralph_iterations`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_output: Column[str | None]
     ai_prompt: Column[str | None]
@@ -117,7 +158,7 @@ class RalphIteration(PowernodeModel):
     @classmethod
     def skipped(cls, query: Query[RalphIteration] | None = None) -> Query[RalphIteration]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "skipped"]]
+    status: Column[_RalphIteration_status]
     @classmethod
     def successful(cls, query: Query[RalphIteration] | None = None) -> Query[RalphIteration]: ...
     tokens_input: Column[int | None]
@@ -150,17 +191,46 @@ class RalphIteration(PowernodeModel):
         ralph_task: RalphTask | UUID | None = ...,
         ralph_task_id: UUID | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "skipped"] = ...,
+        status: _RalphIteration_status = ...,
         tokens_input: int | None = ...,
         tokens_output: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_output: str | None = ..., ai_prompt: str | None = ..., ai_response_metadata: Any = ..., check_results: Any = ..., checks_passed: bool | None = ..., completed_at: datetime | None = ..., cost: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., git_branch: str | None = ..., git_commit_sha: str | None = ..., id: UUID = ..., iteration_number: int = ..., learning_extracted: str | None = ..., ralph_loop: RalphLoop | UUID = ..., ralph_loop_id: UUID = ..., ralph_task: RalphTask | UUID | None = ..., ralph_task_id: UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "skipped"] = ..., tokens_input: int | None = ..., tokens_output: int | None = ..., updated_at: datetime = ...) -> RalphIteration: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_output: str | None = ...,
+        ai_prompt: str | None = ...,
+        ai_response_metadata: Any = ...,
+        check_results: Any = ...,
+        checks_passed: bool | None = ...,
+        completed_at: datetime | None = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        git_branch: str | None = ...,
+        git_commit_sha: str | None = ...,
+        id: UUID = ...,
+        iteration_number: int = ...,
+        learning_extracted: str | None = ...,
+        ralph_loop: RalphLoop | UUID = ...,
+        ralph_loop_id: UUID = ...,
+        ralph_task: RalphTask | UUID | None = ...,
+        ralph_task_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: _RalphIteration_status = ...,
+        tokens_input: int | None = ...,
+        tokens_output: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> RalphIteration: ...
+
 
 class RalphLearning(PowernodeModel):
     """Ai::RalphLearning (table `ai_ralph_learnings`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_compound_learning_id: Column[UUID | None]
@@ -198,14 +268,50 @@ class RalphLearning(PowernodeModel):
         ralph_iteration: RalphIteration | UUID | None = ...,
         ralph_loop: RalphLoop | UUID = ...,
         status: Literal["active", "promoted", "archived"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_compound_learning_id: UUID | None = ..., ai_ralph_iteration_id: UUID | None = ..., ai_ralph_loop_id: UUID = ..., applied_count: int = ..., category: str | None = ..., compound_learning: _ai_knowledge.CompoundLearning | UUID | None = ..., confidence_score: Decimal = ..., content: str = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., promoted_at: datetime | None = ..., ralph_iteration: RalphIteration | UUID | None = ..., ralph_loop: RalphLoop | UUID = ..., status: Literal["active", "promoted", "archived"] = ..., updated_at: datetime = ...) -> RalphLearning: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_compound_learning_id: UUID | None = ...,
+        ai_ralph_iteration_id: UUID | None = ...,
+        ai_ralph_loop_id: UUID = ...,
+        applied_count: int = ...,
+        category: str | None = ...,
+        compound_learning: _ai_knowledge.CompoundLearning | UUID | None = ...,
+        confidence_score: Decimal = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        promoted_at: datetime | None = ...,
+        ralph_iteration: RalphIteration | UUID | None = ...,
+        ralph_loop: RalphLoop | UUID = ...,
+        status: Literal["active", "promoted", "archived"] = ...,
+        updated_at: datetime = ...,
+    ) -> RalphLearning: ...
 
+
+_RalphLoop_scheduling_mode: TypeAlias = Literal[
+    "manual",
+    "scheduled",
+    "continuous",
+    "event_triggered",
+    "autonomous",
+]
+_RalphLoop_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "paused",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class RalphLoop(PowernodeModel):
     """Ai::RalphLoop (table `ai_ralph_loops`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -273,11 +379,9 @@ class RalphLoop(PowernodeModel):
     schedule_paused_reason: Column[str | None]
     @classmethod
     def scheduled(cls, query: Query[RalphLoop] | None = None) -> Query[RalphLoop]: ...
-    scheduling_mode: Column[
-        Literal["manual", "scheduled", "continuous", "event_triggered", "autonomous"] | None
-    ]
+    scheduling_mode: Column[_RalphLoop_scheduling_mode | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "paused", "completed", "failed", "cancelled"]]
+    status: Column[_RalphLoop_status]
     @classmethod
     def terminal(cls, query: Query[RalphLoop] | None = None) -> Query[RalphLoop]: ...
     total_tasks: Column[int | None]
@@ -326,21 +430,85 @@ class RalphLoop(PowernodeModel):
         schedule_paused: bool | None = ...,
         schedule_paused_at: datetime | None = ...,
         schedule_paused_reason: str | None = ...,
-        scheduling_mode: (
-            Literal["manual", "scheduled", "continuous", "event_triggered", "autonomous"] | None
-        ) = ...,
+        scheduling_mode: _RalphLoop_scheduling_mode | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "paused", "completed", "failed", "cancelled"] = ...,
+        status: _RalphLoop_status = ...,
         total_tasks: int | None = ...,
         updated_at: datetime = ...,
-        webhook_token: str | None = ...
+        webhook_token: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_tool: Literal["amp", "claude_code", "ollama"] | None = ..., branch: str | None = ..., code_factory_mode: bool | None = ..., completed_at: datetime | None = ..., completed_tasks: int | None = ..., configuration: Any = ..., container_instance: _devops_templates.ContainerInstance | UUID | None = ..., container_instance_id: UUID | None = ..., created_at: datetime = ..., current_iteration: int | None = ..., daily_iteration_count: int | None = ..., daily_iteration_reset_at: date | None = ..., default_agent: _ai_agents.Agent | UUID | None = ..., default_agent_id: UUID | None = ..., description: str | None = ..., duration_ms: int | None = ..., duty_cycle_config: Any = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., failed_tasks: int | None = ..., id: UUID = ..., last_scheduled_at: datetime | None = ..., learnings: Any = ..., max_iterations: int | None = ..., mission: _ai_missions.Mission | UUID | None = ..., mission_id: UUID | None = ..., name: str = ..., next_scheduled_at: datetime | None = ..., prd_json: Any = ..., progress_text: str | None = ..., repository_url: str | None = ..., risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ..., risk_contract_id: UUID | None = ..., schedule_config: Any = ..., schedule_paused: bool | None = ..., schedule_paused_at: datetime | None = ..., schedule_paused_reason: str | None = ..., scheduling_mode: Literal["manual", "scheduled", "continuous", "event_triggered", "autonomous"] | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "paused", "completed", "failed", "cancelled"] = ..., total_tasks: int | None = ..., updated_at: datetime = ..., webhook_token: str | None = ...) -> RalphLoop: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_tool: Literal["amp", "claude_code", "ollama"] | None = ...,
+        branch: str | None = ...,
+        code_factory_mode: bool | None = ...,
+        completed_at: datetime | None = ...,
+        completed_tasks: int | None = ...,
+        configuration: Any = ...,
+        container_instance: _devops_templates.ContainerInstance | UUID | None = ...,
+        container_instance_id: UUID | None = ...,
+        created_at: datetime = ...,
+        current_iteration: int | None = ...,
+        daily_iteration_count: int | None = ...,
+        daily_iteration_reset_at: date | None = ...,
+        default_agent: _ai_agents.Agent | UUID | None = ...,
+        default_agent_id: UUID | None = ...,
+        description: str | None = ...,
+        duration_ms: int | None = ...,
+        duty_cycle_config: Any = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        failed_tasks: int | None = ...,
+        id: UUID = ...,
+        last_scheduled_at: datetime | None = ...,
+        learnings: Any = ...,
+        max_iterations: int | None = ...,
+        mission: _ai_missions.Mission | UUID | None = ...,
+        mission_id: UUID | None = ...,
+        name: str = ...,
+        next_scheduled_at: datetime | None = ...,
+        prd_json: Any = ...,
+        progress_text: str | None = ...,
+        repository_url: str | None = ...,
+        risk_contract: _ai_code_factory.CodeFactoryRiskContract | UUID | None = ...,
+        risk_contract_id: UUID | None = ...,
+        schedule_config: Any = ...,
+        schedule_paused: bool | None = ...,
+        schedule_paused_at: datetime | None = ...,
+        schedule_paused_reason: str | None = ...,
+        scheduling_mode: _RalphLoop_scheduling_mode | None = ...,
+        started_at: datetime | None = ...,
+        status: _RalphLoop_status = ...,
+        total_tasks: int | None = ...,
+        updated_at: datetime = ...,
+        webhook_token: str | None = ...,
+    ) -> RalphLoop: ...
 
+
+_RalphTask_execution_type: TypeAlias = Literal[
+    "agent",
+    "workflow",
+    "pipeline",
+    "a2a_task",
+    "container",
+    "human",
+    "community",
+]
+_RalphTask_status: TypeAlias = Literal[
+    "pending",
+    "in_progress",
+    "passed",
+    "failed",
+    "blocked",
+    "skipped",
+]
 class RalphTask(PowernodeModel):
     """Ai::RalphTask (table `ai_ralph_tasks`)."""
-
     Behaviour: ClassVar[type[Any]]
     acceptance_criteria: Column[str | None]
     @classmethod
@@ -359,9 +527,7 @@ class RalphTask(PowernodeModel):
     error_code: Column[str | None]
     error_message: Column[str | None]
     execution_attempts: Column[int | None]
-    execution_type: Column[
-        Literal["agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"] | None
-    ]
+    execution_type: Column[_RalphTask_execution_type | None]
     executor: Association[PowernodeModel | None]
     executor_id: Column[UUID | None]
     executor_type: Column[str | None]
@@ -389,7 +555,7 @@ class RalphTask(PowernodeModel):
     required_capabilities: Column[Any]
     @classmethod
     def skipped(cls, query: Query[RalphTask] | None = None) -> Query[RalphTask]: ...
-    status: Column[Literal["pending", "in_progress", "passed", "failed", "blocked", "skipped"]]
+    status: Column[_RalphTask_status]
     task_key: Column[str]
     @classmethod
     def terminal(cls, query: Query[RalphTask] | None = None) -> Query[RalphTask]: ...
@@ -407,9 +573,7 @@ class RalphTask(PowernodeModel):
         error_code: str | None = ...,
         error_message: str | None = ...,
         execution_attempts: int | None = ...,
-        execution_type: (
-            Literal["agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"] | None
-        ) = ...,
+        execution_type: _RalphTask_execution_type | None = ...,
         executor: PowernodeModel | None = ...,
         executor_id: UUID | None = ...,
         executor_type: str | None = ...,
@@ -425,9 +589,41 @@ class RalphTask(PowernodeModel):
         ralph_loop_id: UUID = ...,
         repeating: bool = ...,
         required_capabilities: Any = ...,
-        status: Literal["pending", "in_progress", "passed", "failed", "blocked", "skipped"] = ...,
+        status: _RalphTask_status = ...,
         task_key: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, acceptance_criteria: str | None = ..., capability_match_strategy: Literal["all", "any", "weighted"] | None = ..., completed_in_iteration: int | None = ..., created_at: datetime = ..., delegation_config: Any = ..., dependencies_: Any = ..., description: str | None = ..., error_code: str | None = ..., error_message: str | None = ..., execution_attempts: int | None = ..., execution_type: Literal["agent", "workflow", "pipeline", "a2a_task", "container", "human", "community"] | None = ..., executor: PowernodeModel | None = ..., executor_id: UUID | None = ..., executor_type: str | None = ..., id: UUID = ..., iteration_completed_at: datetime | None = ..., last_executor: PowernodeModel | None = ..., last_executor_id: UUID | None = ..., last_executor_type: str | None = ..., metadata: Any = ..., position: int | None = ..., priority: int | None = ..., ralph_loop: RalphLoop | UUID = ..., ralph_loop_id: UUID = ..., repeating: bool = ..., required_capabilities: Any = ..., status: Literal["pending", "in_progress", "passed", "failed", "blocked", "skipped"] = ..., task_key: str = ..., updated_at: datetime = ...) -> RalphTask: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        acceptance_criteria: str | None = ...,
+        capability_match_strategy: Literal["all", "any", "weighted"] | None = ...,
+        completed_in_iteration: int | None = ...,
+        created_at: datetime = ...,
+        delegation_config: Any = ...,
+        dependencies_: Any = ...,
+        description: str | None = ...,
+        error_code: str | None = ...,
+        error_message: str | None = ...,
+        execution_attempts: int | None = ...,
+        execution_type: _RalphTask_execution_type | None = ...,
+        executor: PowernodeModel | None = ...,
+        executor_id: UUID | None = ...,
+        executor_type: str | None = ...,
+        id: UUID = ...,
+        iteration_completed_at: datetime | None = ...,
+        last_executor: PowernodeModel | None = ...,
+        last_executor_id: UUID | None = ...,
+        last_executor_type: str | None = ...,
+        metadata: Any = ...,
+        position: int | None = ...,
+        priority: int | None = ...,
+        ralph_loop: RalphLoop | UUID = ...,
+        ralph_loop_id: UUID = ...,
+        repeating: bool = ...,
+        required_capabilities: Any = ...,
+        status: _RalphTask_status = ...,
+        task_key: str = ...,
+        updated_at: datetime = ...,
+    ) -> RalphTask: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -16,7 +16,6 @@ import powernode_plugins.ai.models.knowledge as _ai_knowledge
 
 class AgentSkill(PowernodeModel):
     """Ai::AgentSkill (table `ai_agent_skills`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[AgentSkill] | None = None) -> Query[AgentSkill]: ...
@@ -41,14 +40,35 @@ class AgentSkill(PowernodeModel):
         is_active: bool = ...,
         priority: int | None = ...,
         skill: Skill | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., ai_skill_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., is_active: bool = ..., priority: int | None = ..., skill: Skill | UUID = ..., updated_at: datetime = ...) -> AgentSkill: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        ai_skill_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        priority: int | None = ...,
+        skill: Skill | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> AgentSkill: ...
 
+
+_SelfChallenge_status: TypeAlias = Literal[
+    "pending",
+    "generating",
+    "executing",
+    "validating",
+    "completed",
+    "failed",
+    "abandoned",
+]
 class SelfChallenge(PowernodeModel):
     """Ai::SelfChallenge (table `ai_self_challenges`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -71,9 +91,7 @@ class SelfChallenge(PowernodeModel):
     @classmethod
     def recent(cls, query: Query[SelfChallenge] | None = None) -> Query[SelfChallenge]: ...
     skill: Reference[Skill | None]
-    status: Column[
-        Literal["pending", "generating", "executing", "validating", "completed", "failed", "abandoned"]
-    ]
+    status: Column[_SelfChallenge_status]
     updated_at: Column[datetime]
     validation_result: Column[Any]
     validator_agent: Reference[_ai_agents.Agent | None]
@@ -97,20 +115,64 @@ class SelfChallenge(PowernodeModel):
         id: UUID = ...,
         quality_score: Decimal | None = ...,
         skill: Skill | UUID | None = ...,
-        status: Literal[
-            "pending", "generating", "executing", "validating", "completed", "failed", "abandoned"
-        ] = ...,
+        status: _SelfChallenge_status = ...,
         updated_at: datetime = ...,
         validation_result: Any = ...,
         validator_agent: _ai_agents.Agent | UUID | None = ...,
-        validator_agent_id: UUID | None = ...
+        validator_agent_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_skill_id: UUID | None = ..., challenge_id: str = ..., challenge_prompt: str | None = ..., challenger_agent: _ai_agents.Agent | UUID = ..., challenger_agent_id: UUID = ..., created_at: datetime = ..., difficulty: Literal["easy", "medium", "hard", "expert"] = ..., execution_result: str | None = ..., executor_agent: _ai_agents.Agent | UUID | None = ..., executor_agent_id: UUID | None = ..., expected_criteria: Any = ..., id: UUID = ..., quality_score: Decimal | None = ..., skill: Skill | UUID | None = ..., status: Literal["pending", "generating", "executing", "validating", "completed", "failed", "abandoned"] = ..., updated_at: datetime = ..., validation_result: Any = ..., validator_agent: _ai_agents.Agent | UUID | None = ..., validator_agent_id: UUID | None = ...) -> SelfChallenge: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_skill_id: UUID | None = ...,
+        challenge_id: str = ...,
+        challenge_prompt: str | None = ...,
+        challenger_agent: _ai_agents.Agent | UUID = ...,
+        challenger_agent_id: UUID = ...,
+        created_at: datetime = ...,
+        difficulty: Literal["easy", "medium", "hard", "expert"] = ...,
+        execution_result: str | None = ...,
+        executor_agent: _ai_agents.Agent | UUID | None = ...,
+        executor_agent_id: UUID | None = ...,
+        expected_criteria: Any = ...,
+        id: UUID = ...,
+        quality_score: Decimal | None = ...,
+        skill: Skill | UUID | None = ...,
+        status: _SelfChallenge_status = ...,
+        updated_at: datetime = ...,
+        validation_result: Any = ...,
+        validator_agent: _ai_agents.Agent | UUID | None = ...,
+        validator_agent_id: UUID | None = ...,
+    ) -> SelfChallenge: ...
 
+
+_Skill_category: TypeAlias = Literal[
+    "productivity",
+    "sales",
+    "customer_support",
+    "product_management",
+    "marketing",
+    "legal",
+    "finance",
+    "data",
+    "business_search",
+    "bio_research",
+    "skill_management",
+    "code_intelligence",
+    "testing_qa",
+    "devops",
+    "security",
+    "sre_observability",
+    "database_ops",
+    "release_management",
+    "research",
+    "documentation",
+]
 class Skill(PowernodeModel):
     """Ai::Skill (table `ai_skills`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -122,30 +184,7 @@ class Skill(PowernodeModel):
     ai_knowledge_base_id: Column[UUID | None]
     ai_self_challenges: Association[Query[SelfChallenge]]
     ai_skill_mutations: Association[Query[SkillMutation]]
-    category: Column[
-        Literal[
-            "productivity",
-            "sales",
-            "customer_support",
-            "product_management",
-            "marketing",
-            "legal",
-            "finance",
-            "data",
-            "business_search",
-            "bio_research",
-            "skill_management",
-            "code_intelligence",
-            "testing_qa",
-            "devops",
-            "security",
-            "sre_observability",
-            "database_ops",
-            "release_management",
-            "research",
-            "documentation",
-        ]
-    ]
+    category: Column[_Skill_category]
     child_skills: Association[Query[Skill]]
     commands: Column[Any]
     component_skills: Association[Query[Skill]]
@@ -192,28 +231,7 @@ class Skill(PowernodeModel):
         account_id: UUID | None = ...,
         activation_rules: Any = ...,
         ai_knowledge_base_id: UUID | None = ...,
-        category: Literal[
-            "productivity",
-            "sales",
-            "customer_support",
-            "product_management",
-            "marketing",
-            "legal",
-            "finance",
-            "data",
-            "business_search",
-            "bio_research",
-            "skill_management",
-            "code_intelligence",
-            "testing_qa",
-            "devops",
-            "security",
-            "sre_observability",
-            "database_ops",
-            "release_management",
-            "research",
-            "documentation",
-        ] = ...,
+        category: _Skill_category = ...,
         commands: Any = ...,
         created_at: datetime = ...,
         description: str | None = ...,
@@ -238,14 +256,47 @@ class Skill(PowernodeModel):
         tags: Any = ...,
         updated_at: datetime = ...,
         usage_count: int = ...,
-        version: str | None = ...
+        version: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., activation_rules: Any = ..., ai_knowledge_base_id: UUID | None = ..., category: Literal["productivity", "sales", "customer_support", "product_management", "marketing", "legal", "finance", "data", "business_search", "bio_research", "skill_management", "code_intelligence", "testing_qa", "devops", "security", "sre_observability", "database_ops", "release_management", "research", "documentation"] = ..., commands: Any = ..., created_at: datetime = ..., description: str | None = ..., effectiveness_score: Decimal | None = ..., id: UUID = ..., is_composite: bool = ..., is_enabled: bool = ..., is_system: bool = ..., knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ..., last_optimized_at: datetime | None = ..., last_used_at: datetime | None = ..., lifecycle_metadata: Any = ..., metadata: Any = ..., name: str = ..., negative_usage_count: int | None = ..., parent_skill: Skill | UUID | None = ..., parent_skill_id: UUID | None = ..., positive_usage_count: int | None = ..., slug: str = ..., status: Literal["active", "inactive", "draft"] | None = ..., system_prompt: str | None = ..., tags: Any = ..., updated_at: datetime = ..., usage_count: int = ..., version: str | None = ...) -> Skill: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        activation_rules: Any = ...,
+        ai_knowledge_base_id: UUID | None = ...,
+        category: _Skill_category = ...,
+        commands: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        effectiveness_score: Decimal | None = ...,
+        id: UUID = ...,
+        is_composite: bool = ...,
+        is_enabled: bool = ...,
+        is_system: bool = ...,
+        knowledge_base: _ai_data_sources.KnowledgeBase | UUID | None = ...,
+        last_optimized_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        lifecycle_metadata: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        negative_usage_count: int | None = ...,
+        parent_skill: Skill | UUID | None = ...,
+        parent_skill_id: UUID | None = ...,
+        positive_usage_count: int | None = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "draft"] | None = ...,
+        system_prompt: str | None = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int = ...,
+        version: str | None = ...,
+    ) -> Skill: ...
+
 
 class SkillComposition(PowernodeModel):
     """Ai::SkillComposition (table `ai_skill_compositions`)."""
-
     Behaviour: ClassVar[type[Any]]
     component_skill: Reference[Skill]
     component_skill_id: Column[UUID]
@@ -274,14 +325,44 @@ class SkillComposition(PowernodeModel):
         id: UUID = ...,
         input_mapping: Any = ...,
         output_mapping: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, component_skill: Skill | UUID = ..., component_skill_id: UUID = ..., composite_skill: Skill | UUID = ..., composite_skill_id: UUID = ..., composition_type: Literal["sequential", "parallel", "conditional"] = ..., condition: Any = ..., created_at: datetime = ..., execution_order: int = ..., id: UUID = ..., input_mapping: Any = ..., output_mapping: Any = ..., updated_at: datetime = ...) -> SkillComposition: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        component_skill: Skill | UUID = ...,
+        component_skill_id: UUID = ...,
+        composite_skill: Skill | UUID = ...,
+        composite_skill_id: UUID = ...,
+        composition_type: Literal["sequential", "parallel", "conditional"] = ...,
+        condition: Any = ...,
+        created_at: datetime = ...,
+        execution_order: int = ...,
+        id: UUID = ...,
+        input_mapping: Any = ...,
+        output_mapping: Any = ...,
+        updated_at: datetime = ...,
+    ) -> SkillComposition: ...
 
+
+_SkillConflict_conflict_type: TypeAlias = Literal[
+    "duplicate",
+    "overlapping",
+    "circular_dependency",
+    "stale",
+    "orphan",
+    "version_drift",
+]
+_SkillConflict_status: TypeAlias = Literal[
+    "detected",
+    "reviewing",
+    "auto_resolved",
+    "resolved",
+    "dismissed",
+]
 class SkillConflict(PowernodeModel):
     """Ai::SkillConflict (table `ai_skill_conflicts`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -292,9 +373,7 @@ class SkillConflict(PowernodeModel):
     def auto_resolvable_scope(cls, query: Query[SkillConflict] | None = None) -> Query[SkillConflict]: ...
     @classmethod
     def by_priority(cls, query: Query[SkillConflict] | None = None) -> Query[SkillConflict]: ...
-    conflict_type: Column[
-        Literal["duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"]
-    ]
+    conflict_type: Column[_SkillConflict_conflict_type]
     created_at: Column[datetime]
     detected_at: Column[datetime | None]
     edge_id: Column[UUID | None]
@@ -312,7 +391,7 @@ class SkillConflict(PowernodeModel):
     skill_a_id: Column[UUID]
     skill_b: Reference[Skill | None]
     skill_b_id: Column[UUID | None]
-    status: Column[Literal["detected", "reviewing", "auto_resolved", "resolved", "dismissed"]]
+    status: Column[_SkillConflict_status]
     @classmethod
     def unresolved(cls, query: Query[SkillConflict] | None = None) -> Query[SkillConflict]: ...
     updated_at: Column[datetime]
@@ -322,9 +401,7 @@ class SkillConflict(PowernodeModel):
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
         auto_resolvable: bool | None = ...,
-        conflict_type: Literal[
-            "duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"
-        ] = ...,
+        conflict_type: _SkillConflict_conflict_type = ...,
         created_at: datetime = ...,
         detected_at: datetime | None = ...,
         edge_id: UUID | None = ...,
@@ -343,15 +420,56 @@ class SkillConflict(PowernodeModel):
         skill_a_id: UUID = ...,
         skill_b: Skill | UUID | None = ...,
         skill_b_id: UUID | None = ...,
-        status: Literal["detected", "reviewing", "auto_resolved", "resolved", "dismissed"] = ...,
-        updated_at: datetime = ...
+        status: _SkillConflict_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_resolvable: bool | None = ..., conflict_type: Literal["duplicate", "overlapping", "circular_dependency", "stale", "orphan", "version_drift"] = ..., created_at: datetime = ..., detected_at: datetime | None = ..., edge_id: UUID | None = ..., id: UUID = ..., node_a_id: UUID | None = ..., node_b_id: UUID | None = ..., priority_score: float | None = ..., resolution_details: Any = ..., resolution_strategy: str | None = ..., resolved_at: datetime | None = ..., resolved_by: _core.User | UUID | None = ..., resolved_by_id: UUID | None = ..., severity: Literal["critical", "high", "medium", "low"] = ..., similarity_score: float | None = ..., skill_a: Skill | UUID = ..., skill_a_id: UUID = ..., skill_b: Skill | UUID | None = ..., skill_b_id: UUID | None = ..., status: Literal["detected", "reviewing", "auto_resolved", "resolved", "dismissed"] = ..., updated_at: datetime = ...) -> SkillConflict: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_resolvable: bool | None = ...,
+        conflict_type: _SkillConflict_conflict_type = ...,
+        created_at: datetime = ...,
+        detected_at: datetime | None = ...,
+        edge_id: UUID | None = ...,
+        id: UUID = ...,
+        node_a_id: UUID | None = ...,
+        node_b_id: UUID | None = ...,
+        priority_score: float | None = ...,
+        resolution_details: Any = ...,
+        resolution_strategy: str | None = ...,
+        resolved_at: datetime | None = ...,
+        resolved_by: _core.User | UUID | None = ...,
+        resolved_by_id: UUID | None = ...,
+        severity: Literal["critical", "high", "medium", "low"] = ...,
+        similarity_score: float | None = ...,
+        skill_a: Skill | UUID = ...,
+        skill_a_id: UUID = ...,
+        skill_b: Skill | UUID | None = ...,
+        skill_b_id: UUID | None = ...,
+        status: _SkillConflict_status = ...,
+        updated_at: datetime = ...,
+    ) -> SkillConflict: ...
 
+
+_SkillMutation_mutation_type: TypeAlias = Literal[
+    "prompt_rewrite",
+    "command_add",
+    "command_remove",
+    "parameter_tune",
+    "crossover",
+]
+_SkillMutation_status: TypeAlias = Literal[
+    "proposed",
+    "evaluating",
+    "accepted",
+    "rejected",
+    "rolled_back",
+]
 class SkillMutation(PowernodeModel):
     """Ai::SkillMutation (table `ai_skill_mutations`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_agent_id: Column[UUID | None]
@@ -362,14 +480,12 @@ class SkillMutation(PowernodeModel):
     diff: Column[Any]
     fitness_after: Column[Decimal | None]
     fitness_before: Column[Decimal | None]
-    mutation_type: Column[
-        Literal["prompt_rewrite", "command_add", "command_remove", "parameter_tune", "crossover"]
-    ]
+    mutation_type: Column[_SkillMutation_mutation_type]
     proposed_by_agent: Reference[_ai_agents.Agent | None]
     rationale: Column[str | None]
     resulting_version: Reference[_ai_agents.SkillVersion | None]
     skill: Reference[Skill]
-    status: Column[Literal["proposed", "evaluating", "accepted", "rejected", "rolled_back"]]
+    status: Column[_SkillMutation_status]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -385,22 +501,41 @@ class SkillMutation(PowernodeModel):
         fitness_after: Decimal | None = ...,
         fitness_before: Decimal | None = ...,
         id: UUID = ...,
-        mutation_type: Literal[
-            "prompt_rewrite", "command_add", "command_remove", "parameter_tune", "crossover"
-        ] = ...,
+        mutation_type: _SkillMutation_mutation_type = ...,
         proposed_by_agent: _ai_agents.Agent | UUID | None = ...,
         rationale: str | None = ...,
         resulting_version: _ai_agents.SkillVersion | UUID | None = ...,
         skill: Skill | UUID = ...,
-        status: Literal["proposed", "evaluating", "accepted", "rejected", "rolled_back"] = ...,
-        updated_at: datetime = ...
+        status: _SkillMutation_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent_id: UUID | None = ..., ai_skill_id: UUID = ..., ai_skill_version_id: UUID | None = ..., base_version: str | None = ..., created_at: datetime = ..., diff: Any = ..., fitness_after: Decimal | None = ..., fitness_before: Decimal | None = ..., id: UUID = ..., mutation_type: Literal["prompt_rewrite", "command_add", "command_remove", "parameter_tune", "crossover"] = ..., proposed_by_agent: _ai_agents.Agent | UUID | None = ..., rationale: str | None = ..., resulting_version: _ai_agents.SkillVersion | UUID | None = ..., skill: Skill | UUID = ..., status: Literal["proposed", "evaluating", "accepted", "rejected", "rolled_back"] = ..., updated_at: datetime = ...) -> SkillMutation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_skill_id: UUID = ...,
+        ai_skill_version_id: UUID | None = ...,
+        base_version: str | None = ...,
+        created_at: datetime = ...,
+        diff: Any = ...,
+        fitness_after: Decimal | None = ...,
+        fitness_before: Decimal | None = ...,
+        id: UUID = ...,
+        mutation_type: _SkillMutation_mutation_type = ...,
+        proposed_by_agent: _ai_agents.Agent | UUID | None = ...,
+        rationale: str | None = ...,
+        resulting_version: _ai_agents.SkillVersion | UUID | None = ...,
+        skill: Skill | UUID = ...,
+        status: _SkillMutation_status = ...,
+        updated_at: datetime = ...,
+    ) -> SkillMutation: ...
+
 
 class SkillUsageRecord(PowernodeModel):
     """Ai::SkillUsageRecord (table `ai_skill_usage_records`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -441,7 +576,26 @@ class SkillUsageRecord(PowernodeModel):
         id: UUID = ...,
         metadata: Any = ...,
         outcome: Literal["success", "failure", "partial"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., ai_skill: Skill | UUID = ..., ai_skill_id: UUID = ..., confidence_delta: float | None = ..., context_summary: str | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., execution_id: UUID | None = ..., execution_type: str | None = ..., id: UUID = ..., metadata: Any = ..., outcome: Literal["success", "failure", "partial"] = ..., updated_at: datetime = ...) -> SkillUsageRecord: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_skill: Skill | UUID = ...,
+        ai_skill_id: UUID = ...,
+        confidence_delta: float | None = ...,
+        context_summary: str | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        execution_id: UUID | None = ...,
+        execution_type: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        outcome: Literal["success", "failure", "partial"] = ...,
+        updated_at: datetime = ...,
+    ) -> SkillUsageRecord: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -16,9 +16,36 @@ import powernode_plugins.ai.models.knowledge as _ai_knowledge
 import powernode_plugins.ai.models.missions as _ai_missions
 import powernode_plugins.chat.models as _chat
 
+_AgentTeam_communication_pattern: TypeAlias = Literal[
+    "hub_spoke",
+    "peer_to_peer",
+    "broadcast",
+    "sequential",
+    "event_driven",
+]
+_AgentTeam_coordination_strategy: TypeAlias = Literal[
+    "manager_led",
+    "consensus",
+    "auction",
+    "round_robin",
+    "priority_based",
+]
+_AgentTeam_team_topology: TypeAlias = Literal[
+    "hierarchical",
+    "flat",
+    "mesh",
+    "pipeline",
+    "hybrid",
+]
+_AgentTeam_team_type: TypeAlias = Literal[
+    "hierarchical",
+    "mesh",
+    "sequential",
+    "parallel",
+    "workspace",
+]
 class AgentTeam(PowernodeModel):
     """Ai::AgentTeam (table `ai_agent_teams`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -32,14 +59,10 @@ class AgentTeam(PowernodeModel):
     ai_team_roles: Association[Query[_ai_agents.TeamRole]]
     @classmethod
     def archived(cls, query: Query[AgentTeam] | None = None) -> Query[AgentTeam]: ...
-    communication_pattern: Column[
-        Literal["hub_spoke", "peer_to_peer", "broadcast", "sequential", "event_driven"] | None
-    ]
+    communication_pattern: Column[_AgentTeam_communication_pattern | None]
     compound_learnings: Association[Query[_ai_knowledge.CompoundLearning]]
     conversations: Association[Query[_ai_conversations.Conversation]]
-    coordination_strategy: Column[
-        Literal["manager_led", "consensus", "auction", "round_robin", "priority_based"]
-    ]
+    coordination_strategy: Column[_AgentTeam_coordination_strategy]
     created_at: Column[datetime]
     description: Column[str | None]
     escalation_policy: Column[Any]
@@ -66,8 +89,8 @@ class AgentTeam(PowernodeModel):
     task_timeout_seconds: Column[int | None]
     team_config: Column[Any]
     team_executions: Association[Query[TeamExecution]]
-    team_topology: Column[Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] | None]
-    team_type: Column[Literal["hierarchical", "mesh", "sequential", "parallel", "workspace"]]
+    team_topology: Column[_AgentTeam_team_topology | None]
+    team_type: Column[_AgentTeam_team_type]
     template_id: Column[UUID | None]
     updated_at: Column[datetime]
     @classmethod
@@ -77,12 +100,8 @@ class AgentTeam(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        communication_pattern: (
-            Literal["hub_spoke", "peer_to_peer", "broadcast", "sequential", "event_driven"] | None
-        ) = ...,
-        coordination_strategy: Literal[
-            "manager_led", "consensus", "auction", "round_robin", "priority_based"
-        ] = ...,
+        communication_pattern: _AgentTeam_communication_pattern | None = ...,
+        coordination_strategy: _AgentTeam_coordination_strategy = ...,
         created_at: datetime = ...,
         description: str | None = ...,
         escalation_policy: Any = ...,
@@ -98,17 +117,43 @@ class AgentTeam(PowernodeModel):
         status: Literal["active", "inactive", "archived"] = ...,
         task_timeout_seconds: int | None = ...,
         team_config: Any = ...,
-        team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] | None = ...,
-        team_type: Literal["hierarchical", "mesh", "sequential", "parallel", "workspace"] = ...,
+        team_topology: _AgentTeam_team_topology | None = ...,
+        team_type: _AgentTeam_team_type = ...,
         template_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., communication_pattern: Literal["hub_spoke", "peer_to_peer", "broadcast", "sequential", "event_driven"] | None = ..., coordination_strategy: Literal["manager_led", "consensus", "auction", "round_robin", "priority_based"] = ..., created_at: datetime = ..., description: str | None = ..., escalation_policy: Any = ..., goal_description: str | None = ..., human_checkpoint_config: Any = ..., id: UUID = ..., max_parallel_tasks: int | None = ..., name: str = ..., parallel_mode: Literal["standard", "worktree"] | None = ..., review_config: Any = ..., shared_memory_config: Any = ..., skill_graph_config: Any = ..., status: Literal["active", "inactive", "archived"] = ..., task_timeout_seconds: int | None = ..., team_config: Any = ..., team_topology: Literal["hierarchical", "flat", "mesh", "pipeline", "hybrid"] | None = ..., team_type: Literal["hierarchical", "mesh", "sequential", "parallel", "workspace"] = ..., template_id: UUID | None = ..., updated_at: datetime = ...) -> AgentTeam: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        communication_pattern: _AgentTeam_communication_pattern | None = ...,
+        coordination_strategy: _AgentTeam_coordination_strategy = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        escalation_policy: Any = ...,
+        goal_description: str | None = ...,
+        human_checkpoint_config: Any = ...,
+        id: UUID = ...,
+        max_parallel_tasks: int | None = ...,
+        name: str = ...,
+        parallel_mode: Literal["standard", "worktree"] | None = ...,
+        review_config: Any = ...,
+        shared_memory_config: Any = ...,
+        skill_graph_config: Any = ...,
+        status: Literal["active", "inactive", "archived"] = ...,
+        task_timeout_seconds: int | None = ...,
+        team_config: Any = ...,
+        team_topology: _AgentTeam_team_topology | None = ...,
+        team_type: _AgentTeam_team_type = ...,
+        template_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> AgentTeam: ...
+
 
 class AgentTeamMember(PowernodeModel):
     """Ai::AgentTeamMember (table `ai_agent_team_members`)."""
-
     Behaviour: ClassVar[type[Any]]
     agent: Reference[_ai_agents.Agent]
     ai_agent_id: Column[UUID]
@@ -155,20 +200,45 @@ class AgentTeamMember(PowernodeModel):
         released_at: datetime | None = ...,
         role: str = ...,
         team: AgentTeam | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent: _ai_agents.Agent | UUID = ..., ai_agent_id: UUID = ..., ai_agent_team_id: UUID = ..., capabilities: Any = ..., created_at: datetime = ..., id: UUID = ..., is_dynamic: bool = ..., is_lead: bool = ..., member_config: Any = ..., priority_order: int = ..., recruited_at: datetime | None = ..., released_at: datetime | None = ..., role: str = ..., team: AgentTeam | UUID = ..., updated_at: datetime = ...) -> AgentTeamMember: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent: _ai_agents.Agent | UUID = ...,
+        ai_agent_id: UUID = ...,
+        ai_agent_team_id: UUID = ...,
+        capabilities: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_dynamic: bool = ...,
+        is_lead: bool = ...,
+        member_config: Any = ...,
+        priority_order: int = ...,
+        recruited_at: datetime | None = ...,
+        released_at: datetime | None = ...,
+        role: str = ...,
+        team: AgentTeam | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> AgentTeamMember: ...
 
+
+_TeamChannel_channel_type: TypeAlias = Literal[
+    "broadcast",
+    "direct",
+    "topic",
+    "task",
+    "escalation",
+]
 class TeamChannel(PowernodeModel):
     """Ai::TeamChannel (table `ai_team_channels`)."""
-
     Behaviour: ClassVar[type[Any]]
     agent_team: Reference[AgentTeam]
     agent_team_id: Column[UUID]
     @classmethod
     def broadcast(cls, query: Query[TeamChannel] | None = None) -> Query[TeamChannel]: ...
-    channel_type: Column[Literal["broadcast", "direct", "topic", "task", "escalation"]]
+    channel_type: Column[_TeamChannel_channel_type]
     chat_channels: Association[Query[_chat.Channel]]
     created_at: Column[datetime]
     description: Column[str | None]
@@ -196,7 +266,7 @@ class TeamChannel(PowernodeModel):
         *,
         agent_team: AgentTeam | UUID = ...,
         agent_team_id: UUID = ...,
-        channel_type: Literal["broadcast", "direct", "topic", "task", "escalation"] = ...,
+        channel_type: _TeamChannel_channel_type = ...,
         created_at: datetime = ...,
         description: str | None = ...,
         id: UUID = ...,
@@ -207,14 +277,41 @@ class TeamChannel(PowernodeModel):
         name: str = ...,
         participant_roles: Any = ...,
         routing_rules: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent_team: AgentTeam | UUID = ..., agent_team_id: UUID = ..., channel_type: Literal["broadcast", "direct", "topic", "task", "escalation"] = ..., created_at: datetime = ..., description: str | None = ..., id: UUID = ..., is_persistent: bool = ..., message_retention_hours: int | None = ..., message_schema: Any = ..., metadata: Any = ..., name: str = ..., participant_roles: Any = ..., routing_rules: Any = ..., updated_at: datetime = ...) -> TeamChannel: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent_team: AgentTeam | UUID = ...,
+        agent_team_id: UUID = ...,
+        channel_type: _TeamChannel_channel_type = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_persistent: bool = ...,
+        message_retention_hours: int | None = ...,
+        message_schema: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        participant_roles: Any = ...,
+        routing_rules: Any = ...,
+        updated_at: datetime = ...,
+    ) -> TeamChannel: ...
 
+
+_TeamExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "paused",
+    "completed",
+    "failed",
+    "cancelled",
+    "timeout",
+    "awaiting_approval",
+]
 class TeamExecution(PowernodeModel):
     """Ai::TeamExecution (table `ai_team_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -257,11 +354,7 @@ class TeamExecution(PowernodeModel):
     def running(cls, query: Query[TeamExecution] | None = None) -> Query[TeamExecution]: ...
     shared_memory: Column[Any]
     started_at: Column[datetime | None]
-    status: Column[
-        Literal[
-            "pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"
-        ]
-    ]
+    status: Column[_TeamExecution_status]
     tasks: Association[Query[_ai_agents.TeamTask]]
     tasks_completed: Column[int | None]
     tasks_failed: Column[int | None]
@@ -304,9 +397,7 @@ class TeamExecution(PowernodeModel):
         resume_count: int | None = ...,
         shared_memory: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"
-        ] = ...,
+        status: _TeamExecution_status = ...,
         tasks_completed: int | None = ...,
         tasks_failed: int | None = ...,
         tasks_total: int | None = ...,
@@ -316,14 +407,69 @@ class TeamExecution(PowernodeModel):
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
         updated_at: datetime = ...,
-        workflow_run_id: UUID | None = ...
+        workflow_run_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent_team: AgentTeam | UUID = ..., agent_team_id: UUID = ..., ai_conversation_id: UUID | None = ..., approval_decided_at: datetime | None = ..., approval_decided_by: _core.User | UUID | None = ..., approval_decided_by_id: UUID | None = ..., approval_decision: str | None = ..., approval_feedback: str | None = ..., completed_at: datetime | None = ..., control_signal: str | None = ..., conversation: _ai_conversations.Conversation | UUID | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., execution_id: str = ..., id: UUID = ..., input_context: Any = ..., messages_exchanged: int | None = ..., metadata: Any = ..., objective: str | None = ..., output_result: Any = ..., paused_at: datetime | None = ..., performance_metrics: Any = ..., redirect_instructions: Any = ..., resume_count: int | None = ..., shared_memory: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "paused", "completed", "failed", "cancelled", "timeout", "awaiting_approval"] = ..., tasks_completed: int | None = ..., tasks_failed: int | None = ..., tasks_total: int | None = ..., termination_reason: str | None = ..., total_cost_usd: Decimal | None = ..., total_tokens_used: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ..., workflow_run_id: UUID | None = ...) -> TeamExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent_team: AgentTeam | UUID = ...,
+        agent_team_id: UUID = ...,
+        ai_conversation_id: UUID | None = ...,
+        approval_decided_at: datetime | None = ...,
+        approval_decided_by: _core.User | UUID | None = ...,
+        approval_decided_by_id: UUID | None = ...,
+        approval_decision: str | None = ...,
+        approval_feedback: str | None = ...,
+        completed_at: datetime | None = ...,
+        control_signal: str | None = ...,
+        conversation: _ai_conversations.Conversation | UUID | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_context: Any = ...,
+        messages_exchanged: int | None = ...,
+        metadata: Any = ...,
+        objective: str | None = ...,
+        output_result: Any = ...,
+        paused_at: datetime | None = ...,
+        performance_metrics: Any = ...,
+        redirect_instructions: Any = ...,
+        resume_count: int | None = ...,
+        shared_memory: Any = ...,
+        started_at: datetime | None = ...,
+        status: _TeamExecution_status = ...,
+        tasks_completed: int | None = ...,
+        tasks_failed: int | None = ...,
+        tasks_total: int | None = ...,
+        termination_reason: str | None = ...,
+        total_cost_usd: Decimal | None = ...,
+        total_tokens_used: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow_run_id: UUID | None = ...,
+    ) -> TeamExecution: ...
 
+
+_TeamMessage_message_type: TypeAlias = Literal[
+    "task_assignment",
+    "task_update",
+    "task_result",
+    "work_plan",
+    "synthesis",
+    "question",
+    "answer",
+    "escalation",
+    "coordination",
+    "broadcast",
+    "human_input",
+]
 class TeamMessage(PowernodeModel):
     """Ai::TeamMessage (table `ai_team_messages`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def answers(cls, query: Query[TeamMessage] | None = None) -> Query[TeamMessage]: ...
@@ -342,21 +488,7 @@ class TeamMessage(PowernodeModel):
     def high_priority(cls, query: Query[TeamMessage] | None = None) -> Query[TeamMessage]: ...
     in_reply_to: Reference[TeamMessage | None]
     in_reply_to_id: Column[UUID | None]
-    message_type: Column[
-        Literal[
-            "task_assignment",
-            "task_update",
-            "task_result",
-            "work_plan",
-            "synthesis",
-            "question",
-            "answer",
-            "escalation",
-            "coordination",
-            "broadcast",
-            "human_input",
-        ]
-    ]
+    message_type: Column[_TeamMessage_message_type]
     metadata: Column[Any]
     @classmethod
     def ordered(cls, query: Query[TeamMessage] | None = None) -> Query[TeamMessage]: ...
@@ -396,19 +528,7 @@ class TeamMessage(PowernodeModel):
         id: UUID = ...,
         in_reply_to: TeamMessage | UUID | None = ...,
         in_reply_to_id: UUID | None = ...,
-        message_type: Literal[
-            "task_assignment",
-            "task_update",
-            "task_result",
-            "work_plan",
-            "synthesis",
-            "question",
-            "answer",
-            "escalation",
-            "coordination",
-            "broadcast",
-            "human_input",
-        ] = ...,
+        message_type: _TeamMessage_message_type = ...,
         metadata: Any = ...,
         priority: Literal["low", "normal", "high", "urgent"] | None = ...,
         read_at: datetime | None = ...,
@@ -423,7 +543,36 @@ class TeamMessage(PowernodeModel):
         to_role_id: UUID | None = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, attachments: Any = ..., channel: TeamChannel | UUID | None = ..., channel_id: UUID | None = ..., content: str = ..., created_at: datetime = ..., from_role: _ai_agents.TeamRole | UUID | None = ..., from_role_id: UUID | None = ..., id: UUID = ..., in_reply_to: TeamMessage | UUID | None = ..., in_reply_to_id: UUID | None = ..., message_type: Literal["task_assignment", "task_update", "task_result", "work_plan", "synthesis", "question", "answer", "escalation", "coordination", "broadcast", "human_input"] = ..., metadata: Any = ..., priority: Literal["low", "normal", "high", "urgent"] | None = ..., read_at: datetime | None = ..., requires_response: bool = ..., responded_at: datetime | None = ..., sequence_number: int | None = ..., structured_content: Any = ..., task_id: UUID | None = ..., team_execution: TeamExecution | UUID | None = ..., team_execution_id: UUID | None = ..., to_role: _ai_agents.TeamRole | UUID | None = ..., to_role_id: UUID | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> TeamMessage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        attachments: Any = ...,
+        channel: TeamChannel | UUID | None = ...,
+        channel_id: UUID | None = ...,
+        content: str = ...,
+        created_at: datetime = ...,
+        from_role: _ai_agents.TeamRole | UUID | None = ...,
+        from_role_id: UUID | None = ...,
+        id: UUID = ...,
+        in_reply_to: TeamMessage | UUID | None = ...,
+        in_reply_to_id: UUID | None = ...,
+        message_type: _TeamMessage_message_type = ...,
+        metadata: Any = ...,
+        priority: Literal["low", "normal", "high", "urgent"] | None = ...,
+        read_at: datetime | None = ...,
+        requires_response: bool = ...,
+        responded_at: datetime | None = ...,
+        sequence_number: int | None = ...,
+        structured_content: Any = ...,
+        task_id: UUID | None = ...,
+        team_execution: TeamExecution | UUID | None = ...,
+        team_execution_id: UUID | None = ...,
+        to_role: _ai_agents.TeamRole | UUID | None = ...,
+        to_role_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> TeamMessage: ...

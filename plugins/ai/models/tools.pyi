@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,7 +12,6 @@ from powernode.typed import Association, Column, Query, Reference
 
 class ToolCategory(PowernodeModel):
     """Ai::ToolCategory (table `ai_tool_categories`)."""
-
     created_at: Column[datetime]
     description: Column[str | None]
     icon: Column[str | None]
@@ -36,7 +35,21 @@ class ToolCategory(PowernodeModel):
         position: int = ...,
         slug: str = ...,
         tool_patterns: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., description: str | None = ..., icon: str | None = ..., id: UUID = ..., is_active: bool = ..., metadata: Any = ..., name: str = ..., position: int = ..., slug: str = ..., tool_patterns: Any = ..., updated_at: datetime = ...) -> ToolCategory: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        icon: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        position: int = ...,
+        slug: str = ...,
+        tool_patterns: Any = ...,
+        updated_at: datetime = ...,
+    ) -> ToolCategory: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -14,7 +14,6 @@ import powernode_plugins.ai.models.agents as _ai_agents
 
 class GuardrailConfig(PowernodeModel):
     """Ai::GuardrailConfig (table `ai_guardrail_configs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -84,14 +83,48 @@ class GuardrailConfig(PowernodeModel):
         total_blocks: int = ...,
         total_checks: int = ...,
         toxicity_threshold: Decimal | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., allow_agent_creation: bool | None = ..., allow_cross_team_ops: bool | None = ..., autonomy_level: str | None = ..., block_on_failure: bool = ..., branch_protection_config: Any = ..., branch_protection_enabled: bool | None = ..., configuration: Any = ..., created_at: datetime = ..., id: UUID = ..., input_rails: Any = ..., is_active: bool = ..., max_agents_per_team: int | None = ..., max_input_tokens: int | None = ..., max_output_tokens: int | None = ..., merge_approval_required: bool | None = ..., name: str = ..., output_rails: Any = ..., pii_sensitivity: Decimal | None = ..., protected_branches: Any = ..., require_human_approval: bool | None = ..., require_worktree_for_repos: bool | None = ..., resource_limits: Any = ..., retrieval_rails: Any = ..., total_blocks: int = ..., total_checks: int = ..., toxicity_threshold: Decimal | None = ..., updated_at: datetime = ...) -> GuardrailConfig: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        allow_agent_creation: bool | None = ...,
+        allow_cross_team_ops: bool | None = ...,
+        autonomy_level: str | None = ...,
+        block_on_failure: bool = ...,
+        branch_protection_config: Any = ...,
+        branch_protection_enabled: bool | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        input_rails: Any = ...,
+        is_active: bool = ...,
+        max_agents_per_team: int | None = ...,
+        max_input_tokens: int | None = ...,
+        max_output_tokens: int | None = ...,
+        merge_approval_required: bool | None = ...,
+        name: str = ...,
+        output_rails: Any = ...,
+        pii_sensitivity: Decimal | None = ...,
+        protected_branches: Any = ...,
+        require_human_approval: bool | None = ...,
+        require_worktree_for_repos: bool | None = ...,
+        resource_limits: Any = ...,
+        retrieval_rails: Any = ...,
+        total_blocks: int = ...,
+        total_checks: int = ...,
+        toxicity_threshold: Decimal | None = ...,
+        updated_at: datetime = ...,
+    ) -> GuardrailConfig: ...
+
 
 class GuardrailEvaluation(PowernodeModel):
     """Ai::GuardrailEvaluation (table `ai_guardrail_evaluations`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     action_taken: Column[Literal["allow", "warn", "redact", "block"]]
@@ -127,7 +160,27 @@ class GuardrailEvaluation(PowernodeModel):
         rail_name: str = ...,
         rail_type: Literal["input", "output", "retrieval"] = ...,
         score: Decimal | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action_taken: Literal["allow", "warn", "redact", "block"] = ..., agent: _ai_agents.Agent | UUID | None = ..., agent_execution: _ai_agents.AgentExecution | UUID | None = ..., ai_agent_execution_id: UUID | None = ..., ai_agent_id: UUID | None = ..., ai_guardrail_config_id: UUID = ..., created_at: datetime = ..., details: Any = ..., duration_ms: int | None = ..., guardrail_config: GuardrailConfig | UUID = ..., id: UUID = ..., rail_name: str = ..., rail_type: Literal["input", "output", "retrieval"] = ..., score: Decimal | None = ..., updated_at: datetime = ...) -> GuardrailEvaluation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action_taken: Literal["allow", "warn", "redact", "block"] = ...,
+        agent: _ai_agents.Agent | UUID | None = ...,
+        agent_execution: _ai_agents.AgentExecution | UUID | None = ...,
+        ai_agent_execution_id: UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        ai_guardrail_config_id: UUID = ...,
+        created_at: datetime = ...,
+        details: Any = ...,
+        duration_ms: int | None = ...,
+        guardrail_config: GuardrailConfig | UUID = ...,
+        id: UUID = ...,
+        rail_name: str = ...,
+        rail_type: Literal["input", "output", "retrieval"] = ...,
+        score: Decimal | None = ...,
+        updated_at: datetime = ...,
+    ) -> GuardrailEvaluation: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -18,9 +18,15 @@ import powernode_plugins.devops.models.git as _devops_git
 import powernode_plugins.shared.models as _shared
 import powernode_plugins.supply_chain.models.vendor_and_risk as _supply_chain_vendor_and_risk
 
+_CodeReview_status: TypeAlias = Literal[
+    "pending",
+    "analyzing",
+    "completed",
+    "failed",
+    "partial",
+]
 class CodeReview(PowernodeModel):
     """Ai::CodeReview (table `ai_code_reviews`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -56,7 +62,7 @@ class CodeReview(PowernodeModel):
     review_id: Column[str]
     security_findings: Column[Any]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "analyzing", "completed", "failed", "partial"]]
+    status: Column[_CodeReview_status]
     suggestions: Column[Any]
     suggestions_count: Column[int | None]
     summary: Column[str | None]
@@ -92,19 +98,60 @@ class CodeReview(PowernodeModel):
         review_id: str = ...,
         security_findings: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "analyzing", "completed", "failed", "partial"] = ...,
+        status: _CodeReview_status = ...,
         suggestions: Any = ...,
         suggestions_count: int | None = ...,
         summary: str | None = ...,
         tokens_used: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., base_branch: str | None = ..., commit_sha: str | None = ..., completed_at: datetime | None = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., critical_issues: int | None = ..., file_analyses: Any = ..., files_reviewed: int | None = ..., head_branch: str | None = ..., id: UUID = ..., issues: Any = ..., issues_found: int | None = ..., lines_added: int | None = ..., lines_removed: int | None = ..., overall_rating: str | None = ..., pipeline_execution: PipelineExecution | UUID | None = ..., pipeline_execution_id: UUID | None = ..., pull_request_number: str | None = ..., quality_metrics: Any = ..., repository_id: UUID | None = ..., review_id: str = ..., security_findings: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "analyzing", "completed", "failed", "partial"] = ..., suggestions: Any = ..., suggestions_count: int | None = ..., summary: str | None = ..., tokens_used: int | None = ..., updated_at: datetime = ...) -> CodeReview: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        base_branch: str | None = ...,
+        commit_sha: str | None = ...,
+        completed_at: datetime | None = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        critical_issues: int | None = ...,
+        file_analyses: Any = ...,
+        files_reviewed: int | None = ...,
+        head_branch: str | None = ...,
+        id: UUID = ...,
+        issues: Any = ...,
+        issues_found: int | None = ...,
+        lines_added: int | None = ...,
+        lines_removed: int | None = ...,
+        overall_rating: str | None = ...,
+        pipeline_execution: PipelineExecution | UUID | None = ...,
+        pipeline_execution_id: UUID | None = ...,
+        pull_request_number: str | None = ...,
+        quality_metrics: Any = ...,
+        repository_id: UUID | None = ...,
+        review_id: str = ...,
+        security_findings: Any = ...,
+        started_at: datetime | None = ...,
+        status: _CodeReview_status = ...,
+        suggestions: Any = ...,
+        suggestions_count: int | None = ...,
+        summary: str | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> CodeReview: ...
 
+
+_DeploymentRisk_status: TypeAlias = Literal[
+    "pending",
+    "assessed",
+    "approved",
+    "rejected",
+    "overridden",
+]
 class DeploymentRisk(PowernodeModel):
     """Ai::DeploymentRisk (table `ai_deployment_risks`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -142,7 +189,7 @@ class DeploymentRisk(PowernodeModel):
     risk_factors: Column[Any]
     risk_level: Column[Literal["low", "medium", "high", "critical"]]
     risk_score: Column[int | None]
-    status: Column[Literal["pending", "assessed", "approved", "rejected", "overridden"]]
+    status: Column[_DeploymentRisk_status]
     summary: Column[str | None]
     target_environment: Column[str]
     updated_at: Column[datetime]
@@ -172,17 +219,63 @@ class DeploymentRisk(PowernodeModel):
         risk_factors: Any = ...,
         risk_level: Literal["low", "medium", "high", "critical"] = ...,
         risk_score: int | None = ...,
-        status: Literal["pending", "assessed", "approved", "rejected", "overridden"] = ...,
+        status: _DeploymentRisk_status = ...,
         summary: str | None = ...,
         target_environment: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approval_request_id: UUID | None = ..., assessed_at: datetime | None = ..., assessed_by: _core.User | UUID | None = ..., assessed_by_id: UUID | None = ..., assessment_id: str = ..., change_analysis: Any = ..., created_at: datetime = ..., decision: Literal["proceed", "proceed_with_caution", "delay", "abort"] | None = ..., decision_at: datetime | None = ..., decision_rationale: str | None = ..., deployment_type: str = ..., id: UUID = ..., impact_analysis: Any = ..., mitigations: Any = ..., pipeline_execution: PipelineExecution | UUID | None = ..., pipeline_execution_id: UUID | None = ..., recommendations: Any = ..., requires_approval: bool = ..., risk_factors: Any = ..., risk_level: Literal["low", "medium", "high", "critical"] = ..., risk_score: int | None = ..., status: Literal["pending", "assessed", "approved", "rejected", "overridden"] = ..., summary: str | None = ..., target_environment: str = ..., updated_at: datetime = ...) -> DeploymentRisk: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approval_request_id: UUID | None = ...,
+        assessed_at: datetime | None = ...,
+        assessed_by: _core.User | UUID | None = ...,
+        assessed_by_id: UUID | None = ...,
+        assessment_id: str = ...,
+        change_analysis: Any = ...,
+        created_at: datetime = ...,
+        decision: Literal["proceed", "proceed_with_caution", "delay", "abort"] | None = ...,
+        decision_at: datetime | None = ...,
+        decision_rationale: str | None = ...,
+        deployment_type: str = ...,
+        id: UUID = ...,
+        impact_analysis: Any = ...,
+        mitigations: Any = ...,
+        pipeline_execution: PipelineExecution | UUID | None = ...,
+        pipeline_execution_id: UUID | None = ...,
+        recommendations: Any = ...,
+        requires_approval: bool = ...,
+        risk_factors: Any = ...,
+        risk_level: Literal["low", "medium", "high", "critical"] = ...,
+        risk_score: int | None = ...,
+        status: _DeploymentRisk_status = ...,
+        summary: str | None = ...,
+        target_environment: str = ...,
+        updated_at: datetime = ...,
+    ) -> DeploymentRisk: ...
 
+
+_PipelineExecution_pipeline_type: TypeAlias = Literal[
+    "pr_review",
+    "commit_analysis",
+    "deployment",
+    "release",
+    "scheduled",
+    "manual",
+]
+_PipelineExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "timeout",
+]
 class PipelineExecution(PowernodeModel):
     """Ai::PipelineExecution (table `ai_pipeline_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -206,9 +299,7 @@ class PipelineExecution(PowernodeModel):
     output_data: Column[Any]
     @classmethod
     def pending(cls, query: Query[PipelineExecution] | None = None) -> Query[PipelineExecution]: ...
-    pipeline_type: Column[
-        Literal["pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"]
-    ]
+    pipeline_type: Column[_PipelineExecution_pipeline_type]
     pull_request_number: Column[str | None]
     @classmethod
     def recent(cls, query: Query[PipelineExecution] | None = None) -> Query[PipelineExecution]: ...
@@ -216,7 +307,7 @@ class PipelineExecution(PowernodeModel):
     @classmethod
     def running(cls, query: Query[PipelineExecution] | None = None) -> Query[PipelineExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled", "timeout"]]
+    status: Column[_PipelineExecution_status]
     trigger_event: Column[str | None]
     trigger_source: Column[str | None]
     triggered_by: Reference[_core.User | None]
@@ -242,33 +333,68 @@ class PipelineExecution(PowernodeModel):
         input_data: Any = ...,
         metrics: Any = ...,
         output_data: Any = ...,
-        pipeline_type: Literal[
-            "pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"
-        ] = ...,
+        pipeline_type: _PipelineExecution_pipeline_type = ...,
         pull_request_number: str | None = ...,
         repository_id: UUID | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ...,
+        status: _PipelineExecution_status = ...,
         trigger_event: str | None = ...,
         trigger_source: str | None = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
         updated_at: datetime = ...,
         workflow_run: WorkflowRun | UUID | None = ...,
-        workflow_run_id: UUID | None = ...
+        workflow_run_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_analysis: Any = ..., branch: str | None = ..., commit_sha: str | None = ..., completed_at: datetime | None = ..., created_at: datetime = ..., devops_installation: _ai_devops_templates.DevopsTemplateInstallation | UUID | None = ..., devops_installation_id: UUID | None = ..., duration_ms: int | None = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., metrics: Any = ..., output_data: Any = ..., pipeline_type: Literal["pr_review", "commit_analysis", "deployment", "release", "scheduled", "manual"] = ..., pull_request_number: str | None = ..., repository_id: UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled", "timeout"] = ..., trigger_event: str | None = ..., trigger_source: str | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID | None = ..., workflow_run_id: UUID | None = ...) -> PipelineExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_analysis: Any = ...,
+        branch: str | None = ...,
+        commit_sha: str | None = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        devops_installation: _ai_devops_templates.DevopsTemplateInstallation | UUID | None = ...,
+        devops_installation_id: UUID | None = ...,
+        duration_ms: int | None = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        metrics: Any = ...,
+        output_data: Any = ...,
+        pipeline_type: _PipelineExecution_pipeline_type = ...,
+        pull_request_number: str | None = ...,
+        repository_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: _PipelineExecution_status = ...,
+        trigger_event: str | None = ...,
+        trigger_source: str | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID | None = ...,
+        workflow_run_id: UUID | None = ...,
+    ) -> PipelineExecution: ...
 
+
+_RecordedInteraction_interaction_type: TypeAlias = Literal[
+    "llm_request",
+    "tool_call",
+    "api_call",
+    "workflow_step",
+    "agent_action",
+]
 class RecordedInteraction(PowernodeModel):
     """Ai::RecordedInteraction (table `ai_recorded_interactions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
     cost_usd: Column[Decimal | None]
     created_at: Column[datetime]
-    interaction_type: Column[Literal["llm_request", "tool_call", "api_call", "workflow_step", "agent_action"]]
+    interaction_type: Column[_RecordedInteraction_interaction_type]
     latency_ms: Column[int | None]
     metadata: Column[Any]
     model_name: Column[str | None]
@@ -297,9 +423,7 @@ class RecordedInteraction(PowernodeModel):
         cost_usd: Decimal | None = ...,
         created_at: datetime = ...,
         id: UUID = ...,
-        interaction_type: Literal[
-            "llm_request", "tool_call", "api_call", "workflow_step", "agent_action"
-        ] = ...,
+        interaction_type: _RecordedInteraction_interaction_type = ...,
         latency_ms: int | None = ...,
         metadata: Any = ...,
         model_name: str | None = ...,
@@ -315,14 +439,46 @@ class RecordedInteraction(PowernodeModel):
         source_workflow_run_id: UUID | None = ...,
         tokens_input: int | None = ...,
         tokens_output: int | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., cost_usd: Decimal | None = ..., created_at: datetime = ..., id: UUID = ..., interaction_type: Literal["llm_request", "tool_call", "api_call", "workflow_step", "agent_action"] = ..., latency_ms: int | None = ..., metadata: Any = ..., model_name: str | None = ..., provider_type: str | None = ..., recorded_at: datetime | None = ..., recording_id: str = ..., request_data: Any = ..., response_data: Any = ..., sandbox: _ai_other.Sandbox | UUID = ..., sandbox_id: UUID = ..., sequence_number: int | None = ..., source_workflow_run: WorkflowRun | UUID | None = ..., source_workflow_run_id: UUID | None = ..., tokens_input: int | None = ..., tokens_output: int | None = ..., updated_at: datetime = ...) -> RecordedInteraction: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        cost_usd: Decimal | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        interaction_type: _RecordedInteraction_interaction_type = ...,
+        latency_ms: int | None = ...,
+        metadata: Any = ...,
+        model_name: str | None = ...,
+        provider_type: str | None = ...,
+        recorded_at: datetime | None = ...,
+        recording_id: str = ...,
+        request_data: Any = ...,
+        response_data: Any = ...,
+        sandbox: _ai_other.Sandbox | UUID = ...,
+        sandbox_id: UUID = ...,
+        sequence_number: int | None = ...,
+        source_workflow_run: WorkflowRun | UUID | None = ...,
+        source_workflow_run_id: UUID | None = ...,
+        tokens_input: int | None = ...,
+        tokens_output: int | None = ...,
+        updated_at: datetime = ...,
+    ) -> RecordedInteraction: ...
 
+
+_SharedContextPool_pool_type: TypeAlias = Literal[
+    "shared_memory",
+    "tool_cache",
+    "result_cache",
+    "knowledge_base",
+    "blackboard",
+]
 class SharedContextPool(PowernodeModel):
     """Ai::SharedContextPool (table `ai_shared_context_pools`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_control: Column[Any]
     @classmethod
@@ -340,7 +496,7 @@ class SharedContextPool(PowernodeModel):
     metadata: Column[Any]
     owner_agent_id: Column[str | None]
     pool_id: Column[str]
-    pool_type: Column[Literal["shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"]]
+    pool_type: Column[_SharedContextPool_pool_type]
     scope_: Column[Literal["workflow", "agent_group", "global", "temporary"]]
     @classmethod
     def shared_memories(cls, query: Query[SharedContextPool] | None = None) -> Query[SharedContextPool]: ...
@@ -363,20 +519,37 @@ class SharedContextPool(PowernodeModel):
         metadata: Any = ...,
         owner_agent_id: str | None = ...,
         pool_id: str = ...,
-        pool_type: Literal[
-            "shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"
-        ] = ...,
+        pool_type: _SharedContextPool_pool_type = ...,
         scope_: Literal["workflow", "agent_group", "global", "temporary"] = ...,
         updated_at: datetime = ...,
         version: int = ...,
-        workflow_run: WorkflowRun | UUID = ...
+        workflow_run: WorkflowRun | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_control: Any = ..., ai_workflow_run_id: UUID = ..., context_data: Any = ..., created_at: datetime = ..., created_by_agent_id: str | None = ..., expires_at: datetime | None = ..., id: UUID = ..., last_accessed_at: datetime | None = ..., metadata: Any = ..., owner_agent_id: str | None = ..., pool_id: str = ..., pool_type: Literal["shared_memory", "tool_cache", "result_cache", "knowledge_base", "blackboard"] = ..., scope_: Literal["workflow", "agent_group", "global", "temporary"] = ..., updated_at: datetime = ..., version: int = ..., workflow_run: WorkflowRun | UUID = ...) -> SharedContextPool: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_control: Any = ...,
+        ai_workflow_run_id: UUID = ...,
+        context_data: Any = ...,
+        created_at: datetime = ...,
+        created_by_agent_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        last_accessed_at: datetime | None = ...,
+        metadata: Any = ...,
+        owner_agent_id: str | None = ...,
+        pool_id: str = ...,
+        pool_type: _SharedContextPool_pool_type = ...,
+        scope_: Literal["workflow", "agent_group", "global", "temporary"] = ...,
+        updated_at: datetime = ...,
+        version: int = ...,
+        workflow_run: WorkflowRun | UUID = ...,
+    ) -> SharedContextPool: ...
+
 
 class Workflow(PowernodeModel):
     """Ai::Workflow (table `ai_workflows`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -491,14 +664,47 @@ class Workflow(PowernodeModel):
         version: str = ...,
         version_metadata: Any = ...,
         visibility: Literal["private", "account", "public"] = ...,
-        workflow_type: Literal["ai", "cicd"] = ...
+        workflow_type: Literal["ai", "cicd"] = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., change_summary: str | None = ..., configuration: Any = ..., created_at: datetime = ..., creator: _core.User | UUID = ..., creator_id: UUID = ..., description: str | None = ..., execution_count: int = ..., id: UUID = ..., is_active: bool = ..., is_template: bool = ..., last_executed_at: datetime | None = ..., mcp_input_schema: Any = ..., mcp_orchestration_config: Any = ..., mcp_output_schema: Any = ..., mcp_tool_requirements: Any = ..., metadata: Any = ..., name: str = ..., parent_version: Workflow | UUID | None = ..., parent_version_id: UUID | None = ..., published_at: datetime | None = ..., slug: str = ..., status: Literal["draft", "active", "paused", "inactive", "archived"] = ..., template_category: str | None = ..., updated_at: datetime = ..., version: str = ..., version_metadata: Any = ..., visibility: Literal["private", "account", "public"] = ..., workflow_type: Literal["ai", "cicd"] = ...) -> Workflow: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        change_summary: str | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        creator: _core.User | UUID = ...,
+        creator_id: UUID = ...,
+        description: str | None = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_template: bool = ...,
+        last_executed_at: datetime | None = ...,
+        mcp_input_schema: Any = ...,
+        mcp_orchestration_config: Any = ...,
+        mcp_output_schema: Any = ...,
+        mcp_tool_requirements: Any = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parent_version: Workflow | UUID | None = ...,
+        parent_version_id: UUID | None = ...,
+        published_at: datetime | None = ...,
+        slug: str = ...,
+        status: Literal["draft", "active", "paused", "inactive", "archived"] = ...,
+        template_category: str | None = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+        version_metadata: Any = ...,
+        visibility: Literal["private", "account", "public"] = ...,
+        workflow_type: Literal["ai", "cicd"] = ...,
+    ) -> Workflow: ...
+
 
 class WorkflowApprovalToken(PowernodeModel):
     """Ai::WorkflowApprovalToken (table `ai_workflow_approval_tokens`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[WorkflowApprovalToken] | None = None) -> Query[WorkflowApprovalToken]: ...
@@ -541,20 +747,44 @@ class WorkflowApprovalToken(PowernodeModel):
         response_comment: str | None = ...,
         status: Literal["pending", "approved", "rejected", "expired"] = ...,
         token_digest: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_node_execution_id: UUID = ..., created_at: datetime = ..., email_sent_at: datetime | None = ..., expires_at: datetime = ..., id: UUID = ..., node_execution: WorkflowNodeExecution | UUID = ..., recipient_email: str = ..., recipient_user: _core.User | UUID | None = ..., recipient_user_id: UUID | None = ..., responded_at: datetime | None = ..., responded_by: _core.User | UUID | None = ..., responded_by_id: UUID | None = ..., response_comment: str | None = ..., status: Literal["pending", "approved", "rejected", "expired"] = ..., token_digest: str = ..., updated_at: datetime = ...) -> WorkflowApprovalToken: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_node_execution_id: UUID = ...,
+        created_at: datetime = ...,
+        email_sent_at: datetime | None = ...,
+        expires_at: datetime = ...,
+        id: UUID = ...,
+        node_execution: WorkflowNodeExecution | UUID = ...,
+        recipient_email: str = ...,
+        recipient_user: _core.User | UUID | None = ...,
+        recipient_user_id: UUID | None = ...,
+        responded_at: datetime | None = ...,
+        responded_by: _core.User | UUID | None = ...,
+        responded_by_id: UUID | None = ...,
+        response_comment: str | None = ...,
+        status: Literal["pending", "approved", "rejected", "expired"] = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...,
+    ) -> WorkflowApprovalToken: ...
 
+
+_WorkflowCheckpoint_checkpoint_type: TypeAlias = Literal[
+    "node_completion",
+    "node_start",
+    "workflow_pause",
+    "manual_checkpoint",
+    "error_checkpoint",
+]
 class WorkflowCheckpoint(PowernodeModel):
     """Ai::WorkflowCheckpoint (table `ai_workflow_checkpoints`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_workflow_run_id: Column[UUID]
     checkpoint_id: Column[str]
-    checkpoint_type: Column[
-        Literal["node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"]
-    ]
+    checkpoint_type: Column[_WorkflowCheckpoint_checkpoint_type]
     @classmethod
     def chronological(cls, query: Query[WorkflowCheckpoint] | None = None) -> Query[WorkflowCheckpoint]: ...
     created_at: Column[datetime]
@@ -580,9 +810,7 @@ class WorkflowCheckpoint(PowernodeModel):
         *,
         ai_workflow_run_id: UUID = ...,
         checkpoint_id: str = ...,
-        checkpoint_type: Literal[
-            "node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"
-        ] = ...,
+        checkpoint_type: _WorkflowCheckpoint_checkpoint_type = ...,
         created_at: datetime = ...,
         description: str | None = ...,
         execution_context: Any = ...,
@@ -593,14 +821,45 @@ class WorkflowCheckpoint(PowernodeModel):
         updated_at: datetime = ...,
         variable_snapshot: Any = ...,
         workflow_run: WorkflowRun | UUID = ...,
-        workflow_state: Any = ...
+        workflow_state: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_run_id: UUID = ..., checkpoint_id: str = ..., checkpoint_type: Literal["node_completion", "node_start", "workflow_pause", "manual_checkpoint", "error_checkpoint"] = ..., created_at: datetime = ..., description: str | None = ..., execution_context: Any = ..., id: UUID = ..., metadata: Any = ..., node_id: str = ..., sequence_number: int = ..., updated_at: datetime = ..., variable_snapshot: Any = ..., workflow_run: WorkflowRun | UUID = ..., workflow_state: Any = ...) -> WorkflowCheckpoint: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_run_id: UUID = ...,
+        checkpoint_id: str = ...,
+        checkpoint_type: _WorkflowCheckpoint_checkpoint_type = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        execution_context: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        node_id: str = ...,
+        sequence_number: int = ...,
+        updated_at: datetime = ...,
+        variable_snapshot: Any = ...,
+        workflow_run: WorkflowRun | UUID = ...,
+        workflow_state: Any = ...,
+    ) -> WorkflowCheckpoint: ...
 
+
+_WorkflowCompensation_compensation_type: TypeAlias = Literal[
+    "rollback",
+    "undo",
+    "compensate",
+    "revert",
+    "cancel",
+]
+_WorkflowCompensation_status: TypeAlias = Literal[
+    "pending",
+    "executing",
+    "completed",
+    "failed",
+    "skipped",
+]
 class WorkflowCompensation(PowernodeModel):
     """Ai::WorkflowCompensation (table `ai_workflow_compensations`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_workflow_node_execution_id: Column[UUID]
     ai_workflow_run_id: Column[UUID]
@@ -611,7 +870,7 @@ class WorkflowCompensation(PowernodeModel):
     compensation_action: Column[Any]
     compensation_id: Column[str]
     compensation_result: Column[Any]
-    compensation_type: Column[Literal["rollback", "undo", "compensate", "revert", "cancel"]]
+    compensation_type: Column[_WorkflowCompensation_compensation_type]
     @classmethod
     def completed(cls, query: Query[WorkflowCompensation] | None = None) -> Query[WorkflowCompensation]: ...
     completed_at: Column[datetime | None]
@@ -635,7 +894,7 @@ class WorkflowCompensation(PowernodeModel):
     def reverse_chronological(
         cls, query: Query[WorkflowCompensation] | None = None
     ) -> Query[WorkflowCompensation]: ...
-    status: Column[Literal["pending", "executing", "completed", "failed", "skipped"]]
+    status: Column[_WorkflowCompensation_status]
     trigger_reason: Column[str]
     updated_at: Column[datetime]
     workflow_run: Reference[WorkflowRun]
@@ -647,7 +906,7 @@ class WorkflowCompensation(PowernodeModel):
         compensation_action: Any = ...,
         compensation_id: str = ...,
         compensation_result: Any = ...,
-        compensation_type: Literal["rollback", "undo", "compensate", "revert", "cancel"] = ...,
+        compensation_type: _WorkflowCompensation_compensation_type = ...,
         completed_at: datetime | None = ...,
         created_at: datetime = ...,
         executed_at: datetime | None = ...,
@@ -658,17 +917,52 @@ class WorkflowCompensation(PowernodeModel):
         node_execution: WorkflowNodeExecution | UUID = ...,
         original_action: Any = ...,
         retry_count: int | None = ...,
-        status: Literal["pending", "executing", "completed", "failed", "skipped"] = ...,
+        status: _WorkflowCompensation_status = ...,
         trigger_reason: str = ...,
         updated_at: datetime = ...,
-        workflow_run: WorkflowRun | UUID = ...
+        workflow_run: WorkflowRun | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_node_execution_id: UUID = ..., ai_workflow_run_id: UUID = ..., compensation_action: Any = ..., compensation_id: str = ..., compensation_result: Any = ..., compensation_type: Literal["rollback", "undo", "compensate", "revert", "cancel"] = ..., completed_at: datetime | None = ..., created_at: datetime = ..., executed_at: datetime | None = ..., failed_at: datetime | None = ..., id: UUID = ..., max_retries: int | None = ..., metadata: Any = ..., node_execution: WorkflowNodeExecution | UUID = ..., original_action: Any = ..., retry_count: int | None = ..., status: Literal["pending", "executing", "completed", "failed", "skipped"] = ..., trigger_reason: str = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID = ...) -> WorkflowCompensation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_node_execution_id: UUID = ...,
+        ai_workflow_run_id: UUID = ...,
+        compensation_action: Any = ...,
+        compensation_id: str = ...,
+        compensation_result: Any = ...,
+        compensation_type: _WorkflowCompensation_compensation_type = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        executed_at: datetime | None = ...,
+        failed_at: datetime | None = ...,
+        id: UUID = ...,
+        max_retries: int | None = ...,
+        metadata: Any = ...,
+        node_execution: WorkflowNodeExecution | UUID = ...,
+        original_action: Any = ...,
+        retry_count: int | None = ...,
+        status: _WorkflowCompensation_status = ...,
+        trigger_reason: str = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID = ...,
+    ) -> WorkflowCompensation: ...
 
+
+_WorkflowEdge_edge_type: TypeAlias = Literal[
+    "default",
+    "success",
+    "error",
+    "conditional",
+    "retry",
+    "timeout",
+    "skip",
+    "fallback",
+    "compensation",
+    "loop",
+]
 class WorkflowEdge(PowernodeModel):
     """Ai::WorkflowEdge (table `ai_workflow_edges`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_workflow_id: Column[UUID]
     @classmethod
@@ -681,20 +975,7 @@ class WorkflowEdge(PowernodeModel):
     @classmethod
     def default_edges(cls, query: Query[WorkflowEdge] | None = None) -> Query[WorkflowEdge]: ...
     edge_id: Column[str]
-    edge_type: Column[
-        Literal[
-            "default",
-            "success",
-            "error",
-            "conditional",
-            "retry",
-            "timeout",
-            "skip",
-            "fallback",
-            "compensation",
-            "loop",
-        ]
-    ]
+    edge_type: Column[_WorkflowEdge_edge_type]
     @classmethod
     def error_edges(cls, query: Query[WorkflowEdge] | None = None) -> Query[WorkflowEdge]: ...
     is_conditional: Column[bool]
@@ -722,18 +1003,7 @@ class WorkflowEdge(PowernodeModel):
         configuration: Any = ...,
         created_at: datetime = ...,
         edge_id: str = ...,
-        edge_type: Literal[
-            "default",
-            "success",
-            "error",
-            "conditional",
-            "retry",
-            "timeout",
-            "skip",
-            "fallback",
-            "compensation",
-            "loop",
-        ] = ...,
+        edge_type: _WorkflowEdge_edge_type = ...,
         id: UUID = ...,
         is_conditional: bool = ...,
         metadata: Any = ...,
@@ -743,14 +1013,75 @@ class WorkflowEdge(PowernodeModel):
         target_handle: str | None = ...,
         target_node_id: str = ...,
         updated_at: datetime = ...,
-        workflow: Workflow | UUID = ...
+        workflow: Workflow | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_id: UUID = ..., condition: Any = ..., configuration: Any = ..., created_at: datetime = ..., edge_id: str = ..., edge_type: Literal["default", "success", "error", "conditional", "retry", "timeout", "skip", "fallback", "compensation", "loop"] = ..., id: UUID = ..., is_conditional: bool = ..., metadata: Any = ..., priority: int = ..., source_handle: str | None = ..., source_node_id: str = ..., target_handle: str | None = ..., target_node_id: str = ..., updated_at: datetime = ..., workflow: Workflow | UUID = ...) -> WorkflowEdge: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_id: UUID = ...,
+        condition: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        edge_id: str = ...,
+        edge_type: _WorkflowEdge_edge_type = ...,
+        id: UUID = ...,
+        is_conditional: bool = ...,
+        metadata: Any = ...,
+        priority: int = ...,
+        source_handle: str | None = ...,
+        source_node_id: str = ...,
+        target_handle: str | None = ...,
+        target_node_id: str = ...,
+        updated_at: datetime = ...,
+        workflow: Workflow | UUID = ...,
+    ) -> WorkflowEdge: ...
 
+
+_WorkflowNode_node_type: TypeAlias = Literal[
+    "start",
+    "end",
+    "trigger",
+    "ai_agent",
+    "prompt_template",
+    "data_processor",
+    "transform",
+    "condition",
+    "loop",
+    "delay",
+    "merge",
+    "split",
+    "database",
+    "file",
+    "validator",
+    "email",
+    "notification",
+    "api_call",
+    "webhook",
+    "scheduler",
+    "human_approval",
+    "sub_workflow",
+    "kb_article",
+    "page",
+    "mcp_operation",
+    "ci_trigger",
+    "ci_wait_status",
+    "ci_get_logs",
+    "ci_cancel",
+    "git_commit_status",
+    "git_create_check",
+    "integration_execute",
+    "git_checkout",
+    "git_branch",
+    "git_pull_request",
+    "git_comment",
+    "deploy",
+    "run_tests",
+    "shell_command",
+    "ralph_loop",
+]
 class WorkflowNode(PowernodeModel):
     """Ai::WorkflowNode (table `ai_workflow_nodes`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_workflow_id: Column[UUID]
     configuration: Column[Any]
@@ -771,50 +1102,7 @@ class WorkflowNode(PowernodeModel):
     name: Column[str]
     node_executions: Association[Query[WorkflowNodeExecution]]
     node_id: Column[str]
-    node_type: Column[
-        Literal[
-            "start",
-            "end",
-            "trigger",
-            "ai_agent",
-            "prompt_template",
-            "data_processor",
-            "transform",
-            "condition",
-            "loop",
-            "delay",
-            "merge",
-            "split",
-            "database",
-            "file",
-            "validator",
-            "email",
-            "notification",
-            "api_call",
-            "webhook",
-            "scheduler",
-            "human_approval",
-            "sub_workflow",
-            "kb_article",
-            "page",
-            "mcp_operation",
-            "ci_trigger",
-            "ci_wait_status",
-            "ci_get_logs",
-            "ci_cancel",
-            "git_commit_status",
-            "git_create_check",
-            "integration_execute",
-            "git_checkout",
-            "git_branch",
-            "git_pull_request",
-            "git_comment",
-            "deploy",
-            "run_tests",
-            "shell_command",
-            "ralph_loop",
-        ]
-    ]
+    node_type: Column[_WorkflowNode_node_type]
     @classmethod
     def ordered_by_position(cls, query: Query[WorkflowNode] | None = None) -> Query[WorkflowNode]: ...
     plugin_id: Column[UUID | None]
@@ -848,48 +1136,7 @@ class WorkflowNode(PowernodeModel):
         metadata: Any = ...,
         name: str = ...,
         node_id: str = ...,
-        node_type: Literal[
-            "start",
-            "end",
-            "trigger",
-            "ai_agent",
-            "prompt_template",
-            "data_processor",
-            "transform",
-            "condition",
-            "loop",
-            "delay",
-            "merge",
-            "split",
-            "database",
-            "file",
-            "validator",
-            "email",
-            "notification",
-            "api_call",
-            "webhook",
-            "scheduler",
-            "human_approval",
-            "sub_workflow",
-            "kb_article",
-            "page",
-            "mcp_operation",
-            "ci_trigger",
-            "ci_wait_status",
-            "ci_get_logs",
-            "ci_cancel",
-            "git_commit_status",
-            "git_create_check",
-            "integration_execute",
-            "git_checkout",
-            "git_branch",
-            "git_pull_request",
-            "git_comment",
-            "deploy",
-            "run_tests",
-            "shell_command",
-            "ralph_loop",
-        ] = ...,
+        node_type: _WorkflowNode_node_type = ...,
         plugin_id: UUID | None = ...,
         position: Any = ...,
         retry_count: int | None = ...,
@@ -898,14 +1145,51 @@ class WorkflowNode(PowernodeModel):
         timeout_seconds: int | None = ...,
         updated_at: datetime = ...,
         validation_rules: Any = ...,
-        workflow: Workflow | UUID = ...
+        workflow: Workflow | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., description: str | None = ..., error_node_id: str | None = ..., id: UUID = ..., is_end_node: bool = ..., is_error_handler: bool = ..., is_start_node: bool = ..., mcp_tool_config: Any = ..., mcp_tool_id: str | None = ..., mcp_tool_version: str | None = ..., metadata: Any = ..., name: str = ..., node_id: str = ..., node_type: Literal["start", "end", "trigger", "ai_agent", "prompt_template", "data_processor", "transform", "condition", "loop", "delay", "merge", "split", "database", "file", "validator", "email", "notification", "api_call", "webhook", "scheduler", "human_approval", "sub_workflow", "kb_article", "page", "mcp_operation", "ci_trigger", "ci_wait_status", "ci_get_logs", "ci_cancel", "git_commit_status", "git_create_check", "integration_execute", "git_checkout", "git_branch", "git_pull_request", "git_comment", "deploy", "run_tests", "shell_command", "ralph_loop"] = ..., plugin_id: UUID | None = ..., position: Any = ..., retry_count: int | None = ..., shared_prompt_template: _shared.PromptTemplate | UUID | None = ..., shared_prompt_template_id: UUID | None = ..., timeout_seconds: int | None = ..., updated_at: datetime = ..., validation_rules: Any = ..., workflow: Workflow | UUID = ...) -> WorkflowNode: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        error_node_id: str | None = ...,
+        id: UUID = ...,
+        is_end_node: bool = ...,
+        is_error_handler: bool = ...,
+        is_start_node: bool = ...,
+        mcp_tool_config: Any = ...,
+        mcp_tool_id: str | None = ...,
+        mcp_tool_version: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        node_id: str = ...,
+        node_type: _WorkflowNode_node_type = ...,
+        plugin_id: UUID | None = ...,
+        position: Any = ...,
+        retry_count: int | None = ...,
+        shared_prompt_template: _shared.PromptTemplate | UUID | None = ...,
+        shared_prompt_template_id: UUID | None = ...,
+        timeout_seconds: int | None = ...,
+        updated_at: datetime = ...,
+        validation_rules: Any = ...,
+        workflow: Workflow | UUID = ...,
+    ) -> WorkflowNode: ...
 
+
+_WorkflowNodeExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "skipped",
+    "waiting_approval",
+]
 class WorkflowNodeExecution(PowernodeModel):
     """Ai::WorkflowNodeExecution (table `ai_workflow_node_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[WorkflowNodeExecution] | None = None) -> Query[WorkflowNodeExecution]: ...
@@ -949,9 +1233,7 @@ class WorkflowNodeExecution(PowernodeModel):
     @classmethod
     def skipped(cls, query: Query[WorkflowNodeExecution] | None = None) -> Query[WorkflowNodeExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[
-        Literal["pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"]
-    ]
+    status: Column[_WorkflowNodeExecution_status]
     @classmethod
     def successful(
         cls, query: Query[WorkflowNodeExecution] | None = None
@@ -989,18 +1271,59 @@ class WorkflowNodeExecution(PowernodeModel):
         output_data: Any = ...,
         retry_count: int = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"
-        ] = ...,
+        status: _WorkflowNodeExecution_status = ...,
         updated_at: datetime = ...,
-        workflow_run: WorkflowRun | UUID = ...
+        workflow_run: WorkflowRun | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, agent_execution: _ai_agents.AgentExecution | UUID | None = ..., ai_agent_execution_id: UUID | None = ..., ai_workflow_node_id: UUID = ..., ai_workflow_run_id: UUID = ..., cancelled_at: datetime | None = ..., completed_at: datetime | None = ..., configuration_snapshot: Any = ..., cost: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., max_retries: int = ..., metadata: Any = ..., node: WorkflowNode | UUID = ..., node_id: str = ..., node_type: str = ..., output_data: Any = ..., retry_count: int = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled", "skipped", "waiting_approval"] = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID = ...) -> WorkflowNodeExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        agent_execution: _ai_agents.AgentExecution | UUID | None = ...,
+        ai_agent_execution_id: UUID | None = ...,
+        ai_workflow_node_id: UUID = ...,
+        ai_workflow_run_id: UUID = ...,
+        cancelled_at: datetime | None = ...,
+        completed_at: datetime | None = ...,
+        configuration_snapshot: Any = ...,
+        cost: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        max_retries: int = ...,
+        metadata: Any = ...,
+        node: WorkflowNode | UUID = ...,
+        node_id: str = ...,
+        node_type: str = ...,
+        output_data: Any = ...,
+        retry_count: int = ...,
+        started_at: datetime | None = ...,
+        status: _WorkflowNodeExecution_status = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID = ...,
+    ) -> WorkflowNodeExecution: ...
 
+
+_WorkflowRun_status: TypeAlias = Literal[
+    "initializing",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "waiting_approval",
+]
+_WorkflowRun_trigger_type: TypeAlias = Literal[
+    "manual",
+    "webhook",
+    "schedule",
+    "event",
+    "api_call",
+]
 class WorkflowRun(PowernodeModel):
     """Ai::WorkflowRun (table `ai_workflow_runs`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_artifacts: Column[Any]
     a2a_context_id: Column[UUID | None]
@@ -1050,12 +1373,12 @@ class WorkflowRun(PowernodeModel):
     @classmethod
     def stale(cls, query: Query[WorkflowRun] | None = None) -> Query[WorkflowRun]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["initializing", "running", "completed", "failed", "cancelled", "waiting_approval"]]
+    status: Column[_WorkflowRun_status]
     supply_chain_remediation_plans: Association[Query[_supply_chain_vendor_and_risk.RemediationPlan]]
     total_cost: Column[Decimal | None]
     total_nodes: Column[int]
     trigger: Reference[WorkflowTrigger | None]
-    trigger_type: Column[Literal["manual", "webhook", "schedule", "event", "api_call"]]
+    trigger_type: Column[_WorkflowRun_trigger_type]
     triggered_by_user: Reference[_core.User | None]
     triggered_by_user_id: Column[UUID | None]
     updated_at: Column[datetime]
@@ -1089,24 +1412,118 @@ class WorkflowRun(PowernodeModel):
         run_id: str = ...,
         runtime_context: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "initializing", "running", "completed", "failed", "cancelled", "waiting_approval"
-        ] = ...,
+        status: _WorkflowRun_status = ...,
         total_cost: Decimal | None = ...,
         total_nodes: int = ...,
         trigger: WorkflowTrigger | UUID | None = ...,
-        trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ...,
+        trigger_type: _WorkflowRun_trigger_type = ...,
         triggered_by_user: _core.User | UUID | None = ...,
         triggered_by_user_id: UUID | None = ...,
         updated_at: datetime = ...,
-        workflow: Workflow | UUID = ...
+        workflow: Workflow | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, a2a_artifacts: Any = ..., a2a_context_id: UUID | None = ..., a2a_task: _ai_agents.A2aTask | UUID | None = ..., a2a_task_id: UUID | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., ai_workflow_id: UUID = ..., ai_workflow_trigger_id: UUID | None = ..., cancelled_at: datetime | None = ..., completed_at: datetime | None = ..., completed_nodes: int = ..., created_at: datetime = ..., current_node_id: str | None = ..., duration_ms: int | None = ..., error_details: Any = ..., failed_nodes: int = ..., id: UUID = ..., input_variables: Any = ..., mcp_execution_context: Any = ..., metadata: Any = ..., output_variables: Any = ..., run_id: str = ..., runtime_context: Any = ..., started_at: datetime | None = ..., status: Literal["initializing", "running", "completed", "failed", "cancelled", "waiting_approval"] = ..., total_cost: Decimal | None = ..., total_nodes: int = ..., trigger: WorkflowTrigger | UUID | None = ..., trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ..., triggered_by_user: _core.User | UUID | None = ..., triggered_by_user_id: UUID | None = ..., updated_at: datetime = ..., workflow: Workflow | UUID = ...) -> WorkflowRun: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        a2a_artifacts: Any = ...,
+        a2a_context_id: UUID | None = ...,
+        a2a_task: _ai_agents.A2aTask | UUID | None = ...,
+        a2a_task_id: UUID | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_workflow_id: UUID = ...,
+        ai_workflow_trigger_id: UUID | None = ...,
+        cancelled_at: datetime | None = ...,
+        completed_at: datetime | None = ...,
+        completed_nodes: int = ...,
+        created_at: datetime = ...,
+        current_node_id: str | None = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        failed_nodes: int = ...,
+        id: UUID = ...,
+        input_variables: Any = ...,
+        mcp_execution_context: Any = ...,
+        metadata: Any = ...,
+        output_variables: Any = ...,
+        run_id: str = ...,
+        runtime_context: Any = ...,
+        started_at: datetime | None = ...,
+        status: _WorkflowRun_status = ...,
+        total_cost: Decimal | None = ...,
+        total_nodes: int = ...,
+        trigger: WorkflowTrigger | UUID | None = ...,
+        trigger_type: _WorkflowRun_trigger_type = ...,
+        triggered_by_user: _core.User | UUID | None = ...,
+        triggered_by_user_id: UUID | None = ...,
+        updated_at: datetime = ...,
+        workflow: Workflow | UUID = ...,
+    ) -> WorkflowRun: ...
 
+
+_WorkflowRunLog_event_type: TypeAlias = Literal[
+    "workflow_started",
+    "workflow_completed",
+    "workflow_failed",
+    "workflow_cancelled",
+    "node_started",
+    "node_completed",
+    "node_failed",
+    "node_cancelled",
+    "node_skipped",
+    "variable_updated",
+    "condition_evaluated",
+    "error_handled",
+    "retry_attempted",
+    "approval_requested",
+    "approval_granted",
+    "approval_denied",
+    "webhook_sent",
+    "api_called",
+    "data_transformed",
+    "cost_added",
+    "timeout_detected",
+    "ai_agent_execution_queued",
+    "api_call_queued",
+    "webhook_queued",
+    "condition_evaluation_queued",
+    "loop_execution_queued",
+    "transform_execution_queued",
+    "sub_workflow_queued",
+    "merge_execution_queued",
+    "split_execution_queued",
+    "delay_scheduled",
+    "node_retry_scheduled",
+    "webhook_started",
+    "webhook_sending",
+    "webhook_response_received",
+    "webhook_completed",
+    "webhook_failed",
+    "condition_evaluation_started",
+    "condition_evaluation_completed",
+    "condition_evaluation_error",
+    "node_execution_error",
+    "delay_execution_started",
+    "delay_execution_completed",
+    "approval_notification_sent",
+    "merge_execution_started",
+    "merge_execution_completed",
+    "split_execution_started",
+    "split_execution_completed",
+    "api_call_started",
+    "api_request_sent",
+    "api_response_received",
+    "api_call_completed",
+    "api_call_failed",
+    "human_approval_started",
+    "human_approval_initiated",
+    "approval_request_created",
+    "approval_email_sent",
+    "approval_in_app_sent",
+]
 class WorkflowRunLog(PowernodeModel):
     """Ai::WorkflowRunLog (table `ai_workflow_run_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_workflow_node_execution_id: Column[UUID | None]
     ai_workflow_run_id: Column[UUID]
@@ -1116,68 +1533,7 @@ class WorkflowRunLog(PowernodeModel):
     def debug(cls, query: Query[WorkflowRunLog] | None = None) -> Query[WorkflowRunLog]: ...
     @classmethod
     def errors(cls, query: Query[WorkflowRunLog] | None = None) -> Query[WorkflowRunLog]: ...
-    event_type: Column[
-        Literal[
-            "workflow_started",
-            "workflow_completed",
-            "workflow_failed",
-            "workflow_cancelled",
-            "node_started",
-            "node_completed",
-            "node_failed",
-            "node_cancelled",
-            "node_skipped",
-            "variable_updated",
-            "condition_evaluated",
-            "error_handled",
-            "retry_attempted",
-            "approval_requested",
-            "approval_granted",
-            "approval_denied",
-            "webhook_sent",
-            "api_called",
-            "data_transformed",
-            "cost_added",
-            "timeout_detected",
-            "ai_agent_execution_queued",
-            "api_call_queued",
-            "webhook_queued",
-            "condition_evaluation_queued",
-            "loop_execution_queued",
-            "transform_execution_queued",
-            "sub_workflow_queued",
-            "merge_execution_queued",
-            "split_execution_queued",
-            "delay_scheduled",
-            "node_retry_scheduled",
-            "webhook_started",
-            "webhook_sending",
-            "webhook_response_received",
-            "webhook_completed",
-            "webhook_failed",
-            "condition_evaluation_started",
-            "condition_evaluation_completed",
-            "condition_evaluation_error",
-            "node_execution_error",
-            "delay_execution_started",
-            "delay_execution_completed",
-            "approval_notification_sent",
-            "merge_execution_started",
-            "merge_execution_completed",
-            "split_execution_started",
-            "split_execution_completed",
-            "api_call_started",
-            "api_request_sent",
-            "api_response_received",
-            "api_call_completed",
-            "api_call_failed",
-            "human_approval_started",
-            "human_approval_initiated",
-            "approval_request_created",
-            "approval_email_sent",
-            "approval_in_app_sent",
-        ]
-    ]
+    event_type: Column[_WorkflowRunLog_event_type]
     @classmethod
     def fatal(cls, query: Query[WorkflowRunLog] | None = None) -> Query[WorkflowRunLog]: ...
     @classmethod
@@ -1204,66 +1560,7 @@ class WorkflowRunLog(PowernodeModel):
         ai_workflow_run_id: UUID = ...,
         context_data: Any = ...,
         created_at: datetime = ...,
-        event_type: Literal[
-            "workflow_started",
-            "workflow_completed",
-            "workflow_failed",
-            "workflow_cancelled",
-            "node_started",
-            "node_completed",
-            "node_failed",
-            "node_cancelled",
-            "node_skipped",
-            "variable_updated",
-            "condition_evaluated",
-            "error_handled",
-            "retry_attempted",
-            "approval_requested",
-            "approval_granted",
-            "approval_denied",
-            "webhook_sent",
-            "api_called",
-            "data_transformed",
-            "cost_added",
-            "timeout_detected",
-            "ai_agent_execution_queued",
-            "api_call_queued",
-            "webhook_queued",
-            "condition_evaluation_queued",
-            "loop_execution_queued",
-            "transform_execution_queued",
-            "sub_workflow_queued",
-            "merge_execution_queued",
-            "split_execution_queued",
-            "delay_scheduled",
-            "node_retry_scheduled",
-            "webhook_started",
-            "webhook_sending",
-            "webhook_response_received",
-            "webhook_completed",
-            "webhook_failed",
-            "condition_evaluation_started",
-            "condition_evaluation_completed",
-            "condition_evaluation_error",
-            "node_execution_error",
-            "delay_execution_started",
-            "delay_execution_completed",
-            "approval_notification_sent",
-            "merge_execution_started",
-            "merge_execution_completed",
-            "split_execution_started",
-            "split_execution_completed",
-            "api_call_started",
-            "api_request_sent",
-            "api_response_received",
-            "api_call_completed",
-            "api_call_failed",
-            "human_approval_started",
-            "human_approval_initiated",
-            "approval_request_created",
-            "approval_email_sent",
-            "approval_in_app_sent",
-        ] = ...,
+        event_type: _WorkflowRunLog_event_type = ...,
         id: UUID = ...,
         log_level: Literal["debug", "info", "warn", "error", "fatal"] = ...,
         logged_at: datetime = ...,
@@ -1273,14 +1570,32 @@ class WorkflowRunLog(PowernodeModel):
         node_id: str | None = ...,
         source: str | None = ...,
         updated_at: datetime = ...,
-        workflow_run: WorkflowRun | UUID = ...
+        workflow_run: WorkflowRun | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_node_execution_id: UUID | None = ..., ai_workflow_run_id: UUID = ..., context_data: Any = ..., created_at: datetime = ..., event_type: Literal["workflow_started", "workflow_completed", "workflow_failed", "workflow_cancelled", "node_started", "node_completed", "node_failed", "node_cancelled", "node_skipped", "variable_updated", "condition_evaluated", "error_handled", "retry_attempted", "approval_requested", "approval_granted", "approval_denied", "webhook_sent", "api_called", "data_transformed", "cost_added", "timeout_detected", "ai_agent_execution_queued", "api_call_queued", "webhook_queued", "condition_evaluation_queued", "loop_execution_queued", "transform_execution_queued", "sub_workflow_queued", "merge_execution_queued", "split_execution_queued", "delay_scheduled", "node_retry_scheduled", "webhook_started", "webhook_sending", "webhook_response_received", "webhook_completed", "webhook_failed", "condition_evaluation_started", "condition_evaluation_completed", "condition_evaluation_error", "node_execution_error", "delay_execution_started", "delay_execution_completed", "approval_notification_sent", "merge_execution_started", "merge_execution_completed", "split_execution_started", "split_execution_completed", "api_call_started", "api_request_sent", "api_response_received", "api_call_completed", "api_call_failed", "human_approval_started", "human_approval_initiated", "approval_request_created", "approval_email_sent", "approval_in_app_sent"] = ..., id: UUID = ..., log_level: Literal["debug", "info", "warn", "error", "fatal"] = ..., logged_at: datetime = ..., message: str = ..., metadata: Any = ..., node_execution: WorkflowNodeExecution | UUID | None = ..., node_id: str | None = ..., source: str | None = ..., updated_at: datetime = ..., workflow_run: WorkflowRun | UUID = ...) -> WorkflowRunLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_node_execution_id: UUID | None = ...,
+        ai_workflow_run_id: UUID = ...,
+        context_data: Any = ...,
+        created_at: datetime = ...,
+        event_type: _WorkflowRunLog_event_type = ...,
+        id: UUID = ...,
+        log_level: Literal["debug", "info", "warn", "error", "fatal"] = ...,
+        logged_at: datetime = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        node_execution: WorkflowNodeExecution | UUID | None = ...,
+        node_id: str | None = ...,
+        source: str | None = ...,
+        updated_at: datetime = ...,
+        workflow_run: WorkflowRun | UUID = ...,
+    ) -> WorkflowRunLog: ...
+
 
 class WorkflowSchedule(PowernodeModel):
     """Ai::WorkflowSchedule (table `ai_workflow_schedules`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[WorkflowSchedule] | None = None) -> Query[WorkflowSchedule]: ...
@@ -1337,14 +1652,39 @@ class WorkflowSchedule(PowernodeModel):
         status: Literal["active", "paused", "disabled", "expired"] = ...,
         timezone: str = ...,
         updated_at: datetime = ...,
-        workflow: Workflow | UUID = ...
+        workflow: Workflow | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID = ..., created_by_id: UUID = ..., cron_expression: str = ..., description: str | None = ..., ends_at: datetime | None = ..., execution_count: int = ..., id: UUID = ..., input_variables: Any = ..., is_active: bool = ..., last_execution_at: datetime | None = ..., max_executions: int | None = ..., metadata: Any = ..., name: str = ..., next_execution_at: datetime | None = ..., starts_at: datetime | None = ..., status: Literal["active", "paused", "disabled", "expired"] = ..., timezone: str = ..., updated_at: datetime = ..., workflow: Workflow | UUID = ...) -> WorkflowSchedule: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID = ...,
+        created_by_id: UUID = ...,
+        cron_expression: str = ...,
+        description: str | None = ...,
+        ends_at: datetime | None = ...,
+        execution_count: int = ...,
+        id: UUID = ...,
+        input_variables: Any = ...,
+        is_active: bool = ...,
+        last_execution_at: datetime | None = ...,
+        max_executions: int | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_execution_at: datetime | None = ...,
+        starts_at: datetime | None = ...,
+        status: Literal["active", "paused", "disabled", "expired"] = ...,
+        timezone: str = ...,
+        updated_at: datetime = ...,
+        workflow: Workflow | UUID = ...,
+    ) -> WorkflowSchedule: ...
+
 
 class WorkflowTemplate(PowernodeModel):
     """Ai::WorkflowTemplate (table `ai_workflow_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -1425,14 +1765,57 @@ class WorkflowTemplate(PowernodeModel):
         updated_at: datetime = ...,
         usage_count: int = ...,
         version: str = ...,
-        workflow_definition: Any = ...
+        workflow_definition: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., author_email: str | None = ..., author_name: str | None = ..., author_url: str | None = ..., category: str = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., default_variables: Any = ..., description: str = ..., difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] = ..., id: UUID = ..., is_featured: bool = ..., is_marketplace_published: bool | None = ..., is_public: bool = ..., license: str | None = ..., long_description: str | None = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., published_at: datetime | None = ..., rating: Decimal | None = ..., rating_count: int = ..., slug: str = ..., tags: Any = ..., updated_at: datetime = ..., usage_count: int = ..., version: str = ..., workflow_definition: Any = ...) -> WorkflowTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        author_email: str | None = ...,
+        author_name: str | None = ...,
+        author_url: str | None = ...,
+        category: str = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        default_variables: Any = ...,
+        description: str = ...,
+        difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] = ...,
+        id: UUID = ...,
+        is_featured: bool = ...,
+        is_marketplace_published: bool | None = ...,
+        is_public: bool = ...,
+        license: str | None = ...,
+        long_description: str | None = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        published_at: datetime | None = ...,
+        rating: Decimal | None = ...,
+        rating_count: int = ...,
+        slug: str = ...,
+        tags: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int = ...,
+        version: str = ...,
+        workflow_definition: Any = ...,
+    ) -> WorkflowTemplate: ...
 
+
+_WorkflowTrigger_trigger_type: TypeAlias = Literal[
+    "manual",
+    "webhook",
+    "schedule",
+    "event",
+    "api_call",
+]
 class WorkflowTrigger(PowernodeModel):
     """Ai::WorkflowTrigger (table `ai_workflow_triggers`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[WorkflowTrigger] | None = None) -> Query[WorkflowTrigger]: ...
@@ -1461,7 +1844,7 @@ class WorkflowTrigger(PowernodeModel):
     def schedule_triggers(cls, query: Query[WorkflowTrigger] | None = None) -> Query[WorkflowTrigger]: ...
     status: Column[Literal["active", "paused", "disabled", "error"]]
     trigger_count: Column[int]
-    trigger_type: Column[Literal["manual", "webhook", "schedule", "event", "api_call"]]
+    trigger_type: Column[_WorkflowTrigger_trigger_type]
     updated_at: Column[datetime]
     webhook_secret: Column[str | None]
     @classmethod
@@ -1485,18 +1868,50 @@ class WorkflowTrigger(PowernodeModel):
         schedule_cron: str | None = ...,
         status: Literal["active", "paused", "disabled", "error"] = ...,
         trigger_count: int = ...,
-        trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ...,
+        trigger_type: _WorkflowTrigger_trigger_type = ...,
         updated_at: datetime = ...,
         webhook_secret: str | None = ...,
         webhook_url: str | None = ...,
-        workflow: Workflow | UUID = ...
+        workflow: Workflow | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_id: UUID = ..., conditions: Any = ..., configuration: Any = ..., created_at: datetime = ..., id: UUID = ..., is_active: bool = ..., last_triggered_at: datetime | None = ..., metadata: Any = ..., name: str = ..., next_execution_at: datetime | None = ..., schedule_cron: str | None = ..., status: Literal["active", "paused", "disabled", "error"] = ..., trigger_count: int = ..., trigger_type: Literal["manual", "webhook", "schedule", "event", "api_call"] = ..., updated_at: datetime = ..., webhook_secret: str | None = ..., webhook_url: str | None = ..., workflow: Workflow | UUID = ...) -> WorkflowTrigger: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_id: UUID = ...,
+        conditions: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_triggered_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_execution_at: datetime | None = ...,
+        schedule_cron: str | None = ...,
+        status: Literal["active", "paused", "disabled", "error"] = ...,
+        trigger_count: int = ...,
+        trigger_type: _WorkflowTrigger_trigger_type = ...,
+        updated_at: datetime = ...,
+        webhook_secret: str | None = ...,
+        webhook_url: str | None = ...,
+        workflow: Workflow | UUID = ...,
+    ) -> WorkflowTrigger: ...
 
+
+_WorkflowVariable_variable_type: TypeAlias = Literal[
+    "string",
+    "number",
+    "boolean",
+    "object",
+    "array",
+    "date",
+    "datetime",
+    "file",
+    "json",
+]
 class WorkflowVariable(PowernodeModel):
     """Ai::WorkflowVariable (table `ai_workflow_variables`)."""
-
     Behaviour: ClassVar[type[Any]]
     ai_workflow_id: Column[UUID]
     created_at: Column[datetime]
@@ -1523,9 +1938,7 @@ class WorkflowVariable(PowernodeModel):
     def secret_variables(cls, query: Query[WorkflowVariable] | None = None) -> Query[WorkflowVariable]: ...
     updated_at: Column[datetime]
     validation_rules: Column[Any]
-    variable_type: Column[
-        Literal["string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"]
-    ]
+    variable_type: Column[_WorkflowVariable_variable_type]
     workflow: Reference[Workflow]
     @classmethod
     def workflow_scoped(cls, query: Query[WorkflowVariable] | None = None) -> Query[WorkflowVariable]: ...
@@ -1546,10 +1959,27 @@ class WorkflowVariable(PowernodeModel):
         scope_: Literal["workflow", "node", "global"] = ...,
         updated_at: datetime = ...,
         validation_rules: Any = ...,
-        variable_type: Literal[
-            "string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"
-        ] = ...,
-        workflow: Workflow | UUID = ...
+        variable_type: _WorkflowVariable_variable_type = ...,
+        workflow: Workflow | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_id: UUID = ..., created_at: datetime = ..., default_value: Any = ..., description: str | None = ..., id: UUID = ..., is_input: bool = ..., is_output: bool = ..., is_required: bool = ..., is_secret: bool = ..., metadata: Any = ..., name: str = ..., scope_: Literal["workflow", "node", "global"] = ..., updated_at: datetime = ..., validation_rules: Any = ..., variable_type: Literal["string", "number", "boolean", "object", "array", "date", "datetime", "file", "json"] = ..., workflow: Workflow | UUID = ...) -> WorkflowVariable: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_id: UUID = ...,
+        created_at: datetime = ...,
+        default_value: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_input: bool = ...,
+        is_output: bool = ...,
+        is_required: bool = ...,
+        is_secret: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        scope_: Literal["workflow", "node", "global"] = ...,
+        updated_at: datetime = ...,
+        validation_rules: Any = ...,
+        variable_type: _WorkflowVariable_variable_type = ...,
+        workflow: Workflow | UUID = ...,
+    ) -> WorkflowVariable: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -15,7 +15,6 @@ import powernode_plugins.ai.models.missions as _ai_missions
 
 class FileLock(PowernodeModel):
     """Ai::FileLock (table `ai_file_locks`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -48,14 +47,38 @@ class FileLock(PowernodeModel):
         worktree: Worktree | UUID | None = ...,
         worktree_id: UUID | None = ...,
         worktree_session: WorktreeSession | UUID | None = ...,
-        worktree_session_id: UUID | None = ...
+        worktree_session_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., acquired_at: datetime | None = ..., created_at: datetime = ..., expires_at: datetime | None = ..., file_path: str = ..., id: UUID = ..., lock_type: Literal["exclusive", "shared"] = ..., updated_at: datetime = ..., worktree: Worktree | UUID | None = ..., worktree_id: UUID | None = ..., worktree_session: WorktreeSession | UUID | None = ..., worktree_session_id: UUID | None = ...) -> FileLock: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        acquired_at: datetime | None = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        file_path: str = ...,
+        id: UUID = ...,
+        lock_type: Literal["exclusive", "shared"] = ...,
+        updated_at: datetime = ...,
+        worktree: Worktree | UUID | None = ...,
+        worktree_id: UUID | None = ...,
+        worktree_session: WorktreeSession | UUID | None = ...,
+        worktree_session_id: UUID | None = ...,
+    ) -> FileLock: ...
 
+
+_MergeOperation_status: TypeAlias = Literal[
+    "pending",
+    "in_progress",
+    "completed",
+    "conflict",
+    "failed",
+    "rolled_back",
+]
 class MergeOperation(PowernodeModel):
     """Ai::MergeOperation (table `ai_merge_operations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -83,7 +106,7 @@ class MergeOperation(PowernodeModel):
     rolled_back_at: Column[datetime | None]
     source_branch: Column[str]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "in_progress", "completed", "conflict", "failed", "rolled_back"]]
+    status: Column[_MergeOperation_status]
     strategy: Column[Literal["merge", "rebase", "squash", "cherry_pick"]]
     target_branch: Column[str]
     updated_at: Column[datetime]
@@ -119,21 +142,66 @@ class MergeOperation(PowernodeModel):
         rolled_back_at: datetime | None = ...,
         source_branch: str = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "in_progress", "completed", "conflict", "failed", "rolled_back"] = ...,
+        status: _MergeOperation_status = ...,
         strategy: Literal["merge", "rebase", "squash", "cherry_pick"] = ...,
         target_branch: str = ...,
         updated_at: datetime = ...,
         worktree: Worktree | UUID = ...,
         worktree_id: UUID = ...,
         worktree_session: WorktreeSession | UUID = ...,
-        worktree_session_id: UUID = ...
+        worktree_session_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., conflict_details: str | None = ..., conflict_files: Any = ..., conflict_resolution: str | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_message: str | None = ..., has_conflicts: bool = ..., id: UUID = ..., merge_commit_sha: str | None = ..., merge_order: int | None = ..., metadata: Any = ..., pull_request_id: str | None = ..., pull_request_status: str | None = ..., pull_request_url: str | None = ..., rollback_commit_sha: str | None = ..., rolled_back: bool = ..., rolled_back_at: datetime | None = ..., source_branch: str = ..., started_at: datetime | None = ..., status: Literal["pending", "in_progress", "completed", "conflict", "failed", "rolled_back"] = ..., strategy: Literal["merge", "rebase", "squash", "cherry_pick"] = ..., target_branch: str = ..., updated_at: datetime = ..., worktree: Worktree | UUID = ..., worktree_id: UUID = ..., worktree_session: WorktreeSession | UUID = ..., worktree_session_id: UUID = ...) -> MergeOperation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        conflict_details: str | None = ...,
+        conflict_files: Any = ...,
+        conflict_resolution: str | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_message: str | None = ...,
+        has_conflicts: bool = ...,
+        id: UUID = ...,
+        merge_commit_sha: str | None = ...,
+        merge_order: int | None = ...,
+        metadata: Any = ...,
+        pull_request_id: str | None = ...,
+        pull_request_status: str | None = ...,
+        pull_request_url: str | None = ...,
+        rollback_commit_sha: str | None = ...,
+        rolled_back: bool = ...,
+        rolled_back_at: datetime | None = ...,
+        source_branch: str = ...,
+        started_at: datetime | None = ...,
+        status: _MergeOperation_status = ...,
+        strategy: Literal["merge", "rebase", "squash", "cherry_pick"] = ...,
+        target_branch: str = ...,
+        updated_at: datetime = ...,
+        worktree: Worktree | UUID = ...,
+        worktree_id: UUID = ...,
+        worktree_session: WorktreeSession | UUID = ...,
+        worktree_session_id: UUID = ...,
+    ) -> MergeOperation: ...
 
+
+_Worktree_status: TypeAlias = Literal[
+    "pending",
+    "creating",
+    "ready",
+    "in_use",
+    "testing",
+    "completed",
+    "merged",
+    "cleaned_up",
+    "failed",
+]
 class Worktree(PowernodeModel):
     """Ai::Worktree (table `ai_worktrees`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -173,11 +241,7 @@ class Worktree(PowernodeModel):
     metadata: Column[Any]
     ready_at: Column[datetime | None]
     runner_dispatch: Association[_ai_missions.RunnerDispatch | None]
-    status: Column[
-        Literal[
-            "pending", "creating", "ready", "in_use", "testing", "completed", "merged", "cleaned_up", "failed"
-        ]
-    ]
+    status: Column[_Worktree_status]
     test_status: Column[Literal["pending", "running", "passed", "failed", "skipped"] | None]
     timeout_at: Column[datetime | None]
     tokens_used: Column[int | None]
@@ -219,42 +283,81 @@ class Worktree(PowernodeModel):
         locked_at: datetime | None = ...,
         metadata: Any = ...,
         ready_at: datetime | None = ...,
-        status: Literal[
-            "pending", "creating", "ready", "in_use", "testing", "completed", "merged", "cleaned_up", "failed"
-        ] = ...,
+        status: _Worktree_status = ...,
         test_status: Literal["pending", "running", "passed", "failed", "skipped"] | None = ...,
         timeout_at: datetime | None = ...,
         tokens_used: int | None = ...,
         updated_at: datetime = ...,
         worktree_path: str = ...,
         worktree_session: WorktreeSession | UUID = ...,
-        worktree_session_id: UUID = ...
+        worktree_session_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_agent: _ai_agents.Agent | UUID | None = ..., ai_agent_id: UUID | None = ..., assignee: PowernodeModel | None = ..., assignee_id: UUID | None = ..., assignee_type: str | None = ..., base_commit_sha: str | None = ..., branch_name: str = ..., commit_count: int = ..., completed_at: datetime | None = ..., copied_config_files: Any = ..., created_at: datetime = ..., disk_usage_bytes: int | None = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_message: str | None = ..., estimated_cost_cents: int | None = ..., files_changed: int = ..., head_commit_sha: str | None = ..., health_message: str | None = ..., healthy: bool = ..., id: UUID = ..., last_health_check_at: datetime | None = ..., lines_added: int = ..., lines_removed: int = ..., lock_reason: str | None = ..., locked: bool = ..., locked_at: datetime | None = ..., metadata: Any = ..., ready_at: datetime | None = ..., status: Literal["pending", "creating", "ready", "in_use", "testing", "completed", "merged", "cleaned_up", "failed"] = ..., test_status: Literal["pending", "running", "passed", "failed", "skipped"] | None = ..., timeout_at: datetime | None = ..., tokens_used: int | None = ..., updated_at: datetime = ..., worktree_path: str = ..., worktree_session: WorktreeSession | UUID = ..., worktree_session_id: UUID = ...) -> Worktree: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_agent: _ai_agents.Agent | UUID | None = ...,
+        ai_agent_id: UUID | None = ...,
+        assignee: PowernodeModel | None = ...,
+        assignee_id: UUID | None = ...,
+        assignee_type: str | None = ...,
+        base_commit_sha: str | None = ...,
+        branch_name: str = ...,
+        commit_count: int = ...,
+        completed_at: datetime | None = ...,
+        copied_config_files: Any = ...,
+        created_at: datetime = ...,
+        disk_usage_bytes: int | None = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_message: str | None = ...,
+        estimated_cost_cents: int | None = ...,
+        files_changed: int = ...,
+        head_commit_sha: str | None = ...,
+        health_message: str | None = ...,
+        healthy: bool = ...,
+        id: UUID = ...,
+        last_health_check_at: datetime | None = ...,
+        lines_added: int = ...,
+        lines_removed: int = ...,
+        lock_reason: str | None = ...,
+        locked: bool = ...,
+        locked_at: datetime | None = ...,
+        metadata: Any = ...,
+        ready_at: datetime | None = ...,
+        status: _Worktree_status = ...,
+        test_status: Literal["pending", "running", "passed", "failed", "skipped"] | None = ...,
+        timeout_at: datetime | None = ...,
+        tokens_used: int | None = ...,
+        updated_at: datetime = ...,
+        worktree_path: str = ...,
+        worktree_session: WorktreeSession | UUID = ...,
+        worktree_session_id: UUID = ...,
+    ) -> Worktree: ...
 
+
+_WorktreeEvent_event_type: TypeAlias = Literal[
+    "created",
+    "ready",
+    "locked",
+    "unlocked",
+    "committed",
+    "tests_run",
+    "merged",
+    "conflict",
+    "failed",
+    "cleaned_up",
+]
 class WorktreeEvent(PowernodeModel):
     """Ai::WorktreeEvent (table `ai_worktree_events`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     ai_worktree_id: Column[UUID | None]
     ai_worktree_session_id: Column[UUID]
     created_at: Column[datetime]
-    event_type: Column[
-        Literal[
-            "created",
-            "ready",
-            "locked",
-            "unlocked",
-            "committed",
-            "tests_run",
-            "merged",
-            "conflict",
-            "failed",
-            "cleaned_up",
-        ]
-    ]
+    event_type: Column[_WorktreeEvent_event_type]
     message: Column[str | None]
     metadata: Column[Any]
     occurred_at: Column[datetime]
@@ -270,18 +373,7 @@ class WorktreeEvent(PowernodeModel):
         ai_worktree_id: UUID | None = ...,
         ai_worktree_session_id: UUID = ...,
         created_at: datetime = ...,
-        event_type: Literal[
-            "created",
-            "ready",
-            "locked",
-            "unlocked",
-            "committed",
-            "tests_run",
-            "merged",
-            "conflict",
-            "failed",
-            "cleaned_up",
-        ] = ...,
+        event_type: _WorktreeEvent_event_type = ...,
         id: UUID = ...,
         message: str | None = ...,
         metadata: Any = ...,
@@ -289,14 +381,40 @@ class WorktreeEvent(PowernodeModel):
         severity: Literal["info", "warning", "error"] = ...,
         updated_at: datetime = ...,
         worktree: Worktree | UUID | None = ...,
-        worktree_session: WorktreeSession | UUID = ...
+        worktree_session: WorktreeSession | UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_worktree_id: UUID | None = ..., ai_worktree_session_id: UUID = ..., created_at: datetime = ..., event_type: Literal["created", "ready", "locked", "unlocked", "committed", "tests_run", "merged", "conflict", "failed", "cleaned_up"] = ..., id: UUID = ..., message: str | None = ..., metadata: Any = ..., occurred_at: datetime = ..., severity: Literal["info", "warning", "error"] = ..., updated_at: datetime = ..., worktree: Worktree | UUID | None = ..., worktree_session: WorktreeSession | UUID = ...) -> WorktreeEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_worktree_id: UUID | None = ...,
+        ai_worktree_session_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: _WorktreeEvent_event_type = ...,
+        id: UUID = ...,
+        message: str | None = ...,
+        metadata: Any = ...,
+        occurred_at: datetime = ...,
+        severity: Literal["info", "warning", "error"] = ...,
+        updated_at: datetime = ...,
+        worktree: Worktree | UUID | None = ...,
+        worktree_session: WorktreeSession | UUID = ...,
+    ) -> WorktreeEvent: ...
 
+
+_WorktreeSession_status: TypeAlias = Literal[
+    "pending",
+    "provisioning",
+    "active",
+    "merging",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class WorktreeSession(PowernodeModel):
     """Ai::WorktreeSession (table `ai_worktree_sessions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -334,9 +452,7 @@ class WorktreeSession(PowernodeModel):
     source_id: Column[UUID | None]
     source_type: Column[str | None]
     started_at: Column[datetime | None]
-    status: Column[
-        Literal["pending", "provisioning", "active", "merging", "completed", "failed", "cancelled"]
-    ]
+    status: Column[_WorktreeSession_status]
     @classmethod
     def terminal(cls, query: Query[WorktreeSession] | None = None) -> Query[WorktreeSession]: ...
     total_worktrees: Column[int]
@@ -374,11 +490,44 @@ class WorktreeSession(PowernodeModel):
         source_id: UUID | None = ...,
         source_type: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "pending", "provisioning", "active", "merging", "completed", "failed", "cancelled"
-        ] = ...,
+        status: _WorktreeSession_status = ...,
         total_worktrees: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auto_cleanup: bool = ..., base_branch: str = ..., completed_at: datetime | None = ..., completed_worktrees: int = ..., configuration: Any = ..., conflict_matrix: Any = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_code: str | None = ..., error_details: Any = ..., error_message: str | None = ..., execution_mode: Literal["complementary", "competitive"] | None = ..., failed_worktrees: int = ..., id: UUID = ..., initiated_by: _core.User | UUID | None = ..., initiated_by_id: UUID | None = ..., integration_branch: str | None = ..., max_duration_seconds: int | None = ..., max_parallel: int = ..., merge_config: Any = ..., merge_strategy: Literal["sequential", "integration_branch", "manual"] = ..., metadata: Any = ..., repository_path: str = ..., source: PowernodeModel | None = ..., source_id: UUID | None = ..., source_type: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "provisioning", "active", "merging", "completed", "failed", "cancelled"] = ..., total_worktrees: int = ..., updated_at: datetime = ...) -> WorktreeSession: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auto_cleanup: bool = ...,
+        base_branch: str = ...,
+        completed_at: datetime | None = ...,
+        completed_worktrees: int = ...,
+        configuration: Any = ...,
+        conflict_matrix: Any = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_code: str | None = ...,
+        error_details: Any = ...,
+        error_message: str | None = ...,
+        execution_mode: Literal["complementary", "competitive"] | None = ...,
+        failed_worktrees: int = ...,
+        id: UUID = ...,
+        initiated_by: _core.User | UUID | None = ...,
+        initiated_by_id: UUID | None = ...,
+        integration_branch: str | None = ...,
+        max_duration_seconds: int | None = ...,
+        max_parallel: int = ...,
+        merge_config: Any = ...,
+        merge_strategy: Literal["sequential", "integration_branch", "manual"] = ...,
+        metadata: Any = ...,
+        repository_path: str = ...,
+        source: PowernodeModel | None = ...,
+        source_id: UUID | None = ...,
+        source_type: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _WorktreeSession_status = ...,
+        total_worktrees: int = ...,
+        updated_at: datetime = ...,
+    ) -> WorktreeSession: ...

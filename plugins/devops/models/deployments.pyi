@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,9 +13,16 @@ import powernode.core.models as _core
 import powernode_plugins.devops.models.docker as _devops_docker
 import powernode_plugins.devops.models.pipelines as _devops_pipelines
 
+_Deployment_status: TypeAlias = Literal[
+    "pending",
+    "in_progress",
+    "succeeded",
+    "failed",
+    "rolled_back",
+    "cancelled",
+]
 class Deployment(PowernodeModel):
     """Devops::Deployment (table `devops_deployments`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     completed_at: Column[datetime | None]
@@ -30,7 +37,7 @@ class Deployment(PowernodeModel):
     metadata: Column[Any]
     pipeline_run: Reference[_devops_pipelines.PipelineRun | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "in_progress", "succeeded", "failed", "rolled_back", "cancelled"]]
+    status: Column[_Deployment_status]
     strategy: Column[Literal["rolling", "blue_green", "canary", "recreate"]]
     target: Reference[DeploymentTarget]
     updated_at: Column[datetime]
@@ -54,19 +61,43 @@ class Deployment(PowernodeModel):
         metadata: Any = ...,
         pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "in_progress", "succeeded", "failed", "rolled_back", "cancelled"] = ...,
+        status: _Deployment_status = ...,
         strategy: Literal["rolling", "blue_green", "canary", "recreate"] = ...,
         target: DeploymentTarget | UUID = ...,
         updated_at: datetime = ...,
         user_id: UUID | None = ...,
-        version: str | None = ...
+        version: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., deployed_by: _core.User | UUID | None = ..., devops_deployment_environment_id: UUID = ..., devops_deployment_target_id: UUID = ..., devops_pipeline_run_id: UUID | None = ..., environment: DeploymentEnvironment | UUID = ..., error_message: str | None = ..., git_sha: str | None = ..., id: UUID = ..., metadata: Any = ..., pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "in_progress", "succeeded", "failed", "rolled_back", "cancelled"] = ..., strategy: Literal["rolling", "blue_green", "canary", "recreate"] = ..., target: DeploymentTarget | UUID = ..., updated_at: datetime = ..., user_id: UUID | None = ..., version: str | None = ...) -> Deployment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        deployed_by: _core.User | UUID | None = ...,
+        devops_deployment_environment_id: UUID = ...,
+        devops_deployment_target_id: UUID = ...,
+        devops_pipeline_run_id: UUID | None = ...,
+        environment: DeploymentEnvironment | UUID = ...,
+        error_message: str | None = ...,
+        git_sha: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: _Deployment_status = ...,
+        strategy: Literal["rolling", "blue_green", "canary", "recreate"] = ...,
+        target: DeploymentTarget | UUID = ...,
+        updated_at: datetime = ...,
+        user_id: UUID | None = ...,
+        version: str | None = ...,
+    ) -> Deployment: ...
+
 
 class DeploymentEnvironment(Discardable, PowernodeModel):
     """Devops::DeploymentEnvironment (table `devops_deployment_environments`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     created_at: Column[datetime]
@@ -97,14 +128,38 @@ class DeploymentEnvironment(Discardable, PowernodeModel):
         requires_approval: bool = ...,
         slug: str = ...,
         updated_at: datetime = ...,
-        variables: Any = ...
+        variables: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., description: str | None = ..., discarded_at: datetime | None = ..., environment_type: Literal["development", "staging", "production", "custom"] = ..., id: UUID = ..., is_protected: bool = ..., name: str = ..., position: int = ..., requires_approval: bool = ..., slug: str = ..., updated_at: datetime = ..., variables: Any = ...) -> DeploymentEnvironment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        discarded_at: datetime | None = ...,
+        environment_type: Literal["development", "staging", "production", "custom"] = ...,
+        id: UUID = ...,
+        is_protected: bool = ...,
+        name: str = ...,
+        position: int = ...,
+        requires_approval: bool = ...,
+        slug: str = ...,
+        updated_at: datetime = ...,
+        variables: Any = ...,
+    ) -> DeploymentEnvironment: ...
 
+
+_DeploymentTarget_target_type: TypeAlias = Literal[
+    "docker_host",
+    "swarm_cluster",
+    "kubernetes",
+    "ssh",
+    "external",
+]
 class DeploymentTarget(Discardable, PowernodeModel):
     """Devops::DeploymentTarget (table `devops_deployment_targets`)."""
-
     account: Reference[_core.Account]
     account_id: Column[UUID]
     configuration: Column[Any]
@@ -118,7 +173,7 @@ class DeploymentTarget(Discardable, PowernodeModel):
     name: Column[str]
     status: Column[Literal["active", "inactive", "unreachable"]]
     swarm_cluster: Reference[_devops_docker.SwarmCluster | None]
-    target_type: Column[Literal["docker_host", "swarm_cluster", "kubernetes", "ssh", "external"]]
+    target_type: Column[_DeploymentTarget_target_type]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -136,8 +191,26 @@ class DeploymentTarget(Discardable, PowernodeModel):
         name: str = ...,
         status: Literal["active", "inactive", "unreachable"] = ...,
         swarm_cluster: _devops_docker.SwarmCluster | UUID | None = ...,
-        target_type: Literal["docker_host", "swarm_cluster", "kubernetes", "ssh", "external"] = ...,
-        updated_at: datetime = ...
+        target_type: _DeploymentTarget_target_type = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., devops_docker_host_id: UUID | None = ..., devops_swarm_cluster_id: UUID | None = ..., discarded_at: datetime | None = ..., docker_host: _devops_docker.DockerHost | UUID | None = ..., id: UUID = ..., last_deployed_at: datetime | None = ..., name: str = ..., status: Literal["active", "inactive", "unreachable"] = ..., swarm_cluster: _devops_docker.SwarmCluster | UUID | None = ..., target_type: Literal["docker_host", "swarm_cluster", "kubernetes", "ssh", "external"] = ..., updated_at: datetime = ...) -> DeploymentTarget: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        devops_docker_host_id: UUID | None = ...,
+        devops_swarm_cluster_id: UUID | None = ...,
+        discarded_at: datetime | None = ...,
+        docker_host: _devops_docker.DockerHost | UUID | None = ...,
+        id: UUID = ...,
+        last_deployed_at: datetime | None = ...,
+        name: str = ...,
+        status: Literal["active", "inactive", "unreachable"] = ...,
+        swarm_cluster: _devops_docker.SwarmCluster | UUID | None = ...,
+        target_type: _DeploymentTarget_target_type = ...,
+        updated_at: datetime = ...,
+    ) -> DeploymentTarget: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,15 +13,22 @@ import powernode.core.models as _core
 import powernode_plugins.devops.models.deployments as _devops_deployments
 import powernode_plugins.devops.models.other as _devops_other
 
+_DockerActivity_activity_type: TypeAlias = Literal[
+    "create",
+    "start",
+    "stop",
+    "restart",
+    "remove",
+    "pull",
+    "image_remove",
+    "image_tag",
+]
 class DockerActivity(PowernodeModel):
     """Devops::DockerActivity (table `devops_docker_activities`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active_executions(cls, query: Query[DockerActivity] | None = None) -> Query[DockerActivity]: ...
-    activity_type: Column[
-        Literal["create", "start", "stop", "restart", "remove", "pull", "image_remove", "image_tag"]
-    ]
+    activity_type: Column[_DockerActivity_activity_type]
     completed_at: Column[datetime | None]
     @classmethod
     def completed_successfully(cls, query: Query[DockerActivity] | None = None) -> Query[DockerActivity]: ...
@@ -54,9 +61,7 @@ class DockerActivity(PowernodeModel):
     def __init__(
         self,
         *,
-        activity_type: Literal[
-            "create", "start", "stop", "restart", "remove", "pull", "image_remove", "image_tag"
-        ] = ...,
+        activity_type: _DockerActivity_activity_type = ...,
         completed_at: datetime | None = ...,
         container: DockerContainer | UUID | None = ...,
         container_id: UUID | None = ...,
@@ -74,14 +79,45 @@ class DockerActivity(PowernodeModel):
         trigger_source: str | None = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, activity_type: Literal["create", "start", "stop", "restart", "remove", "pull", "image_remove", "image_tag"] = ..., completed_at: datetime | None = ..., container: DockerContainer | UUID | None = ..., container_id: UUID | None = ..., created_at: datetime = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., duration_ms: int | None = ..., id: UUID = ..., image: DockerImage | UUID | None = ..., image_id: UUID | None = ..., params: Any = ..., result: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed"] = ..., trigger_source: str | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> DockerActivity: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        activity_type: _DockerActivity_activity_type = ...,
+        completed_at: datetime | None = ...,
+        container: DockerContainer | UUID | None = ...,
+        container_id: UUID | None = ...,
+        created_at: datetime = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        duration_ms: int | None = ...,
+        id: UUID = ...,
+        image: DockerImage | UUID | None = ...,
+        image_id: UUID | None = ...,
+        params: Any = ...,
+        result: Any = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "running", "completed", "failed"] = ...,
+        trigger_source: str | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> DockerActivity: ...
 
+
+_DockerContainer_state: TypeAlias = Literal[
+    "created",
+    "running",
+    "paused",
+    "restarting",
+    "exited",
+    "removing",
+    "dead",
+]
 class DockerContainer(PowernodeModel):
     """Devops::DockerContainer (table `devops_docker_containers`)."""
-
     Behaviour: ClassVar[type[Any]]
     command: Column[str | None]
     created_at: Column[datetime]
@@ -107,7 +143,7 @@ class DockerContainer(PowernodeModel):
     def running(cls, query: Query[DockerContainer] | None = None) -> Query[DockerContainer]: ...
     size_rw: Column[int | None]
     started_at: Column[datetime | None]
-    state: Column[Literal["created", "running", "paused", "restarting", "exited", "removing", "dead"]]
+    state: Column[_DockerContainer_state]
     status_text: Column[str | None]
     @classmethod
     def stopped(cls, query: Query[DockerContainer] | None = None) -> Query[DockerContainer]: ...
@@ -135,16 +171,42 @@ class DockerContainer(PowernodeModel):
         restart_policy: str | None = ...,
         size_rw: int | None = ...,
         started_at: datetime | None = ...,
-        state: Literal["created", "running", "paused", "restarting", "exited", "removing", "dead"] = ...,
+        state: _DockerContainer_state = ...,
         status_text: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, command: str | None = ..., created_at: datetime = ..., docker_container_id: str = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., environment: Any = ..., finished_at: datetime | None = ..., id: UUID = ..., image: str = ..., image_id: str | None = ..., labels: Any = ..., last_seen_at: datetime | None = ..., mounts: Any = ..., name: str = ..., networks: Any = ..., ports: Any = ..., restart_count: int | None = ..., restart_policy: str | None = ..., size_rw: int | None = ..., started_at: datetime | None = ..., state: Literal["created", "running", "paused", "restarting", "exited", "removing", "dead"] = ..., status_text: str | None = ..., updated_at: datetime = ...) -> DockerContainer: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        command: str | None = ...,
+        created_at: datetime = ...,
+        docker_container_id: str = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        environment: Any = ...,
+        finished_at: datetime | None = ...,
+        id: UUID = ...,
+        image: str = ...,
+        image_id: str | None = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        mounts: Any = ...,
+        name: str = ...,
+        networks: Any = ...,
+        ports: Any = ...,
+        restart_count: int | None = ...,
+        restart_policy: str | None = ...,
+        size_rw: int | None = ...,
+        started_at: datetime | None = ...,
+        state: _DockerContainer_state = ...,
+        status_text: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> DockerContainer: ...
+
 
 class DockerEvent(PowernodeModel):
     """Devops::DockerEvent (table `devops_docker_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     acknowledged: Column[bool | None]
     acknowledged_at: Column[datetime | None]
@@ -185,14 +247,40 @@ class DockerEvent(PowernodeModel):
         source_id: str | None = ...,
         source_name: str | None = ...,
         source_type: Literal["host", "container", "image", "network", "volume"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, acknowledged: bool | None = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., acknowledged_by_id: UUID | None = ..., created_at: datetime = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., event_type: str = ..., id: UUID = ..., message: str = ..., metadata: Any = ..., severity: Literal["info", "warning", "error", "critical"] = ..., source_id: str | None = ..., source_name: str | None = ..., source_type: Literal["host", "container", "image", "network", "volume"] = ..., updated_at: datetime = ...) -> DockerEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        acknowledged: bool | None = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        acknowledged_by_id: UUID | None = ...,
+        created_at: datetime = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        severity: Literal["info", "warning", "error", "critical"] = ...,
+        source_id: str | None = ...,
+        source_name: str | None = ...,
+        source_type: Literal["host", "container", "image", "network", "volume"] = ...,
+        updated_at: datetime = ...,
+    ) -> DockerEvent: ...
 
+
+_DockerHost_status: TypeAlias = Literal[
+    "pending",
+    "connected",
+    "disconnected",
+    "error",
+    "maintenance",
+]
 class DockerHost(PowernodeModel):
     """Devops::DockerHost (table `devops_docker_hosts`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -226,7 +314,7 @@ class DockerHost(PowernodeModel):
     name: Column[str]
     os_type: Column[str | None]
     slug: Column[str]
-    status: Column[Literal["pending", "connected", "disconnected", "error", "maintenance"]]
+    status: Column[_DockerHost_status]
     storage_bytes: Column[int | None]
     sync_interval_seconds: Column[int | None]
     tls_verify: Column[bool]
@@ -258,18 +346,50 @@ class DockerHost(PowernodeModel):
         name: str = ...,
         os_type: str | None = ...,
         slug: str = ...,
-        status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ...,
+        status: _DockerHost_status = ...,
         storage_bytes: int | None = ...,
         sync_interval_seconds: int | None = ...,
         tls_verify: bool = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_endpoint: str = ..., api_version: str | None = ..., architecture: str | None = ..., auto_sync: bool | None = ..., consecutive_failures: int | None = ..., container_count: int | None = ..., cpu_count: int | None = ..., created_at: datetime = ..., description: str | None = ..., docker_version: str | None = ..., encrypted_tls_credentials: str | None = ..., encryption_key_id: str | None = ..., environment: Literal["staging", "production", "development", "custom"] = ..., id: UUID = ..., image_count: int | None = ..., kernel_version: str | None = ..., last_synced_at: datetime | None = ..., memory_bytes: int | None = ..., metadata: Any = ..., name: str = ..., os_type: str | None = ..., slug: str = ..., status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ..., storage_bytes: int | None = ..., sync_interval_seconds: int | None = ..., tls_verify: bool = ..., updated_at: datetime = ...) -> DockerHost: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_endpoint: str = ...,
+        api_version: str | None = ...,
+        architecture: str | None = ...,
+        auto_sync: bool | None = ...,
+        consecutive_failures: int | None = ...,
+        container_count: int | None = ...,
+        cpu_count: int | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        docker_version: str | None = ...,
+        encrypted_tls_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        environment: Literal["staging", "production", "development", "custom"] = ...,
+        id: UUID = ...,
+        image_count: int | None = ...,
+        kernel_version: str | None = ...,
+        last_synced_at: datetime | None = ...,
+        memory_bytes: int | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        os_type: str | None = ...,
+        slug: str = ...,
+        status: _DockerHost_status = ...,
+        storage_bytes: int | None = ...,
+        sync_interval_seconds: int | None = ...,
+        tls_verify: bool = ...,
+        updated_at: datetime = ...,
+    ) -> DockerHost: ...
+
 
 class DockerImage(PowernodeModel):
     """Devops::DockerImage (table `devops_docker_images`)."""
-
     Behaviour: ClassVar[type[Any]]
     architecture: Column[str | None]
     container_count: Column[int | None]
@@ -311,14 +431,40 @@ class DockerImage(PowernodeModel):
         repo_tags: Any = ...,
         size_bytes: int | None = ...,
         updated_at: datetime = ...,
-        virtual_size: int | None = ...
+        virtual_size: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, architecture: str | None = ..., container_count: int | None = ..., created_at: datetime = ..., docker_created_at: datetime | None = ..., docker_host: DockerHost | UUID = ..., docker_host_id: UUID = ..., docker_image_id: str = ..., id: UUID = ..., labels: Any = ..., last_seen_at: datetime | None = ..., os: str | None = ..., repo_digests: Any = ..., repo_tags: Any = ..., size_bytes: int | None = ..., updated_at: datetime = ..., virtual_size: int | None = ...) -> DockerImage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        architecture: str | None = ...,
+        container_count: int | None = ...,
+        created_at: datetime = ...,
+        docker_created_at: datetime | None = ...,
+        docker_host: DockerHost | UUID = ...,
+        docker_host_id: UUID = ...,
+        docker_image_id: str = ...,
+        id: UUID = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        os: str | None = ...,
+        repo_digests: Any = ...,
+        repo_tags: Any = ...,
+        size_bytes: int | None = ...,
+        updated_at: datetime = ...,
+        virtual_size: int | None = ...,
+    ) -> DockerImage: ...
 
+
+_SwarmCluster_status: TypeAlias = Literal[
+    "pending",
+    "connected",
+    "disconnected",
+    "error",
+    "maintenance",
+]
 class SwarmCluster(PowernodeModel):
     """Devops::SwarmCluster (table `devops_swarm_clusters`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -342,7 +488,7 @@ class SwarmCluster(PowernodeModel):
     node_count: Column[int | None]
     service_count: Column[int | None]
     slug: Column[str]
-    status: Column[Literal["pending", "connected", "disconnected", "error", "maintenance"]]
+    status: Column[_SwarmCluster_status]
     swarm_deployments: Association[Query[SwarmDeployment]]
     swarm_events: Association[Query[_devops_other.SwarmEvent]]
     swarm_id: Column[str | None]
@@ -373,18 +519,60 @@ class SwarmCluster(PowernodeModel):
         node_count: int | None = ...,
         service_count: int | None = ...,
         slug: str = ...,
-        status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ...,
+        status: _SwarmCluster_status = ...,
         swarm_id: str | None = ...,
         sync_interval_seconds: int | None = ...,
         tls_verify: bool = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_endpoint: str = ..., api_version: str | None = ..., auto_sync: bool | None = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., description: str | None = ..., encrypted_tls_credentials: str | None = ..., encryption_key_id: str | None = ..., environment: Literal["staging", "production", "development", "custom"] = ..., id: UUID = ..., last_synced_at: datetime | None = ..., metadata: Any = ..., name: str = ..., node_count: int | None = ..., service_count: int | None = ..., slug: str = ..., status: Literal["pending", "connected", "disconnected", "error", "maintenance"] = ..., swarm_id: str | None = ..., sync_interval_seconds: int | None = ..., tls_verify: bool = ..., updated_at: datetime = ...) -> SwarmCluster: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_endpoint: str = ...,
+        api_version: str | None = ...,
+        auto_sync: bool | None = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        encrypted_tls_credentials: str | None = ...,
+        encryption_key_id: str | None = ...,
+        environment: Literal["staging", "production", "development", "custom"] = ...,
+        id: UUID = ...,
+        last_synced_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        node_count: int | None = ...,
+        service_count: int | None = ...,
+        slug: str = ...,
+        status: _SwarmCluster_status = ...,
+        swarm_id: str | None = ...,
+        sync_interval_seconds: int | None = ...,
+        tls_verify: bool = ...,
+        updated_at: datetime = ...,
+    ) -> SwarmCluster: ...
 
+
+_SwarmDeployment_deployment_type: TypeAlias = Literal[
+    "deploy",
+    "update",
+    "scale",
+    "rollback",
+    "remove",
+    "stack_deploy",
+    "stack_remove",
+]
+_SwarmDeployment_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class SwarmDeployment(PowernodeModel):
     """Devops::SwarmDeployment (table `devops_swarm_deployments`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active_executions(cls, query: Query[SwarmDeployment] | None = None) -> Query[SwarmDeployment]: ...
@@ -396,9 +584,7 @@ class SwarmDeployment(PowernodeModel):
         cls, query: Query[SwarmDeployment] | None = None
     ) -> Query[SwarmDeployment]: ...
     created_at: Column[datetime]
-    deployment_type: Column[
-        Literal["deploy", "update", "scale", "rollback", "remove", "stack_deploy", "stack_remove"]
-    ]
+    deployment_type: Column[_SwarmDeployment_deployment_type]
     desired_state: Column[Any]
     duration_ms: Column[int | None]
     @classmethod
@@ -417,7 +603,7 @@ class SwarmDeployment(PowernodeModel):
     stack: Reference[SwarmStack | None]
     stack_id: Column[UUID | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_SwarmDeployment_status]
     @classmethod
     def terminal_executions(cls, query: Query[SwarmDeployment] | None = None) -> Query[SwarmDeployment]: ...
     trigger_source: Column[str | None]
@@ -431,9 +617,7 @@ class SwarmDeployment(PowernodeModel):
         cluster_id: UUID = ...,
         completed_at: datetime | None = ...,
         created_at: datetime = ...,
-        deployment_type: Literal[
-            "deploy", "update", "scale", "rollback", "remove", "stack_deploy", "stack_remove"
-        ] = ...,
+        deployment_type: _SwarmDeployment_deployment_type = ...,
         desired_state: Any = ...,
         duration_ms: int | None = ...,
         git_sha: str | None = ...,
@@ -445,18 +629,42 @@ class SwarmDeployment(PowernodeModel):
         stack: SwarmStack | UUID | None = ...,
         stack_id: UUID | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _SwarmDeployment_status = ...,
         trigger_source: str | None = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, cluster: SwarmCluster | UUID = ..., cluster_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., deployment_type: Literal["deploy", "update", "scale", "rollback", "remove", "stack_deploy", "stack_remove"] = ..., desired_state: Any = ..., duration_ms: int | None = ..., git_sha: str | None = ..., id: UUID = ..., previous_state: Any = ..., result: Any = ..., service: SwarmService | UUID | None = ..., service_id: UUID | None = ..., stack: SwarmStack | UUID | None = ..., stack_id: UUID | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., trigger_source: str | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> SwarmDeployment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        cluster: SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        deployment_type: _SwarmDeployment_deployment_type = ...,
+        desired_state: Any = ...,
+        duration_ms: int | None = ...,
+        git_sha: str | None = ...,
+        id: UUID = ...,
+        previous_state: Any = ...,
+        result: Any = ...,
+        service: SwarmService | UUID | None = ...,
+        service_id: UUID | None = ...,
+        stack: SwarmStack | UUID | None = ...,
+        stack_id: UUID | None = ...,
+        started_at: datetime | None = ...,
+        status: _SwarmDeployment_status = ...,
+        trigger_source: str | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> SwarmDeployment: ...
+
 
 class SwarmService(PowernodeModel):
     """Devops::SwarmService (table `devops_swarm_services`)."""
-
     Behaviour: ClassVar[type[Any]]
     cluster: Reference[SwarmCluster]
     cluster_id: Column[UUID]
@@ -510,14 +718,47 @@ class SwarmService(PowernodeModel):
         stack_id: UUID | None = ...,
         update_config: Any = ...,
         updated_at: datetime = ...,
-        version: int | None = ...
+        version: int | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, cluster: SwarmCluster | UUID = ..., cluster_id: UUID = ..., constraints: Any = ..., created_at: datetime = ..., desired_replicas: int | None = ..., docker_service_id: str = ..., environment: Any = ..., id: UUID = ..., image: str = ..., labels: Any = ..., mode: Literal["replicated", "global"] = ..., ports: Any = ..., resource_limits: Any = ..., resource_reservations: Any = ..., rollback_config: Any = ..., running_replicas: int | None = ..., service_name: str = ..., stack: SwarmStack | UUID | None = ..., stack_id: UUID | None = ..., update_config: Any = ..., updated_at: datetime = ..., version: int | None = ...) -> SwarmService: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        cluster: SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        constraints: Any = ...,
+        created_at: datetime = ...,
+        desired_replicas: int | None = ...,
+        docker_service_id: str = ...,
+        environment: Any = ...,
+        id: UUID = ...,
+        image: str = ...,
+        labels: Any = ...,
+        mode: Literal["replicated", "global"] = ...,
+        ports: Any = ...,
+        resource_limits: Any = ...,
+        resource_reservations: Any = ...,
+        rollback_config: Any = ...,
+        running_replicas: int | None = ...,
+        service_name: str = ...,
+        stack: SwarmStack | UUID | None = ...,
+        stack_id: UUID | None = ...,
+        update_config: Any = ...,
+        updated_at: datetime = ...,
+        version: int | None = ...,
+    ) -> SwarmService: ...
 
+
+_SwarmStack_status: TypeAlias = Literal[
+    "draft",
+    "deploying",
+    "deployed",
+    "failed",
+    "removing",
+    "removed",
+]
 class SwarmStack(PowernodeModel):
     """Devops::SwarmStack (table `devops_swarm_stacks`)."""
-
     Behaviour: ClassVar[type[Any]]
     cluster: Reference[SwarmCluster]
     cluster_id: Column[UUID]
@@ -540,7 +781,7 @@ class SwarmStack(PowernodeModel):
     services: Association[Query[SwarmService]]
     slug: Column[str]
     source: Column[Literal["platform", "discovered"]]
-    status: Column[Literal["draft", "deploying", "deployed", "failed", "removing", "removed"]]
+    status: Column[_SwarmStack_status]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -557,8 +798,25 @@ class SwarmStack(PowernodeModel):
         service_count: int | None = ...,
         slug: str = ...,
         source: Literal["platform", "discovered"] = ...,
-        status: Literal["draft", "deploying", "deployed", "failed", "removing", "removed"] = ...,
-        updated_at: datetime = ...
+        status: _SwarmStack_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, cluster: SwarmCluster | UUID = ..., cluster_id: UUID = ..., compose_file: str | None = ..., compose_variables: Any = ..., created_at: datetime = ..., deploy_count: int | None = ..., id: UUID = ..., last_deployed_at: datetime | None = ..., name: str = ..., service_count: int | None = ..., slug: str = ..., source: Literal["platform", "discovered"] = ..., status: Literal["draft", "deploying", "deployed", "failed", "removing", "removed"] = ..., updated_at: datetime = ...) -> SwarmStack: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        cluster: SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        compose_file: str | None = ...,
+        compose_variables: Any = ...,
+        created_at: datetime = ...,
+        deploy_count: int | None = ...,
+        id: UUID = ...,
+        last_deployed_at: datetime | None = ...,
+        name: str = ...,
+        service_count: int | None = ...,
+        slug: str = ...,
+        source: Literal["platform", "discovered"] = ...,
+        status: _SwarmStack_status = ...,
+        updated_at: datetime = ...,
+    ) -> SwarmStack: ...

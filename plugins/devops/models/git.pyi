@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -16,9 +16,35 @@ import powernode_plugins.ai.models.workflows as _ai_workflows
 import powernode_plugins.devops.models.pipelines as _devops_pipelines
 import powernode_plugins.supply_chain.models.sbom as _supply_chain_sbom
 
+_GitPipeline_conclusion: TypeAlias = Literal[
+    "success",
+    "failure",
+    "cancelled",
+    "skipped",
+    "timed_out",
+    "action_required",
+    "neutral",
+    "stale",
+]
+_GitPipeline_status: TypeAlias = Literal[
+    "queued",
+    "pending",
+    "in_progress",
+    "completed",
+    "failed",
+    "cancelled",
+    "skipped",
+]
+_GitPipeline_trigger_event: TypeAlias = Literal[
+    "push",
+    "pull_request",
+    "schedule",
+    "workflow_dispatch",
+    "api",
+    "manual",
+]
 class GitPipeline(PowernodeModel):
     """Devops::GitPipeline (table `git_pipelines`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -33,12 +59,7 @@ class GitPipeline(PowernodeModel):
     def completed(cls, query: Query[GitPipeline] | None = None) -> Query[GitPipeline]: ...
     completed_at: Column[datetime | None]
     completed_jobs: Column[int | None]
-    conclusion: Column[
-        Literal[
-            "success", "failure", "cancelled", "skipped", "timed_out", "action_required", "neutral", "stale"
-        ]
-        | None
-    ]
+    conclusion: Column[_GitPipeline_conclusion | None]
     created_at: Column[datetime]
     credential: Association[GitProviderCredential | None]
     duration_seconds: Column[int | None]
@@ -72,7 +93,7 @@ class GitPipeline(PowernodeModel):
     def running(cls, query: Query[GitPipeline] | None = None) -> Query[GitPipeline]: ...
     sha: Column[str | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"]]
+    status: Column[_GitPipeline_status]
     @classmethod
     def successful(cls, query: Query[GitPipeline] | None = None) -> Query[GitPipeline]: ...
     @classmethod
@@ -80,9 +101,7 @@ class GitPipeline(PowernodeModel):
     @classmethod
     def today(cls, query: Query[GitPipeline] | None = None) -> Query[GitPipeline]: ...
     total_jobs: Column[int | None]
-    trigger_event: Column[
-        Literal["push", "pull_request", "schedule", "workflow_dispatch", "api", "manual"] | None
-    ]
+    trigger_event: Column[_GitPipeline_trigger_event | None]
     @classmethod
     def unsuccessful(cls, query: Query[GitPipeline] | None = None) -> Query[GitPipeline]: ...
     updated_at: Column[datetime]
@@ -97,19 +116,7 @@ class GitPipeline(PowernodeModel):
         actor_username: str | None = ...,
         completed_at: datetime | None = ...,
         completed_jobs: int | None = ...,
-        conclusion: (
-            Literal[
-                "success",
-                "failure",
-                "cancelled",
-                "skipped",
-                "timed_out",
-                "action_required",
-                "neutral",
-                "stale",
-            ]
-            | None
-        ) = ...,
+        conclusion: _GitPipeline_conclusion | None = ...,
         created_at: datetime = ...,
         duration_seconds: int | None = ...,
         external_id: str = ...,
@@ -126,23 +133,58 @@ class GitPipeline(PowernodeModel):
         run_number: int | None = ...,
         sha: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"
-        ] = ...,
+        status: _GitPipeline_status = ...,
         total_jobs: int | None = ...,
-        trigger_event: (
-            Literal["push", "pull_request", "schedule", "workflow_dispatch", "api", "manual"] | None
-        ) = ...,
+        trigger_event: _GitPipeline_trigger_event | None = ...,
         updated_at: datetime = ...,
         web_url: str | None = ...,
-        workflow_config: Any = ...
+        workflow_config: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., actor_id: str | None = ..., actor_username: str | None = ..., completed_at: datetime | None = ..., completed_jobs: int | None = ..., conclusion: Literal["success", "failure", "cancelled", "skipped", "timed_out", "action_required", "neutral", "stale"] | None = ..., created_at: datetime = ..., duration_seconds: int | None = ..., external_id: str = ..., failed_jobs: int | None = ..., git_repository_id: UUID = ..., head_sha: str | None = ..., id: UUID = ..., logs_url: str | None = ..., metadata: Any = ..., name: str = ..., ref: str | None = ..., repository: GitRepository | UUID = ..., run_attempt: int | None = ..., run_number: int | None = ..., sha: str | None = ..., started_at: datetime | None = ..., status: Literal["queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"] = ..., total_jobs: int | None = ..., trigger_event: Literal["push", "pull_request", "schedule", "workflow_dispatch", "api", "manual"] | None = ..., updated_at: datetime = ..., web_url: str | None = ..., workflow_config: Any = ...) -> GitPipeline: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        actor_id: str | None = ...,
+        actor_username: str | None = ...,
+        completed_at: datetime | None = ...,
+        completed_jobs: int | None = ...,
+        conclusion: _GitPipeline_conclusion | None = ...,
+        created_at: datetime = ...,
+        duration_seconds: int | None = ...,
+        external_id: str = ...,
+        failed_jobs: int | None = ...,
+        git_repository_id: UUID = ...,
+        head_sha: str | None = ...,
+        id: UUID = ...,
+        logs_url: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        ref: str | None = ...,
+        repository: GitRepository | UUID = ...,
+        run_attempt: int | None = ...,
+        run_number: int | None = ...,
+        sha: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _GitPipeline_status = ...,
+        total_jobs: int | None = ...,
+        trigger_event: _GitPipeline_trigger_event | None = ...,
+        updated_at: datetime = ...,
+        web_url: str | None = ...,
+        workflow_config: Any = ...,
+    ) -> GitPipeline: ...
 
+
+_GitPipelineApproval_status: TypeAlias = Literal[
+    "pending",
+    "approved",
+    "rejected",
+    "expired",
+    "cancelled",
+]
 class GitPipelineApproval(PowernodeModel):
     """Devops::GitPipelineApproval (table `git_pipeline_approvals`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -178,7 +220,7 @@ class GitPipelineApproval(PowernodeModel):
     responded_by: Reference[_core.User | None]
     responded_by_id: Column[UUID | None]
     response_comment: Column[str | None]
-    status: Column[Literal["pending", "approved", "rejected", "expired", "cancelled"]]
+    status: Column[_GitPipelineApproval_status]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -201,15 +243,47 @@ class GitPipelineApproval(PowernodeModel):
         responded_by: _core.User | UUID | None = ...,
         responded_by_id: UUID | None = ...,
         response_comment: str | None = ...,
-        status: Literal["pending", "approved", "rejected", "expired", "cancelled"] = ...,
-        updated_at: datetime = ...
+        status: _GitPipelineApproval_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., description: str | None = ..., environment: str | None = ..., expires_at: datetime | None = ..., gate_name: str = ..., git_pipeline_id: UUID = ..., id: UUID = ..., metadata: Any = ..., pipeline: GitPipeline | UUID = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., required_approvers: Any = ..., responded_at: datetime | None = ..., responded_by: _core.User | UUID | None = ..., responded_by_id: UUID | None = ..., response_comment: str | None = ..., status: Literal["pending", "approved", "rejected", "expired", "cancelled"] = ..., updated_at: datetime = ...) -> GitPipelineApproval: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        environment: str | None = ...,
+        expires_at: datetime | None = ...,
+        gate_name: str = ...,
+        git_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pipeline: GitPipeline | UUID = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        required_approvers: Any = ...,
+        responded_at: datetime | None = ...,
+        responded_by: _core.User | UUID | None = ...,
+        responded_by_id: UUID | None = ...,
+        response_comment: str | None = ...,
+        status: _GitPipelineApproval_status = ...,
+        updated_at: datetime = ...,
+    ) -> GitPipelineApproval: ...
 
+
+_GitPipelineJob_status: TypeAlias = Literal[
+    "queued",
+    "pending",
+    "in_progress",
+    "completed",
+    "failed",
+    "cancelled",
+    "skipped",
+]
 class GitPipelineJob(PowernodeModel):
     """Devops::GitPipelineJob (table `git_pipeline_jobs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -252,7 +326,7 @@ class GitPipelineJob(PowernodeModel):
     @classmethod
     def running(cls, query: Query[GitPipelineJob] | None = None) -> Query[GitPipelineJob]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"]]
+    status: Column[_GitPipelineJob_status]
     step_number: Column[int | None]
     steps: Column[Any]
     @classmethod
@@ -282,19 +356,43 @@ class GitPipelineJob(PowernodeModel):
         runner_name: str | None = ...,
         runner_os: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal[
-            "queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"
-        ] = ...,
+        status: _GitPipelineJob_status = ...,
         step_number: int | None = ...,
         steps: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., conclusion: Literal["success", "failure", "cancelled", "skipped"] | None = ..., created_at: datetime = ..., duration_seconds: int | None = ..., external_id: str = ..., git_pipeline_id: UUID = ..., id: UUID = ..., logs_content: str | None = ..., logs_url: str | None = ..., metadata: Any = ..., name: str = ..., outputs: Any = ..., pipeline: GitPipeline | UUID = ..., runner_id: str | None = ..., runner_name: str | None = ..., runner_os: str | None = ..., started_at: datetime | None = ..., status: Literal["queued", "pending", "in_progress", "completed", "failed", "cancelled", "skipped"] = ..., step_number: int | None = ..., steps: Any = ..., updated_at: datetime = ...) -> GitPipelineJob: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        conclusion: Literal["success", "failure", "cancelled", "skipped"] | None = ...,
+        created_at: datetime = ...,
+        duration_seconds: int | None = ...,
+        external_id: str = ...,
+        git_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        logs_content: str | None = ...,
+        logs_url: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        outputs: Any = ...,
+        pipeline: GitPipeline | UUID = ...,
+        runner_id: str | None = ...,
+        runner_name: str | None = ...,
+        runner_os: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _GitPipelineJob_status = ...,
+        step_number: int | None = ...,
+        steps: Any = ...,
+        updated_at: datetime = ...,
+    ) -> GitPipelineJob: ...
+
 
 class GitPipelineSchedule(PowernodeModel):
     """Devops::GitPipelineSchedule (table `git_pipeline_schedules`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -367,14 +465,43 @@ class GitPipelineSchedule(PowernodeModel):
         success_count: int = ...,
         timezone: str = ...,
         updated_at: datetime = ...,
-        workflow_file: str | None = ...
+        workflow_file: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., consecutive_failures: int = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., cron_expression: str = ..., description: str | None = ..., failure_count: int = ..., git_repository_id: UUID = ..., id: UUID = ..., inputs: Any = ..., is_active: bool = ..., last_pipeline: GitPipeline | UUID | None = ..., last_pipeline_id: UUID | None = ..., last_run_at: datetime | None = ..., last_run_status: str | None = ..., name: str = ..., next_run_at: datetime | None = ..., ref: str = ..., repository: GitRepository | UUID = ..., run_count: int = ..., success_count: int = ..., timezone: str = ..., updated_at: datetime = ..., workflow_file: str | None = ...) -> GitPipelineSchedule: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        consecutive_failures: int = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        cron_expression: str = ...,
+        description: str | None = ...,
+        failure_count: int = ...,
+        git_repository_id: UUID = ...,
+        id: UUID = ...,
+        inputs: Any = ...,
+        is_active: bool = ...,
+        last_pipeline: GitPipeline | UUID | None = ...,
+        last_pipeline_id: UUID | None = ...,
+        last_run_at: datetime | None = ...,
+        last_run_status: str | None = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        ref: str = ...,
+        repository: GitRepository | UUID = ...,
+        run_count: int = ...,
+        success_count: int = ...,
+        timezone: str = ...,
+        updated_at: datetime = ...,
+        workflow_file: str | None = ...,
+    ) -> GitPipelineSchedule: ...
+
 
 class GitProvider(PowernodeModel):
     """Devops::GitProvider (table `git_providers`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -437,14 +564,39 @@ class GitProvider(PowernodeModel):
         supports_webhooks: bool | None = ...,
         updated_at: datetime = ...,
         web_base_url: str | None = ...,
-        webhook_config: Any = ...
+        webhook_config: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_base_url: str | None = ..., capabilities: Any = ..., created_at: datetime = ..., description: str | None = ..., devops_config: Any = ..., id: UUID = ..., is_active: bool | None = ..., metadata: Any = ..., name: str = ..., oauth_config: Any = ..., priority_order: int | None = ..., provider_type: Literal["github", "gitlab", "gitea", "bitbucket"] = ..., slug: str = ..., supports_devops: bool | None = ..., supports_oauth: bool | None = ..., supports_pat: bool | None = ..., supports_webhooks: bool | None = ..., updated_at: datetime = ..., web_base_url: str | None = ..., webhook_config: Any = ...) -> GitProvider: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_base_url: str | None = ...,
+        capabilities: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        devops_config: Any = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        oauth_config: Any = ...,
+        priority_order: int | None = ...,
+        provider_type: Literal["github", "gitlab", "gitea", "bitbucket"] = ...,
+        slug: str = ...,
+        supports_devops: bool | None = ...,
+        supports_oauth: bool | None = ...,
+        supports_pat: bool | None = ...,
+        supports_webhooks: bool | None = ...,
+        updated_at: datetime = ...,
+        web_base_url: str | None = ...,
+        webhook_config: Any = ...,
+    ) -> GitProvider: ...
+
 
 class GitProviderCredential(PowernodeModel):
     """Devops::GitProviderCredential (table `git_provider_credentials`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -535,14 +687,46 @@ class GitProviderCredential(PowernodeModel):
         success_count: int | None = ...,
         updated_at: datetime = ...,
         user: _core.User | UUID | None = ...,
-        user_id: UUID | None = ...
+        user_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., auth_type: Literal["oauth", "personal_access_token"] = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., credentials: dict[str, Any] = ..., encrypted_credentials: str = ..., encryption_key_id: str | None = ..., expires_at: datetime | None = ..., external_avatar_url: str | None = ..., external_user_id: str | None = ..., external_username: str | None = ..., failure_count: int | None = ..., git_provider_id: UUID = ..., id: UUID = ..., is_active: bool | None = ..., is_default: bool | None = ..., last_error: str | None = ..., last_test_at: datetime | None = ..., last_test_status: str | None = ..., last_used_at: datetime | None = ..., metadata: Any = ..., name: str = ..., provider: GitProvider | UUID = ..., scopes: Any = ..., success_count: int | None = ..., updated_at: datetime = ..., user: _core.User | UUID | None = ..., user_id: UUID | None = ...) -> GitProviderCredential: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        auth_type: Literal["oauth", "personal_access_token"] = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        credentials: dict[str, Any] = ...,
+        encrypted_credentials: str = ...,
+        encryption_key_id: str | None = ...,
+        expires_at: datetime | None = ...,
+        external_avatar_url: str | None = ...,
+        external_user_id: str | None = ...,
+        external_username: str | None = ...,
+        failure_count: int | None = ...,
+        git_provider_id: UUID = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        is_default: bool | None = ...,
+        last_error: str | None = ...,
+        last_test_at: datetime | None = ...,
+        last_test_status: str | None = ...,
+        last_used_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        provider: GitProvider | UUID = ...,
+        scopes: Any = ...,
+        success_count: int | None = ...,
+        updated_at: datetime = ...,
+        user: _core.User | UUID | None = ...,
+        user_id: UUID | None = ...,
+    ) -> GitProviderCredential: ...
+
 
 class GitRepository(PowernodeModel):
     """Devops::GitRepository (table `git_repositories`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -669,14 +853,60 @@ class GitRepository(PowernodeModel):
         web_url: str | None = ...,
         webhook_configured: bool | None = ...,
         webhook_id: str | None = ...,
-        webhook_secret: str | None = ...
+        webhook_secret: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., branch_filter: str | None = ..., branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ..., clone_url: str | None = ..., created_at: datetime = ..., credential: GitProviderCredential | UUID | None = ..., default_branch: str | None = ..., description: str | None = ..., devops_provider_id: UUID | None = ..., external_id: str = ..., forks_count: int | None = ..., full_name: str = ..., git_provider_credential_id: UUID | None = ..., has_issues: bool | None = ..., has_pull_requests: bool | None = ..., has_wiki: bool | None = ..., id: UUID = ..., is_active: bool = ..., is_archived: bool | None = ..., is_fork: bool | None = ..., is_private: bool | None = ..., languages: Any = ..., last_commit_at: datetime | None = ..., last_synced_at: datetime | None = ..., metadata: Any = ..., name: str = ..., open_issues_count: int | None = ..., open_prs_count: int | None = ..., origin: Literal["git", "devops"] = ..., owner: str = ..., provider: _devops_pipelines.Provider | UUID | None = ..., provider_created_at: datetime | None = ..., provider_updated_at: datetime | None = ..., ssh_url: str | None = ..., stars_count: int | None = ..., sync_settings: Any = ..., topics: Any = ..., updated_at: datetime = ..., web_url: str | None = ..., webhook_configured: bool | None = ..., webhook_id: str | None = ..., webhook_secret: str | None = ...) -> GitRepository: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        branch_filter: str | None = ...,
+        branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ...,
+        clone_url: str | None = ...,
+        created_at: datetime = ...,
+        credential: GitProviderCredential | UUID | None = ...,
+        default_branch: str | None = ...,
+        description: str | None = ...,
+        devops_provider_id: UUID | None = ...,
+        external_id: str = ...,
+        forks_count: int | None = ...,
+        full_name: str = ...,
+        git_provider_credential_id: UUID | None = ...,
+        has_issues: bool | None = ...,
+        has_pull_requests: bool | None = ...,
+        has_wiki: bool | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_archived: bool | None = ...,
+        is_fork: bool | None = ...,
+        is_private: bool | None = ...,
+        languages: Any = ...,
+        last_commit_at: datetime | None = ...,
+        last_synced_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        open_issues_count: int | None = ...,
+        open_prs_count: int | None = ...,
+        origin: Literal["git", "devops"] = ...,
+        owner: str = ...,
+        provider: _devops_pipelines.Provider | UUID | None = ...,
+        provider_created_at: datetime | None = ...,
+        provider_updated_at: datetime | None = ...,
+        ssh_url: str | None = ...,
+        stars_count: int | None = ...,
+        sync_settings: Any = ...,
+        topics: Any = ...,
+        updated_at: datetime = ...,
+        web_url: str | None = ...,
+        webhook_configured: bool | None = ...,
+        webhook_id: str | None = ...,
+        webhook_secret: str | None = ...,
+    ) -> GitRepository: ...
+
 
 class GitRunner(PowernodeModel):
     """Devops::GitRunner (table `git_runners`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -743,14 +973,67 @@ class GitRunner(PowernodeModel):
         successful_jobs: int = ...,
         total_jobs_run: int = ...,
         updated_at: datetime = ...,
-        version: str | None = ...
+        version: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., architecture: str | None = ..., busy: bool = ..., created_at: datetime = ..., credential: GitProviderCredential | UUID = ..., external_id: str = ..., failed_jobs: int = ..., git_provider_credential_id: UUID = ..., git_repository_id: UUID | None = ..., id: UUID = ..., labels: Any = ..., last_seen_at: datetime | None = ..., name: str = ..., os: str | None = ..., repository: GitRepository | UUID | None = ..., runner_scope: Literal["repository", "organization", "enterprise"] = ..., status: Literal["online", "offline", "busy"] = ..., successful_jobs: int = ..., total_jobs_run: int = ..., updated_at: datetime = ..., version: str | None = ...) -> GitRunner: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        architecture: str | None = ...,
+        busy: bool = ...,
+        created_at: datetime = ...,
+        credential: GitProviderCredential | UUID = ...,
+        external_id: str = ...,
+        failed_jobs: int = ...,
+        git_provider_credential_id: UUID = ...,
+        git_repository_id: UUID | None = ...,
+        id: UUID = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        name: str = ...,
+        os: str | None = ...,
+        repository: GitRepository | UUID | None = ...,
+        runner_scope: Literal["repository", "organization", "enterprise"] = ...,
+        status: Literal["online", "offline", "busy"] = ...,
+        successful_jobs: int = ...,
+        total_jobs_run: int = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...,
+    ) -> GitRunner: ...
 
+
+_GitWebhookEvent_event_type: TypeAlias = Literal[
+    "push",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "merge_request",
+    "issues",
+    "issue_comment",
+    "create",
+    "delete",
+    "fork",
+    "release",
+    "workflow_run",
+    "workflow_job",
+    "deployment",
+    "deployment_status",
+    "check_run",
+    "check_suite",
+    "status",
+    "ping",
+]
+_GitWebhookEvent_status: TypeAlias = Literal[
+    "pending",
+    "processing",
+    "processed",
+    "failed",
+    "queued_failed",
+]
 class GitWebhookEvent(PowernodeModel):
     """Devops::GitWebhookEvent (table `git_webhook_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -758,29 +1041,7 @@ class GitWebhookEvent(PowernodeModel):
     created_at: Column[datetime]
     delivery_id: Column[str | None]
     error_message: Column[str | None]
-    event_type: Column[
-        Literal[
-            "push",
-            "pull_request",
-            "pull_request_review",
-            "pull_request_review_comment",
-            "merge_request",
-            "issues",
-            "issue_comment",
-            "create",
-            "delete",
-            "fork",
-            "release",
-            "workflow_run",
-            "workflow_job",
-            "deployment",
-            "deployment_status",
-            "check_run",
-            "check_suite",
-            "status",
-            "ping",
-        ]
-    ]
+    event_type: Column[_GitWebhookEvent_event_type]
     @classmethod
     def failed(cls, query: Query[GitWebhookEvent] | None = None) -> Query[GitWebhookEvent]: ...
     git_provider: Reference[GitProvider]
@@ -807,7 +1068,7 @@ class GitWebhookEvent(PowernodeModel):
     sender_id: Column[str | None]
     sender_username: Column[str | None]
     sha: Column[str | None]
-    status: Column[Literal["pending", "processing", "processed", "failed", "queued_failed"]]
+    status: Column[_GitWebhookEvent_status]
     @classmethod
     def unprocessed(cls, query: Query[GitWebhookEvent] | None = None) -> Query[GitWebhookEvent]: ...
     updated_at: Column[datetime]
@@ -820,27 +1081,7 @@ class GitWebhookEvent(PowernodeModel):
         created_at: datetime = ...,
         delivery_id: str | None = ...,
         error_message: str | None = ...,
-        event_type: Literal[
-            "push",
-            "pull_request",
-            "pull_request_review",
-            "pull_request_review_comment",
-            "merge_request",
-            "issues",
-            "issue_comment",
-            "create",
-            "delete",
-            "fork",
-            "release",
-            "workflow_run",
-            "workflow_job",
-            "deployment",
-            "deployment_status",
-            "check_run",
-            "check_suite",
-            "status",
-            "ping",
-        ] = ...,
+        event_type: _GitWebhookEvent_event_type = ...,
         git_provider: GitProvider | UUID = ...,
         git_provider_id: UUID = ...,
         git_repository_id: UUID | None = ...,
@@ -856,15 +1097,63 @@ class GitWebhookEvent(PowernodeModel):
         sender_id: str | None = ...,
         sender_username: str | None = ...,
         sha: str | None = ...,
-        status: Literal["pending", "processing", "processed", "failed", "queued_failed"] = ...,
-        updated_at: datetime = ...
+        status: _GitWebhookEvent_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., action: str | None = ..., created_at: datetime = ..., delivery_id: str | None = ..., error_message: str | None = ..., event_type: Literal["push", "pull_request", "pull_request_review", "pull_request_review_comment", "merge_request", "issues", "issue_comment", "create", "delete", "fork", "release", "workflow_run", "workflow_job", "deployment", "deployment_status", "check_run", "check_suite", "status", "ping"] = ..., git_provider: GitProvider | UUID = ..., git_provider_id: UUID = ..., git_repository_id: UUID | None = ..., headers: Any = ..., id: UUID = ..., metadata: Any = ..., payload: Any = ..., processed_at: datetime | None = ..., processing_result: Any = ..., ref: str | None = ..., repository: GitRepository | UUID | None = ..., retry_count: int | None = ..., sender_id: str | None = ..., sender_username: str | None = ..., sha: str | None = ..., status: Literal["pending", "processing", "processed", "failed", "queued_failed"] = ..., updated_at: datetime = ...) -> GitWebhookEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        action: str | None = ...,
+        created_at: datetime = ...,
+        delivery_id: str | None = ...,
+        error_message: str | None = ...,
+        event_type: _GitWebhookEvent_event_type = ...,
+        git_provider: GitProvider | UUID = ...,
+        git_provider_id: UUID = ...,
+        git_repository_id: UUID | None = ...,
+        headers: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        payload: Any = ...,
+        processed_at: datetime | None = ...,
+        processing_result: Any = ...,
+        ref: str | None = ...,
+        repository: GitRepository | UUID | None = ...,
+        retry_count: int | None = ...,
+        sender_id: str | None = ...,
+        sender_username: str | None = ...,
+        sha: str | None = ...,
+        status: _GitWebhookEvent_status = ...,
+        updated_at: datetime = ...,
+    ) -> GitWebhookEvent: ...
 
+
+_GitWorkflowTrigger_event_type: TypeAlias = Literal[
+    "push",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_comment",
+    "issue",
+    "issue_comment",
+    "commit_comment",
+    "create",
+    "delete",
+    "fork",
+    "release",
+    "tag",
+    "workflow_run",
+    "check_run",
+    "check_suite",
+    "deployment",
+    "deployment_status",
+    "status",
+    "merge_group",
+]
 class GitWorkflowTrigger(PowernodeModel):
     """Devops::GitWorkflowTrigger (table `git_workflow_triggers`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[GitWorkflowTrigger] | None = None) -> Query[GitWorkflowTrigger]: ...
@@ -873,29 +1162,7 @@ class GitWorkflowTrigger(PowernodeModel):
     branch_pattern: Column[str | None]
     created_at: Column[datetime]
     event_filters: Column[Any]
-    event_type: Column[
-        Literal[
-            "push",
-            "pull_request",
-            "pull_request_review",
-            "pull_request_comment",
-            "issue",
-            "issue_comment",
-            "commit_comment",
-            "create",
-            "delete",
-            "fork",
-            "release",
-            "tag",
-            "workflow_run",
-            "check_run",
-            "check_suite",
-            "deployment",
-            "deployment_status",
-            "status",
-            "merge_group",
-        ]
-    ]
+    event_type: Column[_GitWorkflowTrigger_event_type]
     git_repository_id: Column[UUID | None]
     @classmethod
     def global_scope(cls, query: Query[GitWorkflowTrigger] | None = None) -> Query[GitWorkflowTrigger]: ...
@@ -916,27 +1183,7 @@ class GitWorkflowTrigger(PowernodeModel):
         branch_pattern: str | None = ...,
         created_at: datetime = ...,
         event_filters: Any = ...,
-        event_type: Literal[
-            "push",
-            "pull_request",
-            "pull_request_review",
-            "pull_request_comment",
-            "issue",
-            "issue_comment",
-            "commit_comment",
-            "create",
-            "delete",
-            "fork",
-            "release",
-            "tag",
-            "workflow_run",
-            "check_run",
-            "check_suite",
-            "deployment",
-            "deployment_status",
-            "status",
-            "merge_group",
-        ] = ...,
+        event_type: _GitWorkflowTrigger_event_type = ...,
         git_repository_id: UUID | None = ...,
         id: UUID = ...,
         is_active: bool = ...,
@@ -947,7 +1194,27 @@ class GitWorkflowTrigger(PowernodeModel):
         repository: GitRepository | UUID | None = ...,
         status: Literal["active", "paused", "disabled", "error"] = ...,
         trigger_count: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, ai_workflow_trigger: _ai_workflows.WorkflowTrigger | UUID = ..., ai_workflow_trigger_id: UUID = ..., branch_pattern: str | None = ..., created_at: datetime = ..., event_filters: Any = ..., event_type: Literal["push", "pull_request", "pull_request_review", "pull_request_comment", "issue", "issue_comment", "commit_comment", "create", "delete", "fork", "release", "tag", "workflow_run", "check_run", "check_suite", "deployment", "deployment_status", "status", "merge_group"] = ..., git_repository_id: UUID | None = ..., id: UUID = ..., is_active: bool = ..., last_triggered_at: datetime | None = ..., metadata: Any = ..., path_pattern: str | None = ..., payload_mapping: Any = ..., repository: GitRepository | UUID | None = ..., status: Literal["active", "paused", "disabled", "error"] = ..., trigger_count: int = ..., updated_at: datetime = ...) -> GitWorkflowTrigger: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        ai_workflow_trigger: _ai_workflows.WorkflowTrigger | UUID = ...,
+        ai_workflow_trigger_id: UUID = ...,
+        branch_pattern: str | None = ...,
+        created_at: datetime = ...,
+        event_filters: Any = ...,
+        event_type: _GitWorkflowTrigger_event_type = ...,
+        git_repository_id: UUID | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_triggered_at: datetime | None = ...,
+        metadata: Any = ...,
+        path_pattern: str | None = ...,
+        payload_mapping: Any = ...,
+        repository: GitRepository | UUID | None = ...,
+        status: Literal["active", "paused", "disabled", "error"] = ...,
+        trigger_count: int = ...,
+        updated_at: datetime = ...,
+    ) -> GitWorkflowTrigger: ...

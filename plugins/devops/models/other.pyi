@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -13,9 +13,12 @@ import powernode.core.models as _core
 import powernode_plugins.devops.models.docker as _devops_docker
 import powernode_plugins.devops.models.templates as _devops_templates
 
+_AccountGitWebhookConfig_content_type: TypeAlias = Literal[
+    "application/json",
+    "application/x-www-form-urlencoded",
+]
 class AccountGitWebhookConfig(PowernodeModel):
     """Devops::AccountGitWebhookConfig (table `account_git_webhook_configs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -25,7 +28,7 @@ class AccountGitWebhookConfig(PowernodeModel):
     ) -> Query[AccountGitWebhookConfig]: ...
     branch_filter: Column[str | None]
     branch_filter_type: Column[Literal["none", "exact", "wildcard", "regex"] | None]
-    content_type: Column[Literal["application/json", "application/x-www-form-urlencoded"]]
+    content_type: Column[_AccountGitWebhookConfig_content_type]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     created_by_id: Column[UUID | None]
@@ -56,7 +59,7 @@ class AccountGitWebhookConfig(PowernodeModel):
         account_id: UUID = ...,
         branch_filter: str | None = ...,
         branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ...,
-        content_type: Literal["application/json", "application/x-www-form-urlencoded"] = ...,
+        content_type: _AccountGitWebhookConfig_content_type = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -76,14 +79,50 @@ class AccountGitWebhookConfig(PowernodeModel):
         success_count: int = ...,
         timeout_seconds: int = ...,
         updated_at: datetime = ...,
-        url: str = ...
+        url: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., branch_filter: str | None = ..., branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ..., content_type: Literal["application/json", "application/x-www-form-urlencoded"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., custom_headers: Any = ..., description: str | None = ..., event_types: Any = ..., failure_count: int = ..., id: UUID = ..., is_active: bool = ..., last_delivery_at: datetime | None = ..., name: str = ..., retry_backoff: Literal["linear", "exponential"] = ..., retry_limit: int = ..., secret_key: str = ..., signature_secret: str | None = ..., status: Literal["active", "inactive"] = ..., success_count: int = ..., timeout_seconds: int = ..., updated_at: datetime = ..., url: str = ...) -> AccountGitWebhookConfig: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        branch_filter: str | None = ...,
+        branch_filter_type: Literal["none", "exact", "wildcard", "regex"] | None = ...,
+        content_type: _AccountGitWebhookConfig_content_type = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        custom_headers: Any = ...,
+        description: str | None = ...,
+        event_types: Any = ...,
+        failure_count: int = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_delivery_at: datetime | None = ...,
+        name: str = ...,
+        retry_backoff: Literal["linear", "exponential"] = ...,
+        retry_limit: int = ...,
+        secret_key: str = ...,
+        signature_secret: str | None = ...,
+        status: Literal["active", "inactive"] = ...,
+        success_count: int = ...,
+        timeout_seconds: int = ...,
+        updated_at: datetime = ...,
+        url: str = ...,
+    ) -> AccountGitWebhookConfig: ...
 
+
+_AiConfig_config_type: TypeAlias = Literal[
+    "chat",
+    "completion",
+    "embedding",
+    "code_review",
+    "code_generation",
+    "custom",
+]
 class AiConfig(PowernodeModel):
     """Devops::AiConfig (table `devops_ai_configs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -91,9 +130,7 @@ class AiConfig(PowernodeModel):
     def active(cls, query: Query[AiConfig] | None = None) -> Query[AiConfig]: ...
     @classmethod
     def archived(cls, query: Query[AiConfig] | None = None) -> Query[AiConfig]: ...
-    config_type: Column[
-        Literal["chat", "completion", "embedding", "code_review", "code_generation", "custom"]
-    ]
+    config_type: Column[_AiConfig_config_type]
     created_at: Column[datetime]
     created_by: Reference[_core.User | None]
     created_by_id: Column[UUID | None]
@@ -129,9 +166,7 @@ class AiConfig(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        config_type: Literal[
-            "chat", "completion", "embedding", "code_review", "code_generation", "custom"
-        ] = ...,
+        config_type: _AiConfig_config_type = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
         created_by_id: UUID | None = ...,
@@ -156,14 +191,52 @@ class AiConfig(PowernodeModel):
         top_p: Decimal | None = ...,
         total_requests: int = ...,
         total_tokens: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., config_type: Literal["chat", "completion", "embedding", "code_review", "code_generation", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., frequency_penalty: Decimal | None = ..., id: UUID = ..., is_active: bool = ..., is_default: bool = ..., last_used_at: datetime | None = ..., max_tokens: int | None = ..., metadata: Any = ..., model: str = ..., name: str = ..., presence_penalty: Decimal | None = ..., provider: str = ..., rate_limits: Any = ..., settings: Any = ..., status: Literal["active", "inactive", "archived"] = ..., system_prompt: Any = ..., temperature: Decimal | None = ..., timeout_seconds: int | None = ..., top_p: Decimal | None = ..., total_requests: int = ..., total_tokens: int = ..., updated_at: datetime = ...) -> AiConfig: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        config_type: _AiConfig_config_type = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        frequency_penalty: Decimal | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_default: bool = ...,
+        last_used_at: datetime | None = ...,
+        max_tokens: int | None = ...,
+        metadata: Any = ...,
+        model: str = ...,
+        name: str = ...,
+        presence_penalty: Decimal | None = ...,
+        provider: str = ...,
+        rate_limits: Any = ...,
+        settings: Any = ...,
+        status: Literal["active", "inactive", "archived"] = ...,
+        system_prompt: Any = ...,
+        temperature: Decimal | None = ...,
+        timeout_seconds: int | None = ...,
+        top_p: Decimal | None = ...,
+        total_requests: int = ...,
+        total_tokens: int = ...,
+        updated_at: datetime = ...,
+    ) -> AiConfig: ...
 
+
+_IntegrationCredential_credential_type: TypeAlias = Literal[
+    "github_app",
+    "oauth2",
+    "api_key",
+    "bearer_token",
+    "basic_auth",
+]
 class IntegrationCredential(PowernodeModel):
     """Devops::IntegrationCredential (table `devops_integration_credentials`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -173,7 +246,7 @@ class IntegrationCredential(PowernodeModel):
     created_at: Column[datetime]
     created_by_user: Reference[_core.User | None]
     created_by_user_id: Column[UUID | None]
-    credential_type: Column[Literal["github_app", "oauth2", "api_key", "bearer_token", "basic_auth"]]
+    credential_type: Column[_IntegrationCredential_credential_type]
     credentials: dict[str, Any]
     encrypted_credentials: Column[str | None]
     encrypted_refresh_token: Column[str | None]
@@ -223,7 +296,7 @@ class IntegrationCredential(PowernodeModel):
         created_at: datetime = ...,
         created_by_user: _core.User | UUID | None = ...,
         created_by_user_id: UUID | None = ...,
-        credential_type: Literal["github_app", "oauth2", "api_key", "bearer_token", "basic_auth"] = ...,
+        credential_type: _IntegrationCredential_credential_type = ...,
         credentials: dict[str, Any] = ...,
         encrypted_credentials: str | None = ...,
         encrypted_refresh_token: str | None = ...,
@@ -243,14 +316,44 @@ class IntegrationCredential(PowernodeModel):
         token_expires_at: datetime | None = ...,
         updated_at: datetime = ...,
         validation_status: Literal["valid", "invalid", "expired", "unknown"] | None = ...,
-        vault_path: str | None = ...
+        vault_path: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., credential_type: Literal["github_app", "oauth2", "api_key", "bearer_token", "basic_auth"] = ..., credentials: dict[str, Any] = ..., encrypted_credentials: str | None = ..., encrypted_refresh_token: str | None = ..., encryption_key_id: str = ..., expires_at: datetime | None = ..., id: UUID = ..., is_active: bool | None = ..., last_error: str | None = ..., last_used_at: datetime | None = ..., last_validated_at: datetime | None = ..., metadata: Any = ..., migrated_to_vault_at: datetime | None = ..., name: str = ..., rotated_at: datetime | None = ..., rotated_from_id: UUID | None = ..., scopes: Any = ..., token_expires_at: datetime | None = ..., updated_at: datetime = ..., validation_status: Literal["valid", "invalid", "expired", "unknown"] | None = ..., vault_path: str | None = ...) -> IntegrationCredential: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        credential_type: _IntegrationCredential_credential_type = ...,
+        credentials: dict[str, Any] = ...,
+        encrypted_credentials: str | None = ...,
+        encrypted_refresh_token: str | None = ...,
+        encryption_key_id: str = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        is_active: bool | None = ...,
+        last_error: str | None = ...,
+        last_used_at: datetime | None = ...,
+        last_validated_at: datetime | None = ...,
+        metadata: Any = ...,
+        migrated_to_vault_at: datetime | None = ...,
+        name: str = ...,
+        rotated_at: datetime | None = ...,
+        rotated_from_id: UUID | None = ...,
+        scopes: Any = ...,
+        token_expires_at: datetime | None = ...,
+        updated_at: datetime = ...,
+        validation_status: Literal["valid", "invalid", "expired", "unknown"] | None = ...,
+        vault_path: str | None = ...,
+    ) -> IntegrationCredential: ...
+
 
 class PortAllocation(PowernodeModel):
     """Devops::PortAllocation (table `devops_port_allocations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -289,14 +392,32 @@ class PortAllocation(PowernodeModel):
         purpose: str | None = ...,
         released_at: datetime | None = ...,
         status: Literal["active", "released"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., allocatable: PowernodeModel | None = ..., allocatable_id: UUID = ..., allocatable_type: str = ..., created_at: datetime = ..., expires_at: datetime | None = ..., host_identifier: str = ..., id: UUID = ..., port: int = ..., protocol: Literal["tcp", "udp"] = ..., purpose: str | None = ..., released_at: datetime | None = ..., status: Literal["active", "released"] = ..., updated_at: datetime = ...) -> PortAllocation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        allocatable: PowernodeModel | None = ...,
+        allocatable_id: UUID = ...,
+        allocatable_type: str = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        host_identifier: str = ...,
+        id: UUID = ...,
+        port: int = ...,
+        protocol: Literal["tcp", "udp"] = ...,
+        purpose: str | None = ...,
+        released_at: datetime | None = ...,
+        status: Literal["active", "released"] = ...,
+        updated_at: datetime = ...,
+    ) -> PortAllocation: ...
+
 
 class ResourceQuota(PowernodeModel):
     """Devops::ResourceQuota (table `devops_resource_quotas`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -341,14 +462,37 @@ class ResourceQuota(PowernodeModel):
         max_storage_bytes: int | None = ...,
         overage_rate_per_container: Decimal | None = ...,
         updated_at: datetime = ...,
-        usage_reset_at: datetime | None = ...
+        usage_reset_at: datetime | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., allow_network_access: bool | None = ..., allow_overage: bool | None = ..., allowed_egress_domains: Any = ..., containers_used_this_hour: int | None = ..., containers_used_today: int | None = ..., created_at: datetime = ..., current_running_containers: int | None = ..., id: UUID = ..., max_concurrent_containers: int | None = ..., max_containers_per_day: int | None = ..., max_containers_per_hour: int | None = ..., max_cpu_millicores: int | None = ..., max_execution_time_seconds: int | None = ..., max_memory_mb: int | None = ..., max_storage_bytes: int | None = ..., overage_rate_per_container: Decimal | None = ..., updated_at: datetime = ..., usage_reset_at: datetime | None = ...) -> ResourceQuota: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        allow_network_access: bool | None = ...,
+        allow_overage: bool | None = ...,
+        allowed_egress_domains: Any = ...,
+        containers_used_this_hour: int | None = ...,
+        containers_used_today: int | None = ...,
+        created_at: datetime = ...,
+        current_running_containers: int | None = ...,
+        id: UUID = ...,
+        max_concurrent_containers: int | None = ...,
+        max_containers_per_day: int | None = ...,
+        max_containers_per_hour: int | None = ...,
+        max_cpu_millicores: int | None = ...,
+        max_execution_time_seconds: int | None = ...,
+        max_memory_mb: int | None = ...,
+        max_storage_bytes: int | None = ...,
+        overage_rate_per_container: Decimal | None = ...,
+        updated_at: datetime = ...,
+        usage_reset_at: datetime | None = ...,
+    ) -> ResourceQuota: ...
+
 
 class SwarmEvent(PowernodeModel):
     """Devops::SwarmEvent (table `devops_swarm_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     acknowledged: Column[bool | None]
     acknowledged_at: Column[datetime | None]
@@ -389,14 +533,33 @@ class SwarmEvent(PowernodeModel):
         source_id: str | None = ...,
         source_name: str | None = ...,
         source_type: Literal["node", "service", "task", "cluster", "stack"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, acknowledged: bool | None = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., acknowledged_by_id: UUID | None = ..., cluster: _devops_docker.SwarmCluster | UUID = ..., cluster_id: UUID = ..., created_at: datetime = ..., event_type: str = ..., id: UUID = ..., message: str = ..., metadata: Any = ..., severity: Literal["info", "warning", "error", "critical"] = ..., source_id: str | None = ..., source_name: str | None = ..., source_type: Literal["node", "service", "task", "cluster", "stack"] = ..., updated_at: datetime = ...) -> SwarmEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        acknowledged: bool | None = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        acknowledged_by_id: UUID | None = ...,
+        cluster: _devops_docker.SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        created_at: datetime = ...,
+        event_type: str = ...,
+        id: UUID = ...,
+        message: str = ...,
+        metadata: Any = ...,
+        severity: Literal["info", "warning", "error", "critical"] = ...,
+        source_id: str | None = ...,
+        source_name: str | None = ...,
+        source_type: Literal["node", "service", "task", "cluster", "stack"] = ...,
+        updated_at: datetime = ...,
+    ) -> SwarmEvent: ...
+
 
 class SwarmNode(PowernodeModel):
     """Devops::SwarmNode (table `devops_swarm_nodes`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active_nodes(cls, query: Query[SwarmNode] | None = None) -> Query[SwarmNode]: ...
@@ -447,7 +610,29 @@ class SwarmNode(PowernodeModel):
         os: str | None = ...,
         role: Literal["manager", "worker"] = ...,
         status: Literal["ready", "down", "disconnected", "unknown"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, architecture: str | None = ..., availability: Literal["active", "pause", "drain"] = ..., cluster: _devops_docker.SwarmCluster | UUID = ..., cluster_id: UUID = ..., cpu_count: int | None = ..., created_at: datetime = ..., docker_node_id: str = ..., engine_version: str | None = ..., hostname: str = ..., id: UUID = ..., ip_address: str | None = ..., labels: Any = ..., last_seen_at: datetime | None = ..., manager_status: str | None = ..., memory_bytes: int | None = ..., os: str | None = ..., role: Literal["manager", "worker"] = ..., status: Literal["ready", "down", "disconnected", "unknown"] = ..., updated_at: datetime = ...) -> SwarmNode: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        architecture: str | None = ...,
+        availability: Literal["active", "pause", "drain"] = ...,
+        cluster: _devops_docker.SwarmCluster | UUID = ...,
+        cluster_id: UUID = ...,
+        cpu_count: int | None = ...,
+        created_at: datetime = ...,
+        docker_node_id: str = ...,
+        engine_version: str | None = ...,
+        hostname: str = ...,
+        id: UUID = ...,
+        ip_address: str | None = ...,
+        labels: Any = ...,
+        last_seen_at: datetime | None = ...,
+        manager_status: str | None = ...,
+        memory_bytes: int | None = ...,
+        os: str | None = ...,
+        role: Literal["manager", "worker"] = ...,
+        status: Literal["ready", "down", "disconnected", "unknown"] = ...,
+        updated_at: datetime = ...,
+    ) -> SwarmNode: ...

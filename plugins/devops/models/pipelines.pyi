@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,9 +17,15 @@ import powernode_plugins.shared.models as _shared
 import powernode_plugins.supply_chain.models.provenance_and_signing as _supply_chain_provenance_and_signing
 import powernode_plugins.supply_chain.models.sbom as _supply_chain_sbom
 
+_Pipeline_pipeline_type: TypeAlias = Literal[
+    "review",
+    "implement",
+    "security",
+    "deploy",
+    "custom",
+]
 class Pipeline(PowernodeModel):
     """Devops::Pipeline (table `devops_pipelines`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -45,7 +51,7 @@ class Pipeline(PowernodeModel):
     notification_settings: Column[Any]
     pipeline_repositories: Association[Query[PipelineRepository]]
     pipeline_steps: Association[Query[PipelineStep]]
-    pipeline_type: Column[Literal["review", "implement", "security", "deploy", "custom"]]
+    pipeline_type: Column[_Pipeline_pipeline_type]
     provider: Reference[Provider | None]
     repositories: Association[Query[_devops_git.GitRepository]]
     runner_labels: Column[list[str] | None]
@@ -81,7 +87,7 @@ class Pipeline(PowernodeModel):
         name: str = ...,
         notification_recipients: Any = ...,
         notification_settings: Any = ...,
-        pipeline_type: Literal["review", "implement", "security", "deploy", "custom"] = ...,
+        pipeline_type: _Pipeline_pipeline_type = ...,
         provider: Provider | UUID | None = ...,
         runner_labels: list[str] | None = ...,
         secret_refs: Any = ...,
@@ -90,14 +96,45 @@ class Pipeline(PowernodeModel):
         timeout_minutes: int | None = ...,
         triggers: Any = ...,
         updated_at: datetime = ...,
-        version: int = ...
+        version: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_provider: _ai_providers.Provider | UUID | None = ..., ai_provider_id: UUID | None = ..., allow_concurrent: bool = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., devops_provider_id: UUID | None = ..., environment: Any = ..., features: Any = ..., id: UUID = ..., is_active: bool = ..., is_system: bool = ..., name: str = ..., notification_recipients: Any = ..., notification_settings: Any = ..., pipeline_type: Literal["review", "implement", "security", "deploy", "custom"] = ..., provider: Provider | UUID | None = ..., runner_labels: list[str] | None = ..., secret_refs: Any = ..., slug: str = ..., steps: Any = ..., timeout_minutes: int | None = ..., triggers: Any = ..., updated_at: datetime = ..., version: int = ...) -> Pipeline: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_provider: _ai_providers.Provider | UUID | None = ...,
+        ai_provider_id: UUID | None = ...,
+        allow_concurrent: bool = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        devops_provider_id: UUID | None = ...,
+        environment: Any = ...,
+        features: Any = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_system: bool = ...,
+        name: str = ...,
+        notification_recipients: Any = ...,
+        notification_settings: Any = ...,
+        pipeline_type: _Pipeline_pipeline_type = ...,
+        provider: Provider | UUID | None = ...,
+        runner_labels: list[str] | None = ...,
+        secret_refs: Any = ...,
+        slug: str = ...,
+        steps: Any = ...,
+        timeout_minutes: int | None = ...,
+        triggers: Any = ...,
+        updated_at: datetime = ...,
+        version: int = ...,
+    ) -> Pipeline: ...
+
 
 class PipelineRepository(PowernodeModel):
     """Devops::PipelineRepository (table `devops_pipeline_repositories`)."""
-
     Behaviour: ClassVar[type[Any]]
     created_at: Column[datetime]
     devops_pipeline_id: Column[UUID]
@@ -116,14 +153,44 @@ class PipelineRepository(PowernodeModel):
         overrides: Any = ...,
         pipeline: Pipeline | UUID = ...,
         repository: _devops_git.GitRepository | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., devops_pipeline_id: UUID = ..., git_repository_id: UUID = ..., id: UUID = ..., overrides: Any = ..., pipeline: Pipeline | UUID = ..., repository: _devops_git.GitRepository | UUID = ..., updated_at: datetime = ...) -> PipelineRepository: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        devops_pipeline_id: UUID = ...,
+        git_repository_id: UUID = ...,
+        id: UUID = ...,
+        overrides: Any = ...,
+        pipeline: Pipeline | UUID = ...,
+        repository: _devops_git.GitRepository | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> PipelineRepository: ...
 
+
+_PipelineRun_status: TypeAlias = Literal[
+    "pending",
+    "queued",
+    "running",
+    "success",
+    "failure",
+    "cancelled",
+]
+_PipelineRun_trigger_type: TypeAlias = Literal[
+    "manual",
+    "pull_request",
+    "issue",
+    "issue_comment",
+    "push",
+    "release",
+    "schedule",
+    "webhook",
+    "workflow_dispatch",
+]
 class PipelineRun(PowernodeModel):
     """Devops::PipelineRun (table `devops_pipeline_runs`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active_executions(cls, query: Query[PipelineRun] | None = None) -> Query[PipelineRun]: ...
@@ -158,7 +225,7 @@ class PipelineRun(PowernodeModel):
     @classmethod
     def running_executions(cls, query: Query[PipelineRun] | None = None) -> Query[PipelineRun]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "queued", "running", "success", "failure", "cancelled"]]
+    status: Column[_PipelineRun_status]
     step_executions: Association[Query[StepExecution]]
     @classmethod
     def successful(cls, query: Query[PipelineRun] | None = None) -> Query[PipelineRun]: ...
@@ -167,19 +234,7 @@ class PipelineRun(PowernodeModel):
     @classmethod
     def terminal_executions(cls, query: Query[PipelineRun] | None = None) -> Query[PipelineRun]: ...
     trigger_context: Column[Any]
-    trigger_type: Column[
-        Literal[
-            "manual",
-            "pull_request",
-            "issue",
-            "issue_comment",
-            "push",
-            "release",
-            "schedule",
-            "webhook",
-            "workflow_dispatch",
-        ]
-    ]
+    trigger_type: Column[_PipelineRun_trigger_type]
     triggered_by: Reference[_core.User | None]
     triggered_by_id: Column[UUID | None]
     updated_at: Column[datetime]
@@ -199,29 +254,41 @@ class PipelineRun(PowernodeModel):
         pipeline: Pipeline | UUID = ...,
         run_number: str = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "queued", "running", "success", "failure", "cancelled"] = ...,
+        status: _PipelineRun_status = ...,
         trigger_context: Any = ...,
-        trigger_type: Literal[
-            "manual",
-            "pull_request",
-            "issue",
-            "issue_comment",
-            "push",
-            "release",
-            "schedule",
-            "webhook",
-            "workflow_dispatch",
-        ] = ...,
+        trigger_type: _PipelineRun_trigger_type = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, artifacts: Any = ..., completed_at: datetime | None = ..., created_at: datetime = ..., devops_pipeline_id: UUID = ..., duration_seconds: int | None = ..., error_message: str | None = ..., external_run_id: str | None = ..., external_run_url: str | None = ..., id: UUID = ..., outputs: Any = ..., pipeline: Pipeline | UUID = ..., run_number: str = ..., started_at: datetime | None = ..., status: Literal["pending", "queued", "running", "success", "failure", "cancelled"] = ..., trigger_context: Any = ..., trigger_type: Literal["manual", "pull_request", "issue", "issue_comment", "push", "release", "schedule", "webhook", "workflow_dispatch"] = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> PipelineRun: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        artifacts: Any = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        devops_pipeline_id: UUID = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        external_run_id: str | None = ...,
+        external_run_url: str | None = ...,
+        id: UUID = ...,
+        outputs: Any = ...,
+        pipeline: Pipeline | UUID = ...,
+        run_number: str = ...,
+        started_at: datetime | None = ...,
+        status: _PipelineRun_status = ...,
+        trigger_context: Any = ...,
+        trigger_type: _PipelineRun_trigger_type = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> PipelineRun: ...
+
 
 class PipelineStep(PowernodeModel):
     """Devops::PipelineStep (table `devops_pipeline_steps`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[PipelineStep] | None = None) -> Query[PipelineStep]: ...
@@ -265,14 +332,43 @@ class PipelineStep(PowernodeModel):
         shared_prompt_template: _shared.PromptTemplate | UUID | None = ...,
         shared_prompt_template_id: UUID | None = ...,
         step_type: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, approval_settings: Any = ..., condition: str | None = ..., configuration: Any = ..., continue_on_error: bool = ..., created_at: datetime = ..., devops_pipeline_id: UUID = ..., id: UUID = ..., inputs: Any = ..., is_active: bool = ..., name: str = ..., outputs: Any = ..., pipeline: Pipeline | UUID = ..., position: int = ..., requires_approval: bool = ..., shared_prompt_template: _shared.PromptTemplate | UUID | None = ..., shared_prompt_template_id: UUID | None = ..., step_type: str = ..., updated_at: datetime = ...) -> PipelineStep: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        approval_settings: Any = ...,
+        condition: str | None = ...,
+        configuration: Any = ...,
+        continue_on_error: bool = ...,
+        created_at: datetime = ...,
+        devops_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        inputs: Any = ...,
+        is_active: bool = ...,
+        name: str = ...,
+        outputs: Any = ...,
+        pipeline: Pipeline | UUID = ...,
+        position: int = ...,
+        requires_approval: bool = ...,
+        shared_prompt_template: _shared.PromptTemplate | UUID | None = ...,
+        shared_prompt_template_id: UUID | None = ...,
+        step_type: str = ...,
+        updated_at: datetime = ...,
+    ) -> PipelineStep: ...
 
+
+_PipelineTemplate_category: TypeAlias = Literal[
+    "review",
+    "implement",
+    "security",
+    "deploy",
+    "docs",
+    "custom",
+]
 class PipelineTemplate(PowernodeModel):
     """Devops::PipelineTemplate (table `devops_pipeline_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -280,7 +376,7 @@ class PipelineTemplate(PowernodeModel):
     def active(cls, query: Query[PipelineTemplate] | None = None) -> Query[PipelineTemplate]: ...
     @classmethod
     def archived(cls, query: Query[PipelineTemplate] | None = None) -> Query[PipelineTemplate]: ...
-    category: Column[Literal["review", "implement", "security", "deploy", "docs", "custom"] | None]
+    category: Column[_PipelineTemplate_category | None]
     created_at: Column[datetime]
     created_by_user: Reference[_core.User | None]
     created_by_user_id: Column[UUID | None]
@@ -334,7 +430,7 @@ class PipelineTemplate(PowernodeModel):
         *,
         account: _core.Account | UUID = ...,
         account_id: UUID = ...,
-        category: Literal["review", "implement", "security", "deploy", "docs", "custom"] | None = ...,
+        category: _PipelineTemplate_category | None = ...,
         created_at: datetime = ...,
         created_by_user: _core.User | UUID | None = ...,
         created_by_user_id: UUID | None = ...,
@@ -367,14 +463,53 @@ class PipelineTemplate(PowernodeModel):
         triggers: Any = ...,
         updated_at: datetime = ...,
         usage_count: int | None = ...,
-        version: str = ...
+        version: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., category: Literal["review", "implement", "security", "deploy", "docs", "custom"] | None = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., default_variables: Any = ..., description: str | None = ..., difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] | None = ..., icon_url: str | None = ..., id: UUID = ..., install_count: int | None = ..., is_featured: bool | None = ..., is_marketplace_published: bool | None = ..., is_public: bool | None = ..., is_system: bool | None = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., pipeline_definition: Any = ..., published_at: datetime | None = ..., rating: Decimal | None = ..., rating_count: int | None = ..., slug: str = ..., source_pipeline: Pipeline | UUID | None = ..., source_pipeline_id: UUID | None = ..., status: Literal["draft", "published", "archived"] | None = ..., tags: Any = ..., timeout_minutes: int | None = ..., triggers: Any = ..., updated_at: datetime = ..., usage_count: int | None = ..., version: str = ...) -> PipelineTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        category: _PipelineTemplate_category | None = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        default_variables: Any = ...,
+        description: str | None = ...,
+        difficulty_level: Literal["beginner", "intermediate", "advanced", "expert"] | None = ...,
+        icon_url: str | None = ...,
+        id: UUID = ...,
+        install_count: int | None = ...,
+        is_featured: bool | None = ...,
+        is_marketplace_published: bool | None = ...,
+        is_public: bool | None = ...,
+        is_system: bool | None = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        pipeline_definition: Any = ...,
+        published_at: datetime | None = ...,
+        rating: Decimal | None = ...,
+        rating_count: int | None = ...,
+        slug: str = ...,
+        source_pipeline: Pipeline | UUID | None = ...,
+        source_pipeline_id: UUID | None = ...,
+        status: Literal["draft", "published", "archived"] | None = ...,
+        tags: Any = ...,
+        timeout_minutes: int | None = ...,
+        triggers: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        version: str = ...,
+    ) -> PipelineTemplate: ...
+
 
 class Provider(PowernodeModel):
     """Devops::Provider (table `devops_providers`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -421,14 +556,35 @@ class Provider(PowernodeModel):
         last_health_check_at: datetime | None = ...,
         name: str = ...,
         provider_type: Literal["gitea", "github", "gitlab", "jenkins"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_version: str | None = ..., base_url: str = ..., capabilities: Any = ..., configuration: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., credential_key: str | None = ..., health_status: str | None = ..., id: UUID = ..., is_active: bool = ..., is_default: bool = ..., last_health_check_at: datetime | None = ..., name: str = ..., provider_type: Literal["gitea", "github", "gitlab", "jenkins"] = ..., updated_at: datetime = ...) -> Provider: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_version: str | None = ...,
+        base_url: str = ...,
+        capabilities: Any = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        credential_key: str | None = ...,
+        health_status: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_default: bool = ...,
+        last_health_check_at: datetime | None = ...,
+        name: str = ...,
+        provider_type: Literal["gitea", "github", "gitlab", "jenkins"] = ...,
+        updated_at: datetime = ...,
+    ) -> Provider: ...
+
 
 class Schedule(PowernodeModel):
     """Devops::Schedule (table `devops_schedules`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[Schedule] | None = None) -> Query[Schedule]: ...
@@ -467,14 +623,31 @@ class Schedule(PowernodeModel):
         next_run_at: datetime | None = ...,
         pipeline: Pipeline | UUID = ...,
         timezone: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., cron_expression: str = ..., devops_pipeline_id: UUID = ..., id: UUID = ..., inputs: Any = ..., is_active: bool = ..., last_run_at: datetime | None = ..., name: str = ..., next_run_at: datetime | None = ..., pipeline: Pipeline | UUID = ..., timezone: str | None = ..., updated_at: datetime = ...) -> Schedule: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        cron_expression: str = ...,
+        devops_pipeline_id: UUID = ...,
+        id: UUID = ...,
+        inputs: Any = ...,
+        is_active: bool = ...,
+        last_run_at: datetime | None = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        pipeline: Pipeline | UUID = ...,
+        timezone: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> Schedule: ...
+
 
 class StepApprovalToken(PowernodeModel):
     """Devops::StepApprovalToken (table `devops_step_approval_tokens`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[StepApprovalToken] | None = None) -> Query[StepApprovalToken]: ...
@@ -515,14 +688,41 @@ class StepApprovalToken(PowernodeModel):
         step_execution: StepExecution | UUID = ...,
         step_execution_id: UUID = ...,
         token_digest: str = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, created_at: datetime = ..., email_sent_at: datetime | None = ..., expires_at: datetime = ..., id: UUID = ..., recipient_email: str = ..., recipient_user: _core.User | UUID | None = ..., recipient_user_id: UUID | None = ..., responded_at: datetime | None = ..., responded_by: _core.User | UUID | None = ..., responded_by_id: UUID | None = ..., response_comment: str | None = ..., status: Literal["pending", "approved", "rejected", "expired"] = ..., step_execution: StepExecution | UUID = ..., step_execution_id: UUID = ..., token_digest: str = ..., updated_at: datetime = ...) -> StepApprovalToken: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        created_at: datetime = ...,
+        email_sent_at: datetime | None = ...,
+        expires_at: datetime = ...,
+        id: UUID = ...,
+        recipient_email: str = ...,
+        recipient_user: _core.User | UUID | None = ...,
+        recipient_user_id: UUID | None = ...,
+        responded_at: datetime | None = ...,
+        responded_by: _core.User | UUID | None = ...,
+        responded_by_id: UUID | None = ...,
+        response_comment: str | None = ...,
+        status: Literal["pending", "approved", "rejected", "expired"] = ...,
+        step_execution: StepExecution | UUID = ...,
+        step_execution_id: UUID = ...,
+        token_digest: str = ...,
+        updated_at: datetime = ...,
+    ) -> StepApprovalToken: ...
 
+
+_StepExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "waiting_approval",
+    "success",
+    "failure",
+    "skipped",
+]
 class StepExecution(PowernodeModel):
     """Devops::StepExecution (table `devops_step_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active_executions(cls, query: Query[StepExecution] | None = None) -> Query[StepExecution]: ...
@@ -556,7 +756,7 @@ class StepExecution(PowernodeModel):
     @classmethod
     def running_executions(cls, query: Query[StepExecution] | None = None) -> Query[StepExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "waiting_approval", "success", "failure", "skipped"]]
+    status: Column[_StepExecution_status]
     @classmethod
     def successful(cls, query: Query[StepExecution] | None = None) -> Query[StepExecution]: ...
     @classmethod
@@ -579,8 +779,25 @@ class StepExecution(PowernodeModel):
         pipeline_run: PipelineRun | UUID = ...,
         pipeline_step: PipelineStep | UUID = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "waiting_approval", "success", "failure", "skipped"] = ...,
-        updated_at: datetime = ...
+        status: _StepExecution_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, completed_at: datetime | None = ..., created_at: datetime = ..., devops_pipeline_run_id: UUID = ..., devops_pipeline_step_id: UUID = ..., duration_seconds: int | None = ..., error_message: str | None = ..., id: UUID = ..., logs: str | None = ..., outputs: Any = ..., pipeline_run: PipelineRun | UUID = ..., pipeline_step: PipelineStep | UUID = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "waiting_approval", "success", "failure", "skipped"] = ..., updated_at: datetime = ...) -> StepExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        devops_pipeline_run_id: UUID = ...,
+        devops_pipeline_step_id: UUID = ...,
+        duration_seconds: int | None = ...,
+        error_message: str | None = ...,
+        id: UUID = ...,
+        logs: str | None = ...,
+        outputs: Any = ...,
+        pipeline_run: PipelineRun | UUID = ...,
+        pipeline_step: PipelineStep | UUID = ...,
+        started_at: datetime | None = ...,
+        status: _StepExecution_status = ...,
+        updated_at: datetime = ...,
+    ) -> StepExecution: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -16,7 +16,6 @@ import powernode_plugins.devops.models.other as _devops_other
 
 class ContainerImageBuild(PowernodeModel):
     """Devops::ContainerImageBuild (table `devops_container_image_builds`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -66,14 +65,44 @@ class ContainerImageBuild(PowernodeModel):
         trigger_type: Literal["push", "cascade", "manual"] = ...,
         triggered_by_build: ContainerImageBuild | UUID | None = ...,
         triggered_by_build_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., build_log: str | None = ..., completed_at: datetime | None = ..., container_template: ContainerTemplate | UUID = ..., container_template_id: UUID = ..., created_at: datetime = ..., duration_ms: int | None = ..., git_sha: str | None = ..., gitea_workflow_run_id: str | None = ..., id: UUID = ..., image_tag: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "building", "completed", "failed"] | None = ..., trigger_type: Literal["push", "cascade", "manual"] = ..., triggered_by_build: ContainerImageBuild | UUID | None = ..., triggered_by_build_id: UUID | None = ..., updated_at: datetime = ...) -> ContainerImageBuild: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        build_log: str | None = ...,
+        completed_at: datetime | None = ...,
+        container_template: ContainerTemplate | UUID = ...,
+        container_template_id: UUID = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        git_sha: str | None = ...,
+        gitea_workflow_run_id: str | None = ...,
+        id: UUID = ...,
+        image_tag: str | None = ...,
+        started_at: datetime | None = ...,
+        status: Literal["pending", "building", "completed", "failed"] | None = ...,
+        trigger_type: Literal["push", "cascade", "manual"] = ...,
+        triggered_by_build: ContainerImageBuild | UUID | None = ...,
+        triggered_by_build_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> ContainerImageBuild: ...
 
+
+_ContainerInstance_status: TypeAlias = Literal[
+    "pending",
+    "provisioning",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "timeout",
+]
 class ContainerInstance(PowernodeModel):
     """Devops::ContainerInstance (table `devops_container_instances`)."""
-
     Behaviour: ClassVar[type[Any]]
     a2a_task: Reference[_ai_agents.A2aTask | None]
     a2a_task_id: Column[UUID | None]
@@ -144,9 +173,7 @@ class ContainerInstance(PowernodeModel):
     sandbox_mode: Column[bool | None]
     security_violations: Column[Any]
     started_at: Column[datetime | None]
-    status: Column[
-        Literal["pending", "provisioning", "running", "completed", "failed", "cancelled", "timeout"] | None
-    ]
+    status: Column[_ContainerInstance_status | None]
     storage_mounts: Column[Any]
     storage_used_bytes: Column[int | None]
     @classmethod
@@ -202,10 +229,7 @@ class ContainerInstance(PowernodeModel):
         sandbox_mode: bool | None = ...,
         security_violations: Any = ...,
         started_at: datetime | None = ...,
-        status: (
-            Literal["pending", "provisioning", "running", "completed", "failed", "cancelled", "timeout"]
-            | None
-        ) = ...,
+        status: _ContainerInstance_status | None = ...,
         storage_mounts: Any = ...,
         storage_used_bytes: int | None = ...,
         template: ContainerTemplate | UUID | None = ...,
@@ -215,14 +239,73 @@ class ContainerInstance(PowernodeModel):
         triggered_by_id: UUID | None = ...,
         trust_level: str | None = ...,
         updated_at: datetime = ...,
-        vault_token_id: str | None = ...
+        vault_token_id: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, a2a_task: _ai_agents.A2aTask | UUID | None = ..., a2a_task_id: UUID | None = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., artifacts: Any = ..., completed_at: datetime | None = ..., cpu_used_millicores: float | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., environment_variables: Any = ..., error_message: str | None = ..., execution_id: str = ..., exit_code: str | None = ..., gitea_job_id: str | None = ..., gitea_workflow_run_id: str | None = ..., id: UUID = ..., image_name: str = ..., image_tag: str | None = ..., input_parameters: Any = ..., logs: str | None = ..., mcp_bridge_port: int | None = ..., memory_used_mb: int | None = ..., network_bytes_in: int | None = ..., network_bytes_out: int | None = ..., oauth_application: _core.OauthApplication | UUID | None = ..., oauth_application_id: UUID | None = ..., output_data: Any = ..., queued_at: datetime | None = ..., runner_labels: Any = ..., runner_name: str | None = ..., sandbox_enabled: bool | None = ..., sandbox_mode: bool | None = ..., security_violations: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "provisioning", "running", "completed", "failed", "cancelled", "timeout"] | None = ..., storage_mounts: Any = ..., storage_used_bytes: int | None = ..., template: ContainerTemplate | UUID | None = ..., template_id: UUID | None = ..., timeout_seconds: int | None = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., trust_level: str | None = ..., updated_at: datetime = ..., vault_token_id: str | None = ...) -> ContainerInstance: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        a2a_task: _ai_agents.A2aTask | UUID | None = ...,
+        a2a_task_id: UUID | None = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        artifacts: Any = ...,
+        completed_at: datetime | None = ...,
+        cpu_used_millicores: float | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        environment_variables: Any = ...,
+        error_message: str | None = ...,
+        execution_id: str = ...,
+        exit_code: str | None = ...,
+        gitea_job_id: str | None = ...,
+        gitea_workflow_run_id: str | None = ...,
+        id: UUID = ...,
+        image_name: str = ...,
+        image_tag: str | None = ...,
+        input_parameters: Any = ...,
+        logs: str | None = ...,
+        mcp_bridge_port: int | None = ...,
+        memory_used_mb: int | None = ...,
+        network_bytes_in: int | None = ...,
+        network_bytes_out: int | None = ...,
+        oauth_application: _core.OauthApplication | UUID | None = ...,
+        oauth_application_id: UUID | None = ...,
+        output_data: Any = ...,
+        queued_at: datetime | None = ...,
+        runner_labels: Any = ...,
+        runner_name: str | None = ...,
+        sandbox_enabled: bool | None = ...,
+        sandbox_mode: bool | None = ...,
+        security_violations: Any = ...,
+        started_at: datetime | None = ...,
+        status: _ContainerInstance_status | None = ...,
+        storage_mounts: Any = ...,
+        storage_used_bytes: int | None = ...,
+        template: ContainerTemplate | UUID | None = ...,
+        template_id: UUID | None = ...,
+        timeout_seconds: int | None = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        trust_level: str | None = ...,
+        updated_at: datetime = ...,
+        vault_token_id: str | None = ...,
+    ) -> ContainerInstance: ...
 
+
+_ContainerTemplate_category: TypeAlias = Literal[
+    "ci-cd",
+    "testing",
+    "security",
+    "devops",
+    "ai-agent",
+    "data-processing",
+    "monitoring",
+    "utility",
+    "mcp-server",
+]
 class ContainerTemplate(PowernodeModel):
     """Devops::ContainerTemplate (table `devops_container_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -232,20 +315,7 @@ class ContainerTemplate(PowernodeModel):
     auto_update: Column[bool | None]
     @classmethod
     def base_images(cls, query: Query[ContainerTemplate] | None = None) -> Query[ContainerTemplate]: ...
-    category: Column[
-        Literal[
-            "ci-cd",
-            "testing",
-            "security",
-            "devops",
-            "ai-agent",
-            "data-processing",
-            "monitoring",
-            "utility",
-            "mcp-server",
-        ]
-        | None
-    ]
+    category: Column[_ContainerTemplate_category | None]
     child_templates: Association[Query[ContainerTemplate]]
     command_args: Column[Any]
     container_instances: Association[Query[ContainerInstance]]
@@ -307,20 +377,7 @@ class ContainerTemplate(PowernodeModel):
         account_id: UUID | None = ...,
         allowed_egress_domains: Any = ...,
         auto_update: bool | None = ...,
-        category: (
-            Literal[
-                "ci-cd",
-                "testing",
-                "security",
-                "devops",
-                "ai-agent",
-                "data-processing",
-                "monitoring",
-                "utility",
-                "mcp-server",
-            ]
-            | None
-        ) = ...,
+        category: _ContainerTemplate_category | None = ...,
         command_args: Any = ...,
         cpu_millicores: int | None = ...,
         created_at: datetime = ...,
@@ -364,14 +421,73 @@ class ContainerTemplate(PowernodeModel):
         updated_at: datetime = ...,
         vault_secret_paths: Any = ...,
         visibility: Literal["private", "account", "public"] | None = ...,
-        webhook_secret: str | None = ...
+        webhook_secret: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., allowed_egress_domains: Any = ..., auto_update: bool | None = ..., category: Literal["ci-cd", "testing", "security", "devops", "ai-agent", "data-processing", "monitoring", "utility", "mcp-server"] | None = ..., command_args: Any = ..., cpu_millicores: int | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., entrypoint: str | None = ..., environment_variables: Any = ..., execution_count: int | None = ..., failure_count: int | None = ..., featured: bool | None = ..., gitea_repo_full_name: str | None = ..., id: UUID = ..., image_name: str = ..., image_tag: str | None = ..., input_schema: Any = ..., labels: Any = ..., last_build_sha: str | None = ..., last_built_at: datetime | None = ..., last_used_at: datetime | None = ..., max_retries: int | None = ..., mcp_bridge_config: Any = ..., memory_mb: int | None = ..., name: str = ..., network_access: bool | None = ..., output_schema: Any = ..., parent_template: ContainerTemplate | UUID | None = ..., parent_template_id: UUID | None = ..., privileged: bool | None = ..., read_only_root: bool | None = ..., registry_url: str | None = ..., resource_limits: Any = ..., sandbox_mode: bool | None = ..., security_options: Any = ..., slug: str = ..., status: Literal["active", "deprecated", "archived"] | None = ..., storage_mounts: Any = ..., success_count: int | None = ..., timeout_seconds: int | None = ..., trust_level_required: str | None = ..., updated_at: datetime = ..., vault_secret_paths: Any = ..., visibility: Literal["private", "account", "public"] | None = ..., webhook_secret: str | None = ...) -> ContainerTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        allowed_egress_domains: Any = ...,
+        auto_update: bool | None = ...,
+        category: _ContainerTemplate_category | None = ...,
+        command_args: Any = ...,
+        cpu_millicores: int | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        entrypoint: str | None = ...,
+        environment_variables: Any = ...,
+        execution_count: int | None = ...,
+        failure_count: int | None = ...,
+        featured: bool | None = ...,
+        gitea_repo_full_name: str | None = ...,
+        id: UUID = ...,
+        image_name: str = ...,
+        image_tag: str | None = ...,
+        input_schema: Any = ...,
+        labels: Any = ...,
+        last_build_sha: str | None = ...,
+        last_built_at: datetime | None = ...,
+        last_used_at: datetime | None = ...,
+        max_retries: int | None = ...,
+        mcp_bridge_config: Any = ...,
+        memory_mb: int | None = ...,
+        name: str = ...,
+        network_access: bool | None = ...,
+        output_schema: Any = ...,
+        parent_template: ContainerTemplate | UUID | None = ...,
+        parent_template_id: UUID | None = ...,
+        privileged: bool | None = ...,
+        read_only_root: bool | None = ...,
+        registry_url: str | None = ...,
+        resource_limits: Any = ...,
+        sandbox_mode: bool | None = ...,
+        security_options: Any = ...,
+        slug: str = ...,
+        status: Literal["active", "deprecated", "archived"] | None = ...,
+        storage_mounts: Any = ...,
+        success_count: int | None = ...,
+        timeout_seconds: int | None = ...,
+        trust_level_required: str | None = ...,
+        updated_at: datetime = ...,
+        vault_secret_paths: Any = ...,
+        visibility: Literal["private", "account", "public"] | None = ...,
+        webhook_secret: str | None = ...,
+    ) -> ContainerTemplate: ...
 
+
+_IntegrationExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class IntegrationExecution(PowernodeModel):
     """Devops::IntegrationExecution (table `devops_integration_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -429,7 +545,7 @@ class IntegrationExecution(PowernodeModel):
         cls, query: Query[IntegrationExecution] | None = None
     ) -> Query[IntegrationExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_IntegrationExecution_status]
     @classmethod
     def terminal_executions(
         cls, query: Query[IntegrationExecution] | None = None
@@ -465,20 +581,50 @@ class IntegrationExecution(PowernodeModel):
         parent_execution_id: UUID | None = ...,
         resource_usage: Any = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _IntegrationExecution_status = ...,
         trigger_metadata: Any = ...,
         trigger_source: str | None = ...,
         trigger_type: Literal["manual", "webhook", "scheduled", "workflow", "api"] | None = ...,
         triggered_by_user: _core.User | UUID | None = ...,
         triggered_by_user_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attempt_number: int | None = ..., completed_at: datetime | None = ..., cost_estimate: Decimal | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_details: Any = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., instance: IntegrationInstance | UUID = ..., integration_instance_id: UUID = ..., max_attempts: int | None = ..., next_retry_at: datetime | None = ..., output_data: Any = ..., parent_execution: IntegrationExecution | UUID | None = ..., parent_execution_id: UUID | None = ..., resource_usage: Any = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., trigger_metadata: Any = ..., trigger_source: str | None = ..., trigger_type: Literal["manual", "webhook", "scheduled", "workflow", "api"] | None = ..., triggered_by_user: _core.User | UUID | None = ..., triggered_by_user_id: UUID | None = ..., updated_at: datetime = ...) -> IntegrationExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attempt_number: int | None = ...,
+        completed_at: datetime | None = ...,
+        cost_estimate: Decimal | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_details: Any = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        instance: IntegrationInstance | UUID = ...,
+        integration_instance_id: UUID = ...,
+        max_attempts: int | None = ...,
+        next_retry_at: datetime | None = ...,
+        output_data: Any = ...,
+        parent_execution: IntegrationExecution | UUID | None = ...,
+        parent_execution_id: UUID | None = ...,
+        resource_usage: Any = ...,
+        started_at: datetime | None = ...,
+        status: _IntegrationExecution_status = ...,
+        trigger_metadata: Any = ...,
+        trigger_source: str | None = ...,
+        trigger_type: Literal["manual", "webhook", "scheduled", "workflow", "api"] | None = ...,
+        triggered_by_user: _core.User | UUID | None = ...,
+        triggered_by_user_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> IntegrationExecution: ...
+
 
 class IntegrationInstance(PowernodeModel):
     """Devops::IntegrationInstance (table `devops_integration_instances`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -556,24 +702,69 @@ class IntegrationInstance(PowernodeModel):
         status: Literal["pending", "active", "paused", "error", "disabled"] | None = ...,
         success_count: int | None = ...,
         template: IntegrationTemplate | UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., average_duration_ms: Decimal | None = ..., configuration: Any = ..., consecutive_failures: int | None = ..., created_at: datetime = ..., created_by_user: _core.User | UUID | None = ..., created_by_user_id: UUID | None = ..., credential: _devops_other.IntegrationCredential | UUID | None = ..., description: str | None = ..., execution_count: int | None = ..., failure_count: int | None = ..., health_metrics: Any = ..., health_status: Literal["healthy", "degraded", "unhealthy", "unknown"] | None = ..., id: UUID = ..., integration_credential_id: UUID | None = ..., integration_template_id: UUID = ..., last_error: str | None = ..., last_executed_at: datetime | None = ..., last_failure_at: datetime | None = ..., last_health_check_at: datetime | None = ..., last_success_at: datetime | None = ..., name: str = ..., runtime_state: Any = ..., slug: str = ..., status: Literal["pending", "active", "paused", "error", "disabled"] | None = ..., success_count: int | None = ..., template: IntegrationTemplate | UUID = ..., updated_at: datetime = ...) -> IntegrationInstance: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        average_duration_ms: Decimal | None = ...,
+        configuration: Any = ...,
+        consecutive_failures: int | None = ...,
+        created_at: datetime = ...,
+        created_by_user: _core.User | UUID | None = ...,
+        created_by_user_id: UUID | None = ...,
+        credential: _devops_other.IntegrationCredential | UUID | None = ...,
+        description: str | None = ...,
+        execution_count: int | None = ...,
+        failure_count: int | None = ...,
+        health_metrics: Any = ...,
+        health_status: Literal["healthy", "degraded", "unhealthy", "unknown"] | None = ...,
+        id: UUID = ...,
+        integration_credential_id: UUID | None = ...,
+        integration_template_id: UUID = ...,
+        last_error: str | None = ...,
+        last_executed_at: datetime | None = ...,
+        last_failure_at: datetime | None = ...,
+        last_health_check_at: datetime | None = ...,
+        last_success_at: datetime | None = ...,
+        name: str = ...,
+        runtime_state: Any = ...,
+        slug: str = ...,
+        status: Literal["pending", "active", "paused", "error", "disabled"] | None = ...,
+        success_count: int | None = ...,
+        template: IntegrationTemplate | UUID = ...,
+        updated_at: datetime = ...,
+    ) -> IntegrationInstance: ...
 
+
+_IntegrationTemplate_category: TypeAlias = Literal[
+    "ci_cd",
+    "notifications",
+    "monitoring",
+    "deployment",
+    "security",
+    "analytics",
+    "testing",
+]
+_IntegrationTemplate_integration_type: TypeAlias = Literal[
+    "github_action",
+    "webhook",
+    "mcp_server",
+    "rest_api",
+    "custom",
+]
 class IntegrationTemplate(PowernodeModel):
     """Devops::IntegrationTemplate (table `devops_integration_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
     @classmethod
     def active(cls, query: Query[IntegrationTemplate] | None = None) -> Query[IntegrationTemplate]: ...
     capabilities: Column[Any]
-    category: Column[
-        Literal["ci_cd", "notifications", "monitoring", "deployment", "security", "analytics", "testing"]
-        | None
-    ]
+    category: Column[_IntegrationTemplate_category | None]
     configuration_schema: Column[Any]
     created_at: Column[datetime]
     credential_requirements: Column[Any]
@@ -588,7 +779,7 @@ class IntegrationTemplate(PowernodeModel):
     input_schema: Column[Any]
     install_count: Column[int | None]
     instances: Association[Query[IntegrationInstance]]
-    integration_type: Column[Literal["github_action", "webhook", "mcp_server", "rest_api", "custom"]]
+    integration_type: Column[_IntegrationTemplate_integration_type]
     is_active: Column[bool | None]
     is_featured: Column[bool | None]
     is_marketplace_published: Column[bool | None]
@@ -621,10 +812,7 @@ class IntegrationTemplate(PowernodeModel):
         account: _core.Account | UUID | None = ...,
         account_id: UUID | None = ...,
         capabilities: Any = ...,
-        category: (
-            Literal["ci_cd", "notifications", "monitoring", "deployment", "security", "analytics", "testing"]
-            | None
-        ) = ...,
+        category: _IntegrationTemplate_category | None = ...,
         configuration_schema: Any = ...,
         created_at: datetime = ...,
         credential_requirements: Any = ...,
@@ -635,7 +823,7 @@ class IntegrationTemplate(PowernodeModel):
         id: UUID = ...,
         input_schema: Any = ...,
         install_count: int | None = ...,
-        integration_type: Literal["github_action", "webhook", "mcp_server", "rest_api", "custom"] = ...,
+        integration_type: _IntegrationTemplate_integration_type = ...,
         is_active: bool | None = ...,
         is_featured: bool | None = ...,
         is_marketplace_published: bool | None = ...,
@@ -651,7 +839,41 @@ class IntegrationTemplate(PowernodeModel):
         supported_providers: Any = ...,
         updated_at: datetime = ...,
         usage_count: int | None = ...,
-        version: str | None = ...
+        version: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., capabilities: Any = ..., category: Literal["ci_cd", "notifications", "monitoring", "deployment", "security", "analytics", "testing"] | None = ..., configuration_schema: Any = ..., created_at: datetime = ..., credential_requirements: Any = ..., default_configuration: Any = ..., description: str | None = ..., documentation_url: str | None = ..., icon_url: str | None = ..., id: UUID = ..., input_schema: Any = ..., install_count: int | None = ..., integration_type: Literal["github_action", "webhook", "mcp_server", "rest_api", "custom"] = ..., is_active: bool | None = ..., is_featured: bool | None = ..., is_marketplace_published: bool | None = ..., is_public: bool | None = ..., marketplace_approved_at: datetime | None = ..., marketplace_rejection_reason: str | None = ..., marketplace_status: str | None = ..., marketplace_submitted_at: datetime | None = ..., metadata: Any = ..., name: str = ..., output_schema: Any = ..., slug: str = ..., supported_providers: Any = ..., updated_at: datetime = ..., usage_count: int | None = ..., version: str | None = ...) -> IntegrationTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        capabilities: Any = ...,
+        category: _IntegrationTemplate_category | None = ...,
+        configuration_schema: Any = ...,
+        created_at: datetime = ...,
+        credential_requirements: Any = ...,
+        default_configuration: Any = ...,
+        description: str | None = ...,
+        documentation_url: str | None = ...,
+        icon_url: str | None = ...,
+        id: UUID = ...,
+        input_schema: Any = ...,
+        install_count: int | None = ...,
+        integration_type: _IntegrationTemplate_integration_type = ...,
+        is_active: bool | None = ...,
+        is_featured: bool | None = ...,
+        is_marketplace_published: bool | None = ...,
+        is_public: bool | None = ...,
+        marketplace_approved_at: datetime | None = ...,
+        marketplace_rejection_reason: str | None = ...,
+        marketplace_status: str | None = ...,
+        marketplace_submitted_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        output_schema: Any = ...,
+        slug: str = ...,
+        supported_providers: Any = ...,
+        updated_at: datetime = ...,
+        usage_count: int | None = ...,
+        version: str | None = ...,
+    ) -> IntegrationTemplate: ...

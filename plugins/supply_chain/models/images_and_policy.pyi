@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -15,9 +15,15 @@ import powernode_plugins.supply_chain.models.provenance_and_signing as _supply_c
 import powernode_plugins.supply_chain.models.sbom as _supply_chain_sbom
 import powernode_plugins.supply_chain.models.scanning as _supply_chain_scanning
 
+_ContainerImage_status: TypeAlias = Literal[
+    "unverified",
+    "verified",
+    "quarantined",
+    "approved",
+    "rejected",
+]
 class ContainerImage(PowernodeModel):
     """SupplyChain::ContainerImage (table `supply_chain_container_images`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -64,7 +70,7 @@ class ContainerImage(PowernodeModel):
     @classmethod
     def signed(cls, query: Query[ContainerImage] | None = None) -> Query[ContainerImage]: ...
     size_bytes: Column[int | None]
-    status: Column[Literal["unverified", "verified", "quarantined", "approved", "rejected"]]
+    status: Column[_ContainerImage_status]
     tag: Column[str | None]
     @classmethod
     def unverified(cls, query: Query[ContainerImage] | None = None) -> Query[ContainerImage]: ...
@@ -107,16 +113,56 @@ class ContainerImage(PowernodeModel):
         sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
         sbom_id: UUID | None = ...,
         size_bytes: int | None = ...,
-        status: Literal["unverified", "verified", "quarantined", "approved", "rejected"] = ...,
+        status: _ContainerImage_status = ...,
         tag: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., architecture: str | None = ..., attestation: _supply_chain_provenance_and_signing.Attestation | UUID | None = ..., attestation_id: UUID | None = ..., base_image: ContainerImage | UUID | None = ..., base_image_id: UUID | None = ..., created_at: datetime = ..., critical_vuln_count: int = ..., deployment_contexts: Any = ..., digest: str = ..., high_vuln_count: int = ..., id: UUID = ..., is_deployed: bool = ..., is_signed: bool = ..., labels: Any = ..., last_scanned_at: datetime | None = ..., layers: Any = ..., low_vuln_count: int = ..., medium_vuln_count: int = ..., metadata: Any = ..., os: str | None = ..., pushed_at: datetime | None = ..., registry: str = ..., repository: str = ..., sbom: _supply_chain_sbom.Sbom | UUID | None = ..., sbom_id: UUID | None = ..., size_bytes: int | None = ..., status: Literal["unverified", "verified", "quarantined", "approved", "rejected"] = ..., tag: str | None = ..., updated_at: datetime = ...) -> ContainerImage: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        architecture: str | None = ...,
+        attestation: _supply_chain_provenance_and_signing.Attestation | UUID | None = ...,
+        attestation_id: UUID | None = ...,
+        base_image: ContainerImage | UUID | None = ...,
+        base_image_id: UUID | None = ...,
+        created_at: datetime = ...,
+        critical_vuln_count: int = ...,
+        deployment_contexts: Any = ...,
+        digest: str = ...,
+        high_vuln_count: int = ...,
+        id: UUID = ...,
+        is_deployed: bool = ...,
+        is_signed: bool = ...,
+        labels: Any = ...,
+        last_scanned_at: datetime | None = ...,
+        layers: Any = ...,
+        low_vuln_count: int = ...,
+        medium_vuln_count: int = ...,
+        metadata: Any = ...,
+        os: str | None = ...,
+        pushed_at: datetime | None = ...,
+        registry: str = ...,
+        repository: str = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
+        sbom_id: UUID | None = ...,
+        size_bytes: int | None = ...,
+        status: _ContainerImage_status = ...,
+        tag: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> ContainerImage: ...
 
+
+_ImagePolicy_policy_type: TypeAlias = Literal[
+    "registry_allowlist",
+    "signature_required",
+    "vulnerability_threshold",
+    "custom",
+]
 class ImagePolicy(PowernodeModel):
     """SupplyChain::ImagePolicy (table `supply_chain_image_policies`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -139,9 +185,7 @@ class ImagePolicy(PowernodeModel):
     name: Column[str]
     @classmethod
     def ordered(cls, query: Query[ImagePolicy] | None = None) -> Query[ImagePolicy]: ...
-    policy_type: Column[
-        Literal["registry_allowlist", "signature_required", "vulnerability_threshold", "custom"]
-    ]
+    policy_type: Column[_ImagePolicy_policy_type]
     priority: Column[int]
     require_sbom: Column[bool]
     require_signature: Column[bool]
@@ -170,30 +214,57 @@ class ImagePolicy(PowernodeModel):
         max_high_vulns: int | None = ...,
         metadata: Any = ...,
         name: str = ...,
-        policy_type: Literal[
-            "registry_allowlist", "signature_required", "vulnerability_threshold", "custom"
-        ] = ...,
+        policy_type: _ImagePolicy_policy_type = ...,
         priority: int = ...,
         require_sbom: bool = ...,
         require_signature: bool = ...,
         rules: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., enforcement_level: Literal["log", "warn", "block"] = ..., id: UUID = ..., is_active: bool = ..., match_rules: Any = ..., max_critical_vulns: int | None = ..., max_high_vulns: int | None = ..., metadata: Any = ..., name: str = ..., policy_type: Literal["registry_allowlist", "signature_required", "vulnerability_threshold", "custom"] = ..., priority: int = ..., require_sbom: bool = ..., require_signature: bool = ..., rules: Any = ..., updated_at: datetime = ...) -> ImagePolicy: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        enforcement_level: Literal["log", "warn", "block"] = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        match_rules: Any = ...,
+        max_critical_vulns: int | None = ...,
+        max_high_vulns: int | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        policy_type: _ImagePolicy_policy_type = ...,
+        priority: int = ...,
+        require_sbom: bool = ...,
+        require_signature: bool = ...,
+        rules: Any = ...,
+        updated_at: datetime = ...,
+    ) -> ImagePolicy: ...
 
+
+_License_category: TypeAlias = Literal[
+    "permissive",
+    "copyleft",
+    "weak_copyleft",
+    "public_domain",
+    "proprietary",
+    "unknown",
+]
 class License(PowernodeModel):
     """SupplyChain::License (table `supply_chain_licenses`)."""
-
     Behaviour: ClassVar[type[Any]]
     @classmethod
     def active(cls, query: Query[License] | None = None) -> Query[License]: ...
     @classmethod
     def alphabetical(cls, query: Query[License] | None = None) -> Query[License]: ...
     attributions: Association[Query[_supply_chain_provenance_and_signing.Attribution]]
-    category: Column[
-        Literal["permissive", "copyleft", "weak_copyleft", "public_domain", "proprietary", "unknown"]
-    ]
+    category: Column[_License_category]
     compatibility: Column[Any]
     @classmethod
     def copyleft(cls, query: Query[License] | None = None) -> Query[License]: ...
@@ -232,9 +303,7 @@ class License(PowernodeModel):
     def __init__(
         self,
         *,
-        category: Literal[
-            "permissive", "copyleft", "weak_copyleft", "public_domain", "proprietary", "unknown"
-        ] = ...,
+        category: _License_category = ...,
         compatibility: Any = ...,
         created_at: datetime = ...,
         description: str | None = ...,
@@ -250,14 +319,34 @@ class License(PowernodeModel):
         name: str = ...,
         spdx_id: str = ...,
         updated_at: datetime = ...,
-        url: str | None = ...
+        url: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, category: Literal["permissive", "copyleft", "weak_copyleft", "public_domain", "proprietary", "unknown"] = ..., compatibility: Any = ..., created_at: datetime = ..., description: str | None = ..., detection_patterns: Any = ..., id: UUID = ..., is_copyleft: bool = ..., is_deprecated: bool = ..., is_network_copyleft: bool = ..., is_osi_approved: bool = ..., is_strong_copyleft: bool = ..., license_text: str | None = ..., metadata: Any = ..., name: str = ..., spdx_id: str = ..., updated_at: datetime = ..., url: str | None = ...) -> License: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        category: _License_category = ...,
+        compatibility: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        detection_patterns: Any = ...,
+        id: UUID = ...,
+        is_copyleft: bool = ...,
+        is_deprecated: bool = ...,
+        is_network_copyleft: bool = ...,
+        is_osi_approved: bool = ...,
+        is_strong_copyleft: bool = ...,
+        license_text: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        spdx_id: str = ...,
+        updated_at: datetime = ...,
+        url: str | None = ...,
+    ) -> License: ...
+
 
 class LicenseDetection(PowernodeModel):
     """SupplyChain::LicenseDetection (table `supply_chain_license_detections`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -318,14 +407,36 @@ class LicenseDetection(PowernodeModel):
         requires_review: bool = ...,
         sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
         sbom_component_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_interpretation: Any = ..., confidence_score: Decimal | None = ..., created_at: datetime = ..., detected_license_id: str | None = ..., detected_license_name: str | None = ..., detection_source: Literal["manifest", "file", "api", "ai", "manual"] = ..., file_path: str | None = ..., id: UUID = ..., is_primary: bool = ..., license: License | UUID | None = ..., license_id: UUID | None = ..., license_text_snippet: str | None = ..., metadata: Any = ..., requires_review: bool = ..., sbom_component: _supply_chain_sbom.SbomComponent | UUID = ..., sbom_component_id: UUID = ..., updated_at: datetime = ...) -> LicenseDetection: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_interpretation: Any = ...,
+        confidence_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        detected_license_id: str | None = ...,
+        detected_license_name: str | None = ...,
+        detection_source: Literal["manifest", "file", "api", "ai", "manual"] = ...,
+        file_path: str | None = ...,
+        id: UUID = ...,
+        is_primary: bool = ...,
+        license: License | UUID | None = ...,
+        license_id: UUID | None = ...,
+        license_text_snippet: str | None = ...,
+        metadata: Any = ...,
+        requires_review: bool = ...,
+        sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
+        sbom_component_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> LicenseDetection: ...
+
 
 class LicensePolicy(PowernodeModel):
     """SupplyChain::LicensePolicy (table `supply_chain_license_policies`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -383,14 +494,52 @@ class LicensePolicy(PowernodeModel):
         name: str = ...,
         policy_type: Literal["allowlist", "denylist", "hybrid"] = ...,
         priority: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., allowed_licenses: Any = ..., block_copyleft: bool = ..., block_strong_copyleft: bool = ..., block_unknown: bool = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., denied_licenses: Any = ..., description: str | None = ..., enforcement_level: Literal["log", "warn", "block"] = ..., exception_packages: Any = ..., id: UUID = ..., is_active: bool = ..., is_default: bool = ..., metadata: Any = ..., name: str = ..., policy_type: Literal["allowlist", "denylist", "hybrid"] = ..., priority: int = ..., updated_at: datetime = ...) -> LicensePolicy: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        allowed_licenses: Any = ...,
+        block_copyleft: bool = ...,
+        block_strong_copyleft: bool = ...,
+        block_unknown: bool = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        denied_licenses: Any = ...,
+        description: str | None = ...,
+        enforcement_level: Literal["log", "warn", "block"] = ...,
+        exception_packages: Any = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_default: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        policy_type: Literal["allowlist", "denylist", "hybrid"] = ...,
+        priority: int = ...,
+        updated_at: datetime = ...,
+    ) -> LicensePolicy: ...
 
+
+_LicenseViolation_status: TypeAlias = Literal[
+    "open",
+    "reviewing",
+    "resolved",
+    "exception_granted",
+    "wont_fix",
+]
+_LicenseViolation_violation_type: TypeAlias = Literal[
+    "denied",
+    "copyleft",
+    "incompatible",
+    "unknown",
+    "expired",
+]
 class LicenseViolation(PowernodeModel):
     """SupplyChain::LicenseViolation (table `supply_chain_license_violations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -434,9 +583,9 @@ class LicenseViolation(PowernodeModel):
     sbom_component_id: Column[UUID]
     sbom_id: Column[UUID]
     severity: Column[Literal["critical", "high", "medium", "low"]]
-    status: Column[Literal["open", "reviewing", "resolved", "exception_granted", "wont_fix"]]
+    status: Column[_LicenseViolation_status]
     updated_at: Column[datetime]
-    violation_type: Column[Literal["denied", "copyleft", "incompatible", "unknown", "expired"]]
+    violation_type: Column[_LicenseViolation_violation_type]
     @classmethod
     def with_exception_requested(
         cls, query: Query[LicenseViolation] | None = None
@@ -467,9 +616,38 @@ class LicenseViolation(PowernodeModel):
         sbom_component_id: UUID = ...,
         sbom_id: UUID = ...,
         severity: Literal["critical", "high", "medium", "low"] = ...,
-        status: Literal["open", "reviewing", "resolved", "exception_granted", "wont_fix"] = ...,
+        status: _LicenseViolation_status = ...,
         updated_at: datetime = ...,
-        violation_type: Literal["denied", "copyleft", "incompatible", "unknown", "expired"] = ...
+        violation_type: _LicenseViolation_violation_type = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., ai_remediation: Any = ..., created_at: datetime = ..., description: str | None = ..., exception_approved_at: datetime | None = ..., exception_approved_by: _core.User | UUID | None = ..., exception_approved_by_id: UUID | None = ..., exception_expires_at: datetime | None = ..., exception_reason: str | None = ..., exception_requested: bool = ..., exception_status: Literal["pending", "approved", "rejected", "expired"] | None = ..., id: UUID = ..., license: License | UUID | None = ..., license_id: UUID | None = ..., license_policy: LicensePolicy | UUID = ..., license_policy_id: UUID = ..., metadata: Any = ..., sbom: _supply_chain_sbom.Sbom | UUID = ..., sbom_component: _supply_chain_sbom.SbomComponent | UUID = ..., sbom_component_id: UUID = ..., sbom_id: UUID = ..., severity: Literal["critical", "high", "medium", "low"] = ..., status: Literal["open", "reviewing", "resolved", "exception_granted", "wont_fix"] = ..., updated_at: datetime = ..., violation_type: Literal["denied", "copyleft", "incompatible", "unknown", "expired"] = ...) -> LicenseViolation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        ai_remediation: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        exception_approved_at: datetime | None = ...,
+        exception_approved_by: _core.User | UUID | None = ...,
+        exception_approved_by_id: UUID | None = ...,
+        exception_expires_at: datetime | None = ...,
+        exception_reason: str | None = ...,
+        exception_requested: bool = ...,
+        exception_status: Literal["pending", "approved", "rejected", "expired"] | None = ...,
+        id: UUID = ...,
+        license: License | UUID | None = ...,
+        license_id: UUID | None = ...,
+        license_policy: LicensePolicy | UUID = ...,
+        license_policy_id: UUID = ...,
+        metadata: Any = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID = ...,
+        sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
+        sbom_component_id: UUID = ...,
+        sbom_id: UUID = ...,
+        severity: Literal["critical", "high", "medium", "low"] = ...,
+        status: _LicenseViolation_status = ...,
+        updated_at: datetime = ...,
+        violation_type: _LicenseViolation_violation_type = ...,
+    ) -> LicenseViolation: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,7 +17,6 @@ import powernode_plugins.supply_chain.models.sbom as _supply_chain_sbom
 
 class Attestation(PowernodeModel):
     """SupplyChain::Attestation (table `supply_chain_attestations`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -102,14 +101,48 @@ class Attestation(PowernodeModel):
         updated_at: datetime = ...,
         verification_results: Any = ...,
         verification_status: Literal["unverified", "verified", "failed", "expired"] = ...,
-        verified_at: datetime | None = ...
+        verified_at: datetime | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attestation_id: str = ..., attestation_type: Literal["slsa_provenance", "sbom", "vuln_scan", "custom"] = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., id: UUID = ..., metadata: Any = ..., pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ..., pipeline_run_id: UUID | None = ..., predicate: Any = ..., predicate_type: str = ..., rekor_log_id: str | None = ..., rekor_log_url: str | None = ..., rekor_logged_at: datetime | None = ..., sbom: _supply_chain_sbom.Sbom | UUID | None = ..., sbom_id: UUID | None = ..., signature: str | None = ..., signature_algorithm: str | None = ..., signature_format: str | None = ..., signing_key: SigningKey | UUID | None = ..., signing_key_id: UUID | None = ..., slsa_level: Literal[0, 1, 2, 3] | None = ..., subject_digest: str = ..., subject_digest_algorithm: Literal["sha256", "sha384", "sha512"] = ..., subject_name: str = ..., updated_at: datetime = ..., verification_results: Any = ..., verification_status: Literal["unverified", "verified", "failed", "expired"] = ..., verified_at: datetime | None = ...) -> Attestation: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attestation_id: str = ...,
+        attestation_type: Literal["slsa_provenance", "sbom", "vuln_scan", "custom"] = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
+        pipeline_run_id: UUID | None = ...,
+        predicate: Any = ...,
+        predicate_type: str = ...,
+        rekor_log_id: str | None = ...,
+        rekor_log_url: str | None = ...,
+        rekor_logged_at: datetime | None = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
+        sbom_id: UUID | None = ...,
+        signature: str | None = ...,
+        signature_algorithm: str | None = ...,
+        signature_format: str | None = ...,
+        signing_key: SigningKey | UUID | None = ...,
+        signing_key_id: UUID | None = ...,
+        slsa_level: Literal[0, 1, 2, 3] | None = ...,
+        subject_digest: str = ...,
+        subject_digest_algorithm: Literal["sha256", "sha384", "sha512"] = ...,
+        subject_name: str = ...,
+        updated_at: datetime = ...,
+        verification_results: Any = ...,
+        verification_status: Literal["unverified", "verified", "failed", "expired"] = ...,
+        verified_at: datetime | None = ...,
+    ) -> Attestation: ...
+
 
 class Attribution(PowernodeModel):
     """SupplyChain::Attribution (table `supply_chain_attributions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -164,14 +197,37 @@ class Attribution(PowernodeModel):
         requires_source_disclosure: bool = ...,
         sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
         sbom_component_id: UUID = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attribution_url: str | None = ..., copyright_holder: str | None = ..., copyright_year: int | None = ..., created_at: datetime = ..., id: UUID = ..., license: _supply_chain_images_and_policy.License | UUID | None = ..., license_id: UUID | None = ..., license_text: str | None = ..., metadata: Any = ..., notice_text: str | None = ..., package_name: str = ..., package_version: str | None = ..., requires_attribution: bool = ..., requires_license_copy: bool = ..., requires_source_disclosure: bool = ..., sbom_component: _supply_chain_sbom.SbomComponent | UUID = ..., sbom_component_id: UUID = ..., updated_at: datetime = ...) -> Attribution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attribution_url: str | None = ...,
+        copyright_holder: str | None = ...,
+        copyright_year: int | None = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        license: _supply_chain_images_and_policy.License | UUID | None = ...,
+        license_id: UUID | None = ...,
+        license_text: str | None = ...,
+        metadata: Any = ...,
+        notice_text: str | None = ...,
+        package_name: str = ...,
+        package_version: str | None = ...,
+        requires_attribution: bool = ...,
+        requires_license_copy: bool = ...,
+        requires_source_disclosure: bool = ...,
+        sbom_component: _supply_chain_sbom.SbomComponent | UUID = ...,
+        sbom_component_id: UUID = ...,
+        updated_at: datetime = ...,
+    ) -> Attribution: ...
+
 
 class BuildProvenance(PowernodeModel):
     """SupplyChain::BuildProvenance (table `supply_chain_build_provenances`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -226,14 +282,53 @@ class BuildProvenance(PowernodeModel):
         source_branch: str | None = ...,
         source_commit: str | None = ...,
         source_repository: str | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attestation: Attestation | UUID = ..., attestation_id: UUID = ..., build_config: Any = ..., build_duration_ms: int | None = ..., build_finished_at: datetime | None = ..., build_started_at: datetime | None = ..., builder_id: str = ..., builder_version: str | None = ..., created_at: datetime = ..., environment: Any = ..., id: UUID = ..., invocation: Any = ..., materials: Any = ..., metadata: Any = ..., reproducibility_hash: str | None = ..., reproducibility_verified_at: datetime | None = ..., reproducible: bool = ..., source_branch: str | None = ..., source_commit: str | None = ..., source_repository: str | None = ..., updated_at: datetime = ...) -> BuildProvenance: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attestation: Attestation | UUID = ...,
+        attestation_id: UUID = ...,
+        build_config: Any = ...,
+        build_duration_ms: int | None = ...,
+        build_finished_at: datetime | None = ...,
+        build_started_at: datetime | None = ...,
+        builder_id: str = ...,
+        builder_version: str | None = ...,
+        created_at: datetime = ...,
+        environment: Any = ...,
+        id: UUID = ...,
+        invocation: Any = ...,
+        materials: Any = ...,
+        metadata: Any = ...,
+        reproducibility_hash: str | None = ...,
+        reproducibility_verified_at: datetime | None = ...,
+        reproducible: bool = ...,
+        source_branch: str | None = ...,
+        source_commit: str | None = ...,
+        source_repository: str | None = ...,
+        updated_at: datetime = ...,
+    ) -> BuildProvenance: ...
 
+
+_SigningKey_kms_provider: TypeAlias = Literal[
+    "aws_kms",
+    "gcp_kms",
+    "azure_keyvault",
+    "hashicorp_vault",
+]
+_SigningKey_status: TypeAlias = Literal[
+    "active",
+    "rotating",
+    "rotated",
+    "revoked",
+    "expired",
+]
 class SigningKey(PowernodeModel):
     """SupplyChain::SigningKey (table `supply_chain_signing_keys`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -258,7 +353,7 @@ class SigningKey(PowernodeModel):
     kms_key_uri: Column[str | None]
     @classmethod
     def kms_keys(cls, query: Query[SigningKey] | None = None) -> Query[SigningKey]: ...
-    kms_provider: Column[Literal["aws_kms", "gcp_kms", "azure_keyvault", "hashicorp_vault"] | None]
+    kms_provider: Column[_SigningKey_kms_provider | None]
     kms_region: Column[str | None]
     metadata: Column[Any]
     name: Column[str]
@@ -271,7 +366,7 @@ class SigningKey(PowernodeModel):
     rotated_from: Reference[SigningKey | None]
     rotated_from_id: Column[UUID | None]
     rotated_to: Association[Query[SigningKey]]
-    status: Column[Literal["active", "rotating", "rotated", "revoked", "expired"]]
+    status: Column[_SigningKey_status]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -289,7 +384,7 @@ class SigningKey(PowernodeModel):
         key_id: str = ...,
         key_type: Literal["cosign", "oidc_identity", "kms_reference", "gpg"] = ...,
         kms_key_uri: str | None = ...,
-        kms_provider: Literal["aws_kms", "gcp_kms", "azure_keyvault", "hashicorp_vault"] | None = ...,
+        kms_provider: _SigningKey_kms_provider | None = ...,
         kms_region: str | None = ...,
         metadata: Any = ...,
         name: str = ...,
@@ -297,15 +392,41 @@ class SigningKey(PowernodeModel):
         rotated_at: datetime | None = ...,
         rotated_from: SigningKey | UUID | None = ...,
         rotated_from_id: UUID | None = ...,
-        status: Literal["active", "rotating", "rotated", "revoked", "expired"] = ...,
-        updated_at: datetime = ...
+        status: _SigningKey_status = ...,
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., encrypted_private_key: str | None = ..., expires_at: datetime | None = ..., fingerprint: str = ..., id: UUID = ..., key_id: str = ..., key_type: Literal["cosign", "oidc_identity", "kms_reference", "gpg"] = ..., kms_key_uri: str | None = ..., kms_provider: Literal["aws_kms", "gcp_kms", "azure_keyvault", "hashicorp_vault"] | None = ..., kms_region: str | None = ..., metadata: Any = ..., name: str = ..., public_key: str = ..., rotated_at: datetime | None = ..., rotated_from: SigningKey | UUID | None = ..., rotated_from_id: UUID | None = ..., status: Literal["active", "rotating", "rotated", "revoked", "expired"] = ..., updated_at: datetime = ...) -> SigningKey: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        encrypted_private_key: str | None = ...,
+        expires_at: datetime | None = ...,
+        fingerprint: str = ...,
+        id: UUID = ...,
+        key_id: str = ...,
+        key_type: Literal["cosign", "oidc_identity", "kms_reference", "gpg"] = ...,
+        kms_key_uri: str | None = ...,
+        kms_provider: _SigningKey_kms_provider | None = ...,
+        kms_region: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        public_key: str = ...,
+        rotated_at: datetime | None = ...,
+        rotated_from: SigningKey | UUID | None = ...,
+        rotated_from_id: UUID | None = ...,
+        status: _SigningKey_status = ...,
+        updated_at: datetime = ...,
+    ) -> SigningKey: ...
+
 
 class VerificationLog(PowernodeModel):
     """SupplyChain::VerificationLog (table `supply_chain_verification_logs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -348,7 +469,26 @@ class VerificationLog(PowernodeModel):
         verification_details: Any = ...,
         verification_type: Literal["full", "signature", "rekor", "predicate", "chain"] = ...,
         verified_by: _core.User | UUID | None = ...,
-        verified_by_id: UUID | None = ...
+        verified_by_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., attestation: Attestation | UUID = ..., attestation_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., log_hash: str = ..., metadata: Any = ..., previous_log_hash: str | None = ..., result: Literal["passed", "failed", "skipped"] = ..., result_message: str | None = ..., updated_at: datetime = ..., verification_details: Any = ..., verification_type: Literal["full", "signature", "rekor", "predicate", "chain"] = ..., verified_by: _core.User | UUID | None = ..., verified_by_id: UUID | None = ...) -> VerificationLog: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        attestation: Attestation | UUID = ...,
+        attestation_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        log_hash: str = ...,
+        metadata: Any = ...,
+        previous_log_hash: str | None = ...,
+        result: Literal["passed", "failed", "skipped"] = ...,
+        result_message: str | None = ...,
+        updated_at: datetime = ...,
+        verification_details: Any = ...,
+        verification_type: Literal["full", "signature", "rekor", "predicate", "chain"] = ...,
+        verified_by: _core.User | UUID | None = ...,
+        verified_by_id: UUID | None = ...,
+    ) -> VerificationLog: ...

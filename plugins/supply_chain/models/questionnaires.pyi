@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,9 +12,15 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.supply_chain.models.vendor_and_risk as _supply_chain_vendor_and_risk
 
+_QuestionnaireResponse_status: TypeAlias = Literal[
+    "pending",
+    "in_progress",
+    "submitted",
+    "reviewed",
+    "expired",
+]
 class QuestionnaireResponse(PowernodeModel):
     """SupplyChain::QuestionnaireResponse (table `supply_chain_questionnaire_responses`)."""
-
     Behaviour: ClassVar[type[Any]]
     access_token: Column[str]
     account: Reference[_core.Account]
@@ -63,7 +69,7 @@ class QuestionnaireResponse(PowernodeModel):
     section_scores: Column[Any]
     sent_at: Column[datetime | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "in_progress", "submitted", "reviewed", "expired"]]
+    status: Column[_QuestionnaireResponse_status]
     @classmethod
     def submitted(cls, query: Query[QuestionnaireResponse] | None = None) -> Query[QuestionnaireResponse]: ...
     submitted_at: Column[datetime | None]
@@ -95,20 +101,58 @@ class QuestionnaireResponse(PowernodeModel):
         section_scores: Any = ...,
         sent_at: datetime | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "in_progress", "submitted", "reviewed", "expired"] = ...,
+        status: _QuestionnaireResponse_status = ...,
         submitted_at: datetime | None = ...,
         template: QuestionnaireTemplate | UUID = ...,
         template_id: UUID = ...,
         updated_at: datetime = ...,
         vendor: _supply_chain_vendor_and_risk.Vendor | UUID = ...,
-        vendor_id: UUID = ...
+        vendor_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, access_token: str = ..., account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., expires_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., overall_score: Decimal | None = ..., requested_by: _core.User | UUID | None = ..., requested_by_id: UUID | None = ..., responses: Any = ..., review_notes: str | None = ..., reviewed_at: datetime | None = ..., reviewed_by: _core.User | UUID | None = ..., reviewed_by_id: UUID | None = ..., risk_assessment: _supply_chain_vendor_and_risk.RiskAssessment | UUID | None = ..., risk_assessment_id: UUID | None = ..., section_scores: Any = ..., sent_at: datetime | None = ..., started_at: datetime | None = ..., status: Literal["pending", "in_progress", "submitted", "reviewed", "expired"] = ..., submitted_at: datetime | None = ..., template: QuestionnaireTemplate | UUID = ..., template_id: UUID = ..., updated_at: datetime = ..., vendor: _supply_chain_vendor_and_risk.Vendor | UUID = ..., vendor_id: UUID = ...) -> QuestionnaireResponse: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        access_token: str = ...,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        expires_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        overall_score: Decimal | None = ...,
+        requested_by: _core.User | UUID | None = ...,
+        requested_by_id: UUID | None = ...,
+        responses: Any = ...,
+        review_notes: str | None = ...,
+        reviewed_at: datetime | None = ...,
+        reviewed_by: _core.User | UUID | None = ...,
+        reviewed_by_id: UUID | None = ...,
+        risk_assessment: _supply_chain_vendor_and_risk.RiskAssessment | UUID | None = ...,
+        risk_assessment_id: UUID | None = ...,
+        section_scores: Any = ...,
+        sent_at: datetime | None = ...,
+        started_at: datetime | None = ...,
+        status: _QuestionnaireResponse_status = ...,
+        submitted_at: datetime | None = ...,
+        template: QuestionnaireTemplate | UUID = ...,
+        template_id: UUID = ...,
+        updated_at: datetime = ...,
+        vendor: _supply_chain_vendor_and_risk.Vendor | UUID = ...,
+        vendor_id: UUID = ...,
+    ) -> QuestionnaireResponse: ...
 
+
+_QuestionnaireTemplate_template_type: TypeAlias = Literal[
+    "soc2",
+    "iso27001",
+    "gdpr",
+    "hipaa",
+    "pci_dss",
+    "custom",
+]
 class QuestionnaireTemplate(PowernodeModel):
     """SupplyChain::QuestionnaireTemplate (table `supply_chain_questionnaire_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -137,7 +181,7 @@ class QuestionnaireTemplate(PowernodeModel):
     def system_templates(
         cls, query: Query[QuestionnaireTemplate] | None = None
     ) -> Query[QuestionnaireTemplate]: ...
-    template_type: Column[Literal["soc2", "iso27001", "gdpr", "hipaa", "pci_dss", "custom"]]
+    template_type: Column[_QuestionnaireTemplate_template_type]
     updated_at: Column[datetime]
     version: Column[str]
     def __init__(
@@ -156,9 +200,28 @@ class QuestionnaireTemplate(PowernodeModel):
         name: str = ...,
         questions: Any = ...,
         sections: Any = ...,
-        template_type: Literal["soc2", "iso27001", "gdpr", "hipaa", "pci_dss", "custom"] = ...,
+        template_type: _QuestionnaireTemplate_template_type = ...,
         updated_at: datetime = ...,
-        version: str = ...
+        version: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., id: UUID = ..., is_active: bool = ..., is_system: bool = ..., metadata: Any = ..., name: str = ..., questions: Any = ..., sections: Any = ..., template_type: Literal["soc2", "iso27001", "gdpr", "hipaa", "pci_dss", "custom"] = ..., updated_at: datetime = ..., version: str = ...) -> QuestionnaireTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        is_system: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        questions: Any = ...,
+        sections: Any = ...,
+        template_type: _QuestionnaireTemplate_template_type = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+    ) -> QuestionnaireTemplate: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,9 +17,21 @@ import powernode_plugins.supply_chain.models.images_and_policy as _supply_chain_
 import powernode_plugins.supply_chain.models.provenance_and_signing as _supply_chain_provenance_and_signing
 import powernode_plugins.supply_chain.models.vendor_and_risk as _supply_chain_vendor_and_risk
 
+_Sbom_format: TypeAlias = Literal[
+    "spdx_2_3",
+    "cyclonedx_1_4",
+    "cyclonedx_1_5",
+    "cyclonedx_1_6",
+]
+_Sbom_status: TypeAlias = Literal[
+    "draft",
+    "generating",
+    "completed",
+    "failed",
+    "archived",
+]
 class Sbom(PowernodeModel):
     """SupplyChain::Sbom (table `supply_chain_sboms`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -41,7 +53,7 @@ class Sbom(PowernodeModel):
     @classmethod
     def failed(cls, query: Query[Sbom] | None = None) -> Query[Sbom]: ...
     file_objects: Association[Query[_file_management.Object]]
-    format: Column[Literal["spdx_2_3", "cyclonedx_1_4", "cyclonedx_1_5", "cyclonedx_1_6"]]
+    format: Column[_Sbom_format]
     git_repository: Reference[_devops_git.GitRepository | None]
     git_repository_id: Column[UUID | None]
     @classmethod
@@ -62,7 +74,7 @@ class Sbom(PowernodeModel):
     sbom_id: Column[str]
     signature: Column[str | None]
     signature_algorithm: Column[str | None]
-    status: Column[Literal["draft", "generating", "completed", "failed", "archived"]]
+    status: Column[_Sbom_status]
     supply_chain_container_images: Association[Query[_supply_chain_images_and_policy.ContainerImage]]
     target_diffs: Association[Query[SbomDiff]]
     updated_at: Column[datetime]
@@ -84,7 +96,7 @@ class Sbom(PowernodeModel):
         created_by_id: UUID | None = ...,
         document: Any = ...,
         document_hash: str | None = ...,
-        format: Literal["spdx_2_3", "cyclonedx_1_4", "cyclonedx_1_5", "cyclonedx_1_6"] = ...,
+        format: _Sbom_format = ...,
         git_repository: _devops_git.GitRepository | UUID | None = ...,
         git_repository_id: UUID | None = ...,
         id: UUID = ...,
@@ -97,17 +109,63 @@ class Sbom(PowernodeModel):
         sbom_id: str = ...,
         signature: str | None = ...,
         signature_algorithm: str | None = ...,
-        status: Literal["draft", "generating", "completed", "failed", "archived"] = ...,
+        status: _Sbom_status = ...,
         updated_at: datetime = ...,
         version: str | None = ...,
-        vulnerability_count: int = ...
+        vulnerability_count: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., branch: str | None = ..., commit_sha: str | None = ..., component_count: int = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., document: Any = ..., document_hash: str | None = ..., format: Literal["spdx_2_3", "cyclonedx_1_4", "cyclonedx_1_5", "cyclonedx_1_6"] = ..., git_repository: _devops_git.GitRepository | UUID | None = ..., git_repository_id: UUID | None = ..., id: UUID = ..., metadata: Any = ..., name: str | None = ..., ntia_minimum_compliant: bool = ..., pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ..., pipeline_run_id: UUID | None = ..., risk_score: Decimal | None = ..., sbom_id: str = ..., signature: str | None = ..., signature_algorithm: str | None = ..., status: Literal["draft", "generating", "completed", "failed", "archived"] = ..., updated_at: datetime = ..., version: str | None = ..., vulnerability_count: int = ...) -> Sbom: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        branch: str | None = ...,
+        commit_sha: str | None = ...,
+        component_count: int = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        document: Any = ...,
+        document_hash: str | None = ...,
+        format: _Sbom_format = ...,
+        git_repository: _devops_git.GitRepository | UUID | None = ...,
+        git_repository_id: UUID | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str | None = ...,
+        ntia_minimum_compliant: bool = ...,
+        pipeline_run: _devops_pipelines.PipelineRun | UUID | None = ...,
+        pipeline_run_id: UUID | None = ...,
+        risk_score: Decimal | None = ...,
+        sbom_id: str = ...,
+        signature: str | None = ...,
+        signature_algorithm: str | None = ...,
+        status: _Sbom_status = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...,
+        vulnerability_count: int = ...,
+    ) -> Sbom: ...
 
+
+_SbomComponent_ecosystem: TypeAlias = Literal[
+    "npm",
+    "gem",
+    "pip",
+    "maven",
+    "gradle",
+    "go",
+    "cargo",
+    "nuget",
+    "composer",
+    "hex",
+    "pub",
+    "cocoapods",
+    "swift",
+    "other",
+]
 class SbomComponent(PowernodeModel):
     """SupplyChain::SbomComponent (table `supply_chain_sbom_components`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -119,24 +177,7 @@ class SbomComponent(PowernodeModel):
     def dev_dependencies(cls, query: Query[SbomComponent] | None = None) -> Query[SbomComponent]: ...
     @classmethod
     def direct(cls, query: Query[SbomComponent] | None = None) -> Query[SbomComponent]: ...
-    ecosystem: Column[
-        Literal[
-            "npm",
-            "gem",
-            "pip",
-            "maven",
-            "gradle",
-            "go",
-            "cargo",
-            "nuget",
-            "composer",
-            "hex",
-            "pub",
-            "cocoapods",
-            "swift",
-            "other",
-        ]
-    ]
+    ecosystem: Column[_SbomComponent_ecosystem]
     has_known_vulnerabilities: Column[bool]
     @classmethod
     def high_risk(cls, query: Query[SbomComponent] | None = None) -> Query[SbomComponent]: ...
@@ -179,22 +220,7 @@ class SbomComponent(PowernodeModel):
         created_at: datetime = ...,
         dependency_type: Literal["direct", "transitive", "dev", "optional", "peer"] = ...,
         depth: int = ...,
-        ecosystem: Literal[
-            "npm",
-            "gem",
-            "pip",
-            "maven",
-            "gradle",
-            "go",
-            "cargo",
-            "nuget",
-            "composer",
-            "hex",
-            "pub",
-            "cocoapods",
-            "swift",
-            "other",
-        ] = ...,
+        ecosystem: _SbomComponent_ecosystem = ...,
         has_known_vulnerabilities: bool = ...,
         id: UUID = ...,
         is_outdated: bool = ...,
@@ -212,14 +238,41 @@ class SbomComponent(PowernodeModel):
         sbom_id: UUID = ...,
         scope_: str | None = ...,
         updated_at: datetime = ...,
-        version: str | None = ...
+        version: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., dependency_type: Literal["direct", "transitive", "dev", "optional", "peer"] = ..., depth: int = ..., ecosystem: Literal["npm", "gem", "pip", "maven", "gradle", "go", "cargo", "nuget", "composer", "hex", "pub", "cocoapods", "swift", "other"] = ..., has_known_vulnerabilities: bool = ..., id: UUID = ..., is_outdated: bool = ..., latest_version: str | None = ..., license_compliance_status: str | None = ..., license_name: str | None = ..., license_spdx_id: str | None = ..., metadata: Any = ..., name: str = ..., namespace: str | None = ..., properties: Any = ..., purl: str = ..., risk_score: Decimal | None = ..., sbom: Sbom | UUID = ..., sbom_id: UUID = ..., scope_: str | None = ..., updated_at: datetime = ..., version: str | None = ...) -> SbomComponent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        dependency_type: Literal["direct", "transitive", "dev", "optional", "peer"] = ...,
+        depth: int = ...,
+        ecosystem: _SbomComponent_ecosystem = ...,
+        has_known_vulnerabilities: bool = ...,
+        id: UUID = ...,
+        is_outdated: bool = ...,
+        latest_version: str | None = ...,
+        license_compliance_status: str | None = ...,
+        license_name: str | None = ...,
+        license_spdx_id: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        namespace: str | None = ...,
+        properties: Any = ...,
+        purl: str = ...,
+        risk_score: Decimal | None = ...,
+        sbom: Sbom | UUID = ...,
+        sbom_id: UUID = ...,
+        scope_: str | None = ...,
+        updated_at: datetime = ...,
+        version: str | None = ...,
+    ) -> SbomComponent: ...
+
 
 class SbomDiff(PowernodeModel):
     """SupplyChain::SbomDiff (table `supply_chain_sbom_diffs`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -270,14 +323,59 @@ class SbomDiff(PowernodeModel):
         target_sbom_id: UUID = ...,
         updated_at: datetime = ...,
         updated_components: Any = ...,
-        updated_count: int = ...
+        updated_count: int = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., added_components: Any = ..., added_count: int = ..., base_sbom: Sbom | UUID = ..., base_sbom_id: UUID = ..., created_at: datetime = ..., id: UUID = ..., metadata: Any = ..., new_vulnerabilities: Any = ..., removed_components: Any = ..., removed_count: int = ..., resolved_vulnerabilities: Any = ..., risk_delta: Decimal | None = ..., target_sbom: Sbom | UUID = ..., target_sbom_id: UUID = ..., updated_at: datetime = ..., updated_components: Any = ..., updated_count: int = ...) -> SbomDiff: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        added_components: Any = ...,
+        added_count: int = ...,
+        base_sbom: Sbom | UUID = ...,
+        base_sbom_id: UUID = ...,
+        created_at: datetime = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        new_vulnerabilities: Any = ...,
+        removed_components: Any = ...,
+        removed_count: int = ...,
+        resolved_vulnerabilities: Any = ...,
+        risk_delta: Decimal | None = ...,
+        target_sbom: Sbom | UUID = ...,
+        target_sbom_id: UUID = ...,
+        updated_at: datetime = ...,
+        updated_components: Any = ...,
+        updated_count: int = ...,
+    ) -> SbomDiff: ...
 
+
+_SbomVulnerability_remediation_status: TypeAlias = Literal[
+    "open",
+    "in_progress",
+    "fixed",
+    "dismissed",
+    "wont_fix",
+]
+_SbomVulnerability_severity: TypeAlias = Literal[
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "none",
+    "unknown",
+]
+_SbomVulnerability_source: TypeAlias = Literal[
+    "nvd",
+    "osv",
+    "github_advisory",
+    "snyk",
+    "sonatype",
+    "custom",
+]
 class SbomVulnerability(PowernodeModel):
     """SupplyChain::SbomVulnerability (table `supply_chain_sbom_vulnerabilities`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -329,11 +427,11 @@ class SbomVulnerability(PowernodeModel):
     @classmethod
     def recent(cls, query: Query[SbomVulnerability] | None = None) -> Query[SbomVulnerability]: ...
     references: Column[Any]
-    remediation_status: Column[Literal["open", "in_progress", "fixed", "dismissed", "wont_fix"]]
+    remediation_status: Column[_SbomVulnerability_remediation_status]
     sbom: Reference[Sbom]
     sbom_id: Column[UUID]
-    severity: Column[Literal["critical", "high", "medium", "low", "none", "unknown"]]
-    source: Column[Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"]]
+    severity: Column[_SbomVulnerability_severity]
+    source: Column[_SbomVulnerability_source]
     updated_at: Column[datetime]
     vulnerability_id: Column[str]
     @classmethod
@@ -364,13 +462,44 @@ class SbomVulnerability(PowernodeModel):
         modified_at: datetime | None = ...,
         published_at: datetime | None = ...,
         references: Any = ...,
-        remediation_status: Literal["open", "in_progress", "fixed", "dismissed", "wont_fix"] = ...,
+        remediation_status: _SbomVulnerability_remediation_status = ...,
         sbom: Sbom | UUID = ...,
         sbom_id: UUID = ...,
-        severity: Literal["critical", "high", "medium", "low", "none", "unknown"] = ...,
-        source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ...,
+        severity: _SbomVulnerability_severity = ...,
+        source: _SbomVulnerability_source = ...,
         updated_at: datetime = ...,
-        vulnerability_id: str = ...
+        vulnerability_id: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., component: SbomComponent | UUID = ..., component_id: UUID = ..., context_factors: Any = ..., contextual_score: Decimal | None = ..., created_at: datetime = ..., cvss_score: Decimal | None = ..., cvss_vector: str | None = ..., cvss_version: int | None = ..., description: str | None = ..., dismissal_reason: str | None = ..., dismissed_at: datetime | None = ..., dismissed_by: _core.User | UUID | None = ..., dismissed_by_id: UUID | None = ..., fixed_version: str | None = ..., id: UUID = ..., metadata: Any = ..., modified_at: datetime | None = ..., published_at: datetime | None = ..., references: Any = ..., remediation_status: Literal["open", "in_progress", "fixed", "dismissed", "wont_fix"] = ..., sbom: Sbom | UUID = ..., sbom_id: UUID = ..., severity: Literal["critical", "high", "medium", "low", "none", "unknown"] = ..., source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ..., updated_at: datetime = ..., vulnerability_id: str = ...) -> SbomVulnerability: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        component: SbomComponent | UUID = ...,
+        component_id: UUID = ...,
+        context_factors: Any = ...,
+        contextual_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        cvss_score: Decimal | None = ...,
+        cvss_vector: str | None = ...,
+        cvss_version: int | None = ...,
+        description: str | None = ...,
+        dismissal_reason: str | None = ...,
+        dismissed_at: datetime | None = ...,
+        dismissed_by: _core.User | UUID | None = ...,
+        dismissed_by_id: UUID | None = ...,
+        fixed_version: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        modified_at: datetime | None = ...,
+        published_at: datetime | None = ...,
+        references: Any = ...,
+        remediation_status: _SbomVulnerability_remediation_status = ...,
+        sbom: Sbom | UUID = ...,
+        sbom_id: UUID = ...,
+        severity: _SbomVulnerability_severity = ...,
+        source: _SbomVulnerability_source = ...,
+        updated_at: datetime = ...,
+        vulnerability_id: str = ...,
+    ) -> SbomVulnerability: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -12,9 +12,15 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.supply_chain.models.images_and_policy as _supply_chain_images_and_policy
 
+_ScanExecution_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class ScanExecution(PowernodeModel):
     """SupplyChain::ScanExecution (table `supply_chain_scan_executions`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -58,7 +64,7 @@ class ScanExecution(PowernodeModel):
     @classmethod
     def scheduled(cls, query: Query[ScanExecution] | None = None) -> Query[ScanExecution]: ...
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_ScanExecution_status]
     @classmethod
     def successful(cls, query: Query[ScanExecution] | None = None) -> Query[ScanExecution]: ...
     @classmethod
@@ -85,18 +91,41 @@ class ScanExecution(PowernodeModel):
         scan_instance: ScanInstance | UUID = ...,
         scan_instance_id: UUID = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _ScanExecution_status = ...,
         trigger_type: Literal["manual", "scheduled", "webhook", "pipeline", "api"] = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., created_at: datetime = ..., duration_ms: int | None = ..., error_message: str | None = ..., execution_id: str = ..., id: UUID = ..., input_data: Any = ..., logs: str | None = ..., metadata: Any = ..., output_data: Any = ..., scan_instance: ScanInstance | UUID = ..., scan_instance_id: UUID = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., trigger_type: Literal["manual", "scheduled", "webhook", "pipeline", "api"] = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., updated_at: datetime = ...) -> ScanExecution: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        created_at: datetime = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        execution_id: str = ...,
+        id: UUID = ...,
+        input_data: Any = ...,
+        logs: str | None = ...,
+        metadata: Any = ...,
+        output_data: Any = ...,
+        scan_instance: ScanInstance | UUID = ...,
+        scan_instance_id: UUID = ...,
+        started_at: datetime | None = ...,
+        status: _ScanExecution_status = ...,
+        trigger_type: Literal["manual", "scheduled", "webhook", "pipeline", "api"] = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        updated_at: datetime = ...,
+    ) -> ScanExecution: ...
+
 
 class ScanInstance(PowernodeModel):
     """SupplyChain::ScanInstance (table `supply_chain_scan_instances`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -152,14 +181,44 @@ class ScanInstance(PowernodeModel):
         schedule_cron: str | None = ...,
         status: Literal["active", "paused", "disabled"] = ...,
         success_count: int = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., configuration: Any = ..., created_at: datetime = ..., description: str | None = ..., execution_count: int = ..., failure_count: int = ..., id: UUID = ..., installed_by: _core.User | UUID | None = ..., installed_by_id: UUID | None = ..., last_execution_at: datetime | None = ..., metadata: Any = ..., name: str = ..., next_execution_at: datetime | None = ..., scan_template: ScanTemplate | UUID = ..., scan_template_id: UUID = ..., schedule_cron: str | None = ..., status: Literal["active", "paused", "disabled"] = ..., success_count: int = ..., updated_at: datetime = ...) -> ScanInstance: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        execution_count: int = ...,
+        failure_count: int = ...,
+        id: UUID = ...,
+        installed_by: _core.User | UUID | None = ...,
+        installed_by_id: UUID | None = ...,
+        last_execution_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_execution_at: datetime | None = ...,
+        scan_template: ScanTemplate | UUID = ...,
+        scan_template_id: UUID = ...,
+        schedule_cron: str | None = ...,
+        status: Literal["active", "paused", "disabled"] = ...,
+        success_count: int = ...,
+        updated_at: datetime = ...,
+    ) -> ScanInstance: ...
 
+
+_ScanTemplate_category: TypeAlias = Literal[
+    "security",
+    "compliance",
+    "license",
+    "quality",
+    "custom",
+]
 class ScanTemplate(PowernodeModel):
     """SupplyChain::ScanTemplate (table `supply_chain_scan_templates`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account | None]
     account_id: Column[UUID | None]
@@ -168,7 +227,7 @@ class ScanTemplate(PowernodeModel):
     @classmethod
     def archived(cls, query: Query[ScanTemplate] | None = None) -> Query[ScanTemplate]: ...
     average_rating: Column[Decimal | None]
-    category: Column[Literal["security", "compliance", "license", "quality", "custom"]]
+    category: Column[_ScanTemplate_category]
     @classmethod
     def compliance_templates(cls, query: Query[ScanTemplate] | None = None) -> Query[ScanTemplate]: ...
     configuration_schema: Column[Any]
@@ -214,7 +273,7 @@ class ScanTemplate(PowernodeModel):
         account: _core.Account | UUID | None = ...,
         account_id: UUID | None = ...,
         average_rating: Decimal | None = ...,
-        category: Literal["security", "compliance", "license", "quality", "custom"] = ...,
+        category: _ScanTemplate_category = ...,
         configuration_schema: Any = ...,
         created_at: datetime = ...,
         created_by: _core.User | UUID | None = ...,
@@ -231,14 +290,46 @@ class ScanTemplate(PowernodeModel):
         status: Literal["draft", "published", "archived", "deprecated"] = ...,
         supported_ecosystems: Any = ...,
         updated_at: datetime = ...,
-        version: str = ...
+        version: str = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID | None = ..., account_id: UUID | None = ..., average_rating: Decimal | None = ..., category: Literal["security", "compliance", "license", "quality", "custom"] = ..., configuration_schema: Any = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., default_configuration: Any = ..., description: str | None = ..., id: UUID = ..., install_count: int = ..., is_public: bool = ..., is_system: bool = ..., metadata: Any = ..., name: str = ..., slug: str = ..., status: Literal["draft", "published", "archived", "deprecated"] = ..., supported_ecosystems: Any = ..., updated_at: datetime = ..., version: str = ...) -> ScanTemplate: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID | None = ...,
+        account_id: UUID | None = ...,
+        average_rating: Decimal | None = ...,
+        category: _ScanTemplate_category = ...,
+        configuration_schema: Any = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        default_configuration: Any = ...,
+        description: str | None = ...,
+        id: UUID = ...,
+        install_count: int = ...,
+        is_public: bool = ...,
+        is_system: bool = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        slug: str = ...,
+        status: Literal["draft", "published", "archived", "deprecated"] = ...,
+        supported_ecosystems: Any = ...,
+        updated_at: datetime = ...,
+        version: str = ...,
+    ) -> ScanTemplate: ...
 
+
+_VulnerabilityFeed_source: TypeAlias = Literal[
+    "nvd",
+    "osv",
+    "github_advisory",
+    "snyk",
+    "sonatype",
+    "custom",
+]
 class VulnerabilityFeed(PowernodeModel):
     """SupplyChain::VulnerabilityFeed (table `supply_chain_vulnerability_feeds`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -261,7 +352,7 @@ class VulnerabilityFeed(PowernodeModel):
     def needs_sync(cls, query: Query[VulnerabilityFeed] | None = None) -> Query[VulnerabilityFeed]: ...
     @classmethod
     def recent(cls, query: Query[VulnerabilityFeed] | None = None) -> Query[VulnerabilityFeed]: ...
-    source: Column[Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"]]
+    source: Column[_VulnerabilityFeed_source]
     sync_status: Column[Literal["pending", "syncing", "completed", "failed"]]
     @classmethod
     def syncing(cls, query: Query[VulnerabilityFeed] | None = None) -> Query[VulnerabilityFeed]: ...
@@ -282,17 +373,43 @@ class VulnerabilityFeed(PowernodeModel):
         last_sync_error: str | None = ...,
         metadata: Any = ...,
         name: str = ...,
-        source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ...,
+        source: _VulnerabilityFeed_source = ...,
         sync_status: Literal["pending", "syncing", "completed", "failed"] = ...,
         updated_at: datetime = ...,
-        url: str | None = ...
+        url: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., api_key_encrypted: str | None = ..., configuration: Any = ..., created_at: datetime = ..., entry_count: int = ..., id: UUID = ..., is_active: bool = ..., last_sync_at: datetime | None = ..., last_sync_error: str | None = ..., metadata: Any = ..., name: str = ..., source: Literal["nvd", "osv", "github_advisory", "snyk", "sonatype", "custom"] = ..., sync_status: Literal["pending", "syncing", "completed", "failed"] = ..., updated_at: datetime = ..., url: str | None = ...) -> VulnerabilityFeed: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        api_key_encrypted: str | None = ...,
+        configuration: Any = ...,
+        created_at: datetime = ...,
+        entry_count: int = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_sync_at: datetime | None = ...,
+        last_sync_error: str | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        source: _VulnerabilityFeed_source = ...,
+        sync_status: Literal["pending", "syncing", "completed", "failed"] = ...,
+        updated_at: datetime = ...,
+        url: str | None = ...,
+    ) -> VulnerabilityFeed: ...
 
+
+_VulnerabilityScan_status: TypeAlias = Literal[
+    "pending",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+]
 class VulnerabilityScan(PowernodeModel):
     """SupplyChain::VulnerabilityScan (table `supply_chain_vulnerability_scans`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -342,7 +459,7 @@ class VulnerabilityScan(PowernodeModel):
     scanner_name: Column[Literal["trivy", "grype", "clair", "snyk", "custom"]]
     scanner_version: Column[str | None]
     started_at: Column[datetime | None]
-    status: Column[Literal["pending", "running", "completed", "failed", "cancelled"]]
+    status: Column[_VulnerabilityScan_status]
     @classmethod
     def terminal_executions(
         cls, query: Query[VulnerabilityScan] | None = None
@@ -380,12 +497,40 @@ class VulnerabilityScan(PowernodeModel):
         scanner_name: Literal["trivy", "grype", "clair", "snyk", "custom"] = ...,
         scanner_version: str | None = ...,
         started_at: datetime | None = ...,
-        status: Literal["pending", "running", "completed", "failed", "cancelled"] = ...,
+        status: _VulnerabilityScan_status = ...,
         triggered_by: _core.User | UUID | None = ...,
         triggered_by_id: UUID | None = ...,
         unknown_count: int = ...,
         updated_at: datetime = ...,
-        vulnerabilities: Any = ...
+        vulnerabilities: Any = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., completed_at: datetime | None = ..., container_image: _supply_chain_images_and_policy.ContainerImage | UUID = ..., container_image_id: UUID = ..., created_at: datetime = ..., critical_count: int = ..., duration_ms: int | None = ..., error_message: str | None = ..., high_count: int = ..., id: UUID = ..., layer_vulnerabilities: Any = ..., low_count: int = ..., medium_count: int = ..., metadata: Any = ..., sbom: Any = ..., scanner_name: Literal["trivy", "grype", "clair", "snyk", "custom"] = ..., scanner_version: str | None = ..., started_at: datetime | None = ..., status: Literal["pending", "running", "completed", "failed", "cancelled"] = ..., triggered_by: _core.User | UUID | None = ..., triggered_by_id: UUID | None = ..., unknown_count: int = ..., updated_at: datetime = ..., vulnerabilities: Any = ...) -> VulnerabilityScan: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        completed_at: datetime | None = ...,
+        container_image: _supply_chain_images_and_policy.ContainerImage | UUID = ...,
+        container_image_id: UUID = ...,
+        created_at: datetime = ...,
+        critical_count: int = ...,
+        duration_ms: int | None = ...,
+        error_message: str | None = ...,
+        high_count: int = ...,
+        id: UUID = ...,
+        layer_vulnerabilities: Any = ...,
+        low_count: int = ...,
+        medium_count: int = ...,
+        metadata: Any = ...,
+        sbom: Any = ...,
+        scanner_name: Literal["trivy", "grype", "clair", "snyk", "custom"] = ...,
+        scanner_version: str | None = ...,
+        started_at: datetime | None = ...,
+        status: _VulnerabilityScan_status = ...,
+        triggered_by: _core.User | UUID | None = ...,
+        triggered_by_id: UUID | None = ...,
+        unknown_count: int = ...,
+        updated_at: datetime = ...,
+        vulnerabilities: Any = ...,
+    ) -> VulnerabilityScan: ...

@@ -3,7 +3,7 @@
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping, TypeAlias
 from uuid import UUID
 
 from powernode.behaviour.money import Money
@@ -17,7 +17,6 @@ import powernode_plugins.supply_chain.models.sbom as _supply_chain_sbom
 
 class CveMonitor(PowernodeModel):
     """SupplyChain::CveMonitor (table `supply_chain_cve_monitors`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -72,14 +71,45 @@ class CveMonitor(PowernodeModel):
         schedule_cron: str | None = ...,
         scope_id: UUID | None = ...,
         scope_type: Literal["image", "repository", "account_wide"] = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., filters: Any = ..., id: UUID = ..., is_active: bool = ..., last_run_at: datetime | None = ..., metadata: Any = ..., min_severity: Literal["critical", "high", "medium", "low"] = ..., name: str = ..., next_run_at: datetime | None = ..., notification_channels: Any = ..., schedule_cron: str | None = ..., scope_id: UUID | None = ..., scope_type: Literal["image", "repository", "account_wide"] = ..., updated_at: datetime = ...) -> CveMonitor: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        filters: Any = ...,
+        id: UUID = ...,
+        is_active: bool = ...,
+        last_run_at: datetime | None = ...,
+        metadata: Any = ...,
+        min_severity: Literal["critical", "high", "medium", "low"] = ...,
+        name: str = ...,
+        next_run_at: datetime | None = ...,
+        notification_channels: Any = ...,
+        schedule_cron: str | None = ...,
+        scope_id: UUID | None = ...,
+        scope_type: Literal["image", "repository", "account_wide"] = ...,
+        updated_at: datetime = ...,
+    ) -> CveMonitor: ...
 
+
+_RemediationPlan_status: TypeAlias = Literal[
+    "draft",
+    "pending_review",
+    "approved",
+    "rejected",
+    "executing",
+    "completed",
+    "failed",
+]
 class RemediationPlan(PowernodeModel):
     """SupplyChain::RemediationPlan (table `supply_chain_remediation_plans`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -122,9 +152,7 @@ class RemediationPlan(PowernodeModel):
     def rejected(cls, query: Query[RemediationPlan] | None = None) -> Query[RemediationPlan]: ...
     sbom: Reference[_supply_chain_sbom.Sbom]
     sbom_id: Column[UUID]
-    status: Column[
-        Literal["draft", "pending_review", "approved", "rejected", "executing", "completed", "failed"]
-    ]
+    status: Column[_RemediationPlan_status]
     summary: Column[str | None]
     target_vulnerabilities: Column[Any]
     updated_at: Column[datetime]
@@ -152,22 +180,76 @@ class RemediationPlan(PowernodeModel):
         plan_type: Literal["manual", "ai_generated", "auto_fix"] = ...,
         sbom: _supply_chain_sbom.Sbom | UUID = ...,
         sbom_id: UUID = ...,
-        status: Literal[
-            "draft", "pending_review", "approved", "rejected", "executing", "completed", "failed"
-        ] = ...,
+        status: _RemediationPlan_status = ...,
         summary: str | None = ...,
         target_vulnerabilities: Any = ...,
         updated_at: datetime = ...,
         upgrade_recommendations: Any = ...,
         workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
-        workflow_run_id: UUID | None = ...
+        workflow_run_id: UUID | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., approval_status: str | None = ..., approved_at: datetime | None = ..., approved_by: _core.User | UUID | None = ..., approved_by_id: UUID | None = ..., auto_executable: bool = ..., breaking_changes: Any = ..., confidence_score: Decimal | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., generated_pr_url: str | None = ..., id: UUID = ..., metadata: Any = ..., plan_type: Literal["manual", "ai_generated", "auto_fix"] = ..., sbom: _supply_chain_sbom.Sbom | UUID = ..., sbom_id: UUID = ..., status: Literal["draft", "pending_review", "approved", "rejected", "executing", "completed", "failed"] = ..., summary: str | None = ..., target_vulnerabilities: Any = ..., updated_at: datetime = ..., upgrade_recommendations: Any = ..., workflow_run: _ai_workflows.WorkflowRun | UUID | None = ..., workflow_run_id: UUID | None = ...) -> RemediationPlan: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        approval_status: str | None = ...,
+        approved_at: datetime | None = ...,
+        approved_by: _core.User | UUID | None = ...,
+        approved_by_id: UUID | None = ...,
+        auto_executable: bool = ...,
+        breaking_changes: Any = ...,
+        confidence_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        generated_pr_url: str | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        plan_type: Literal["manual", "ai_generated", "auto_fix"] = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID = ...,
+        sbom_id: UUID = ...,
+        status: _RemediationPlan_status = ...,
+        summary: str | None = ...,
+        target_vulnerabilities: Any = ...,
+        updated_at: datetime = ...,
+        upgrade_recommendations: Any = ...,
+        workflow_run: _ai_workflows.WorkflowRun | UUID | None = ...,
+        workflow_run_id: UUID | None = ...,
+    ) -> RemediationPlan: ...
 
+
+_Report_format: TypeAlias = Literal[
+    "pdf",
+    "json",
+    "csv",
+    "html",
+    "xml",
+    "spdx",
+    "cyclonedx",
+]
+_Report_report_type: TypeAlias = Literal[
+    "sbom_export",
+    "vulnerability",
+    "vulnerability_report",
+    "license_report",
+    "attribution",
+    "compliance",
+    "compliance_summary",
+    "vendor_risk",
+    "vendor_assessment",
+    "custom",
+]
+_Report_status: TypeAlias = Literal[
+    "pending",
+    "generating",
+    "completed",
+    "failed",
+    "expired",
+]
 class Report(PowernodeModel):
     """SupplyChain::Report (table `supply_chain_reports`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -193,7 +275,7 @@ class Report(PowernodeModel):
     file_path: Column[str | None]
     file_size_bytes: Column[int | None]
     file_url: Column[str | None]
-    format: Column[Literal["pdf", "json", "csv", "html", "xml", "spdx", "cyclonedx"]]
+    format: Column[_Report_format]
     generated_at: Column[datetime | None]
     @classmethod
     def generating(cls, query: Query[Report] | None = None) -> Query[Report]: ...
@@ -206,25 +288,12 @@ class Report(PowernodeModel):
     def pending(cls, query: Query[Report] | None = None) -> Query[Report]: ...
     @classmethod
     def recent(cls, query: Query[Report] | None = None) -> Query[Report]: ...
-    report_type: Column[
-        Literal[
-            "sbom_export",
-            "vulnerability",
-            "vulnerability_report",
-            "license_report",
-            "attribution",
-            "compliance",
-            "compliance_summary",
-            "vendor_risk",
-            "vendor_assessment",
-            "custom",
-        ]
-    ]
+    report_type: Column[_Report_report_type]
     sbom: Reference[_supply_chain_sbom.Sbom | None]
     @classmethod
     def sbom_exports(cls, query: Query[Report] | None = None) -> Query[Report]: ...
     sbom_id: Column[UUID | None]
-    status: Column[Literal["pending", "generating", "completed", "failed", "expired"]]
+    status: Column[_Report_status]
     summary: Column[Any]
     updated_at: Column[datetime]
     @classmethod
@@ -242,36 +311,57 @@ class Report(PowernodeModel):
         file_path: str | None = ...,
         file_size_bytes: int | None = ...,
         file_url: str | None = ...,
-        format: Literal["pdf", "json", "csv", "html", "xml", "spdx", "cyclonedx"] = ...,
+        format: _Report_format = ...,
         generated_at: datetime | None = ...,
         id: UUID = ...,
         metadata: Any = ...,
         name: str = ...,
         parameters: Any = ...,
-        report_type: Literal[
-            "sbom_export",
-            "vulnerability",
-            "vulnerability_report",
-            "license_report",
-            "attribution",
-            "compliance",
-            "compliance_summary",
-            "vendor_risk",
-            "vendor_assessment",
-            "custom",
-        ] = ...,
+        report_type: _Report_report_type = ...,
         sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
         sbom_id: UUID | None = ...,
-        status: Literal["pending", "generating", "completed", "failed", "expired"] = ...,
+        status: _Report_status = ...,
         summary: Any = ...,
-        updated_at: datetime = ...
+        updated_at: datetime = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., expires_at: datetime | None = ..., file_path: str | None = ..., file_size_bytes: int | None = ..., file_url: str | None = ..., format: Literal["pdf", "json", "csv", "html", "xml", "spdx", "cyclonedx"] = ..., generated_at: datetime | None = ..., id: UUID = ..., metadata: Any = ..., name: str = ..., parameters: Any = ..., report_type: Literal["sbom_export", "vulnerability", "vulnerability_report", "license_report", "attribution", "compliance", "compliance_summary", "vendor_risk", "vendor_assessment", "custom"] = ..., sbom: _supply_chain_sbom.Sbom | UUID | None = ..., sbom_id: UUID | None = ..., status: Literal["pending", "generating", "completed", "failed", "expired"] = ..., summary: Any = ..., updated_at: datetime = ...) -> Report: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        expires_at: datetime | None = ...,
+        file_path: str | None = ...,
+        file_size_bytes: int | None = ...,
+        file_url: str | None = ...,
+        format: _Report_format = ...,
+        generated_at: datetime | None = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        parameters: Any = ...,
+        report_type: _Report_report_type = ...,
+        sbom: _supply_chain_sbom.Sbom | UUID | None = ...,
+        sbom_id: UUID | None = ...,
+        status: _Report_status = ...,
+        summary: Any = ...,
+        updated_at: datetime = ...,
+    ) -> Report: ...
 
+
+_RiskAssessment_status: TypeAlias = Literal[
+    "draft",
+    "in_progress",
+    "pending_review",
+    "completed",
+    "expired",
+]
 class RiskAssessment(PowernodeModel):
     """SupplyChain::RiskAssessment (table `supply_chain_risk_assessments`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -308,7 +398,7 @@ class RiskAssessment(PowernodeModel):
     def recent(cls, query: Query[RiskAssessment] | None = None) -> Query[RiskAssessment]: ...
     recommendations: Column[Any]
     security_score: Column[Decimal | None]
-    status: Column[Literal["draft", "in_progress", "pending_review", "completed", "expired"]]
+    status: Column[_RiskAssessment_status]
     summary: Column[str | None]
     updated_at: Column[datetime]
     @classmethod
@@ -336,19 +426,54 @@ class RiskAssessment(PowernodeModel):
         overall_score: Decimal | None = ...,
         recommendations: Any = ...,
         security_score: Decimal | None = ...,
-        status: Literal["draft", "in_progress", "pending_review", "completed", "expired"] = ...,
+        status: _RiskAssessment_status = ...,
         summary: str | None = ...,
         updated_at: datetime = ...,
         valid_until: datetime | None = ...,
         vendor: Vendor | UUID = ...,
-        vendor_id: UUID = ...
+        vendor_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., assessment_date: datetime | None = ..., assessment_type: Literal["initial", "periodic", "incident", "renewal"] = ..., assessor: _core.User | UUID | None = ..., assessor_id: UUID | None = ..., completed_at: datetime | None = ..., compliance_score: Decimal | None = ..., created_at: datetime = ..., evidence: Any = ..., findings: Any = ..., id: UUID = ..., metadata: Any = ..., operational_score: Decimal | None = ..., overall_score: Decimal | None = ..., recommendations: Any = ..., security_score: Decimal | None = ..., status: Literal["draft", "in_progress", "pending_review", "completed", "expired"] = ..., summary: str | None = ..., updated_at: datetime = ..., valid_until: datetime | None = ..., vendor: Vendor | UUID = ..., vendor_id: UUID = ...) -> RiskAssessment: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        assessment_date: datetime | None = ...,
+        assessment_type: Literal["initial", "periodic", "incident", "renewal"] = ...,
+        assessor: _core.User | UUID | None = ...,
+        assessor_id: UUID | None = ...,
+        completed_at: datetime | None = ...,
+        compliance_score: Decimal | None = ...,
+        created_at: datetime = ...,
+        evidence: Any = ...,
+        findings: Any = ...,
+        id: UUID = ...,
+        metadata: Any = ...,
+        operational_score: Decimal | None = ...,
+        overall_score: Decimal | None = ...,
+        recommendations: Any = ...,
+        security_score: Decimal | None = ...,
+        status: _RiskAssessment_status = ...,
+        summary: str | None = ...,
+        updated_at: datetime = ...,
+        valid_until: datetime | None = ...,
+        vendor: Vendor | UUID = ...,
+        vendor_id: UUID = ...,
+    ) -> RiskAssessment: ...
 
+
+_Vendor_vendor_type: TypeAlias = Literal[
+    "saas",
+    "api",
+    "library",
+    "infrastructure",
+    "hardware",
+    "consulting",
+    "other",
+]
 class Vendor(PowernodeModel):
     """SupplyChain::Vendor (table `supply_chain_vendors`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -397,9 +522,7 @@ class Vendor(PowernodeModel):
     @classmethod
     def under_review(cls, query: Query[Vendor] | None = None) -> Query[Vendor]: ...
     updated_at: Column[datetime]
-    vendor_type: Column[
-        Literal["saas", "api", "library", "infrastructure", "hardware", "consulting", "other"]
-    ]
+    vendor_type: Column[_Vendor_vendor_type]
     website: Column[str | None]
     def __init__(
         self,
@@ -430,17 +553,55 @@ class Vendor(PowernodeModel):
         slug: str = ...,
         status: Literal["active", "inactive", "under_review", "terminated"] = ...,
         updated_at: datetime = ...,
-        vendor_type: Literal[
-            "saas", "api", "library", "infrastructure", "hardware", "consulting", "other"
-        ] = ...,
-        website: str | None = ...
+        vendor_type: _Vendor_vendor_type = ...,
+        website: str | None = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., certifications: Any = ..., contact_email: str | None = ..., contract_end_date: datetime | None = ..., contract_start_date: datetime | None = ..., created_at: datetime = ..., created_by: _core.User | UUID | None = ..., created_by_id: UUID | None = ..., description: str | None = ..., handles_pci: bool = ..., handles_phi: bool = ..., handles_pii: bool = ..., has_baa: bool = ..., has_dpa: bool = ..., id: UUID = ..., last_assessment_at: datetime | None = ..., metadata: Any = ..., name: str = ..., next_assessment_due: datetime | None = ..., risk_score: Decimal | None = ..., risk_tier: Literal["critical", "high", "medium", "low"] = ..., security_contacts: Any = ..., slug: str = ..., status: Literal["active", "inactive", "under_review", "terminated"] = ..., updated_at: datetime = ..., vendor_type: Literal["saas", "api", "library", "infrastructure", "hardware", "consulting", "other"] = ..., website: str | None = ...) -> Vendor: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        certifications: Any = ...,
+        contact_email: str | None = ...,
+        contract_end_date: datetime | None = ...,
+        contract_start_date: datetime | None = ...,
+        created_at: datetime = ...,
+        created_by: _core.User | UUID | None = ...,
+        created_by_id: UUID | None = ...,
+        description: str | None = ...,
+        handles_pci: bool = ...,
+        handles_phi: bool = ...,
+        handles_pii: bool = ...,
+        has_baa: bool = ...,
+        has_dpa: bool = ...,
+        id: UUID = ...,
+        last_assessment_at: datetime | None = ...,
+        metadata: Any = ...,
+        name: str = ...,
+        next_assessment_due: datetime | None = ...,
+        risk_score: Decimal | None = ...,
+        risk_tier: Literal["critical", "high", "medium", "low"] = ...,
+        security_contacts: Any = ...,
+        slug: str = ...,
+        status: Literal["active", "inactive", "under_review", "terminated"] = ...,
+        updated_at: datetime = ...,
+        vendor_type: _Vendor_vendor_type = ...,
+        website: str | None = ...,
+    ) -> Vendor: ...
 
+
+_VendorMonitoringEvent_event_type: TypeAlias = Literal[
+    "security_incident",
+    "breach",
+    "certification_expiry",
+    "contract_renewal",
+    "service_degradation",
+    "compliance_update",
+    "news_alert",
+]
 class VendorMonitoringEvent(PowernodeModel):
     """SupplyChain::VendorMonitoringEvent (table `supply_chain_vendor_monitoring_events`)."""
-
     Behaviour: ClassVar[type[Any]]
     account: Reference[_core.Account]
     account_id: Column[UUID]
@@ -465,17 +626,7 @@ class VendorMonitoringEvent(PowernodeModel):
     def critical(cls, query: Query[VendorMonitoringEvent] | None = None) -> Query[VendorMonitoringEvent]: ...
     description: Column[str | None]
     detected_at: Column[datetime]
-    event_type: Column[
-        Literal[
-            "security_incident",
-            "breach",
-            "certification_expiry",
-            "contract_renewal",
-            "service_degradation",
-            "compliance_update",
-            "news_alert",
-        ]
-    ]
+    event_type: Column[_VendorMonitoringEvent_event_type]
     external_url: Column[str | None]
     @classmethod
     def high_severity(
@@ -519,15 +670,7 @@ class VendorMonitoringEvent(PowernodeModel):
         created_at: datetime = ...,
         description: str | None = ...,
         detected_at: datetime = ...,
-        event_type: Literal[
-            "security_incident",
-            "breach",
-            "certification_expiry",
-            "contract_renewal",
-            "service_degradation",
-            "compliance_update",
-            "news_alert",
-        ] = ...,
+        event_type: _VendorMonitoringEvent_event_type = ...,
         external_url: str | None = ...,
         id: UUID = ...,
         is_acknowledged: bool = ...,
@@ -539,7 +682,32 @@ class VendorMonitoringEvent(PowernodeModel):
         title: str = ...,
         updated_at: datetime = ...,
         vendor: Vendor | UUID = ...,
-        vendor_id: UUID = ...
+        vendor_id: UUID = ...,
     ) -> None: ...
     @classmethod
-    def create(cls, *, account: _core.Account | UUID = ..., account_id: UUID = ..., acknowledged_at: datetime | None = ..., acknowledged_by: _core.User | UUID | None = ..., acknowledged_by_id: UUID | None = ..., affected_services: Any = ..., created_at: datetime = ..., description: str | None = ..., detected_at: datetime = ..., event_type: Literal["security_incident", "breach", "certification_expiry", "contract_renewal", "service_degradation", "compliance_update", "news_alert"] = ..., external_url: str | None = ..., id: UUID = ..., is_acknowledged: bool = ..., metadata: Any = ..., recommended_actions: Any = ..., resolved_at: datetime | None = ..., severity: Literal["critical", "high", "medium", "low", "info"] = ..., source: Literal["internal", "external", "automated", "manual"] = ..., title: str = ..., updated_at: datetime = ..., vendor: Vendor | UUID = ..., vendor_id: UUID = ...) -> VendorMonitoringEvent: ...  # type: ignore[override]
+    def create(  # type: ignore[override]
+        cls,
+        *,
+        account: _core.Account | UUID = ...,
+        account_id: UUID = ...,
+        acknowledged_at: datetime | None = ...,
+        acknowledged_by: _core.User | UUID | None = ...,
+        acknowledged_by_id: UUID | None = ...,
+        affected_services: Any = ...,
+        created_at: datetime = ...,
+        description: str | None = ...,
+        detected_at: datetime = ...,
+        event_type: _VendorMonitoringEvent_event_type = ...,
+        external_url: str | None = ...,
+        id: UUID = ...,
+        is_acknowledged: bool = ...,
+        metadata: Any = ...,
+        recommended_actions: Any = ...,
+        resolved_at: datetime | None = ...,
+        severity: Literal["critical", "high", "medium", "low", "info"] = ...,
+        source: Literal["internal", "external", "automated", "manual"] = ...,
+        title: str = ...,
+        updated_at: datetime = ...,
+        vendor: Vendor | UUID = ...,
+        vendor_id: UUID = ...,
+    ) -> VendorMonitoringEvent: ...
