@@ -96,7 +96,7 @@ def round_trip(model, database, partial):
 
 def test_every_model_round_trips_through_its_schemas(every_db):
     models = sorted(powernode.registry.models_of(every_db.namespaces), key=lambda m: m._meta.rails_name)
-    assert len(models) > 300
+    assert len(models) > 150  # 348 on PostgreSQL 18; 188 on 15, whose lack of pgvector leaves ai and its dependents out
     failures, partial = {}, []
     for model in models:
         with every_db.atomic() as transaction:
