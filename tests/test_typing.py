@@ -137,6 +137,32 @@ def test_a_typed_program_using_the_models_passes_strict(checker):
     assert code == 0, output
 
 
+def every_models_module():
+    """A typed program naming one model from every models module, by its module and its namespace's path."""
+    import powernode
+
+    modules = {}
+    for namespace in powernode.installed.names():
+        for model in powernode.registry.models_of((namespace,)):
+            modules.setdefault(model.__module__, []).append(model.__name__)
+    lines = ["from typing_extensions import assert_type"]
+    for number, (module, names) in enumerate(sorted(modules.items())):
+        name = min(names)
+        paths = [module] + ([module.rsplit(".", 1)[0]] if not module.endswith(".models") else [])
+        for path in paths:  # an area module, and the namespace's models package that re-exports it
+            alias = f"M{number}{'p' if path != module else ''}"
+            lines += [f"from {path} import {name} as {alias}",
+                      f"assert_type({alias}.select().first(), {alias} | None)"]
+    return len(modules), "\n".join(lines) + "\n"
+
+
+def test_every_namespace_models_module_is_typed(checker):
+    count, program = every_models_module()
+    assert count >= 40
+    code, output = checker("every_module", program)
+    assert code == 0, output
+
+
 def test_mistakes_on_the_models_are_errors(checker):
     code, output = checker("bad", BAD)
     assert code == 1, output
