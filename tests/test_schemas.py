@@ -7,8 +7,9 @@ and created again from what the input schema gives; the new row must hold the sa
 import datetime
 import decimal
 import json
+import uuid
 import re
-from typing import Literal, Optional
+from typing import List, Literal, Optional
 
 import peewee
 import pydantic
@@ -160,3 +161,25 @@ def test_schema_types_follow_the_columns():
     assert schemas.output(Invoice).model_fields["tax_rate"].annotation == Optional[decimal.Decimal]
     node = schemas.output("Ai::KnowledgeGraphNode").model_json_schema()["properties"]["embedding"]["anyOf"][0]
     assert node["items"]["type"] == "number" and node["minItems"] == node["maxItems"] == 1536
+
+
+def test_every_column_type_has_its_python_type():
+    from typed_models import Listing, Sample
+
+    sample = {name: info.annotation for name, info in schemas.output(Sample).model_fields.items()}
+    assert sample == {
+        "id": uuid.UUID, "token": Optional[uuid.UUID], "code": Optional[str], "label": Optional[str],
+        "body": Optional[str], "small": Optional[int], "big": Optional[int], "flag": Optional[bool],
+        "ratio": Optional[float], "amount": Optional[decimal.Decimal], "day": Optional[datetime.date],
+        "moment": Optional[datetime.time], "stamp": Optional[datetime.datetime], "address": Optional[str],
+        "path": Optional[str], "words": Optional[str], "created_at": datetime.datetime}
+    listing = schemas.output(Listing)
+    assert listing.model_fields["names"].annotation == Optional[List[str]]
+    assert listing.model_fields["counts"].annotation == Optional[List[int]]
+    row = listing.model_validate({"id": uuid.uuid4(), "sample_id": None, "names": ["a"], "codes": None, "counts": [1],
+                                  "document": {"a": [1]}, "settings": {}, "blob": memoryview(b"\xff\x00")})
+    assert row.blob == b"\xff\x00"                                  # psycopg2's memoryview read as bytes
+    assert listing.model_validate_json(row.model_dump_json()) == row  # bytea travels as base64
+    with pytest.raises(pydantic.ValidationError):
+        schemas.output(Sample).model_validate({"id": uuid.uuid4(), "created_at": datetime.datetime.now(),
+                                               "code": "x" * 41})   # varchar(40)
