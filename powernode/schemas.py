@@ -142,10 +142,26 @@ def _schema(model, kind, secrets):
         if key not in base.model_fields:
             continue
         overrides[key] = _narrowed(model, field, base.model_fields[key], kind)
+    if kind == "input":
+        overrides.update(_password_fields(model, base))
     return pydantic.create_model(name, __base__=base, __module__=__name__, **overrides)
 
 
-def _narrowed(model, field, info, kind) -> Tuple[Any, Any]:
+def _password_fields(model, base):
+    """`has_secure_password`: a client sends `password` (the save stores its digest), so the digest is optional."""
+    found = {}
+    for declaration in _declarations(model):
+        if type(declaration).__name__ != "SecurePassword":
+            continue
+        digest = model._meta.columns[declaration.digest]
+        found[digest.name] = _narrowed(model, digest, base.model_fields[digest.name], "input", optional=True)
+        for attribute in (declaration.attribute, declaration.attribute + "_confirmation"):
+            found[attribute] = (Optional[str], pydantic.Field(
+                default=None, description=f"stored as its bcrypt digest in {digest.name}"))
+    return found
+
+
+def _narrowed(model, field, info, kind, optional=False) -> Tuple[Any, Any]:
     """(annotation, FieldInfo) for one column: its own type and limits, the base's default and description."""
     target = field.rel_field if isinstance(field, peewee.ForeignKeyField) else field
     value_type = _value_type(model, field, target)
@@ -157,7 +173,7 @@ def _narrowed(model, field, info, kind) -> Tuple[Any, Any]:
         kwargs["default_factory"] = info.default_factory
     elif not info.is_required():
         kwargs["default"] = info.default
-    elif kind == "input" and (field.null or _has_server_default(field)):
+    elif kind == "input" and (optional or field.null or _has_server_default(field)):
         kwargs["default"] = None  # the database fills it in: leave it unset
     return value_type, pydantic.Field(**kwargs)
 
