@@ -34,8 +34,12 @@ except ImportError:  # pragma: no cover - the extra is not installed
     pydantic = None
 else:
     class SchemaBase(pydantic.BaseModel):
-        """Every schema's base: `bytea` as base64 in JSON (its bytes are not text)."""
-        model_config = pydantic.ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+        """Every schema's base: `bytea` as base64 in JSON (its bytes are not text).
+
+        defer_build: to_pydantic's class is only the base of the narrowed one and never validates; the
+        narrowed one builds its validator when first used.
+        """
+        model_config = pydantic.ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", defer_build=True)
 
     # psycopg2 reads bytea as a memoryview
     Bytes = Annotated[bytes, pydantic.BeforeValidator(lambda v: bytes(v) if isinstance(v, memoryview) else v)]
