@@ -12,8 +12,9 @@ Built on peewee's `playhouse.pydantic_utils.to_pydantic` (which picks the column
 Literal), then narrowed from what the models know: each column's Python type from its field
 class, a `Literal` of the values the platform allows (the field's `choices`, else a declared
 enum's or an enum-like check's values), `max_length` from a varchar limit and the length
-validations that always apply, `max_digits`/`decimal_places` from numeric columns, and the
-vector's dimension. `secret_fields(model)` says what output schemas leave out.
+validations that always apply, `max_digits`/`decimal_places` from numeric columns, bounds from
+inclusion validations in a range (`in: 1..5`), and the vector's dimension. `secret_fields(model)`
+says what output schemas leave out.
 """
 import datetime
 import decimal
@@ -217,10 +218,25 @@ def _constraints(model, field, target, value_type) -> Dict[str, Any]:
         limits = [target.max_length] if getattr(target, "max_length", None) and not target.encrypts else []
         limits += _length_maxima(model, field.name)
         return {"max_length": min(limits)} if limits else {}
+    bounds = _inclusion_range(model, field.name) if value_type in (int, float, decimal.Decimal) else {}
     if isinstance(target, f.DecimalField):
-        return {"max_digits": target.max_digits, "decimal_places": target.decimal_places}
+        return {"max_digits": target.max_digits, "decimal_places": target.decimal_places, **bounds}
+    if bounds:
+        return bounds
     if isinstance(target, f.VectorField):
         return {"min_length": target.dimensions, "max_length": target.dimensions}
+    return {}
+
+
+def _inclusion_range(model, name):
+    """`ge`/`le` (`lt`) from an inclusion validation in a range (`in: 1..5`) that always applies."""
+    for validator in model._meta.behaviour.validators:
+        if type(validator).__name__ != "Inclusion" or name not in validator.attributes:
+            continue
+        if validator.if_ or validator.unless or validator.on or not hasattr(validator.in_, "exclude_end"):
+            continue
+        span = validator.in_
+        return {"ge": span.first, "lt" if span.exclude_end else "le": span.last}
     return {}
 
 

@@ -150,6 +150,8 @@ def test_schema_types_limits_and_secrets():
                                  "password_digest": "x", "status": "actve", "name": "n" * 101})
     assert {e["loc"][0] for e in refused.value.errors()} == {"status", "name"}
     assert schemas.input(Agent).model_fields["name"].is_required()
+    rating = schemas.output("Ai::AgentFeedback").model_json_schema()["properties"]["rating"]
+    assert (rating["minimum"], rating["maximum"]) == (1, 5)     # validates :rating, inclusion: { in: 1..5 }
 
 
 def test_an_input_schema_takes_a_password_for_its_digest(core_db):
