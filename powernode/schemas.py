@@ -122,7 +122,7 @@ def _model(model):
     if isinstance(model, str):
         from .registry import registry
 
-        found = registry.get(model)
+        found = registry.get(registry.namespaces.canonical(model))  # the seed document's names resolve too
         if found is None:
             raise KeyError(f"no model {model!r}: name a model class or its Rails name (\"Ai::Agent\")")
         return found
