@@ -20,8 +20,10 @@ the same inputs rewrites the same bytes; `--check` writes nothing and fails if a
 committed file differs.
 """
 import argparse
+import hashlib
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -74,10 +76,24 @@ class Output:
 
 
 def formatted(source):
-    """Generated Python laid out by black (pinned in setup.cfg, so the same input gives the same bytes)."""
-    import black
+    """Generated Python laid out by black (pinned in setup.cfg, so the same input gives the same bytes).
 
-    return black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
+    Black takes most of a run, so its output is kept in the user's cache, keyed by the input and
+    black's version: a second run (`--check` in another test environment) formats nothing again.
+    """
+    import black
+    import platformdirs
+
+    key = hashlib.sha256(f"{black.__version__}\0{LINE_LENGTH}\0{source}".encode()).hexdigest()
+    cached = Path(platformdirs.user_cache_dir("powernode")) / "generator-black" / key
+    if cached.exists():
+        return cached.read_text()
+    text = black.format_str(source, mode=black.Mode(line_length=LINE_LENGTH))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}")  # whole or absent: concurrent runs may share the cache
+    partial.write_text(text)
+    partial.replace(cached)
+    return text
 
 
 LINE_LENGTH = 110
