@@ -6,7 +6,7 @@ import psycopg2
 import pytest
 
 import powernode
-from conftest import run_cli
+from conftest import _rolled_back, run_cli
 import factory
 from factory import make
 from platform_schema import build_platform_database, load_reference, rails_fk_name
@@ -57,6 +57,26 @@ def platform(server, platform_template):
         if model._meta.database is not None:
             model._meta.database.close()
     server.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def platform_shared(server, platform_template):
+    """One copy of the platform's database for the module, connected once."""
+    template, namespaces, tables = platform_template
+    name = f"{template}_shared"
+    server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    db = powernode.connect(server.url(name), namespaces=namespaces)
+    yield db, namespaces, tables
+    db.close()
+    server.drop_database(name)
+
+
+@pytest.fixture
+def platform_rows(platform_shared):
+    """The shared copy inside a transaction rolled back after the test (DDL included: PostgreSQL's is transactional)."""
+    db, namespaces, tables = platform_shared
+    for rolled_back in _rolled_back(db):
+        yield rolled_back, namespaces, tables
 
 
 def expected_attach_differences(namespaces, tables):
@@ -110,9 +130,8 @@ def test_check_json_marks_what_blocks(platform):
     assert [key for key, d in differences.items() if d["blocking"]] == [("missing_column", "users", "last_login_ip")]
 
 
-def test_every_model_reads_and_writes_the_platforms_database(platform):
-    url, namespaces, _ = platform
-    db = powernode.connect(url, namespaces=namespaces)
+def test_every_model_reads_and_writes_the_platforms_database(platform_rows):
+    db, namespaces, _ = platform_rows
     # ai_agent_templates.publisher_id references an extension's table, which the core does not model
     account = make(powernode.models["Account"])
     publisher = db.execute_sql(
@@ -158,10 +177,9 @@ ALTERATIONS = [
 
 
 @pytest.mark.parametrize("alteration, difference, blocking", ALTERATIONS, ids=[a[1][0] for a in ALTERATIONS])
-def test_each_alteration_is_found_and_nothing_else(platform, alteration, difference, blocking):
-    url, namespaces, tables = platform
-    _execute(url, alteration)
-    db = powernode.connect(url, namespaces=namespaces)
+def test_each_alteration_is_found_and_nothing_else(platform_rows, alteration, difference, blocking):
+    db, namespaces, tables = platform_rows
+    db.execute_sql(alteration)
     result = check(db, powernode.registry.models_of(db.namespaces))
     found = {(d.kind, d.table, d.column) for d in result.differences}
     baseline = expected_attach_differences(namespaces, tables)
