@@ -8,7 +8,7 @@ before), and names the migrator operations the script uses each way.
 import pytest
 
 import powernode
-from conftest import run_cli
+from conftest import _rolled_back, run_cli
 from platform_schema import rails_fk_name
 from powernode import Check, Index, PowernodeModel
 from powernode.fields import ArrayField, StringField, TextField, TimestampField, utcnow
@@ -130,14 +130,31 @@ def migrated_template(server):
     server.drop_database(name)
 
 
-@pytest.fixture
-def migrated(server, migrated_template):
+@pytest.fixture(scope="module")
+def migrated_shared(server, migrated_template):
     name = f"{migrated_template}_copy"
     server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
     db = powernode.connect(server.url(name), namespaces=[])
     yield db
     db.close()
     server.drop_database(name)
+
+
+@pytest.fixture
+def migrated_copy(server, migrated_template):
+    """A copy of its own, for a test whose command runs in another process."""
+    name = f"{migrated_template}_own"
+    server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    db = powernode.connect(server.url(name), namespaces=[])
+    yield db
+    db.close()
+    server.drop_database(name)
+
+
+@pytest.fixture
+def migrated(migrated_shared):
+    """The shared copy inside a transaction rolled back after the test: the alterations and migrations too."""
+    yield from _rolled_back(migrated_shared)
 
 
 def _models():
@@ -193,7 +210,8 @@ def test_the_written_migration_says_what_it_does(migrated):
     compile(text, "tidy.py", "exec")
 
 
-def test_makemigration_command_writes_one_migration_per_namespace_that_differs(migrated, tmp_path):
+def test_makemigration_command_writes_one_migration_per_namespace_that_differs(migrated_copy, tmp_path):
+    migrated = migrated_copy
     execute(migrated, 'ALTER TABLE "accounts" ALTER COLUMN "name" DROP NOT NULL')
     code, out, err = run_cli("makemigration", "fix_name", "--database", migrated.url, "--namespace", "core",
                              "--directory", str(tmp_path))
