@@ -17,6 +17,7 @@ from typing import Optional, Sequence, Union
 
 import peewee
 
+from .async_api import AsyncMethods, bridged
 from .behaviour.declaration import ModelBehaviour
 from .behaviour.dependents import destroy_rows
 from .behaviour.scopes import named_scope
@@ -143,7 +144,7 @@ def _reference_index(model, field):
     return Index(name, [field.column_name], unique=field.unique_index)
 
 
-class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
+class PowernodeModel(AsyncMethods, peewee.Model, metaclass=_PowernodeModelBase):
     """Base of every Powernode model. `Meta.rails_name` is its name in `powernode.models`.
 
     `Meta.platform_table = False` marks a table the platform's database does not have
@@ -313,6 +314,12 @@ class VectorSearch:
         query = NearestSelect(cls, [*cls._meta.sorted_fields, distance.alias("distance")])
         query.ef_search = min(EF_SEARCH_MAX, ef_search or max(40, 40 * k))
         return _scoped(cls, query).order_by(distance).limit(k)
+
+    @classmethod
+    async def anearest(cls, vector, k=10, field=None, ef_search=None):
+        """`nearest()` from asyncio: the list of rows, nearest first, each with `.distance`."""
+        query = cls.nearest(vector, k=k, field=field, ef_search=ef_search)
+        return await bridged(cls, list, query)
 
 
 class NearestSelect(FastSelect):
