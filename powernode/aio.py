@@ -18,7 +18,8 @@ import weakref
 
 import asyncpg
 import peewee
-from playhouse.pwasyncio import AsyncPgAdapter, AsyncPostgresqlDatabase, greenlet_spawn
+from playhouse.pwasyncio import (AsyncPgAdapter, AsyncPostgresqlConnection, AsyncPostgresqlDatabase, CursorAdapter,
+                                 greenlet_spawn)
 
 from .database import QuietLog, database_for, resolve_url
 from .errors import ConfigurationError, DatabaseUnavailable
@@ -38,6 +39,32 @@ class _Adapter(AsyncPgAdapter):
         return bytes
 
 
+class _Connection(AsyncPostgresqlConnection):
+    """pwasyncio's connection, through asyncpg's statement cache.
+
+    Peewee's prepares every statement anew (a Parse/Describe round trip, and a Close
+    later); `fetch` and `execute` reuse the connection's prepared statement for the same
+    SQL, so a repeated query costs one round trip, as it does with asyncpg alone.
+    """
+
+    async def _execute(self, sql, params=None):
+        params = params or ()
+        if params:
+            sql = self._translate_placeholders(sql)
+        if _returns_rows(sql):
+            records = await self.conn.fetch(sql, *params)
+            description = [(name,) for name in records[0].keys()] if records else []
+            return CursorAdapter(records, rowcount=len(records), description=description)
+        status = (await self.conn.execute(sql, *params) or "").rsplit(" ", 1)
+        rowcount = int(status[1]) if len(status) == 2 and status[1].isdigit() else 0
+        return CursorAdapter([], rowcount=rowcount, description=[])
+
+
+def _returns_rows(sql):
+    head = sql.lstrip()[:7].upper()
+    return head.startswith(("SELECT", "WITH", "VALUES", "SHOW", "TABLE", "(")) or " RETURNING " in sql.upper()
+
+
 class PowernodeAsyncDatabase(QuietLog, AsyncPostgresqlDatabase):
     """peewee's asyncpg database, with the namespaces it was opened with and the package's error rules."""
 
@@ -46,6 +73,9 @@ class PowernodeAsyncDatabase(QuietLog, AsyncPostgresqlDatabase):
     url = None
     tenant_key = None
     one_statement_per_call = True  # asyncpg prepares each call: no "a; b" in one execute_sql
+
+    async def _pool_acquire(self, pool):
+        return _Connection((await super()._pool_acquire(pool)).conn)
 
     async def aexecute_sql(self, sql, params=None):
         try:

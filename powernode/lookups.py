@@ -1,10 +1,18 @@
-"""Lookups that miss: peewee's `DoesNotExist`, without the values the query was given.
+"""Lookups: misses without the values looked up, and lookups by primary key without rebuilding their SQL.
 
-Peewee's message ends with `Params: [...]`: the digest, token or key that was looked up. A
-model's `get()`, `get_by_id()`, `get_or_none()` and a foreign key's lazy load all end in
-`QuietGet.get`, which names the model and the statement (its placeholders, not the values).
+Peewee's `DoesNotExist` message ends with `Params: [...]`: the digest, token or key that was
+looked up. A model's `get()`, `get_by_id()`, `get_or_none()` and a foreign key's lazy load all
+end in `QuietGet.get` or `by_key`, which name the model and the statement (its placeholders, not
+the values).
+
+`Model.get_by_id(pk)` and `Model.get(Model.id == pk)` (a `belongs_to` read) are the commonest
+statements a service sends, and most of their cost was peewee rendering the same SQL again:
+`by_key` renders it once per model (and once more for its `tenant()` form) and sends only the
+new values. Read replicas keep peewee's path, which routes each select.
 """
-__all__ = ["QuietGet"]
+import peewee
+
+__all__ = ["QuietGet", "by_key", "is_key_lookup"]
 
 
 class QuietGet:
@@ -18,3 +26,40 @@ class QuietGet:
         # raised outside the handler: peewee's exception, with its Params, is not chained to this one
         statement = self.paginate(1, 1).sql()[0]
         raise self.model.DoesNotExist(f"no {self.model.__name__} matches the query: {statement}")
+
+
+def is_key_lookup(model, query, filters) -> bool:
+    """`Model.get(Model.id == value)`: one equality between the primary key and a plain value."""
+    if filters or len(query) != 1 or not isinstance(query[0], peewee.Expression):
+        return False
+    expression = query[0]
+    return (expression.op == peewee.OP.EQ and expression.lhs is model._meta.primary_key
+            and not isinstance(expression.rhs, peewee.Node))
+
+
+def by_key(model, value, scope, account_field=None, account=None):
+    """The row of `model` whose primary key is `value` (within `account` when given), else DoesNotExist.
+
+    scope: a function that turns a select into its tenant-scoped form (the model's own).
+    """
+    database = model._meta.database
+    if getattr(database, "replicas", None) is not None:
+        return None  # the caller takes peewee's routed path
+    key = model._meta.primary_key
+    params = [key.db_value(value)]
+    if account is not None:
+        params.append(account_field.db_value(account))
+    params.append(1)
+    cache = model._meta.__dict__.setdefault("key_lookups", {})
+    entry = cache.get((account is not None, type(database)))
+    if entry is None:
+        template = scope(model.select().where(key == value)).limit(1)
+        sql, rendered = database.get_sql_context().sql(template).query()
+        if list(rendered) != params:  # not the statement shape this cache assumes: no shortcut
+            return None
+        entry = cache[(account is not None, type(database))] = (sql, template)
+    sql, template = entry
+    rows = template._get_cursor_wrapper(database.execute_sql(sql, params))
+    for row in rows:
+        return row
+    raise model.DoesNotExist(f"no {model.__name__} matches the query: {sql}")

@@ -24,6 +24,7 @@ from .behaviour.scopes import named_scope
 from .errors import ValidationError
 from .fast_rows import FastSelect
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
+from .lookups import by_key, is_key_lookup
 from .references import Reference
 from .replicas import read_routed
 from .tenancy import TENANT_COLUMN, current_tenant
@@ -133,6 +134,14 @@ def _scoped(model, query):
     return query.where(field == account)
 
 
+def _by_key(model, value):
+    account = current_tenant()
+    field = model._meta.columns.get(TENANT_COLUMN)
+    if field is None:
+        account = None
+    return by_key(model, value, lambda query: _scoped(model, query), field, account)
+
+
 def _model_repr(self):
     return f"<{self._meta.rails_name or type(self).__name__} {self.__data__.get('id')}>"
 
@@ -181,6 +190,20 @@ class PowernodeModel(AsyncMethods, peewee.Model, metaclass=_PowernodeModelBase):
         """peewee's select (instances built on the fast path), scoped to the account inside `tenant()`."""
         query = FastSelect(cls, fields or cls._meta.sorted_fields, is_default=not fields)
         return _scoped(cls, query)
+
+    @classmethod
+    def get(cls, *query, **filters):
+        """peewee's get; by primary key (`get(Model.id == pk)`, a belongs_to read) without rebuilding its SQL."""
+        if is_key_lookup(cls, query, filters):
+            found = _by_key(cls, query[0].rhs)
+            if found is not None:
+                return found
+        return super().get(*query, **filters)
+
+    @classmethod
+    def get_by_id(cls, pk):
+        found = _by_key(cls, pk)
+        return super().get_by_id(pk) if found is None else found
 
     @classmethod
     def delete(cls):
