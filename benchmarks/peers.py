@@ -77,7 +77,7 @@ def copy_text(rows):
 
 
 def records(rows):
-    return [(r["auto_fixable"], r["category"], json.dumps(r["configuration"]), r["created_at"], r["description"],
+    return [(r["auto_fixable"], r["category"], r["configuration"], r["created_at"], r["description"],
              r["enabled"], r["name"], r["severity"], r["updated_at"]) for r in rows]
 
 
@@ -310,7 +310,10 @@ async def bench_async(url, n, lookups, runs, rows, probe, concurrent):
 
     from powernode.database import database_for
 
-    pool = await asyncpg.create_pool(**_asyncpg_params(url), min_size=POOL, max_size=POOL)
+    async def decode_json(connection):  # what psycopg2 does unasked, and every peer here: jsonb as Python values
+        await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+    pool = await asyncpg.create_pool(**_asyncpg_params(url), min_size=POOL, max_size=POOL, init=decode_json)
     select_sql = f"SELECT {', '.join(COLUMNS)} FROM {TABLE}"
     lookup_sql = f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE id = $1"
     db = await powernode.connect_async(url, namespaces=[], pool_size=POOL)

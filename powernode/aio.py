@@ -14,6 +14,7 @@ nor greenlet.
 """
 import asyncio
 import os
+import re
 import weakref
 
 import asyncpg
@@ -62,7 +63,10 @@ class _Connection(AsyncPostgresqlConnection):
 
 def _returns_rows(sql):
     head = sql.lstrip()[:7].upper()
-    return head.startswith(("SELECT", "WITH", "VALUES", "SHOW", "TABLE", "(")) or " RETURNING " in sql.upper()
+    return head.startswith(("SELECT", "WITH", "VALUES", "SHOW", "TABLE", "(")) or _RETURNING.search(sql) is not None
+
+
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
 
 class PowernodeAsyncDatabase(QuietLog, AsyncPostgresqlDatabase):
@@ -73,6 +77,10 @@ class PowernodeAsyncDatabase(QuietLog, AsyncPostgresqlDatabase):
     url = None
     tenant_key = None
     one_statement_per_call = True  # asyncpg prepares each call: no "a; b" in one execute_sql
+
+    def close(self):
+        # outside a task (a sync teardown closing every model's database) there is no connection to hand back
+        return False if self.is_closed() else super().close()
 
     async def _pool_acquire(self, pool):
         return _Connection((await super()._pool_acquire(pool)).conn)

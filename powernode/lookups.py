@@ -37,23 +37,22 @@ def is_key_lookup(model, query, filters) -> bool:
             and not isinstance(expression.rhs, peewee.Node))
 
 
-def by_key(model, value, scope, account_field=None, account=None):
-    """The row of `model` whose primary key is `value` (within `account` when given), else DoesNotExist.
+def by_key(model, value, account_field=None, account=None):
+    """The row of `model` whose primary key is `value`, else DoesNotExist; None: use peewee's path.
 
-    scope: a function that turns a select into its tenant-scoped form (the model's own).
+    account: the `tenant()` account when the model is account-scoped (its `select()` filters by it).
     """
     database = model._meta.database
     if getattr(database, "replicas", None) is not None:
         return None  # the caller takes peewee's routed path
     key = model._meta.primary_key
-    params = [key.db_value(value)]
-    if account is not None:
-        params.append(account_field.db_value(account))
-    params.append(1)
+    params = [key.db_value(value), 1]
+    if account is not None:  # select() puts the tenant's condition first
+        params.insert(0, account_field.db_value(account))
     cache = model._meta.__dict__.setdefault("key_lookups", {})
     entry = cache.get((account is not None, type(database)))
     if entry is None:
-        template = scope(model.select().where(key == value)).limit(1)
+        template = model.select().where(key == value).limit(1)
         sql, rendered = database.get_sql_context().sql(template).query()
         if list(rendered) != params:  # not the statement shape this cache assumes: no shortcut
             return None

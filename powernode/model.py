@@ -139,7 +139,7 @@ def _by_key(model, value):
     field = model._meta.columns.get(TENANT_COLUMN)
     if field is None:
         account = None
-    return by_key(model, value, lambda query: _scoped(model, query), field, account)
+    return by_key(model, value, field, account)
 
 
 def _model_repr(self):
