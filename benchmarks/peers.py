@@ -59,7 +59,7 @@ async def abest(fn, runs):
 def report(work, who, seconds, raw):
     ratio = seconds / raw
     RESULTS.append((work, who, seconds, ratio))
-    print(f"{work:<40} {who:<34} {seconds:>9.3f}s {ratio:>7.2f}x", flush=True)
+    print(f"{work:<40} {who:<44} {seconds:>9.3f}s {ratio:>7.2f}x", flush=True)
 
 
 def rows_for(n):
@@ -311,7 +311,9 @@ async def bench_async(url, n, lookups, runs, rows, probe, concurrent):
     from powernode.database import database_for
 
     async def decode_json(connection):  # what psycopg2 does unasked, and every peer here: jsonb as Python values
-        await connection.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+        await connection.set_type_codec("jsonb", schema="pg_catalog", format="binary",  # binary: COPY needs it
+                                        encoder=lambda value: b"\x01" + json.dumps(value).encode(),
+                                        decoder=lambda data: json.loads(data[1:]))
 
     pool = await asyncpg.create_pool(**_asyncpg_params(url), min_size=POOL, max_size=POOL, init=decode_json)
     select_sql = f"SELECT {', '.join(COLUMNS)} FROM {TABLE}"
@@ -484,7 +486,7 @@ def main():
     print(f"powernode against peers on {os.cpu_count()} cores, Python {sys.version.split()[0]}, embedded PostgreSQL 18; "
           f"SQLAlchemy {sqlalchemy.__version__}, Django {django.__version__}, peewee {peewee.__version__}, "
           f"psycopg2 {psycopg2.__version__.split()[0]}, asyncpg {asyncpg.__version__}; best of {runs}")
-    print(f"{'work':<40} {'who':<34} {'time':>10} {'vs raw':>8}")
+    print(f"{'work':<40} {'who':<44} {'time':>10} {'vs raw':>8}")
     server = Server()
     try:
         url = server.fresh()

@@ -50,15 +50,24 @@ def by_key(model, value, account_field=None, account=None):
     if account is not None:  # select() puts the tenant's condition first
         params.insert(0, account_field.db_value(account))
     cache = model._meta.__dict__.setdefault("key_lookups", {})
-    entry = cache.get((account is not None, type(database)))
+    shape = (account is not None, type(database))
+    entry = cache.get(shape)
     if entry is None:
         template = model.select().where(key == value).limit(1)
         sql, rendered = database.get_sql_context().sql(template).query()
         if list(rendered) != params:  # not the statement shape this cache assumes: no shortcut
             return None
-        entry = cache[(account is not None, type(database))] = (sql, template)
-    sql, template = entry
-    rows = template._get_cursor_wrapper(database.execute_sql(sql, params))
-    for row in rows:
-        return row
-    raise model.DoesNotExist(f"no {model.__name__} matches the query: {sql}")
+        entry = cache[shape] = [sql, template, None]
+    sql, template, build = entry
+    cursor = database.execute_sql(sql, params)
+    try:
+        row = cursor.fetchone()
+        if row is None:
+            raise model.DoesNotExist(f"no {model.__name__} matches the query: {sql}")
+        if build is None:  # how a row of this statement becomes an instance: worked out once
+            wrapper = template._get_cursor_wrapper(cursor)
+            wrapper.initialize()
+            build = entry[2] = wrapper.process_row
+        return build(row)
+    finally:
+        cursor.close()
