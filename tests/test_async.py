@@ -116,7 +116,7 @@ def test_interleaved_tasks_of_many_accounts_see_only_their_own_rows_under_rls(co
                 await User.acreate(email=f"u{number}.{i}@t.test", name="N", password_digest="x")
                 await asyncio.sleep(0)  # hand the loop to the other tenants mid-transaction
             raw = (await db_of(User).aexecute_sql("SELECT DISTINCT account_id FROM users")).fetchall()
-            mine = await db_of(User).list(User.select())
+            mine = [user async for user in User.select()]       # a server-side cursor, in the tenant transaction
         assert powernode.current_tenant() is None
         return account, {row[0] for row in raw}, {u.account_id for u in mine}, len(mine)
 
