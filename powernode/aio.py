@@ -78,6 +78,11 @@ class PowernodeAsyncDatabase(QuietLog, AsyncPostgresqlDatabase):
     tenant_key = None
     one_statement_per_call = True  # asyncpg prepares each call: no "a; b" in one execute_sql
 
+    async def register_adapters(self, conn):
+        await super().register_adapters(conn)
+        for name in ("inet", "cidr"):  # as text, as psycopg2 returns them (asyncpg would make ipaddress objects)
+            await conn.set_type_codec(name, encoder=str, decoder=str, schema="pg_catalog", format="text")
+
     def close(self):
         # outside a task (a sync teardown closing every model's database) there is no connection to hand back
         return False if self.is_closed() else super().close()

@@ -1,5 +1,6 @@
 """asyncio: connect_async over peewee's pwasyncio, the package's features on the async path, the pool."""
 import asyncio
+import datetime
 import subprocess
 import sys
 import uuid
@@ -174,6 +175,15 @@ def test_bulk_load_async_validates_and_loads_by_binary_copy(core_db):
             for i in range(10):
                 yield {"name": f"streamed {i}"}
         assert await powernode.bulk_load_async(Account, generated(), validate=False) == 10
+
+        Token = powernode.models["UserToken"]  # an inet column: loaded by COPY's text format instead
+        some = (await User.aget(User.email == "user1@acme.test")).id
+        soon = datetime.datetime(2030, 1, 1)
+        tokens = [{"user_id": some, "token_digest": f"digest {i}".ljust(40, "x"), "last_used_ip": f"10.0.0.{i}", "expires_at": soon,
+                   "permissions": ["read", i]} for i in range(5)]
+        assert await powernode.bulk_load_async(Token, tokens) == 5
+        token = await Token.aget(Token.token_digest == "digest 3".ljust(40, "x"))
+        assert (token.last_used_ip, token.permissions) == ("10.0.0.3", ["read", 3])
         return [a.settings["seats"] for a in await db.list(Account.select().where(Account.name.startswith("tenant ")))]
 
     seats = run(core_db.url, body)
@@ -181,6 +191,9 @@ def test_bulk_load_async_validates_and_loads_by_binary_copy(core_db):
     powernode.connect(core_db.url, namespaces=[])
     user = User.get(User.email == "user7@acme.test")  # the sync models read what the binary COPY wrote
     assert (user.name, user.preferences) == ("User 7", {"n": 7})
+    Token = powernode.models["UserToken"]
+    token = Token.get(Token.token_digest == "digest 3".ljust(40, "x"))
+    assert (token.last_used_ip, token.permissions) == ("10.0.0.3", ["read", 3])
 
 
 def test_anearest_and_text_copy_of_vectors(migrated, vector_namespaces_ok):
