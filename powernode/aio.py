@@ -43,7 +43,7 @@ class _Adapter(AsyncPgAdapter):
 class _Connection(AsyncPostgresqlConnection):
     """pwasyncio's connection, through asyncpg's statement cache.
 
-    Peewee's prepares every statement anew (a Parse/Describe round trip, and a Close
+    Peewee prepares every statement anew (a Parse/Describe round trip, and a Close
     later); `fetch` and `execute` reuse the connection's prepared statement for the same
     SQL, so a repeated query costs one round trip, as it does with asyncpg alone.
     """
@@ -62,6 +62,7 @@ class _Connection(AsyncPostgresqlConnection):
 
 
 def _returns_rows(sql):
+    # rows come back from fetch(); a statement without them reports its row count through execute()
     head = sql.lstrip()[:7].upper()
     return head.startswith(("SELECT", "WITH", "VALUES", "SHOW", "TABLE", "(")) or _RETURNING.search(sql) is not None
 
@@ -106,14 +107,14 @@ _CLASSES = {"23": peewee.IntegrityError, "22": peewee.DataError, "42": peewee.Pr
 
 def translated(exc):
     """asyncpg's error as peewee's, as the sync database raises it: first line, no quoted value, pgcode kept."""
-    original = next((e for e in (exc, exc.__cause__, exc.__context__) if isinstance(e, asyncpg.PostgresError)), None)
+    chain = (exc, exc.__cause__, exc.__context__)
+    original = next((e for e in chain if isinstance(e, asyncpg.PostgresError)), None)
     if original is None:
-        if isinstance(exc, peewee.DatabaseError) and not isinstance(exc.__cause__ or exc.__context__, Exception):
+        lost = next((e for e in chain if isinstance(e, (asyncpg.InterfaceError, OSError))), None)
+        if lost is None:  # peewee's own (a pool timeout, a pool shutting down): already one clear line
             return exc
-        lost = next((e for e in (exc, exc.__cause__, exc.__context__)
-                     if isinstance(e, (asyncpg.InterfaceError, OSError))), exc)
-        clean = peewee.OperationalError(f"connection lost during the query ({type(lost).__name__}); "
-                                        "the next query gets a fresh connection")
+        clean = peewee.OperationalError(f"the query failed on its connection ({type(lost).__name__}: "
+                                        f"{values(_first_line(lost))})")
         clean.pgcode = None
         return clean
     state = original.sqlstate or ""
