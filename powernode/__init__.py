@@ -22,7 +22,7 @@ from .replicas import on_primary, open_routed_database
 from .tenancy import current_tenant, tenant
 
 __all__ = [
-    "connect", "migrate", "seed", "bulk_load", "tenant", "current_tenant", "current_database", "on_primary",
+    "connect", "connect_async", "migrate", "seed", "bulk_load", "bulk_load_async", "tenant", "current_tenant", "current_database", "on_primary",
     "models", "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference",
     "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
@@ -51,7 +51,33 @@ def connect(url=None, namespaces=None, load_models=True, tenant_key=None, replic
     if encryption is not None:
         keys.configure(encryption)
     selected = installed.select(namespaces)
-    database = open_routed_database(url, replicas)
+    return _bind(open_routed_database(url, replicas), selected, load_models, tenant_key)
+
+
+async def connect_async(url=None, namespaces=None, load_models=True, tenant_key=None, encryption=None,
+                        pool_size=None):
+    """`connect()` for asyncio programs: the same URL, namespace and key rules, over an asyncpg pool.
+
+    Needs the `powernode[async]` extra. Models then work with peewee's async API
+    (`await Model.aget(...)`, `await query.aexecute()`, `async for row in query`,
+    `await db.list(query)`, `async with db.atomic()`), `async with powernode.tenant(...)`
+    and `await powernode.bulk_load_async(...)`. pool_size: the most connections the
+    process opens to this URL (default `$POWERNODE_POOL_SIZE`, else 10); each task holds
+    one while it runs a query or a transaction. Calling it again returns the same database.
+    Reads are not routed to replicas here. Returns peewee's `AsyncPostgresqlDatabase`.
+    """
+    try:
+        from .aio import open_async_database
+    except ImportError as exc:
+        raise ConfigurationError(f"connect_async needs the async extra: pip install 'powernode[async]' "
+                                 f"({exc.name} is missing)") from None
+    if encryption is not None:
+        keys.configure(encryption)
+    selected = installed.select(namespaces)
+    return _bind(await open_async_database(url, pool_size), selected, load_models, tenant_key)
+
+
+def _bind(database, selected, load_models, tenant_key):
     database.namespaces = selected
     database.tenant_key = tenant_key
     binding.use(database, selected, registry.loaded())
@@ -88,3 +114,13 @@ def bulk_load(model, rows, db=None, validate=True):
     from .bulk import bulk_load as load
 
     return load(model, rows, db, validate=validate)
+
+
+async def bulk_load_async(model, rows, validate=True):
+    """`bulk_load` on the database of `connect_async()`, through asyncpg's binary COPY; returns the count.
+
+    The same rows, defaults, validation and errors as `bulk_load`; `rows` may be an async iterable.
+    """
+    from .bulk_async import bulk_load_async as load
+
+    return await load(model, rows, validate=validate)

@@ -26,7 +26,7 @@ from .behaviour.rows import RowInvalid, RowRules
 from .errors import PowernodeError
 from .redact import values
 
-__all__ = ["bulk_load", "BulkLoadError"]
+__all__ = ["bulk_load", "BulkLoadError", "Plan"]
 
 
 class BulkLoadError(PowernodeError):
@@ -106,6 +106,65 @@ class _Lines(io.RawIOBase):
         return size
 
 
+class Plan:
+    """What a load writes: the columns the first row names, then the defaulted ones, and the row pipeline."""
+
+    def __init__(self, model, first, validate):
+        self.model, self.meta = model, model._meta
+        self.rules = RowRules(model) if validate else None
+        first = _as_dict(model, first)
+        if self.rules is not None:
+            first = self.rules.prepare(first)
+        self.first = first
+        meta = self.meta
+        self.keys = list(first)  # field names or column names, as the rows carry them
+        unknown = [key for key in self.keys if key not in meta.combined]
+        if unknown:
+            raise BulkLoadError(f"{meta.table_name} has no column {', '.join(map(repr, unknown))}")
+        self.given = [meta.combined[key] for key in self.keys]
+        carried = {f.name for f in self.given}  # by name: peewee fields compare into SQL expressions
+        self.defaulted = [f for f in meta.sorted_fields
+                          if f.name not in carried and f.default is not None and not f.primary_key]
+        # One value for every row of the load, as Rails' insert_all stamps one time on all rows.
+        self.defaults = [fields.default_value(f) for f in self.defaulted]
+        self.columns = self.given + self.defaulted
+        self.count = 0
+        self.failures = []  # an error raised while the driver reads the rows reaches us wrapped: keep the original
+
+    def rows(self, rest, converters, encode):
+        """`encode(converted values)` for each row, validated and conformed; a bad row raises `BulkLoadError`."""
+        keys, rules, given = self.keys, self.rules, self.given
+        for index, row in enumerate(_chain(self.first, rest)):
+            self.count = index + 1
+            values = None
+            try:
+                row = _as_dict(self.model, row)
+                if rules is not None:
+                    if index:
+                        row = rules.prepare(row)
+                    rules.check(index, row)
+                values = [row.get(key, _MISSING) for key in keys]
+                if len(row) != len(keys) or _MISSING in values:
+                    values = _conform(row, keys, given, values)
+                yield encode([None if v is None else convert(v) for convert, v in zip(converters, values)])
+            except (TypeError, ValueError, AttributeError, BulkLoadError) as exc:
+                where = f"row {index}" + _failing_column(given, converters, values)
+                self.failures.append(BulkLoadError(f"{self.meta.table_name}: {where}: {exc}; nothing was loaded"))
+                raise self.failures[-1] from None
+
+    def failed(self, exc):
+        """The BulkLoadError to raise for `exc`, raised while loading."""
+        name = self.meta.table_name
+        if isinstance(exc, RowInvalid):
+            return BulkLoadError(f"{name} {exc}; nothing was loaded", row=exc.index, errors=exc.errors)
+        if isinstance(exc, BulkLoadError):
+            return exc
+        if self.failures:
+            return self.failures[0]
+        # a row the database refused: its line number is the row's
+        return BulkLoadError(f"{name}: {_row_message(exc)}; nothing was loaded")
+
+
 def bulk_load(model, rows: Iterable, db=None, validate=True) -> int:
     """COPY `rows` into `model`'s table; returns how many were loaded.
 
@@ -118,71 +177,31 @@ def bulk_load(model, rows: Iterable, db=None, validate=True) -> int:
     Rails' `insert_all` does.
     """
     db = db or model._meta.database
-    rules = RowRules(model) if validate else None
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
         return 0
-    first = _as_dict(model, first)
-    if rules is not None:
-        first = rules.prepare(first)
-    meta = model._meta
-    keys = list(first)  # field names or column names, as the rows carry them
-    unknown = [key for key in keys if key not in meta.combined]
-    if unknown:
-        raise BulkLoadError(f"{meta.table_name} has no column {', '.join(map(repr, unknown))}")
-    given = [meta.combined[key] for key in keys]
-    carried = {f.name for f in given}  # by name: peewee fields compare into SQL expressions
-    defaulted = [f for f in meta.sorted_fields
-                 if f.name not in carried and f.default is not None and not f.primary_key]
-    columns = given + defaulted
-    converters = [_converter(f) for f in given]
-    # One value for every row of the load, as Rails' insert_all stamps one time on all rows.
-    tail = "".join("\t" + _text(f, fields.default_value(f)) for f in defaulted) + "\n"
-    count = 0
-    failures = []  # an error raised while psycopg2 reads the rows reaches us wrapped: keep the original
-
-    def lines():
-        nonlocal count
-        for index, row in enumerate(_chain(first, rows)):
-            count = index + 1
-            values = None
-            try:
-                row = _as_dict(model, row)
-                if rules is not None:
-                    if index:
-                        row = rules.prepare(row)
-                    rules.check(index, row)
-                values = [row.get(key, _MISSING) for key in keys]
-                if len(row) != len(keys) or _MISSING in values:
-                    values = _conform(row, keys, given, values)
-                yield "\t".join("\\N" if v is None else convert(v) for convert, v in zip(converters, values)) + tail
-            except (TypeError, ValueError, AttributeError, BulkLoadError) as exc:
-                where = f"row {index}" + _failing_column(given, converters, values)
-                failures.append(BulkLoadError(f"{meta.table_name}: {where}: {exc}; nothing was loaded"))
-                raise failures[-1] from None
-
-    copy = "COPY {} ({}) FROM STDIN".format(
-        f'"{meta.table_name}"', ", ".join(f'"{f.column_name}"' for f in columns))
+    plan = Plan(model, first, validate)
+    converters = [_converter(f) for f in plan.given]
+    tail = "".join("\t" + _text(f, v) for f, v in zip(plan.defaulted, plan.defaults)) + "\n"
+    lines = plan.rows(rows, converters, lambda values: "\t".join("\\N" if v is None else v for v in values) + tail)
     try:
         with db.atomic():
-            if rules is None:
-                source = io.BufferedReader(_Lines(lines()), buffer_size=1 << 16)
+            if plan.rules is None:
+                source = io.BufferedReader(_Lines(lines), buffer_size=1 << 16)
             else:  # every row is checked, and the load as a whole, before the first is written
-                source = _spooled(lines())
-                rules.check_load()
+                source = _spooled(lines)
+                plan.rules.check_load()
             with db.cursor() as cursor:
-                cursor.copy_expert(copy, source)
-    except RowInvalid as invalid:
-        raise BulkLoadError(f"{meta.table_name} {invalid}; nothing was loaded",
-                            row=invalid.index, errors=invalid.errors) from None
-    except BulkLoadError:
-        raise
-    except Exception as exc:  # a row the database refused: its line number is the row's
-        if failures:
-            raise failures[0] from None
-        raise BulkLoadError(f"{meta.table_name}: {_row_message(exc)}; nothing was loaded") from None
-    return count
+                cursor.copy_expert(copy_statement(plan), source)
+    except Exception as exc:
+        raise plan.failed(exc) from None
+    return plan.count
+
+
+def copy_statement(plan, options=""):
+    return "COPY {} ({}) FROM STDIN{}".format(
+        f'"{plan.meta.table_name}"', ", ".join(f'"{f.column_name}"' for f in plan.columns), options)
 
 
 _MISSING = object()

@@ -12,12 +12,21 @@ from . import embedded
 from .errors import ConfigurationError, DatabaseUnavailable
 from .redact import credentials, values
 
-__all__ = ["PowernodeDatabase", "open_database", "database_for", "resolve_url"]
+__all__ = ["PowernodeDatabase", "QuietLog", "open_database", "database_for", "resolve_url"]
 
 SCHEMES = ("postgres", "postgresql")
 
 
-class PowernodeDatabase(PostgresqlExtDatabase):
+class QuietLog:
+    """Mixin: peewee's query log without the parameters."""
+
+    def _log_query(self, sql, params):
+        # parameters carry tokens, digests and credentials: log the statement, not the values
+        if peewee.logger.isEnabledFor(logging.DEBUG):
+            peewee.logger.debug("%s -- %d parameters", sql, len(params or ()))
+
+
+class PowernodeDatabase(QuietLog, PostgresqlExtDatabase):
     """Peewee's PostgreSQL database, remembering which namespaces it was opened with."""
 
     namespaces = ("core",)
@@ -29,12 +38,6 @@ class PowernodeDatabase(PostgresqlExtDatabase):
             return super().execute_sql(sql, params, *args, **kwargs)
         except peewee.DatabaseError as exc:
             raise redacted(exc) from None
-
-    def _log_query(self, sql, params):
-        # parameters carry tokens, digests and credentials: log the statement, not the values
-        if peewee.logger.isEnabledFor(logging.DEBUG):
-            peewee.logger.debug("%s -- %d parameters", sql, len(params or ()))
-
 
 
 def resolve_url(url=None) -> str:

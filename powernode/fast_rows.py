@@ -66,6 +66,14 @@ class _InstanceWrapper(peewee.ModelObjectCursorWrapper):
 
 
 class FastSelect(QuietGet, peewee.ModelSelect):
+    def __aiter__(self):
+        # `async for row in query` on the database of connect_async(): peewee's streaming iterate()
+        database = self._database
+        if not hasattr(database, "iterate"):
+            raise TypeError("`async for` over a query needs `await powernode.connect_async()`; "
+                            "use `for` with connect()")
+        return database.iterate(self).__aiter__()
+
     def _get_model_cursor_wrapper(self, cursor):
         plain = (len(self._from_list) == 1 and not self._joins
                  and all(isinstance(node, peewee.Field) and node.model is self.model for node in self._returning))

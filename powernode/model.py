@@ -17,12 +17,14 @@ from typing import Optional, Sequence, Union
 
 import peewee
 
+from .async_api import AsyncMethods, bridged
 from .behaviour.declaration import ModelBehaviour
 from .behaviour.dependents import destroy_rows
 from .behaviour.scopes import named_scope
 from .errors import ValidationError
 from .fast_rows import FastSelect
 from .fields import PrimaryKeyField, VectorField, check_dimensions, utcnow
+from .lookups import by_key, is_key_lookup
 from .references import Reference
 from .replicas import read_routed
 from .tenancy import TENANT_COLUMN, current_tenant
@@ -132,6 +134,14 @@ def _scoped(model, query):
     return query.where(field == account)
 
 
+def _by_key(model, value):
+    account = current_tenant()
+    field = model._meta.columns.get(TENANT_COLUMN)
+    if field is None:
+        account = None
+    return by_key(model, value, field, account)
+
+
 def _model_repr(self):
     return f"<{self._meta.rails_name or type(self).__name__} {self.__data__.get('id')}>"
 
@@ -143,7 +153,7 @@ def _reference_index(model, field):
     return Index(name, [field.column_name], unique=field.unique_index)
 
 
-class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
+class PowernodeModel(AsyncMethods, peewee.Model, metaclass=_PowernodeModelBase):
     """Base of every Powernode model. `Meta.rails_name` is its name in `powernode.models`.
 
     `Meta.platform_table = False` marks a table the platform's database does not have
@@ -180,6 +190,20 @@ class PowernodeModel(peewee.Model, metaclass=_PowernodeModelBase):
         """peewee's select (instances built on the fast path), scoped to the account inside `tenant()`."""
         query = FastSelect(cls, fields or cls._meta.sorted_fields, is_default=not fields)
         return _scoped(cls, query)
+
+    @classmethod
+    def get(cls, *query, **filters):
+        """peewee's get; by primary key (`get(Model.id == pk)`, a belongs_to read) without rebuilding its SQL."""
+        if is_key_lookup(cls, query, filters):
+            found = _by_key(cls, query[0].rhs)
+            if found is not None:
+                return found
+        return super().get(*query, **filters)
+
+    @classmethod
+    def get_by_id(cls, pk):
+        found = _by_key(cls, pk)
+        return super().get_by_id(pk) if found is None else found
 
     @classmethod
     def delete(cls):
@@ -313,6 +337,12 @@ class VectorSearch:
         query = NearestSelect(cls, [*cls._meta.sorted_fields, distance.alias("distance")])
         query.ef_search = min(EF_SEARCH_MAX, ef_search or max(40, 40 * k))
         return _scoped(cls, query).order_by(distance).limit(k)
+
+    @classmethod
+    async def anearest(cls, vector, k=10, field=None, ef_search=None):
+        """`nearest()` from asyncio: the list of rows, nearest first, each with `.distance`."""
+        query = cls.nearest(vector, k=k, field=field, ef_search=ef_search)
+        return await bridged(cls, list, query)
 
 
 class NearestSelect(FastSelect):

@@ -11,6 +11,10 @@ and this transaction made with the tenant key (`signing.py`). With row-level
 security enabled (`python -m powernode rls enable`), the policies trust the
 account only when the signature verifies, so SQL that sets the account itself
 (`SET`, `set_config`) reaches nothing.
+
+From asyncio (after `powernode.connect_async()`), `async with powernode.tenant(acme):`
+does the same on the task's connection; the account is context-local, so tasks for
+different accounts interleave without seeing each other's rows.
 """
 import contextvars
 import uuid
@@ -42,13 +46,50 @@ def _account_id(account):
         raise InvalidValue(f"tenant() needs an account or its id, not {account!r}") from None
 
 
-@contextmanager
-def tenant(account, db=None):
+class tenant:
     """Scope queries and inserts to one account, in a transaction that proves it to PostgreSQL.
 
+    `with tenant(acme):`, or `async with tenant(acme):` on the database of `connect_async()`.
     The tenant key comes from `db.tenant_key` (`powernode.connect(tenant_key=...)`), else
     `$POWERNODE_TENANT_KEY`; a database with row-level security enabled requires it.
     """
+
+    def __init__(self, account, db=None):
+        self._account, self._db = account, db
+        self._open = []  # the blocks entered and not left yet (one object may be entered again inside)
+
+    def __enter__(self):
+        scope = _scope(self._account, self._db)
+        account_id = scope.__enter__()
+        self._open.append(scope)
+        return account_id
+
+    def __exit__(self, *exc_info):
+        return self._open.pop().__exit__(*exc_info)
+
+    async def __aenter__(self):
+        return await _bridge(self._db).run(self.__enter__)
+
+    async def __aexit__(self, *exc_info):
+        return await _bridge(self._db).run(self.__exit__, *exc_info)
+
+    def __call__(self, function):  # as a decorator, as the context manager it replaced was
+        def scoped(*args, **kwargs):
+            with tenant(self._account, self._db):
+                return function(*args, **kwargs)
+        return scoped
+
+
+def _bridge(db):
+    db = db or current_database()
+    if not hasattr(db, "run"):
+        raise InvalidValue("`async with tenant()` needs the database of `await powernode.connect_async()` "
+                           "(or pass db=); use `with tenant()` with connect()")
+    return db
+
+
+@contextmanager
+def _scope(account, db=None):
     account_id = _account_id(account)
     db = db or current_database()
     if db is None:
@@ -76,7 +117,11 @@ def _carry(db, account, signature, verify=False):
     if not verify:
         db.execute_sql(sql, (SETTING, account, SIGNATURE_SETTING, signature))
         return
-    verified = db.execute_sql(f"{sql}; SELECT {VERIFIER}", (SETTING, account, SIGNATURE_SETTING, signature))
+    if getattr(db, "one_statement_per_call", False):
+        db.execute_sql(sql, (SETTING, account, SIGNATURE_SETTING, signature))
+        verified = db.execute_sql(f"SELECT {VERIFIER}")
+    else:  # one round trip
+        verified = db.execute_sql(f"{sql}; SELECT {VERIFIER}", (SETTING, account, SIGNATURE_SETTING, signature))
     if str(verified.fetchone()[0]) != account:
         raise ConfigurationError("the tenant key differs from the one `powernode rls enable` stored in this "
                                  "database: give the program the same POWERNODE_TENANT_KEY")
