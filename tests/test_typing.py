@@ -188,8 +188,9 @@ def test_the_base_stub_declares_every_public_attribute_of_the_base_classes():
     declared = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            declared[node.name] = {item.name if isinstance(item, ast.FunctionDef) else item.target.id
-                                   for item in node.body if isinstance(item, (ast.FunctionDef, ast.AnnAssign))}
+            functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+            declared[node.name] = {item.name if isinstance(item, functions) else item.target.id
+                                   for item in node.body if isinstance(item, (*functions, ast.AnnAssign))}
     for cls in (PowernodeModel, Discardable, VectorSearch):
         public = {name for name in dir(cls) if not name.startswith("_")} - set(dir(object))
         assert public - declared[cls.__name__] == set(), f"declare these in powernode/model.pyi ({cls.__name__})"
