@@ -304,7 +304,9 @@ class Account(PowernodeModel):
     devops_container_instances = HasMany(
         "Devops::ContainerInstance", foreign_key="account_id", dependent="destroy"
     )
-    # not navigable: has_many :devops_secret_references (Devops::SecretReference, dependent: :destroy): the platform defines no class Devops::SecretReference
+    devops_secret_references = HasMany(
+        "Devops::SecretReference", foreign_key="account_id", dependent="destroy"
+    )
     devops_resource_quota = HasOne("Devops::ResourceQuota", foreign_key="account_id", dependent="destroy")
     devops_swarm_clusters = HasMany("Devops::SwarmCluster", foreign_key="account_id", dependent="destroy")
     devops_swarm_nodes = HasMany("Devops::SwarmNode", through="devops_swarm_clusters", source="swarm_nodes")
@@ -3229,6 +3231,14 @@ class OauthApplication(PowernodeModel):
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     active = Scope(lambda m, q: q.where(m.status == "active"))
     machine_clients = Scope(lambda m, q: q.where(m.machine_client == True))
+    recently_used = Scope(
+        lambda m, q, OauthAccessToken: (
+            q.distinct()
+            .join(OauthAccessToken, on=(OauthAccessToken.application == m.id))
+            .where(OauthAccessToken.created_at > ago(days=30))
+        ),
+        uses=["OauthAccessToken"],
+    )
     suspended = Scope(lambda m, q: q.where(m.status == "suspended"))
     trusted_scope = Scope(lambda m, q: q.where(m.trusted == True), name="trusted")
 
