@@ -81,7 +81,8 @@ class Server:
 
     @property
     def selectable(self):
-        """Every namespace this server can hold (the ones needing pgvector only where it is installed)."""
+        """Every installed namespace this server can hold, the optional extensions too (the ones needing
+        pgvector only where it is installed)."""
         return tuple(ns for ns in powernode.installed.names() if self.has_pgvector or ns != "ai")
 
     def template(self, namespaces):
