@@ -1,0 +1,150 @@
+"""Upgrades across the platform's real schema versions, on a database full of rows.
+
+The generator writes each namespace's migrations at the oldest version (2026-01-22) into a
+temporary tree, then the next migration for each newer version (2026-02-08, 2026-02-22, the
+reference's 2026-03-14), never touching the earlier ones. A database migrated at the oldest
+version gets one row in every table, then is upgraded step by step; after each step its schema
+equals that version's catalog (the conformance comparison, against a database built from the
+catalog the platform's way) and every row is still there with its values. Then the same from the
+oldest version straight to the newest. Each step is timed on the loaded database.
+
+pg18 only: the chain holds `ai` (pgvector) at every version.
+"""
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+import powernode
+from conftest import SUMMARY
+from platform_schema import REFERENCE_DIR, build_platform_database, load_reference
+from powernode.errors import DestructiveMigration
+from powernode.introspect import IGNORED_TABLES, snapshot
+from powernode.migrator import migrate, schema_versions
+from test_conformance import compare
+from upgrade_rows import load_rows, read_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = [*sorted((REFERENCE_DIR / "history").glob("powernode-schema-*.json")), REFERENCE_DIR / "powernode-schema.json"]
+
+
+def generate(tree, catalog):
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "generate.py"), "--reference", str(catalog),
+                             "--migrations-only", str(tree)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory, server):
+    """version -> a migrations tree up to that version (step by step), and the oldest-to-newest one."""
+    if not server.has_pgvector:
+        pytest.skip("the upgrade chain holds the ai namespace, which needs pgvector (PostgreSQL 18 here)")
+    base = tmp_path_factory.mktemp("migrations")
+    made, tree = {}, None
+    for catalog in CATALOGS:
+        version = load_reference(str(catalog.relative_to(REFERENCE_DIR)))["schema_version"]
+        target = base / version
+        if tree is not None:
+            shutil.copytree(tree, target)
+        generate(target, catalog)
+        made[version], tree = target, target
+    straight = base / "straight"
+    shutil.copytree(made[min(made)], straight)
+    generate(straight, CATALOGS[-1])
+    return made, straight
+
+
+def _directories(tree):
+    return {ns: tree / ns for ns in powernode.installed.names()}
+
+
+def _conforms(server, db, catalog):
+    """Our snapshot against a database built from `catalog` the platform's way: [differences]."""
+    tables = {t["table"] for t in catalog["tables"]}
+    ours = snapshot(db)
+    extra = ours.tables - tables - IGNORED_TABLES
+    name = server.create_database()
+    try:
+        connection = psycopg2.connect(server.url(name))
+        with connection, connection.cursor() as cursor:
+            build_platform_database(cursor, catalog["tables"])
+        connection.close()
+        platform = powernode.connect(server.url(name), namespaces=[], load_models=False)
+        theirs = snapshot(platform)
+        platform.close()
+    finally:
+        server.drop_database(name)
+    _, differences = compare(ours, theirs, tables)
+    return [f"extra table {t}" for t in sorted(extra)] + differences
+
+
+def _same_rows(before, after, catalog):
+    """Every row read before is still there, with the same value in each column the new version keeps."""
+    lost = []
+    columns = {t["table"]: {c["name"] for c in t["columns"]} | {"id"} for t in catalog["tables"]}
+    for table, rows in before.items():
+        if table not in columns:
+            continue  # the platform removed the table: its rows go with it, confirmed
+        kept = after.get(table, [])
+        for row in rows:
+            expected = {k: v for k, v in row.items() if k in columns[table]}
+            if not any(all(other.get(k) == v for k, v in expected.items()) for other in kept):
+                lost.append(f"{table}: {expected}")
+    return lost
+
+
+def _step(db, tree, label, timings):
+    """Migrate to `tree`: first unconfirmed (what it refuses must be a table the platform removed, holding
+    rows, and leave the database as it was), then confirmed where it had to be."""
+    start = time.perf_counter()
+    try:
+        migrate(db, namespaces=powernode.installed.names(), directories=_directories(tree))
+        confirmed = False
+    except DestructiveMigration as exc:
+        assert "drop table" in str(exc) and "the platform removed it" in str(exc), exc
+        migrate(db, namespaces=powernode.installed.names(), directories=_directories(tree), allow_destructive=True)
+        confirmed = True
+    timings.append(f"{label}: {time.perf_counter() - start:.1f} s" + (" (confirmed a drop)" if confirmed else ""))
+
+
+def test_upgrade_chain_keeps_every_row(server, trees):
+    made, straight = trees
+    versions = sorted(made)
+    catalogs = {load_reference(str(c.relative_to(REFERENCE_DIR)))["schema_version"]:
+                load_reference(str(c.relative_to(REFERENCE_DIR))) for c in CATALOGS}
+    for route in ("step by step", "straight"):
+        name = server.create_database()
+        try:
+            db = powernode.connect(server.url(name), namespaces=powernode.installed.names(), load_models=False)
+            migrate(db, namespaces=powernode.installed.names(), directories=_directories(made[versions[0]]))
+            assert set(schema_versions(db).values()) == {versions[0]}
+            assert not _conforms(server, db, catalogs[versions[0]])
+            connection = psycopg2.connect(server.url(name))
+            load_rows(connection, catalogs[versions[0]])
+            before = read_rows(connection, [t["table"] for t in catalogs[versions[0]]["tables"]])
+            assert len(before) == len(catalogs[versions[0]]["tables"])
+            assert all(len(rows) == 1 for rows in before.values())
+
+            timings = []
+            steps = [(v, made[v]) for v in versions[1:]] if route == "step by step" else [(versions[-1], straight)]
+            previous = versions[0]
+            for version, tree in steps:
+                _step(db, tree, f"{previous} -> {version}", timings)
+                assert set(schema_versions(db).values()) == {version}, version
+                differences = _conforms(server, db, catalogs[version])
+                assert not differences, f"at {version}:\n" + "\n".join(differences[:40])
+                after = read_rows(connection, before)
+                lost = _same_rows(before, after, catalogs[version])
+                assert not lost, f"at {version}, rows lost or changed:\n" + "\n".join(lost[:20])
+                previous = version
+            connection.close()
+            db.close()
+            line = f"upgrade {route} on {len(before)} loaded tables: " + ", ".join(timings)
+            print(line)
+            SUMMARY.append(line)
+        finally:
+            server.drop_database(name)
