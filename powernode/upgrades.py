@@ -26,7 +26,7 @@ from .errors import DestructiveMigration
 from .introspect import Snapshot, fetch_all, snapshot
 from .schema_check import normalize_default, normalize_expression
 from .schema_items import IndexDef, quote_identifier as q, quote_literal
-from .schema_ops import add_foreign_keys, execute, require_extensions
+from .schema_ops import add_foreign_keys, execute, install_uuidv7, require_extensions
 
 __all__ = ["upgrade", "downgrade", "allowing_destructive", "rails_fk_name", "table_statements"]
 
@@ -165,8 +165,8 @@ def _reconcile(db, spec, live: Snapshot):
         have = held.get(column)
         if have is None:
             if not want["null"] and want.get("default_sql") is None and has_rows():
-                _refuse(f"delete the {has_rows()} rows of {name}: its new column {column} is NOT NULL "
-                        "with no default")
+                _refuse(f"delete the {has_rows()} rows of {name}: its new column {column} is NOT NULL with no "
+                        f"default (to keep them, add {column} and fill it first)")
                 execute(db, f"DELETE FROM {q(name)}")
             execute(db, f"ALTER TABLE {q(name)} ADD COLUMN {_column_sql(want)}")
         else:
@@ -200,7 +200,7 @@ def _reconcile(db, spec, live: Snapshot):
     specified = {k["column"]: foreign_key(name, k) for k in spec["foreign_keys"]}
     for column, key in keys.items():
         want = specified.get(column)
-        if want is None or (want.to_table, want.on_delete) != (key.to_table, key.on_delete):
+        if want is None or (want.name, want.to_table, want.on_delete) != (key.name, key.to_table, key.on_delete):
             execute(db, f"ALTER TABLE {q(name)} DROP CONSTRAINT IF EXISTS {q(key.name)}")
 
 
@@ -213,8 +213,17 @@ def _change_column(db, table, want, have, has_rows):
         default = normalize_default(have.default)
         if default is not None:  # a default of the old type may not cast on its own
             execute(db, f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} DROP DEFAULT")
-        execute(db, f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} TYPE {want['sql_type']} "
-                    f"USING {q(column)}::{want['sql_type']}")
+        alter = f"ALTER TABLE {q(table)} ALTER COLUMN {q(column)} TYPE {want['sql_type']} USING "
+        try:
+            with db.atomic():
+                execute(db, alter + f"{q(column)}::{want['sql_type']}")
+        except Exception:  # no cast from the old type: the values cannot be kept (confirmed above if any)
+            if have.nullable:
+                execute(db, alter + "NULL")
+            else:
+                execute(db, f"ALTER TABLE {q(table)} DROP COLUMN {q(column)}")
+                execute(db, f"ALTER TABLE {q(table)} ADD COLUMN {_column_sql(want)}")
+                return
         have = have.__class__(have.table, have.name, want["sql_type"], have.nullable, None, have.comment)
     if normalize_default(have.default) != normalize_default(want.get("default_sql")):
         if want.get("default_sql") is None:
@@ -245,12 +254,24 @@ def _extensions(specs) -> List[str]:
     return [name for name in ("vector", "ltree") if any(t.startswith(name) for t in types)]
 
 
-def upgrade(db, namespace: str, tables: Dict[str, dict], dropped: Iterable[str] = (), foreign_keys=()):
-    """Make `tables` (name -> the new version's definition) so, drop `dropped`, add `foreign_keys`."""
+def _rename(db, renames, live):
+    for table, pairs in (renames or {}).items():
+        for old, new in pairs.items():
+            if (table, old) in live.columns and (table, new) not in live.columns:
+                execute(db, f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}")
+    return snapshot(db) if renames else live
+
+
+def upgrade(db, namespace: str, tables: Dict[str, dict], dropped: Iterable[str] = (), foreign_keys=(),
+            renames=None):
+    """Make `tables` (name -> the new version's definition) so, drop `dropped`, add `foreign_keys`;
+    `renames` (table -> {old: new}) first."""
+    if namespace == "core":
+        install_uuidv7(db)  # new tables' keys default to it
     extensions = _extensions(tables.values())
     if extensions:
         require_extensions(db, extensions, namespace)
-    live = snapshot(db)
+    live = _rename(db, renames, snapshot(db))
     for name in dropped:
         if name in live.tables:
             count = _count(db, name)
@@ -263,14 +284,23 @@ def upgrade(db, namespace: str, tables: Dict[str, dict], dropped: Iterable[str] 
         else:
             execute(db, ";\n".join(table_statements(spec)))
     keys = [foreign_key(name, key) for name, spec in tables.items() for key in spec["foreign_keys"]]
-    add_foreign_keys(db, [*keys, *foreign_keys])
+    add_foreign_keys(db, _unique_present(db, [*keys, *foreign_keys]))
+
+
+def _unique_present(db, keys):
+    """Each key once, if its column exists: another namespace's table may be at its older version still
+    (its own migration, which lists the key too, adds it)."""
+    columns = set(fetch_all(db, "SELECT table_name, column_name FROM information_schema.columns "
+                                "WHERE table_schema = current_schema()"))
+    return [key for key in {key.name: key for key in keys}.values() if (key.table, key.column) in columns]
 
 
 def downgrade(db, namespace: str, previous: Dict[str, Optional[dict]], restored: Dict[str, dict] = None,
-              foreign_keys=()):
+              renames=None, foreign_keys=()):
     """Undo `upgrade`: each table back to its previous definition (None: it did not exist, drop it);
-    `restored`: the tables the upgrade dropped, made again (empty)."""
-    live = snapshot(db)
+    `restored`: the tables the upgrade dropped, made again (empty); `renames` undone."""
+    back = {table: {new: old for old, new in pairs.items()} for table, pairs in (renames or {}).items()}
+    live = _rename(db, back, snapshot(db))
     for name, spec in previous.items():
         if spec is None:
             if name in live.tables:
@@ -284,4 +314,5 @@ def downgrade(db, namespace: str, previous: Dict[str, Optional[dict]], restored:
         if spec["table"] not in live.tables:
             execute(db, ";\n".join(table_statements(spec)))
     specs = [s for s in [*previous.values(), *(restored or {}).values()] if s is not None]
-    add_foreign_keys(db, [*(foreign_key(s["table"], k) for s in specs for k in s["foreign_keys"]), *foreign_keys])
+    add_foreign_keys(db, _unique_present(db, [*(foreign_key(s["table"], k) for s in specs for k in s["foreign_keys"]),
+                                  *foreign_keys]))

@@ -33,7 +33,7 @@ def value(column, allowed):
         return "{}"
     limit = re.fullmatch(r"character varying\((\d+)\)", sql_type)
     if sql_type.startswith(("character varying", "text", "character")):
-        text = f"{name}-{'x' * 40}"
+        text = f"{name}_{'x' * 40}"
         return text[: int(limit.group(1))] if limit else text
     if sql_type in ("integer", "bigint", "smallint"):
         return 1

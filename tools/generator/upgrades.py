@@ -61,6 +61,7 @@ def changes(namespace, previous, new):
     changed = sorted(n for n in mine_after if n in mine_before and mine_before[n] != mine_after[n])
     released = sorted(n for n in mine_before if n in after and n not in mine_after)
     dropped = sorted(n for n in mine_before if n not in after)
+    renames = {n: found for n in changed if (found := renamed_columns(mine_before[n], mine_after[n]))}
     tables = {n: mine_after[n] for n in [*added, *adopted, *changed]}
     previous_specs = {n: (before[n][1] if n in before else None) for n in tables}
     keys = sorted({(t, k["column"], k["to_table"], k["on_delete"], k["name"])
@@ -72,8 +73,36 @@ def changes(namespace, previous, new):
              + [f"{n}: {describe(mine_before[n], mine_after[n])}" for n in changed]
              + [f"{n} leaves for {after[n][0]}: never dropped, left as it is" for n in released]
              + [f"drop table {n} (the platform removed it; refused while it holds rows)" for n in dropped])
+    notes += [f"{n}: rename column {a} to {b} (its values kept)" for n, pairs in renames.items()
+              for a, b in pairs.items()]
     return {"tables": tables, "previous": previous_specs, "dropped": {n: mine_before[n] for n in dropped},
-            "keys": keys, "notes": notes}
+            "keys": keys, "notes": notes, "renames": renames}
+
+
+def renamed_columns(old, new):
+    """old name -> new name for the columns the platform renamed in a table: one column gone and one new,
+    alone of their type and foreign-key target in the table, their names alike but for one end
+    (`ci_cd_pipeline_id` -> `devops_pipeline_id`, `supports_ci_cd` -> `supports_devops`)."""
+    a, b = {c["name"]: c for c in old["columns"]}, {c["name"]: c for c in new["columns"]}
+    ka, kb = ({k["column"]: k["to_table"] for k in t["foreign_keys"]} for t in (old, new))
+    gone, came = [n for n in a if n not in b], [n for n in b if n not in a]
+
+    def shape(column, spec, keys):
+        return spec[column]["sql_type"], keys.get(column)
+
+    def alike(x, y):
+        x, y = x.split("_"), y.split("_")
+        prefix = next((i for i, (p, r) in enumerate(zip(x, y)) if p != r), min(len(x), len(y)))
+        suffix = next((i for i, (p, r) in enumerate(zip(reversed(x), reversed(y))) if p != r), min(len(x), len(y)))
+        return bool(prefix) or [w for w in x[len(x) - suffix:] if w != "id"] != []
+
+    pairs = {}
+    for old_name in gone:
+        same = [n for n in came if shape(n, b, kb) == shape(old_name, a, ka)]
+        back = [n for n in gone if shape(n, a, ka) == shape(old_name, a, ka)]
+        if len(same) == 1 and len(back) == 1 and alike(old_name, same[0]):
+            pairs[old_name] = same[0]
+    return pairs
 
 
 def describe(old, new):
@@ -120,14 +149,16 @@ def upgrade_module(namespace, previous, new):
             + f"TABLES = {_literal(found['tables'])}\n\n"
             + "# Each of those tables as it was (None: new), for down()\n"
             + f"PREVIOUS = {_literal(found['previous'])}\n\n"
+            + "# Columns the platform renamed: table -> {old name: new name}, renamed before anything else\n"
+            + f"RENAMES = {_literal(found['renames'])}\n\n"
             + "# Tables the platform removed, as they were\n"
             + f"DROPPED = {_literal(found['dropped'])}\n\n"
             + "# Between this namespace's tables and any other's, both ways: added once both tables exist\n"
             + "FOREIGN_KEYS = [\n" + keys + "]\n\n\n"
             + "def up(migrator, db):\n"
-            + f"    upgrade(db, {namespace!r}, TABLES, DROPPED, FOREIGN_KEYS)\n\n\n"
+            + f"    upgrade(db, {namespace!r}, TABLES, DROPPED, FOREIGN_KEYS, RENAMES)\n\n\n"
             + "def down(migrator, db):\n"
-            + f"    downgrade(db, {namespace!r}, PREVIOUS, DROPPED)\n")
+            + f"    downgrade(db, {namespace!r}, PREVIOUS, DROPPED, RENAMES)\n")
 
 
 LIVE = {None: None, "cascade": "CASCADE", "nullify": "SET NULL", "restrict": "RESTRICT"}
