@@ -20,7 +20,7 @@ import peewee
 from playhouse import migrations as playhouse_migrations
 
 from . import rls
-from .errors import MigrationFailed, PowernodeError
+from .errors import DestructiveMigration, MigrationFailed, PowernodeError
 from .plugins import installed
 from .upgrades import allowing_destructive
 
@@ -73,6 +73,8 @@ class NamespaceRunner(playhouse_migrations.Runner):
             module = _FollowedBy(module, self.after_each)
         try:
             super()._run(name, module, direction, fake)
+        except DestructiveMigration as exc:
+            raise DestructiveMigration(f"{self.namespace}/{name}: {exc}") from None
         except PowernodeError:
             raise
         except Exception as exc:

@@ -111,6 +111,13 @@ def _refuse(what: str):
                                    "'powernode migrate --allow-destructive' to confirm")
 
 
+def _refuse_new_not_null(db, table, column):
+    """A new NOT NULL column with no default on a table with rows: those rows go, once confirmed."""
+    _refuse(f"delete the {_count(db, table)} rows of {table}: its new column {column} is NOT NULL with no "
+            f"default (to keep them, add {column} and fill it first)")
+    execute(db, f"DELETE FROM {q(table)}")
+
+
 def _count(db, table, where="TRUE") -> int:
     return fetch_all(db, f"SELECT count(*) FROM {q(table)} WHERE {where}")[0][0]
 
@@ -165,9 +172,7 @@ def _reconcile(db, spec, live: Snapshot):
         have = held.get(column)
         if have is None:
             if not want["null"] and want.get("default_sql") is None and has_rows():
-                _refuse(f"delete the {has_rows()} rows of {name}: its new column {column} is NOT NULL with no "
-                        f"default (to keep them, add {column} and fill it first)")
-                execute(db, f"DELETE FROM {q(name)}")
+                _refuse_new_not_null(db, name, column)
             execute(db, f"ALTER TABLE {q(name)} ADD COLUMN {_column_sql(want)}")
         else:
             _change_column(db, name, want, have, has_rows)
@@ -272,6 +277,12 @@ def upgrade(db, namespace: str, tables: Dict[str, dict], dropped: Iterable[str] 
     if extensions:
         require_extensions(db, extensions, namespace)
     live = _rename(db, renames, snapshot(db))
+    for name, spec in tables.items():  # first what the user can prevent by filling a column, before any other
+        if name in live.tables:
+            for column in spec["columns"]:
+                if ((name, column["name"]) not in live.columns and not column["null"]
+                        and column.get("default_sql") is None and _count(db, name)):
+                    _refuse_new_not_null(db, name, column["name"])
     for name in dropped:
         if name in live.tables:
             count = _count(db, name)
