@@ -259,12 +259,12 @@ def _extensions(specs) -> List[str]:
     return [name for name in ("vector", "ltree") if any(t.startswith(name) for t in types)]
 
 
-def _rename(db, renames, live):
+def _rename(db, renames, live, tables):
     for table, pairs in (renames or {}).items():
         for old, new in pairs.items():
             if (table, old) in live.columns and (table, new) not in live.columns:
                 execute(db, f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}")
-    return snapshot(db) if renames else live
+    return snapshot(db, tables) if renames else live
 
 
 def upgrade(db, namespace: str, tables: Dict[str, dict], dropped: Iterable[str] = (), foreign_keys=(),
@@ -276,7 +276,8 @@ def upgrade(db, namespace: str, tables: Dict[str, dict], dropped: Iterable[str] 
     extensions = _extensions(tables.values())
     if extensions:
         require_extensions(db, extensions, namespace)
-    live = _rename(db, renames, snapshot(db))
+    concerned = [*tables, *dropped]
+    live = _rename(db, renames, snapshot(db, concerned), concerned)
     for name, spec in tables.items():  # first what the user can prevent by filling a column, before any other
         if name in live.tables:
             for column in spec["columns"]:
@@ -311,7 +312,8 @@ def downgrade(db, namespace: str, previous: Dict[str, Optional[dict]], restored:
     """Undo `upgrade`: each table back to its previous definition (None: it did not exist, drop it);
     `restored`: the tables the upgrade dropped, made again (empty); `renames` undone."""
     back = {table: {new: old for old, new in pairs.items()} for table, pairs in (renames or {}).items()}
-    live = _rename(db, back, snapshot(db))
+    concerned = [*previous, *(restored or {})]
+    live = _rename(db, back, snapshot(db, concerned), concerned)
     for name, spec in previous.items():
         if spec is None:
             if name in live.tables:
