@@ -141,12 +141,12 @@ def recorded_versions(database) -> Dict[tuple, Optional[str]]:
     return {(namespace, name): version for namespace, name, version in rows}
 
 
-def schema_versions(database, namespaces=None) -> Dict[str, Optional[str]]:
+def schema_versions(database, namespaces=None, directories=None) -> Dict[str, Optional[str]]:
     """namespace -> the platform schema version its last applied migration brought it to (None: nothing
     applied). A migration applied before versions were recorded counts by its file's SCHEMA_VERSION."""
     recorded = recorded_versions(database)
     found = {}
-    for namespace, migration in status(database, namespaces):
+    for namespace, migration in status(database, namespaces, directories):
         found.setdefault(namespace, None)
         if migration.applied:
             found[namespace] = recorded.get((namespace, migration.name)) or file_version(migration.path)
@@ -194,12 +194,12 @@ def migrate(database, namespaces=None, raise_on_failure=True, allow_destructive=
     return report
 
 
-def status(database, namespaces=None):
+def status(database, namespaces=None, directories=None):
     """[(namespace, playhouse Migration tuple with `applied` set or None)], in run order."""
     selected = installed.selection(database, namespaces)
     rows = []
     for namespace in selected:
-        runner = runner_for(database, namespace)
+        runner = runner_for(database, namespace, directories=directories)
         if runner is not None:
             rows.extend((namespace, migration) for migration in runner.status())
     return rows

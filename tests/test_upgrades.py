@@ -33,10 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = [*sorted((REFERENCE_DIR / "history").glob("powernode-schema-*.json")), REFERENCE_DIR / "powernode-schema.json"]
 
 
-def generate(tree, catalog):
+def generate(tree, catalog, *options):
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "generate.py"), "--reference", str(catalog),
-                             "--migrations-only", str(tree)], capture_output=True, text=True, cwd=ROOT)
+                             "--migrations-only", str(tree), *options], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _files(tree):
+    return {path.relative_to(tree): path.read_bytes() for path in tree.rglob("*.py")}
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +55,13 @@ def trees(tmp_path_factory, server):
         target = base / version
         if tree is not None:
             shutil.copytree(tree, target)
+        released = _files(target)
         generate(target, catalog)
+        written = _files(target)
+        assert {path: written[path] for path in released} == released  # released migrations never rewritten
+        assert len(written) == len(released) + len(powernode.installed.names())  # the next one, per namespace
         made[version], tree = target, target
+    generate(tree, CATALOGS[-1], "--check")  # the same catalog again: nothing to write
     straight = base / "straight"
     shutil.copytree(made[min(made)], straight)
     generate(straight, CATALOGS[-1])
@@ -144,40 +153,54 @@ def _step(db, tree, label, catalog, ids, timings, refused):
                                                   f"the last run {last:.1f} s)" if len(refused) > before else ""))
 
 
-def test_upgrade_chain_keeps_every_row(server, trees):
+@pytest.fixture(scope="module")
+def loaded(server, trees):
+    """A database migrated at the oldest version, conforming to it, one row in each of its tables: a template."""
+    made, _ = trees
+    oldest = min(made)
+    catalog = load_reference(str(CATALOGS[0].relative_to(REFERENCE_DIR)))
+    name = server.create_database()
+    db = powernode.connect(server.url(name), namespaces=powernode.installed.names(), load_models=False)
+    migrate(db, namespaces=powernode.installed.names(), directories=_directories(made[oldest]))
+    assert set(schema_versions(db, directories=_directories(made[oldest])).values()) == {oldest}
+    assert not _conforms(server, db, catalog)
+    db.close()
+    connection = psycopg2.connect(server.url(name))
+    ids = load_rows(connection, catalog)
+    rows = read_rows(connection, [t["table"] for t in catalog["tables"]])
+    connection.close()
+    assert len(rows) == len(catalog["tables"]) and all(len(found) == 1 for found in rows.values())
+    yield name, ids, rows
+    server.drop_database(name)
+
+
+@pytest.mark.parametrize("route", ["step by step", "straight"])
+def test_upgrade_chain_keeps_every_row(server, trees, loaded, route):
     made, straight = trees
     versions = sorted(made)
     catalogs = {load_reference(str(c.relative_to(REFERENCE_DIR)))["schema_version"]:
                 load_reference(str(c.relative_to(REFERENCE_DIR))) for c in CATALOGS}
-    for route in ("step by step", "straight"):
-        name = server.create_database()
-        try:
-            db = powernode.connect(server.url(name), namespaces=powernode.installed.names(), load_models=False)
-            migrate(db, namespaces=powernode.installed.names(), directories=_directories(made[versions[0]]))
-            assert set(schema_versions(db).values()) == {versions[0]}
-            assert not _conforms(server, db, catalogs[versions[0]])
-            connection = psycopg2.connect(server.url(name))
-            ids = load_rows(connection, catalogs[versions[0]])
-            before = read_rows(connection, [t["table"] for t in catalogs[versions[0]]["tables"]])
-            assert len(before) == len(catalogs[versions[0]]["tables"])
-            assert all(len(rows) == 1 for rows in before.values())
-
-            timings, refused = [], []
-            steps = [(v, made[v]) for v in versions[1:]] if route == "step by step" else [(versions[-1], straight)]
-            previous = versions[0]
-            for version, tree in steps:
-                _step(db, tree, f"{previous} -> {version}", catalogs[version], ids, timings, refused)
-                assert set(schema_versions(db).values()) == {version}, version
-                differences = _conforms(server, db, catalogs[version])
-                assert not differences, f"at {version}:\n" + "\n".join(differences[:40])
-                after = read_rows(connection, before)
-                lost = _same_rows(before, after, catalogs[version], catalogs[versions[0]])
-                assert not lost, f"at {version}, rows lost or changed:\n" + "\n".join(lost[:20])
-                previous = version
-            connection.close()
-            db.close()
-            line = f"upgrade {route} on {len(before)} loaded tables: " + ", ".join(timings)
-            print(line, *(f"  refused first: {message}" for message in refused), sep="\n")
-            SUMMARY.append(line)
-        finally:
-            server.drop_database(name)
+    template, ids, before = loaded
+    name = server.copy(template)
+    try:
+        db = powernode.connect(server.url(name), namespaces=powernode.installed.names(), load_models=False)
+        connection = psycopg2.connect(server.url(name))
+        timings, refused = [], []
+        steps = [(v, made[v]) for v in versions[1:]] if route == "step by step" else [(versions[-1], straight)]
+        previous = versions[0]
+        for version, tree in steps:
+            _step(db, tree, f"{previous} -> {version}", catalogs[version], ids, timings, refused)
+            assert set(schema_versions(db, directories=_directories(tree)).values()) == {version}, version
+            differences = _conforms(server, db, catalogs[version])
+            assert not differences, f"at {version}:\n" + "\n".join(differences[:40])
+            after = read_rows(connection, before)
+            lost = _same_rows(before, after, catalogs[version], catalogs[versions[0]])
+            assert not lost, f"at {version}, rows lost or changed:\n" + "\n".join(lost[:20])
+            previous = version
+        connection.close()
+        db.close()
+        line = f"upgrade {route} on {len(before)} loaded tables: " + ", ".join(timings)
+        print(line, *(f"  refused first: {message}" for message in refused), sep="\n")
+        SUMMARY.append(line)
+    finally:
+        server.drop_database(name)
