@@ -10,9 +10,10 @@ oldest version straight to the newest. Each step is timed on the loaded database
 
 pg18 only: the chain holds `ai` (pgvector) at every version.
 """
+import contextlib
+import io
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,9 +35,15 @@ CATALOGS = [*sorted((REFERENCE_DIR / "history").glob("powernode-schema-*.json"))
 
 
 def generate(tree, catalog, *options):
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "generate.py"), "--reference", str(catalog),
-                             "--migrations-only", str(tree), *options], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
+    """tools/generate.py --reference CATALOG --migrations-only TREE, in this process (no interpreter to start)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tools.generator import main
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = main(["--reference", str(catalog), "--migrations-only", str(tree), *options])
+    assert code == 0, output.getvalue()
 
 
 def _files(tree):
@@ -163,7 +170,6 @@ def loaded(server, trees):
     db = powernode.connect(server.url(name), namespaces=powernode.installed.names(), load_models=False)
     migrate(db, namespaces=powernode.installed.names(), directories=_directories(made[oldest]))
     assert set(schema_versions(db, directories=_directories(made[oldest])).values()) == {oldest}
-    assert not _conforms(server, db, catalog)
     db.close()
     connection = psycopg2.connect(server.url(name))
     ids = load_rows(connection, catalog)
