@@ -194,7 +194,8 @@ def _reconcile(db, spec, live: Snapshot):
     specified = {check["name"]: check for check in spec["checks"]}
     for check, item in checks.items():
         want = specified.get(check)
-        if want is None or normalize_expression(item.definition) != normalize_expression(f"CHECK ({want['expression']})"):
+        expected = f"CHECK ({want['expression']})" if want is not None else None
+        if expected is None or normalize_expression(item.definition) != normalize_expression(expected):
             execute(db, f"ALTER TABLE {q(name)} DROP CONSTRAINT IF EXISTS {q(check)}")
             checks[check] = None
     for check in spec["checks"]:

@@ -31,7 +31,8 @@ from test_conformance import compare
 from upgrade_rows import load_rows, read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGS = [*sorted((REFERENCE_DIR / "history").glob("powernode-schema-*.json")), REFERENCE_DIR / "powernode-schema.json"]
+CATALOGS = [*sorted((REFERENCE_DIR / "history").glob("powernode-schema-*.json")),
+            REFERENCE_DIR / "powernode-schema.json"]  # oldest first
 
 
 def generate(tree, catalog, *options):
