@@ -211,3 +211,16 @@ def test_upgrade_chain_keeps_every_row(server, trees, loaded, route):
         SUMMARY.append(line)
     finally:
         server.drop_database(name)
+
+
+def test_only_widenings_pass_without_confirmation():
+    from powernode.upgrades import is_widening
+
+    for old, new in [("character varying(50)", "character varying(255)"), ("character varying(50)", "text"),
+                     ("integer", "bigint"), ("numeric(10,2)", "numeric(15,4)"), ("json", "jsonb"),
+                     ("timestamp(0) without time zone", "timestamp(6) without time zone")]:
+        assert is_widening(old, new), (old, new)
+    for old, new in [("character varying(255)", "character varying(50)"), ("text", "character varying(255)"),
+                     ("bigint", "integer"), ("numeric(15,4)", "numeric(10,2)"), ("jsonb", "vector(1536)"),
+                     ("character varying", "uuid")]:
+        assert not is_widening(old, new), (old, new)
