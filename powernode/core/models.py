@@ -304,9 +304,7 @@ class Account(PowernodeModel):
     devops_container_instances = HasMany(
         "Devops::ContainerInstance", foreign_key="account_id", dependent="destroy"
     )
-    devops_secret_references = HasMany(
-        "Devops::SecretReference", foreign_key="account_id", dependent="destroy"
-    )
+    # not navigable: has_many :devops_secret_references (Devops::SecretReference, dependent: :destroy): the platform defines no class Devops::SecretReference
     devops_resource_quota = HasOne("Devops::ResourceQuota", foreign_key="account_id", dependent="destroy")
     devops_swarm_clusters = HasMany("Devops::SwarmCluster", foreign_key="account_id", dependent="destroy")
     devops_swarm_nodes = HasMany("Devops::SwarmNode", through="devops_swarm_clusters", source="swarm_nodes")

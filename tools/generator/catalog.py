@@ -24,7 +24,8 @@ class Catalog:
     def __init__(self, schema_path=SCHEMA, behaviour_path=BEHAVIOUR):
         reference = json.loads(Path(schema_path).read_text())
         self.version = reference["schema_version"]
-        tables = [t if t["model"] else dict(t, model=extension_model_name(t["table"])) for t in reference["tables"]]
+        tables = [t if t["model"] else dict(t, model=extension_model_name(t["table"]), derived_model=True)
+                  for t in reference["tables"]]
         seed = json.loads(SEED_NAMES.read_text())
         tables += [dict(t, designed=True) for t in seed["tables"]]
         self.aliases = seed["aliases"]
