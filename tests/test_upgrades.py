@@ -224,3 +224,44 @@ def test_only_widenings_pass_without_confirmation():
                      ("bigint", "integer"), ("numeric(15,4)", "numeric(10,2)"), ("jsonb", "vector(1536)"),
                      ("character varying", "uuid")]:
         assert not is_widening(old, new), (old, new)
+
+
+def test_upgrade_step_durations_on_the_loaded_database(server, trees, loaded):
+    """Each step timed alone: the operator's fills done beforehand, the destruction confirmed up front."""
+    made, _ = trees
+    versions = sorted(made)
+    catalogs = {load_reference(str(c.relative_to(REFERENCE_DIR)))["schema_version"]:
+                load_reference(str(c.relative_to(REFERENCE_DIR))) for c in CATALOGS}
+    template, ids, _ = loaded
+    name = server.copy(template)
+    try:
+        db = powernode.connect(server.url(name), namespaces=powernode.installed.names(), load_models=False)
+        timings = []
+        for previous, version in zip(versions, versions[1:]):
+            from tools.generator.upgrades import renamed_columns, spec
+
+            old = {t["table"]: t for t in catalogs[previous]["tables"]}
+            for table in catalogs[version]["tables"]:
+                if table["table"] not in old:
+                    continue
+                renamed = set(renamed_columns(spec(old[table["table"]]), spec(table)).values())
+                held = {c["name"] for c in old[table["table"]]["columns"]}
+                for column in table["columns"]:
+                    new_column = column["name"] not in held and column["name"] not in renamed
+                    if new_column and not column["null"] and column.get("default_sql") is None:
+                        target = next((k["to_table"] for k in table["foreign_keys"]
+                                       if k["column"] == column["name"]), None)
+                        if target in ids:
+                            db.execute_sql(f'ALTER TABLE "{table["table"]}" ADD COLUMN "{column["name"]}" uuid')
+                            db.execute_sql(f'UPDATE "{table["table"]}" SET "{column["name"]}" = %s', (ids[target],))
+            start = time.perf_counter()
+            migrate(db, namespaces=powernode.installed.names(), directories=_directories(made[version]),
+                    allow_destructive=True)
+            timings.append(f"{previous} -> {version}: {time.perf_counter() - start:.2f} s")
+            assert set(schema_versions(db, directories=_directories(made[version])).values()) == {version}
+        db.close()
+        line = "upgrade steps on the loaded database, each in one confirmed run: " + ", ".join(timings)
+        print(line)
+        SUMMARY.append(line)
+    finally:
+        server.drop_database(name)
