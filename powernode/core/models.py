@@ -3229,14 +3229,6 @@ class OauthApplication(PowernodeModel):
     # the platform's argument-free scopes; Model.scope("name") reaches each by its Rails name
     active = Scope(lambda m, q: q.where(m.status == "active"))
     machine_clients = Scope(lambda m, q: q.where(m.machine_client == True))
-    recently_used = Scope(
-        lambda m, q, OauthAccessToken: (
-            q.distinct()
-            .join(OauthAccessToken, on=(OauthAccessToken.application == m.id))
-            .where(OauthAccessToken.created_at > ago(days=30))
-        ),
-        uses=["OauthAccessToken"],
-    )
     suspended = Scope(lambda m, q: q.where(m.status == "suspended"))
     trusted_scope = Scope(lambda m, q: q.where(m.trusted == True), name="trusted")
 
