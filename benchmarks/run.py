@@ -222,7 +222,7 @@ def bench_encrypted_reads(server, runs, n):
 
 
 def bench_migrate(server, runs):
-    namespaces = list(powernode.installed.names())
+    namespaces = list(powernode.installed.default_names())
     statements, keys = [], []
     for namespace in namespaces:
         directory = powernode.installed[namespace].migrations_dir
@@ -370,7 +370,7 @@ def bench_uuid_versions(server, n):
 
 def bench_import():
     code = ("import time; t = time.perf_counter(); import powernode; a = time.perf_counter() - t; "
-            "powernode.registry.models_of(tuple(powernode.installed.names())); "
+            "powernode.registry.models_of(tuple(powernode.installed.default_names())); "
             "print(a, time.perf_counter() - t)")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
             for _ in range(5)]

@@ -11,8 +11,8 @@ from .behaviour.keys import EncryptionConfig
 from .binding import binding, current_database
 from .behaviour.names import check_unshadowed
 from .errors import (ConfigurationError, DatabaseUnavailable, DecryptionFailed, DeclarationError,
-                     EncryptionNotConfigured, InvalidTransition, InvalidValue, MigrationFailed, MissingExtension,
-                     PowernodeError, UnknownNamespace, ValidationError)
+                     DestructiveMigration, EncryptionNotConfigured, InvalidTransition, InvalidValue, MigrationFailed,
+                     MissingExtension, PowernodeError, UnknownNamespace, ValidationError)
 from .model import Check, Discardable, Index, PowernodeModel
 from .namespace import Namespace
 from .plugins import installed
@@ -26,7 +26,7 @@ __all__ = [
     "models", "registry", "installed", "PowernodeModel", "Discardable", "Index", "Check", "Reference",
     "Namespace",
     "PowernodeError", "ConfigurationError", "UnknownNamespace", "DatabaseUnavailable", "MissingExtension",
-    "MigrationFailed", "DeclarationError", "InvalidValue", "ValidationError", "InvalidTransition",
+    "MigrationFailed", "DestructiveMigration", "DeclarationError", "InvalidValue", "ValidationError", "InvalidTransition",
     "EncryptionConfig", "EncryptionNotConfigured", "DecryptionFailed",
 ]
 
@@ -87,11 +87,14 @@ def _bind(database, selected, load_models, tenant_key):
     return database
 
 
-def migrate(db, namespaces=None):
-    """Apply the pending migrations of `db`'s selected namespaces (or of `namespaces`)."""
+def migrate(db, namespaces=None, allow_destructive=False):
+    """Apply the pending migrations of `db`'s selected namespaces (or of `namespaces`).
+
+    An upgrade that would destroy data raises `DestructiveMigration` naming it, unless
+    `allow_destructive=True` (the user confirmed)."""
     from .migrator import migrate as run
 
-    return run(db, namespaces)
+    return run(db, namespaces, allow_destructive=allow_destructive)
 
 
 def seed(db, namespaces=None, *, supplementary=False, demo=False):

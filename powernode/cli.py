@@ -29,9 +29,13 @@ def _parser():
     common.add_argument("--database", metavar="URL",
                         help="postgresql:// URL (default: $DATABASE_URL, else the embedded server)")
     common.add_argument("--namespace", metavar="A,B",
-                        help="namespaces to act on (default: all installed; core is always included)")
+                        help="namespaces to act on (default: all installed but the optional ones; "
+                             "core is always included)")
 
-    commands.add_parser("migrate", parents=[common], help="apply pending migrations")
+    migrate = commands.add_parser("migrate", parents=[common], help="apply pending migrations")
+    migrate.add_argument("--allow-destructive", action="store_true",
+                         help="let upgrades drop tables and columns that hold data, narrow types, delete rows "
+                              "a new NOT NULL refuses (refused otherwise, naming what they would destroy)")
     commands.add_parser("status", parents=[common], help="list migrations per namespace")
     seed = commands.add_parser("seed", parents=[common], help="upsert the platform's reference data and verify it")
     seed.add_argument("--supplementary", action="store_true",
@@ -92,7 +96,7 @@ def _fail(message, code) -> int:
 
 
 def _selected(args):
-    """The --namespace names, or None for every installed namespace."""
+    """The --namespace names, or None for the default selection (all installed but the optional ones)."""
     if args.namespace is None:
         return None
     names = [name.strip() for name in args.namespace.split(",")]
@@ -118,7 +122,7 @@ def _migrate(args) -> int:
     from .migrator import migrate
 
     db = _connect(args, load_models=False)  # migrations carry their own DDL: no model modules needed
-    report = migrate(db, raise_on_failure=False)
+    report = migrate(db, raise_on_failure=False, allow_destructive=args.allow_destructive)
     for namespace, names in report.applied.items():
         for name in names:
             print(f"applied {namespace}/{name}")
@@ -159,12 +163,23 @@ def _seed(args) -> int:
 
 
 def _status(args) -> int:
-    from .migrator import status
+    from .migrator import file_version, recorded_versions, status
 
-    rows = status(_connect(args, load_models=False))
+    db = _connect(args, load_models=False)
+    rows, recorded, at = status(db), recorded_versions(db), {}
     for namespace, migration in rows:
+        version = recorded.get((namespace, migration.name)) or file_version(migration.path) or "-"
         when = migration.applied.strftime("%Y-%m-%d %H:%M:%S") if migration.applied else "pending"
-        print(f"{namespace:<16} {migration.name:<40} {when}")
+        print(f"{namespace:<16} {migration.name:<40} {version:<15} {when}")
+        if migration.applied:
+            at[namespace] = version
+    versions = sorted(set(at.values()))
+    if not versions:
+        print("schema version: none (nothing migrated)")
+    elif len(versions) == 1:
+        print(f"schema version: {versions[0]}")
+    else:  # namespaces upgraded separately
+        print("schema versions: " + ", ".join(f"{ns} {v}" for ns, v in at.items()))
     return 0
 
 

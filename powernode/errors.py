@@ -25,6 +25,10 @@ class MigrationFailed(PowernodeError):
     """A migration raised; its transaction was rolled back."""
 
 
+class DestructiveMigration(MigrationFailed):
+    """An upgrade migration would destroy data the user did not agree to lose (`--allow-destructive`)."""
+
+
 class DeclarationError(PowernodeError):
     """A model declaration breaks the package's conventions."""
 

@@ -81,6 +81,8 @@ def snapshot(db, tables=None) -> Snapshot:
     wanted = set(tables) if tables is not None else None
     keep = (lambda table: table in wanted) if wanted is not None else (lambda table: True)
     snap = Snapshot()
+    if wanted is not None:  # let the catalog queries skip the other tables
+        return _few(db, sorted(wanted), snap)
     for table, column, type_, nullable, default, comment in fetch_all(db, COLUMNS):
         if keep(table):
             snap.tables.add(table)
@@ -91,6 +93,27 @@ def snapshot(db, tables=None) -> Snapshot:
     for table, name, kind, definition, column, to_table, on_delete in fetch_all(db, CONSTRAINTS):
         if not keep(table):
             continue
+        if kind == "c":
+            snap.checks[(table, name)] = CheckDef(table, name, definition)
+        elif kind == "f":
+            snap.foreign_keys[(table, name)] = ForeignKey(name, table, column, to_table, ON_DELETE[on_delete])
+        else:
+            snap.primary_keys[table] = tuple(definition[len("PRIMARY KEY ("):-1].split(", "))
+    return snap
+
+
+def _few(db, tables, snap):
+    only = " AND {}.relname = ANY(%s)"
+    columns = COLUMNS.replace("AND a.attnum > 0", "AND a.attnum > 0" + only.format("c"))
+    indexes = INDEXES.replace("WHERE t.relnamespace", "WHERE t.relname = ANY(%s) AND t.relnamespace")
+    constraints = CONSTRAINTS.replace("WHERE k.connamespace", "WHERE t.relname = ANY(%s) AND k.connamespace")
+    for table, column, type_, nullable, default, comment in fetch_all(db, columns, (tables,)):
+        snap.tables.add(table)
+        snap.columns[(table, column)] = ColumnDef(table, column, type_, nullable, default, comment)
+    for table, name, definition, primary in fetch_all(db, indexes, (tables,)):
+        if not primary:
+            snap.indexes[(table, name)] = IndexDef.from_sql(table, definition)
+    for table, name, kind, definition, column, to_table, on_delete in fetch_all(db, constraints, (tables,)):
         if kind == "c":
             snap.checks[(table, name)] = CheckDef(table, name, definition)
         elif kind == "f":

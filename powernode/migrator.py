@@ -10,28 +10,34 @@ Extends `playhouse.migrations.Runner` with
 Each migration runs in its own transaction (playhouse's `migration_context`).
 """
 import datetime
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional
 
 import peewee
 from playhouse import migrations as playhouse_migrations
 
 from . import rls
-from .errors import MigrationFailed, PowernodeError
+from .errors import DestructiveMigration, MigrationFailed, PowernodeError
 from .plugins import installed
+from .upgrades import allowing_destructive
 
-__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "unmigrated", "rollback", "HISTORY_TABLE"]
+__all__ = ["NamespaceRunner", "MigrationReport", "migrate", "status", "unmigrated", "rollback", "schema_versions",
+           "HISTORY_TABLE"]
 
 HISTORY_TABLE = "powernode_migrations"
 LOCK_KEY = 0x706F7765726E6F64  # "powernod": one advisory lock for every migrator
 
 
-def _history_model(database, namespace):
+def _history_model(database, namespace, version=lambda: None):
     class History(peewee.Model):
         namespace_name = peewee.CharField(column_name="namespace", default=namespace)
         name = peewee.CharField()
         applied = peewee.DateTimeField(default=datetime.datetime.now)
+        # the platform schema version the migration brings the namespace to (its SCHEMA_VERSION)
+        schema_version = peewee.CharField(null=True, default=version)
 
         class Meta:
             table_name = HISTORY_TABLE
@@ -40,7 +46,8 @@ def _history_model(database, namespace):
         # playhouse's runner reads and deletes history by name; scope both to this namespace.
         @classmethod
         def select(cls, *fields):
-            return super().select(*fields).where(cls.namespace_name == namespace)
+            return super().select(*(fields or (cls.id, cls.namespace_name, cls.name, cls.applied))).where(
+                cls.namespace_name == namespace)
 
         @classmethod
         def delete(cls):
@@ -56,14 +63,18 @@ class NamespaceRunner(playhouse_migrations.Runner):
     def __init__(self, database, namespace, directory, after_each=None):
         super().__init__(database, str(directory), table_name=HISTORY_TABLE)
         self.namespace = namespace
-        self.History = _history_model(database, namespace)
+        self._version = None
+        self.History = _history_model(database, namespace, lambda: self._version)
         self.after_each = after_each  # run at the end of each migration, inside its transaction
 
     def _run(self, name, module, direction, fake=False):
+        self._version = getattr(module, "SCHEMA_VERSION", None)
         if self.after_each is not None and not fake:
             module = _FollowedBy(module, self.after_each)
         try:
             super()._run(name, module, direction, fake)
+        except DestructiveMigration as exc:
+            raise DestructiveMigration(f"{self.namespace}/{name}: {exc}") from None
         except PowernodeError:
             raise
         except Exception as exc:
@@ -100,9 +111,46 @@ class MigrationReport:
         return not self.failed and not self.skipped
 
 
-def runner_for(database, namespace, after_each=None) -> Optional[NamespaceRunner]:
-    directory = installed[namespace].migrations_dir
+def runner_for(database, namespace, after_each=None, directories=None) -> Optional[NamespaceRunner]:
+    directory = (directories or {}).get(namespace) or installed[namespace].migrations_dir
     return NamespaceRunner(database, namespace, directory, after_each) if directory else None
+
+
+def _history_has_versions(database):
+    """Give a history table made before schema versions were recorded its column (once)."""
+    database.execute_sql(f'ALTER TABLE IF EXISTS "{HISTORY_TABLE}" '
+                         "ADD COLUMN IF NOT EXISTS schema_version varchar(255)")
+
+
+_VERSION = re.compile(r'^SCHEMA_VERSION = "(\d+)"', re.M)
+
+
+def file_version(path) -> Optional[str]:
+    """The SCHEMA_VERSION a migration file declares (read, not imported), or None."""
+    match = _VERSION.search(Path(path).read_text()) if path else None
+    return match.group(1) if match else None
+
+
+def recorded_versions(database) -> Dict[tuple, Optional[str]]:
+    """(namespace, migration name) -> the schema version its history row recorded."""
+    exists = database.execute_sql("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                                  "AND attname = 'schema_version'", (HISTORY_TABLE,)).fetchone()
+    if not exists:
+        return {}
+    rows = database.execute_sql(f'SELECT namespace, name, schema_version FROM "{HISTORY_TABLE}"').fetchall()
+    return {(namespace, name): version for namespace, name, version in rows}
+
+
+def schema_versions(database, namespaces=None, directories=None) -> Dict[str, Optional[str]]:
+    """namespace -> the platform schema version its last applied migration brought it to (None: nothing
+    applied). A migration applied before versions were recorded counts by its file's SCHEMA_VERSION."""
+    recorded = recorded_versions(database)
+    found = {}
+    for namespace, migration in status(database, namespaces, directories):
+        found.setdefault(namespace, None)
+        if migration.applied:
+            found[namespace] = recorded.get((namespace, migration.name)) or file_version(migration.path)
+    return found
 
 
 @contextmanager
@@ -115,11 +163,16 @@ def _advisory_lock(database):
         database.execute_sql("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
-def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport:
-    """Apply the pending migrations of the selected namespaces, dependencies first."""
+def migrate(database, namespaces=None, raise_on_failure=True, allow_destructive=False,
+            directories=None) -> MigrationReport:
+    """Apply the pending migrations of the selected namespaces, dependencies first.
+
+    allow_destructive: run the upgrade operations that destroy data (powernode.upgrades);
+    directories: namespace -> a migrations folder to use instead of the installed one."""
     selected = installed.selection(database, namespaces)
     report = MigrationReport()
-    with _advisory_lock(database):
+    with _advisory_lock(database), allowing_destructive(allow_destructive):
+        _history_has_versions(database)
         after_each = rls.guard(database)
         for namespace in selected:
             blocked = [dep for dep in installed[namespace].depends_on
@@ -127,7 +180,7 @@ def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport
             if blocked:
                 report.skipped[namespace] = f"depends on {', '.join(blocked)}, which did not migrate"
                 continue
-            runner = runner_for(database, namespace, after_each)
+            runner = runner_for(database, namespace, after_each, directories)
             if runner is None:
                 continue
             try:
@@ -141,12 +194,12 @@ def migrate(database, namespaces=None, raise_on_failure=True) -> MigrationReport
     return report
 
 
-def status(database, namespaces=None):
+def status(database, namespaces=None, directories=None):
     """[(namespace, playhouse Migration tuple with `applied` set or None)], in run order."""
     selected = installed.selection(database, namespaces)
     rows = []
     for namespace in selected:
-        runner = runner_for(database, namespace)
+        runner = runner_for(database, namespace, directories=directories)
         if runner is not None:
             rows.extend((namespace, migration) for migration in runner.status())
     return rows

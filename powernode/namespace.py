@@ -26,16 +26,18 @@ class Namespace:
     every `PowernodeModel` subclass with a `Meta.rails_name` defined in it or its
     submodules belongs to the namespace. model_names: the Rails names it defines,
     so that lookups work before the module is imported. aliases: other names
-    (the seed document's) that stand for one of them.
+    (the seed document's) that stand for one of them. optional: installed but
+    selected only when named (the platform's optional extensions), never by default.
     """
 
     def __init__(self, name, *, rails_module, models, migrations=None, seeds=None,
-                 table_prefix="", depends_on=(), model_names=(), aliases=None):
+                 table_prefix="", depends_on=(), model_names=(), aliases=None, optional=False):
         if name != "core" and "core" not in depends_on:
             depends_on = ("core", *depends_on)
         self.name: str = name
         self.rails_module: Optional[str] = rails_module
         self.table_prefix: str = table_prefix
+        self.optional: bool = optional
         self.depends_on: Tuple[str, ...] = tuple(depends_on)
         self.model_names: Tuple[str, ...] = tuple(model_names)
         self.aliases: Dict[str, str] = dict(aliases or {})

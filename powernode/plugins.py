@@ -3,6 +3,7 @@
     powernode.installed.names()          # ('core', 'account', 'ai', ...), dependencies first
     powernode.installed["ai"]            # its Namespace: rails_module, migrations_dir, ...
     powernode.installed.select(["ai"])   # ('core', 'ai'): a selection with its dependencies
+    powernode.installed.select(None)     # the default: every namespace but the optional ones
 
 Plugins are discovered once, on first use. The real hooks (seed checks) are
 called through `installed.hook`.
@@ -71,8 +72,12 @@ class Installed:
         return self._namespaces
 
     def names(self) -> Tuple[str, ...]:
-        """Every installed namespace, dependencies first."""
+        """Every installed namespace (optional ones too), dependencies first."""
         return tuple(self._by_name)
+
+    def default_names(self) -> Tuple[str, ...]:
+        """The default selection: every installed namespace but the optional ones (selected only by name)."""
+        return tuple(name for name, ns in self._by_name.items() if not getattr(ns, "optional", False))
 
     def __getitem__(self, name):
         try:
@@ -89,11 +94,12 @@ class Installed:
     def select(self, namespaces=None) -> Tuple[str, ...]:
         """The names a selection stands for, dependencies included, in dependency order.
 
-        None selects every namespace; a list (or "a,b" string) selects those and core.
+        None selects every namespace but the optional ones; a list (or "a,b" string) selects
+        those and core.
         """
         available = self._by_name
         if namespaces is None:
-            return tuple(available)
+            return self.default_names()
         if isinstance(namespaces, str):
             namespaces = [part.strip() for part in namespaces.split(",") if part.strip()]
         unknown = [name for name in namespaces if name not in available]

@@ -81,7 +81,13 @@ class Server:
 
     @property
     def selectable(self):
-        """Every namespace this server can hold (the ones needing pgvector only where it is installed)."""
+        """Every namespace of the default selection this server can hold (the ones needing pgvector only
+        where it is installed)."""
+        return tuple(ns for ns in powernode.installed.default_names() if self.has_pgvector or ns != "ai")
+
+    @property
+    def everything(self):
+        """`selectable` and the optional namespaces (the platform's extensions): every table of the reference."""
         return tuple(ns for ns in powernode.installed.names() if self.has_pgvector or ns != "ai")
 
     def template(self, namespaces):

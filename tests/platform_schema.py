@@ -20,11 +20,12 @@ def load_reference(name="powernode-schema.json"):
 
 
 def platform_tables(namespaces=None):
-    """The reference's platform tables (extension: false), optionally of some namespaces."""
-    tables = [t for t in load_reference()["tables"] if not t["extension"]]
-    if namespaces is not None:
-        tables = [t for t in tables if t["namespace"] in namespaces]
-    return tables
+    """The reference's core tables (extension: false); with `namespaces`, every table of those namespaces
+    (an optional extension's too: its tables carry its name, `trading`, `business`, ...)."""
+    tables = load_reference()["tables"]
+    if namespaces is None:
+        return [t for t in tables if not t["extension"]]
+    return [t for t in tables if t["namespace"] in namespaces]
 
 
 def rails_fk_name(table, column):

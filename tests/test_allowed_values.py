@@ -41,7 +41,7 @@ def restrictions(model):
 
 def test_every_restricted_column_lists_exactly_what_all_its_restrictions_accept():
     with_choices = 0
-    for model in powernode.registry.models_of(tuple(powernode.installed.names())):
+    for model in powernode.registry.models_of(tuple(powernode.installed.names())):  # the optional ones' too
         restricted = restrictions(model)
         for field in model._meta.sorted_fields:
             lists = restricted.get(field.column_name)

@@ -74,7 +74,7 @@ def test_scoped_associations_are_listed_and_marked():
 
 
 def test_back_reference_names_taken_on_their_target_are_listed():
-    models = powernode.registry.models_of(tuple(powernode.installed.names()))
+    models = powernode.registry.models_of(tuple(powernode.installed.default_names()))
     renamed = {(f.rel_model._meta.rails_name, f.backref, f"{m._meta.table_name}.{f.column_name}")
                for m in models for f in m._meta.sorted_fields
                if isinstance(f, Reference) and f.backref not in ("+", "!", m._meta.table_name)}
@@ -212,7 +212,7 @@ def test_associations_are_read_only(rows):
 
 
 def test_generated_declarations_follow_the_platform_order():
-    for model in powernode.registry.models_of(tuple(powernode.installed.names())):
+    for model in powernode.registry.models_of(tuple(powernode.installed.default_names())):
         declared = [a.name for a in vars(model).values() if isinstance(a, (HasMany, BelongsTo, HasAndBelongsToMany))
                     and not a.derived]
         entry = {a["name"]: a["declared_index"] for owner, a in ASSOCIATIONS if owner == model._meta.rails_name}

@@ -2,6 +2,9 @@
 import pytest
 
 from conftest import run_cli
+from platform_schema import load_reference
+
+REFERENCE_VERSION = load_reference()["schema_version"]
 
 
 def test_migrate_twice_then_status_and_rollback(database_url):
@@ -13,8 +16,9 @@ def test_migrate_twice_then_status_and_rollback(database_url):
     assert (code, out.strip()) == (0, "up to date (core, knowledge_base)")
 
     code, out, _ = run_cli("status", "--database", database_url, "--namespace", "knowledge_base")
-    assert code == 0 and [line.split()[:2] for line in out.splitlines()] == [
+    assert code == 0 and [line.split()[:2] for line in out.splitlines()[:-1]] == [
         ["core", "0001_core_tables"], ["knowledge_base", "0001_knowledge_base_tables"]]
+    assert out.splitlines()[-1] == f"schema version: {REFERENCE_VERSION}"
 
     code, out, err = run_cli("rollback", "--database", database_url, "--namespace", "knowledge_base")
     assert (code, out.strip()) == (0, "reverted knowledge_base/0001_knowledge_base_tables"), err
@@ -29,7 +33,7 @@ def test_rollback_refuses_to_drop_what_another_namespace_needs(database_url):
     assert err == ("powernode: error: cannot roll back core: namespace chat depends on it and is migrated; "
                    "roll back chat first\n")
     code, out, _ = run_cli("status", "--database", database_url, "--namespace", "chat")
-    assert [line.split()[:2] for line in out.splitlines() if "pending" not in line] == [
+    assert [line.split()[:2] for line in out.splitlines()[:-1] if "pending" not in line] == [
         ["core", "0001_core_tables"], ["chat", "0001_chat_tables"]]  # nothing was rolled back
 
     assert run_cli("rollback", "--database", database_url, "--namespace", "chat")[0] == 0

@@ -16,7 +16,7 @@ from powernode.behaviour.dependents import dependents_of, restrict_message
 from powernode.errors import ValidationError
 
 DEPENDENTS = [(model, a) for model, a in catalog_associations() if a.get("dependent")]
-EVERY_MODEL = powernode.registry.models_of(tuple(powernode.installed.names()))
+EVERY_MODEL = powernode.registry.models_of(tuple(powernode.installed.default_names()))
 
 
 @pytest.fixture(scope="module")

@@ -223,7 +223,7 @@ def test_the_platform_schema_every_blocker_has_a_fix_that_runs(server, database_
 
 
 def test_the_models_plan_the_same_as_the_catalog_they_migrate(server, database_url):
-    namespaces = [ns for ns in powernode.installed.names() if server.has_pgvector or ns != "ai"]
+    namespaces = [ns for ns in powernode.installed.default_names() if server.has_pgvector or ns != "ai"]
     db = powernode.connect(database_url, namespaces=namespaces)
     powernode.migrate(db)
     from_models = plan(shapes_from_models(powernode.registry.models_of(db.namespaces)))

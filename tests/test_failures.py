@@ -161,7 +161,7 @@ def test_seed_skips_the_namespaces_a_partial_migrate_left_out(database_url):
     assert run_cli("migrate", "--database", database_url, "--namespace", "devops")[0] == 0
     code, out, err = run_cli("seed", "--database", database_url)
     skipped = err.split("skipped the seeds of ", 1)[1].split(":", 1)[0].split(", ")
-    assert code == 0 and set(skipped) == set(powernode.installed.names()) - {"core", "devops"}, err
+    assert code == 0 and set(skipped) == set(powernode.installed.default_names()) - {"core", "devops"}, err
     assert "Devops::ContainerTemplate" in out
 
 

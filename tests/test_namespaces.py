@@ -60,11 +60,31 @@ def test_cross_namespace_foreign_keys_appear_when_the_other_side_migrates(databa
     assert between <= keys(db)
 
 
-def test_all_namespaces_together(database_url, vector_namespaces_ok):
-    db = powernode.connect(database_url)
+OPTIONAL = {"trading", "marketing", "baas", "business"}  # the platform's optional extensions
+
+
+def test_all_default_namespaces_together(database_url, vector_namespaces_ok):
+    db = powernode.connect(database_url)  # the default selection: every installed namespace but the optional ones
     report = powernode.migrate(db)
-    assert set(report.applied) == set(powernode.installed.names())
+    assert set(report.applied) == set(powernode.installed.names()) - OPTIONAL
     assert len(snapshot(db).tables) == len(powernode.registry.models_of(db.namespaces)) + 1  # + history
+    extension_tables = {t["table"] for t in platform_tables(OPTIONAL)}
+    assert len(extension_tables) == 92 and not extension_tables & snapshot(db).tables
+
+
+def test_optional_namespaces_are_selected_only_by_name():
+    installed = powernode.installed
+    assert OPTIONAL <= set(installed.names())
+    assert all(installed[name].optional for name in OPTIONAL)
+    assert not OPTIONAL & set(installed.select(None)) and not OPTIONAL & set(installed.default_names())
+    assert installed.select(["trading"]) == ("core", "trading")
+    assert set(installed.select(["ai", "business"])) == {"core", "ai", "business"}
+    models = ModelsView(powernode.registry)
+    with pytest.raises(KeyError, match="Trading::Order"):
+        models["Trading::Order"]  # not selected by default
+    models.select(["trading"])
+    assert models["Trading::Order"]._meta.table_name == "trading_orders"
+    assert models["Account"]._meta.table_name == "accounts"
 
 
 def test_vector_namespace_on_a_server_without_pgvector_fails_clearly(server, database_url):
@@ -83,7 +103,7 @@ def test_vector_namespace_on_a_server_without_pgvector_fails_clearly(server, dat
 def test_every_seed_name_resolves():
     names = [m["model"] for ns in SEED["namespaces"].values() for area in ns["areas"].values() for m in area]
     assert len(names) == 185
-    models = ModelsView(powernode.registry)  # every installed namespace, whatever a test selected last
+    models = ModelsView(powernode.registry)  # the default selection, whatever a test selected last
     for name in names:
         model = models[name]
         assert model._meta.rails_name == powernode.installed.canonical(name)

@@ -32,7 +32,7 @@ def _history(url):
 
 
 def test_a_migrator_killed_midway_leaves_a_schema_the_next_run_completes(server, database_url):
-    namespaces = ",".join(ns for ns in powernode.installed.names() if server.has_pgvector or ns != "ai")
+    namespaces = ",".join(ns for ns in powernode.installed.default_names() if server.has_pgvector or ns != "ai")
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     victim = subprocess.Popen([sys.executable, "-m", "powernode", "migrate", "--database", database_url,
                                "--namespace", namespaces], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

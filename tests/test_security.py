@@ -52,7 +52,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(server):
     name = server.create_database()
-    namespaces = [ns for ns in powernode.installed.names() if server.has_pgvector or ns != "ai"]
+    namespaces = [ns for ns in powernode.installed.default_names() if server.has_pgvector or ns != "ai"]
     db = powernode.connect(server.url(name), namespaces=namespaces)
     powernode.migrate(db)
     role = f"pn_attacker_{uuid.uuid4().hex[:8]}"
@@ -60,7 +60,7 @@ def world(server):
     for grant in ("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO",
                   "ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO"):
         db.execute_sql(f'{grant} "{role}"')
-    models = powernode.registry.models_of(powernode.installed.names())
+    models = powernode.registry.models_of(powernode.installed.default_names())
     rls.enable(db, key=KEY.encode(), models=models)
     Account = powernode.models["Account"]
     url = server.url(name).replace("postgres:@", f"{role}:@").replace("postgres@", f"{role}@")

@@ -35,7 +35,7 @@ DEFAULT_MESSAGES = {"presence": "can't be blank", "inclusion": "is not included 
 
 @functools.lru_cache(maxsize=None)
 def _models():
-    return powernode.registry.models_of(tuple(powernode.installed.names()))
+    return powernode.registry.models_of(tuple(powernode.installed.default_names()))
 
 
 @functools.lru_cache(maxsize=None)

@@ -6,10 +6,13 @@ PATH holds a newer export of the same files (the platform's schema, its history,
 the behaviour catalog, the encryption vectors, the seed data, the permission
 registry, the seed document). They are copied byte for byte; `reference/SHA256SUMS`
 lists what was copied, and `tests/test_reference.py` fails if a vendored file is
-edited afterwards. Regenerate the code that is built from them next:
-`python tools/generate.py`, `python tools/platform_seeds.py`.
+edited afterwards. The schema being replaced is kept in `history/` (the next upgrade
+migrations start from it). Regenerate the code that is built from them next:
+`python tools/generate.py` (models, and each namespace's next migration),
+`python tools/platform_seeds.py`.
 """
 import hashlib
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -37,9 +40,15 @@ def main(argv):
     missing = [name for name in FILES if not (source / name).is_file()]
     if missing:
         raise SystemExit(f"refresh_reference: {source} lacks {', '.join(missing)}")
+    (REFERENCE / "history").mkdir(exist_ok=True)
+    current = REFERENCE / "powernode-schema.json"
+    if current.is_file():  # the catalog the migrations were generated at: the next upgrade starts from it
+        version = json.loads(current.read_text())["schema_version"]
+        kept = REFERENCE / "history" / f"powernode-schema-{version}.json"
+        if not kept.exists():
+            shutil.copyfile(current, kept)
     for name in FILES:
         shutil.copyfile(source / name, REFERENCE / name)
-    (REFERENCE / "history").mkdir(exist_ok=True)
     for path in sorted((source / "history").glob("powernode-schema-*.json")):
         shutil.copyfile(path, REFERENCE / "history" / path.name)
     (REFERENCE / "SHA256SUMS").write_text(checksums(REFERENCE))

@@ -3,6 +3,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from powernode.schema_ops import ForeignKey, add_foreign_keys, drop_tables, execute, require_extensions
 
+SCHEMA_VERSION = "20260314130004"
+
 TABLES = [
     "ai_a2a_task_events",
     "ai_a2a_tasks",
@@ -859,10 +861,10 @@ STATEMENTS = [
     """CREATE INDEX "index_ai_agent_templates_on_category" ON "ai_agent_templates" ("category")""",
     """CREATE INDEX "index_ai_agent_templates_on_is_featured" ON "ai_agent_templates" ("is_featured")""",
     """CREATE INDEX "index_ai_agent_templates_on_pricing_type" ON "ai_agent_templates" ("pricing_type")""",
-    """CREATE INDEX "index_ai_agent_templates_on_publisher_id" ON "ai_agent_templates" ("publisher_id")""",
     """CREATE UNIQUE INDEX "index_ai_agent_templates_on_slug" ON "ai_agent_templates" ("slug")""",
     """CREATE INDEX "index_ai_agent_templates_on_status_and_visibility" ON "ai_agent_templates" ("status", "visibility")""",
     """CREATE INDEX "index_ai_agent_templates_on_vertical" ON "ai_agent_templates" ("vertical")""",
+    """CREATE INDEX "index_ai_agent_templates_on_publisher_id" ON "ai_agent_templates" ("publisher_id")""",
     """CREATE INDEX "index_ai_agent_templates_on_source_agent_id" ON "ai_agent_templates" ("source_agent_id")""",
     """CREATE TABLE "ai_agent_trust_scores" (
     "id" UUID NOT NULL PRIMARY KEY DEFAULT uuidv7(),
@@ -4739,6 +4741,7 @@ FOREIGN_KEYS = [
     ForeignKey(name='fk_rails_deab704d90', table='ai_agent_team_members', column='ai_agent_id', to_table='ai_agents', on_delete=None),
     ForeignKey(name='fk_rails_264584ee41', table='ai_agent_team_members', column='ai_agent_team_id', to_table='ai_agent_teams', on_delete=None),
     ForeignKey(name='fk_rails_80c8c0bcbc', table='ai_agent_teams', column='account_id', to_table='accounts', on_delete=None),
+    ForeignKey(name='fk_rails_da30879109', table='ai_agent_templates', column='publisher_id', to_table='ai_publisher_accounts', on_delete=None),
     ForeignKey(name='fk_rails_ce29734f89', table='ai_agent_templates', column='source_agent_id', to_table='ai_agents', on_delete=None),
     ForeignKey(name='fk_rails_17ca15edb1', table='ai_agent_trust_scores', column='account_id', to_table='accounts', on_delete=None),
     ForeignKey(name='fk_rails_39a3b23949', table='ai_agent_trust_scores', column='agent_id', to_table='ai_agents', on_delete=None),
@@ -5103,6 +5106,20 @@ FOREIGN_KEYS = [
     ForeignKey(name='fk_rails_07fa27c39d', table='git_workflow_triggers', column='ai_workflow_trigger_id', to_table='ai_workflow_triggers', on_delete=None),
     ForeignKey(name='fk_rails_d4efd5e17f', table='mcp_principals', column='ai_agent_id', to_table='ai_agents', on_delete='SET NULL'),
     ForeignKey(name='fk_rails_474fc4d0a2', table='supply_chain_remediation_plans', column='workflow_run_id', to_table='ai_workflow_runs', on_delete=None),
+    ForeignKey(name='fk_rails_8a8672e311', table='ai_marketplace_moderations', column='agent_template_id', to_table='ai_agent_templates', on_delete=None),
+    ForeignKey(name='fk_rails_ac5ef55625', table='ai_marketplace_purchases', column='agent_template_id', to_table='ai_agent_templates', on_delete=None),
+    ForeignKey(name='fk_rails_f1e3207d0c', table='ai_marketplace_purchases', column='installation_id', to_table='ai_agent_installations', on_delete=None),
+    ForeignKey(name='fk_rails_5af8976967', table='ai_marketplace_transactions', column='agent_template_id', to_table='ai_agent_templates', on_delete=None),
+    ForeignKey(name='fk_rails_9dd03a125e', table='ai_marketplace_transactions', column='installation_id', to_table='ai_agent_installations', on_delete=None),
+    ForeignKey(name='fk_rails_57b11ac44f', table='ai_skills_mcp_servers', column='ai_skill_id', to_table='ai_skills', on_delete=None),
+    ForeignKey(name='fk_rails_e46a65275f', table='trading_portfolios', column='ai_agent_budget_id', to_table='ai_agent_budgets', on_delete=None),
+    ForeignKey(name='fk_rails_478a58d500', table='trading_portfolios', column='ai_agent_team_id', to_table='ai_agent_teams', on_delete=None),
+    ForeignKey(name='fk_rails_d062123cbc', table='trading_strategies', column='ai_agent_budget_id', to_table='ai_agent_budgets', on_delete=None),
+    ForeignKey(name='fk_rails_e7fdce4e83', table='trading_strategies', column='ai_agent_team_id', to_table='ai_agent_teams', on_delete=None),
+    ForeignKey(name='fk_rails_41ee81c1e1', table='trading_strategies', column='ai_mission_id', to_table='ai_missions', on_delete=None),
+    ForeignKey(name='fk_rails_e5cfd027d2', table='trading_strategies', column='ai_ralph_loop_id', to_table='ai_ralph_loops', on_delete=None),
+    ForeignKey(name='fk_rails_45736e9e64', table='trading_sweep_proposals', column='ai_agent_proposal_id', to_table='ai_agent_proposals', on_delete=None),
+    ForeignKey(name='fk_rails_4ed2f72c35', table='trading_venue_withdrawals', column='ai_agent_proposal_id', to_table='ai_agent_proposals', on_delete=None),
 ]
 
 

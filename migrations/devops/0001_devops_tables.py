@@ -3,6 +3,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from powernode.schema_ops import ForeignKey, add_foreign_keys, drop_tables, execute
 
+SCHEMA_VERSION = "20260314130004"
+
 TABLES = [
     "account_git_webhook_configs",
     "devops_ai_configs",
@@ -1457,6 +1459,8 @@ FOREIGN_KEYS = [
     ForeignKey(name='fk_rails_b63b76c244', table='supply_chain_attestations', column='pipeline_run_id', to_table='devops_pipeline_runs', on_delete=None),
     ForeignKey(name='fk_rails_7b79d8cfef', table='supply_chain_sboms', column='git_repository_id', to_table='git_repositories', on_delete='SET NULL'),
     ForeignKey(name='fk_rails_bc0a3f9a10', table='supply_chain_sboms', column='pipeline_run_id', to_table='devops_pipeline_runs', on_delete=None),
+    ForeignKey(name='fk_rails_2ace921294', table='mcp_hosted_servers', column='container_instance_id', to_table='devops_container_instances', on_delete=None),
+    ForeignKey(name='fk_rails_ab23608e01', table='mcp_hosted_servers', column='container_template_id', to_table='devops_container_templates', on_delete=None),
 ]
 
 

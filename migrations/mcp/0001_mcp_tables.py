@@ -3,6 +3,8 @@
 # Do not edit by hand: change the generator or its catalog and run it again.
 from powernode.schema_ops import ForeignKey, add_foreign_keys, drop_tables, execute
 
+SCHEMA_VERSION = "20260314130004"
+
 TABLES = [
     "mcp_principals",
 ]

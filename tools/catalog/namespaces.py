@@ -33,3 +33,22 @@ EXTRA_AREAS = {
     "ai": {"Workflows": ["Ai::Workflow"], "Execution": ["Ai::Execution", "Ai::DagExecution"],
            "DevOps templates": ["Ai::DevopsTemplate"], "MCP apps": ["Ai::McpApp"]},
 }
+
+# The platform's optional extensions (`extension: true` in the reference): installed with the package,
+# never in the default selection. Their tables carry no model name, so one is made from the table:
+# the module of its prefix (MODULE_PREFIXES, longest first), else a top-level name as core's are.
+OPTIONAL = {
+    "baas": {"rails_module": "BaaS", "prefix": "baas_", "title": "BaaS:: billing as a service (optional extension)"},
+    "business": {"rails_module": None, "prefix": "", "optional": True,
+                 "title": "Business extension: credits, compliance, marketplace sales, resellers (optional)"},
+    "marketing": {"rails_module": "Marketing", "prefix": "marketing_",
+                  "title": "Marketing:: campaigns, email lists, social accounts (optional extension)"},
+    "trading": {"rails_module": "Trading", "prefix": "trading_",
+                "title": "Trading:: portfolios, strategies, venues, wallets (optional extension)"},
+}
+for _info in OPTIONAL.values():
+    _info["optional"] = True
+NAMESPACES.update(OPTIONAL)
+
+MODULE_PREFIXES = {"ai_": "Ai", "baas_": "BaaS", "devops_": "Devops", "marketing_": "Marketing", "mcp_": "Mcp",
+                   "trading_": "Trading"}

@@ -7,6 +7,7 @@ for a table designed here).
 import json
 from pathlib import Path
 
+from tools.catalog.namespaces import MODULE_PREFIXES
 from tools.inflect import camelize, singularize
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -18,12 +19,13 @@ SEED_NAMES = ROOT / "tools" / "catalog" / "seed_names.json"
 
 
 class Catalog:
-    """The tables to generate (the platform's core tables and the designed ones), indexed."""
+    """The tables to generate (the platform's core and extension tables, and the designed ones), indexed."""
 
     def __init__(self, schema_path=SCHEMA, behaviour_path=BEHAVIOUR):
         reference = json.loads(Path(schema_path).read_text())
         self.version = reference["schema_version"]
-        tables = [t for t in reference["tables"] if not t["extension"]]
+        tables = [t if t["model"] else dict(t, model=extension_model_name(t["table"]), derived_model=True)
+                  for t in reference["tables"]]
         seed = json.loads(SEED_NAMES.read_text())
         tables += [dict(t, designed=True) for t in seed["tables"]]
         self.aliases = seed["aliases"]
@@ -68,6 +70,14 @@ class Catalog:
                 return candidate
             parts.pop()
         return base
+
+
+def extension_model_name(table):
+    """A Rails name for a table the platform's export names no model for (its optional extensions')."""
+    for prefix, module in sorted(MODULE_PREFIXES.items(), key=lambda item: -len(item[0])):
+        if table.startswith(prefix):
+            return f"{module}::{camelize(singularize(table[len(prefix):]))}"
+    return camelize(singularize(table))
 
 
 def _areas(seed_models):

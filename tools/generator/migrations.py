@@ -22,7 +22,7 @@ def format_statement(sql):
     return head + " (\n    " + ",\n    ".join(parts) + "\n)"
 
 
-def migration_module(namespace, models, foreign_keys, extensions, header):
+def migration_module(namespace, models, foreign_keys, extensions, header, version):
     from playhouse.postgres_ext import PostgresqlExtDatabase
 
     from powernode.ddl import table_statements
@@ -44,6 +44,7 @@ def migration_module(namespace, models, foreign_keys, extensions, header):
     return (f'"""Create the {namespace} namespace: {len(models)} tables, their indexes, checks and foreign keys."""\n'
             + header
             + f"from powernode.schema_ops import {', '.join(sorted(ops))}\n\n"
+            + f'SCHEMA_VERSION = "{version}"\n\n'
             + "TABLES = [\n" + "".join(f'    "{t}",\n' for t in tables) + "]\n\n"
             + "STATEMENTS = [\n" + body + ",\n]\n\n"
             + "# Between this namespace's tables and any other's, both ways: added once both tables exist.\n"

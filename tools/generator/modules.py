@@ -115,6 +115,7 @@ def plugin_module(namespace, info, model_names, aliases, package, header):
             + f'    "{namespace}",\n'
             + f"    rails_module={literal(info['rails_module']) if info['rails_module'] else None},\n"
             + f'    table_prefix="{info["prefix"]}",\n'
+            + ("    optional=True,\n" if info.get("optional") else "")
             + f'    models="{package}.models",\n'
             + f'    migrations=files("powernode_migrations") / "{namespace}",\n'
             + f'    seeds=files("powernode_seeds") / "{namespace}",\n'

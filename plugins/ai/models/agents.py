@@ -840,7 +840,7 @@ class AgentTemplate(PowernodeModel):
         default="free", choices=Choices("free", "one_time", "subscription", "usage_based", "freemium")
     )
     published_at = TimestampField(precision=6, null=True)
-    publisher_id = UUIDField()
+    publisher = Reference("Ai::PublisherAccount", column_name="publisher_id", backref="ai_agent_templates")
     required_credentials = JSONBField(null=True, default=list)
     required_tools = JSONBField(null=True, default=list)
     review_count = IntegerField(null=True, default=0)
@@ -918,7 +918,6 @@ class AgentTemplate(PowernodeModel):
             Index("index_ai_agent_templates_on_category", ["category"]),
             Index("index_ai_agent_templates_on_is_featured", ["is_featured"]),
             Index("index_ai_agent_templates_on_pricing_type", ["pricing_type"]),
-            Index("index_ai_agent_templates_on_publisher_id", ["publisher_id"]),
             Index("index_ai_agent_templates_on_slug", ["slug"], unique=True),
             Index("index_ai_agent_templates_on_status_and_visibility", ["status", "visibility"]),
             Index("index_ai_agent_templates_on_vertical", ["vertical"]),

@@ -24,9 +24,11 @@ import powernode_plugins.ai.models.teams as _ai_teams
 import powernode_plugins.ai.models.trust_and_safety as _ai_trust_and_safety
 import powernode_plugins.ai.models.workflows as _ai_workflows
 import powernode_plugins.ai.models.worktree as _ai_worktree
+import powernode_plugins.business.models as _business
 import powernode_plugins.chat.models as _chat
 import powernode_plugins.devops.models.templates as _devops_templates
 import powernode_plugins.mcp.models as _mcp
+import powernode_plugins.trading.models as _trading
 
 _A2aTask_status: TypeAlias = Literal[
     "pending",
@@ -581,6 +583,8 @@ class AgentBudget(PowernodeModel):
     def root_budgets(cls, query: Query[AgentBudget] | None = None) -> Query[AgentBudget]: ...
     spent_cents: Column[int | None]
     total_budget_cents: Column[int]
+    trading_portfolios: Association[Query[_trading.Portfolio]]
+    trading_strategies: Association[Query[_trading.Strategy]]
     updated_at: Column[datetime]
     def __init__(
         self,
@@ -1116,6 +1120,8 @@ class AgentInstallation(PowernodeModel):
     def active(cls, query: Query[AgentInstallation] | None = None) -> Query[AgentInstallation]: ...
     agent_template: Reference[AgentTemplate]
     agent_template_id: Column[UUID]
+    ai_marketplace_purchases: Association[Query[_business.MarketplacePurchase]]
+    ai_marketplace_transactions: Association[Query[_business.MarketplaceTransaction]]
     created_at: Column[datetime]
     custom_config: Column[Any]
     executions_count: Column[int | None]
@@ -1369,6 +1375,9 @@ class AgentTemplate(PowernodeModel):
     Behaviour: ClassVar[type[Any]]
     active_installations: Column[int | None]
     agent_config: Column[Any]
+    ai_marketplace_moderations: Association[Query[_business.MarketplaceModeration]]
+    ai_marketplace_purchases: Association[Query[_business.MarketplacePurchase]]
+    ai_marketplace_transactions: Association[Query[_business.MarketplaceTransaction]]
     average_rating: Column[float | None]
     category: Column[str | None]
     changelog: Column[str | None]
@@ -1401,6 +1410,7 @@ class AgentTemplate(PowernodeModel):
     @classmethod
     def published(cls, query: Query[AgentTemplate] | None = None) -> Query[AgentTemplate]: ...
     published_at: Column[datetime | None]
+    publisher: Reference[_business.PublisherAccount]
     publisher_id: Column[UUID]
     required_credentials: Column[Any]
     required_tools: Column[Any]
@@ -1449,6 +1459,7 @@ class AgentTemplate(PowernodeModel):
         price_usd: Decimal | None = ...,
         pricing_type: _AgentTemplate_pricing_type = ...,
         published_at: datetime | None = ...,
+        publisher: _business.PublisherAccount | UUID = ...,
         publisher_id: UUID = ...,
         required_credentials: Any = ...,
         required_tools: Any = ...,
@@ -1493,6 +1504,7 @@ class AgentTemplate(PowernodeModel):
         price_usd: Decimal | None = ...,
         pricing_type: _AgentTemplate_pricing_type = ...,
         published_at: datetime | None = ...,
+        publisher: _business.PublisherAccount | UUID = ...,
         publisher_id: UUID = ...,
         required_credentials: Any = ...,
         required_tools: Any = ...,

@@ -13,6 +13,7 @@ import powernode.core.models as _core
 import powernode_plugins.ai.models.agents as _ai_agents
 import powernode_plugins.ai.models.conversations as _ai_conversations
 import powernode_plugins.ai.models.ralph as _ai_ralph
+import powernode_plugins.trading.models as _trading
 
 _AgentEscalation_escalation_type: TypeAlias = Literal[
     "stuck",
@@ -511,6 +512,8 @@ class AgentProposal(PowernodeModel):
     target_user: Reference[_core.User | None]
     target_user_id: Column[UUID | None]
     title: Column[str]
+    trading_sweep_proposals: Association[Query[_trading.SweepProposal]]
+    trading_venue_withdrawals: Association[Query[_trading.VenueWithdrawal]]
     updated_at: Column[datetime]
     def __init__(
         self,

@@ -16,6 +16,7 @@ import powernode_plugins.ai.models.ralph as _ai_ralph
 import powernode_plugins.ai.models.teams as _ai_teams
 import powernode_plugins.ai.models.worktree as _ai_worktree
 import powernode_plugins.devops.models.git as _devops_git
+import powernode_plugins.trading.models as _trading
 
 _Mission_status: TypeAlias = Literal[
     "draft",
@@ -102,6 +103,7 @@ class Mission(PowernodeModel):
     @classmethod
     def terminal(cls, query: Query[Mission] | None = None) -> Query[Mission]: ...
     test_result: Column[Any]
+    trading_strategies: Association[Query[_trading.Strategy]]
     updated_at: Column[datetime]
     @classmethod
     def with_deployment(cls, query: Query[Mission] | None = None) -> Query[Mission]: ...

@@ -16,6 +16,7 @@ import powernode_plugins.ai.models.code_factory as _ai_code_factory
 import powernode_plugins.ai.models.knowledge as _ai_knowledge
 import powernode_plugins.ai.models.missions as _ai_missions
 import powernode_plugins.devops.models.templates as _devops_templates
+import powernode_plugins.trading.models as _trading
 
 _GoalPlanStep_status: TypeAlias = Literal[
     "pending",
@@ -385,6 +386,7 @@ class RalphLoop(PowernodeModel):
     @classmethod
     def terminal(cls, query: Query[RalphLoop] | None = None) -> Query[RalphLoop]: ...
     total_tasks: Column[int | None]
+    trading_strategies: Association[Query[_trading.Strategy]]
     updated_at: Column[datetime]
     webhook_token: Column[str | None]
     def __init__(

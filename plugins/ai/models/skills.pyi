@@ -13,6 +13,7 @@ import powernode.core.models as _core
 import powernode_plugins.ai.models.agents as _ai_agents
 import powernode_plugins.ai.models.data_sources as _ai_data_sources
 import powernode_plugins.ai.models.knowledge as _ai_knowledge
+import powernode_plugins.business.models as _business
 
 class AgentSkill(PowernodeModel):
     """Ai::AgentSkill (table `ai_agent_skills`)."""
@@ -184,6 +185,7 @@ class Skill(PowernodeModel):
     ai_knowledge_base_id: Column[UUID | None]
     ai_self_challenges: Association[Query[SelfChallenge]]
     ai_skill_mutations: Association[Query[SkillMutation]]
+    ai_skills_mcp_servers: Association[Query[_business.SkillsMcpServer]]
     category: Column[_Skill_category]
     child_skills: Association[Query[Skill]]
     commands: Column[Any]

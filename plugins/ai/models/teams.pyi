@@ -15,6 +15,7 @@ import powernode_plugins.ai.models.conversations as _ai_conversations
 import powernode_plugins.ai.models.knowledge as _ai_knowledge
 import powernode_plugins.ai.models.missions as _ai_missions
 import powernode_plugins.chat.models as _chat
+import powernode_plugins.trading.models as _trading
 
 _AgentTeam_communication_pattern: TypeAlias = Literal[
     "hub_spoke",
@@ -92,6 +93,8 @@ class AgentTeam(PowernodeModel):
     team_topology: Column[_AgentTeam_team_topology | None]
     team_type: Column[_AgentTeam_team_type]
     template_id: Column[UUID | None]
+    trading_portfolios: Association[Query[_trading.Portfolio]]
+    trading_strategies: Association[Query[_trading.Strategy]]
     updated_at: Column[datetime]
     @classmethod
     def workspaces(cls, query: Query[AgentTeam] | None = None) -> Query[AgentTeam]: ...

@@ -12,6 +12,7 @@ from powernode.typed import Association, Column, Query, Reference
 import powernode.core.models as _core
 import powernode_plugins.ai.models.agents as _ai_agents
 import powernode_plugins.ai.models.ralph as _ai_ralph
+import powernode_plugins.business.models as _business
 import powernode_plugins.devops.models.other as _devops_other
 
 class ContainerImageBuild(PowernodeModel):
@@ -144,6 +145,7 @@ class ContainerInstance(PowernodeModel):
     input_parameters: Column[Any]
     logs: Column[str | None]
     mcp_bridge_port: Column[int | None]
+    mcp_hosted_servers: Association[Query[_business.HostedServer]]
     memory_used_mb: Column[int | None]
     network_bytes_in: Column[int | None]
     network_bytes_out: Column[int | None]
@@ -342,6 +344,7 @@ class ContainerTemplate(PowernodeModel):
     last_used_at: Column[datetime | None]
     max_retries: Column[int | None]
     mcp_bridge_config: Column[Any]
+    mcp_hosted_servers: Association[Query[_business.HostedServer]]
     memory_mb: Column[int | None]
     name: Column[str]
     network_access: Column[bool | None]

@@ -50,7 +50,8 @@ class Plan:
 
     def __init__(self, catalog, writers_by_table):
         self.catalog = catalog
-        self.writers = {w.t["model"]: w for w in writers_by_table.values()}
+        # a name made here for an extension's table is no class the platform's associations can name
+        self.writers = {w.t["model"]: w for w in writers_by_table.values() if not w.t.get("derived_model")}
         self._navigable = {}
 
     # -- what one association becomes ---------------------------------------------

@@ -123,6 +123,8 @@ def _table_infos(writer):
     if key not in _tables:
         infos = {}
         for table, other in writer.writers.items():
+            if other.t.get("extension"):  # an optional namespace's table: a core model's scope cannot rely on it
+                continue
             attributes = other.attribute_names()
             types = {c["name"]: c["sql_type"] for c in other.t["columns"]}
             if other.t.get("primary_key"):
