@@ -20,7 +20,7 @@ import psycopg2
 import pytest
 
 import powernode
-from conftest import run_cli
+from conftest import SUMMARY, run_cli
 from factory import build, make
 import powernode.bulk
 from powernode import embedded, rls
@@ -51,8 +51,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(server):
+    """Every installed namespace the server can hold, the optional extensions too, under row-level security."""
     name = server.create_database()
-    namespaces = [ns for ns in powernode.installed.default_names() if server.has_pgvector or ns != "ai"]
+    namespaces = [ns for ns in powernode.installed.names() if server.has_pgvector or ns != "ai"]
     db = powernode.connect(server.url(name), namespaces=namespaces)
     powernode.migrate(db)
     role = f"pn_attacker_{uuid.uuid4().hex[:8]}"
@@ -60,7 +61,7 @@ def world(server):
     for grant in ("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO",
                   "ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO"):
         db.execute_sql(f'{grant} "{role}"')
-    models = powernode.registry.models_of(powernode.installed.default_names())
+    models = powernode.registry.models_of(powernode.installed.names())
     rls.enable(db, key=KEY.encode(), models=models)
     Account = powernode.models["Account"]
     url = server.url(name).replace("postgres:@", f"{role}:@").replace("postgres@", f"{role}@")
@@ -75,6 +76,7 @@ def world(server):
 # -- rows owned by an account, in any table ------------------------------------------------------
 
 _global_rows = {}
+_parent_rows = {}
 
 
 def owned_row(world, model, account):
@@ -85,7 +87,7 @@ def owned_row(world, model, account):
         values[columns["account_id"].name] = account.id
     elif owner.kind == LINKED:
         for link in owner.links:
-            parent = account if link.parent == "accounts" else owned_row(world, world.models[link.parent], account)
+            parent = account if link.parent == "accounts" else owned_parent(world, link.parent, account)
             values[columns[link.column].name] = getattr(parent, world.models[link.parent]._meta.columns[
                 link.parent_column].name)
     elif owner.kind == POLYMORPHIC:
@@ -99,6 +101,13 @@ def owned_row(world, model, account):
                     _global_rows[target] = make(field.rel_model)
                 values[field.name] = getattr(_global_rows[target], field.rel_field.name)
     return stored(model, **values)
+
+
+def owned_parent(world, table, account):
+    """One row of a parent table per account, shared by its children (a parent may be unique per account)."""
+    if (table, account.id) not in _parent_rows:
+        _parent_rows[table, account.id] = owned_row(world, world.models[table], account)
+    return _parent_rows[table, account.id]
 
 
 def stored(model, **values):
@@ -159,6 +168,7 @@ def test_every_table_is_protected_or_global_and_status_says_so(world):
     assert lines["user_tokens"].startswith("protected") and lines["permissions"].startswith("global")
     assert out.splitlines()[-1] == (f"{sum(s.state == 'protected' for s in states)} protected, "
                                     f"{sum(s.state == 'global' for s in states)} global, 0 unprotected")
+    SUMMARY.append(f"row-level security over {len(states)} tables: {out.splitlines()[-1]}")
 
 
 def test_status_exits_1_while_an_account_owned_table_is_unprotected(world):
@@ -181,7 +191,7 @@ def owned_rows(world):
     rows = {}
     with world.db.atomic():
         for table in tenant_tables(world):
-            rows[table] = tuple(owned_row(world, world.models[table], account) for account in (world.a, world.b))
+            rows[table] = tuple(owned_parent(world, table, account) for account in (world.a, world.b))
     return rows
 
 
